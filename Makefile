@@ -1,0 +1,37 @@
+# Stratus: `make up` starts a one-machine cloud; `make test` is the one gate.
+SHELL := /bin/bash
+NODE_MODULES_STAMP := node_modules/.installed
+# command:debian-package pairs the project and its tests use.
+SYSTEM_DEPS := /usr/bin/aws:awscli rclone:rclone etcd:etcd-server runc:runc docker-registry:docker-registry
+
+.PHONY: up test bench build lint typecheck deps system-deps clean
+
+deps: $(NODE_MODULES_STAMP) system-deps
+
+$(NODE_MODULES_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+system-deps:
+	@bash scripts/system-deps.sh $(SYSTEM_DEPS)
+
+build: $(NODE_MODULES_STAMP)
+	npx tsc -p tsconfig.json
+
+typecheck: build
+
+lint: $(NODE_MODULES_STAMP)
+	npx eslint .
+	npx prettier --check .
+
+up: deps build
+	node bin/stratus up
+
+test: deps build lint
+	node scripts/run-tests.js $(TEST)
+
+bench: deps build
+	node dist/bench/run.js $(BENCH)
+
+clean:
+	rm -rf dist

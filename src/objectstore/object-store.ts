@@ -1,0 +1,212 @@
+import type { Readable } from 'node:stream';
+
+/**
+ * The storage engine behind the S3 gateway: buckets, objects, versions and multipart uploads,
+ * placed on devices by the ring. The gateway speaks HTTP, SigV4 and XML; this interface speaks
+ * plain values and streams, so the engine is tested without HTTP and the gateway reads like S3.
+ * Errors are `ObjectStoreError`s (objectstore/errors.ts) whose codes are the S3 error codes.
+ */
+export interface ObjectStore {
+  createBucket(name: string, owner: string): Promise<BucketInfo>;
+  /** Fails with BucketNotEmpty while objects, versions or uploads remain. */
+  deleteBucket(name: string): Promise<void>;
+  getBucket(name: string): Promise<BucketInfo | undefined>;
+  /** Every bucket, or those of one owner; sorted by name. */
+  listBuckets(owner?: string): Promise<BucketInfo[]>;
+  setVersioning(bucket: string, state: 'Enabled' | 'Suspended'): Promise<void>;
+  setCors(bucket: string, rules: CorsRule[] | undefined): Promise<void>;
+  /** Object count and bytes of the current versions. */
+  bucketUsage(bucket: string): Promise<{ objects: number; bytes: number }>;
+
+  /**
+   * Streams `body` to the object's replicas and commits it once a write quorum has it durably.
+   * Verifies `contentMd5` and `checksum` when given (BadDigest / XAmzContentChecksumMismatch).
+   * `ifNoneMatch: '*'` fails with PreconditionFailed when the key exists; `ifMatch` when its ETag differs.
+   */
+  putObject(bucket: string, key: string, body: Readable, options: PutOptions): Promise<ObjectInfo>;
+  /** Reads an object (the current version unless versionId), verifying its MD5 while streaming. */
+  getObject(bucket: string, key: string, options?: GetOptions): Promise<{ info: ObjectInfo; body: Readable }>;
+  headObject(bucket: string, key: string, options?: { versionId?: string }): Promise<ObjectInfo>;
+  /** Deletes a version, or writes a delete marker in a versioned bucket. */
+  deleteObject(bucket: string, key: string, options?: { versionId?: string }): Promise<DeleteResult>;
+  /** Server-side copy; metadata replaced when `metadata` is given (REPLACE directive). */
+  copyObject(
+    source: { bucket: string; key: string; versionId?: string },
+    target: { bucket: string; key: string },
+    options: CopyOptions,
+  ): Promise<ObjectInfo>;
+  listObjects(bucket: string, options: ListObjectsOptions): Promise<ListObjectsResult>;
+  listObjectVersions(bucket: string, options: ListVersionsOptions): Promise<ListVersionsResult>;
+  putTagging(bucket: string, key: string, tags: Record<string, string>, versionId?: string): Promise<void>;
+  getTagging(bucket: string, key: string, versionId?: string): Promise<Record<string, string>>;
+
+  createMultipartUpload(bucket: string, key: string, options: PutOptions): Promise<{ uploadId: string }>;
+  uploadPart(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    body: Readable,
+    options: { size?: number; contentMd5?: string; checksum?: Checksum },
+  ): Promise<PartInfo>;
+  /** Checks order (InvalidPartOrder), ETags (InvalidPart) and sizes (EntityTooSmall). */
+  completeMultipartUpload(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    parts: Array<{ partNumber: number; etag: string }>,
+  ): Promise<ObjectInfo>;
+  abortMultipartUpload(bucket: string, key: string, uploadId: string): Promise<void>;
+  listParts(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    options: { maxParts?: number; partNumberMarker?: number },
+  ): Promise<{ parts: PartInfo[]; isTruncated: boolean; nextPartNumberMarker?: number; upload: UploadInfo }>;
+  listMultipartUploads(
+    bucket: string,
+    options: { prefix?: string; keyMarker?: string; uploadIdMarker?: string; maxUploads?: number },
+  ): Promise<{
+    uploads: UploadInfo[];
+    isTruncated: boolean;
+    nextKeyMarker?: string;
+    nextUploadIdMarker?: string;
+  }>;
+
+  close(): Promise<void>;
+}
+
+export interface BucketInfo {
+  name: string;
+  owner: string;
+  created: Date;
+  versioning: 'Off' | 'Enabled' | 'Suspended';
+  cors?: CorsRule[];
+}
+
+export interface CorsRule {
+  allowedOrigins: string[];
+  allowedMethods: string[];
+  allowedHeaders: string[];
+  exposeHeaders: string[];
+  maxAgeSeconds?: number;
+}
+
+/** An S3 additional checksum: algorithm and base64 value. */
+export interface Checksum {
+  algorithm: 'CRC32' | 'CRC32C' | 'CRC64NVME' | 'SHA1' | 'SHA256';
+  value: string;
+}
+
+/** The headers S3 stores with an object and returns on GET/HEAD. */
+export interface ObjectHeaders {
+  contentType?: string;
+  contentEncoding?: string;
+  contentDisposition?: string;
+  contentLanguage?: string;
+  cacheControl?: string;
+  expires?: string;
+}
+
+export interface PutOptions {
+  /** The decoded size, when known in advance. */
+  size?: number;
+  /** Base64 MD5 from Content-MD5. */
+  contentMd5?: string;
+  checksum?: Checksum;
+  headers?: ObjectHeaders;
+  /** x-amz-meta-* without the prefix, lowercase names. */
+  metadata?: Record<string, string>;
+  tags?: Record<string, string>;
+  ifNoneMatch?: string;
+  ifMatch?: string;
+}
+
+export interface GetOptions {
+  versionId?: string;
+  /** Inclusive byte range, already resolved against the size by the caller or open-ended. */
+  range?: { start: number; end?: number } | { suffix: number };
+}
+
+export interface ObjectInfo {
+  bucket: string;
+  key: string;
+  /** 'null' for objects written while versioning was off or suspended. */
+  versionId: string;
+  size: number;
+  /** Quoted hex MD5, or `"md5-of-md5s-N"` for multipart objects. */
+  etag: string;
+  lastModified: Date;
+  headers: ObjectHeaders;
+  metadata: Record<string, string>;
+  checksum?: Checksum;
+  isDeleteMarker?: boolean;
+  /** Parts count for multipart objects. */
+  partsCount?: number;
+  tagCount?: number;
+}
+
+export interface DeleteResult {
+  versionId?: string;
+  deleteMarker: boolean;
+}
+
+export interface CopyOptions {
+  /** REPLACE directive: new metadata and headers; omitted means COPY. */
+  metadata?: Record<string, string>;
+  headers?: ObjectHeaders;
+  ifMatch?: string;
+  ifNoneMatch?: string;
+  ifModifiedSince?: Date;
+  ifUnmodifiedSince?: Date;
+}
+
+export interface ListObjectsOptions {
+  prefix?: string;
+  delimiter?: string;
+  /** Keys strictly after this one (start-after, marker or a decoded continuation token). */
+  after?: string;
+  /** 1–1000, default 1000. */
+  maxKeys?: number;
+}
+
+export interface ListObjectsResult {
+  objects: ObjectInfo[];
+  commonPrefixes: string[];
+  isTruncated: boolean;
+  /** The last key or prefix returned, for NextMarker / the continuation token. */
+  nextAfter?: string;
+}
+
+export interface ListVersionsOptions {
+  prefix?: string;
+  delimiter?: string;
+  keyMarker?: string;
+  versionIdMarker?: string;
+  maxKeys?: number;
+}
+
+export interface ListVersionsResult {
+  /** Versions and delete markers, newest first within a key. */
+  versions: Array<ObjectInfo & { isLatest: boolean }>;
+  commonPrefixes: string[];
+  isTruncated: boolean;
+  nextKeyMarker?: string;
+  nextVersionIdMarker?: string;
+}
+
+export interface PartInfo {
+  partNumber: number;
+  etag: string;
+  size: number;
+  lastModified: Date;
+  checksum?: Checksum;
+}
+
+export interface UploadInfo {
+  bucket: string;
+  key: string;
+  uploadId: string;
+  initiated: Date;
+  owner: string;
+}

@@ -1,0 +1,104 @@
+import type { KubeObject } from '../common/kube-object.js';
+
+/**
+ * The resource store: versioned JSON objects with optimistic concurrency and watch by revision.
+ *
+ * Objects are addressed by a resource name in Kubernetes' GroupResource form (`pods`,
+ * `deployments.apps`, `leases.coordination.k8s.io`), a namespace ('' for cluster-scoped kinds)
+ * and `metadata.name`. Every write bumps one global revision; the object's
+ * `metadata.resourceVersion` is set to the decimal string of the revision that last wrote it.
+ * The store never invents other metadata (uid, timestamps, generation): the API server does.
+ *
+ * Two implementations pass the same contract suite (`store-contract.ts`): SQLite (the default,
+ * one process) and etcd (several servers).
+ */
+export interface Store {
+  /** The object, or undefined when absent. */
+  get(resource: string, namespace: string, name: string): Promise<KubeObject | undefined>;
+
+  /** Objects of a resource, sorted by namespace then name, filtered and paged. */
+  list(resource: string, options?: ListOptions): Promise<ListResult>;
+
+  /**
+   * Stores a new object. Fails with `STORE_ALREADY_EXISTS` (409) when the name is taken.
+   * Returns the stored object with its resourceVersion.
+   */
+  create(resource: string, object: KubeObject): Promise<KubeObject>;
+
+  /**
+   * Replaces an existing object. When `object.metadata.resourceVersion` is set it is a
+   * precondition: a different current revision fails with `STORE_CONFLICT` (409). A missing
+   * object fails with `STORE_NOT_FOUND` (404).
+   */
+  update(resource: string, object: KubeObject): Promise<KubeObject>;
+
+  /**
+   * Removes an object and returns its last state, whose resourceVersion is the revision of the
+   * deletion. `expectedResourceVersion`, when given, is a precondition as in update.
+   */
+  delete(
+    resource: string,
+    namespace: string,
+    name: string,
+    options?: { expectedResourceVersion?: string },
+  ): Promise<KubeObject>;
+
+  /**
+   * Streams changes of a resource made after `fromRevision`, in revision order, then live.
+   * A revision older than the retained history fails with `STORE_REVISION_COMPACTED` (410).
+   * With selectors, an object that stops matching arrives as DELETED and one that starts
+   * matching as ADDED, as in Kubernetes' watch cache.
+   */
+  watch(resource: string, options: WatchOptions, onEvent: (event: WatchEvent) => void): Promise<Watcher>;
+
+  /** The latest revision written. */
+  currentRevision(): Promise<number>;
+
+  /** Drops history at and before `revision`; watches from there on get 410. */
+  compact(revision: number): Promise<void>;
+
+  close(): Promise<void>;
+}
+
+export interface ListOptions {
+  /** Only this namespace; omitted or '' lists all namespaces. */
+  namespace?: string;
+  /** A Kubernetes label selector: `app=web,tier in (a,b),!canary`. */
+  labelSelector?: string;
+  /** A Kubernetes field selector: `metadata.name=web,status.phase!=Running`. */
+  fieldSelector?: string;
+  /** At most this many items; 0 or omitted means all. */
+  limit?: number;
+  /** The token from a previous page's `continue`. */
+  continue?: string;
+}
+
+export interface ListResult {
+  items: KubeObject[];
+  /** The store revision the list was read at. */
+  revision: number;
+  /** Set when more items remain. */
+  continue?: string;
+  remainingItemCount?: number;
+}
+
+export interface WatchOptions {
+  /** Events strictly after this revision. */
+  fromRevision: number;
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+}
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+export interface WatchEvent {
+  type: WatchEventType;
+  object: KubeObject;
+  revision: number;
+}
+
+export interface Watcher {
+  /** Stops delivery; no event arrives after the returned promise resolves. */
+  close(): Promise<void>;
+}
