@@ -1,0 +1,125 @@
+import type {
+  NodeSelectorRequirement,
+  NodeSelectorTerm,
+  Pod,
+  Taint,
+  Toleration,
+} from 'kubernetes-types/core/v1.js';
+import { matchLabelSelector, type LabelSelector } from '../common/selector.js';
+import { podHostPorts, podRequests, type NodeInfo } from './node-info.js';
+
+/**
+ * A filter says why a pod cannot go on a node, in the words kube-scheduler uses in its
+ * FailedScheduling events (`Insufficient cpu`, `node(s) had untolerated taint {key: value}`),
+ * or undefined when the node is fine. Every filter is pure.
+ */
+export type Filter = (pod: Pod, node: NodeInfo, all: NodeInfo[]) => string | undefined;
+
+const unschedulable: Filter = (_pod, node) =>
+  node.node.spec?.unschedulable ? 'node(s) were unschedulable' : undefined;
+
+const fitsResources: Filter = (pod, node) => {
+  const want = podRequests(pod);
+  const { allocatable: a, requested: r } = node;
+  if (r.pods + 1 > a.pods) return 'Too many pods';
+  if (want.cpu > 0 && r.cpu + want.cpu > a.cpu + 1e-9) return 'Insufficient cpu';
+  if (want.memory > 0 && r.memory + want.memory > a.memory) return 'Insufficient memory';
+  if (want.ephemeralStorage > 0 && r.ephemeralStorage + want.ephemeralStorage > a.ephemeralStorage) {
+    return 'Insufficient ephemeral-storage';
+  }
+  return undefined;
+};
+
+function matchNodeRequirement(req: NodeSelectorRequirement, labels: Record<string, string>): boolean {
+  const value = labels[req.key];
+  const values = req.values ?? [];
+  switch (req.operator) {
+    case 'In':
+      return value !== undefined && values.includes(value);
+    case 'NotIn':
+      return value === undefined || !values.includes(value);
+    case 'Exists':
+      return value !== undefined;
+    case 'DoesNotExist':
+      return value === undefined;
+    case 'Gt':
+      return value !== undefined && Number(value) > Number(values[0]);
+    case 'Lt':
+      return value !== undefined && Number(value) < Number(values[0]);
+    default:
+      return false;
+  }
+}
+
+/** A node selector term matches when all of its expressions do (fields: only metadata.name). */
+export function matchNodeSelectorTerm(term: NodeSelectorTerm, info: NodeInfo): boolean {
+  const labels = info.node.metadata?.labels ?? {};
+  const exprs = term.matchExpressions ?? [];
+  const fields = term.matchFields ?? [];
+  if (exprs.length === 0 && fields.length === 0) return false;
+  return (
+    exprs.every((r) => matchNodeRequirement(r, labels)) &&
+    fields.every((r) => matchNodeRequirement(r, { 'metadata.name': info.name }))
+  );
+}
+
+const nodeAffinity: Filter = (pod, node) => {
+  const labels = node.node.metadata?.labels ?? {};
+  const selector = pod.spec?.nodeSelector ?? {};
+  const selectorOk = Object.entries(selector).every(([k, v]) => labels[k] === v);
+  const terms =
+    pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
+  const affinityOk = !terms || terms.some((t) => matchNodeSelectorTerm(t, node));
+  return selectorOk && affinityOk ? undefined : "node(s) didn't match Pod's node affinity/selector";
+};
+
+function tolerates(toleration: Toleration, taint: Taint): boolean {
+  if (toleration.effect && toleration.effect !== taint.effect) return false;
+  if (toleration.operator === 'Exists') return !toleration.key || toleration.key === taint.key;
+  return toleration.key === taint.key && (toleration.value ?? '') === (taint.value ?? '');
+}
+
+const taints: Filter = (pod, node) => {
+  const tolerations = pod.spec?.tolerations ?? [];
+  for (const taint of node.node.spec?.taints ?? []) {
+    if (taint.effect === 'PreferNoSchedule') continue;
+    if (!tolerations.some((t) => tolerates(t, taint))) {
+      return `node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`;
+    }
+  }
+  return undefined;
+};
+
+const hostPorts: Filter = (pod, node) =>
+  podHostPorts(pod).some((p) => node.hostPorts.has(p))
+    ? "node(s) didn't have free ports for the requested pod ports"
+    : undefined;
+
+/** Required pod anti-affinity; only the hostname topology is supported, as the issue asks. */
+const podAntiAffinity: Filter = (pod, node) => {
+  const terms = pod.spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? [];
+  const namespace = pod.metadata?.namespace ?? 'default';
+  for (const term of terms) {
+    if (term.topologyKey !== 'kubernetes.io/hostname' || !term.labelSelector) continue;
+    // kubernetes-types spells the operator as a plain string; the selector module checks it.
+    const selector = term.labelSelector as LabelSelector;
+    const namespaces = term.namespaces?.length ? term.namespaces : [namespace];
+    const clash = node.pods.some(
+      (other) =>
+        namespaces.includes(other.metadata?.namespace ?? 'default') &&
+        matchLabelSelector(selector, other.metadata?.labels ?? {}),
+    );
+    if (clash) return "node(s) didn't match pod anti-affinity rules";
+  }
+  return undefined;
+};
+
+/** The filters in the order kube-scheduler reports them. */
+export const FILTERS: Filter[] = [
+  unschedulable,
+  nodeAffinity,
+  taints,
+  hostPorts,
+  fitsResources,
+  podAntiAffinity,
+];
