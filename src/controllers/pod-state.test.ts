@@ -28,8 +28,8 @@ test('readiness and availability honor minReadySeconds', () => {
 test('finished and deleted pods are not active', () => {
   assert.equal(isPodActive(pod('a')), true);
   assert.equal(isPodActive(pod('b', { phase: 'Succeeded' })), false);
-  const deleting = pod('c');
-  deleting.metadata!.deletionTimestamp = '2026-01-01T00:00:00Z';
+  const alive = pod('c');
+  const deleting = { ...alive, metadata: { ...alive.metadata, deletionTimestamp: '2026-01-01T00:00:00Z' } };
   assert.equal(isPodActive(deleting), false);
 });
 
