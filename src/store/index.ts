@@ -1,0 +1,19 @@
+/**
+ * The resource store's public surface: the Store interface and its types, the SQLite
+ * implementation, the contract suite every implementation runs, and the store's errors.
+ */
+export type {
+  ListOptions,
+  ListResult,
+  Store,
+  WatchEvent,
+  WatchEventType,
+  WatchOptions,
+  Watcher,
+} from './store.js';
+export { SqliteStore, type SqliteStoreOptions, type SqliteStoreStats } from './sqlite-store.js';
+export type { SyncMode } from './sqlite-schema.js';
+export { runStoreContract, type StoreFactory, type StoreHandle } from './store-contract.js';
+export { StoreError } from './errors.js';
+export { compileWatchFilter, type Change, type WatchFilterOptions } from './watch-filter.js';
+export { decodeContinue, encodeContinue, type ContinuePosition } from './continue-token.js';
