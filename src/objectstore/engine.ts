@@ -1,0 +1,313 @@
+import type { Readable } from 'node:stream';
+import type { ObjectRow } from './device/index-rows.js';
+import { ObjectStoreError } from './errors.js';
+import type { EngineContext } from './context.js';
+import * as buckets from './buckets.js';
+import { listObjects, listVersions } from './listing.js';
+import * as multipart from './multipart.js';
+import type {
+  BucketInfo,
+  Checksum,
+  CopyOptions,
+  CorsRule,
+  DeleteResult,
+  GetOptions,
+  ListObjectsOptions,
+  ListObjectsResult,
+  ListVersionsOptions,
+  ListVersionsResult,
+  ObjectInfo,
+  ObjectStore,
+  PartInfo,
+  PutOptions,
+  UploadInfo,
+} from './object-store.js';
+import { bucketInfo, latestOf, objectInfo, parseMeta, type StoredMeta } from './stored-meta.js';
+import { timestampMs } from './timestamp.js';
+import { etagMatches, validateKey } from './validation.js';
+
+/**
+ * The S3 operations of the engine over the replicated data and index layers. Every operation
+ * is decided from the merged index rows (last-writer-wins), so it reads the same whichever
+ * replicas answer; a write returns only after its data and index rows reached a quorum.
+ */
+export class Engine implements ObjectStore {
+  constructor(protected readonly ctx: EngineContext) {}
+
+  createBucket(name: string, owner: string): Promise<BucketInfo> {
+    return buckets.createBucket(this.ctx, name, owner);
+  }
+
+  deleteBucket(name: string): Promise<void> {
+    return buckets.deleteBucket(this.ctx, name);
+  }
+
+  async getBucket(name: string): Promise<BucketInfo | undefined> {
+    const row = await this.ctx.bucketRow(name);
+    return row && !row.deleted ? bucketInfo(row) : undefined;
+  }
+
+  listBuckets(owner?: string): Promise<BucketInfo[]> {
+    return buckets.listBuckets(this.ctx, owner);
+  }
+
+  setVersioning(bucket: string, state: 'Enabled' | 'Suspended'): Promise<void> {
+    return buckets.updateBucket(this.ctx, bucket, { versioning: state });
+  }
+
+  setCors(bucket: string, rules: CorsRule[] | undefined): Promise<void> {
+    return buckets.updateBucket(this.ctx, bucket, {
+      cors: rules && rules.length > 0 ? JSON.stringify(rules) : '',
+    });
+  }
+
+  bucketUsage(bucket: string): Promise<{ objects: number; bytes: number }> {
+    return buckets.bucketUsage(this.ctx, bucket);
+  }
+
+  async putObject(bucket: string, key: string, body: Readable, options: PutOptions): Promise<ObjectInfo> {
+    const b = await this.ctx.requireBucket(bucket);
+    validateKey(key);
+    const rows = await this.ctx.versionRows(bucket, key);
+    checkPreconditions(key, latestOf(rows), options);
+    const ts = this.ctx.stamps.next();
+    const vid = b.versioning === 'Enabled' ? this.ctx.newVersionId(ts) : 'null';
+    const meta: StoredMeta = { headers: options.headers ?? {}, metadata: options.metadata ?? {} };
+    if (options.tags && Object.keys(options.tags).length > 0) meta.tags = options.tags;
+    const loc = this.ctx.placement.object(bucket, key);
+    const put = await this.ctx.data.put(loc, body, {
+      bucket,
+      key,
+      name: vid,
+      ts,
+      meta: JSON.stringify(meta),
+      ...(options.size !== undefined ? { size: options.size } : {}),
+      ...(options.contentMd5 !== undefined ? { contentMd5: options.contentMd5 } : {}),
+      ...(options.checksum ? { checksum: options.checksum } : {}),
+    });
+    if (put.checksum) meta.checksum = put.checksum;
+    const row: ObjectRow = {
+      key,
+      vid,
+      ts,
+      deleted: 0,
+      vts: ts,
+      size: put.size,
+      etag: `"${put.md5}"`,
+      modified: timestampMs(ts),
+      dm: 0,
+      meta: JSON.stringify(meta),
+    };
+    await this.commitVersion(bucket, row, rows);
+    return objectInfo(bucket, row);
+  }
+
+  async getObject(
+    bucket: string,
+    key: string,
+    options: GetOptions = {},
+  ): Promise<{ info: ObjectInfo; body: Readable }> {
+    await this.ctx.requireBucket(bucket);
+    const row = await this.ctx.resolve(bucket, key, options.versionId);
+    const body = await this.ctx.body(bucket, row, options.range);
+    return { info: objectInfo(bucket, row), body };
+  }
+
+  async headObject(bucket: string, key: string, options: { versionId?: string } = {}): Promise<ObjectInfo> {
+    await this.ctx.requireBucket(bucket);
+    return objectInfo(bucket, await this.ctx.resolve(bucket, key, options.versionId));
+  }
+
+  async deleteObject(
+    bucket: string,
+    key: string,
+    options: { versionId?: string } = {},
+  ): Promise<DeleteResult> {
+    const b = await this.ctx.requireBucket(bucket);
+    const rows = await this.ctx.versionRows(bucket, key);
+    const bi = this.ctx.bucketIndex(bucket);
+    if (options.versionId !== undefined || b.versioning === 'Off') {
+      const vid = options.versionId ?? 'null';
+      const row = rows.find((r) => r.vid === vid && !r.deleted);
+      if (!row)
+        return { ...(options.versionId !== undefined ? { versionId: vid } : {}), deleteMarker: false };
+      await this.ctx.index.write(bi.loc, bi.name, 'objects', [
+        { ...row, ts: this.ctx.stamps.next(), deleted: 1 },
+      ]);
+      await this.ctx.dropData(bucket, row);
+      return { ...(options.versionId !== undefined ? { versionId: vid } : {}), deleteMarker: row.dm === 1 };
+    }
+    const ts = this.ctx.stamps.next();
+    const vid = b.versioning === 'Enabled' ? this.ctx.newVersionId(ts) : 'null';
+    const marker: ObjectRow = {
+      key,
+      vid,
+      ts,
+      deleted: 0,
+      vts: ts,
+      size: 0,
+      etag: '',
+      modified: timestampMs(ts),
+      dm: 1,
+      meta: '',
+    };
+    await this.commitVersion(bucket, marker, rows);
+    return { versionId: vid, deleteMarker: true };
+  }
+
+  async copyObject(
+    source: { bucket: string; key: string; versionId?: string },
+    target: { bucket: string; key: string },
+    options: CopyOptions,
+  ): Promise<ObjectInfo> {
+    await this.ctx.requireBucket(source.bucket);
+    const row = await this.ctx.resolve(source.bucket, source.key, source.versionId);
+    const info = objectInfo(source.bucket, row);
+    const fail = (why: string): never => {
+      throw new ObjectStoreError('PreconditionFailed', `Copy source "${source.key}" ${why}`, {
+        key: source.key,
+      });
+    };
+    if (options.ifMatch !== undefined && !etagMatches(options.ifMatch, info.etag))
+      fail('does not match If-Match');
+    if (options.ifNoneMatch !== undefined && etagMatches(options.ifNoneMatch, info.etag))
+      fail('matches If-None-Match');
+    if (options.ifUnmodifiedSince && info.lastModified > options.ifUnmodifiedSince)
+      fail('was modified since');
+    if (options.ifModifiedSince && info.lastModified <= options.ifModifiedSince)
+      fail('was not modified since');
+    const meta = parseMeta(row.meta);
+    const replace = options.metadata !== undefined;
+    const body = await this.ctx.body(source.bucket, row, undefined);
+    return this.putObject(target.bucket, target.key, body, {
+      size: row.size,
+      headers: replace ? (options.headers ?? {}) : meta.headers,
+      metadata: replace ? (options.metadata ?? {}) : meta.metadata,
+      ...(meta.tags ? { tags: meta.tags } : {}),
+    });
+  }
+
+  async listObjects(bucket: string, options: ListObjectsOptions): Promise<ListObjectsResult> {
+    await this.ctx.requireBucket(bucket);
+    const bi = this.ctx.bucketIndex(bucket);
+    const idx = await this.ctx.index.repaired(bi.loc, bi.name);
+    return idx ? listObjects(bucket, idx, options) : { objects: [], commonPrefixes: [], isTruncated: false };
+  }
+
+  async listObjectVersions(bucket: string, options: ListVersionsOptions): Promise<ListVersionsResult> {
+    await this.ctx.requireBucket(bucket);
+    const bi = this.ctx.bucketIndex(bucket);
+    const idx = await this.ctx.index.repaired(bi.loc, bi.name);
+    return idx
+      ? listVersions(bucket, idx, options)
+      : { versions: [], commonPrefixes: [], isTruncated: false };
+  }
+
+  async putTagging(
+    bucket: string,
+    key: string,
+    tags: Record<string, string>,
+    versionId?: string,
+  ): Promise<void> {
+    await this.ctx.requireBucket(bucket);
+    const row = await this.ctx.resolve(bucket, key, versionId);
+    const meta = parseMeta(row.meta);
+    if (Object.keys(tags).length > 0) meta.tags = tags;
+    else delete meta.tags;
+    const bi = this.ctx.bucketIndex(bucket);
+    await this.ctx.index.write(bi.loc, bi.name, 'objects', [
+      { ...row, ts: this.ctx.stamps.next(), meta: JSON.stringify(meta) },
+    ]);
+  }
+
+  async getTagging(bucket: string, key: string, versionId?: string): Promise<Record<string, string>> {
+    await this.ctx.requireBucket(bucket);
+    return parseMeta((await this.ctx.resolve(bucket, key, versionId)).meta).tags ?? {};
+  }
+
+  createMultipartUpload(bucket: string, key: string, options: PutOptions): Promise<{ uploadId: string }> {
+    return multipart.createUpload(this.ctx, bucket, key, options);
+  }
+
+  uploadPart(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    body: Readable,
+    options: { size?: number; contentMd5?: string; checksum?: Checksum },
+  ): Promise<PartInfo> {
+    return multipart.uploadPart(this.ctx, { bucket, key, uploadId, partNumber }, body, options);
+  }
+
+  async completeMultipartUpload(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    parts: Array<{ partNumber: number; etag: string }>,
+  ): Promise<ObjectInfo> {
+    const { row, previous } = await multipart.completeUpload(this.ctx, { bucket, key, uploadId }, parts);
+    await this.commitVersion(bucket, row, previous);
+    await multipart.finishUpload(this.ctx, { bucket, key, uploadId }, row);
+    return objectInfo(bucket, row);
+  }
+
+  abortMultipartUpload(bucket: string, key: string, uploadId: string): Promise<void> {
+    return multipart.abortUpload(this.ctx, { bucket, key, uploadId });
+  }
+
+  listParts(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    options: { maxParts?: number; partNumberMarker?: number },
+  ): Promise<{ parts: PartInfo[]; isTruncated: boolean; nextPartNumberMarker?: number; upload: UploadInfo }> {
+    return multipart.listParts(this.ctx, { bucket, key, uploadId }, options);
+  }
+
+  listMultipartUploads(
+    bucket: string,
+    options: { prefix?: string; keyMarker?: string; uploadIdMarker?: string; maxUploads?: number },
+  ): Promise<{
+    uploads: UploadInfo[];
+    isTruncated: boolean;
+    nextKeyMarker?: string;
+    nextUploadIdMarker?: string;
+  }> {
+    return multipart.listUploads(this.ctx, bucket, options);
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** Writes a new version row; a replaced `null` version that was a manifest drops its parts. */
+  private async commitVersion(bucket: string, row: ObjectRow, previous: ObjectRow[]): Promise<void> {
+    const bi = this.ctx.bucketIndex(bucket);
+    await this.ctx.index.write(bi.loc, bi.name, 'objects', [row]);
+    const old = previous.find((r) => r.vid === row.vid && !r.deleted && !r.dm);
+    if (!old || row.vid !== 'null') return;
+    // A replaced null version: a plain file replaced by a plain file went by last-writer-wins
+    // already; a manifest's parts, or a file replaced by a manifest or a delete marker, go now.
+    const replacedByFile = !row.dm && !parseMeta(row.meta).manifest;
+    if (parseMeta(old.meta).manifest || !replacedByFile) {
+      await this.ctx.dropData(bucket, old).catch(() => undefined);
+    }
+  }
+}
+
+function checkPreconditions(key: string, current: ObjectRow | undefined, options: PutOptions): void {
+  const live = current && !current.dm ? current : undefined;
+  if (
+    options.ifNoneMatch !== undefined &&
+    live &&
+    (options.ifNoneMatch === '*' || etagMatches(options.ifNoneMatch, live.etag))
+  ) {
+    throw new ObjectStoreError('PreconditionFailed', `The key "${key}" already exists (If-None-Match)`, {
+      key,
+    });
+  }
+  if (options.ifMatch !== undefined && (!live || !etagMatches(options.ifMatch, live.etag))) {
+    throw new ObjectStoreError('PreconditionFailed', `The ETag of "${key}" does not match If-Match`, { key });
+  }
+}
