@@ -1,0 +1,69 @@
+import type { Clock } from '../common/clock.js';
+import type { Store } from '../store/store.js';
+import type { ResourceType } from '../resources/resource-type.js';
+
+/**
+ * The registry as the API server indexes it: by URL (group, version, plural) and by store key.
+ * Built once at construction, so that routing a request is a map lookup.
+ */
+export class TypeIndex {
+  readonly all: readonly ResourceType[];
+  private readonly byPath = new Map<string, ResourceType>();
+  private readonly byStorage = new Map<string, ResourceType>();
+  private readonly byKind = new Map<string, ResourceType>();
+
+  constructor(types: readonly ResourceType[]) {
+    this.all = types;
+    for (const t of types) {
+      this.byPath.set(`${t.group}/${t.version}/${t.plural}`, t);
+      if (!this.byStorage.has(t.storageResource)) this.byStorage.set(t.storageResource, t);
+      this.byKind.set(`${apiVersionOf(t)}/${t.kind}`, t);
+    }
+  }
+
+  /** The type served at `/api(s)/GROUP/VERSION/PLURAL`. */
+  lookup(group: string, version: string, plural: string): ResourceType | undefined {
+    return this.byPath.get(`${group}/${version}/${plural}`);
+  }
+
+  /** The type stored under a GroupResource key (`deployments.apps`). */
+  byStorageResource(resource: string): ResourceType | undefined {
+    return this.byStorage.get(resource);
+  }
+
+  /** The type of an ownerReference's apiVersion and kind. */
+  byApiVersionKind(apiVersion: string, kind: string): ResourceType | undefined {
+    return this.byKind.get(`${apiVersion}/${kind}`);
+  }
+
+  /** Every distinct store key, namespaced ones or cluster-scoped ones. */
+  storageResources(namespaced: boolean): ResourceType[] {
+    return [...this.byStorage.values()].filter((t) => t.namespaced === namespaced);
+  }
+}
+
+/** `v1` for the core group, `apps/v1` otherwise. */
+export function apiVersionOf(t: ResourceType): string {
+  return t.group === '' ? t.version : `${t.group}/${t.version}`;
+}
+
+/** `deployments.apps`, `pods`: how Kubernetes names a resource in messages. */
+export function qualifiedResource(t: ResourceType): string {
+  return t.group === '' ? t.plural : `${t.plural}.${t.group}`;
+}
+
+/** What every handler needs: the store, the clock, the registry index. */
+export interface ApiDeps {
+  store: Store;
+  clock: Clock;
+  types: TypeIndex;
+}
+
+/** The options a write takes from its query string. */
+export interface WriteOptions {
+  dryRun: boolean;
+  fieldValidation: 'Strict' | 'Warn' | 'Ignore';
+  fieldManager: string;
+  /** Warnings for the reply's `Warning` headers; handlers append. */
+  warnings: string[];
+}

@@ -1,0 +1,300 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import {
+  createServer as createNetServer,
+  type AddressInfo,
+  type Server as NetServer,
+  type Socket,
+} from 'node:net';
+import { systemClock, type Clock } from '../common/clock.js';
+import type { KubeObject } from '../common/kube-object.js';
+import type { Authenticator } from '../identity/index.js';
+import type { ResourceRegistry, ResourceType } from '../resources/index.js';
+import type { Store } from '../store/store.js';
+import { TypeIndex, type ApiDeps } from './api-context.js';
+import { handleCreate, handleGet, handleList, handleUpdate } from './crud-handlers.js';
+import { Deleter } from './deletion.js';
+import { apiGroup, wantsAggregatedDiscovery } from './discovery.js';
+import { deleteCollection, deleteOne } from './delete-handlers.js';
+import { StaticDocuments } from './documents.js';
+import { methodNotAllowed, pathNotFound, unauthorized } from './errors.js';
+import { sendJson, sendText } from './http-io.js';
+import { handlePatch } from './patch-handler.js';
+import type { ResourceRequest } from './resource-request.js';
+import { parseRoute, type ResourceRoute } from './routes.js';
+import { handleScale } from './scale.js';
+import { handleBinding } from './binding.js';
+import { errorToStatus, type ErrorScope } from './status-errors.js';
+import { handleWatch, type WatchRegistry, type WatchSettings } from './watch.js';
+
+/** What the API server is built from. */
+export interface ApiServerOptions {
+  store: Store;
+  /** The resource types served: the resources part's registry (`createRegistry()`). */
+  registry: Pick<ResourceRegistry, 'all'>;
+  authenticator: Authenticator;
+  /** Default: the system clock. */
+  clock?: Clock;
+  /** Interval of watch BOOKMARK events; default 60 000 ms. */
+  bookmarkIntervalMs?: number;
+  /**
+   * A serving certificate and key (PEM). With it the port speaks TLS and plain HTTP both: the
+   * first byte of each connection decides. kubectl sends bearer tokens only over TLS; fetch-based
+   * clients on loopback may keep using plain HTTP.
+   */
+  tls?: { cert: string; key: string };
+}
+
+const PUBLIC_PATHS = new Set(['healthz', 'readyz', 'livez', 'version']);
+
+/**
+ * The Kubernetes-compatible API server on node:http: discovery, OpenAPI, CRUD with Kubernetes'
+ * metadata semantics, patch (JSON, merge, strategic, server-side apply), status and scale
+ * subresources, tables, watch, and bearer-token authentication. Every request is one store
+ * operation or a few; discovery and OpenAPI documents are serialized once at construction.
+ */
+export class ApiServer {
+  private readonly deps: ApiDeps;
+  private readonly authenticator: Authenticator;
+  private readonly deleter: Deleter;
+  private readonly server: Server;
+  private readonly front: Server | NetServer;
+  private readonly sockets = new Set<Socket>();
+  private readonly secure: boolean;
+  private readonly watches: WatchRegistry = new Set();
+  private readonly watchSettings: WatchSettings;
+  private readonly docs: StaticDocuments;
+  private readonly inflight = new Set<Promise<void>>();
+  private closing = false;
+
+  constructor(options: ApiServerOptions) {
+    const types = new TypeIndex(options.registry.all());
+    this.deps = { store: options.store, clock: options.clock ?? systemClock, types };
+    this.authenticator = options.authenticator;
+    this.deleter = new Deleter(this.deps);
+    this.watchSettings = { bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000 };
+    this.docs = new StaticDocuments(types.all);
+    const handler = (req: IncomingMessage, res: ServerResponse): void => this.track(req, res);
+    this.server = createServer({ keepAlive: true, keepAliveTimeout: 65_000 }, handler);
+    this.server.keepAliveTimeout = 65_000;
+    this.secure = options.tls !== undefined;
+    if (options.tls === undefined) {
+      this.front = this.server;
+      this.server.on('connection', (socket: Socket) => this.trackSocket(socket));
+    } else {
+      const tlsServer = createHttpsServer(
+        { cert: options.tls.cert, key: options.tls.key, keepAlive: true },
+        handler,
+      );
+      tlsServer.keepAliveTimeout = 65_000;
+      tlsServer.on('tlsClientError', () => undefined);
+      this.front = createNetServer((socket) => {
+        this.trackSocket(socket);
+        socket.once('data', (chunk: Buffer) => {
+          socket.pause();
+          socket.unshift(chunk);
+          // A TLS ClientHello starts with record type 22 (handshake).
+          (chunk[0] === 0x16 ? tlsServer : this.server).emit('connection', socket);
+          process.nextTick(() => socket.resume());
+        });
+      });
+    }
+  }
+
+  private trackSocket(socket: Socket): void {
+    this.sockets.add(socket);
+    socket.on('error', () => undefined);
+    socket.on('close', () => this.sockets.delete(socket));
+  }
+
+  /** Starts listening; resolves with the base URL (`http://127.0.0.1:PORT`). */
+  async listen(port = 6443, host = '127.0.0.1'): Promise<string> {
+    await this.deleter.resume();
+    await new Promise<void>((resolve, reject) => {
+      this.front.once('error', reject);
+      this.front.listen(port, host, () => {
+        this.front.off('error', reject);
+        resolve();
+      });
+    });
+    return this.url;
+  }
+
+  /** The base URL the server listens at: https when it has a certificate. */
+  get url(): string {
+    return this.urlFor(this.secure ? 'https' : 'http');
+  }
+
+  /** The plain-HTTP URL of the same port (fetch-based clients on loopback). */
+  get httpUrl(): string {
+    return this.urlFor('http');
+  }
+
+  private urlFor(scheme: string): string {
+    const addr = this.front.address() as AddressInfo | null;
+    if (addr === null) throw new RangeError('the API server is not listening');
+    const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+    return `${scheme}://${host}:${addr.port}`;
+  }
+
+  /** Resolves when background deletions (dependents, namespaces) have finished; for tests. */
+  idle(): Promise<void> {
+    return this.deleter.gc.idle();
+  }
+
+  /** Ends watches, stops accepting connections, waits for requests in flight and background work. */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    const closed = new Promise<void>((resolve) => this.front.close(() => resolve()));
+    for (const end of [...this.watches]) end();
+    await Promise.allSettled([...this.inflight]);
+    for (const socket of this.sockets) socket.destroy();
+    await closed;
+    await this.deleter.close();
+  }
+
+  private track(req: IncomingMessage, res: ServerResponse): void {
+    const p = this.handle(req, res);
+    this.inflight.add(p);
+    void p.finally(() => this.inflight.delete(p));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let scope: ErrorScope | undefined;
+    try {
+      const url = req.url ?? '/';
+      const q = url.indexOf('?');
+      const path = q < 0 ? url : url.slice(0, q);
+      const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
+      const first = path.split('/', 2)[1] ?? '';
+      if (!PUBLIC_PATHS.has(first)) {
+        const user = await this.authenticator.authenticate(req.headers.authorization);
+        if (user === undefined) throw unauthorized();
+      }
+      const route = parseRoute(path);
+      const method = req.method ?? 'GET';
+      if (route.kind === 'resource') {
+        const resolved = this.resolve(route, path);
+        scope = {
+          group: resolved.group,
+          plural: resolved.plural,
+          ...(route.name !== undefined ? { name: route.name } : {}),
+        };
+        await this.handleResource(req, res, route, resolved, query, method, path);
+        return;
+      }
+      if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed(method, path);
+      switch (route.kind) {
+        case 'health':
+          sendText(res, 200, 'ok');
+          return;
+        case 'version':
+          this.docs.send(res, 'version');
+          return;
+        case 'root':
+          this.docs.send(res, 'root');
+          return;
+        case 'core-versions':
+          this.docs.send(res, wantsAggregatedDiscovery(req.headers.accept) ? 'aggregated-api' : 'api');
+          return;
+        case 'groups':
+          this.docs.send(res, wantsAggregatedDiscovery(req.headers.accept) ? 'aggregated-apis' : 'apis');
+          return;
+        case 'group': {
+          const g = apiGroup(this.deps.types.all, route.group);
+          if (g === undefined) throw pathNotFound(path);
+          sendJson(res, 200, g);
+          return;
+        }
+        case 'group-version':
+          if (!this.docs.send(res, `rl:${route.group}/${route.version}`)) throw pathNotFound(path);
+          return;
+        case 'openapi-v3':
+          if (
+            !this.docs.send(
+              res,
+              route.groupVersionPath === undefined ? 'openapi' : `openapi:${route.groupVersionPath}`,
+            )
+          ) {
+            throw pathNotFound(path);
+          }
+          return;
+        default:
+          throw pathNotFound(path);
+      }
+    } catch (err) {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      const status = errorToStatus(err, scope);
+      sendJson(res, status.code, status);
+      if (status.code === 413 || status.code === 400) req.resume();
+    }
+  }
+
+  private resolve(route: ResourceRoute, path: string): ResourceType {
+    const type = this.deps.types.lookup(route.group, route.version, route.plural);
+    if (type === undefined) throw pathNotFound(path);
+    if (!type.namespaced && route.namespace !== undefined) throw pathNotFound(path);
+    if (type.namespaced && route.name !== undefined && route.namespace === undefined)
+      throw pathNotFound(path);
+    if (route.subresource !== undefined && !(type.subresources as string[]).includes(route.subresource)) {
+      throw pathNotFound(path);
+    }
+    return type;
+  }
+
+  private async handleResource(
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: ResourceRoute,
+    type: ResourceType,
+    query: URLSearchParams,
+    method: string,
+    path: string,
+  ): Promise<void> {
+    const r: ResourceRequest = {
+      req,
+      res,
+      type,
+      namespace: route.namespace ?? '',
+      name: route.name,
+      subresource: route.subresource,
+      query,
+      now: this.deps.clock.now(),
+    };
+    const onDeleted = (o: KubeObject): void => this.deleter.deleted(o);
+    const watch = route.watchPath || query.get('watch') === 'true' || query.get('watch') === '1';
+    if (route.subresource === 'scale') return handleScale(this.deps, r, method);
+    if (route.subresource === 'binding' && method === 'POST') return handleBinding(this.deps, r);
+    if (route.subresource !== undefined && route.subresource !== 'status')
+      throw methodNotAllowed(method, path);
+    if (route.name === undefined) {
+      if (method === 'GET')
+        return watch ? handleWatch(this.deps, r, this.watchSettings, this.watches) : handleList(this.deps, r);
+      if (method === 'POST') {
+        if (type.namespaced && route.namespace === undefined) throw methodNotAllowed(method, path);
+        return handleCreate(this.deps, r);
+      }
+      if (method === 'DELETE') return deleteCollection(this.deps, this.deleter, r);
+      throw methodNotAllowed(method, path);
+    }
+    switch (method) {
+      case 'GET':
+        return watch && route.subresource === undefined
+          ? handleWatch(this.deps, r, this.watchSettings, this.watches)
+          : handleGet(this.deps, r);
+      case 'PUT':
+        return handleUpdate(this.deps, r, onDeleted);
+      case 'PATCH':
+        return handlePatch(this.deps, r, onDeleted);
+      case 'DELETE':
+        if (route.subresource !== undefined) throw methodNotAllowed(method, path);
+        return deleteOne(this.deleter, r);
+      default:
+        throw methodNotAllowed(method, path);
+    }
+  }
+}

@@ -1,0 +1,113 @@
+import type { KubeObject } from '../common/kube-object.js';
+import type { ListOptions } from '../store/store.js';
+import { apiVersionOf, qualifiedResource, type ApiDeps } from './api-context.js';
+import { badRequest, notFound } from './errors.js';
+import { parseObjectBody, readBody, sendJson, wantsPartialMetadata, wantsTable } from './http-io.js';
+import { sendObject, writeOptions, type ResourceRequest } from './resource-request.js';
+import { buildTable, parseIncludeObject, partialObjectMetadata, TABLE_CONTENT_TYPE } from './table.js';
+import { checkIdentity, createObject, updateObject } from './write-pipeline.js';
+
+/** Reads the object a request names, or fails with Kubernetes' NotFound. */
+export async function getExisting(deps: ApiDeps, r: ResourceRequest): Promise<KubeObject> {
+  const name = r.name ?? '';
+  const object = await deps.store.get(r.type.storageResource, r.namespace, name);
+  if (object === undefined) {
+    throw notFound(qualifiedResource(r.type), name, { name, group: r.type.group, kind: r.type.plural });
+  }
+  return object;
+}
+
+/** GET of one object. */
+export async function handleGet(deps: ApiDeps, r: ResourceRequest): Promise<void> {
+  sendObject(r, 200, await getExisting(deps, r));
+}
+
+/** The list options of a list or watch request's query. */
+export function listOptions(r: ResourceRequest): ListOptions {
+  const options: ListOptions = {};
+  if (r.namespace !== '') options.namespace = r.namespace;
+  const labelSelector = r.query.get('labelSelector');
+  if (labelSelector) options.labelSelector = labelSelector;
+  const fieldSelector = r.query.get('fieldSelector');
+  if (fieldSelector) options.fieldSelector = fieldSelector;
+  const limit = r.query.get('limit');
+  if (limit) {
+    const n = Number(limit);
+    if (!Number.isInteger(n) || n < 0)
+      throw badRequest(`limit: Invalid value: "${limit}": must be a non-negative integer`);
+    if (n > 0) options.limit = n;
+  }
+  const cont = r.query.get('continue');
+  if (cont) options.continue = cont;
+  return options;
+}
+
+/**
+ * GET of a collection: a `…List`, a Table, or a PartialObjectMetadataList, with the store
+ * revision as the list's resourceVersion. Every resourceVersion asks for at least that
+ * revision, which the store's latest state always satisfies (`0` means any).
+ */
+export async function handleList(deps: ApiDeps, r: ResourceRequest): Promise<void> {
+  const result = await deps.store.list(r.type.storageResource, listOptions(r));
+  const resourceVersion = String(result.revision);
+  const accept = r.req.headers.accept;
+  if (wantsTable(accept)) {
+    const table = buildTable(r.type, result.items, {
+      now: r.now,
+      includeObject: parseIncludeObject(r.query.get('includeObject')),
+      resourceVersion,
+      ...(result.continue !== undefined ? { continue: result.continue } : {}),
+      ...(result.remainingItemCount !== undefined ? { remainingItemCount: result.remainingItemCount } : {}),
+    });
+    sendJson(r.res, 200, table, TABLE_CONTENT_TYPE);
+    return;
+  }
+  const metadata: Record<string, unknown> = { resourceVersion };
+  if (result.continue !== undefined) metadata.continue = result.continue;
+  if (result.remainingItemCount !== undefined) metadata.remainingItemCount = result.remainingItemCount;
+  if (wantsPartialMetadata(accept)) {
+    sendJson(
+      r.res,
+      200,
+      {
+        kind: 'PartialObjectMetadataList',
+        apiVersion: 'meta.k8s.io/v1',
+        metadata,
+        items: result.items.map(partialObjectMetadata),
+      },
+      'application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io',
+    );
+    return;
+  }
+  sendJson(r.res, 200, {
+    kind: r.type.listKind,
+    apiVersion: apiVersionOf(r.type),
+    metadata,
+    items: result.items,
+  });
+}
+
+/** POST of a new object: 201 with the stored object. */
+export async function handleCreate(deps: ApiDeps, r: ResourceRequest): Promise<void> {
+  const options = writeOptions(r);
+  const body = parseObjectBody(await readBody(r.req), r.req.headers['content-type'] ?? '');
+  const object = checkIdentity(r.type, body, r.namespace, undefined);
+  const created = await createObject(deps, r.type, object, options);
+  sendObject(r, 201, created, options.warnings);
+}
+
+/** PUT of a whole object (or of its status with `subresource: 'status'`). */
+export async function handleUpdate(
+  deps: ApiDeps,
+  r: ResourceRequest,
+  onDeleted: (o: KubeObject) => void,
+): Promise<void> {
+  const options = writeOptions(r);
+  const body = parseObjectBody(await readBody(r.req), r.req.headers['content-type'] ?? '');
+  const candidate = checkIdentity(r.type, body, r.namespace, r.name);
+  const old = await getExisting(deps, r);
+  const mode = r.subresource === 'status' ? { subresource: 'status' as const } : {};
+  const result = await updateObject(deps, r.type, old, candidate, options, mode);
+  if (result.deleted && !options.dryRun) onDeleted(result.object);
+  sendObject(r, 200, result.object, options.warnings);
+}

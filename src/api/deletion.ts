@@ -1,0 +1,260 @@
+import type { KubeObject, ObjectMeta } from '../common/kube-object.js';
+import { hasCode } from '../common/stratus-error.js';
+import type { ResourceType } from '../resources/resource-type.js';
+import { qualifiedResource, type ApiDeps } from './api-context.js';
+import { ApiError, badRequest, conflict, forbidden, notFound } from './errors.js';
+import { GarbageCollector } from './garbage-collector.js';
+import { rfc3339 } from './object-meta.js';
+
+/** Namespaces Kubernetes refuses to delete. */
+const UNDELETABLE_NAMESPACES = new Set(['default', 'kube-system', 'kube-public']);
+
+export type PropagationPolicy = 'Background' | 'Foreground' | 'Orphan';
+
+/** The parts of Kubernetes' DeleteOptions the server honours. */
+export interface DeleteOptions {
+  propagationPolicy?: PropagationPolicy;
+  preconditions?: { uid?: string; resourceVersion?: string };
+  dryRun?: boolean;
+}
+
+/** The outcome of a delete: the object's last state and whether it is gone already. */
+export interface DeleteResult {
+  object: KubeObject;
+  deleted: boolean;
+}
+
+/**
+ * Kubernetes' delete semantics over the store: preconditions, finalizers (an object with
+ * finalizers only gets `deletionTimestamp` and goes when the last one is removed), propagation
+ * (`Orphan` strips owner references from dependents first; `Background` deletes the owner and
+ * lets the garbage collector delete dependents; `Foreground` marks the owner with the
+ * `foregroundDeletion` finalizer until its dependents are gone), and namespace termination.
+ */
+export class Deleter {
+  readonly gc: GarbageCollector;
+
+  constructor(private readonly deps: ApiDeps) {
+    this.gc = new GarbageCollector(deps, (type, namespace, name, policy) =>
+      this.delete(type, namespace, name, { propagationPolicy: policy }),
+    );
+  }
+
+  /** Deletes one object; see the class comment for the semantics. */
+  async delete(
+    type: ResourceType,
+    namespace: string,
+    name: string,
+    options: DeleteOptions = {},
+  ): Promise<DeleteResult> {
+    const details = { name, group: type.group, kind: type.plural };
+    const old = await this.deps.store.get(type.storageResource, namespace, name);
+    if (old === undefined) throw notFound(qualifiedResource(type), name, details);
+    const pre = options.preconditions;
+    if (pre?.uid !== undefined && pre.uid !== '' && pre.uid !== old.metadata.uid) {
+      throw new ApiError(
+        'API_CONFLICT',
+        409,
+        'Conflict',
+        `Operation cannot be fulfilled on ${qualifiedResource(type)} "${name}": Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${old.metadata.uid ?? ''}`,
+        details,
+      );
+    }
+    if (
+      pre?.resourceVersion !== undefined &&
+      pre.resourceVersion !== '' &&
+      pre.resourceVersion !== old.metadata.resourceVersion
+    ) {
+      throw conflict(qualifiedResource(type), name, details);
+    }
+    if (type.kind === 'Namespace') return this.deleteNamespace(type, old, options);
+    const policy = options.propagationPolicy ?? 'Background';
+    if (policy !== 'Background' && policy !== 'Foreground' && policy !== 'Orphan') {
+      throw badRequest(
+        `propagationPolicy: Unsupported value: "${String(policy)}": supported values: "Foreground", "Background", "Orphan"`,
+      );
+    }
+    if (options.dryRun) return { object: old, deleted: true };
+    if (policy === 'Orphan') await this.orphanDependents(old);
+    const finalizers = [...(old.metadata.finalizers ?? [])];
+    if (policy === 'Foreground' && !finalizers.includes('foregroundDeletion'))
+      finalizers.push('foregroundDeletion');
+    if (finalizers.length > 0) {
+      if (
+        old.metadata.deletionTimestamp !== undefined &&
+        finalizers.length === (old.metadata.finalizers ?? []).length
+      ) {
+        return { object: old, deleted: false };
+      }
+      const marked: KubeObject = {
+        ...old,
+        metadata: {
+          ...old.metadata,
+          finalizers,
+          deletionTimestamp: old.metadata.deletionTimestamp ?? rfc3339(this.deps.clock.now()),
+          deletionGracePeriodSeconds: 0,
+        },
+      };
+      const stored = await this.writeGuarded(type, marked);
+      if (policy === 'Foreground')
+        this.gc.foreground(stored, () => this.dropFinalizer(type, stored, 'foregroundDeletion'));
+      return { object: stored, deleted: false };
+    }
+    let gone: KubeObject;
+    try {
+      gone = await this.deps.store.delete(type.storageResource, namespace, name, {
+        expectedResourceVersion: old.metadata.resourceVersion ?? '',
+      });
+    } catch (err) {
+      if (hasCode(err, 'STORE_CONFLICT')) throw conflict(qualifiedResource(type), name, details);
+      if (hasCode(err, 'STORE_NOT_FOUND')) throw notFound(qualifiedResource(type), name, details);
+      throw err;
+    }
+    if (policy === 'Background') this.gc.ownerDeleted(gone);
+    return { object: gone, deleted: true };
+  }
+
+  /** Called after an object left the store by other means (its last finalizer removed). */
+  deleted(object: KubeObject): void {
+    this.gc.ownerDeleted(object);
+  }
+
+  /** Resumes the termination of namespaces left Terminating by a previous run. */
+  async resume(): Promise<void> {
+    const type = this.deps.types.byStorageResource('namespaces');
+    if (type === undefined) return;
+    const listed = await this.deps.store.list('namespaces');
+    for (const ns of listed.items) {
+      if (ns.metadata.deletionTimestamp !== undefined) this.startNamespaceCleanup(ns.metadata.name ?? '');
+    }
+  }
+
+  /** Stops background work. */
+  close(): Promise<void> {
+    return this.gc.close();
+  }
+
+  private async deleteNamespace(
+    type: ResourceType,
+    old: KubeObject,
+    options: DeleteOptions,
+  ): Promise<DeleteResult> {
+    const name = old.metadata.name ?? '';
+    if (UNDELETABLE_NAMESPACES.has(name)) {
+      throw forbidden(`namespaces "${name}" is forbidden: this namespace may not be deleted`, {
+        name,
+        kind: 'namespaces',
+      });
+    }
+    if (old.metadata.deletionTimestamp !== undefined) return { object: old, deleted: false };
+    const marked: KubeObject = {
+      ...old,
+      metadata: {
+        ...old.metadata,
+        deletionTimestamp: rfc3339(this.deps.clock.now()),
+        deletionGracePeriodSeconds: 0,
+      },
+      spec: { ...(old.spec as object | undefined), finalizers: ['kubernetes'] },
+      status: { ...(old.status as object | undefined), phase: 'Terminating' },
+    };
+    if (options.dryRun) return { object: marked, deleted: false };
+    const stored = await this.writeGuarded(type, marked);
+    this.startNamespaceCleanup(name);
+    return { object: stored, deleted: false };
+  }
+
+  private startNamespaceCleanup(name: string): void {
+    this.gc.namespaceTerminating(name, async () => {
+      const current = await this.deps.store.get('namespaces', '', name);
+      if (current === undefined || (current.metadata.finalizers ?? []).length > 0) return;
+      try {
+        await this.deps.store.delete('namespaces', '', name, {
+          expectedResourceVersion: current.metadata.resourceVersion ?? '',
+        });
+      } catch (err) {
+        if (!hasCode(err, 'STORE_NOT_FOUND')) throw err;
+      }
+    });
+  }
+
+  private async orphanDependents(owner: KubeObject): Promise<void> {
+    const uid = owner.metadata.uid;
+    if (uid === undefined) return;
+    for (const dep of await this.gc.dependents(uid, owner.metadata.namespace ?? '')) {
+      const refs = (dep.object.metadata.ownerReferences ?? []).filter((r) => r.uid !== uid);
+      const metadata: ObjectMeta = { ...dep.object.metadata, ownerReferences: refs };
+      if (refs.length === 0) delete metadata.ownerReferences;
+      await this.writeGuarded(dep.type, { ...dep.object, metadata });
+    }
+  }
+
+  /** Removes one finalizer; the object goes when it was the last one. */
+  private async dropFinalizer(type: ResourceType, object: KubeObject, finalizer: string): Promise<void> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const current = await this.deps.store.get(
+        type.storageResource,
+        object.metadata.namespace ?? '',
+        object.metadata.name ?? '',
+      );
+      if (current === undefined || current.metadata.uid !== object.metadata.uid) return;
+      const finalizers = (current.metadata.finalizers ?? []).filter((f) => f !== finalizer);
+      try {
+        if (finalizers.length === 0) {
+          await this.deps.store.delete(
+            type.storageResource,
+            current.metadata.namespace ?? '',
+            current.metadata.name ?? '',
+            {
+              expectedResourceVersion: current.metadata.resourceVersion ?? '',
+            },
+          );
+          this.gc.ownerDeleted(current);
+        } else {
+          await this.deps.store.update(type.storageResource, {
+            ...current,
+            metadata: { ...current.metadata, finalizers },
+          });
+        }
+        return;
+      } catch (err) {
+        if (!hasCode(err, 'STORE_CONFLICT')) throw err;
+      }
+    }
+  }
+
+  private async writeGuarded(type: ResourceType, object: KubeObject): Promise<KubeObject> {
+    try {
+      return await this.deps.store.update(type.storageResource, object);
+    } catch (err) {
+      const name = object.metadata.name ?? '';
+      const details = { name, group: type.group, kind: type.plural };
+      if (hasCode(err, 'STORE_CONFLICT')) throw conflict(qualifiedResource(type), name, details);
+      if (hasCode(err, 'STORE_NOT_FOUND')) throw notFound(qualifiedResource(type), name, details);
+      throw err;
+    }
+  }
+}
+
+/** Reads DeleteOptions from a DELETE request's JSON body and query (the query wins). */
+export function parseDeleteOptions(
+  body: Record<string, unknown> | undefined,
+  query: URLSearchParams,
+): DeleteOptions {
+  const options: DeleteOptions = {};
+  const policy = query.get('propagationPolicy') ?? body?.propagationPolicy;
+  if (typeof policy === 'string' && policy !== '') options.propagationPolicy = policy as PropagationPolicy;
+  else if (body?.orphanDependents === true || query.get('orphanDependents') === 'true')
+    options.propagationPolicy = 'Orphan';
+  const pre = body?.preconditions;
+  if (typeof pre === 'object' && pre !== null) {
+    const p = pre as Record<string, unknown>;
+    options.preconditions = {};
+    if (typeof p.uid === 'string') options.preconditions.uid = p.uid;
+    if (typeof p.resourceVersion === 'string') options.preconditions.resourceVersion = p.resourceVersion;
+  }
+  const dryRun = query.getAll('dryRun');
+  if (dryRun.includes('All') || (Array.isArray(body?.dryRun) && (body.dryRun as unknown[]).includes('All'))) {
+    options.dryRun = true;
+  }
+  return options;
+}

@@ -1,0 +1,12 @@
+/**
+ * The Kubernetes-compatible API server: construct an ApiServer with a store, the resource
+ * registry and an authenticator, then `listen()`. `ensureDefaultNamespaces` bootstraps a fresh
+ * store.
+ */
+export { ApiServer, type ApiServerOptions } from './api-server.js';
+export { SERVER_VERSION } from './documents.js';
+export { ensureDefaultNamespaces, DEFAULT_NAMESPACES } from './bootstrap.js';
+export { ApiError, type StatusCause, type StatusDetails } from './errors.js';
+export { errorToStatus, type Status } from './status-errors.js';
+export { TABLE_CONTENT_TYPE } from './table.js';
+export { AGGREGATED_DISCOVERY_CONTENT_TYPE } from './discovery.js';

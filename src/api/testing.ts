@@ -1,0 +1,82 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer, type RunningServer } from '../cli/server.js';
+
+/** A server in a temp dir plus a fetch helper that sends the admin token; for this part's tests. */
+export interface TestCluster {
+  server: RunningServer;
+  dataDir: string;
+  url: string;
+  /** fetch against the API with the admin token; `body` objects are sent as JSON. */
+  call(method: string, path: string, options?: CallOptions): Promise<CallResult>;
+  close(): Promise<void>;
+}
+
+/** Options of TestCluster.call. */
+export interface CallOptions {
+  body?: unknown;
+  contentType?: string;
+  accept?: string;
+  token?: string | null;
+}
+
+/** The reply of TestCluster.call: status, headers and the parsed JSON body (or text). */
+export interface CallResult {
+  status: number;
+  headers: Headers;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  body: any;
+}
+
+/** Starts a real server (SQLite in a temp dir, port 0) for a test. */
+export async function startTestCluster(options: { bookmarkIntervalMs?: number } = {}): Promise<TestCluster> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'stratus-api-'));
+  const server = await startServer({ dataDir, apiPort: 0, ...options });
+  const call = async (method: string, path: string, o: CallOptions = {}): Promise<CallResult> => {
+    const headers: Record<string, string> = {};
+    if (o.token !== null) headers.authorization = `Bearer ${o.token ?? server.adminToken}`;
+    if (o.accept !== undefined) headers.accept = o.accept;
+    let body: string | undefined;
+    if (o.body !== undefined) {
+      body = typeof o.body === 'string' ? o.body : JSON.stringify(o.body);
+      headers['content-type'] = o.contentType ?? 'application/json';
+    }
+    const res = await fetch(server.httpUrl + path, {
+      method,
+      headers,
+      ...(body !== undefined ? { body } : {}),
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: res.status, headers: res.headers, body: parsed };
+  };
+  return {
+    server,
+    dataDir,
+    url: server.httpUrl,
+    call,
+    close: async () => {
+      await server.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls `check` until it returns true, at most `tries` times `intervalMs` apart. */
+export async function eventually(
+  check: () => Promise<boolean>,
+  tries = 100,
+  intervalMs = 50,
+): Promise<boolean> {
+  for (let i = 0; i < tries; i++) {
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  return false;
+}

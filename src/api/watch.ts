@@ -1,0 +1,153 @@
+import type { KubeObject } from '../common/kube-object.js';
+import { hasCode } from '../common/stratus-error.js';
+import type { Watcher, WatchOptions } from '../store/store.js';
+import { apiVersionOf, type ApiDeps } from './api-context.js';
+import { listOptions } from './crud-handlers.js';
+import { badRequest } from './errors.js';
+import { wantsTable } from './http-io.js';
+import type { ResourceRequest } from './resource-request.js';
+import { errorToStatus } from './status-errors.js';
+import { buildTable, parseIncludeObject, TABLE_CONTENT_TYPE } from './table.js';
+
+/** A slow watcher holding more than this many unsent bytes is cut off; it re-lists and re-watches. */
+const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+/** Kubernetes' default upper bound of a watch request without timeoutSeconds. */
+const DEFAULT_TIMEOUT_SECONDS = 1800;
+
+/** Options of watches that tests shorten. */
+export interface WatchSettings {
+  /** Interval of BOOKMARK events for `allowWatchBookmarks=true`; default one minute. */
+  bookmarkIntervalMs: number;
+}
+
+/** The set of open watches, so the server can end them on close. */
+export type WatchRegistry = Set<() => void>;
+
+/**
+ * Serves `?watch=true`: newline-delimited JSON events on a chunked 200 reply. Without a
+ * resourceVersion (or with `0`) the current objects arrive first as ADDED; with one, changes
+ * after it; a compacted one gets an ERROR event carrying a 410 `Expired` Status, as Kubernetes
+ * sends. Table-form events when the Accept header asks for tables; BOOKMARKs with
+ * `allowWatchBookmarks`; ends after `timeoutSeconds` or when the client goes away.
+ */
+export async function handleWatch(
+  deps: ApiDeps,
+  r: ResourceRequest,
+  settings: WatchSettings,
+  open: WatchRegistry,
+): Promise<void> {
+  const { res, type } = r;
+  const options = listOptions(r);
+  if (r.name !== undefined) {
+    const byName = `metadata.name=${r.name}`;
+    options.fieldSelector = options.fieldSelector ? `${options.fieldSelector},${byName}` : byName;
+  }
+  const rvParam = r.query.get('resourceVersion') ?? '';
+  if (rvParam !== '' && !/^\d+$/.test(rvParam)) {
+    throw badRequest(`resourceVersion: Invalid value: "${rvParam}": must be a decimal number`);
+  }
+  const timeoutRaw = Number(r.query.get('timeoutSeconds') ?? DEFAULT_TIMEOUT_SECONDS);
+  const timeoutSeconds =
+    Number.isFinite(timeoutRaw) && timeoutRaw > 0
+      ? Math.min(timeoutRaw, DEFAULT_TIMEOUT_SECONDS)
+      : DEFAULT_TIMEOUT_SECONDS;
+  const table = wantsTable(r.req.headers.accept);
+  const includeObject = parseIncludeObject(r.query.get('includeObject'));
+
+  let initial: KubeObject[] = [];
+  let fromRevision: number;
+  if (rvParam === '' || rvParam === '0') {
+    const listed = await deps.store.list(type.storageResource, {
+      ...(options.namespace !== undefined ? { namespace: options.namespace } : {}),
+      ...(options.labelSelector !== undefined ? { labelSelector: options.labelSelector } : {}),
+      ...(options.fieldSelector !== undefined ? { fieldSelector: options.fieldSelector } : {}),
+    });
+    initial = listed.items;
+    fromRevision = listed.revision;
+  } else {
+    fromRevision = Number(rvParam);
+  }
+
+  let lastRevision = fromRevision;
+  let ended = false;
+  let ready = false;
+  const pending: string[] = [];
+  const encode = (eventType: string, object: KubeObject): string => {
+    const payload = table
+      ? buildTable(type, [object], {
+          now: deps.clock.now(),
+          includeObject,
+          ...(object.metadata.resourceVersion !== undefined
+            ? { resourceVersion: object.metadata.resourceVersion }
+            : {}),
+        })
+      : object;
+    return `${JSON.stringify({ type: eventType, object: payload })}\n`;
+  };
+  const write = (line: string): void => {
+    if (ended) return;
+    if (!ready) {
+      pending.push(line);
+      return;
+    }
+    res.write(line);
+    if (res.writableLength > MAX_BUFFERED_BYTES) end();
+  };
+
+  let watcher: Watcher | undefined;
+  const timers: { timeout?: NodeJS.Timeout; bookmark?: NodeJS.Timeout } = {};
+  const end = (): void => {
+    if (ended) return;
+    ended = true;
+    open.delete(end);
+    clearTimeout(timers.timeout);
+    clearTimeout(timers.bookmark);
+    if (watcher !== undefined) void watcher.close();
+    if (!res.writableEnded) res.end();
+  };
+
+  const watchOptions: WatchOptions = { fromRevision };
+  if (options.namespace !== undefined) watchOptions.namespace = options.namespace;
+  if (options.labelSelector !== undefined) watchOptions.labelSelector = options.labelSelector;
+  if (options.fieldSelector !== undefined) watchOptions.fieldSelector = options.fieldSelector;
+  let compactedError: unknown;
+  try {
+    watcher = await deps.store.watch(type.storageResource, watchOptions, (event) => {
+      if (event.revision > lastRevision) lastRevision = event.revision;
+      write(encode(event.type, event.object));
+    });
+  } catch (err) {
+    if (!hasCode(err, 'STORE_REVISION_COMPACTED')) throw err;
+    compactedError = err;
+  }
+
+  res.writeHead(200, {
+    'content-type': table ? TABLE_CONTENT_TYPE : 'application/json',
+    'cache-control': 'no-cache, private',
+    'transfer-encoding': 'chunked',
+  });
+  res.flushHeaders();
+  open.add(end);
+  res.on('close', end);
+  ready = true;
+
+  if (compactedError !== undefined) {
+    res.write(`${JSON.stringify({ type: 'ERROR', object: errorToStatus(compactedError) })}\n`);
+    end();
+    return;
+  }
+  for (const object of initial) res.write(encode('ADDED', object));
+  for (const line of pending.splice(0)) res.write(line);
+
+  timers.timeout = setTimeout(end, timeoutSeconds * 1000);
+  if (r.query.get('allowWatchBookmarks') === 'true') {
+    const bookmark = (): void => {
+      if (ended) return;
+      write(
+        `${JSON.stringify({ type: 'BOOKMARK', object: { kind: type.kind, apiVersion: apiVersionOf(type), metadata: { resourceVersion: String(lastRevision) } } })}\n`,
+      );
+      timers.bookmark = setTimeout(bookmark, settings.bookmarkIntervalMs);
+    };
+    timers.bookmark = setTimeout(bookmark, settings.bookmarkIntervalMs);
+  }
+}
