@@ -16,6 +16,7 @@ interface BenchModule {
 const REGISTRY: readonly BenchModule[] = [
   { name: 'api', specifier: './api.js', exportName: 'benchApi' },
   { name: 's3', specifier: './s3.js', exportName: 'benchS3' },
+  { name: 'store', specifier: '../src/store/testing/store-bench.js', exportName: 'benchStore' },
 ];
 
 /** Formats results as a padded text table. */
