@@ -11,12 +11,7 @@ export { schemaDocument, resolveSchema } from './schemas.js';
 export { decode, type FieldValidation } from './decode.js';
 export { parseCron, isValidTimeZone, type CronSchedule } from './cron.js';
 export { age, humanDuration } from './age.js';
-export {
-  selectorMatches,
-  selectorIsEmpty,
-  formatLabelSelector,
-  formatMapSelector,
-} from './label-selector.js';
+export { selectorIsEmpty, formatLabelSelector, formatMapSelector } from './label-selector.js';
 export { summarizePod, type PodSummary } from './pod-status.js';
 export { defaultPullPolicy } from './pod-defaults.js';
 export { parseQuantity } from './quantity.js';

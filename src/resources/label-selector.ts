@@ -3,40 +3,6 @@ import type { FieldError } from './resource-type.js';
 import { invalid, notSupported, required } from './field-error.js';
 import { validateLabels } from './object-meta.js';
 
-/**
- * Whether a metav1 LabelSelector selects a set of labels. An empty selector matches
- * everything, as Kubernetes' `LabelSelectorAsSelector` makes it (the caller decides whether
- * an empty selector is allowed at all).
- */
-export function selectorMatches(
-  selector: LabelSelector,
-  labels: Record<string, string> | undefined,
-): boolean {
-  const l = labels ?? {};
-  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (l[k] !== v) return false;
-  for (const e of selector.matchExpressions ?? []) {
-    const has = Object.hasOwn(l, e.key);
-    const values = e.values ?? [];
-    switch (e.operator) {
-      case 'In':
-        if (!has || !values.includes(l[e.key]!)) return false;
-        break;
-      case 'NotIn':
-        if (has && values.includes(l[e.key]!)) return false;
-        break;
-      case 'Exists':
-        if (!has) return false;
-        break;
-      case 'DoesNotExist':
-        if (has) return false;
-        break;
-      default:
-        return false;
-    }
-  }
-  return true;
-}
-
 /** True when the selector has neither matchLabels nor matchExpressions. */
 export function selectorIsEmpty(selector: LabelSelector | undefined): boolean {
   return (

@@ -2,7 +2,8 @@ import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
 import type { PodTemplateSpec } from 'kubernetes-types/core/v1.js';
 import type { FieldError } from './resource-type.js';
 import { formatValue, invalid, required } from './field-error.js';
-import { selectorIsEmpty, selectorMatches, validateLabelSelector } from './label-selector.js';
+import { matchLabelSelector } from '../common/selector.js';
+import { selectorIsEmpty, validateLabelSelector } from './label-selector.js';
 import { validateLabels } from './object-meta.js';
 import { validatePodSpec } from './pod-spec-validation.js';
 
@@ -64,7 +65,7 @@ export function validateWorkload(
   }
   const labels = template.metadata?.labels;
   errs.push(...validateLabels(labels, 'spec.template.metadata.labels'));
-  if (spec.selector && !selectorIsEmpty(spec.selector) && !selectorMatches(spec.selector, labels)) {
+  if (spec.selector && !selectorIsEmpty(spec.selector) && !matchLabelSelector(spec.selector, labels)) {
     errs.push(
       invalidRaw(
         'spec.template.metadata.labels',
