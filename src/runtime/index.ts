@@ -1,0 +1,32 @@
+/**
+ * Container runtimes: the `Runtime` interface the agent drives, the `process` runtime, and the
+ * pure helpers the agent uses to turn a Pod into runtime calls (env, volumes, ports, probes,
+ * back-off).
+ */
+export type {
+  ContainerSpec,
+  ContainerStats,
+  ContainerStatus,
+  ExecResult,
+  Handler,
+  LogOptions,
+  PortMapping,
+  ResolvedMount,
+  ResourceLimits,
+  Runtime,
+  StopOptions,
+  TerminationReason,
+} from './runtime.js';
+export { ProcessRuntime, podLogDir, type ProcessRuntimeOptions } from './process-runtime.js';
+export { interpretExit, type ExitStatus } from './exit-status.js';
+export { RuntimeError, containerConfigError, containerNotFound, startFailed } from './errors.js';
+export { CrashBackoff, type BackoffOptions } from './backoff.js';
+export { ProbeState, type ProbeTiming, type ProbeVerdict } from './probe-state.js';
+export { runHandler, type ProbeResult, type RunHandlerOptions } from './probe.js';
+export { containerLimits, resolveHandler } from './container-spec.js';
+export { allocateHostPorts, mapContainerPorts, portEnv } from './host-ports.js';
+export { expandVars, resolveCommand, resolveEnv, type EnvSources, type PodFields } from './env.js';
+export { mountEnv, planVolume, resolveMounts, type VolumePlan, type VolumeSources } from './volume-plan.js';
+export { podVolumesDir, removePodVolumes, writeVolume } from './volumes.js';
+export { formatLogLine, parseLogLine, renderRecord, selectRecords, type LogRecord } from './cri-log.js';
+export type { LogRotation } from './container-log.js';

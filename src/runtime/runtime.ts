@@ -1,0 +1,163 @@
+import type { Readable } from 'node:stream';
+
+/**
+ * A container port with the host port the runtime gives it. The `process` runtime passes
+ * `hostPort` to the process as `PORT` (first port) and `PORT_<NAME>` (named ports); runtimes with
+ * their own network namespace (`runc`, `vm`) forward `hostPort` to `containerPort`.
+ */
+export interface PortMapping {
+  name?: string;
+  containerPort: number;
+  hostPort: number;
+  protocol?: 'TCP' | 'UDP' | 'SCTP';
+}
+
+/** A volume mount already materialized on the host: `hostPath` appears at `mountPath`. */
+export interface ResolvedMount {
+  name: string;
+  mountPath: string;
+  hostPath: string;
+  readOnly?: boolean;
+  subPath?: string;
+}
+
+/**
+ * A container's resource limits as plain numbers: bytes of memory and cores of CPU (`0.5` is half
+ * a core). Enforced with cgroups where the runtime can, reported otherwise.
+ */
+export interface ResourceLimits {
+  memoryBytes?: number;
+  cpuCores?: number;
+}
+
+/**
+ * Everything a runtime needs to start one container, with every value already resolved by the
+ * agent: env expanded, ConfigMap/Secret references looked up, ports allocated, volumes written.
+ * The runtime never reads the API. `attempt` is the restart count (0 for the first start); it
+ * names the log file so `previous` logs survive a restart.
+ */
+export interface ContainerSpec {
+  podUid: string;
+  podNamespace: string;
+  podName: string;
+  containerName: string;
+  attempt: number;
+  /** The image reference; the `process` runtime keeps it for display and does not pull it. */
+  image?: string;
+  /** Command and args joined, `$(VAR)` references already expanded. */
+  command: string[];
+  env: Record<string, string>;
+  workingDir?: string;
+  ports?: PortMapping[];
+  mounts?: ResolvedMount[];
+  limits?: ResourceLimits;
+  /** Where the container's log files go; defaults to `<dataDir>/logs/<ns>_<pod>_<uid>/<container>`. */
+  logDir?: string;
+  /** Free-form labels kept with the container so the agent can find it after a restart. */
+  labels?: Record<string, string>;
+}
+
+/** Kubernetes' terminated reasons, plus `Unknown` when an adopted process vanished without a trace. */
+export type TerminationReason = 'Completed' | 'Error' | 'OOMKilled' | 'Unknown';
+
+/** What a runtime knows about one container, shaped after Kubernetes' ContainerStatus state. */
+export interface ContainerStatus {
+  id: string;
+  spec: ContainerSpec;
+  state: 'running' | 'exited';
+  pid?: number;
+  /** RFC 3339 times. */
+  startedAt: string;
+  finishedAt?: string;
+  exitCode?: number;
+  /** The signal that ended the main process, when it was killed by one. */
+  signal?: number;
+  reason?: TerminationReason;
+  /** True when the runtime limits resources with cgroups; false when limits are only reported. */
+  limitsEnforced: boolean;
+}
+
+/** A lifecycle hook (preStop) or probe handler with resolved values. */
+export type Handler =
+  | { exec: { command: string[] } }
+  | {
+      httpGet: {
+        port: number;
+        path?: string;
+        host?: string;
+        scheme?: 'HTTP' | 'HTTPS';
+        headers?: { name: string; value: string }[];
+      };
+    }
+  | { tcpSocket: { port: number; host?: string } }
+  | { sleep: { seconds: number } };
+
+/** Options of `Runtime.stop`. */
+export interface StopOptions {
+  /** Seconds between SIGTERM and SIGKILL, preStop included; default 30 as in Kubernetes. */
+  gracePeriodSeconds?: number;
+  /** Run before SIGTERM; its time counts against the grace period. */
+  preStop?: Handler;
+}
+
+/** Options of `Runtime.logs`, mirroring `GET pods/{name}/log`. */
+export interface LogOptions {
+  follow?: boolean;
+  tailLines?: number;
+  sinceSeconds?: number;
+  /** Only lines at or after this RFC 3339 time. */
+  sinceTime?: string;
+  timestamps?: boolean;
+  /** Stop after this many bytes (`limitBytes`); a follow stream ends there too. */
+  limitBytes?: number;
+  /** The logs of the previous attempt (`attempt - 1`) of the same pod container instead of this one. */
+  previous?: boolean;
+  /** Ends a follow stream early (the HTTP request went away). */
+  signal?: AbortSignal;
+}
+
+/** The result of `Runtime.exec`. */
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+}
+
+/** Resource usage of a container; `limitsEnforced` says whether the limits are enforced or advisory. */
+export interface ContainerStats {
+  cpuSeconds: number;
+  memoryBytes: number;
+  limits: ResourceLimits;
+  limitsEnforced: boolean;
+}
+
+/**
+ * A container runtime driver: `process`, later `runc` and `vm`. It works at the container level;
+ * the agent sequences init containers, applies the restart policy, schedules probes and writes
+ * Pod status. Containers outlive the runtime object: `close()` stops watching them, and a new
+ * runtime opened on the same data directory adopts them (`list()`), so an agent restart starts no
+ * duplicates. All methods are idempotent where Kubernetes needs them to be (stop of an exited
+ * container succeeds).
+ */
+export interface Runtime {
+  /** The RuntimeClass handler name (`process`, `runc`, `vm`). */
+  readonly name: string;
+  /** Starts the container and resolves with its id once the process runs. */
+  start(spec: ContainerSpec): Promise<string>;
+  /** Runs preStop, SIGTERM, waits the grace period, SIGKILLs everything left; resolves on exit. */
+  stop(id: string, options?: StopOptions): Promise<ContainerStatus>;
+  status(id: string): Promise<ContainerStatus>;
+  /** Resolves when the container has exited (its log complete): the agent's exit notification. */
+  wait(id: string): Promise<ContainerStatus>;
+  /** Every container the runtime knows, running or exited, including those adopted from disk. */
+  list(): Promise<ContainerStatus[]>;
+  logs(id: string, options?: LogOptions): Promise<Readable>;
+  stats(id: string): Promise<ContainerStats>;
+  /** Runs a command in the container's context (exec probes, `kubectl exec` later). */
+  exec(id: string, command: string[], options?: { timeoutSeconds?: number }): Promise<ExecResult>;
+  /** Forgets an exited container: its record and cgroup; its log files stay until the pod goes. */
+  remove(id: string): Promise<void>;
+  /** Stops watching; containers keep running. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,63 @@
+import { chmodSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { containerConfigError } from './errors.js';
+import type { VolumePlan } from './volume-plan.js';
+
+/** The folder holding a pod's runtime-owned volumes: `<dataDir>/pods/<uid>/volumes`. */
+export function podVolumesDir(dataDir: string, podUid: string): string {
+  return join(dataDir, 'pods', podUid, 'volumes');
+}
+
+/**
+ * Materializes a planned volume on the host and returns its host path. emptyDir is a folder per
+ * pod kept across container restarts; configMap and secret folders are rewritten with their
+ * files; hostPath is passed through after its `type` check
+ * (`DirectoryOrCreate` and `FileOrCreate` create it).
+ */
+export function writeVolume(plan: VolumePlan, podDir: string): string {
+  if (plan.kind === 'hostPath') {
+    const p = plan.path;
+    const st = existsSync(p) ? statSync(p) : undefined;
+    switch (plan.type) {
+      case 'DirectoryOrCreate':
+        if (st === undefined) mkdirSync(p, { recursive: true, mode: 0o755 });
+        break;
+      case 'FileOrCreate':
+        if (st === undefined) {
+          mkdirSync(dirname(p), { recursive: true });
+          writeFileSync(p, '');
+        }
+        break;
+      case 'Directory':
+        if (st?.isDirectory() !== true)
+          throw containerConfigError(`hostPath type check failed: ${p} is not a directory`);
+        break;
+      case 'File':
+        if (st?.isFile() !== true)
+          throw containerConfigError(`hostPath type check failed: ${p} is not a file`);
+        break;
+      default:
+        break;
+    }
+    return p;
+  }
+  const dir = join(podDir, plan.name);
+  if (plan.kind === 'emptyDir') {
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  }
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  for (const f of plan.files) {
+    const file = join(dir, f.path);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, f.content);
+    chmodSync(file, f.mode);
+  }
+  return dir;
+}
+
+/** Removes every runtime-owned volume of a pod (the pod is gone); host paths are left alone. */
+export function removePodVolumes(dataDir: string, podUid: string): void {
+  rmSync(join(dataDir, 'pods', podUid), { recursive: true, force: true });
+}
