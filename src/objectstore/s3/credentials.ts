@@ -1,0 +1,154 @@
+import { randomBytes } from 'node:crypto';
+import { readFile, writeFile, rename, chmod } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { KubeObject } from '../../common/kube-object.js';
+import type { Store, Watcher } from '../../store/store.js';
+
+/** Where the gateway looks up the secret of an access key id. */
+export interface CredentialStore {
+  lookup(accessKeyId: string): Promise<{ secretAccessKey: string; user: string } | undefined>;
+}
+
+/** The store resource of S3 access keys (cluster-scoped). */
+export const ACCESS_KEY_RESOURCE = 'accesskeys.iam.stratus.dev';
+
+/** An S3 access key pair and the user it acts as. */
+export interface AccessKey {
+  accessKeyId: string;
+  secretAccessKey: string;
+  user: string;
+}
+
+function toAccessKey(obj: KubeObject): AccessKey | undefined {
+  const spec = obj.spec as { user?: unknown; secretAccessKey?: unknown } | undefined;
+  const id = obj.metadata.name;
+  if (id === undefined || typeof spec?.user !== 'string' || typeof spec.secretAccessKey !== 'string')
+    return undefined;
+  return { accessKeyId: id, secretAccessKey: spec.secretAccessKey, user: spec.user };
+}
+
+/**
+ * Access keys read from the resource store (`AccessKey` objects in `accesskeys.iam.stratus.dev`)
+ * and cached in memory, kept fresh by a watch so that the gateway does not hit the store on
+ * every request; a cache miss still reads the store, so a key created a moment ago works at once.
+ */
+export class StoreCredentials implements CredentialStore {
+  private readonly cache = new Map<string, AccessKey>();
+  private watcher: Watcher | undefined;
+  private starting: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(private readonly store: Store) {}
+
+  /** Looks up a key, filling the cache and starting the watch on first use. */
+  async lookup(accessKeyId: string): Promise<{ secretAccessKey: string; user: string } | undefined> {
+    await this.start();
+    const hit = this.cache.get(accessKeyId);
+    if (hit !== undefined) return { secretAccessKey: hit.secretAccessKey, user: hit.user };
+    if (!/^[A-Za-z0-9._-]{1,128}$/.test(accessKeyId)) return undefined;
+    const obj = await this.store.get(ACCESS_KEY_RESOURCE, '', accessKeyId);
+    const key = obj === undefined ? undefined : toAccessKey(obj);
+    if (key === undefined) return undefined;
+    this.cache.set(key.accessKeyId, key);
+    return { secretAccessKey: key.secretAccessKey, user: key.user };
+  }
+
+  private start(): Promise<void> {
+    this.starting ??= (async () => {
+      const list = await this.store.list(ACCESS_KEY_RESOURCE);
+      for (const obj of list.items) {
+        const key = toAccessKey(obj);
+        if (key !== undefined) this.cache.set(key.accessKeyId, key);
+      }
+      if (this.closed) return;
+      this.watcher = await this.store.watch(ACCESS_KEY_RESOURCE, { fromRevision: list.revision }, (event) => {
+        const name = event.object.metadata.name;
+        if (name === undefined) return;
+        const key = event.type === 'DELETED' ? undefined : toAccessKey(event.object);
+        if (key === undefined) this.cache.delete(name);
+        else this.cache.set(name, key);
+      });
+      if (this.closed) await this.watcher.close();
+    })();
+    return this.starting;
+  }
+
+  /** Stops the watch. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.starting?.catch(() => undefined);
+    await this.watcher?.close();
+  }
+}
+
+const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+const SECRET_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+function randomString(alphabet: string, length: number): string {
+  const bytes = randomBytes(length);
+  let out = '';
+  for (const b of bytes) out += alphabet[b % alphabet.length];
+  return out;
+}
+
+/**
+ * Creates a new access key pair for `user` in the store: an AKIA-style 20-character id and a
+ * 40-character secret, both random. Returns the pair; the secret is readable only from the store.
+ */
+export async function createAccessKey(store: Store, user: string): Promise<AccessKey> {
+  const accessKeyId = 'AKIA' + randomString(ID_ALPHABET, 16);
+  const secretAccessKey = randomString(SECRET_ALPHABET, 40);
+  await store.create(ACCESS_KEY_RESOURCE, {
+    apiVersion: 'iam.stratus.dev/v1',
+    kind: 'AccessKey',
+    metadata: { name: accessKeyId, labels: { 'iam.stratus.dev/user': user } },
+    spec: { user, secretAccessKey },
+  });
+  return { accessKeyId, secretAccessKey, user };
+}
+
+async function writePrivate(path: string, text: string): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, text, { mode: 0o600 });
+  await chmod(tmp, 0o600);
+  await rename(tmp, path);
+}
+
+function parseCredentialsIni(text: string): { accessKeyId?: string; secretAccessKey?: string } {
+  const id = /^\s*aws_access_key_id\s*=\s*(\S+)/m.exec(text)?.[1];
+  const secret = /^\s*aws_secret_access_key\s*=\s*(\S+)/m.exec(text)?.[1];
+  return {
+    ...(id === undefined ? {} : { accessKeyId: id }),
+    ...(secret === undefined ? {} : { secretAccessKey: secret }),
+  };
+}
+
+/**
+ * Makes sure the admin has an S3 key pair: on first start (no `DATA_DIR/s3-credentials`, or one
+ * whose key is gone from the store) it creates one for user `admin` and writes
+ * `DATA_DIR/s3-credentials` (aws-cli credentials INI) and `DATA_DIR/s3-config` (region,
+ * endpoint_url, path-style addressing), both mode 0600. Later starts reuse the pair.
+ */
+export async function bootstrapS3Admin(store: Store, dataDir: string, endpoint: string): Promise<AccessKey> {
+  const credPath = join(dataDir, 's3-credentials');
+  const configPath = join(dataDir, 's3-config');
+  let key: AccessKey | undefined;
+  const existing = parseCredentialsIni(await readFile(credPath, 'utf8').catch(() => ''));
+  if (existing.accessKeyId !== undefined) {
+    const obj = await store.get(ACCESS_KEY_RESOURCE, '', existing.accessKeyId);
+    const stored = obj === undefined ? undefined : toAccessKey(obj);
+    if (stored !== undefined && stored.secretAccessKey === existing.secretAccessKey) key = stored;
+  }
+  if (key === undefined) {
+    key = await createAccessKey(store, 'admin');
+    await writePrivate(
+      credPath,
+      `[default]\naws_access_key_id = ${key.accessKeyId}\naws_secret_access_key = ${key.secretAccessKey}\n`,
+    );
+  }
+  await writePrivate(
+    configPath,
+    `[default]\nregion = us-east-1\nendpoint_url = ${endpoint}\ns3 =\n    addressing_style = path\n`,
+  );
+  return key;
+}

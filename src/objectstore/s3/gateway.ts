@@ -1,0 +1,284 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Readable, pipeline } from 'node:stream';
+import { systemClock, type Clock } from '../../common/clock.js';
+import type { BucketInfo, ObjectStore } from '../object-store.js';
+import { authenticate } from './auth.js';
+import { bucketHandlers } from './bucket-handlers.js';
+import { type Handler, type S3Context, type S3Reply, checkKey } from './context.js';
+import { copyHandlers } from './copy-handler.js';
+import { corsHeaders, matchCorsRule } from './cors.js';
+import type { CredentialStore } from './credentials.js';
+import { S3Error } from './errors.js';
+import { errorXml, toErrorReply } from './errors-xml.js';
+import { listHandlers } from './list-handlers.js';
+import { multipartHandlers } from './multipart-handlers.js';
+import { objectHandlers } from './object-handlers.js';
+import { requestBody } from './request-body.js';
+import { resolveAddress, routeOperation, type S3Address, type S3Operation } from './routes.js';
+import { headerMap, parseQuery, percentDecode } from './sigv4.js';
+import { taggingHandlers } from './tagging-handlers.js';
+
+/** Options of startS3Gateway. */
+export interface S3GatewayOptions {
+  objectStore: ObjectStore;
+  credentials: CredentialStore;
+  /** Default 9000; 0 picks a free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default us-east-1. */
+  region?: string;
+  clock?: Clock;
+  /** Domains under which `BUCKET.domain` is virtual-hosted style; default `localhost`, `s3.localhost`. */
+  baseDomains?: string[];
+}
+
+/** A running gateway. */
+export interface S3Gateway {
+  /** `http://host:port`. */
+  url: string;
+  close(): Promise<void>;
+}
+
+const HANDLERS: Partial<Record<S3Operation, Handler>> = {
+  ...bucketHandlers,
+  ...listHandlers,
+  ...objectHandlers,
+  ...copyHandlers,
+  ...taggingHandlers,
+  ...multipartHandlers,
+};
+
+interface Shared {
+  store: ObjectStore;
+  credentials: CredentialStore;
+  region: string;
+  clock: Clock;
+  baseDomains: string[];
+}
+
+function drain(req: IncomingMessage): void {
+  if (!req.complete) req.resume();
+}
+
+function send(
+  res: ServerResponse,
+  reply: S3Reply,
+  head: boolean,
+  extra: Record<string, string>,
+): Promise<void> {
+  res.statusCode = reply.status;
+  for (const [k, v] of Object.entries({ ...extra, ...reply.headers })) res.setHeader(k, v);
+  const body = reply.body;
+  const noBody = head || reply.status === 204 || reply.status === 304;
+  if (body === undefined || noBody) {
+    if (body instanceof Readable) body.destroy();
+    if (!noBody) res.setHeader('content-length', '0');
+    res.end();
+    return Promise.resolve();
+  }
+  if (typeof body === 'string' || Buffer.isBuffer(body)) {
+    res.setHeader('content-length', String(Buffer.byteLength(body)));
+    res.end(body);
+    return Promise.resolve();
+  }
+  return new Promise((resolve) => {
+    pipeline(body, res, () => resolve());
+  });
+}
+
+function sendError(
+  res: ServerResponse,
+  err: unknown,
+  head: boolean,
+  resource: string,
+  requestId: string,
+  extra: Record<string, string>,
+): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  for (const name of res.getHeaderNames()) {
+    if (name !== 'x-amz-request-id' && name !== 'x-amz-id-2' && name !== 'server') res.removeHeader(name);
+  }
+  const reply = toErrorReply(err);
+  if (reply.status >= 500) console.error(`s3 gateway: request ${requestId} ${resource} failed:`, err);
+  const headers: Record<string, string> = { ...extra };
+  const details = reply.extra;
+  if (details.isDeleteMarker === true) headers['x-amz-delete-marker'] = 'true';
+  const versionId = details.versionId;
+  if (typeof versionId === 'string' && versionId !== 'null' && /^[\x21-\x7e]{1,1024}$/.test(versionId)) {
+    headers['x-amz-version-id'] = versionId;
+  }
+  if (reply.code === 'NotModified') {
+    void send(res, { status: 304, headers }, true, {});
+    return;
+  }
+  const body = head ? undefined : errorXml(reply, resource, requestId);
+  void send(
+    res,
+    {
+      status: reply.status,
+      headers: { ...headers, 'content-type': 'application/xml' },
+      ...(body === undefined ? {} : { body }),
+    },
+    head,
+    {},
+  );
+}
+
+async function ownedBucket(shared: Shared, name: string, user: string): Promise<BucketInfo> {
+  const info = await shared.store.getBucket(name);
+  if (info === undefined)
+    throw new S3Error('NoSuchBucket', `The specified bucket does not exist: ${name}`, { BucketName: name });
+  if (info.owner !== user)
+    throw new S3Error('AccessDenied', `Access Denied: bucket ${name} belongs to another user`);
+  return info;
+}
+
+async function preflight(shared: Shared, req: IncomingMessage, address: S3Address): Promise<S3Reply> {
+  const origin = req.headers.origin;
+  const method = req.headers['access-control-request-method'];
+  if (origin === undefined || method === undefined) {
+    throw new S3Error(
+      'InvalidRequest',
+      'Insufficient information. Origin and Access-Control-Request-Method request headers are needed.',
+    );
+  }
+  const requested = (req.headers['access-control-request-headers'] ?? '')
+    .split(',')
+    .map((h) => h.trim().toLowerCase())
+    .filter((h) => h !== '');
+  const info = address.bucket === undefined ? undefined : await shared.store.getBucket(address.bucket);
+  const rule = matchCorsRule(info?.cors, origin, method, requested);
+  if (rule === undefined)
+    throw new S3Error(
+      'AccessForbidden',
+      "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.",
+    );
+  return { status: 200, headers: corsHeaders(rule, origin, { requestHeaders: requested }) };
+}
+
+async function handle(shared: Shared, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const requestId = randomBytes(8).toString('hex').toUpperCase();
+  res.setHeader('x-amz-request-id', requestId);
+  res.setHeader('x-amz-id-2', requestId);
+  res.setHeader('server', 'Stratus');
+  const method = (req.method ?? 'GET').toUpperCase();
+  const head = method === 'HEAD';
+  let resource = '/';
+  let cors: Record<string, string> = {};
+  let bodyError: () => Error | undefined = () => undefined;
+  try {
+    const rawUrl = req.url ?? '/';
+    const q = rawUrl.indexOf('?');
+    const path = percentDecode(q < 0 ? rawUrl : rawUrl.slice(0, q));
+    resource = path;
+    const queryPairs = parseQuery(q < 0 ? '' : rawUrl.slice(q + 1));
+    const query = new Map<string, string>();
+    for (const [k, v] of queryPairs) if (!query.has(k)) query.set(k, v);
+    const address = resolveAddress(req.headers.host, path, shared.baseDomains);
+    if (address.bucket !== undefined && path.startsWith('/' + address.bucket) === false) {
+      resource = `/${address.bucket}${path}`;
+    }
+    if (method === 'OPTIONS') {
+      await send(res, await preflight(shared, req, address), false, {});
+      return;
+    }
+    const origin = req.headers.origin;
+    if (origin !== undefined && address.bucket !== undefined) {
+      // CORS headers go on errors too (auth failures included), so browsers can read them.
+      const info = await shared.store.getBucket(address.bucket);
+      const rule = matchCorsRule(info?.cors, origin, method);
+      if (rule !== undefined) cors = corsHeaders(rule, origin);
+    }
+    const auth = await authenticate(
+      { method, path, query: queryPairs, headers: headerMap(req.rawHeaders) },
+      shared.credentials,
+      shared.clock.now(),
+    );
+    const operation = routeOperation(method, address, query, req.headers['x-amz-copy-source'] !== undefined);
+    let bucketInfo: BucketInfo | undefined;
+    if (address.bucket !== undefined && operation !== 'CreateBucket') {
+      bucketInfo = await ownedBucket(shared, address.bucket, auth.user);
+    }
+    if (address.key !== undefined) checkKey(address.key);
+    const handler = HANDLERS[operation];
+    if (handler === undefined) throw new S3Error('NotImplemented', `${operation} is not implemented`);
+    const body = requestBody(req, auth);
+    bodyError = () => body.error();
+    const ctx: S3Context = {
+      requestId,
+      operation,
+      method,
+      bucket: address.bucket,
+      key: address.key,
+      bucketInfo,
+      query,
+      headers: req.headers,
+      user: auth.user,
+      region: shared.region,
+      store: shared.store,
+      clock: shared.clock,
+      body: () => body.stream(),
+      readBody: (limit = 1024 * 1024) => body.read(limit),
+      size: body.size,
+      checksum: body.checksum,
+    };
+    const reply = await handler(ctx);
+    await send(res, reply, head, cors);
+  } catch (err) {
+    // The engine reports a failed body as IncompleteBody; the body's own error says why.
+    const cause = bodyError();
+    sendError(res, cause instanceof S3Error ? cause : err, head, resource, requestId, cors);
+  } finally {
+    drain(req);
+  }
+}
+
+/**
+ * Starts the S3 gateway: an HTTP server that authenticates SigV4 requests against `credentials`,
+ * routes path-style and virtual-hosted-style requests to the S3 operations and serves them from
+ * `objectStore`. Every failure becomes an S3 XML error; nothing a client sends can crash it.
+ */
+export async function startS3Gateway(options: S3GatewayOptions): Promise<S3Gateway> {
+  const shared: Shared = {
+    store: options.objectStore,
+    credentials: options.credentials,
+    region: options.region ?? 'us-east-1',
+    clock: options.clock ?? systemClock,
+    baseDomains: options.baseDomains ?? ['localhost', 's3.localhost'],
+  };
+  const server = createServer({ keepAliveTimeout: 5000 }, (req, res) => {
+    handle(shared, req, res).catch((err: unknown) => {
+      console.error('s3 gateway: unhandled request failure', err);
+      res.destroy();
+    });
+  });
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable)
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    else socket.destroy();
+  });
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 9000, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${urlHost}:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,237 @@
+import type { ObjectInfo } from '../object-store.js';
+import { type Handler, type S3Context, isoDate, requireBucket, xmlReply } from './context.js';
+import { S3Error } from './errors.js';
+import type { S3Operation } from './routes.js';
+import { uriEncode } from './sigv4.js';
+import { xmlDocument, type XmlNode } from './xml.js';
+
+/** Parses max-keys style parameters: an integer ≥ 0, capped at `cap` (default 1000). */
+export function parseMaxKeys(value: string | undefined, name: string, cap = 1000): number {
+  if (value === undefined || value === '') return cap;
+  if (!/^\d{1,10}$/.test(value))
+    throw new S3Error(
+      'InvalidArgument',
+      `Provided ${name} not an integer or within integer range: ${JSON.stringify(value)}`,
+    );
+  return Math.min(Number(value), cap);
+}
+
+/** The opaque continuation token of ListObjectsV2: base64url of the last key returned. */
+export function encodeToken(after: string): string {
+  return Buffer.from('v1:' + after, 'utf8').toString('base64url');
+}
+
+/** Decodes a continuation token; anything not made by encodeToken is InvalidArgument. */
+export function decodeToken(token: string): string {
+  const text = Buffer.from(token, 'base64url').toString('utf8');
+  if (!text.startsWith('v1:') || encodeToken(text.slice(3)) !== token) {
+    throw new S3Error('InvalidArgument', 'The continuation token provided is incorrect', {
+      ArgumentName: 'continuation-token',
+    });
+  }
+  return text.slice(3);
+}
+
+function encoder(ctx: S3Context): {
+  encode: (s: string | undefined) => string | undefined;
+  encodingType: string | undefined;
+} {
+  const type = ctx.query.get('encoding-type');
+  if (type !== undefined && type !== 'url')
+    throw new S3Error(
+      'InvalidArgument',
+      `Invalid Encoding Method specified in Request: ${JSON.stringify(type)}`,
+    );
+  return {
+    encodingType: type,
+    encode: (s) => (s === undefined ? undefined : type === 'url' ? uriEncode(s, true) : s),
+  };
+}
+
+function owner(ctx: S3Context): XmlNode {
+  const id = ctx.bucketInfo?.owner ?? ctx.user;
+  return [
+    'Owner',
+    [
+      ['ID', id],
+      ['DisplayName', id],
+    ],
+  ];
+}
+
+function contents(
+  o: ObjectInfo,
+  ctx: S3Context,
+  encode: (s: string) => string | undefined,
+  withOwner: boolean,
+): XmlNode {
+  return [
+    'Contents',
+    [
+      ['Key', encode(o.key)],
+      ['LastModified', isoDate(o.lastModified)],
+      ['ETag', o.etag],
+      ['ChecksumAlgorithm', o.checksum?.algorithm],
+      ['Size', o.size],
+      withOwner ? owner(ctx) : ['Owner', undefined],
+      ['StorageClass', 'STANDARD'],
+    ],
+  ];
+}
+
+const listObjectsV2: Handler = async (ctx) => {
+  const bucket = requireBucket(ctx);
+  const { encode, encodingType } = encoder(ctx);
+  const maxKeys = parseMaxKeys(ctx.query.get('max-keys'), 'max-keys');
+  const prefix = ctx.query.get('prefix') ?? '';
+  const delimiter = ctx.query.get('delimiter');
+  const token = ctx.query.get('continuation-token');
+  const startAfter = ctx.query.get('start-after');
+  const after = token !== undefined ? decodeToken(token) : startAfter;
+  const result =
+    maxKeys === 0
+      ? { objects: [], commonPrefixes: [], isTruncated: false }
+      : await ctx.store.listObjects(bucket, {
+          prefix,
+          maxKeys,
+          ...(delimiter !== undefined && delimiter !== '' ? { delimiter } : {}),
+          ...(after !== undefined && after !== '' ? { after } : {}),
+        });
+  const fetchOwner = ctx.query.get('fetch-owner') === 'true';
+  const next =
+    result.isTruncated && 'nextAfter' in result && result.nextAfter !== undefined
+      ? encodeToken(result.nextAfter)
+      : undefined;
+  return xmlReply(
+    xmlDocument('ListBucketResult', [
+      ['Name', bucket],
+      ['Prefix', encode(prefix)],
+      ['Delimiter', encode(delimiter)],
+      ['MaxKeys', maxKeys],
+      ['EncodingType', encodingType],
+      ['KeyCount', result.objects.length + result.commonPrefixes.length],
+      ['IsTruncated', result.isTruncated],
+      ['ContinuationToken', token],
+      ['NextContinuationToken', next],
+      ['StartAfter', encode(startAfter)],
+      ...result.objects.map((o) => contents(o, ctx, encode as (s: string) => string, fetchOwner)),
+      ...result.commonPrefixes.map((p): XmlNode => ['CommonPrefixes', [['Prefix', encode(p)]]]),
+    ]),
+  );
+};
+
+const listObjectsV1: Handler = async (ctx) => {
+  const bucket = requireBucket(ctx);
+  const { encode, encodingType } = encoder(ctx);
+  const maxKeys = parseMaxKeys(ctx.query.get('max-keys'), 'max-keys');
+  const prefix = ctx.query.get('prefix') ?? '';
+  const delimiter = ctx.query.get('delimiter');
+  const marker = ctx.query.get('marker');
+  const result =
+    maxKeys === 0
+      ? { objects: [], commonPrefixes: [], isTruncated: false, nextAfter: undefined }
+      : await ctx.store.listObjects(bucket, {
+          prefix,
+          maxKeys,
+          ...(delimiter !== undefined && delimiter !== '' ? { delimiter } : {}),
+          ...(marker !== undefined && marker !== '' ? { after: marker } : {}),
+        });
+  const nextMarker =
+    result.isTruncated && delimiter !== undefined && delimiter !== '' ? result.nextAfter : undefined;
+  return xmlReply(
+    xmlDocument('ListBucketResult', [
+      ['Name', bucket],
+      ['Prefix', encode(prefix)],
+      ['Marker', encode(marker ?? '')],
+      ['NextMarker', encode(nextMarker)],
+      ['MaxKeys', maxKeys],
+      ['Delimiter', encode(delimiter)],
+      ['EncodingType', encodingType],
+      ['IsTruncated', result.isTruncated],
+      ...result.objects.map((o) => contents(o, ctx, encode as (s: string) => string, true)),
+      ...result.commonPrefixes.map((p): XmlNode => ['CommonPrefixes', [['Prefix', encode(p)]]]),
+    ]),
+  );
+};
+
+const listObjectVersions: Handler = async (ctx) => {
+  const bucket = requireBucket(ctx);
+  const { encode, encodingType } = encoder(ctx);
+  const maxKeys = parseMaxKeys(ctx.query.get('max-keys'), 'max-keys');
+  const prefix = ctx.query.get('prefix') ?? '';
+  const delimiter = ctx.query.get('delimiter');
+  const keyMarker = ctx.query.get('key-marker');
+  const versionIdMarker = ctx.query.get('version-id-marker');
+  if (
+    versionIdMarker !== undefined &&
+    versionIdMarker !== '' &&
+    (keyMarker === undefined || keyMarker === '')
+  ) {
+    throw new S3Error('InvalidArgument', 'A version-id marker cannot be specified without a key marker.');
+  }
+  const result =
+    maxKeys === 0
+      ? { versions: [], commonPrefixes: [], isTruncated: false }
+      : await ctx.store.listObjectVersions(bucket, {
+          prefix,
+          maxKeys,
+          ...(delimiter !== undefined && delimiter !== '' ? { delimiter } : {}),
+          ...(keyMarker !== undefined && keyMarker !== '' ? { keyMarker } : {}),
+          ...(versionIdMarker !== undefined && versionIdMarker !== '' ? { versionIdMarker } : {}),
+        });
+  const entries = result.versions.map((v): XmlNode =>
+    v.isDeleteMarker === true
+      ? [
+          'DeleteMarker',
+          [
+            ['Key', encode(v.key)],
+            ['VersionId', v.versionId],
+            ['IsLatest', v.isLatest],
+            ['LastModified', isoDate(v.lastModified)],
+            owner(ctx),
+          ],
+        ]
+      : [
+          'Version',
+          [
+            ['Key', encode(v.key)],
+            ['VersionId', v.versionId],
+            ['IsLatest', v.isLatest],
+            ['LastModified', isoDate(v.lastModified)],
+            ['ETag', v.etag],
+            ['Size', v.size],
+            owner(ctx),
+            ['StorageClass', 'STANDARD'],
+          ],
+        ],
+  );
+  return xmlReply(
+    xmlDocument('ListVersionsResult', [
+      ['Name', bucket],
+      ['Prefix', encode(prefix)],
+      ['KeyMarker', encode(keyMarker ?? '')],
+      ['VersionIdMarker', versionIdMarker ?? ''],
+      [
+        'NextKeyMarker',
+        'nextKeyMarker' in result && result.isTruncated ? encode(result.nextKeyMarker) : undefined,
+      ],
+      [
+        'NextVersionIdMarker',
+        'nextVersionIdMarker' in result && result.isTruncated ? result.nextVersionIdMarker : undefined,
+      ],
+      ['MaxKeys', maxKeys],
+      ['Delimiter', encode(delimiter)],
+      ['EncodingType', encodingType],
+      ['IsTruncated', result.isTruncated],
+      ...entries,
+      ...result.commonPrefixes.map((p): XmlNode => ['CommonPrefixes', [['Prefix', encode(p)]]]),
+    ]),
+  );
+};
+
+/** The listing operations. */
+export const listHandlers: Partial<Record<S3Operation, Handler>> = {
+  ListObjects: listObjectsV1,
+  ListObjectsV2: listObjectsV2,
+  ListObjectVersions: listObjectVersions,
+};

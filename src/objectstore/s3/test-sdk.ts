@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { startTestGateway, type TestGateway } from './test-gateway.js';
+import type { AccessKey } from './credentials.js';
+
+/** An SDK client with default settings except endpoint, region, credentials and path style. */
+export function client(g: TestGateway, key: AccessKey = g.key): S3Client {
+  return new S3Client({
+    endpoint: g.url,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey },
+  });
+}
+
+/** Asserts that a call fails with this S3 error name (and status). */
+export async function s3Error(p: Promise<unknown>, name: string, status?: number): Promise<void> {
+  await assert.rejects(p, (e: unknown) => {
+    assert.ok(e instanceof S3ServiceException, String(e));
+    assert.equal(e.name, name);
+    if (status !== undefined) assert.equal(e.$metadata.httpStatusCode, status);
+    return true;
+  });
+}
+
+/** Runs `fn` against a fresh gateway and an SDK client for alice, closing both after. */
+export async function withGateway(fn: (g: TestGateway, c: S3Client) => Promise<void>): Promise<void> {
+  const g = await startTestGateway();
+  const c = client(g);
+  try {
+    await fn(g, c);
+  } finally {
+    c.destroy();
+    await g.close();
+  }
+}
