@@ -114,9 +114,13 @@ async function startStratus(
 ): Promise<{ child: ChildProcess; url: string; token: string; coldStartMs: number }> {
   const main = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
   const t0 = performance.now();
-  const child = spawn(process.execPath, [main, 'server', '--data-dir', dataDir, '--port', '0'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [main, 'server', '--data-dir', dataDir, '--port', '0', '--s3-port', '0'],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));

@@ -9,10 +9,14 @@ import { collect, MAIN_JS, OutputBuffer } from './cli-harness.js';
 
 test('stratus server prints where it listens and the kubeconfig, answers /readyz, exits 0 on SIGTERM', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'stratus-server-cmd-'));
-  const child = spawn(process.execPath, [MAIN_JS, 'server', '--data-dir', join(dir, 'data'), '--port', '0'], {
-    cwd: dir,
-    env: { ...process.env, HOME: dir },
-  });
+  const child = spawn(
+    process.execPath,
+    [MAIN_JS, 'server', '--data-dir', join(dir, 'data'), '--port', '0', '--s3-port', '0'],
+    {
+      cwd: dir,
+      env: { ...process.env, HOME: dir },
+    },
+  );
   const done = collect(child, { timeoutMs: 60_000 });
   try {
     const out = new OutputBuffer(child.stdout);
@@ -49,7 +53,7 @@ test('stratus server refuses a bad port with a usage error', async () => {
 
 test('stratus up keeps its data in ./.stratus by default and exits 0 on SIGINT', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'stratus-up-cmd-'));
-  const child = spawn(process.execPath, [MAIN_JS, 'up', '--port', '0'], {
+  const child = spawn(process.execPath, [MAIN_JS, 'up', '--port', '0', '--s3-port', '0'], {
     cwd: dir,
     env: { ...process.env, HOME: dir },
   });

@@ -4,6 +4,13 @@ import { ApiServer, ensureDefaultNamespaces } from '../api/index.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import { bootstrapAdmin, ensureServingCert, TokenAuthenticator } from '../identity/index.js';
 import { createRegistry } from '../resources/index.js';
+import {
+  BucketMirror,
+  openObjectStore,
+  type DeviceSpec,
+  type EngineObjectStore,
+} from '../objectstore/index.js';
+import { bootstrapS3Admin, startS3Gateway, StoreCredentials } from '../objectstore/s3/index.js';
 import { SqliteStore, type Store } from '../store/index.js';
 
 /** Options of the server role; every field but dataDir has a default. */
@@ -20,6 +27,28 @@ export interface ServerOptions {
   clock?: Clock;
   /** Interval of watch BOOKMARK events (default one minute); tests shorten it. */
   bookmarkIntervalMs?: number;
+  /**
+   * The S3 gateway's port (0 picks a free one). Unset: no object store runs; the CLI's
+   * `server` and `up` pass 9000 unless told otherwise.
+   */
+  s3Port?: number;
+  /** Storage devices (one folder per disk); default one device, DATA_DIR/storage/dev0. */
+  storageDevices?: DeviceSpec[];
+  /** Copies of each object; default min(3, number of devices). */
+  replicas?: number;
+}
+
+/** The object store part of a running server. */
+export interface RunningObjectStore {
+  /** `http://127.0.0.1:PORT`, the S3 endpoint. */
+  url: string;
+  /** The admin's access key pair in aws-cli credentials format (mode 0600). */
+  credentialsPath: string;
+  /** An aws-cli config file naming the endpoint (mode 0600). */
+  configPath: string;
+  engine: EngineObjectStore;
+  /** Keeps the Bucket objects of the API in line with the engine's buckets. */
+  buckets: BucketMirror;
 }
 
 /** A running server role. */
@@ -34,6 +63,8 @@ export interface RunningServer {
   kubeconfigPath: string;
   adminToken: string;
   store: Store;
+  /** Present when the server runs the object store (`s3Port` given). */
+  s3?: RunningObjectStore;
   close(): Promise<void>;
 }
 
@@ -50,6 +81,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const clock = options.clock ?? systemClock;
   const store = await openStore(options.store ?? `sqlite:${join(dataDir, 'state.db')}`, clock);
   let api: ApiServer | undefined;
+  let s3: (RunningObjectStore & { close(): Promise<void> }) | undefined;
   try {
     await ensureDefaultNamespaces(store, clock);
     const tls = await ensureServingCert(dataDir, { now: clock.now() });
@@ -69,7 +101,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       httpUrl,
       clock,
     });
+    if (options.s3Port !== undefined) {
+      s3 = await startObjectStore(store, dataDir, { ...options, s3Port: options.s3Port }, clock);
+    }
     const running = api;
+    const objectStore = s3;
     return {
       apiUrl,
       httpUrl,
@@ -77,14 +113,71 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       kubeconfigPath: admin.kubeconfigPath,
       adminToken: admin.token,
       store,
+      ...(objectStore ? { s3: objectStore } : {}),
       close: async () => {
+        await objectStore?.close();
         await running.close();
         await store.close();
       },
     };
   } catch (err) {
+    await s3?.close();
     await api?.close();
     await store.close();
+    throw err;
+  }
+}
+
+/**
+ * Opens the storage engine on its devices and starts the S3 gateway in front of it, with the
+ * admin's access key written for aws-cli. Closing stops the gateway before the engine.
+ */
+async function startObjectStore(
+  store: Store,
+  dataDir: string,
+  options: ServerOptions & { s3Port: number },
+  clock: Clock,
+): Promise<RunningObjectStore & { close(): Promise<void> }> {
+  // Only the default device is created: a missing device folder may be an unmounted disk.
+  let devices = options.storageDevices;
+  if (!devices) {
+    devices = [{ id: 'dev0', path: join(dataDir, 'storage', 'dev0') }];
+    await mkdir(devices[0]!.path, { recursive: true });
+  }
+  const engine = await openObjectStore({
+    devices,
+    clock,
+    ...(options.replicas !== undefined ? { replicas: options.replicas } : {}),
+    auditIntervalMs: 60_000,
+    replicateIntervalMs: 30_000,
+  });
+  const credentials = new StoreCredentials(store);
+  try {
+    const gateway = await startS3Gateway({
+      objectStore: engine,
+      credentials,
+      port: options.s3Port,
+      host: options.host ?? '127.0.0.1',
+      clock,
+    });
+    await bootstrapS3Admin(store, dataDir, gateway.url);
+    const buckets = new BucketMirror(engine, store, { clock });
+    return {
+      url: gateway.url,
+      credentialsPath: join(dataDir, 's3-credentials'),
+      configPath: join(dataDir, 's3-config'),
+      engine,
+      buckets,
+      close: async () => {
+        await gateway.close();
+        await buckets.close();
+        await credentials.close();
+        await engine.close();
+      },
+    };
+  } catch (err) {
+    await credentials.close();
+    await engine.close();
     throw err;
   }
 }

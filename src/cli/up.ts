@@ -1,17 +1,11 @@
 import { resolve } from 'node:path';
-import { startServer, type RunningServer } from './server.js';
+import { startServer, type RunningServer, type ServerOptions } from './server.js';
 
-/** Where and how `stratus up` runs. */
-export interface UpOptions {
-  /** Where state lives. Default `./.stratus` (resolved against the working directory). */
-  dataDir?: string;
-  /** The API port. Default 6443; 0 picks a free one. */
-  apiPort?: number;
-  /** The address to listen on. Default: the server's (127.0.0.1). */
-  host?: string;
-  /** The store URL (`sqlite:PATH`, `etcd://…`). Default: the server's (SQLite in dataDir). */
-  store?: string;
-}
+/**
+ * Where and how `stratus up` runs: the server role's options (ports, store, storage devices),
+ * with the data directory defaulting to `./.stratus` and the API port to 6443.
+ */
+export type UpOptions = Omit<ServerOptions, 'dataDir'> & { dataDir?: string };
 
 /**
  * A part that joins the one-process cloud after the API server is up: the node agent, the S3
@@ -48,14 +42,15 @@ export async function startCloud(
   components: readonly UpComponent[] = UP_COMPONENTS,
 ): Promise<RunningCloud> {
   const dataDir = resolve(options.dataDir ?? '.stratus');
-  const server = await startServer({
-    dataDir,
-    apiPort: options.apiPort ?? 6443,
-    ...(options.host === undefined ? {} : { host: options.host }),
-    ...(options.store === undefined ? {} : { store: options.store }),
-  });
+  const server = await startServer({ ...options, dataDir, apiPort: options.apiPort ?? 6443 });
   const started: Array<{ close(): Promise<void> }> = [];
-  const lines = [`API server listening on ${server.apiUrl}`, `kubeconfig: ${server.kubeconfigPath}`];
+  const lines = [
+    `API server listening on ${server.apiUrl}`,
+    `kubeconfig: ${server.kubeconfigPath}`,
+    ...(server.s3
+      ? [`S3 endpoint: ${server.s3.url}`, `S3 credentials: ${server.s3.credentialsPath} (aws-cli format)`]
+      : []),
+  ];
   const close = async (): Promise<void> => {
     for (const part of started.reverse()) await part.close().catch(() => undefined);
     await server.close();

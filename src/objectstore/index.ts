@@ -4,6 +4,7 @@
  * import only from here.
  */
 export { openObjectStore } from './engine-store.js';
+export { BucketMirror, BUCKET_RESOURCE } from './bucket-mirror.js';
 export type { DeviceSpec, EngineObjectStore, EngineStatus, OpenObjectStoreOptions } from './engine-store.js';
 export type { ExplainResult, CopyState } from './explain.js';
 export type { AuditProgress } from './auditor.js';

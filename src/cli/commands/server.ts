@@ -1,4 +1,13 @@
-import { flagString, write, type Command, type CommandContext, type FlagValues } from '../command.js';
+import type { DeviceSpec } from '../../objectstore/index.js';
+import {
+  flagString,
+  flagStrings,
+  write,
+  type Command,
+  type CommandContext,
+  type FlagValues,
+} from '../command.js';
+import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import type * as Up from '../up.js';
 
@@ -7,12 +16,20 @@ const SERVE_OPTIONS = {
   port: { type: 'string' },
   host: { type: 'string' },
   store: { type: 'string' },
+  's3-port': { type: 'string' },
+  'storage-device': { type: 'string', multiple: true },
+  replicas: { type: 'string' },
 } as const;
 
 const SERVE_FLAGS = `  --data-dir DIR   where state and the kubeconfig live (default: ./.stratus)
   --port N         the API port (default: 6443; 0 picks a free port)
   --host ADDR      the address to listen on (default: 127.0.0.1)
-  --store URL      sqlite:PATH (default, in the data dir) or etcd://host:2379,…`;
+  --store URL      sqlite:PATH (default, in the data dir) or etcd://host:2379,…
+  --s3-port N      the S3 endpoint's port (default: 9000; 0 picks a free port)
+  --storage-device PATH[:WEIGHT[:ZONE]]
+                   a storage device (a folder per disk); repeat for several
+                   (default: one device in DATA_DIR/storage/dev0)
+  --replicas N     copies of each object (default: min(3, devices))`;
 
 /**
  * `stratus server`: the control plane in the foreground. Prints where the API listens and the
@@ -38,6 +55,29 @@ export const upCommand: Command = {
   run: (ctx, values, positionals) => serve(ctx, values, positionals, 'up', (up) => up.UP_COMPONENTS),
 };
 
+function portFlag(values: FlagValues, flag: string, command: string): number | undefined {
+  const text = flagString(values, flag);
+  if (text === undefined) return undefined;
+  const port = Number(text);
+  if (!(Number.isInteger(port) && port >= 0 && port < 65536)) {
+    throw new UsageError(`--${flag} must be a port number, not "${text}"`, command);
+  }
+  return port;
+}
+
+/** Parses `--storage-device PATH[:WEIGHT[:ZONE]]`. */
+export function parseStorageDevice(text: string, index: number, command: string): DeviceSpec {
+  const [path = '', weight, zone] = text.split(':');
+  const w = weight === undefined || weight === '' ? 1 : Number(weight);
+  if (path === '' || !(w > 0)) {
+    throw new UsageError(
+      `--storage-device must be PATH[:WEIGHT[:ZONE]] with a positive weight, not "${text}"`,
+      command,
+    );
+  }
+  return { id: `dev${index}`, path: resolve(path), weight: w, ...(zone ? { zone } : {}) };
+}
+
 async function serve(
   ctx: CommandContext,
   values: FlagValues,
@@ -46,10 +86,13 @@ async function serve(
   components: (up: typeof Up) => readonly Up.UpComponent[],
 ): Promise<number> {
   if (positionals.length > 0) throw new UsageError(`unexpected arguments: ${positionals.join(' ')}`, name);
-  const portFlag = flagString(values, 'port');
-  const port = portFlag === undefined ? undefined : Number(portFlag);
-  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536)) {
-    throw new UsageError(`--port must be a port number, not "${portFlag}"`, name);
+  const port = portFlag(values, 'port', name);
+  const s3Port = portFlag(values, 's3-port', name) ?? 9000;
+  const devices = flagStrings(values, 'storage-device').map((d, i) => parseStorageDevice(d, i, name));
+  const replicasText = flagString(values, 'replicas');
+  const replicas = replicasText === undefined ? undefined : Number(replicasText);
+  if (replicas !== undefined && !(Number.isInteger(replicas) && replicas >= 1)) {
+    throw new UsageError(`--replicas must be a whole number of at least 1, not "${replicasText}"`, name);
   }
   const signal = ctx.untilSignal();
   const dataDir = flagString(values, 'data-dir');
@@ -63,6 +106,9 @@ async function serve(
       ...(port === undefined ? {} : { apiPort: port }),
       ...(host === undefined ? {} : { host }),
       ...(store === undefined ? {} : { store }),
+      s3Port,
+      ...(devices.length > 0 ? { storageDevices: devices } : {}),
+      ...(replicas === undefined ? {} : { replicas }),
     },
     components(up),
   );
