@@ -17,6 +17,7 @@ const REGISTRY: readonly BenchModule[] = [
   { name: 'api', specifier: './api.js', exportName: 'benchApi' },
   { name: 's3', specifier: './s3.js', exportName: 'benchS3' },
   { name: 'store', specifier: '../src/store/testing/store-bench.js', exportName: 'benchStore' },
+  { name: 'scheduler', specifier: './scheduler.js', exportName: 'benchScheduler' },
 ];
 
 /** Formats results as a padded text table. */

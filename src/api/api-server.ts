@@ -24,6 +24,8 @@ import type { ResourceRequest } from './resource-request.js';
 import { parseRoute, type ResourceRoute } from './routes.js';
 import { handleScale } from './scale.js';
 import { handleBinding } from './binding.js';
+import { handlePodLog } from './pod-log.js';
+import { sweepAbandonedPods } from './pod-sweeper.js';
 import { errorToStatus, type ErrorScope } from './status-errors.js';
 import { handleWatch, type WatchRegistry, type WatchSettings } from './watch.js';
 
@@ -35,6 +37,8 @@ export interface ApiServerOptions {
   authenticator: Authenticator;
   /** Default: the system clock. */
   clock?: Clock;
+  /** Interval of the sweep for pods left terminating on vanished nodes; default 30 000 ms. */
+  podSweepIntervalMs?: number;
   /** Interval of watch BOOKMARK events; default 60 000 ms. */
   bookmarkIntervalMs?: number;
   /**
@@ -43,6 +47,18 @@ export interface ApiServerOptions {
    * clients on loopback may keep using plain HTTP.
    */
   tls?: { cert: string; key: string };
+  /**
+   * Endpoints other parts serve through this server (the object store's ring, status and
+   * explain views): each answers its exact `prefix` path and the paths below it, after
+   * authentication and before the resource routes. Errors it throws become `Status` replies.
+   */
+  extensions?: ApiExtension[];
+}
+
+/** An endpoint another part serves through the API server (see `ApiServerOptions.extensions`). */
+export interface ApiExtension {
+  prefix: string;
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
 }
 
 const PUBLIC_PATHS = new Set(['healthz', 'readyz', 'livez', 'version']);
@@ -66,14 +82,22 @@ export class ApiServer {
   private readonly docs: StaticDocuments;
   private readonly inflight = new Set<Promise<void>>();
   private closing = false;
+  private readonly sweepTimer: NodeJS.Timeout;
+  private readonly extensions: ApiExtension[];
 
   constructor(options: ApiServerOptions) {
+    this.extensions = options.extensions ?? [];
     const types = new TypeIndex(options.registry.all());
     this.deps = { store: options.store, clock: options.clock ?? systemClock, types };
     this.authenticator = options.authenticator;
     this.deleter = new Deleter(this.deps);
     this.watchSettings = { bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000 };
     this.docs = new StaticDocuments(types.all);
+    this.sweepTimer = setInterval(
+      () => void this.sweepPods().catch(() => undefined),
+      options.podSweepIntervalMs ?? 30_000,
+    );
+    this.sweepTimer.unref();
     const handler = (req: IncomingMessage, res: ServerResponse): void => this.track(req, res);
     this.server = createServer({ keepAlive: true, keepAliveTimeout: 65_000 }, handler);
     this.server.keepAliveTimeout = 65_000;
@@ -142,10 +166,16 @@ export class ApiServer {
     return this.deleter.gc.idle();
   }
 
+  /** Removes pods left terminating on nodes that no longer exist (see `sweepAbandonedPods`). */
+  sweepPods(): Promise<string[]> {
+    return sweepAbandonedPods(this.deps, (o) => this.deleter.deleted(o));
+  }
+
   /** Ends watches, stops accepting connections, waits for requests in flight and background work. */
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    clearInterval(this.sweepTimer);
     const closed = new Promise<void>((resolve) => this.front.close(() => resolve()));
     for (const end of [...this.watches]) end();
     await Promise.allSettled([...this.inflight]);
@@ -172,6 +202,8 @@ export class ApiServer {
         const user = await this.authenticator.authenticate(req.headers.authorization);
         if (user === undefined) throw unauthorized();
       }
+      const extension = this.extensions.find((e) => path === e.prefix || path.startsWith(`${e.prefix}/`));
+      if (extension !== undefined) return await extension.handle(req, res);
       const route = parseRoute(path);
       const method = req.method ?? 'GET';
       if (route.kind === 'resource') {
@@ -269,6 +301,8 @@ export class ApiServer {
     const watch = route.watchPath || query.get('watch') === 'true' || query.get('watch') === '1';
     if (route.subresource === 'scale') return handleScale(this.deps, r, method);
     if (route.subresource === 'binding' && method === 'POST') return handleBinding(this.deps, r);
+    if (route.subresource === 'log' && type.kind === 'Pod' && method === 'GET')
+      return handlePodLog(this.deps, r);
     if (route.subresource !== undefined && route.subresource !== 'status')
       throw methodNotAllowed(method, path);
     if (route.name === undefined) {

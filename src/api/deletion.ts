@@ -16,6 +16,8 @@ export interface DeleteOptions {
   propagationPolicy?: PropagationPolicy;
   preconditions?: { uid?: string; resourceVersion?: string };
   dryRun?: boolean;
+  /** Seconds a bound pod gets to stop (`gracePeriodSeconds`); 0 deletes at once. */
+  gracePeriodSeconds?: number;
 }
 
 /** The outcome of a delete: the object's last state and whether it is gone already. */
@@ -74,6 +76,8 @@ export class Deleter {
         `propagationPolicy: Unsupported value: "${String(policy)}": supported values: "Foreground", "Background", "Orphan"`,
       );
     }
+    const grace = podGracePeriod(type, old, options);
+    if (grace > 0) return this.deletePodGracefully(type, old, grace, options);
     if (options.dryRun) return { object: old, deleted: true };
     if (policy === 'Orphan') await this.orphanDependents(old);
     const finalizers = [...(old.metadata.finalizers ?? [])];
@@ -112,6 +116,33 @@ export class Deleter {
     }
     if (policy === 'Background') this.gc.ownerDeleted(gone);
     return { object: gone, deleted: true };
+  }
+
+  /**
+   * A pod bound to a node is not removed at once: it gets `deletionTimestamp` (now + grace) and
+   * `deletionGracePeriodSeconds`, and its node's agent stops the containers and then deletes it
+   * with grace 0. A second delete may shorten the grace, never lengthen it.
+   */
+  private async deletePodGracefully(
+    type: ResourceType,
+    old: KubeObject,
+    grace: number,
+    options: DeleteOptions,
+  ): Promise<DeleteResult> {
+    const current = old.metadata.deletionGracePeriodSeconds;
+    if (old.metadata.deletionTimestamp !== undefined && current !== undefined && current <= grace) {
+      return { object: old, deleted: false };
+    }
+    const marked: KubeObject = {
+      ...old,
+      metadata: {
+        ...old.metadata,
+        deletionTimestamp: rfc3339(this.deps.clock.now() + grace * 1000),
+        deletionGracePeriodSeconds: grace,
+      },
+    };
+    if (options.dryRun) return { object: marked, deleted: false };
+    return { object: await this.writeGuarded(type, marked), deleted: false };
   }
 
   /** Called after an object left the store by other means (its last finalizer removed). */
@@ -235,6 +266,21 @@ export class Deleter {
   }
 }
 
+/**
+ * The grace period a delete gives a pod, as Kubernetes' CheckGracefulDelete: the request's
+ * `gracePeriodSeconds`, else the pod's `terminationGracePeriodSeconds`, else 30; 0 for anything
+ * that is not a pod, a pod bound to no node, or a pod that has finished.
+ */
+export function podGracePeriod(type: ResourceType, pod: KubeObject, options: DeleteOptions): number {
+  if (type.kind !== 'Pod' || type.group !== '') return 0;
+  const spec = (pod['spec'] ?? {}) as { nodeName?: string; terminationGracePeriodSeconds?: number };
+  const phase = ((pod['status'] ?? {}) as { phase?: string }).phase;
+  if (spec.nodeName === undefined || spec.nodeName === '' || phase === 'Succeeded' || phase === 'Failed')
+    return 0;
+  const grace = options.gracePeriodSeconds ?? spec.terminationGracePeriodSeconds ?? 30;
+  return Math.max(0, grace);
+}
+
 /** Reads DeleteOptions from a DELETE request's JSON body and query (the query wins). */
 export function parseDeleteOptions(
   body: Record<string, unknown> | undefined,
@@ -251,6 +297,15 @@ export function parseDeleteOptions(
     options.preconditions = {};
     if (typeof p.uid === 'string') options.preconditions.uid = p.uid;
     if (typeof p.resourceVersion === 'string') options.preconditions.resourceVersion = p.resourceVersion;
+  }
+  const grace = query.get('gracePeriodSeconds') ?? body?.gracePeriodSeconds;
+  if (grace !== undefined && grace !== null && grace !== '') {
+    const n = Number(grace);
+    if (!Number.isInteger(n)) {
+      throw badRequest(`gracePeriodSeconds: Invalid value: ${JSON.stringify(grace)}: must be an integer`);
+    }
+    // Kubernetes treats a negative grace as 1 second (kubectl sends -1 for "the pod's default").
+    if (n >= 0) options.gracePeriodSeconds = n;
   }
   const dryRun = query.getAll('dryRun');
   if (dryRun.includes('All') || (Array.isArray(body?.dryRun) && (body.dryRun as unknown[]).includes('All'))) {

@@ -146,3 +146,23 @@ export function invalid(kind: string, name: string, group: string, causes: Statu
 export function internalError(message: string): ApiError {
   return new ApiError('API_INTERNAL', 500, 'InternalError', `Internal error occurred: ${message}`);
 }
+
+/** 500: the API server cannot reach a node's agent (logs). */
+export function nodeUnreachable(node: string, why: string): ApiError {
+  return new ApiError(
+    'API_NODE_UNREACHABLE',
+    500,
+    'InternalError',
+    `Cannot reach the agent of node "${node}": ${why}`,
+    {
+      name: node,
+      kind: 'nodes',
+    },
+  );
+}
+
+/** The agent refused a log request: 400 BadRequest for what the user asked wrong, 500 otherwise. */
+export function podLogFailed(agentStatus: number, message: string): ApiError {
+  const bad = agentStatus === 400 || agentStatus === 404;
+  return new ApiError('API_POD_LOG_FAILED', bad ? 400 : 500, bad ? 'BadRequest' : 'InternalError', message);
+}

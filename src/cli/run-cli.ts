@@ -1,12 +1,17 @@
 import { parseArgs } from 'node:util';
 import { KubeClient, defaultKubeconfigPath } from '../client/index.js';
 import { write, type CliIo, type Command, type CommandContext, type FlagValues } from './command.js';
+import { agentCommand } from './commands/agent.js';
 import { applyCommand } from './commands/apply.js';
 import { deleteCommand } from './commands/delete.js';
 import { describeCommand } from './commands/describe.js';
+import { explainCommand } from './commands/explain.js';
 import { getCommand } from './commands/get.js';
 import { kubeconfigCommand } from './commands/kubeconfig.js';
+import { planCommand } from './commands/plan.js';
+import { s3Command } from './commands/s3.js';
 import { serverCommand, upCommand } from './commands/server.js';
+import { storageCommand } from './commands/storage.js';
 
 import { UsageError } from './errors.js';
 import { formatError } from './format-error.js';
@@ -15,11 +20,16 @@ import { formatError } from './format-error.js';
 export const COMMANDS: readonly Command[] = [
   upCommand,
   serverCommand,
+  agentCommand,
   applyCommand,
+  planCommand,
   getCommand,
   describeCommand,
   deleteCommand,
   kubeconfigCommand,
+  s3Command,
+  storageCommand,
+  explainCommand,
 ];
 
 const GLOBAL_OPTIONS = {

@@ -7,11 +7,14 @@ import { createRegistry } from '../resources/index.js';
 import {
   BucketMirror,
   openObjectStore,
+  storageApiExtensions,
   type DeviceSpec,
   type EngineObjectStore,
 } from '../objectstore/index.js';
 import { bootstrapS3Admin, startS3Gateway, StoreCredentials } from '../objectstore/s3/index.js';
 import { SqliteStore, type Store } from '../store/index.js';
+import { KubeClient } from '../client/index.js';
+import { startControllerManager } from '../controllers/index.js';
 
 /** Options of the server role; every field but dataDir has a default. */
 export interface ServerOptions {
@@ -36,6 +39,12 @@ export interface ServerOptions {
   storageDevices?: DeviceSpec[];
   /** Copies of each object; default min(3, number of devices). */
   replicas?: number;
+  /**
+   * Run the controllers and the scheduler (Deployment, ReplicaSet, DaemonSet, Job, CronJob,
+   * node lifecycle). Default false, so that a test of the API alone sees only its own writes;
+   * the CLI's `server` and `up` turn them on.
+   */
+  controllers?: boolean;
 }
 
 /** The object store part of a running server. */
@@ -85,8 +94,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   try {
     await ensureDefaultNamespaces(store, clock);
     const tls = await ensureServingCert(dataDir, { now: clock.now() });
+    if (options.s3Port !== undefined) {
+      s3 = await startObjectStore(store, dataDir, { ...options, s3Port: options.s3Port }, clock);
+    }
     api = new ApiServer({
       tls,
+      ...(s3 ? { extensions: storageApiExtensions(s3.engine) } : {}),
       store,
       registry: createRegistry(),
       authenticator: new TokenAuthenticator(store, { clock }),
@@ -101,9 +114,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       httpUrl,
       clock,
     });
-    if (options.s3Port !== undefined) {
-      s3 = await startObjectStore(store, dataDir, { ...options, s3Port: options.s3Port }, clock);
-    }
+    const manager = options.controllers
+      ? await startControllerManager({
+          client: new KubeClient({
+            server: httpUrl,
+            token: admin.token,
+            namespace: 'default',
+            contextName: 'controller-manager',
+          }),
+          clock,
+        })
+      : undefined;
     const running = api;
     const objectStore = s3;
     return {
@@ -115,14 +136,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       store,
       ...(objectStore ? { s3: objectStore } : {}),
       close: async () => {
-        await objectStore?.close();
+        await manager?.close();
+        // The API before the engine: its storage views read the engine.
         await running.close();
+        await objectStore?.close();
         await store.close();
       },
     };
   } catch (err) {
-    await s3?.close();
     await api?.close();
+    await s3?.close();
     await store.close();
     throw err;
   }
@@ -183,6 +206,9 @@ async function startObjectStore(
 }
 
 async function openStore(spec: string, clock: Clock): Promise<Store> {
-  if (spec.startsWith('sqlite:')) return SqliteStore.open(spec.slice('sqlite:'.length), { clock });
+  // 10,000 revisions of history (kine keeps about 1,000): enough for informers to resume.
+  if (spec.startsWith('sqlite:')) {
+    return SqliteStore.open(spec.slice('sqlite:'.length), { clock, historyLimit: 10_000 });
+  }
   throw new RangeError(`unsupported store "${spec}": use sqlite:PATH`);
 }

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { startServer, type RunningServer, type ServerOptions } from './server.js';
+import { agentComponent } from './up-agent.js';
 
 /**
  * Where and how `stratus up` runs: the server role's options (ports, store, storage devices),
@@ -21,7 +22,7 @@ export interface UpComponent {
 }
 
 /** The parts `stratus up` starts besides the API server. The agent and S3 gateway plug in here. */
-export const UP_COMPONENTS: readonly UpComponent[] = [];
+export const UP_COMPONENTS: readonly UpComponent[] = [agentComponent];
 
 /** A running one-machine cloud. */
 export interface RunningCloud {

@@ -29,3 +29,4 @@ export { parseKubeconfig, type ClusterConfig } from './kubeconfig.js';
 export { defaultKubeconfigPath, loadKubeconfig } from './kubeconfig-file.js';
 export { parseNdjson } from './ndjson.js';
 export type { KubeList, Table, TableColumn, TableRow, WatchEvent } from './types.js';
+export { EventRecorder, type EventRecorderOptions, type EventType } from './event-recorder.js';

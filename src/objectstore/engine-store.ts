@@ -167,8 +167,15 @@ class EngineStore extends Engine implements EngineObjectStore {
     return structuredClone(this.placement.ring);
   }
 
-  explain(bucket: string, key: string, versionId?: string): Promise<ExplainResult> {
-    return explainObject(this.ctx, bucket, key, versionId);
+  async explain(bucket: string, key: string, versionId?: string): Promise<ExplainResult> {
+    const result = await explainObject(this.ctx, bucket, key, versionId);
+    for (const f of result.files) {
+      for (const c of f.copies) {
+        const d = this.local.get(c.device);
+        if (d && c.fileName !== undefined) c.path = d.dataPath(result.partition, result.hash, c.fileName);
+      }
+    }
+    return result;
   }
 
   auditOnce(): Promise<AuditProgress> {

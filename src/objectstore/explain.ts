@@ -8,6 +8,10 @@ export interface CopyState {
   role: 'primary' | 'handoff';
   /** ok: present and MD5 verified; stale: an older copy; missing; corrupt; device-missing / device-full. */
   state: 'ok' | 'stale' | 'missing' | 'corrupt' | 'device-missing' | 'device-full';
+  /** The stored file's name, when the device holds a copy. */
+  fileName?: string;
+  /** Where that file is on a local device (absolute), for operators; set by the engine. */
+  path?: string;
 }
 
 /** Why an object is where it is, for `stratus explain` and the dashboard. */
@@ -64,7 +68,7 @@ export async function explainObject(
           if (md5.digest('hex') !== got.footer.md5) state = 'corrupt';
         }
         await got.close();
-        copies.push({ device: d.id, role, state });
+        copies.push({ device: d.id, role, state, fileName: got.fileName });
       }
     }
     files.push({ name: f.name, copies });

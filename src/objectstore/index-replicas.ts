@@ -2,6 +2,7 @@ import type { BucketIndex } from './device/bucket-index.js';
 import type { Device } from './device/device.js';
 import { INDEX_SCHEMA, type IndexTable, type IndexTables } from './device/index-rows.js';
 import { ObjectStoreError } from './errors.js';
+import { IndexWriteBatcher } from './index-write-batch.js';
 import type { Location, Placement } from './placement.js';
 
 /**
@@ -9,8 +10,11 @@ import type { Location, Placement } from './placement.js';
  * to R devices and succeed at a quorum; point reads merge every reachable replica
  * last-writer-wins; listings first repair replicas that disagree, then read one. That makes a
  * write visible to every read that starts after it returned (read-after-write, list-after-write).
+ * Writes that arrive together share one commit per replica (IndexWriteBatcher).
  */
 export class IndexReplicas {
+  private readonly batcher = new IndexWriteBatcher();
+
   constructor(private readonly placement: Placement) {}
 
   /** Applies rows to the write set; fails with ServiceUnavailable below a quorum. */
@@ -23,17 +27,17 @@ export class IndexReplicas {
     const targets = await this.placement.writeTargets(loc);
     let ok = 0;
     const errors: string[] = [];
-    for (const d of targets) {
-      try {
-        const idx = await d.index(loc.partition, name, true);
-        if (!idx) throw new Error('device vanished');
-        idx.apply(table, rows);
-        ok++;
-      } catch (err) {
-        errors.push(`${d.id}: ${(err as Error).message}`);
-        if ((err as { code?: string }).code === 'SQLITE_FULL') d.markFull();
-      }
-    }
+    await Promise.all(
+      targets.map(async (d) => {
+        try {
+          await this.batcher.write(d, loc.partition, name, { table, rows });
+          ok++;
+        } catch (err) {
+          errors.push(`${d.id}: ${(err as Error).message}`);
+          if ((err as { code?: string }).code === 'SQLITE_FULL') d.markFull();
+        }
+      }),
+    );
     if (ok < this.placement.quorum()) {
       throw new ObjectStoreError(
         'ServiceUnavailable',

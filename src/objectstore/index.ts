@@ -7,6 +7,8 @@ export { openObjectStore } from './engine-store.js';
 export { BucketMirror, BUCKET_RESOURCE } from './bucket-mirror.js';
 export type { DeviceSpec, EngineObjectStore, EngineStatus, OpenObjectStoreOptions } from './engine-store.js';
 export type { ExplainResult, CopyState } from './explain.js';
+export { storageApiExtensions, ringView, STORAGE_API_PREFIX } from './storage-api.js';
+export type { StorageApiExtension, RingView, RingDeviceView } from './storage-api.js';
 export type { AuditProgress } from './auditor.js';
 export type { ReplicationProgress } from './replicator.js';
 export { ObjectStoreError, isObjectStoreError, OBJECT_STORE_ERRORS } from './errors.js';

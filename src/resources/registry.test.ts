@@ -65,7 +65,7 @@ test('scope, categories, short names and subresources as Kubernetes', () => {
     .filter((t) => !t.namespaced)
     .map((t) => t.plural)
     .sort();
-  assert.deepEqual(cluster, ['buckets', 'namespaces', 'nodes', 'runtimeclasses']);
+  assert.deepEqual(cluster, ['accesskeys', 'buckets', 'namespaces', 'nodes', 'runtimeclasses']);
   assert.deepEqual(byPlural('deployments').scale, {
     specReplicasPath: '.spec.replicas',
     statusReplicasPath: '.status.replicas',
@@ -79,6 +79,7 @@ test('scope, categories, short names and subresources as Kubernetes', () => {
     { group: 'coordination.k8s.io', versions: ['v1'] },
     { group: 'node.k8s.io', versions: ['v1'] },
     { group: 'storage.stratus.dev', versions: ['v1'] },
+    { group: 'iam.stratus.dev', versions: ['v1'] },
   ]);
 });
 

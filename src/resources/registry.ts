@@ -2,6 +2,7 @@ import type { ResourceType } from './resource-type.js';
 import type { SchemaDocument, SchemaNode } from './schema.js';
 import { defineKind, type KindDefinition } from './define-kind.js';
 import { schemaDocument } from './schemas.js';
+import { accessKeyKind } from './kinds/access-key.js';
 import { bucketKind } from './kinds/bucket.js';
 import { configMapKind } from './kinds/configmap.js';
 import { cronJobKind } from './kinds/cronjob.js';
@@ -37,6 +38,7 @@ export const builtinKinds: readonly KindDefinition[] = [
   leaseKind,
   runtimeClassKind,
   bucketKind,
+  accessKeyKind,
 ];
 
 /** An API group and the versions it serves, for discovery (`/apis`). */

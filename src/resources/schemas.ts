@@ -2,8 +2,9 @@ import kubernetes from './schemas/kubernetes.json' with { type: 'json' };
 import type { SchemaDocument, SchemaNode } from './schema.js';
 
 /**
- * The schemas of Stratus' own kinds (`storage.stratus.dev/v1` Bucket), written by hand since
- * they have no `kubernetes-types` declaration, in the same form as the generated ones.
+ * The schemas of Stratus' own kinds (`storage.stratus.dev/v1` Bucket, `iam.stratus.dev/v1`
+ * AccessKey), written by hand since they have no `kubernetes-types` declaration, in the same
+ * form as the generated ones.
  */
 export const stratusDefinitions: Record<string, SchemaNode> = {
   'dev.stratus.storage.v1.Bucket': {
@@ -23,6 +24,21 @@ export const stratusDefinitions: Record<string, SchemaNode> = {
   'dev.stratus.storage.v1.BucketStatus': {
     type: 'object',
     properties: { objects: { type: 'integer' }, bytes: { type: 'integer' } },
+  },
+  'dev.stratus.iam.v1.AccessKey': {
+    type: 'object',
+    required: ['spec'],
+    properties: {
+      apiVersion: { type: 'string' },
+      kind: { type: 'string' },
+      metadata: { type: 'ref', ref: 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta' },
+      spec: { type: 'ref', ref: 'dev.stratus.iam.v1.AccessKeySpec' },
+    },
+  },
+  'dev.stratus.iam.v1.AccessKeySpec': {
+    type: 'object',
+    required: ['user', 'secretAccessKey'],
+    properties: { user: { type: 'string' }, secretAccessKey: { type: 'string' } },
   },
 };
 

@@ -39,6 +39,7 @@ test('every kind has the kubectl columns; cells line up with columns', () => {
     leases: 'NAME HOLDER AGE',
     runtimeclasses: 'NAME HANDLER AGE',
     buckets: 'NAME OWNER OBJECTS BYTES VERSIONING AGE',
+    accesskeys: 'NAME USER AGE',
   };
   for (const t of registry.all()) {
     const normal = t.columns.filter((c) => c.priority === 0).map((c) => c.name.toUpperCase());

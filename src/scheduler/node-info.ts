@@ -38,8 +38,21 @@ function containerRequests(c: Container): Resources {
   };
 }
 
+// Pods read from a cache are never mutated, so their parsed requests can be remembered.
+const requestCache = new WeakMap<Pod, Resources>();
+const portCache = new WeakMap<Pod, string[]>();
+
 /** A pod's effective request: the sum of its containers, or the largest init container if larger. */
 export function podRequests(pod: Pod): Resources {
+  let cached = requestCache.get(pod);
+  if (!cached) {
+    cached = computeRequests(pod);
+    requestCache.set(pod, cached);
+  }
+  return cached;
+}
+
+function computeRequests(pod: Pod): Resources {
   const total: Resources = { cpu: 0, memory: 0, pods: 1, ephemeralStorage: 0 };
   for (const c of pod.spec?.containers ?? []) {
     const r = containerRequests(c);
@@ -58,6 +71,15 @@ export function podRequests(pod: Pod): Resources {
 
 /** The `protocol/port` keys of the host ports a pod asks for. */
 export function podHostPorts(pod: Pod): string[] {
+  let cached = portCache.get(pod);
+  if (!cached) {
+    cached = computeHostPorts(pod);
+    portCache.set(pod, cached);
+  }
+  return cached;
+}
+
+function computeHostPorts(pod: Pod): string[] {
   const ports: string[] = [];
   for (const c of pod.spec?.containers ?? []) {
     for (const p of c.ports ?? []) {
@@ -96,4 +118,25 @@ export function addPod(info: NodeInfo, pod: Pod): void {
   info.requested.ephemeralStorage += r.ephemeralStorage;
   info.pods.push(pod);
   for (const port of podHostPorts(pod)) info.hostPorts.add(port);
+}
+
+/**
+ * Takes a pod off a node's accounts (it finished, was deleted, or its binding failed); the pod
+ * is matched by namespace and name, so a newer copy of the same pod also removes it.
+ */
+export function removePod(info: NodeInfo, pod: Pod): boolean {
+  const ns = pod.metadata?.namespace ?? '';
+  const name = pod.metadata?.name ?? '';
+  const i = info.pods.findIndex((p) => p.metadata?.name === name && (p.metadata?.namespace ?? '') === ns);
+  if (i < 0) return false;
+  const [old] = info.pods.splice(i, 1);
+  const r = podRequests(old!);
+  info.requested.cpu -= r.cpu;
+  info.requested.memory -= r.memory;
+  info.requested.pods -= 1;
+  info.requested.ephemeralStorage -= r.ephemeralStorage;
+  if (podHostPorts(old!).length > 0) {
+    info.hostPorts = new Set(info.pods.flatMap(podHostPorts));
+  }
+  return true;
 }

@@ -56,27 +56,48 @@ export function unschedulableMessage(nodeCount: number, rejections: Record<strin
   return `0/${nodeCount} nodes are available: ${parts.join(', ')}.`;
 }
 
+/** Builds the scheduler's node views from a snapshot, sorted by node name. */
+export function buildNodeInfos(snapshot: Snapshot): NodeInfo[] {
+  const byNode = new Map<string, Pod[]>();
+  for (const p of snapshot.boundPods) {
+    const name = p.spec?.nodeName;
+    if (!name) continue;
+    let list = byNode.get(name);
+    if (!list) byNode.set(name, (list = []));
+    list.push(p);
+  }
+  return snapshot.nodes
+    .map((n) => nodeInfo(n, byNode.get(n.metadata?.name ?? '') ?? []))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** Options of schedule and scheduleOnto. */
+export interface ScheduleOptions {
+  /** Default `binpack`. */
+  strategy?: ScoringStrategy;
+  /** Keep only this many best scores per placement (the scheduler loop needs 1); default all. */
+  topScores?: number;
+}
+
 /**
  * Places pods on nodes: for each pod in order, filters the nodes, scores those that remain and
  * takes the best (ties to the first by name, so decisions are reproducible). Assignments are
  * accounted as the batch proceeds. Pure: the caller commits the bindings with a
  * resourceVersion check and reports the rejections.
  */
-export function schedule(
-  pods: Pod[],
-  snapshot: Snapshot,
-  options: { strategy?: ScoringStrategy } = {},
-): Placement[] {
-  const strategy = options.strategy ?? 'binpack';
-  const byNode = new Map<string, Pod[]>();
-  for (const p of snapshot.boundPods) {
-    const name = p.spec?.nodeName;
-    if (name) byNode.set(name, [...(byNode.get(name) ?? []), p]);
-  }
-  const infos = snapshot.nodes
-    .map((n) => nodeInfo(n, byNode.get(n.metadata?.name ?? '') ?? []))
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+export function schedule(pods: Pod[], snapshot: Snapshot, options: ScheduleOptions = {}): Placement[] {
+  return scheduleOnto(pods, buildNodeInfos(snapshot), options);
+}
 
+/**
+ * `schedule` over node views the caller keeps (sorted by name): each assignment is added to
+ * its node's view, so a long-lived scheduler updates its views incrementally instead of
+ * rebuilding a snapshot per batch. The caller takes a pod back off with `removePod` if its
+ * binding fails.
+ */
+export function scheduleOnto(pods: Pod[], infos: NodeInfo[], options: ScheduleOptions = {}): Placement[] {
+  const strategy = options.strategy ?? 'binpack';
+  const top = options.topScores ?? Infinity;
   return pods.map((pod) => {
     const rejections: Record<string, string> = {};
     const feasible: NodeInfo[] = [];
@@ -92,9 +113,21 @@ export function schedule(
     if (feasible.length === 0) {
       return { pod, scores: [], rejections, message: unschedulableMessage(infos.length, rejections) };
     }
-    const scores = feasible
-      .map((info) => ({ info, node: info.name, score: score(pod, info, strategy) }))
-      .sort((a, b) => b.score - a.score || (a.node < b.node ? -1 : 1));
+    let scores: Array<{ info: NodeInfo; node: string; score: number }>;
+    if (top === 1) {
+      let best = { info: feasible[0]!, node: feasible[0]!.name, score: score(pod, feasible[0]!, strategy) };
+      for (let i = 1; i < feasible.length; i++) {
+        const s = score(pod, feasible[i]!, strategy);
+        // infos are sorted by name, so a strictly higher score is needed to displace the first.
+        if (s > best.score) best = { info: feasible[i]!, node: feasible[i]!.name, score: s };
+      }
+      scores = [best];
+    } else {
+      scores = feasible
+        .map((info) => ({ info, node: info.name, score: score(pod, info, strategy) }))
+        .sort((a, b) => b.score - a.score || (a.node < b.node ? -1 : 1))
+        .slice(0, top);
+    }
     const best = scores[0]!;
     addPod(best.info, { ...pod, spec: { ...pod.spec!, nodeName: best.node } });
     return { pod, node: best.node, scores: scores.map(({ node, score }) => ({ node, score })), rejections };

@@ -107,6 +107,7 @@ async function serve(
       ...(host === undefined ? {} : { host }),
       ...(store === undefined ? {} : { store }),
       s3Port,
+      controllers: true,
       ...(devices.length > 0 ? { storageDevices: devices } : {}),
       ...(replicas === undefined ? {} : { replicas }),
     },

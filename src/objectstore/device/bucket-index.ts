@@ -69,6 +69,16 @@ export class BucketIndex {
     })();
   }
 
+  /**
+   * Applies several tables' rows in one transaction (one commit, one WAL fsync): the group
+   * commit of writes that arrived together. All or nothing.
+   */
+  applyBatch(items: ReadonlyArray<{ table: IndexTable; rows: Array<IndexTables[IndexTable]> }>): void {
+    this.db.transaction(() => {
+      for (const { table, rows } of items) this.apply(table, rows);
+    })();
+  }
+
   /** Every row of a table (tombstones included), for replication. */
   exportRows<T extends IndexTable>(table: T, afterTs = ''): Array<IndexTables[T]> {
     return this.db.prepare(`SELECT * FROM ${table} WHERE ts > ? ORDER BY ts`).all(afterTs) as Array<

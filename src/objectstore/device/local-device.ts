@@ -213,6 +213,11 @@ export class LocalDevice implements Device {
     return { ok: false, reason: 'missing' };
   }
 
+  /** The absolute path of a stored file (for `stratus explain` and operators). */
+  dataPath(partition: number, hash: string, fileName: string): string {
+    return join(this.hashDir(partition, hash), fileName);
+  }
+
   private hashDir(partition: number, hash: string): string {
     return join(this.path, 'objects', String(partition), hash.slice(-3), hash);
   }

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { readFile, writeFile, rename, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KubeObject } from '../../common/kube-object.js';
@@ -96,15 +96,41 @@ function randomString(alphabet: string, length: number): string {
  * 40-character secret, both random. Returns the pair; the secret is readable only from the store.
  */
 export async function createAccessKey(store: Store, user: string): Promise<AccessKey> {
-  const accessKeyId = 'AKIA' + randomString(ID_ALPHABET, 16);
-  const secretAccessKey = randomString(SECRET_ALPHABET, 40);
-  await store.create(ACCESS_KEY_RESOURCE, {
+  const key = generateAccessKey(user);
+  const obj = accessKeyObject(key);
+  // Written to the store directly, so fill what the API server would (kubectl shows the AGE).
+  obj.metadata.uid = randomUUID();
+  obj.metadata.creationTimestamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  await store.create(ACCESS_KEY_RESOURCE, obj);
+  return key;
+}
+
+/**
+ * Generates a new random key pair for `user` without storing it: an AKIA-style 20-character id
+ * and a 40-character secret. The CLI calls it client-side and creates the AccessKey through the
+ * API, so the secret never has to be read back.
+ */
+export function generateAccessKey(user: string): AccessKey {
+  return {
+    accessKeyId: 'AKIA' + randomString(ID_ALPHABET, 16),
+    secretAccessKey: randomString(SECRET_ALPHABET, 40),
+    user,
+  };
+}
+
+/** The `iam.stratus.dev/v1` AccessKey object that stores a key pair. */
+export function accessKeyObject(key: AccessKey): KubeObject {
+  return {
     apiVersion: 'iam.stratus.dev/v1',
     kind: 'AccessKey',
-    metadata: { name: accessKeyId, labels: { 'iam.stratus.dev/user': user } },
-    spec: { user, secretAccessKey },
-  });
-  return { accessKeyId, secretAccessKey, user };
+    metadata: { name: key.accessKeyId, labels: { 'iam.stratus.dev/user': key.user } },
+    spec: { user: key.user, secretAccessKey: key.secretAccessKey },
+  };
+}
+
+/** The text of an aws-cli credentials file holding one key pair as the `[default]` profile. */
+export function credentialsIni(key: Pick<AccessKey, 'accessKeyId' | 'secretAccessKey'>): string {
+  return `[default]\naws_access_key_id = ${key.accessKeyId}\naws_secret_access_key = ${key.secretAccessKey}\n`;
 }
 
 async function writePrivate(path: string, text: string): Promise<void> {
@@ -141,10 +167,7 @@ export async function bootstrapS3Admin(store: Store, dataDir: string, endpoint: 
   }
   if (key === undefined) {
     key = await createAccessKey(store, 'admin');
-    await writePrivate(
-      credPath,
-      `[default]\naws_access_key_id = ${key.accessKeyId}\naws_secret_access_key = ${key.secretAccessKey}\n`,
-    );
+    await writePrivate(credPath, credentialsIni(key));
   }
   await writePrivate(
     configPath,

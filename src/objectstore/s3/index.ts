@@ -7,7 +7,10 @@ export {
   ACCESS_KEY_RESOURCE,
   StoreCredentials,
   bootstrapS3Admin,
+  accessKeyObject,
   createAccessKey,
+  credentialsIni,
+  generateAccessKey,
   type AccessKey,
   type CredentialStore,
 } from './credentials.js';

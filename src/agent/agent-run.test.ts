@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { ContainerStatus, PodCondition } from 'kubernetes-types/core/v1.js';
+import {
+  HTTP_SCRIPT,
+  nodePod,
+  pidPort,
+  podLog,
+  startAgentCluster,
+  waitForLog,
+  waitForPod,
+  type AgentCluster,
+} from './agent-testing.js';
+
+type Status = { phase?: string; conditions?: PodCondition[]; containerStatuses?: ContainerStatus[] };
+const st = (p: { status?: unknown }): Status => p.status ?? {};
+const cs = (p: { status?: unknown }): ContainerStatus | undefined => st(p).containerStatuses?.[0];
+
+describe('agent: running pods', () => {
+  let c: AgentCluster;
+  before(async () => {
+    c = await startAgentCluster();
+    await c.agent('n1');
+  });
+  after(async () => c.close());
+
+  it('registers the node, its lease and the process RuntimeClass', async () => {
+    const node = (await c.client.get('nodes', 'n1')) as {
+      metadata: { labels?: Record<string, string> };
+      status?: Record<string, unknown>;
+    };
+    assert.equal(node.metadata.labels?.['node.kubernetes.io/instance-type'], 'stratus');
+    const status = node.status as {
+      conditions: { type: string; status: string }[];
+      nodeInfo: { kubeletVersion: string };
+      capacity: Record<string, string>;
+    };
+    assert.equal(status.conditions.find((x) => x.type === 'Ready')?.status, 'True');
+    assert.equal(status.nodeInfo.kubeletVersion, 'v1.32.0-stratus');
+    assert.equal(status.capacity['pods'], '110');
+    const lease = (await c.client.get('leases', 'n1', { namespace: 'kube-node-lease' })) as {
+      spec?: { holderIdentity?: string };
+    };
+    assert.equal(lease.spec?.holderIdentity, 'n1');
+    const rc = (await c.client.get('runtimeclasses', 'process')) as { handler?: string };
+    assert.equal(rc.handler, 'process');
+  });
+
+  it('runs a pod with a readiness probe: Running, Ready, answering on its port', async () => {
+    await c.client.create(
+      'pods',
+      nodePod('web', 'n1', HTTP_SCRIPT, {
+        ports: [{ containerPort: 8080 }],
+        readinessProbe: { httpGet: { path: '/', port: 8080 }, periodSeconds: 1 },
+      }),
+    );
+    const pod = await waitForPod(
+      c.client,
+      'web',
+      (p) => st(p).conditions?.find((x) => x.type === 'Ready')?.status === 'True',
+    );
+    assert.equal(st(pod).phase, 'Running');
+    const types = (st(pod).conditions ?? []).map((x) => `${x.type}=${x.status}`).sort();
+    assert.deepEqual(types, [
+      'ContainersReady=True',
+      'Initialized=True',
+      'PodReadyToStartContainers=True',
+      'PodScheduled=True',
+      'Ready=True',
+    ]);
+    const s = cs(pod);
+    assert.equal(s?.ready, true);
+    assert.equal(s?.restartCount, 0);
+    assert.ok(s?.state?.running?.startedAt);
+    assert.match(s?.containerID ?? '', /^process:\/\//);
+    const { pid, port } = pidPort(await waitForLog(c, 'web', /pid=/));
+    const res = await fetch(`http://127.0.0.1:${port}/`);
+    assert.equal(await res.text(), `ok ${pid}`);
+  });
+
+  it('restarts a container killed with SIGKILL: restartCount 1, lastState terminated', async () => {
+    const { pid } = pidPort(await podLog(c, 'web'));
+    process.kill(pid, 'SIGKILL');
+    const pod = await waitForPod(
+      c.client,
+      'web',
+      (p) => cs(p)?.restartCount === 1 && cs(p)?.state?.running !== undefined,
+    );
+    const last = cs(pod)?.lastState?.terminated;
+    assert.equal(last?.exitCode, 137);
+    assert.equal(last?.reason, 'Error');
+    const again = pidPort(await waitForLog(c, 'web', new RegExp(`pid=(?!${pid} )`)));
+    assert.notEqual(again.pid, pid);
+    assert.match(await podLog(c, 'web', { previous: 'true' }), new RegExp(`pid=${pid} `));
+  });
+});

@@ -1,0 +1,304 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Pod } from 'kubernetes-types/core/v1.js';
+import type { KubeClient } from '../client/index.js';
+import { StatusError } from '../client/index.js';
+import { systemClock, type Clock } from '../common/clock.js';
+import { CrashBackoff, ProcessRuntime, type BackoffOptions, type Runtime } from '../runtime/index.js';
+import { EventRecorder } from '../client/index.js';
+import { LogServer } from './log-server.js';
+import type { NodeCapacity } from './node-object.js';
+import { ensureObject, NodeRegistration, upsertObject } from './node-registration.js';
+import { PodWorker, type WorkerDeps } from './pod-worker.js';
+
+/** Options of `Agent.start`; every field but client and dataDir has a default. */
+export interface AgentOptions extends NodeCapacity {
+  /** A client with the node's (or an admin's) credentials. */
+  client: KubeClient;
+  /** Holds the runtime's containers and logs, pod volumes and the node secret. */
+  dataDir: string;
+  /** Default: the host name. */
+  nodeName?: string;
+  /** The log endpoint's port on 127.0.0.1; default 0 (a free port). */
+  agentPort?: number;
+  /** Default: the system clock. */
+  clock?: Clock;
+  /** Lease renewal (and node status) interval; default 10 000 ms. */
+  leaseIntervalMs?: number;
+  /** Periodic resync of every pod; default 10 000 ms. */
+  resyncIntervalMs?: number;
+  /** How often due probes are looked for; default 250 ms. */
+  probeTickMs?: number;
+  /** Crash back-off figures; default kubelet's (10 s doubling to 5 min). */
+  backoff?: BackoffOptions;
+  /** Default: a ProcessRuntime under DATA_DIR/runtime. */
+  runtime?: Runtime;
+  /** Where sync errors go; default: stderr. */
+  onError?: (err: unknown) => void;
+}
+
+/** The name of the Secret in `kube-node-lease` holding the node's log-endpoint secret. */
+export function nodeSecretName(node: string): string {
+  return `stratus-agent-${node}`;
+}
+
+/**
+ * The node agent (kubelet): registers the Node and the `process` RuntimeClass, stores the node's
+ * log-endpoint secret in `kube-node-lease`, renews the node's Lease, adopts the containers a
+ * previous agent left running, and runs one PodWorker per pod bound to the node, driven by a
+ * watch on `spec.nodeName` plus a periodic resync. `close()` stops the agent; pods keep running
+ * so that the next agent on the same data dir adopts them.
+ */
+export class Agent {
+  readonly nodeName: string;
+  /** The agent's data directory (absolute). */
+  readonly dataDir: string;
+  private readonly workers = new Map<string, PodWorker>();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly abort = new AbortController();
+  private watchLoop: Promise<void> | undefined;
+  private probing = false;
+  private logServer: LogServer | undefined;
+  private port = 0;
+  private readonly deps: WorkerDeps;
+
+  private constructor(
+    private readonly options: AgentOptions,
+    private readonly runtime: Runtime,
+  ) {
+    const clock = options.clock ?? systemClock;
+    this.nodeName = options.nodeName ?? hostname().toLowerCase();
+    this.dataDir = resolve(options.dataDir);
+    this.deps = {
+      runtime,
+      client: options.client,
+      events: new EventRecorder(options.client, { component: 'kubelet', host: this.nodeName, clock }),
+      clock,
+      backoff: new CrashBackoff(clock, options.backoff ?? {}),
+      nodeName: this.nodeName,
+      hostIP: '127.0.0.1',
+      dataDir: resolve(options.dataDir),
+      runtimeClasses: new Set([runtime.name]),
+      onError: options.onError ?? ((err) => process.stderr.write(`agent: ${(err as Error).message}\n`)),
+    };
+  }
+
+  /** Starts an agent: registration, adoption, then the watch. */
+  static async start(options: AgentOptions): Promise<Agent> {
+    const dataDir = resolve(options.dataDir);
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    const runtime = options.runtime ?? new ProcessRuntime({ dataDir: join(dataDir, 'runtime') });
+    const agent = new Agent(options, runtime);
+    try {
+      await agent.begin(dataDir);
+    } catch (err) {
+      await agent.close();
+      throw err;
+    }
+    return agent;
+  }
+
+  /** The log endpoint's port. */
+  get agentPort(): number {
+    return this.port;
+  }
+
+  /** The pods this agent runs, by uid (for tests and `stratus explain`). */
+  get podUids(): string[] {
+    return [...this.workers.keys()];
+  }
+
+  private async begin(dataDir: string): Promise<void> {
+    const secretFile = join(dataDir, 'agent-secret');
+    if (!existsSync(secretFile))
+      writeFileSync(secretFile, randomBytes(32).toString('base64url'), { mode: 0o600 });
+    const secret = readFileSync(secretFile, 'utf8').trim();
+    this.logServer = new LogServer(this.runtime, secret, (ns, pod, container) =>
+      this.lookup(ns, pod, container),
+    );
+    this.port = await this.logServer.listen(this.options.agentPort ?? 0);
+    const client = this.options.client;
+    await ensureObject(client, 'runtimeclasses', {
+      apiVersion: 'node.k8s.io/v1',
+      kind: 'RuntimeClass',
+      metadata: { name: this.runtime.name },
+      handler: this.runtime.name,
+    });
+    const registration = new NodeRegistration(client, this.deps.clock, {
+      name: this.nodeName,
+      dataDir,
+      agentPort: this.port,
+      ...(this.options.cpu !== undefined ? { cpu: this.options.cpu } : {}),
+      ...(this.options.memory !== undefined ? { memory: this.options.memory } : {}),
+      ...(this.options.maxPods !== undefined ? { maxPods: this.options.maxPods } : {}),
+    });
+    await registration.register();
+    await upsertObject(client, 'secrets', {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: nodeSecretName(this.nodeName), namespace: 'kube-node-lease' },
+      type: 'Opaque',
+      data: { token: Buffer.from(secret).toString('base64') },
+    });
+    await registration.heartbeat();
+    const interval = this.options.leaseIntervalMs ?? 10_000;
+    this.timers.push(setInterval(() => void registration.heartbeat().catch(this.deps.onError), interval));
+    const resyncMs = this.options.resyncIntervalMs ?? 10_000;
+    this.timers.push(setInterval(() => this.resync(), resyncMs));
+    this.timers.push(setInterval(() => void this.probeAll(), this.options.probeTickMs ?? 250));
+    const rv = await this.relist(true);
+    this.watchLoop = this.watchPods(rv);
+  }
+
+  private lookup(ns: string, pod: string, container: string): string | undefined {
+    for (const w of this.workers.values()) {
+      if (w.pod.metadata?.namespace === ns && w.pod.metadata.name === pod) return w.slots.get(container)?.id;
+    }
+    return undefined;
+  }
+
+  private resync(): void {
+    void this.relist(false).catch(this.deps.onError);
+  }
+
+  /** Lists the node's pods; on the first call adopts the runtime's containers and stops orphans. */
+  private async relist(adopt: boolean): Promise<string> {
+    const list = await this.options.client.list('pods', {
+      allNamespaces: true,
+      fieldSelector: `spec.nodeName=${this.nodeName}`,
+    });
+    const seen = new Set<string>();
+    for (const item of list.items) {
+      const pod = item as Pod;
+      seen.add(pod.metadata?.uid ?? '');
+      this.upsertWorker(pod, adopt);
+    }
+    if (adopt) {
+      const containers = await this.runtime.list();
+      const byPod = new Map<string, typeof containers>();
+      for (const c of containers) byPod.set(c.spec.podUid, [...(byPod.get(c.spec.podUid) ?? []), c]);
+      for (const [uid, cs] of byPod) {
+        const worker = this.workers.get(uid);
+        if (worker !== undefined) {
+          for (const c of cs.sort((a, b) => a.spec.attempt - b.spec.attempt)) worker.adopt(c);
+        } else {
+          for (const c of cs) {
+            await this.runtime.stop(c.id, { gracePeriodSeconds: 5 }).catch(() => undefined);
+            await this.runtime.remove(c.id).catch(() => undefined);
+          }
+        }
+      }
+    }
+    for (const [uid, worker] of this.workers) {
+      if (!seen.has(uid)) this.dropWorker(uid, worker);
+      else worker.kick();
+    }
+    return list.metadata.resourceVersion ?? '';
+  }
+
+  private upsertWorker(pod: Pod, quiet: boolean): void {
+    if (this.abort.signal.aborted) return;
+    const uid = pod.metadata?.uid ?? '';
+    let worker = this.workers.get(uid);
+    if (worker === undefined) {
+      worker = new PodWorker(pod, this.deps);
+      this.workers.set(uid, worker);
+    } else worker.pod = pod;
+    if (!quiet) worker.kick();
+  }
+
+  private dropWorker(uid: string, worker: PodWorker): void {
+    this.workers.delete(uid);
+    // No sync may start a container after the clean-up looked at them: stop kicks, wait, clean.
+    worker.close();
+    void worker
+      .idle()
+      .then(() => worker.cleanup())
+      .catch(this.deps.onError);
+  }
+
+  private async watchPods(fromRv: string): Promise<void> {
+    let rv = fromRv;
+    const signal = this.abort.signal;
+    while (!signal.aborted) {
+      try {
+        for await (const ev of this.options.client.watch('pods', {
+          allNamespaces: true,
+          fieldSelector: `spec.nodeName=${this.nodeName}`,
+          resourceVersion: rv,
+          allowWatchBookmarks: true,
+          signal,
+        })) {
+          const pod = ev.object as Pod;
+          if (pod.metadata?.resourceVersion !== undefined) rv = pod.metadata.resourceVersion;
+          if (ev.type === 'BOOKMARK') continue;
+          const uid = pod.metadata?.uid ?? '';
+          if (ev.type === 'DELETED') {
+            const w = this.workers.get(uid);
+            if (w !== undefined) this.dropWorker(uid, w);
+          } else this.upsertWorker(pod, false);
+        }
+      } catch (err) {
+        if (signal.aborted) return;
+        if (err instanceof StatusError && err.status === 410) rv = '';
+        else this.deps.onError(err);
+      }
+      if (signal.aborted) return;
+      await new Promise((r) => setTimeout(r, 500));
+      if (rv === '') rv = await this.relist(false).catch(() => '');
+    }
+  }
+
+  private async probeAll(): Promise<void> {
+    if (this.probing) return;
+    this.probing = true;
+    try {
+      await Promise.all([...this.workers.values()].map((w) => w.probe().catch(this.deps.onError)));
+    } finally {
+      this.probing = false;
+    }
+  }
+
+  private stopLoops(): void {
+    this.abort.abort();
+    for (const t of this.timers) clearInterval(t);
+  }
+
+  /**
+   * Stops the watch and timers, then every pod's containers (each pod's grace period) and forgets
+   * them, without touching the API: for `stratus up` shutting down and for tests. Call `close()`
+   * afterwards.
+   */
+  async stopAllPods(): Promise<void> {
+    this.stopLoops();
+    await this.watchLoop?.catch(() => undefined);
+    const all = [...this.workers.values()];
+    this.workers.clear();
+    for (const w of all) w.close();
+    await Promise.all(
+      all.map((w) =>
+        w
+          .idle()
+          .then(() => w.cleanup())
+          .catch(this.deps.onError),
+      ),
+    );
+    for (const c of await this.runtime.list()) {
+      await this.runtime.stop(c.id, { gracePeriodSeconds: 1 }).catch(() => undefined);
+      await this.runtime.remove(c.id).catch(() => undefined);
+    }
+  }
+
+  /** Stops watching, probing and serving logs; the pods' processes keep running for adoption. */
+  async close(): Promise<void> {
+    this.stopLoops();
+    for (const w of this.workers.values()) w.close();
+    await this.watchLoop?.catch(() => undefined);
+    await Promise.all([...this.workers.values()].map((w) => w.idle().catch(() => undefined)));
+    await this.logServer?.close();
+    await this.deps.events.close();
+    await this.runtime.close();
+  }
+}

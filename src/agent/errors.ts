@@ -1,0 +1,24 @@
+import { StratusError } from '../common/stratus-error.js';
+
+/** Errors of the node agent: `AGENT_*` codes. */
+export class AgentError extends StratusError {
+  constructor(code: string, status: number, message: string, details?: Record<string, unknown>) {
+    super(code, status, message, details);
+    this.name = 'AgentError';
+  }
+}
+
+/** The agent's log endpoint got a request without the node's secret. */
+export function agentUnauthorized(): AgentError {
+  return new AgentError('AGENT_UNAUTHORIZED', 401, 'Unauthorized: the node secret is missing or wrong');
+}
+
+/** A log request named a pod or container this agent does not run. */
+export function agentContainerNotFound(namespace: string, pod: string, container: string): AgentError {
+  return new AgentError(
+    'AGENT_CONTAINER_NOT_FOUND',
+    404,
+    `container "${container}" in pod "${namespace}/${pod}" is not running on this node`,
+    { namespace, pod, container },
+  );
+}

@@ -1,0 +1,113 @@
+import { timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { LogOptions, Runtime } from '../runtime/index.js';
+import { agentContainerNotFound, agentUnauthorized, type AgentError } from './errors.js';
+
+/** Finds the runtime container id of `container` in pod `namespace/name` on this node. */
+export type ContainerLookup = (namespace: string, pod: string, container: string) => string | undefined;
+
+function sameSecret(header: string | undefined, secret: string): boolean {
+  const given = Buffer.from(header?.startsWith('Bearer ') ? header.slice(7) : '');
+  const want = Buffer.from(secret);
+  return given.length === want.length && timingSafeEqual(given, want);
+}
+
+/** Reads `follow`, `tailLines`, `sinceSeconds`, `sinceTime`, `timestamps`, `previous`, `limitBytes`. */
+export function parseLogQuery(q: URLSearchParams): LogOptions {
+  const out: LogOptions = {};
+  const bool = (k: string): boolean => q.get(k) === 'true' || q.get(k) === '1';
+  const int = (k: string): number | undefined => {
+    const v = q.get(k);
+    return v === null || v === '' || !/^\d+$/.test(v) ? undefined : Number(v);
+  };
+  if (bool('follow')) out.follow = true;
+  if (bool('timestamps')) out.timestamps = true;
+  if (bool('previous')) out.previous = true;
+  const tail = int('tailLines');
+  if (tail !== undefined) out.tailLines = tail;
+  const since = int('sinceSeconds');
+  if (since !== undefined) out.sinceSeconds = since;
+  const limit = int('limitBytes');
+  if (limit !== undefined) out.limitBytes = limit;
+  const sinceTime = q.get('sinceTime');
+  if (sinceTime !== null && sinceTime !== '') out.sinceTime = sinceTime;
+  return out;
+}
+
+/**
+ * The agent's HTTP endpoint for container logs, as kubelet's `/containerLogs/{ns}/{pod}/{container}`:
+ * only the API server calls it, with the node's secret as a bearer token. A follow stream ends
+ * when the caller goes away.
+ */
+export class LogServer {
+  private readonly server: Server;
+  private readonly sockets = new Set<Socket>();
+
+  constructor(
+    private readonly runtime: Runtime,
+    private readonly secret: string,
+    private readonly lookup: ContainerLookup,
+  ) {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    this.server.on('connection', (s: Socket) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+  }
+
+  /** Listens on `host:port` (port 0 picks one) and resolves with the port. */
+  async listen(port: number, host = '127.0.0.1'): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => resolve());
+    });
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  private fail(res: ServerResponse, err: AgentError | { status: number; message: string }): void {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    res.writeHead(err.status, { 'content-type': 'text/plain; charset=utf-8' });
+    res.end(err.message);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!sameSecret(req.headers.authorization, this.secret)) return this.fail(res, agentUnauthorized());
+    const url = new URL(req.url ?? '/', 'http://agent');
+    const parts = url.pathname
+      .split('/')
+      .filter((p) => p !== '')
+      .map(decodeURIComponent);
+    const [root, ns = '', pod = '', container = ''] = parts;
+    if (req.method !== 'GET' || root !== 'containerLogs' || parts.length !== 4) {
+      return this.fail(res, { status: 404, message: 'not found' });
+    }
+    const id = this.lookup(ns, pod, container);
+    if (id === undefined) return this.fail(res, agentContainerNotFound(ns, pod, container));
+    const abort = new AbortController();
+    res.on('close', () => abort.abort());
+    try {
+      const stream = await this.runtime.logs(id, {
+        ...parseLogQuery(url.searchParams),
+        signal: abort.signal,
+      });
+      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-cache' });
+      res.flushHeaders();
+      stream.on('error', () => res.destroy());
+      res.on('close', () => stream.destroy());
+      stream.pipe(res);
+    } catch (err) {
+      const e = err as { status?: number; message: string };
+      this.fail(res, { status: e.status ?? 500, message: e.message });
+    }
+  }
+
+  async close(): Promise<void> {
+    const closed = new Promise<void>((r) => this.server.close(() => r()));
+    for (const s of this.sockets) s.destroy();
+    await closed;
+  }
+}

@@ -1,0 +1,92 @@
+import type { KubeClient } from '../client/index.js';
+import { StatusError } from '../client/index.js';
+import type { Clock } from '../common/clock.js';
+import type { KubeObject } from '../common/kube-object.js';
+import { buildLease, buildNode, type NodeCapacity } from './node-object.js';
+
+const microTime = (ms: number): string => new Date(ms).toISOString().replace('Z', '000Z');
+const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
+
+/** Creates the object, or does nothing when it exists. */
+export async function ensureObject(client: KubeClient, resource: string, object: KubeObject): Promise<void> {
+  try {
+    await client.create(resource, object);
+  } catch (err) {
+    if (!(err instanceof StatusError && err.status === 409)) throw err;
+  }
+}
+
+/** Creates the object, or replaces the existing one keeping its other metadata and labels. */
+export async function upsertObject(
+  client: KubeClient,
+  resource: string,
+  object: KubeObject,
+): Promise<KubeObject> {
+  try {
+    return await client.create(resource, object);
+  } catch (err) {
+    if (!(err instanceof StatusError && err.status === 409)) throw err;
+    const ns = object.metadata.namespace;
+    const current = await client.get(resource, object.metadata.name ?? '', ns ? { namespace: ns } : {});
+    return client.update(resource, {
+      ...current,
+      ...object,
+      metadata: {
+        ...current.metadata,
+        ...object.metadata,
+        labels: { ...current.metadata.labels, ...object.metadata.labels },
+      },
+    });
+  }
+}
+
+/**
+ * The node's presence in the API: registers (or re-registers) the Node with its capacity and
+ * log endpoint, and `heartbeat()` renews the Lease in `kube-node-lease` and refreshes the Node's
+ * conditions (heartbeat times move, transition times stay at registration).
+ */
+export class NodeRegistration {
+  private readonly since: string;
+
+  constructor(
+    private readonly client: KubeClient,
+    private readonly clock: Clock,
+    private readonly node: NodeCapacity & { name: string; dataDir: string; agentPort: number },
+  ) {
+    this.since = iso(clock.now());
+  }
+
+  private nodeObject(): KubeObject {
+    return buildNode({ ...this.node, now: iso(this.clock.now()), transitionTime: this.since });
+  }
+
+  /** Creates or updates the Node, then writes its status. */
+  async register(): Promise<void> {
+    const node = this.nodeObject();
+    const stored = await upsertObject(this.client, 'nodes', { ...node, status: undefined });
+    await this.client.patch(
+      'nodes',
+      stored.metadata.name ?? '',
+      { status: node['status'] },
+      { subresource: 'status' },
+    );
+  }
+
+  /** Renews the Lease (creating it when missing) and refreshes the Node's status. */
+  async heartbeat(): Promise<void> {
+    const lease = buildLease(this.node.name, microTime(this.clock.now()));
+    try {
+      await this.client.patch(
+        'leases',
+        this.node.name,
+        { spec: lease['spec'] },
+        { namespace: 'kube-node-lease' },
+      );
+    } catch (err) {
+      if (!(err instanceof StatusError && err.status === 404)) throw err;
+      await ensureObject(this.client, 'leases', lease);
+    }
+    const status = this.nodeObject()['status'];
+    await this.client.patch('nodes', this.node.name, { status }, { subresource: 'status' });
+  }
+}

@@ -1,0 +1,360 @@
+import type { Container, Pod } from 'kubernetes-types/core/v1.js';
+import type { KubeClient } from '../client/index.js';
+import { StatusError } from '../client/index.js';
+import type { Clock } from '../common/clock.js';
+import type { KubeObject } from '../common/kube-object.js';
+import { hasCode } from '../common/stratus-error.js';
+import {
+  removePodVolumes,
+  type ContainerStatus as RtStatus,
+  type CrashBackoff,
+  type Runtime,
+} from '../runtime/index.js';
+import { containerSpec, fetchPodSources, preparePodVolumes } from './container-launch.js';
+import type { EventRecorder } from '../client/index.js';
+import { buildPodStatus, type PodView } from './pod-status.js';
+import { ContainerSlot } from './container-slot.js';
+import { containerView, goDuration } from './container-view.js';
+
+/** What every pod worker shares: the agent's runtime, client, clock and settings. */
+export interface WorkerDeps {
+  runtime: Runtime;
+  client: KubeClient;
+  events: EventRecorder;
+  clock: Clock;
+  backoff: CrashBackoff;
+  nodeName: string;
+  hostIP: string;
+  dataDir: string;
+  /** Names of runtime classes this node serves (`process`). */
+  runtimeClasses: ReadonlySet<string>;
+  onError: (err: unknown) => void;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
+
+/**
+ * Runs one pod on this node, level-triggered: `sync()` compares the pod's spec with the
+ * containers the runtime has and acts (start init containers in order, then the app containers,
+ * restart per restartPolicy with CrashBackoff, stop everything when the pod is deleted), then
+ * writes the pod's status when it changed. Syncs of one pod never overlap; a kick during a sync
+ * runs another one after it. Container exits and probe verdicts kick the worker.
+ */
+export class PodWorker {
+  pod: Pod;
+  readonly slots = new Map<string, ContainerSlot>();
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private dirty = false;
+  private timer: NodeJS.Timeout | undefined;
+  private lastWritten = '';
+  private terminating: Promise<void> | undefined;
+  private closed = false;
+  private readonly startTime: string;
+
+  constructor(
+    pod: Pod,
+    private readonly deps: WorkerDeps,
+  ) {
+    this.pod = pod;
+    this.startTime = pod.status?.startTime ?? iso(deps.clock.now());
+  }
+
+  get uid(): string {
+    return this.pod.metadata?.uid ?? '';
+  }
+
+  /** Re-attaches a container the runtime already runs (agent restart). */
+  adopt(status: RtStatus): void {
+    const name = status.spec.containerName;
+    const init = status.spec.labels?.['stratus.dev/container-type'] === 'init';
+    const slot = this.slots.get(name) ?? new ContainerSlot(name, init, this.deps.clock);
+    slot.adopt(status);
+    this.slots.set(name, slot);
+    if (status.state === 'running') this.watchExit(status.id);
+  }
+
+  /** Asks for a sync; coalesces with one in progress. */
+  kick(): void {
+    if (this.closed) return;
+    if (this.running) {
+      this.dirty = true;
+      return;
+    }
+    this.running = true;
+    this.loop = (async () => {
+      do {
+        this.dirty = false;
+        try {
+          await this.sync();
+        } catch (err) {
+          this.deps.onError(err);
+        }
+      } while (this.dirty && !this.closed);
+      this.running = false;
+    })();
+  }
+
+  /** Resolves when no sync is in progress (after `close()`, none starts again). */
+  async idle(): Promise<void> {
+    await this.loop;
+  }
+
+  /** Stops reacting (the agent closes); containers keep running. */
+  close(): void {
+    this.closed = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+  }
+
+  private later(ms: number): void {
+    if (this.closed) return;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.kick(), Math.max(10, ms));
+  }
+
+  private watchExit(id: string): void {
+    void this.deps.runtime.wait(id).then(
+      () => this.kick(),
+      () => undefined,
+    );
+  }
+
+  private event(type: 'Normal' | 'Warning', reason: string, message: string): void {
+    this.deps.events.event(this.pod as KubeObject, type, reason, message);
+  }
+
+  private async refresh(): Promise<void> {
+    for (const slot of this.slots.values()) {
+      if (slot.id === undefined) continue;
+      try {
+        slot.status = await this.deps.runtime.status(slot.id);
+      } catch {
+        slot.status = undefined;
+        slot.id = undefined;
+      }
+    }
+  }
+
+  private async sync(): Promise<void> {
+    if (this.pod.metadata?.deletionTimestamp !== undefined) return this.terminate();
+    await this.refresh();
+    const spec = this.pod.spec;
+    if (spec === undefined) return;
+    const view: PodView = {
+      init: [],
+      containers: [],
+      initialized: true,
+      hostIP: this.deps.hostIP,
+      startTime: this.startTime,
+    };
+    const rc = spec.runtimeClassName;
+    if (rc !== undefined && rc !== null && !this.deps.runtimeClasses.has(rc)) {
+      view.initialized = false;
+      view.pendingMessage = {
+        reason: 'RuntimeClassNotFound',
+        message: `RuntimeClass "${rc}" not found: this node runs ${[...this.deps.runtimeClasses].join(', ')}`,
+      };
+      this.event('Warning', 'FailedCreatePodSandBox', view.pendingMessage.message);
+    } else {
+      await this.syncContainers(view);
+    }
+    // Without a sandbox (unknown runtime class) every container waits in ContainerCreating.
+    const created = view.initialized || view.pendingMessage !== undefined;
+    view.init = (spec.initContainers ?? []).map((c) =>
+      containerView(c, this.slots.get(c.name), { init: true, created, runtime: this.deps.runtime.name }),
+    );
+    view.containers = spec.containers.map((c) =>
+      containerView(c, this.slots.get(c.name), { init: false, created, runtime: this.deps.runtime.name }),
+    );
+    await this.writeStatus(view);
+  }
+
+  private async syncContainers(view: PodView): Promise<void> {
+    const spec = this.pod.spec;
+    if (spec === undefined) return;
+    const policy = spec.restartPolicy ?? 'Always';
+    for (const c of spec.initContainers ?? []) {
+      const slot = this.slot(c.name, true);
+      const st = slot.status;
+      if (st?.state === 'exited' && st.exitCode === 0) continue;
+      view.initialized = false;
+      if (st?.state === 'running') return;
+      if (st?.state === 'exited' && policy === 'Never') {
+        view.failed = {
+          reason: 'Failed',
+          message: `init container "${c.name}" failed with exit code ${st.exitCode ?? -1}`,
+        };
+        return;
+      }
+      await this.startOrBackoff(c, slot, true);
+      return;
+    }
+    for (const c of spec.containers) {
+      const slot = this.slot(c.name, false);
+      const st = slot.status;
+      if (st?.state === 'running') continue;
+      if (st?.state === 'exited') {
+        const restart = policy === 'Always' || (policy === 'OnFailure' && st.exitCode !== 0);
+        if (!restart) continue;
+      }
+      await this.startOrBackoff(c, slot, false);
+    }
+  }
+
+  private slot(name: string, init: boolean): ContainerSlot {
+    let slot = this.slots.get(name);
+    if (slot === undefined) {
+      slot = new ContainerSlot(name, init, this.deps.clock);
+      this.slots.set(name, slot);
+    }
+    return slot;
+  }
+
+  private async startOrBackoff(c: Container, slot: ContainerSlot, init: boolean): Promise<void> {
+    const key = `${this.uid}/${c.name}`;
+    const backoff = this.deps.backoff;
+    if (slot.status?.state === 'exited' && !slot.exitHandled) {
+      slot.exitHandled = true;
+      const first = backoff.currentDelayMs(key) === 0;
+      backoff.recordExit(key, Date.parse(slot.status.startedAt));
+      // As kubelet: the first crash restarts at once; back-off applies from the second one.
+      slot.skipBackoff = first;
+    }
+    if (backoff.inBackoff(key) && !slot.skipBackoff) {
+      const delay = goDuration(backoff.currentDelayMs(key));
+      const msg = `back-off ${delay} restarting failed container=${c.name} pod=${this.pod.metadata?.name ?? ''}_${this.pod.metadata?.namespace ?? ''}(${this.uid})`;
+      slot.waiting = { reason: 'CrashLoopBackOff', message: msg };
+      this.event(
+        'Warning',
+        'BackOff',
+        'Back-off restarting failed container ' + c.name + ' in pod ' + (this.pod.metadata?.name ?? ''),
+      );
+      this.later(backoff.remainingMs(key));
+      return;
+    }
+    try {
+      const sources = await fetchPodSources(this.deps.client, this.pod);
+      const volumePaths = preparePodVolumes(this.pod, this.deps.dataDir, sources);
+      const spec = await containerSpec(this.pod, c, {
+        attempt: slot.nextAttempt(),
+        sources,
+        volumePaths,
+        nodeName: this.deps.nodeName,
+        hostIP: this.deps.hostIP,
+        init,
+        ...(slot.ports !== undefined ? { ports: slot.ports } : {}),
+      });
+      const id = await this.deps.runtime.start(spec);
+      const previous = slot.id;
+      slot.started(id, await this.deps.runtime.status(id), this.pod, c);
+      if (previous !== undefined) await this.deps.runtime.remove(previous).catch(() => undefined);
+      this.watchExit(id);
+      this.event('Normal', 'Created', `Created container ${c.name}`);
+      this.event('Normal', 'Started', `Started container ${c.name}`);
+    } catch (err) {
+      const config = hasCode(err, 'RUNTIME_CONTAINER_CONFIG');
+      slot.waiting = {
+        reason: config ? 'CreateContainerConfigError' : 'RunContainerError',
+        message: (err as Error).message,
+      };
+      this.event('Warning', 'Failed', `Error: ${(err as Error).message}`);
+      this.later(config ? 2000 : 5000);
+    }
+  }
+
+  private async writeStatus(view: PodView): Promise<void> {
+    const status = buildPodStatus(this.pod, view, iso(this.deps.clock.now()));
+    const patch = { status: { ...status, reason: status.reason ?? null, message: status.message ?? null } };
+    // Transition times only move when a condition's status does, so equal JSON means nothing changed.
+    const key = JSON.stringify(patch);
+    if (key === this.lastWritten) return;
+    const meta = this.pod.metadata ?? {};
+    try {
+      const updated = await this.deps.client.patch('pods', meta.name ?? '', patch, {
+        namespace: meta.namespace ?? 'default',
+        subresource: 'status',
+      });
+      this.lastWritten = key;
+      if (updated.metadata.uid === this.uid) this.pod = updated as Pod;
+    } catch (err) {
+      if (err instanceof StatusError && err.status === 404) return;
+      throw err;
+    }
+  }
+
+  /** Stops every container (preStop, SIGTERM, grace, SIGKILL), then removes the pod for good. */
+  terminate(): Promise<void> {
+    this.terminating ??= this.doTerminate(true);
+    return this.terminating;
+  }
+
+  /** The pod is gone from the API: stop and forget its containers without writing anything. */
+  cleanup(): Promise<void> {
+    this.terminating ??= this.doTerminate(false);
+    return this.terminating;
+  }
+
+  private async doTerminate(deletePod: boolean): Promise<void> {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    const meta = this.pod.metadata ?? {};
+    const grace = meta.deletionGracePeriodSeconds ?? this.pod.spec?.terminationGracePeriodSeconds ?? 30;
+    const containers = new Map((this.pod.spec?.containers ?? []).map((c) => [c.name, c]));
+    await Promise.all(
+      [...this.slots.values()].map(async (slot) => {
+        if (slot.id === undefined) return;
+        const running = (await this.deps.runtime.status(slot.id).catch(() => undefined))?.state === 'running';
+        if (running) {
+          if (deletePod) this.event('Normal', 'Killing', `Stopping container ${slot.name}`);
+          const preStop = slot.preStop(containers.get(slot.name));
+          await this.deps.runtime
+            .stop(slot.id, { gracePeriodSeconds: grace, ...(preStop !== undefined ? { preStop } : {}) })
+            .catch(() => undefined);
+        }
+        await this.deps.runtime.remove(slot.id).catch(() => undefined);
+      }),
+    );
+    removePodVolumes(this.deps.dataDir, this.uid);
+    for (const slot of this.slots.values()) this.deps.backoff.forget(`${this.uid}/${slot.name}`);
+    if (!deletePod) return;
+    try {
+      await this.deps.client.request('DELETE', podPath(this.pod), {
+        body: {
+          kind: 'DeleteOptions',
+          apiVersion: 'v1',
+          gracePeriodSeconds: 0,
+          preconditions: { uid: this.uid },
+        },
+      });
+    } catch (err) {
+      if (!(err instanceof StatusError && (err.status === 404 || err.status === 409))) throw err;
+    }
+  }
+
+  /** Runs due probes of running containers; kicks the worker when a verdict changes. */
+  async probe(): Promise<void> {
+    if (this.terminating !== undefined || this.closed) return;
+    const containers = new Map((this.pod.spec?.containers ?? []).map((c) => [c.name, c]));
+    await Promise.all(
+      [...this.slots.values()].map(async (slot) => {
+        const c = containers.get(slot.name);
+        if (c === undefined || slot.init || slot.status?.state !== 'running' || slot.id === undefined) return;
+        const outcome = await slot.probe(this.deps.runtime);
+        for (const failure of outcome.failures) this.event('Warning', 'Unhealthy', failure);
+        if (outcome.kill !== undefined) {
+          this.event('Normal', 'Killing', outcome.kill);
+          const grace = this.pod.spec?.terminationGracePeriodSeconds ?? 30;
+          const preStop = slot.preStop(c);
+          await this.deps.runtime
+            .stop(slot.id, { gracePeriodSeconds: grace, ...(preStop !== undefined ? { preStop } : {}) })
+            .catch(() => undefined);
+        }
+        if (outcome.changed) this.kick();
+      }),
+    );
+  }
+}
+
+/** The API path of a pod. */
+export function podPath(pod: Pod): string {
+  return `/api/v1/namespaces/${pod.metadata?.namespace ?? 'default'}/pods/${pod.metadata?.name ?? ''}`;
+}

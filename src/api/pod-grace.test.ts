@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ManualClock } from '../common/clock.js';
+import type { KubeObject } from '../common/kube-object.js';
+import { createRegistry } from '../resources/index.js';
+import { SqliteStore } from '../store/index.js';
+import { TypeIndex } from './api-context.js';
+import { ABANDONED_POD_GRACE_MS, sweepAbandonedPods } from './pod-sweeper.js';
+import { parseDeleteOptions, podGracePeriod } from './deletion.js';
+
+const types = createRegistry().all();
+const podType = types.find((t) => t.kind === 'Pod' && t.group === '');
+const cmType = types.find((t) => t.kind === 'ConfigMap');
+
+describe('graceful pod deletion', () => {
+  it('gives bound, unfinished pods their grace period; everything else goes at once', () => {
+    assert.ok(podType !== undefined && cmType !== undefined);
+    const bound = { metadata: { name: 'p' }, spec: { nodeName: 'n1', terminationGracePeriodSeconds: 7 } };
+    assert.equal(podGracePeriod(podType, bound, {}), 7);
+    assert.equal(podGracePeriod(podType, bound, { gracePeriodSeconds: 2 }), 2);
+    assert.equal(podGracePeriod(podType, bound, { gracePeriodSeconds: 0 }), 0);
+    assert.equal(podGracePeriod(podType, { metadata: {}, spec: { nodeName: 'n1' } }, {}), 30);
+    assert.equal(podGracePeriod(podType, { metadata: {}, spec: {} }, {}), 0);
+    assert.equal(podGracePeriod(podType, { ...bound, status: { phase: 'Succeeded' } }, {}), 0);
+    assert.equal(podGracePeriod(cmType, bound, {}), 0);
+  });
+  it('reads gracePeriodSeconds from the query or the body; negative means the pod default', () => {
+    assert.equal(parseDeleteOptions({ gracePeriodSeconds: 0 }, new URLSearchParams()).gracePeriodSeconds, 0);
+    assert.equal(
+      parseDeleteOptions(undefined, new URLSearchParams('gracePeriodSeconds=5')).gracePeriodSeconds,
+      5,
+    );
+    assert.equal(
+      parseDeleteOptions({ gracePeriodSeconds: -1 }, new URLSearchParams()).gracePeriodSeconds,
+      undefined,
+    );
+    assert.throws(
+      () => parseDeleteOptions({ gracePeriodSeconds: 'x' }, new URLSearchParams()),
+      /gracePeriodSeconds/,
+    );
+  });
+});
+
+describe('sweepAbandonedPods', () => {
+  it('removes pods terminating on a vanished node once grace + 60 s have passed, and only those', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'stratus-sweep-'));
+    const clock = new ManualClock();
+    const store = await SqliteStore.open(join(dir, 'state.db'), { clock });
+    try {
+      const deps = { store, clock, types: new TypeIndex(createRegistry().all()) };
+      const ts = new Date(clock.now()).toISOString().replace(/\.\d+Z$/, 'Z');
+      const pod = (name: string, node: string): KubeObject => ({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name, namespace: 'default', deletionTimestamp: ts, deletionGracePeriodSeconds: 30 },
+        spec: { nodeName: node, containers: [{ name: 'c', image: 'x' }] },
+      });
+      await store.create('nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'alive' } });
+      await store.create('pods', pod('orphan', 'ghost'));
+      await store.create('pods', pod('kept', 'alive'));
+      const deleted: string[] = [];
+      assert.deepEqual(await sweepAbandonedPods(deps, (o) => deleted.push(o.metadata.name ?? '')), []);
+      clock.advance(ABANDONED_POD_GRACE_MS + 1000);
+      assert.deepEqual(await sweepAbandonedPods(deps, (o) => deleted.push(o.metadata.name ?? '')), [
+        'default/orphan',
+      ]);
+      assert.deepEqual(deleted, ['orphan']);
+      assert.ok((await store.get('pods', 'default', 'kept')) !== undefined);
+    } finally {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

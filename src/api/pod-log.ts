@@ -1,0 +1,135 @@
+import { request, type IncomingMessage } from 'node:http';
+import type { KubeObject } from '../common/kube-object.js';
+import type { ApiDeps } from './api-context.js';
+import { badRequest, nodeUnreachable, notFound, podLogFailed } from './errors.js';
+import type { ResourceRequest } from './resource-request.js';
+
+/** The query parameters of `pods/{name}/log` passed on to the agent. */
+const PASSED = ['follow', 'tailLines', 'sinceSeconds', 'sinceTime', 'timestamps', 'previous', 'limitBytes'];
+
+interface ContainerStatusLike {
+  name?: string;
+  containerID?: string;
+  state?: { waiting?: { reason?: string } };
+  lastState?: { terminated?: unknown };
+}
+
+/**
+ * The Secret in `kube-node-lease` where a node's agent keeps the bearer secret of its log
+ * endpoint (the agent writes it at registration: `src/agent/agent.ts` `nodeSecretName`).
+ */
+export function agentSecretName(node: string): string {
+  return `stratus-agent-${node}`;
+}
+
+function pickContainer(pod: KubeObject, name: string, wanted: string | null): string {
+  const spec = (pod['spec'] ?? {}) as {
+    containers?: { name: string }[];
+    initContainers?: { name: string }[];
+  };
+  const main = (spec.containers ?? []).map((c) => c.name);
+  const init = (spec.initContainers ?? []).map((c) => c.name);
+  if (wanted === null || wanted === '') {
+    if (main.length === 1 && main[0] !== undefined) return main[0];
+    let msg = `a container name must be specified for pod ${name}, choose one of: [${main.join(' ')}]`;
+    if (init.length > 0) msg += ` or one of the init containers: [${init.join(' ')}]`;
+    throw badRequest(msg);
+  }
+  if (!main.includes(wanted) && !init.includes(wanted)) {
+    throw badRequest(`container ${wanted} is not valid for pod ${name}`);
+  }
+  return wanted;
+}
+
+function checkState(pod: KubeObject, name: string, container: string, previous: boolean): void {
+  const status = (pod['status'] ?? {}) as {
+    containerStatuses?: ContainerStatusLike[];
+    initContainerStatuses?: ContainerStatusLike[];
+  };
+  const all = [...(status.containerStatuses ?? []), ...(status.initContainerStatuses ?? [])];
+  const cs = all.find((s) => s.name === container);
+  if (previous) {
+    if (cs?.lastState?.terminated === undefined) {
+      throw badRequest(`previous terminated container "${container}" in pod "${name}" not found`);
+    }
+    return;
+  }
+  if (cs === undefined || (cs.state?.waiting !== undefined && cs.containerID === undefined)) {
+    const reason = cs?.state?.waiting?.reason ?? 'ContainerCreating';
+    throw badRequest(`container "${container}" in pod "${name}" is waiting to start: ${reason}`);
+  }
+}
+
+async function agentTarget(
+  deps: ApiDeps,
+  nodeName: string,
+): Promise<{ host: string; port: number; token: string }> {
+  const node = await deps.store.get('nodes', '', nodeName);
+  const secret = await deps.store.get('secrets', 'kube-node-lease', agentSecretName(nodeName));
+  const status = (node?.['status'] ?? {}) as {
+    addresses?: { type: string; address: string }[];
+    daemonEndpoints?: { kubeletEndpoint?: { Port?: number } };
+  };
+  const host = status.addresses?.find((a) => a.type === 'InternalIP')?.address;
+  const port = status.daemonEndpoints?.kubeletEndpoint?.Port;
+  const token = (secret?.['data'] as { token?: string } | undefined)?.token;
+  if (node === undefined || host === undefined || port === undefined || token === undefined) {
+    throw nodeUnreachable(nodeName, 'the node has no log endpoint registered');
+  }
+  return { host, port, token: Buffer.from(token, 'base64').toString('utf8') };
+}
+
+function readAll(res: IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    let text = '';
+    res.setEncoding('utf8');
+    res.on('data', (d: string) => (text += d));
+    res.on('end', () => resolve(text));
+    res.on('error', () => resolve(text));
+  });
+}
+
+/**
+ * `GET pods/{name}/log`: checks the container as kubelet words its errors (400 BadRequest for a
+ * container still waiting, a missing previous container, an ambiguous container name), then
+ * proxies to the agent of the pod's node with the node's secret and streams the answer. A follow
+ * stream lasts until the client goes away; the handler returns once streaming has begun, so it
+ * does not hold the server's shutdown.
+ */
+export async function handlePodLog(deps: ApiDeps, r: ResourceRequest): Promise<void> {
+  const name = r.name ?? '';
+  const pod = await deps.store.get('pods', r.namespace, name);
+  if (pod === undefined) throw notFound('pods', name, { name, kind: 'pods' });
+  const container = pickContainer(pod, name, r.query.get('container'));
+  const previous = r.query.get('previous') === 'true';
+  checkState(pod, name, container, previous);
+  const nodeName = ((pod['spec'] ?? {}) as { nodeName?: string }).nodeName;
+  if (nodeName === undefined || nodeName === '') {
+    throw badRequest(`container "${container}" in pod "${name}" is waiting to start: ContainerCreating`);
+  }
+  const target = await agentTarget(deps, nodeName);
+  const qs = new URLSearchParams();
+  for (const k of PASSED) {
+    const v = r.query.get(k);
+    if (v !== null) qs.set(k, v);
+  }
+  const path = `/containerLogs/${encodeURIComponent(r.namespace)}/${encodeURIComponent(name)}/${encodeURIComponent(container)}?${qs.toString()}`;
+  const upstream = await new Promise<IncomingMessage>((resolve, reject) => {
+    const req = request(
+      { host: target.host, port: target.port, path, headers: { authorization: `Bearer ${target.token}` } },
+      resolve,
+    );
+    req.on('error', (err) => reject(nodeUnreachable(nodeName, err.message)));
+    r.res.on('close', () => req.destroy());
+    req.end();
+  });
+  if (upstream.statusCode !== 200) {
+    const text = await readAll(upstream);
+    throw podLogFailed(upstream.statusCode ?? 500, text);
+  }
+  r.res.writeHead(200, { 'content-type': 'text/plain', 'transfer-encoding': 'chunked' });
+  r.res.flushHeaders();
+  upstream.on('error', () => r.res.destroy());
+  r.res.on('close', () => upstream.destroy());
+  upstream.pipe(r.res);
+}

@@ -1,0 +1,33 @@
+import type { ControllerContext, Runnable } from './controller-context.js';
+import { SchedulerLoop } from '../scheduler/scheduler-loop.js';
+import { DeploymentController } from './deployment-controller.js';
+import { ReplicaSetController } from './replicaset-controller.js';
+import { CronJobController } from './cronjob-controller.js';
+import { DaemonSetController } from './daemonset-controller.js';
+import { JobController } from './job-controller.js';
+import { NodeLifecycleController } from './node-lifecycle-controller.js';
+
+/** Builds one controller from the manager's shared context. */
+export type ControllerFactory = (ctx: ControllerContext) => Runnable;
+
+/**
+ * Every controller the manager can run, by the name `controllers: [...]` selects. Adding a
+ * controller is one line here (and its file).
+ */
+export const CONTROLLERS: Record<string, ControllerFactory> = {
+  replicaset: (ctx) => new ReplicaSetController(ctx),
+  deployment: (ctx) => new DeploymentController(ctx),
+  scheduler: (ctx) =>
+    new SchedulerLoop({
+      client: ctx.client,
+      informers: ctx.informers,
+      recorder: ctx.recorder('default-scheduler'),
+      strategy: ctx.scheduler.strategy,
+      clock: ctx.clock,
+      ...(ctx.onError ? { onError: (err: unknown) => ctx.onError?.('scheduler', '', err) } : {}),
+    }),
+  daemonset: (ctx) => new DaemonSetController(ctx),
+  job: (ctx) => new JobController(ctx),
+  cronjob: (ctx) => new CronJobController(ctx),
+  nodelifecycle: (ctx) => new NodeLifecycleController(ctx),
+};
