@@ -123,7 +123,7 @@ export async function benchS3(): Promise<BenchResult[]> {
       unit: 'MB/s',
       peer: { name: 'file write+fsync', value: best(fileWrite) },
       ratio: put / best(fileWrite),
-      goal: '>= 0.3 of file write',
+      goal: '>= 0.7 of file write (R=1)',
     });
     results.push({
       name: 's3 GET 64 MiB',
@@ -131,19 +131,29 @@ export async function benchS3(): Promise<BenchResult[]> {
       unit: 'MB/s',
       peer: { name: 'file read', value: best(fileRead) },
       ratio: get / best(fileRead),
-      goal: '>= 0.3 of file read',
+      goal: '>= 0.7 of file read (R=1)',
     });
 
     const small = randomBytes(1024);
     const putsPerSec = await concurrent(SMALL_OPS, async (i) => {
       await drain(await call(g, 'PUT', `/bench/small/${i}`, small));
     });
-    results.push({ name: `s3 PUT 1 KiB x${CONCURRENCY} clients`, value: putsPerSec, unit: 'ops/s' });
+    results.push({
+      name: `s3 PUT 1 KiB x${CONCURRENCY} clients`,
+      value: putsPerSec,
+      unit: 'ops/s',
+      goal: '>= 3000 ops/s',
+    });
     const written = Math.min(SMALL_OPS, Math.floor(putsPerSec * (TIME_LIMIT_MS / 1000)));
     const getsPerSec = await concurrent(SMALL_OPS, async (i) => {
       await drain(await call(g, 'GET', `/bench/small/${i % Math.max(1, written)}`));
     });
-    results.push({ name: `s3 GET 1 KiB x${CONCURRENCY} clients`, value: getsPerSec, unit: 'ops/s' });
+    results.push({
+      name: `s3 GET 1 KiB x${CONCURRENCY} clients`,
+      value: getsPerSec,
+      unit: 'ops/s',
+      goal: '>= 10000 ops/s',
+    });
 
     await call(g, 'PUT', '/list-bench');
     let made = 0;
