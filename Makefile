@@ -15,8 +15,11 @@ $(NODE_MODULES_STAMP): package.json package-lock.json
 system-deps:
 	@bash scripts/system-deps.sh $(SYSTEM_DEPS)
 
+# tsc builds dist/ for the tests; the bundle (dist/stratus.mjs) is what bin/stratus runs: one
+# file loads in about a third of the time of the ~300 modules it is made of.
 build: $(NODE_MODULES_STAMP)
 	npx tsc -p tsconfig.json
+	npm run --silent bundle
 
 typecheck: build
 

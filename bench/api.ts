@@ -113,7 +113,8 @@ function rssMiB(pid: number, text: string): number {
 async function startStratus(
   dataDir: string,
 ): Promise<{ child: ChildProcess; url: string; token: string; coldStartMs: number }> {
-  const main = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+  // The bundle users run (bin/stratus), built by `make build`.
+  const main = fileURLToPath(new URL('../stratus.mjs', import.meta.url));
   const t0 = performance.now();
   const child = spawn(
     process.execPath,
