@@ -18,6 +18,7 @@ const REGISTRY: readonly BenchModule[] = [
   { name: 's3', specifier: './s3.js', exportName: 'benchS3' },
   { name: 'store', specifier: '../src/store/testing/store-bench.js', exportName: 'benchStore' },
   { name: 'scheduler', specifier: './scheduler.js', exportName: 'benchScheduler' },
+  { name: 'workloads', specifier: './workloads.js', exportName: 'benchWorkloads' },
 ];
 
 /** Formats results as a padded text table. */
