@@ -7,10 +7,11 @@ import { Controller } from './controller.js';
 import type { ControllerContext } from './controller-context.js';
 import type { EventRecorder } from '../client/index.js';
 import { Expectations } from './expectations.js';
-import { objectKey, type Informer } from './informer.js';
+import type { Informer } from './informer.js';
 import { planJob } from './job-status.js';
 import { jsonEqual } from './json-equal.js';
-import { controllerKey, controllerRef, getControllerOf, randomSuffix } from './owner.js';
+import { controllerRef, getControllerOf, randomSuffix } from './owner.js';
+import { ownedPodHandlers, ownerHandlers } from './owned-pods.js';
 
 type J = Job & KubeObject;
 type P = Pod & KubeObject;
@@ -40,36 +41,8 @@ export class JobController extends Controller {
     this.recorder = ctx.recorder('job-controller');
     this.jobs = ctx.informers.for<J>('jobs');
     this.pods = ctx.informers.for<P>('pods');
-    this.jobs.addHandlers({
-      onAdd: (job) => this.enqueue(objectKey(job)),
-      onUpdate: (_old, job) => this.enqueue(objectKey(job)),
-      onDelete: (job) => {
-        this.expectations.delete(objectKey(job));
-        this.enqueue(objectKey(job));
-      },
-    });
-    this.pods.addHandlers({
-      onAdd: (pod) => {
-        const key = controllerKey(pod, 'Job');
-        if (!key) return;
-        this.expectations.creationObserved(key);
-        this.enqueue(key);
-      },
-      onUpdate: (old, pod) => {
-        const key = controllerKey(pod, 'Job');
-        if (!key) return;
-        if (pod.metadata.deletionTimestamp && !old.metadata.deletionTimestamp) {
-          this.expectations.deletionObserved(key, objectKey(pod));
-        }
-        this.enqueue(key);
-      },
-      onDelete: (pod) => {
-        const key = controllerKey(pod, 'Job');
-        if (!key) return;
-        this.expectations.deletionObserved(key, objectKey(pod));
-        this.enqueue(key);
-      },
-    });
+    this.jobs.addHandlers(ownerHandlers(this.expectations, (key) => this.enqueue(key)));
+    this.pods.addHandlers(ownedPodHandlers('Job', this.expectations, (key) => this.enqueue(key)));
   }
 
   protected informers(): Informer[] {

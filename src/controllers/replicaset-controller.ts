@@ -8,7 +8,8 @@ import type { ControllerContext } from './controller-context.js';
 import type { EventRecorder } from '../client/index.js';
 import { Expectations } from './expectations.js';
 import { objectKey, type Informer } from './informer.js';
-import { controllerKey, controllerRef, getControllerOf, randomSuffix } from './owner.js';
+import { controllerRef, getControllerOf, randomSuffix } from './owner.js';
+import { ownedPodHandlers, ownerHandlers } from './owned-pods.js';
 import { isPodActive, isPodAvailable, isPodReady, compareForDeletion } from './pod-state.js';
 
 type RS = ReplicaSet & KubeObject;
@@ -44,39 +45,15 @@ export class ReplicaSetController extends Controller {
     this.recorder = ctx.recorder('replicaset-controller');
     this.sets = ctx.informers.for<RS>('replicasets');
     this.pods = ctx.informers.for<P>('pods');
-    this.sets.addHandlers({
-      onAdd: (rs) => this.enqueue(objectKey(rs)),
-      onUpdate: (_old, rs) => this.enqueue(objectKey(rs)),
-      onDelete: (rs) => {
-        this.expectations.delete(objectKey(rs));
-        this.enqueue(objectKey(rs));
-      },
-    });
-    this.pods.addHandlers({
-      onAdd: (pod) => {
-        const key = controllerKey(pod, 'ReplicaSet');
-        if (key) {
-          this.expectations.creationObserved(key);
-          this.enqueue(key);
-        } else this.enqueueMatching(pod);
-      },
-      onUpdate: (old, pod) => {
-        const key = controllerKey(pod, 'ReplicaSet');
-        const oldKey = controllerKey(old, 'ReplicaSet');
-        if (oldKey && oldKey !== key) this.enqueue(oldKey);
-        if (pod.metadata.deletionTimestamp && !old.metadata.deletionTimestamp && key) {
-          this.expectations.deletionObserved(key, objectKey(pod));
-        }
-        if (key) this.enqueue(key);
-        else this.enqueueMatching(pod);
-      },
-      onDelete: (pod) => {
-        const key = controllerKey(pod, 'ReplicaSet');
-        if (!key) return;
-        this.expectations.deletionObserved(key, objectKey(pod));
-        this.enqueue(key);
-      },
-    });
+    this.sets.addHandlers(ownerHandlers(this.expectations, (key) => this.enqueue(key)));
+    this.pods.addHandlers(
+      ownedPodHandlers(
+        'ReplicaSet',
+        this.expectations,
+        (key) => this.enqueue(key),
+        (pod) => this.enqueueMatching(pod),
+      ),
+    );
   }
 
   protected informers(): Informer[] {
