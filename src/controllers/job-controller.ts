@@ -10,8 +10,8 @@ import { Expectations } from './expectations.js';
 import type { Informer } from './informer.js';
 import { planJob } from './job-status.js';
 import { jsonEqual } from './json-equal.js';
-import { controllerRef, getControllerOf, randomSuffix } from './owner.js';
-import { ownedPodHandlers, ownerHandlers } from './owned-pods.js';
+import { controllerRef, getControllerOf } from './owner.js';
+import { createOwnedPod, ownedPodHandlers, ownerHandlers } from './owned-pods.js';
 
 type J = Job & KubeObject;
 type P = Pod & KubeObject;
@@ -121,39 +121,19 @@ export class JobController extends Controller {
     }
   }
 
-  private async createPod(job: J): Promise<string> {
-    const template = job.spec?.template ?? {};
-    const ns = job.metadata.namespace ?? 'default';
+  private createPod(job: J): Promise<string> {
     const jobName = job.metadata.name ?? 'job';
     const uid = job.metadata.uid ?? '';
-    for (let attempt = 0; ; attempt++) {
-      const name = `${jobName}-${randomSuffix()}`;
-      const pod = {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: {
-          name,
-          namespace: ns,
-          labels: {
-            ...template.metadata?.labels,
-            'batch.kubernetes.io/controller-uid': uid,
-            'batch.kubernetes.io/job-name': jobName,
-            'controller-uid': uid,
-            'job-name': jobName,
-          },
-          ...(template.metadata?.annotations ? { annotations: { ...template.metadata.annotations } } : {}),
-          ownerReferences: [controllerRef(job, 'batch/v1', 'Job')],
-        },
-        spec: structuredClone(template.spec ?? { containers: [] }),
-      };
-      try {
-        await this.ctx.client.create('pods', pod, { namespace: ns, fieldValidation: 'Ignore' });
-        return name;
-      } catch (err) {
-        if (err instanceof StatusError && err.reason === 'AlreadyExists' && attempt < 3) continue;
-        throw err;
-      }
-    }
+    return createOwnedPod(this.ctx.client, job, {
+      template: job.spec?.template,
+      ref: controllerRef(job, 'batch/v1', 'Job'),
+      labels: {
+        'batch.kubernetes.io/controller-uid': uid,
+        'batch.kubernetes.io/job-name': jobName,
+        'controller-uid': uid,
+        'job-name': jobName,
+      },
+    });
   }
 
   private async writeStatus(job: J, status: JobStatus): Promise<void> {

@@ -1,7 +1,9 @@
-import type { KubeObject } from '../common/kube-object.js';
+import type { PodTemplateSpec } from 'kubernetes-types/core/v1.js';
+import { StatusError, type KubeClient } from '../client/index.js';
+import type { KubeObject, OwnerReference } from '../common/kube-object.js';
 import type { Expectations } from './expectations.js';
 import { objectKey, type InformerHandlers } from './informer.js';
-import { controllerKey } from './owner.js';
+import { controllerKey, randomSuffix } from './owner.js';
 
 /**
  * Informer handlers for the owners themselves (Jobs, ReplicaSets): every change enqueues the
@@ -57,4 +59,40 @@ export function ownedPodHandlers<P extends KubeObject>(
       enqueue(key);
     },
   };
+}
+
+/**
+ * Creates one pod from an owner's template, named `<owner>-<5 random chars>`, with the template's
+ * labels (plus `labels`), its annotations and the controller reference. A name clash is retried
+ * with a new suffix, up to three times. Returns the pod's name.
+ */
+export async function createOwnedPod(
+  client: KubeClient,
+  owner: KubeObject,
+  options: { template: PodTemplateSpec | undefined; ref: OwnerReference; labels?: Record<string, string> },
+): Promise<string> {
+  const template = options.template ?? {};
+  const namespace = owner.metadata.namespace ?? 'default';
+  for (let attempt = 0; ; attempt++) {
+    const name = `${owner.metadata.name ?? 'pod'}-${randomSuffix()}`;
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name,
+        namespace,
+        labels: { ...template.metadata?.labels, ...options.labels },
+        ...(template.metadata?.annotations ? { annotations: { ...template.metadata.annotations } } : {}),
+        ownerReferences: [options.ref],
+      },
+      spec: structuredClone(template.spec ?? { containers: [] }),
+    };
+    try {
+      await client.create('pods', pod, { namespace, fieldValidation: 'Ignore' });
+      return name;
+    } catch (err) {
+      if (err instanceof StatusError && err.reason === 'AlreadyExists' && attempt < 3) continue;
+      throw err;
+    }
+  }
 }

@@ -8,8 +8,8 @@ import type { ControllerContext } from './controller-context.js';
 import type { EventRecorder } from '../client/index.js';
 import { Expectations } from './expectations.js';
 import { objectKey, type Informer } from './informer.js';
-import { controllerRef, getControllerOf, randomSuffix } from './owner.js';
-import { ownedPodHandlers, ownerHandlers } from './owned-pods.js';
+import { controllerRef, getControllerOf } from './owner.js';
+import { createOwnedPod, ownedPodHandlers, ownerHandlers } from './owned-pods.js';
 import { isPodActive, isPodAvailable, isPodReady, compareForDeletion } from './pod-state.js';
 
 type RS = ReplicaSet & KubeObject;
@@ -158,31 +158,11 @@ export class ReplicaSetController extends Controller {
     }
   }
 
-  private async createPod(rs: RS): Promise<string> {
-    const template = rs.spec?.template ?? {};
-    const ns = rs.metadata.namespace ?? 'default';
-    for (let attempt = 0; ; attempt++) {
-      const name = `${rs.metadata.name ?? 'pod'}-${randomSuffix()}`;
-      const pod = {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: {
-          name,
-          namespace: ns,
-          labels: { ...template.metadata?.labels },
-          ...(template.metadata?.annotations ? { annotations: { ...template.metadata.annotations } } : {}),
-          ownerReferences: [controllerRef(rs, 'apps/v1', 'ReplicaSet')],
-        },
-        spec: structuredClone(template.spec ?? { containers: [] }),
-      };
-      try {
-        await this.ctx.client.create('pods', pod, { namespace: ns, fieldValidation: 'Ignore' });
-        return name;
-      } catch (err) {
-        if (err instanceof StatusError && err.reason === 'AlreadyExists' && attempt < 3) continue;
-        throw err;
-      }
-    }
+  private createPod(rs: RS): Promise<string> {
+    return createOwnedPod(this.ctx.client, rs, {
+      template: rs.spec?.template,
+      ref: controllerRef(rs, 'apps/v1', 'ReplicaSet'),
+    });
   }
 
   private async adopt(pod: P, rs: RS): Promise<boolean> {
