@@ -29,7 +29,7 @@ export interface AgentOptions extends NodeCapacity {
   leaseIntervalMs?: number;
   /** Periodic resync of every pod; default 10 000 ms. */
   resyncIntervalMs?: number;
-  /** How often due probes are looked for; default 250 ms. */
+  /** How often due probes are looked for; default 100 ms (a probe runs at most this late). */
   probeTickMs?: number;
   /** Crash back-off figures; default kubelet's (10 s doubling to 5 min). */
   backoff?: BackoffOptions;
@@ -147,7 +147,7 @@ export class Agent {
     this.timers.push(setInterval(() => void registration.heartbeat().catch(this.deps.onError), interval));
     const resyncMs = this.options.resyncIntervalMs ?? 10_000;
     this.timers.push(setInterval(() => this.resync(), resyncMs));
-    this.timers.push(setInterval(() => void this.probeAll(), this.options.probeTickMs ?? 250));
+    this.timers.push(setInterval(() => void this.probeAll(), this.options.probeTickMs ?? 100));
     const rv = await this.relist(true);
     this.watchLoop = this.watchPods(rv);
   }

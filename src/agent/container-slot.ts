@@ -43,12 +43,16 @@ export class ContainerSlot {
   private attempt = -1;
   private probes: ProbeSlot[] = [];
   private startupDone = true;
+  /** When the agent took on this container: the phase of its probes' ticker, as the kubelet's. */
+  private readonly seenAtMs: number;
 
   constructor(
     readonly name: string,
     readonly init: boolean,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.seenAtMs = clock.now();
+  }
 
   /** Kubernetes' restartCount: the attempt number of the current container. */
   get restartCount(): number {
@@ -103,6 +107,7 @@ export class ContainerSlot {
               busy: false,
               state: new ProbeState(this.clock, spec, {
                 startedAtMs,
+                anchorMs: Math.min(this.seenAtMs, startedAtMs),
                 initial: kind === 'Readiness' ? 'failure' : 'unknown',
               }),
             },

@@ -47,3 +47,16 @@ test('the initial delay counts from the container start', () => {
   const p = new ProbeState(clock, { initialDelaySeconds: 15 }, { startedAtMs: started });
   assert.equal(p.msUntilDue(), 5000);
 });
+
+test('attempts follow a ticker anchored when the pod was seen, as the kubelet does', () => {
+  const clock = new ManualClock();
+  const seen = clock.now();
+  clock.advance(300); // the container starts 300 ms after the agent saw the pod
+  const p = new ProbeState(clock, { periodSeconds: 1 }, { startedAtMs: clock.now(), anchorMs: seen });
+  assert.equal(p.due(), true);
+  p.record(false);
+  assert.equal(p.msUntilDue(), 700);
+  clock.advance(750); // a late attempt does not shift the ticker
+  p.record(true);
+  assert.equal(p.msUntilDue(), 950);
+});

@@ -22,6 +22,11 @@ export type ProbeVerdict = 'unknown' | 'success' | 'failure';
  * successes and to failure after `failureThreshold` consecutive failures. For readiness the
  * initial verdict is failure (not ready), for liveness and startup unknown; the agent restarts a
  * container when liveness or startup says failure, and marks it ready while readiness says success.
+ *
+ * Attempts after the first fall on a ticker anchored at `anchorMs` (default: the first attempt),
+ * as the kubelet's probe worker ticks from when it first saw the pod rather than from when the
+ * container started: a first attempt that failed because the program was still starting is
+ * retried at the next tick, less than a period later.
  */
 export class ProbeState {
   private readonly initialDelayMs: number;
@@ -29,6 +34,7 @@ export class ProbeState {
   private readonly successThreshold: number;
   private readonly failureThreshold: number;
   private nextAt: number;
+  private readonly anchorMs: number;
   private successes = 0;
   private failures = 0;
   private current: ProbeVerdict;
@@ -37,13 +43,14 @@ export class ProbeState {
   constructor(
     private readonly clock: Clock,
     timing: ProbeTiming = {},
-    options: { startedAtMs?: number; initial?: ProbeVerdict } = {},
+    options: { startedAtMs?: number; anchorMs?: number; initial?: ProbeVerdict } = {},
   ) {
     this.initialDelayMs = (timing.initialDelaySeconds ?? 0) * 1000;
     this.periodMs = Math.max(1, timing.periodSeconds ?? 10) * 1000;
     this.successThreshold = Math.max(1, timing.successThreshold ?? 1);
     this.failureThreshold = Math.max(1, timing.failureThreshold ?? 3);
     this.nextAt = (options.startedAtMs ?? clock.now()) + this.initialDelayMs;
+    this.anchorMs = options.anchorMs ?? this.nextAt;
     this.current = options.initial ?? 'unknown';
   }
 
@@ -59,7 +66,8 @@ export class ProbeState {
 
   /** Feeds one attempt's result; returns the verdict after it. */
   record(success: boolean, message = ''): ProbeVerdict {
-    this.nextAt = this.clock.now() + this.periodMs;
+    const ticks = Math.max(1, Math.floor((this.clock.now() - this.anchorMs) / this.periodMs) + 1);
+    this.nextAt = this.anchorMs + ticks * this.periodMs;
     this.lastMessage = message;
     if (success) {
       this.failures = 0;

@@ -13,7 +13,6 @@ export type {
 } from './store.js';
 export { SqliteStore, type SqliteStoreOptions, type SqliteStoreStats } from './sqlite-store.js';
 export type { SyncMode } from './sqlite-schema.js';
-export { runStoreContract, type StoreFactory, type StoreHandle } from './store-contract.js';
 export { StoreError } from './errors.js';
 export { compileWatchFilter, type Change, type WatchFilterOptions } from './watch-filter.js';
 export { decodeContinue, encodeContinue, type ContinuePosition } from './continue-token.js';
