@@ -140,7 +140,8 @@ async function writePrivate(path: string, text: string): Promise<void> {
   await rename(tmp, path);
 }
 
-function parseCredentialsIni(text: string): { accessKeyId?: string; secretAccessKey?: string } {
+/** The key pair in an aws-cli credentials file's text (its first profile that names one). */
+export function parseCredentialsIni(text: string): { accessKeyId?: string; secretAccessKey?: string } {
   const id = /^\s*aws_access_key_id\s*=\s*(\S+)/m.exec(text)?.[1];
   const secret = /^\s*aws_secret_access_key\s*=\s*(\S+)/m.exec(text)?.[1];
   return {

@@ -6,8 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
-import { bootstrapS3Admin } from './credentials.js';
-import { startTestGateway } from './test-gateway.js';
+import { startUpGateway } from '../../cli/up-gateway.js';
 
 const run = promisify(execFile);
 
@@ -54,9 +53,8 @@ async function snapshot(root: string): Promise<Record<string, string>> {
 test('aws cli: s3 mb/cp/sync/ls/rm and s3api calls work against the gateway', async (t) => {
   const aws = tool(t, ['/usr/bin/aws']);
   if (aws === undefined) return;
-  const g = await startTestGateway();
+  const g = await startUpGateway();
   try {
-    await bootstrapS3Admin(g.store, g.dir, g.url);
     const env = {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       HOME: g.dir,
@@ -115,7 +113,7 @@ test('aws cli: s3 mb/cp/sync/ls/rm and s3api calls work against the gateway', as
 test('rclone: copies a folder tree up and back byte for byte', async (t) => {
   const rclone = tool(t, ['/usr/bin/rclone', '/usr/local/bin/rclone']);
   if (rclone === undefined) return;
-  const g = await startTestGateway();
+  const g = await startUpGateway();
   try {
     await writeFile(join(g.dir, 'rclone.conf'), '');
     const env = {

@@ -16,7 +16,7 @@ import {
   PutObjectCommand,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
-import { startTestGateway } from './test-gateway.js';
+import { startUpGateway } from '../../cli/up-gateway.js';
 
 /** Deterministic pseudo-random bytes (xorshift32), so the data is incompressible but reproducible. */
 function block(seed: number, size: number): Buffer {
@@ -34,7 +34,7 @@ function block(seed: number, size: number): Buffer {
 const MiB = 1024 * 1024;
 
 test('multipart: a 100 MiB upload in 10 MiB parts reads back with the same MD5', async () => {
-  const g = await startTestGateway();
+  const g = await startUpGateway();
   const c = new S3Client({
     endpoint: g.url,
     region: 'us-east-1',
@@ -127,7 +127,7 @@ test('multipart: a 100 MiB upload in 10 MiB parts reads back with the same MD5',
 });
 
 test('multipart: UploadPartCopy with ranges, EntityTooSmall, InvalidPart and Abort', async () => {
-  const g = await startTestGateway();
+  const g = await startUpGateway();
   const c = new S3Client({
     endpoint: g.url,
     region: 'us-east-1',

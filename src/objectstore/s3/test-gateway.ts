@@ -3,18 +3,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Clock } from '../../common/clock.js';
 import { SqliteStore } from '../../store/sqlite-store.js';
+import type { Store } from '../../store/index.js';
 import { openObjectStore, type EngineObjectStore } from '../index.js';
 import { StoreCredentials, createAccessKey, type AccessKey } from './credentials.js';
-import { startS3Gateway, type S3Gateway } from './gateway.js';
+import { startS3Gateway } from './gateway.js';
 
 /** A gateway over a real engine and a real SqliteStore in a temp dir, for tests and benchmarks. */
 export interface TestGateway {
   url: string;
   dir: string;
-  store: SqliteStore;
+  store: Store;
   objectStore: EngineObjectStore;
-  gateway: S3Gateway;
-  /** The key pair of user `alice`. */
+  /** The key pair the tests use (`alice` here; the admin's in `stratus up`'s). */
   key: AccessKey;
   createUser(user: string): Promise<AccessKey>;
   close(): Promise<void>;
@@ -44,7 +44,6 @@ export async function startTestGateway(
     dir,
     store,
     objectStore,
-    gateway,
     key,
     createUser: (user) => createAccessKey(store, user),
     close: async () => {

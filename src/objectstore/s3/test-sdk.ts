@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { S3Client, S3ServiceException } from '@aws-sdk/client-s3';
-import { startTestGateway, type TestGateway } from './test-gateway.js';
+import { startUpGateway } from '../../cli/up-gateway.js';
+import type { TestGateway } from './test-gateway.js';
 import type { AccessKey } from './credentials.js';
 
 /** An SDK client with default settings except endpoint, region, credentials and path style. */
@@ -23,9 +24,9 @@ export async function s3Error(p: Promise<unknown>, name: string, status?: number
   });
 }
 
-/** Runs `fn` against a fresh gateway and an SDK client for alice, closing both after. */
+/** Runs `fn` against a fresh `stratus up` endpoint and an SDK client with its admin key, closing both after. */
 export async function withGateway(fn: (g: TestGateway, c: S3Client) => Promise<void>): Promise<void> {
-  const g = await startTestGateway();
+  const g = await startUpGateway();
   const c = client(g);
   try {
     await fn(g, c);
