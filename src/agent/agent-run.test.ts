@@ -78,6 +78,31 @@ describe('agent: running pods', () => {
     assert.equal(await res.text(), `ok ${pid}`);
   });
 
+  it('publishes the host port it gave the container in the stratus.dev/host-ports annotation', async () => {
+    const { port } = pidPort(await podLog(c, 'web'));
+    const pod = await waitForPod(
+      c.client,
+      'web',
+      (p) => p.metadata.annotations?.['stratus.dev/host-ports'] !== undefined,
+    );
+    assert.deepEqual(JSON.parse(pod.metadata.annotations?.['stratus.dev/host-ports'] ?? ''), {
+      'main/8080': port,
+    });
+  });
+
+  it('writes Ready again when another writer (the node controller) marked the pod not Ready', async () => {
+    const pod = (await c.client.get('pods', 'web')) as { status?: unknown };
+    const conditions = (st(pod).conditions ?? []).map((x) =>
+      x.type === 'Ready' ? { ...x, status: 'False' } : x,
+    );
+    await c.client.patch('pods', 'web', { status: { conditions } }, { subresource: 'status' });
+    await waitForPod(
+      c.client,
+      'web',
+      (p) => st(p).conditions?.find((x) => x.type === 'Ready')?.status === 'True',
+    );
+  });
+
   it('restarts a container killed with SIGKILL: restartCount 1, lastState terminated', async () => {
     const { pid } = pidPort(await podLog(c, 'web'));
     process.kill(pid, 'SIGKILL');

@@ -15,6 +15,7 @@ import type { EventRecorder } from '../client/index.js';
 import { buildPodStatus, type PodView } from './pod-status.js';
 import { ContainerSlot } from './container-slot.js';
 import { containerView, goDuration } from './container-view.js';
+import { publishHostPorts } from './host-ports-publisher.js';
 
 /** What every pod worker shares: the agent's runtime, client, clock and settings. */
 export interface WorkerDeps {
@@ -166,6 +167,8 @@ export class PodWorker {
     view.containers = spec.containers.map((c) =>
       containerView(c, this.slots.get(c.name), { init: false, created, runtime: this.deps.runtime.name }),
     );
+    const published = await publishHostPorts(this.deps.client, this.pod, (c) => this.slots.get(c)?.ports);
+    if (published !== undefined) this.pod = published;
     await this.writeStatus(view);
   }
 
@@ -267,6 +270,8 @@ export class PodWorker {
     const patch = { status: { ...status, reason: status.reason ?? null, message: status.message ?? null } };
     // Transition times only move when a condition's status does, so equal JSON means nothing changed.
     const key = JSON.stringify(patch);
+    // A condition another writer changed (the node controller marks pods not Ready) changes the
+    // transition time computed against it, so the key differs and the agent writes it back.
     if (key === this.lastWritten) return;
     const meta = this.pod.metadata ?? {};
     try {

@@ -1,6 +1,8 @@
 import { stringify } from 'yaml';
 import type { KubeObject } from '../common/kube-object.js';
 import { humanDuration } from './table-printer.js';
+// The pure file, not the agent's index: describing must not load the agent and its runtime.
+import { hostPortKey, parseHostPorts } from '../agent/host-ports-annotation.js';
 
 type Json = Record<string, unknown>;
 /** A described field: a key and a value (a line, several lines, or a nested block). */
@@ -62,7 +64,14 @@ function kindFields(o: KubeObject): Field[] {
         ['Node', str(spec['nodeName'])],
         ['Status', str(status['phase'])],
         ['IP', str(status['podIP'])],
-        ['Containers', containers(arr(spec['containers']), arr(status['containerStatuses']))],
+        [
+          'Containers',
+          containers(
+            arr(spec['containers']),
+            arr(status['containerStatuses']),
+            parseHostPorts(o.metadata.annotations),
+          ),
+        ],
       ];
     case 'Service': {
       const ports = arr(spec['ports']).map(
@@ -130,11 +139,25 @@ function podTemplate(template: Json): Field[] {
   ];
 }
 
-function containers(list: Json[], statuses: Json[]): Field[] {
+/** Containers as kubectl describes them; `hostPorts` is the pod's `stratus.dev/host-ports` map. */
+function containers(list: Json[], statuses: Json[], hostPorts?: Record<string, number>): Field[] {
   return list.map((c): Field => {
     const f: Field[] = [['Image', str(c['image'])]];
-    const ports = arr(c['ports']).map((p) => `${String(p['containerPort'])}/${str(p['protocol'] ?? 'TCP')}`);
+    const declared = arr(c['ports']);
+    const ports = declared.map((p) => `${String(p['containerPort'])}/${str(p['protocol'] ?? 'TCP')}`);
     f.push(['Port', ports.length ? ports.join(', ') : '<none>']);
+    if (hostPorts !== undefined && declared.length > 0) {
+      // As kubectl's "Host Port" line, but with the port the agent really gave (0 until it has).
+      const host = declared.map((p) => {
+        const key = hostPortKey(str(c['name']), {
+          ...(typeof p['name'] === 'string' ? { name: p['name'] } : {}),
+          containerPort: Number(p['containerPort']),
+        });
+        const declaredHost = typeof p['hostPort'] === 'number' ? p['hostPort'] : 0;
+        return `${hostPorts[key] ?? declaredHost}/${str(p['protocol'] ?? 'TCP')}`;
+      });
+      f.push(['Host Port', host.join(', ')]);
+    }
     if (c['command'])
       f.push(['Command', (c['command'] as unknown[]).map((x) => str(x).split('\n', 1)[0] ?? '')]);
     const env = arr(c['env']).map(

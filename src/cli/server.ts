@@ -14,7 +14,11 @@ import {
 import { bootstrapS3Admin, startS3Gateway, StoreCredentials } from '../objectstore/s3/index.js';
 import { SqliteStore, type Store } from '../store/index.js';
 import { KubeClient } from '../client/index.js';
-import { startControllerManager } from '../controllers/index.js';
+import {
+  NodeLifecycleController,
+  startControllerManager,
+  type NodeLifecycleOptions,
+} from '../controllers/index.js';
 
 /** Options of the server role; every field but dataDir has a default. */
 export interface ServerOptions {
@@ -45,6 +49,19 @@ export interface ServerOptions {
    * the CLI's `server` and `up` turn them on.
    */
   controllers?: boolean;
+  /**
+   * How long a node's Lease may go unrenewed before the node is NotReady (Ready Unknown, the
+   * unreachable taints); default 40 000 ms, as kube-controller-manager's
+   * `--node-monitor-grace-period`.
+   */
+  nodeMonitorGracePeriodMs?: number;
+  /**
+   * How long pods stay on a NotReady node before they are evicted and replaced elsewhere;
+   * default 300 000 ms, as kube-controller-manager's `--pod-eviction-timeout`.
+   */
+  podEvictionTimeoutMs?: number;
+  /** How the scheduler scores nodes: `binpack` (most allocated first, the default) or `spread`. */
+  schedulerStrategy?: 'binpack' | 'spread';
 }
 
 /** The object store part of a running server. */
@@ -123,6 +140,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
             contextName: 'controller-manager',
           }),
           clock,
+          ...(options.schedulerStrategy ? { scheduler: { strategy: options.schedulerStrategy } } : {}),
+          extra: { nodelifecycle: (ctx) => new NodeLifecycleController(ctx, nodeLifecycleOptions(options)) },
         })
       : undefined;
     const running = api;
@@ -203,6 +222,17 @@ async function startObjectStore(
     await engine.close();
     throw err;
   }
+}
+
+function nodeLifecycleOptions(options: ServerOptions): NodeLifecycleOptions {
+  return {
+    ...(options.nodeMonitorGracePeriodMs !== undefined
+      ? { nodeMonitorGracePeriodMs: options.nodeMonitorGracePeriodMs }
+      : {}),
+    ...(options.podEvictionTimeoutMs !== undefined
+      ? { podEvictionTimeoutMs: options.podEvictionTimeoutMs }
+      : {}),
+  };
 }
 
 async function openStore(spec: string, clock: Clock): Promise<Store> {

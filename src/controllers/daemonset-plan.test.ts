@@ -6,6 +6,7 @@ import {
   REVISION_HASH_LABEL,
   daemonPod,
   nodeShouldRunDaemonPod,
+  nodeShouldKeepDaemonPod,
   planDaemonSet,
   templateHash,
 } from './daemonset-plan.js';
@@ -53,7 +54,7 @@ test('nodeShouldRunDaemonPod honours nodeSelector, affinity and taints with the 
   );
 });
 
-test('planDaemonSet creates one pod per eligible node and deletes misscheduled and duplicate pods', () => {
+test('planDaemonSet creates one pod per eligible node, deletes duplicates, keeps a pod a NoSchedule taint came after', () => {
   const set = ds();
   const nodes = [
     node('n1'),
@@ -63,7 +64,7 @@ test('planDaemonSet creates one pod per eligible node and deletes misscheduled a
   const pods = [running(set, 'n1', 'p1'), running(set, 'n1', 'p1b', false), running(set, 'n3', 'p3')];
   const plan = planDaemonSet(set, { nodes, pods, now: NOW });
   assert.deepEqual(plan.createOn, ['n2']);
-  assert.deepEqual(plan.delete.sort(), ['p1b', 'p3']);
+  assert.deepEqual(plan.delete.sort(), ['p1b']); // p3 stays: only NoExecute taints evict
   assert.equal(plan.status.desiredNumberScheduled, 2);
   assert.equal(plan.status.currentNumberScheduled, 1);
   assert.equal(plan.status.numberMisscheduled, 1);
@@ -97,4 +98,20 @@ test('planDaemonSet rolls an update one unavailable node at a time', () => {
       .delete,
     [],
   );
+});
+
+test('a daemon pod stays on a node that became unreachable; no new one goes there', () => {
+  const t = ds().spec?.template;
+  const lost = node('n', {
+    spec: {
+      taints: [
+        { key: 'node.kubernetes.io/unreachable', effect: 'NoSchedule' },
+        { key: 'node.kubernetes.io/unreachable', effect: 'NoExecute' },
+      ],
+    },
+  });
+  assert.equal(nodeShouldRunDaemonPod(lost, t), false);
+  assert.equal(nodeShouldKeepDaemonPod(lost, t), true);
+  const evicting = node('n', { spec: { taints: [{ key: 'maintenance', effect: 'NoExecute' }] } });
+  assert.equal(nodeShouldKeepDaemonPod(evicting, t), false);
 });

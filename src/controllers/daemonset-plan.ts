@@ -86,6 +86,19 @@ function matchTerm(term: NodeSelectorTerm, node: Node): boolean {
  * tolerations plus DAEMON_TOLERATIONS.
  */
 export function nodeShouldRunDaemonPod(node: Node, template: PodTemplateSpec | undefined): boolean {
+  return daemonPodFits(node, template, ['NoSchedule', 'NoExecute']);
+}
+
+/**
+ * Whether a daemon pod already on the node may stay: as nodeShouldRunDaemonPod, but only
+ * NoExecute taints count, as in Kubernetes. A node that goes NotReady or unreachable gets
+ * NoSchedule taints its daemon pods do not tolerate; they keep running there all the same.
+ */
+export function nodeShouldKeepDaemonPod(node: Node, template: PodTemplateSpec | undefined): boolean {
+  return daemonPodFits(node, template, ['NoExecute']);
+}
+
+function daemonPodFits(node: Node, template: PodTemplateSpec | undefined, effects: string[]): boolean {
   const spec = template?.spec;
   const labels = node.metadata?.labels ?? {};
   for (const [k, v] of Object.entries(spec?.nodeSelector ?? {})) if (labels[k] !== v) return false;
@@ -94,7 +107,7 @@ export function nodeShouldRunDaemonPod(node: Node, template: PodTemplateSpec | u
   if (terms && terms.length > 0 && !terms.some((t) => matchTerm(t, node))) return false;
   const tolerations = [...(spec?.tolerations ?? []), ...DAEMON_TOLERATIONS];
   return (node.spec?.taints ?? []).every(
-    (taint) => taint.effect === 'PreferNoSchedule' || tolerations.some((t) => tolerates(t, taint)),
+    (taint) => !effects.includes(taint.effect) || tolerations.some((t) => tolerates(t, taint)),
   );
 }
 
@@ -143,7 +156,7 @@ export function planDaemonSet(
     const nodePods = byNode.get(name) ?? [];
     if (!nodeShouldRunDaemonPod(node, template)) {
       if (nodePods.length > 0) misscheduled++;
-      del.push(...nodePods.map((p) => p.metadata?.name ?? ''));
+      if (!nodeShouldKeepDaemonPod(node, template)) del.push(...nodePods.map((p) => p.metadata?.name ?? ''));
       continue;
     }
     eligible.add(name);

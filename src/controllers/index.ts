@@ -17,3 +17,4 @@ export { Informer, objectKey, splitKey, type InformerHandlers, type InformerOpti
 export { controllerKey, controllerRef, getControllerOf, randomSuffix } from './owner.js';
 export { WorkQueue, type WorkQueueOptions } from './work-queue.js';
 export { isPodActive, isPodAvailable, isPodReady, compareForDeletion } from './pod-state.js';
+export { NodeLifecycleController, type NodeLifecycleOptions } from './node-lifecycle-controller.js';

@@ -107,3 +107,39 @@ test('planNodeHealth removes the taints when the Lease renews and taints not-rea
     [NOT_READY_TAINT, NOT_READY_TAINT],
   );
 });
+
+test('planNodeHealth marks the Ready pods of a node that is not ready, until they are evicted', () => {
+  const withReady = (p: Pod, status: string): Pod => ({
+    ...p,
+    status: { conditions: [{ type: 'Ready', status }] },
+  });
+  const pods = [
+    withReady(pod('ready'), 'True'),
+    withReady(pod('unready'), 'False'),
+    withReady(pod('stays', [{ key: UNREACHABLE_TAINT, operator: 'Exists', effect: 'NoExecute' }]), 'True'),
+  ];
+  const healthy = planNodeHealth(node('True'), { lease: lease(T0), pods, now: T0 + 1000, ...OPTS });
+  assert.deepEqual(healthy.markNotReady, []);
+  const lost = planNodeHealth(node('True'), { lease: lease(T0), pods, now: T0 + 40_000, ...OPTS });
+  assert.deepEqual(lost.markNotReady, ['default/ready', 'default/stays']);
+  const tainted = node('Unknown', {
+    taints: [{ key: UNREACHABLE_TAINT, effect: 'NoExecute', timeAdded: at(T0 + 40_000) }],
+  });
+  const evicting = planNodeHealth(tainted, { lease: lease(T0), pods, now: T0 + 340_000, ...OPTS });
+  assert.deepEqual(evicting.evict, ['default/ready', 'default/unready']);
+  assert.deepEqual(evicting.markNotReady, ['default/stays']);
+});
+
+test('planNodeHealth leaves a registering node (no Ready condition yet) untainted until the grace period', () => {
+  const fresh: Node = { metadata: { name: 'n1', creationTimestamp: at(T0) } };
+  const early = planNodeHealth(fresh, { lease: undefined, pods: [pod('a')], now: T0 + 1000, ...OPTS });
+  assert.equal(early.ready, 'True');
+  assert.equal(early.taints, undefined);
+  assert.equal(early.requeueAt, T0 + 40_000);
+  const silent = planNodeHealth(fresh, { lease: undefined, pods: [], now: T0 + 40_000, ...OPTS });
+  assert.equal(silent.ready, 'Unknown');
+  assert.deepEqual(
+    silent.taints?.map((t) => t.key),
+    [UNREACHABLE_TAINT, UNREACHABLE_TAINT],
+  );
+});

@@ -6,7 +6,8 @@ import type { Node, NodeCondition, Pod, Taint } from 'kubernetes-types/core/v1.j
  * no I/O: a node whose Lease has not been renewed for the grace period gets Ready `Unknown`
  * and the `unreachable` taints (a node reporting Ready=False gets the `not-ready` ones), a
  * node whose Lease renews again gets them removed, and pods on a tainted node are evicted once
- * their toleration (or the eviction timeout) has run out since the NoExecute taint was added.
+ * their toleration (or the eviction timeout) has run out since the NoExecute taint was added;
+ * until then, pods on a node that is not ready are marked not Ready.
  */
 
 export const UNREACHABLE_TAINT = 'node.kubernetes.io/unreachable';
@@ -32,6 +33,12 @@ export interface NodeHealthPlan {
   becameNotReady: boolean;
   /** Names (`namespace/name`) of pods to evict now. */
   evict: string[];
+  /**
+   * Names (`namespace/name`) of pods whose Ready condition should become False because their node
+   * is not ready (Kubernetes' MarkPodsNotReady), so that Services stop sending them traffic
+   * before the eviction timeout replaces them.
+   */
+  markNotReady: string[];
   /** When (ms) to look again: the Lease expiring, or the next eviction. */
   requeueAt: number | undefined;
 }
@@ -96,8 +103,12 @@ export function planNodeHealth(
         lastTransitionTime: iso(now),
       };
     }
-  } else if (reported === 'Unknown' && leaseAt !== undefined && !(heartbeat >= leaseAt)) {
-    // Fresh Lease but the condition is still ours: the agent will post status; treat as ready.
+  } else if (
+    current === undefined ||
+    (reported === 'Unknown' && leaseAt !== undefined && !(heartbeat >= leaseAt))
+  ) {
+    // Fresh Lease but the condition is still ours, or a node registering that has not posted its
+    // status yet: the agent will post it; treat as ready (no unreachable taint on a new node).
     ready = 'True';
   }
   const existing = node.spec?.taints ?? [];
@@ -132,5 +143,14 @@ export function planNodeHealth(
       else requeueAt = requeueAt === undefined ? at : Math.min(requeueAt, at);
     }
   }
-  return { ready, readyCondition, taints, becameNotReady, evict, requeueAt };
+  const markNotReady: string[] = [];
+  if (ready !== 'True') {
+    for (const pod of pods) {
+      const key = `${pod.metadata?.namespace ?? ''}/${pod.metadata?.name ?? ''}`;
+      const podReady = pod.status?.conditions?.find((c) => c.type === 'Ready');
+      if (podReady?.status === 'True' && !pod.metadata?.deletionTimestamp && !evict.includes(key))
+        markNotReady.push(key);
+    }
+  }
+  return { ready, readyCondition, taints, becameNotReady, evict, markNotReady, requeueAt };
 }

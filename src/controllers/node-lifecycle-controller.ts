@@ -31,8 +31,9 @@ export interface NodeLifecycleOptions {
  * (or a shorter tolerationSeconds) has passed since the NoExecute taint was added, pods on it
  * that do not tolerate it are deleted with gracePeriodSeconds 0 — the node cannot confirm —
  * so that their controllers replace them elsewhere. When the Lease renews, the taints go (the
- * agent posts Ready again). Decisions come from `planNodeHealth`. Events: NodeNotReady (on the
- * node), TaintManagerEviction (on each pod).
+ * agent posts Ready again). Until eviction, the Ready condition of the node's pods is set to False
+ * (MarkPodsNotReady). Decisions come from `planNodeHealth`. Events: NodeNotReady (on the node,
+ * and on each pod marked), TaintManagerEviction (on each pod).
  */
 export class NodeLifecycleController extends Controller {
   readonly name = 'nodelifecycle';
@@ -131,7 +132,37 @@ export class NodeLifecycleController extends Controller {
         );
       }
     }
+    for (const podKey of plan.markNotReady) {
+      const pod = pods.find((p) => objectKey(p) === podKey);
+      if (pod) await this.markPodNotReady(pod, now);
+    }
     if (plan.requeueAt !== undefined) this.queue.addAfter(key, Math.max(plan.requeueAt - now, 1));
+  }
+
+  /**
+   * Sets a pod's Ready condition to False (the node cannot vouch for it), guarded by the pod's
+   * resourceVersion so that a status the agent wrote meanwhile is not overwritten (a conflict is
+   * retried), and records Kubernetes' NodeNotReady Event on the pod.
+   */
+  private async markPodNotReady(pod: P, now: number): Promise<void> {
+    const at = new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const conditions = (pod.status?.conditions ?? []).map((c) =>
+      c.type === 'Ready' ? { ...c, status: 'False', lastTransitionTime: at } : c,
+    );
+    await this.ignoreNotFound(
+      this.ctx.client.patch(
+        'pods',
+        pod.metadata.name ?? '',
+        { metadata: { resourceVersion: pod.metadata.resourceVersion }, status: { conditions } },
+        { namespace: pod.metadata.namespace ?? 'default', subresource: 'status' },
+      ),
+    );
+    this.recorder.event(
+      { ...pod, apiVersion: 'v1', kind: 'Pod' },
+      'Warning',
+      'NodeNotReady',
+      'Node is not ready',
+    );
   }
 
   private async ignoreNotFound(p: Promise<unknown>): Promise<void> {

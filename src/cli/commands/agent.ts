@@ -1,6 +1,7 @@
 import { KubeClient } from '../../client/index.js';
 import { flagString, write, type Command, type CommandContext, type FlagValues } from '../command.js';
 import { UsageError } from '../errors.js';
+import { durationFlag } from './duration-flag.js';
 
 const OPTIONS = {
   server: { type: 'string' },
@@ -13,6 +14,7 @@ const OPTIONS = {
   'max-pods': { type: 'string' },
   'insecure-skip-tls-verify': { type: 'boolean' },
   simulate: { type: 'string' },
+  'node-status-update-frequency': { type: 'string' },
 } as const;
 
 function positiveNumber(values: FlagValues, flag: string, integer: boolean): number | undefined {
@@ -64,6 +66,10 @@ export const agentCommand: Command = {
   --cpu N            cores to advertise (default: all)
   --memory Q         memory to advertise, a quantity such as 4Gi (default: all)
   --max-pods N       pods this node takes (default: 110)
+  --node-status-update-frequency DURATION
+                     how often the node renews its Lease and posts its status
+                     (default: 10s); keep it well under the server's
+                     --node-monitor-grace-period
   --insecure-skip-tls-verify  do not check the server's certificate (https URLs;
                      a plain http:// URL on loopback needs no certificate)
   --simulate N       register N simulated nodes that report their pods Running without
@@ -82,6 +88,7 @@ export const agentCommand: Command = {
     const memory = flagString(values, 'memory');
     const nodeName = flagString(values, 'node-name');
     const simulate = positiveNumber(values, 'simulate', true);
+    const leaseIntervalMs = durationFlag(values, 'node-status-update-frequency', { command: 'agent' });
     const { client, owned } = clientFor(ctx, values);
     const signal = ctx.untilSignal();
     if (simulate !== undefined) return simulateNodes(ctx, client, owned, simulate, signal);
@@ -94,6 +101,7 @@ export const agentCommand: Command = {
       ...(cpu !== undefined ? { cpu } : {}),
       ...(memory !== undefined ? { memory } : {}),
       ...(maxPods !== undefined ? { maxPods } : {}),
+      ...(leaseIntervalMs !== undefined ? { leaseIntervalMs } : {}),
       onError: (err) => ctx.io.stderr.write(`agent: ${(err as Error).message}\n`),
     });
     await write(

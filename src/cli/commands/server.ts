@@ -9,6 +9,7 @@ import {
 } from '../command.js';
 import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
+import { durationFlag } from './duration-flag.js';
 import type * as Up from '../up.js';
 
 const SERVE_OPTIONS = {
@@ -19,6 +20,9 @@ const SERVE_OPTIONS = {
   's3-port': { type: 'string' },
   'storage-device': { type: 'string', multiple: true },
   replicas: { type: 'string' },
+  'node-monitor-grace-period': { type: 'string' },
+  'pod-eviction-timeout': { type: 'string' },
+  'scheduler-strategy': { type: 'string' },
 } as const;
 
 const SERVE_FLAGS = `  --data-dir DIR   where state and the kubeconfig live (default: ./.stratus)
@@ -29,7 +33,16 @@ const SERVE_FLAGS = `  --data-dir DIR   where state and the kubeconfig live (def
   --storage-device PATH[:WEIGHT[:ZONE]]
                    a storage device (a folder per disk); repeat for several
                    (default: one device in DATA_DIR/storage/dev0)
-  --replicas N     copies of each object (default: min(3, devices))`;
+  --replicas N     copies of each object (default: min(3, devices))
+  --node-monitor-grace-period DURATION
+                   how long a node's Lease may go unrenewed before the node is
+                   NotReady (default: 40s)
+  --pod-eviction-timeout DURATION
+                   how long pods stay on a NotReady node before they are evicted
+                   and replaced elsewhere (default: 5m0s)
+  --scheduler-strategy binpack|spread
+                   place pods on the most allocated node that fits (binpack,
+                   the default) or the least allocated one (spread)`;
 
 /**
  * `stratus server`: the control plane in the foreground. Prints where the API listens and the
@@ -94,6 +107,12 @@ async function serve(
   if (replicas !== undefined && !(Number.isInteger(replicas) && replicas >= 1)) {
     throw new UsageError(`--replicas must be a whole number of at least 1, not "${replicasText}"`, name);
   }
+  const grace = durationFlag(values, 'node-monitor-grace-period', { command: name });
+  const eviction = durationFlag(values, 'pod-eviction-timeout', { command: name, min: 0 });
+  const strategy = flagString(values, 'scheduler-strategy');
+  if (strategy !== undefined && strategy !== 'binpack' && strategy !== 'spread') {
+    throw new UsageError(`--scheduler-strategy must be binpack or spread, not "${strategy}"`, name);
+  }
   const signal = ctx.untilSignal();
   const dataDir = flagString(values, 'data-dir');
   const host = flagString(values, 'host');
@@ -110,6 +129,9 @@ async function serve(
       controllers: true,
       ...(devices.length > 0 ? { storageDevices: devices } : {}),
       ...(replicas === undefined ? {} : { replicas }),
+      ...(grace === undefined ? {} : { nodeMonitorGracePeriodMs: grace }),
+      ...(eviction === undefined ? {} : { podEvictionTimeoutMs: eviction }),
+      ...(strategy === undefined ? {} : { schedulerStrategy: strategy }),
     },
     components(up),
   );
