@@ -3,8 +3,9 @@
  * views (as the scheduler loop runs it), against the peer of rebuilding the snapshot for every
  * pod (what a naive loop does). End to end: a real server (SQLite in a temp dir), 500 simulated
  * nodes, 2,000 pending pods created through the API, then the scheduler loop started and timed
- * until every pod is bound through `POST pods/NAME/binding` with its Scheduled Event. Every
- * phase is bounded in count and time.
+ * until every pod is bound through `POST pods/NAME/binding`, and again until every Scheduled
+ * Event (written behind the bindings by the EventRecorder) is stored. Every phase is bounded in
+ * count and time.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -71,7 +72,7 @@ function pureThroughput(): BenchResult {
   };
 }
 
-async function endToEnd(): Promise<BenchResult> {
+async function endToEnd(): Promise<BenchResult[]> {
   const dir = await mkdtemp(join(tmpdir(), 'stratus-bench-sched-'));
   const server = await startServer({ dataDir: dir, apiPort: 0 });
   const client = new KubeClient({
@@ -96,12 +97,23 @@ async function endToEnd(): Promise<BenchResult> {
     const deadline = Date.now() + LIMIT_MS;
     while (loop.bound < E2E_PODS && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     const seconds = (performance.now() - t0) / 1000;
-    return {
-      name: `scheduler loop pods/s onto ${NODES} simulated nodes (API, bind + Event)`,
-      value: loop.bound / seconds,
-      unit: 'pods/s',
-      goal: '>= 2000 pods/s',
-    };
+    const bound = loop.bound;
+    // Events are written behind the bindings (a few writers, never on the binding path).
+    await Promise.race([recorder.flush(), new Promise((r) => setTimeout(r, LIMIT_MS))]);
+    const withEvents = (performance.now() - t0) / 1000;
+    return [
+      {
+        name: `scheduler loop pods/s onto ${NODES} simulated nodes (API bind; Events behind)`,
+        value: bound / seconds,
+        unit: 'pods/s',
+        goal: '>= 2000 pods/s',
+      },
+      {
+        name: `same, until every Scheduled Event is written too`,
+        value: bound / withEvents,
+        unit: 'pods/s',
+      },
+    ];
   } finally {
     await loop.close();
     await recorder.close();
@@ -115,7 +127,7 @@ async function endToEnd(): Promise<BenchResult> {
 
 /** Runs the scheduler benchmarks (pure placement and end-to-end binding through the API). */
 export async function benchScheduler(): Promise<BenchResult[]> {
-  return [pureThroughput(), await endToEnd()];
+  return [pureThroughput(), ...(await endToEnd())];
 }
 
 if (import.meta.url === `file://${process.argv[1] ?? ''}`) {

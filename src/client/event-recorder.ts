@@ -14,17 +14,26 @@ export interface EventRecorderOptions {
   clock?: Clock;
   /** Called when writing an Event fails (Events are best effort); default: ignored. */
   onError?: (err: unknown) => void;
-  /** Event writes in flight at most, so Events never crowd out the writes they describe; default 8. */
+  /**
+   * Event writes in flight at most, so Events never crowd out the writes they describe; enough
+   * that they share the store's group commits instead of paying an fsync per few. Default 32.
+   */
   concurrency?: number;
-  /** Events waiting beyond this many are dropped, oldest first (client-go drops too); default 10,000. */
+  /**
+   * Events waiting beyond this many are dropped (client-go drops too): the oldest Normal one
+   * first, a Warning only when nothing but Warnings waits; default 10,000.
+   */
   maxBacklog?: number;
 }
 
 interface Queued {
+  key: string;
   object: KubeObject;
   type: EventType;
   reason: string;
   message: string;
+  /** Occurrences folded into this entry while it waited. */
+  count: number;
 }
 
 interface Seen {
@@ -39,8 +48,11 @@ const MAX_REMEMBERED = 4096;
 /**
  * Writes core/v1 Events for the decisions a controller makes, as client-go's recorder does: one
  * Event per (object, type, reason, message); a repeat bumps `count` and `lastTimestamp` of the
- * existing Event instead of creating another. Writing is best effort and asynchronous, so a
- * reconcile never fails or waits because of an Event; `close()` waits for writes in flight.
+ * existing Event instead of creating another, and repeats that arrive while the first still
+ * waits are folded into it. Writing is best effort, asynchronous and bounded (a few writers, a
+ * capped backlog that sheds Normal Events before Warnings), so a reconcile or a binding never
+ * fails or waits because of an Event; `flush()` and `close()` wait until everything recorded so
+ * far is written.
  */
 export class EventRecorder {
   private readonly client: KubeClient;
@@ -48,6 +60,8 @@ export class EventRecorder {
   private readonly clock: Clock;
   private readonly seen = new Map<string, Seen>();
   private readonly backlog: Queued[] = [];
+  /** Waiting entries by key, so a repeat is folded into the waiting one. */
+  private readonly waiting = new Map<string, Queued>();
   private running = 0;
   private idle: Array<() => void> = [];
   /** Events dropped because the backlog was full. */
@@ -61,15 +75,38 @@ export class EventRecorder {
 
   /** Records an Event about `object` (queued; written by a few writers in the background). */
   event(object: KubeObject, type: EventType, reason: string, message: string): void {
-    this.backlog.push({ object, type, reason, message });
-    if (this.backlog.length > (this.options.maxBacklog ?? 10_000)) {
-      this.backlog.shift();
-      this.dropped++;
+    const meta = object.metadata;
+    const key = [
+      meta.uid ?? '',
+      object.kind ?? '',
+      meta.namespace || 'default',
+      meta.name ?? '',
+      type,
+      reason,
+      message,
+    ].join('\0');
+    const queued = this.waiting.get(key);
+    if (queued) {
+      queued.count++;
+      return;
     }
-    while (this.running < (this.options.concurrency ?? 8) && this.backlog.length > 0) {
+    const entry = { key, object, type, reason, message, count: 1 };
+    this.backlog.push(entry);
+    this.waiting.set(key, entry);
+    if (this.backlog.length > (this.options.maxBacklog ?? 10_000)) this.shed();
+    while (this.running < (this.options.concurrency ?? 32) && this.backlog.length > 0) {
       this.running++;
       void this.drain();
     }
+  }
+
+  /** Drops one waiting entry: the oldest Normal one, or the oldest Warning when only those wait. */
+  private shed(): void {
+    let i = this.backlog.findIndex((q) => q.type === 'Normal');
+    if (i < 0) i = 0;
+    const [gone] = this.backlog.splice(i, 1);
+    if (gone) this.waiting.delete(gone.key);
+    this.dropped++;
   }
 
   /** Resolves once every Event recorded so far has been written (or failed). */
@@ -80,8 +117,9 @@ export class EventRecorder {
 
   private async drain(): Promise<void> {
     for (let next = this.backlog.shift(); next; next = this.backlog.shift()) {
+      this.waiting.delete(next.key);
       try {
-        await this.write(next.object, next.type, next.reason, next.message);
+        await this.write(next);
       } catch (err) {
         this.options.onError?.(err);
       }
@@ -95,16 +133,14 @@ export class EventRecorder {
     await this.flush();
   }
 
-  private async write(object: KubeObject, type: EventType, reason: string, message: string): Promise<void> {
+  private async write(entry: Queued): Promise<void> {
+    const { object, type, reason, message, key } = entry;
     const meta = object.metadata;
     const namespace = meta.namespace || 'default';
     const now = new Date(this.clock.now()).toISOString().replace(/\.\d+Z$/, 'Z');
-    const key = [meta.uid ?? '', object.kind ?? '', namespace, meta.name ?? '', type, reason, message].join(
-      '\0',
-    );
     const prior = this.seen.get(key);
     if (prior) {
-      prior.count++;
+      prior.count += entry.count;
       try {
         await this.client.patch(
           'events',
@@ -141,10 +177,10 @@ export class EventRecorder {
       reportingInstance: this.options.host ?? '',
       firstTimestamp: now,
       lastTimestamp: now,
-      count: 1,
+      count: entry.count,
     };
     await this.client.create('events', event, { namespace });
     if (this.seen.size >= MAX_REMEMBERED) this.seen.delete(this.seen.keys().next().value as string);
-    this.seen.set(key, { name, namespace, count: 1, firstTimestamp: now });
+    this.seen.set(key, { name, namespace, count: entry.count, firstTimestamp: now });
   }
 }

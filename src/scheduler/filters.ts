@@ -6,7 +6,7 @@ import type {
   Toleration,
 } from 'kubernetes-types/core/v1.js';
 import { matchLabelSelector, type LabelSelector } from '../common/selector.js';
-import { podHostPorts, podRequests, type NodeInfo } from './node-info.js';
+import { podHostPorts, podRequests, type NodeInfo, type Resources } from './node-info.js';
 
 /**
  * A filter says why a pod cannot go on a node, in the words kube-scheduler uses in its
@@ -18,8 +18,7 @@ export type Filter = (pod: Pod, node: NodeInfo, all: NodeInfo[]) => string | und
 const unschedulable: Filter = (_pod, node) =>
   node.node.spec?.unschedulable ? 'node(s) were unschedulable' : undefined;
 
-const fitsResources: Filter = (pod, node) => {
-  const want = podRequests(pod);
+function fitsRequests(want: Resources, node: NodeInfo): string | undefined {
   const { allocatable: a, requested: r } = node;
   if (r.pods + 1 > a.pods) return 'Too many pods';
   if (want.cpu > 0 && r.cpu + want.cpu > a.cpu + 1e-9) return 'Insufficient cpu';
@@ -28,7 +27,9 @@ const fitsResources: Filter = (pod, node) => {
     return 'Insufficient ephemeral-storage';
   }
   return undefined;
-};
+}
+
+const fitsResources: Filter = (pod, node) => fitsRequests(podRequests(pod), node);
 
 function matchNodeRequirement(req: NodeSelectorRequirement, labels: Record<string, string>): boolean {
   const value = labels[req.key];
@@ -123,3 +124,30 @@ export const FILTERS: Filter[] = [
   fitsResources,
   podAntiAffinity,
 ];
+
+/** A filter with the pod's side worked out once: says why `node` cannot take the pod, or undefined. */
+export type NodeFilter = (node: NodeInfo) => string | undefined;
+
+/**
+ * The filters that can reject `pod` at all, in FILTERS order (so the reason reported is the
+ * same), bound to the pod: its requests are read once, and a pod without a node selector, host
+ * ports or anti-affinity skips those checks on every node (most pods, and the hot path when
+ * hundreds of nodes are checked per pod).
+ */
+export function podFilters(pod: Pod, all: NodeInfo[]): NodeFilter[] {
+  const spec = pod.spec;
+  const selects =
+    Object.keys(spec?.nodeSelector ?? {}).length > 0 ||
+    spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution !== undefined;
+  const ports = podHostPorts(pod).length > 0;
+  const anti =
+    (spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []).length > 0;
+  const want = podRequests(pod);
+  const filters: NodeFilter[] = [(node) => unschedulable(pod, node, all)];
+  if (selects) filters.push((node) => nodeAffinity(pod, node, all));
+  filters.push((node) => (node.node.spec?.taints?.length ? taints(pod, node, all) : undefined));
+  if (ports) filters.push((node) => hostPorts(pod, node, all));
+  filters.push((node) => fitsRequests(want, node));
+  if (anti) filters.push((node) => podAntiAffinity(pod, node, all));
+  return filters;
+}

@@ -1,5 +1,5 @@
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
-import { FILTERS, matchNodeSelectorTerm } from './filters.js';
+import { matchNodeSelectorTerm, podFilters } from './filters.js';
 import { addPod, nodeInfo, podRequests, type NodeInfo } from './node-info.js';
 
 /** `binpack` fills the most allocated node first (Nomad's default); `spread` the least allocated. */
@@ -32,7 +32,8 @@ function score(pod: Pod, node: NodeInfo, strategy: ScoringStrategy): number {
   const { allocatable: a, requested: r } = node;
   const used = (fraction(r.cpu + want.cpu, a.cpu) + fraction(r.memory + want.memory, a.memory)) / 2;
   const fit = strategy === 'binpack' ? used : 1 - used;
-  const preferred = pod.spec?.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [];
+  const preferred = pod.spec?.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution;
+  if (preferred === undefined || preferred.length === 0) return Math.round(fit * 100) / 3;
   const totalWeight = preferred.reduce((sum, p) => sum + p.weight, 0);
   const matched = preferred
     .filter((p) => matchNodeSelectorTerm(p.preference, node))
@@ -101,10 +102,11 @@ export function scheduleOnto(pods: Pod[], infos: NodeInfo[], options: ScheduleOp
   return pods.map((pod) => {
     const rejections: Record<string, string> = {};
     const feasible: NodeInfo[] = [];
+    const filters = podFilters(pod, infos);
     for (const info of infos) {
       let reason: string | undefined;
-      for (const filter of FILTERS) {
-        reason = filter(pod, info, infos);
+      for (const filter of filters) {
+        reason = filter(info);
         if (reason) break;
       }
       if (reason) rejections[info.name] = reason;

@@ -23,7 +23,7 @@ export interface SchedulerLoopOptions {
   schedulerName?: string;
   /** Pods decided per batch; default 1000. */
   batchSize?: number;
-  /** Binding requests in flight at most; default 64. */
+  /** Binding requests in flight at most; default 256. */
   concurrency?: number;
   /** How often unschedulable pods are tried again even without a change; default 60 s. */
   retryUnschedulableMs?: number;
@@ -34,6 +34,9 @@ export interface SchedulerLoopOptions {
 // Type-only imports from the controllers part keep the run-time dependency one way (controllers
 // start the scheduler), so the key function is repeated here.
 const objectKey = (o: KubeObject): string => `${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`;
+
+/** Pause before deciding again a pod whose binding failed for a reason other than a conflict. */
+const BIND_RETRY_MS = 1000;
 
 const rfc3339 = (ms: number): string => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 
@@ -60,7 +63,11 @@ export class SchedulerLoop implements Runnable {
   private wake: (() => void) | undefined;
   private closed = false;
   private loop: Promise<void> | undefined;
-  private inFlight = new Set<Promise<void>>();
+  private readonly inFlight = new Set<Promise<void>>();
+  /** Bindings in flight, and the decisions waiting for one of them to finish. */
+  private binding = 0;
+  private slotWaiters: Array<() => void> = [];
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
   private retryTimer: NodeJS.Timeout | undefined;
   /** Pods bound by this loop (for benchmarks and tests). */
   bound = 0;
@@ -101,7 +108,10 @@ export class SchedulerLoop implements Runnable {
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.retryTimer);
+    for (const t of this.retryTimers) clearTimeout(t);
+    this.retryTimers.clear();
     this.wake?.();
+    for (const w of this.slotWaiters.splice(0)) w();
     await this.loop;
     await Promise.all([...this.inFlight]);
   }
@@ -174,7 +184,7 @@ export class SchedulerLoop implements Runnable {
 
   private async run(): Promise<void> {
     const batchSize = this.options.batchSize ?? 1000;
-    const concurrency = this.options.concurrency ?? 64;
+    const concurrency = this.options.concurrency ?? 256;
     while (!this.closed) {
       if (this.pending.size === 0) {
         await new Promise<void>((resolve) => (this.wake = resolve));
@@ -201,9 +211,20 @@ export class SchedulerLoop implements Runnable {
           );
           continue;
         }
+        // Assumed at once: the next decisions count this pod on its node while the binding is
+        // in flight, so nothing double-books the node's resources or host ports.
         this.accounted.set(objectKey(pod), placement.node);
-        while (this.inFlight.size >= concurrency) await Promise.race(this.inFlight);
-        this.track(this.bind(pod, placement.node));
+        while (this.binding >= concurrency && !this.closed) {
+          await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
+        }
+        if (this.closed) return;
+        this.binding++;
+        this.track(
+          this.bind(pod, placement.node).finally(() => {
+            this.binding--;
+            this.slotWaiters.shift()?.();
+          }),
+        );
       }
       // Let the informers deliver what the bindings changed before the next batch.
       await new Promise((resolve) => setImmediate(resolve));
@@ -229,17 +250,7 @@ export class SchedulerLoop implements Runnable {
         },
       });
     } catch (err) {
-      // The pod is gone or bound elsewhere already: undo the assumption and let the cache decide.
-      const key = objectKey(pod);
-      if (this.accounted.get(key) === node && !this.pods.getByKey(key)?.spec?.nodeName) {
-        this.accounted.delete(key);
-        const info = this.infos.get(node);
-        if (info) removePod(info, pod);
-        if (!(err instanceof StatusError && err.status === 404) && this.pods.getByKey(key)) {
-          this.pending.add(key);
-          this.wake?.();
-        }
-      }
+      this.forget(pod, node, err);
       if (err instanceof StatusError && (err.status === 404 || err.status === 409)) return;
       throw err;
     }
@@ -250,6 +261,34 @@ export class SchedulerLoop implements Runnable {
       'Scheduled',
       `Successfully assigned ${ns}/${name} to ${node}`,
     );
+  }
+
+  /**
+   * Undoes the assumption of a binding that failed, unless the cache already shows the pod bound.
+   * A pod that is gone is forgotten; one that lost a race (409) is decided again at once; after
+   * any other failure (the server unreachable) it is tried again a second later.
+   */
+  private forget(pod: P, node: string, err: unknown): void {
+    const key = objectKey(pod);
+    if (this.accounted.get(key) !== node || this.pods.getByKey(key)?.spec?.nodeName) return;
+    this.accounted.delete(key);
+    const info = this.infos.get(node);
+    if (info) removePod(info, pod);
+    if (err instanceof StatusError && err.status === 404) return;
+    if (!this.pods.getByKey(key) || this.closed) return;
+    if (err instanceof StatusError && err.status === 409) {
+      this.pending.add(key);
+      this.wake?.();
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.retryTimers.delete(timer);
+      if (this.accounted.has(key) || !this.pods.getByKey(key)) return;
+      this.pending.add(key);
+      this.wake?.();
+    }, BIND_RETRY_MS);
+    timer.unref();
+    this.retryTimers.add(timer);
   }
 
   private async reportUnschedulable(pod: P, message: string): Promise<void> {

@@ -54,6 +54,9 @@ interface Pending {
 /** Writes per transaction at most, so a flood of writes never holds the event loop for long. */
 const MAX_BATCH = 1000;
 
+/** Event-loop turns a group commit waits at most for more writes to join it. */
+const GROUP_TURNS = 8;
+
 /** Log rows deleted per statement, so one compaction never holds the loop for long. */
 const TRIM_CHUNK = 5000;
 
@@ -72,6 +75,8 @@ export class SqliteStore implements Store {
   private compacted: number;
   private readonly queue: Pending[] = [];
   private flushScheduled = false;
+  private groupTurns = 0;
+  private groupSeen = 0;
   private readonly watches = new Map<string, Set<SqliteWatch>>();
   private readonly timer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -235,9 +240,27 @@ export class SqliteStore implements Store {
       this.queue.push({ op, resolve, reject });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
-        setImmediate(() => this.flush());
+        this.groupTurns = 0;
+        this.groupSeen = 0;
+        setImmediate(() => this.gather());
       }
     });
+  }
+
+  /**
+   * Group commit: while each event-loop turn still brings more writes (at most GROUP_TURNS
+   * turns), waits one more turn, so concurrent writers share one fsync instead of paying one
+   * each; a lone write commits after a single extra turn (microseconds when idle).
+   */
+  private gather(): void {
+    const n = this.queue.length;
+    if (n > this.groupSeen && n < MAX_BATCH && this.groupTurns < GROUP_TURNS && !this.closed) {
+      this.groupSeen = n;
+      this.groupTurns++;
+      setImmediate(() => this.gather());
+      return;
+    }
+    this.flush();
   }
 
   /** Applies every queued write in one transaction, then settles promises and feeds watches. */
