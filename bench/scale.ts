@@ -32,8 +32,8 @@ const K0S_MIB = 2.3 * 1024;
 function cliArgs(): string[] {
   const bundle = fileURLToPath(new URL('../bundle/stratus.mjs', import.meta.url));
   const main = existsSync(bundle) ? bundle : fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
-  // bin/stratus's flags: a small young generation and one V8 helper thread.
-  return ['--max-semi-space-size=1', '--v8-pool-size=1', main];
+  // bin/stratus's node flag (and, in spawn's env, its MALLOC_ARENA_MAX).
+  return ['--v8-pool-size=1', main];
 }
 
 interface Child {
