@@ -16,9 +16,11 @@ interface BenchModule {
 const REGISTRY: readonly BenchModule[] = [
   { name: 'api', specifier: './api.js', exportName: 'benchApi' },
   { name: 's3', specifier: './s3.js', exportName: 'benchS3' },
+  { name: 's3-throughput', specifier: './s3-throughput.js', exportName: 'benchS3Throughput' },
   { name: 'store', specifier: '../src/store/testing/store-bench.js', exportName: 'benchStore' },
   { name: 'scheduler', specifier: './scheduler.js', exportName: 'benchScheduler' },
   { name: 'workloads', specifier: './workloads.js', exportName: 'benchWorkloads' },
+  { name: 'scale', specifier: './scale.js', exportName: 'benchScale' },
 ];
 
 /** Formats results as a padded text table. */

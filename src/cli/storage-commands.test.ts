@@ -71,7 +71,8 @@ test('storage ring shows the three devices, their partitions and balance', async
 });
 
 test('explain shows three healthy copies; a flipped byte shows as corrupt until the auditor and replicator repair it', async () => {
-  await s3.send(new PutObjectCommand({ Bucket: 'photos', Key: 'cat.jpg', Body: Buffer.alloc(4096, 7) }));
+  // Larger than the inline threshold (64 KiB), so that the copies are data files.
+  await s3.send(new PutObjectCommand({ Bucket: 'photos', Key: 'cat.jpg', Body: Buffer.alloc(96 * 1024, 7) }));
   const first = await cloud.run(['explain', 'object', 's3://photos/cat.jpg']);
   assert.equal(first.code, 0, first.stderr);
   assert.match(first.stdout, /^Object:\s+s3:\/\/photos\/cat\.jpg$/m);

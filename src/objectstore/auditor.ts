@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { InlineEntry } from './device/bucket-index.js';
 import type { Device } from './device/device.js';
+import { inlineIntact } from './inline-object.js';
 
 /** Cumulative auditor progress, for `status()` and metrics. */
 export interface AuditProgress {
@@ -12,6 +14,8 @@ export interface AuditProgress {
   current?: { device: string; partition: number };
   lastPassObjects: number;
   lastPassCorrupt: number;
+  /** Inline bodies (in bucket index rows) found corrupt and rewritten from a good index replica. */
+  inlineRepaired: number;
 }
 
 /** Options of the Auditor. */
@@ -23,7 +27,10 @@ export interface AuditorOptions {
 /**
  * Walks every device's data files at a bounded rate, recomputes each body's MD5 against the one
  * in its footer, and quarantines copies that do not match (the replicator then restores them
- * from a good replica). It never repairs by itself, so a bug here cannot spread bad data.
+ * from a good replica). It never repairs data files by itself, so a bug here cannot spread bad
+ * data. Inline bodies (small objects in bucket index rows) are checked against their row's ETag;
+ * a damaged one is rewritten from another replica of the same index holding an intact copy of
+ * the same version, or counted as corrupt when none does (reads then fail rather than lie).
  */
 export class Auditor {
   readonly progress: AuditProgress = {
@@ -33,6 +40,7 @@ export class Auditor {
     bytesChecked: 0,
     lastPassObjects: 0,
     lastPassCorrupt: 0,
+    inlineRepaired: 0,
   };
   private running: Promise<AuditProgress> | undefined;
   private stopped = false;
@@ -88,6 +96,15 @@ export class Auditor {
           }
           await this.throttle(bytes, started);
         }
+        for (const name of await device.indexes(partition)) {
+          if (this.stopped) break;
+          const r = await this.auditInline(device, partition, name, async (n) => {
+            bytes += n;
+            await this.throttle(bytes, started);
+          });
+          objects += r.checked;
+          corrupt += r.corrupt;
+        }
       }
     }
     delete this.progress.current;
@@ -95,6 +112,53 @@ export class Auditor {
     this.progress.lastPassObjects = objects;
     this.progress.lastPassCorrupt = corrupt;
     return { ...this.progress };
+  }
+
+  /** Checks every inline body of one index replica, a page at a time; repairs what it can. */
+  private async auditInline(
+    device: Device,
+    partition: number,
+    name: string,
+    read: (bytes: number) => Promise<void>,
+  ): Promise<{ checked: number; corrupt: number }> {
+    let checked = 0;
+    let corrupt = 0;
+    let after: InlineEntry | undefined;
+    for (let page = 0; page < 1_000_000 && !this.stopped; page++) {
+      const idx = await device.index(partition, name, false).catch(() => undefined);
+      const entries = idx?.inlineEntries(after, 256) ?? [];
+      if (idx === undefined || entries.length === 0) break;
+      for (const e of entries) {
+        checked++;
+        this.progress.objectsChecked++;
+        this.progress.bytesChecked += e.data.length;
+        if (inlineIntact(e)) continue;
+        corrupt++;
+        this.progress.corruptFound++;
+        if (await this.repairInline(device, partition, name, e)) this.progress.inlineRepaired++;
+      }
+      after = entries[entries.length - 1];
+      await read(entries.reduce((n, e) => n + e.data.length, 0));
+    }
+    return { checked, corrupt };
+  }
+
+  /** Rewrites a damaged inline body from another device's intact copy of the same version. */
+  private async repairInline(
+    device: Device,
+    partition: number,
+    name: string,
+    bad: InlineEntry,
+  ): Promise<boolean> {
+    for (const other of this.devices()) {
+      if (other === device) continue;
+      const idx = await other.index(partition, name, false).catch(() => undefined);
+      const good = idx?.inlineEntry(bad.key, bad.vid);
+      if (good === undefined || good.ts !== bad.ts || !inlineIntact(good)) continue;
+      const mine = await device.index(partition, name, false).catch(() => undefined);
+      return mine?.repairInline(bad.key, bad.vid, bad.ts, good.data) ?? false;
+    }
+    return false;
   }
 
   /** Sleeps until `bytes` read since `started` is within the rate (each sleep bounded to 1 s). */

@@ -18,6 +18,8 @@ export class EngineContext {
   readonly data: ObjectReplicas;
   readonly index: IndexReplicas;
   readonly stamps: Timestamper;
+  private indexRing: unknown;
+  private readonly indexLocations = new Map<string, { loc: Location; name: string }>();
 
   constructor(
     readonly placement: Placement,
@@ -35,12 +37,29 @@ export class EngineContext {
 
   /** The account index location and database name. */
   accountIndex(): { loc: Location; name: string } {
-    return { loc: this.placement.account(), name: md5Hex('account') };
+    return this.indexOf('', () => ({ loc: this.placement.account(), name: md5Hex('account') }));
   }
 
   /** A bucket's index location and database name. */
   bucketIndex(bucket: string): { loc: Location; name: string } {
-    return { loc: this.placement.bucketIndex(bucket), name: md5Hex(bucket) };
+    return this.indexOf(bucket, () => ({ loc: this.placement.bucketIndex(bucket), name: md5Hex(bucket) }));
+  }
+
+  /** Index locations hash two MD5s per call: remembered per ring (a rebalance makes a new ring). */
+  private indexOf(
+    key: string,
+    locate: () => { loc: Location; name: string },
+  ): { loc: Location; name: string } {
+    if (this.indexRing !== this.placement.ring || this.indexLocations.size > 10_000) {
+      this.indexRing = this.placement.ring;
+      this.indexLocations.clear();
+    }
+    let found = this.indexLocations.get(key);
+    if (found === undefined) {
+      found = locate();
+      this.indexLocations.set(key, found);
+    }
+    return found;
   }
 
   /** The merged bucket row (tombstones included), if any replica knows it. */

@@ -59,6 +59,8 @@ export interface OpenObjectStoreOptions {
   reserveBytes?: number;
   /** How long deletions (tombstones) are kept before the replicator forgets them; default a week. */
   reclaimAgeMs?: number;
+  /** Objects of at most this many bytes are stored inline in the bucket index; default 64 KiB, 0 never. */
+  inlineMaxBytes?: number;
 }
 
 /** What `status()` reports: devices, ring balance, auditor and replicator progress. */
@@ -90,6 +92,8 @@ export interface EngineObjectStore extends ObjectStore {
   removeDevice(id: string): Promise<void>;
   /** Rebalances the ring and saves it; replication then moves the data. */
   rebalance(): Promise<{ moved: number; held: number; version: number }>;
+  /** Bulk-loads new small objects inline, one index transaction per replica; returns the count. */
+  loadInlineObjects(bucket: string, items: ReadonlyArray<{ key: string; data: Buffer }>): Promise<number>;
 }
 
 /**
@@ -143,7 +147,10 @@ class EngineStore extends Engine implements EngineObjectStore {
     private readonly clock: Clock,
     private readonly options: OpenObjectStoreOptions,
   ) {
-    super(new EngineContext(placement, clock));
+    super(
+      new EngineContext(placement, clock),
+      options.inlineMaxBytes !== undefined ? { inlineMaxBytes: options.inlineMaxBytes } : {},
+    );
     const all = (): Device[] => [...local.values()];
     this.auditor = new Auditor(
       all,
@@ -173,6 +180,10 @@ class EngineStore extends Engine implements EngineObjectStore {
       for (const c of f.copies) {
         const d = this.local.get(c.device);
         if (d && c.fileName !== undefined) c.path = d.dataPath(result.partition, result.hash, c.fileName);
+        else if (d && result.inline && c.state !== 'device-missing') {
+          const { loc, name } = this.ctx.bucketIndex(bucket);
+          c.path = join(d.path, 'indexes', String(loc.partition), `${name}.db`);
+        }
       }
     }
     return result;
@@ -238,6 +249,7 @@ class EngineStore extends Engine implements EngineObjectStore {
     for (const t of this.timers) clearInterval(t);
     await this.auditor.close();
     await this.replicator.close();
+    await this.ctx.data.close();
     for (const d of this.local.values()) await d.close();
   }
 }

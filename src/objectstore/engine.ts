@@ -1,7 +1,10 @@
 import type { Readable } from 'node:stream';
+import { BufferBody } from './buffer-body.js';
 import type { ObjectRow } from './device/index-rows.js';
 import { ObjectStoreError } from './errors.js';
-import type { EngineContext } from './context.js';
+import { resolveRange, type EngineContext } from './context.js';
+import { DEFAULT_INLINE_MAX_BYTES, isInline, readInlineBody } from './inline-object.js';
+import { loadInline, verifiedInline, type InlineLoadItem } from './inline-store.js';
 import * as buckets from './buckets.js';
 import { listObjects, listVersions } from './listing.js';
 import * as multipart from './multipart.js';
@@ -24,15 +27,30 @@ import type {
 } from './object-store.js';
 import { bucketInfo, latestOf, objectInfo, parseMeta, type StoredMeta } from './stored-meta.js';
 import { timestampMs } from './timestamp.js';
+import { checkPreconditions, versionRow } from './new-version.js';
 import { etagMatches, validateKey } from './validation.js';
+
+/** Options of the Engine. */
+export interface EngineOptions {
+  /** Objects of at most this many bytes (declared size) are stored inline; default 64 KiB, 0 never. */
+  inlineMaxBytes?: number;
+}
 
 /**
  * The S3 operations of the engine over the replicated data and index layers. Every operation
  * is decided from the merged index rows (last-writer-wins), so it reads the same whichever
- * replicas answer; a write returns only after its data and index rows reached a quorum.
+ * replicas answer; a write returns only after its data and index rows reached a quorum. Small
+ * objects live inline in their index rows (see inline-object.ts), large ones in data files.
  */
 export class Engine implements ObjectStore {
-  constructor(protected readonly ctx: EngineContext) {}
+  private readonly inlineMax: number;
+
+  constructor(
+    protected readonly ctx: EngineContext,
+    options: EngineOptions = {},
+  ) {
+    this.inlineMax = options.inlineMaxBytes ?? DEFAULT_INLINE_MAX_BYTES;
+  }
 
   createBucket(name: string, owner: string): Promise<BucketInfo> {
     return buckets.createBucket(this.ctx, name, owner);
@@ -74,30 +92,32 @@ export class Engine implements ObjectStore {
     const vid = b.versioning === 'Enabled' ? this.ctx.newVersionId(ts) : 'null';
     const meta: StoredMeta = { headers: options.headers ?? {}, metadata: options.metadata ?? {} };
     if (options.tags && Object.keys(options.tags).length > 0) meta.tags = options.tags;
-    const loc = this.ctx.placement.object(bucket, key);
-    const put = await this.ctx.data.put(loc, body, {
-      bucket,
-      key,
-      name: vid,
-      ts,
-      meta: JSON.stringify(meta),
-      ...(options.size !== undefined ? { size: options.size } : {}),
-      ...(options.contentMd5 !== undefined ? { contentMd5: options.contentMd5 } : {}),
-      ...(options.checksum ? { checksum: options.checksum } : {}),
-    });
-    if (put.checksum) meta.checksum = put.checksum;
-    const row: ObjectRow = {
-      key,
-      vid,
-      ts,
-      deleted: 0,
-      vts: ts,
-      size: put.size,
-      etag: `"${put.md5}"`,
-      modified: timestampMs(ts),
-      dm: 0,
-      meta: JSON.stringify(meta),
-    };
+    let row: ObjectRow;
+    if (options.size !== undefined && options.size <= this.inlineMax) {
+      const small = await readInlineBody(body, {
+        key,
+        size: options.size,
+        ...(options.contentMd5 !== undefined ? { contentMd5: options.contentMd5 } : {}),
+        ...(options.checksum ? { checksum: options.checksum } : {}),
+      });
+      if (small.checksum) meta.checksum = small.checksum;
+      row = versionRow(key, { vid, ts, size: small.data.length, md5: small.md5, meta });
+      row.data = small.data;
+    } else {
+      const loc = this.ctx.placement.object(bucket, key);
+      const put = await this.ctx.data.put(loc, body, {
+        bucket,
+        key,
+        name: vid,
+        ts,
+        meta: JSON.stringify(meta),
+        ...(options.size !== undefined ? { size: options.size } : {}),
+        ...(options.contentMd5 !== undefined ? { contentMd5: options.contentMd5 } : {}),
+        ...(options.checksum ? { checksum: options.checksum } : {}),
+      });
+      if (put.checksum) meta.checksum = put.checksum;
+      row = versionRow(key, { vid, ts, size: put.size, md5: put.md5, meta });
+    }
     await this.commitVersion(bucket, row, rows);
     return objectInfo(bucket, row);
   }
@@ -109,7 +129,7 @@ export class Engine implements ObjectStore {
   ): Promise<{ info: ObjectInfo; body: Readable }> {
     await this.ctx.requireBucket(bucket);
     const row = await this.ctx.resolve(bucket, key, options.versionId);
-    const body = await this.ctx.body(bucket, row, options.range);
+    const body = await this.readBody(bucket, row, options.range);
     return { info: objectInfo(bucket, row), body };
   }
 
@@ -132,9 +152,9 @@ export class Engine implements ObjectStore {
       if (!row)
         return { ...(options.versionId !== undefined ? { versionId: vid } : {}), deleteMarker: false };
       await this.ctx.index.write(bi.loc, bi.name, 'objects', [
-        { ...row, ts: this.ctx.stamps.next(), deleted: 1 },
+        { ...row, ts: this.ctx.stamps.next(), deleted: 1, data: null },
       ]);
-      await this.ctx.dropData(bucket, row);
+      if (!isInline(row)) await this.ctx.dropData(bucket, row);
       return { ...(options.versionId !== undefined ? { versionId: vid } : {}), deleteMarker: row.dm === 1 };
     }
     const ts = this.ctx.stamps.next();
@@ -178,7 +198,7 @@ export class Engine implements ObjectStore {
       fail('was not modified since');
     const meta = parseMeta(row.meta);
     const replace = options.metadata !== undefined;
-    const body = await this.ctx.body(source.bucket, row, undefined);
+    const body = await this.readBody(source.bucket, row, undefined);
     return this.putObject(target.bucket, target.key, body, {
       size: row.size,
       headers: replace ? (options.headers ?? {}) : meta.headers,
@@ -277,8 +297,24 @@ export class Engine implements ObjectStore {
     return multipart.listUploads(this.ctx, bucket, options);
   }
 
+  /**
+   * Bulk-loads new small objects in one index transaction per replica (see loadInline): for
+   * imports and benchmarks that need many keys quickly. Returns how many were stored.
+   */
+  loadInlineObjects(bucket: string, items: readonly InlineLoadItem[]): Promise<number> {
+    return loadInline(this.ctx, bucket, items);
+  }
+
   close(): Promise<void> {
     return Promise.resolve();
+  }
+
+  /** The body of a version: its verified inline bytes, or its data file(s) through the context. */
+  private async readBody(bucket: string, row: ObjectRow, range: GetOptions['range']): Promise<Readable> {
+    if (!isInline(row)) return this.ctx.body(bucket, row, range);
+    const r = resolveRange(row.size, range);
+    const data = await verifiedInline(this.ctx, bucket, row);
+    return new BufferBody(r ? data.subarray(r.start, r.end + 1) : data);
   }
 
   /** Writes a new version row; a replaced `null` version that was a manifest drops its parts. */
@@ -286,28 +322,13 @@ export class Engine implements ObjectStore {
     const bi = this.ctx.bucketIndex(bucket);
     await this.ctx.index.write(bi.loc, bi.name, 'objects', [row]);
     const old = previous.find((r) => r.vid === row.vid && !r.deleted && !r.dm);
-    if (!old || row.vid !== 'null') return;
+    if (!old || row.vid !== 'null' || isInline(old)) return;
     // A replaced null version: a plain file replaced by a plain file went by last-writer-wins
-    // already; a manifest's parts, or a file replaced by a manifest or a delete marker, go now.
-    const replacedByFile = !row.dm && !parseMeta(row.meta).manifest;
+    // already; a manifest's parts, or a file replaced by a manifest, an inline body or a delete
+    // marker, go now. An inline body went with its row.
+    const replacedByFile = !row.dm && !parseMeta(row.meta).manifest && !isInline(row);
     if (parseMeta(old.meta).manifest || !replacedByFile) {
       await this.ctx.dropData(bucket, old).catch(() => undefined);
     }
-  }
-}
-
-function checkPreconditions(key: string, current: ObjectRow | undefined, options: PutOptions): void {
-  const live = current && !current.dm ? current : undefined;
-  if (
-    options.ifNoneMatch !== undefined &&
-    live &&
-    (options.ifNoneMatch === '*' || etagMatches(options.ifNoneMatch, live.etag))
-  ) {
-    throw new ObjectStoreError('PreconditionFailed', `The key "${key}" already exists (If-None-Match)`, {
-      key,
-    });
-  }
-  if (options.ifMatch !== undefined && (!live || !etagMatches(options.ifMatch, live.etag))) {
-    throw new ObjectStoreError('PreconditionFailed', `The ETag of "${key}" does not match If-Match`, { key });
   }
 }

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { EngineContext } from './context.js';
+import type { ObjectRow } from './device/index-rows.js';
+import { inlineIntact, isInline } from './inline-object.js';
 import { parseMeta } from './stored-meta.js';
 
 /** The state of one copy of an object on one device. */
@@ -21,8 +23,13 @@ export interface ExplainResult {
   versionId: string;
   partition: number;
   hash: string;
-  /** Per data file (one, or one per part of a multipart object): where its copies are. */
+  /**
+   * Per data file (one, or one per part of a multipart object): where its copies are. An inline
+   * object has one entry named `inline`: its copies are the bucket index replicas holding its row.
+   */
   files: Array<{ name: string; copies: CopyState[] }>;
+  /** True when the body is stored inline in the bucket index rows (no data file). */
+  inline?: boolean;
   index: {
     partition: number;
     replicas: Array<{ device: string; role: 'primary' | 'handoff'; present: boolean }>;
@@ -39,7 +46,20 @@ export async function explainObject(
   await ctx.requireBucket(bucket);
   const row = await ctx.resolve(bucket, key, versionId);
   const loc = ctx.placement.object(bucket, key);
+  const bi = ctx.bucketIndex(bucket);
   const meta = parseMeta(row.meta);
+  if (isInline(row)) {
+    return {
+      bucket,
+      key,
+      versionId: row.vid,
+      partition: loc.partition,
+      hash: loc.hash,
+      files: [{ name: 'inline', copies: await inlineCopies(ctx, bucket, row) }],
+      inline: true,
+      index: { partition: bi.loc.partition, replicas: await indexReplicas(ctx, bucket) },
+    };
+  }
   const wanted = meta.manifest?.map((p) => ({ name: p.name, ts: p.pts })) ?? [{ name: row.vid, ts: row.vts }];
   const files: ExplainResult['files'] = [];
   for (const f of wanted) {
@@ -73,6 +93,21 @@ export async function explainObject(
     }
     files.push({ name: f.name, copies });
   }
+  return {
+    bucket,
+    key,
+    versionId: row.vid,
+    partition: loc.partition,
+    hash: loc.hash,
+    files,
+    index: { partition: bi.loc.partition, replicas: await indexReplicas(ctx, bucket) },
+  };
+}
+
+async function indexReplicas(
+  ctx: EngineContext,
+  bucket: string,
+): Promise<ExplainResult['index']['replicas']> {
   const bi = ctx.bucketIndex(bucket);
   const replicas: ExplainResult['index']['replicas'] = [];
   for (const [role, list] of [
@@ -84,13 +119,33 @@ export async function explainObject(
       if (role === 'primary' || present) replicas.push({ device: d.id, role, present });
     }
   }
-  return {
-    bucket,
-    key,
-    versionId: row.vid,
-    partition: loc.partition,
-    hash: loc.hash,
-    files,
-    index: { partition: bi.loc.partition, replicas },
-  };
+  return replicas;
+}
+
+/** The copies of an inline body: one per bucket index replica, checked against the row's ETag. */
+async function inlineCopies(ctx: EngineContext, bucket: string, row: ObjectRow): Promise<CopyState[]> {
+  const bi = ctx.bucketIndex(bucket);
+  const copies: CopyState[] = [];
+  for (const [role, list] of [
+    ['primary', bi.loc.primaries],
+    ['handoff', bi.loc.handoffs],
+  ] as const) {
+    for (const d of list) {
+      const health = await d.check();
+      if (!health.ok && health.reason === 'missing') {
+        if (role === 'primary') copies.push({ device: d.id, role, state: 'device-missing' });
+        continue;
+      }
+      const idx = await d.index(bi.loc.partition, bi.name, false).catch(() => undefined);
+      const entry = idx?.inlineEntry(row.key, row.vid);
+      if (entry === undefined) {
+        if (role === 'primary')
+          copies.push({ device: d.id, role, state: health.ok ? 'missing' : 'device-full' });
+        continue;
+      }
+      const state = entry.ts < row.ts ? 'stale' : inlineIntact(entry) ? 'ok' : 'corrupt';
+      copies.push({ device: d.id, role, state });
+    }
+  }
+  return copies;
 }

@@ -1,9 +1,15 @@
 import type { BucketIndex } from './device/bucket-index.js';
 import type { Device } from './device/device.js';
-import { INDEX_SCHEMA, type IndexTable, type IndexTables } from './device/index-rows.js';
+import { INDEX_SCHEMA, type IndexTable, type IndexTables, type ObjectRow } from './device/index-rows.js';
 import { ObjectStoreError } from './errors.js';
+import { inlineIntact, isInline } from './inline-object.js';
 import { IndexWriteBatcher } from './index-write-batch.js';
 import type { Location, Placement } from './placement.js';
+
+/** How many index writes trust a device's last good health check (bounds how stale it gets). */
+const HEALTH_REUSE = 64;
+/** How many reads reuse an index handle before the device is asked for it again. */
+const HANDLE_REUSE = 64;
 
 /**
  * The replicated view of one index database (the account index or a bucket index): writes go
@@ -14,8 +20,34 @@ import type { Location, Placement } from './placement.js';
  */
 export class IndexReplicas {
   private readonly batcher = new IndexWriteBatcher();
+  /** Devices found healthy, and how many more writes may trust that before checking again. */
+  private readonly healthy = new Map<Device, number>();
+  /** Open index handles for reads, and how many more reads may use them before asking again. */
+  private readonly readHandles = new Map<string, { device: Device; idx: BucketIndex; uses: number }>();
 
   constructor(private readonly placement: Placement) {}
+
+  /**
+   * The write set as Placement.writeTargets chooses it (the first R healthy devices among the
+   * primaries then the handoffs), without a stat and a statfs per device per write: a device
+   * found healthy is trusted for the next HEALTH_REUSE writes, or until a write to it fails.
+   * An unhealthy device is checked again every time, so it rejoins as soon as it is back.
+   */
+  private async targets(loc: Location): Promise<Device[]> {
+    const out: Device[] = [];
+    for (const d of [...loc.primaries, ...loc.handoffs]) {
+      if (out.length >= this.placement.ring.replicas) break;
+      const left = this.healthy.get(d) ?? 0;
+      if (left > 0) {
+        this.healthy.set(d, left - 1);
+        out.push(d);
+      } else if ((await d.check()).ok) {
+        this.healthy.set(d, HEALTH_REUSE);
+        out.push(d);
+      } else this.healthy.delete(d);
+    }
+    return out;
+  }
 
   /** Applies rows to the write set; fails with ServiceUnavailable below a quorum. */
   async write<T extends IndexTable>(
@@ -24,7 +56,7 @@ export class IndexReplicas {
     table: T,
     rows: Array<IndexTables[T]>,
   ): Promise<void> {
-    const targets = await this.placement.writeTargets(loc);
+    const targets = await this.targets(loc);
     let ok = 0;
     const errors: string[] = [];
     await Promise.all(
@@ -34,6 +66,7 @@ export class IndexReplicas {
           ok++;
         } catch (err) {
           errors.push(`${d.id}: ${(err as Error).message}`);
+          this.healthy.delete(d);
           if ((err as { code?: string }).code === 'SQLITE_FULL') d.markFull();
         }
       }),
@@ -46,10 +79,33 @@ export class IndexReplicas {
     }
   }
 
-  /** Runs a query on every reachable replica (primaries, then handoffs holding a copy). */
+  /**
+   * Runs a query on every reachable replica (primaries, then handoffs holding a copy). Handles
+   * found open are reused for the next HANDLE_REUSE reads without asking the device again (which
+   * stats the file); a query that fails on a reused handle asks the device afresh. Only reads
+   * reuse handles: writes always go through the device, which never writes to a vanished file.
+   */
   async query<R>(loc: Location, name: string, fn: (idx: BucketIndex) => R): Promise<R[]> {
     const out: R[] = [];
-    for (const { idx } of await this.replicas(loc, name)) {
+    for (const device of [...loc.primaries, ...loc.handoffs]) {
+      const id = `${device.id}\u0000${loc.partition}\u0000${name}`;
+      const reused = this.readHandles.get(id);
+      if (reused !== undefined && reused.device === device && reused.uses > 0) {
+        reused.uses--;
+        try {
+          out.push(fn(reused.idx));
+          continue;
+        } catch {
+          this.readHandles.delete(id);
+        }
+      }
+      const idx = await device.index(loc.partition, name, false).catch(() => undefined);
+      if (idx === undefined) {
+        this.readHandles.delete(id);
+        continue;
+      }
+      if (this.readHandles.size >= 10_000) this.readHandles.clear();
+      this.readHandles.set(id, { device, idx, uses: HANDLE_REUSE });
       try {
         out.push(fn(idx));
       } catch {
@@ -66,6 +122,7 @@ export class IndexReplicas {
   async repaired(loc: Location, name: string): Promise<BucketIndex | undefined> {
     const reps = await this.replicas(loc, name);
     if (reps.length === 0) return undefined;
+    if (reps.length === 1) return reps[0]!.idx;
     const prints = new Set<string>();
     for (const r of reps) prints.add(r.idx.fingerprint());
     if (prints.size > 1) mergeAll(reps.map((r) => r.idx));
@@ -82,10 +139,17 @@ export class IndexReplicas {
   }
 }
 
-/** Applies every replica's rows to every other replica (last-writer-wins makes it idempotent). */
+/**
+ * Applies every replica's rows to every other replica (last-writer-wins makes it idempotent).
+ * A version row whose inline body fails its MD5 is not spread: the auditor or a read repairs it
+ * from a good replica, and the good replica's row reaches the others here.
+ */
 export function mergeAll(indexes: BucketIndex[]): void {
   for (const table of Object.keys(INDEX_SCHEMA) as IndexTable[]) {
-    const rows = indexes.map((i) => i.exportRows(table));
+    const rows = indexes.map((i) => {
+      const set = i.exportRows(table);
+      return table === 'objects' ? (set as ObjectRow[]).filter((r) => !isInline(r) || inlineIntact(r)) : set;
+    });
     for (const idx of indexes) for (const set of rows) idx.apply(table, set);
   }
 }

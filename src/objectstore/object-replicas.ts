@@ -1,10 +1,11 @@
-import { createHash, type Hash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { Readable, Transform } from 'node:stream';
-import { crc32, crc32c, crc64nvme, type Hasher } from './checksum.js';
 import type { DataFooter, DataReader, DataWriter, Device } from './device/device.js';
 import { ObjectStoreError, isObjectStoreError } from './errors.js';
 import type { Checksum } from './object-store.js';
 import type { Location, Placement } from './placement.js';
+import { BodyCrc32, bodyCheck, checksumHasher } from './data-check.js';
+import { HashPool, inlineMd5 } from './data-hash-pool.js';
 
 /** What the engine asks to be stored under a name in a hash folder. */
 export interface PutDataOptions {
@@ -29,77 +30,119 @@ export interface PutDataResult {
   devices: string[];
 }
 
+export { checksumHasher } from './data-check.js';
+
 /** Objects up to this size are read whole and verified before a byte is returned. */
 export const VERIFY_WHOLE_LIMIT = 8 * 1024 * 1024;
 
-/** A checksum hasher for an S3 algorithm. */
-export function checksumHasher(algorithm: Checksum['algorithm']): Hasher {
-  switch (algorithm) {
-    case 'CRC32':
-      return crc32();
-    case 'CRC32C':
-      return crc32c();
-    case 'CRC64NVME':
-      return crc64nvme();
-    case 'SHA1':
-    case 'SHA256': {
-      const h: Hash = createHash(algorithm === 'SHA1' ? 'sha1' : 'sha256');
-      return { update: (c) => h.update(c), digest: () => h.digest() };
-    }
-  }
-}
+/** Bodies declared at most this size are hashed on the event loop (a thread hop costs more). */
+export const INLINE_HASH_LIMIT = 256 * 1024;
+
+/** Bytes of one PUT written or hashed but not yet acknowledged (its memory bound). */
+export const WRITE_WINDOW = 2 * 1024 * 1024;
+
+/** About how many bytes go to each replica in one write. */
+export const WRITE_BATCH = 1024 * 1024;
 
 /**
- * Replicated data files: a PUT streams one read of the body to every device of the write set
- * (waiting for the slowest before reading on, which is the backpressure), verifies digests, and
- * commits at a quorum; a read takes the first replica whose MD5 verifies, quarantining bad ones.
+ * Replicated data files: a PUT streams one read of the body to every device of the write set at
+ * once, with a few chunks in flight (the window is the backpressure: the socket is read no faster
+ * than the slowest replica writes and the MD5 thread hashes), verifies digests, and commits at a
+ * quorum; a read takes the first replica that verifies, quarantining bad ones.
  */
 export class ObjectReplicas {
-  constructor(private readonly placement: Placement) {}
+  private readonly hashes: HashPool | undefined;
+
+  /**
+   * `hashWorkers` is the number of MD5 threads: default max(1, min(4, cores - 1)) when the
+   * machine has more than one core, else 0 (hash on the event loop, still overlapped with the
+   * replica writes).
+   */
+  constructor(
+    private readonly placement: Placement,
+    options: { hashWorkers?: number } = {},
+  ) {
+    const workers = options.hashWorkers ?? (availableParallelism() > 1 ? undefined : 0);
+    this.hashes = workers === 0 ? undefined : new HashPool(workers === undefined ? {} : { workers });
+  }
 
   async put(loc: Location, body: Readable, opts: PutDataOptions): Promise<PutDataResult> {
     const quorum = this.placement.quorum();
     const targets = await this.placement.writeTargets(loc);
     const opened = await Promise.allSettled(targets.map((d) => d.writer(loc.partition, loc.hash)));
-    let live: Array<{ device: Device; w: DataWriter }> = [];
+    type Live = { device: Device; w: DataWriter };
+    let live: Live[] = [];
+    const dead: Live[] = [];
     opened.forEach((r, i) => {
       if (r.status === 'fulfilled') live.push({ device: targets[i]!, w: r.value });
       else noteFailure(targets[i]!, r.reason);
     });
-    const abortAll = async (): Promise<void> => {
-      await Promise.all(live.map((l) => l.w.abort()));
-    };
     if (live.length < quorum) {
-      await abortAll();
+      await Promise.all(live.map((l) => l.w.abort()));
       body.destroy();
       throw unavailable(`${live.length} of ${quorum} devices needed could take the write`);
     }
-    const md5 = createHash('md5');
+    const md5 =
+      this.hashes === undefined || (opts.size !== undefined && opts.size <= INLINE_HASH_LIMIT)
+        ? inlineMd5()
+        : this.hashes.md5();
+    const crc = new BodyCrc32();
     const algorithm = opts.checksum?.algorithm ?? opts.checksumAlgorithm;
     const ck = algorithm ? checksumHasher(algorithm) : undefined;
+    const inflight: Array<{ bytes: number; done: Promise<void> }> = [];
+    let inflightBytes = 0;
+    let hashError: Error | undefined;
+    // Waits until at most `limit` bytes are in flight, then fails on what went wrong meanwhile.
+    const settle = async (limit: number): Promise<void> => {
+      while (inflightBytes > limit) {
+        const oldest = inflight.shift()!;
+        await oldest.done;
+        inflightBytes -= oldest.bytes;
+      }
+      if (hashError !== undefined) throw hashError;
+      if (live.length < quorum) throw unavailable('too many devices failed during the write');
+    };
+    // Socket reads arrive in pieces of up to 64 KiB; they go out in batches of about WRITE_BATCH
+    // bytes (one gathering write per replica, one hand-over to the MD5 thread), never copied here.
+    const send = async (batch: Buffer[], bytes: number): Promise<void> => {
+      const hashed = md5.update(batch).then(
+        () => undefined,
+        (err: unknown) => void (hashError ??= err instanceof Error ? err : new Error(String(err))),
+      );
+      const writes = live.map((l) =>
+        l.w.write(batch).catch((err: unknown) => {
+          noteFailure(l.device, err);
+          if (!live.includes(l)) return;
+          live = live.filter((x) => x !== l);
+          dead.push(l);
+        }),
+      );
+      inflight.push({ bytes, done: Promise.all([hashed, ...writes]).then(() => undefined) });
+      inflightBytes += bytes;
+      await settle(WRITE_WINDOW);
+    };
     let size = 0;
+    let batch: Buffer[] = [];
+    let batchBytes = 0;
     try {
       for await (const raw of body) {
         const chunk = typeof raw === 'string' ? Buffer.from(raw) : (raw as Buffer);
-        md5.update(chunk);
-        ck?.update(chunk);
+        if (chunk.length === 0) continue;
         size += chunk.length;
-        const failed: typeof live = [];
-        await Promise.all(
-          live.map((l) =>
-            l.w.write(chunk).catch((err: unknown) => {
-              noteFailure(l.device, err);
-              failed.push(l);
-            }),
-          ),
-        );
-        if (failed.length > 0) {
-          await Promise.all(failed.map((l) => l.w.abort()));
-          live = live.filter((l) => !failed.includes(l));
-          if (live.length < quorum) throw unavailable('too many devices failed during the write');
+        crc.update(chunk);
+        ck?.update(chunk);
+        batch.push(chunk);
+        batchBytes += chunk.length;
+        if (batchBytes >= WRITE_BATCH) {
+          const full = batch;
+          batch = [];
+          await send(full, batchBytes);
+          batchBytes = 0;
         }
       }
-      const md5Bytes = md5.digest();
+      if (batchBytes > 0) await send(batch, batchBytes);
+      await settle(0);
+      const md5Bytes = await md5.digest();
       if (opts.size !== undefined && size !== opts.size) {
         throw new ObjectStoreError(
           'IncompleteBody',
@@ -127,6 +170,7 @@ export class ObjectReplicas {
           );
         }
       }
+      const crcHex = crc.hex();
       const footer: DataFooter = {
         bucket: opts.bucket,
         key: opts.key,
@@ -134,18 +178,26 @@ export class ObjectReplicas {
         ts: opts.ts,
         size,
         md5: md5Bytes.toString('hex'),
+        ...(crcHex === undefined ? {} : { crc32: crcHex }),
         meta: opts.meta,
       };
-      const committed = await Promise.allSettled(live.map((l) => l.w.commit(footer)));
+      const committing = live;
+      const committed = await Promise.allSettled(committing.map((l) => l.w.commit(footer)));
+      await Promise.all(dead.map((l) => l.w.abort()));
       const devices: string[] = [];
       committed.forEach((r, i) =>
-        r.status === 'fulfilled' ? devices.push(live[i]!.device.id) : noteFailure(live[i]!.device, r.reason),
+        r.status === 'fulfilled'
+          ? devices.push(committing[i]!.device.id)
+          : noteFailure(committing[i]!.device, r.reason),
       );
       if (devices.length < quorum)
         throw unavailable(`only ${devices.length} of ${quorum} copies were committed`);
       return { md5: footer.md5, size, devices, ...(checksum ? { checksum } : {}) };
     } catch (err) {
-      await abortAll();
+      // Writes still in flight finish (they never reject) before their files are removed.
+      await Promise.all(inflight.map((x) => x.done));
+      md5.cancel();
+      await Promise.all([...live, ...dead].map((l) => l.w.abort()));
       if (!body.destroyed) body.destroy();
       if (isObjectStoreError(err)) throw err;
       throw new ObjectStoreError(
@@ -153,6 +205,11 @@ export class ObjectReplicas {
         `The body of "${opts.key}" could not be read: ${(err as Error).message}`,
       );
     }
+  }
+
+  /** Ends the hashing threads. */
+  async close(): Promise<void> {
+    await this.hashes?.close();
   }
 
   /**
@@ -210,7 +267,9 @@ export class ObjectReplicas {
     const size = r.footer.size;
     if (size <= VERIFY_WHOLE_LIMIT) {
       const buf = await r.readAll().finally(() => r.close());
-      if (createHash('md5').update(buf).digest('hex') !== r.footer.md5) {
+      const check = bodyCheck(r.footer);
+      check.update(buf);
+      if (!check.matches()) {
         await device.quarantine(loc.partition, loc.hash, r.fileName);
         return undefined;
       }
@@ -221,17 +280,17 @@ export class ObjectReplicas {
       return s;
     };
     if (range) return closeAfter(r.stream(range.start, range.end));
-    const md5 = createHash('md5');
+    const sum = bodyCheck(r.footer);
     const check = new Transform({
       transform(chunk: Buffer, _enc, cb) {
-        md5.update(chunk);
+        sum.update(chunk);
         cb(null, chunk);
       },
       flush(cb) {
-        if (md5.digest('hex') === r.footer.md5) return cb();
+        if (sum.matches()) return cb();
         const err = new ObjectStoreError(
           'BadDigest',
-          `Stored copy of "${r.footer.key}" on ${device.id} failed MD5 verification`,
+          `Stored copy of "${r.footer.key}" on ${device.id} does not match the MD5 it was stored with`,
         );
         // Quarantine before failing, so that the client's retry reads another replica.
         void device.quarantine(loc.partition, loc.hash, r.fileName).finally(() => cb(err));

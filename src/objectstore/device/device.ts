@@ -12,8 +12,13 @@ export interface DataFooter {
   name: string;
   ts: string;
   size: number;
-  /** Hex MD5 of the body. */
+  /** Hex MD5 of the body (the ETag; the auditor verifies it). */
   md5: string;
+  /**
+   * Hex CRC-32 of the body, which reads verify instead of the MD5: it catches the same bit rot
+   * at about six times the speed. Absent in files written before it existed (reads use the MD5).
+   */
+  crc32?: string;
   /** JSON of the engine's stored metadata (headers, user metadata, checksum, manifest). */
   meta: string;
 }
@@ -38,7 +43,11 @@ export interface FileEntry {
 
 /** An in-flight write into the device's tmp/ folder. */
 export interface DataWriter {
-  write(chunk: Buffer): Promise<void>;
+  /**
+   * Appends a chunk, or several in one gathering write. Calls may overlap (the next before the
+   * last resolved): bytes land in call order. Chunks must not change until the promise settles.
+   */
+  write(chunk: Buffer | readonly Buffer[]): Promise<void>;
   /** Appends the footer, fsyncs the file, renames it into place and fsyncs the folder. */
   commit(footer: DataFooter): Promise<void>;
   /** Removes the temp file; safe to call after a failure or twice. */

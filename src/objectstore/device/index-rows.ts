@@ -30,6 +30,11 @@ export interface ObjectRow {
   dm: number;
   /** JSON of StoredMeta. */
   meta: string;
+  /**
+   * The body of a small object stored inline in the bucket index (kept in the index's `inline`
+   * table beside the row, written in the same transaction); null or absent for a data file.
+   */
+  data?: Buffer | null;
 }
 
 /** A multipart upload in progress. */

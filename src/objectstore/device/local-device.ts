@@ -4,7 +4,8 @@ import { open, readdir, readFile, rename, rm, rmdir, stat, statfs, unlink } from
 import { join } from 'node:path';
 import type { Clock } from '../../common/clock.js';
 import { BucketIndex } from './bucket-index.js';
-import { decodeFooter, encodeFooter, fileNameOf, parseFileName } from './data-file.js';
+import { decodeFooter, fileNameOf, parseFileName } from './data-file.js';
+import { openDataWriter } from './local-data-writer.js';
 import { dirNames, mkdirIn, openData, writeAll } from './local-files.js';
 import type { DataFooter, DataReader, DataWriter, Device, DeviceHealth, FileEntry } from './device.js';
 
@@ -61,26 +62,9 @@ export class LocalDevice implements Device {
 
   async writer(partition: number, hash: string): Promise<DataWriter> {
     const tmp = join(this.path, 'tmp', randomUUID());
-    const fh = await open(tmp, 'wx');
-    let done = false;
-    const finish = async (): Promise<void> => {
-      if (done) return;
-      done = true;
-      await fh.close().catch(() => undefined);
-    };
-    return {
-      write: (chunk) => writeAll(fh, chunk),
-      commit: async (footer) => {
-        await writeAll(fh, encodeFooter(footer));
-        await fh.sync();
-        await finish();
-        await this.place(partition, hash, tmp, fileNameOf(footer.ts, footer.name, 'data'));
-      },
-      abort: async () => {
-        await finish();
-        await unlink(tmp).catch(() => undefined);
-      },
-    };
+    return openDataWriter(tmp, (footer) =>
+      this.place(partition, hash, tmp, fileNameOf(footer.ts, footer.name, 'data')),
+    );
   }
 
   async open(

@@ -66,6 +66,26 @@ function payloadMode(hash: string): PayloadMode {
   }
 }
 
+/** Derived signing keys by secret and scope: the HMAC chain changes once a day per key. */
+const signingKeys = new Map<string, Buffer>();
+const SIGNING_KEY_CACHE = 1024;
+
+/**
+ * The SigV4 signing key of a secret and credential scope, derived once and then reused (four
+ * HMACs saved per request). The secret is part of the cache key, so a replaced secret never
+ * reuses an old key; the cache is bounded and starts over when full.
+ */
+export function cachedSigningKey(secretAccessKey: string, credential: Credential): Buffer {
+  const id = `${secretAccessKey}\u0000${credential.date}\u0000${credential.region}\u0000${credential.service}`;
+  let key = signingKeys.get(id);
+  if (key === undefined) {
+    if (signingKeys.size >= SIGNING_KEY_CACHE) signingKeys.clear();
+    key = signingKey(secretAccessKey, credential);
+    signingKeys.set(id, key);
+  }
+  return key;
+}
+
 function same(a: string, b: string): boolean {
   return a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 }
@@ -192,7 +212,7 @@ export async function authenticate(
       { AWSAccessKeyId: credential.accessKeyId },
     );
   }
-  const key = signingKey(found.secretAccessKey, credential);
+  const key = cachedSigningKey(found.secretAccessKey, credential);
   const scope = scopeOf(credential);
   const canonical = canonicalRequest({
     method: input.method,

@@ -3,8 +3,6 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { S3Error } from './errors.js';
 import { createChecksum, type ChecksumAlgorithm, type ChecksumHasher } from './checksums.js';
 
-const BATCH = 1024 * 1024;
-
 /** What a request body must satisfy by its end. */
 export interface BodyExpectations {
   /** The hex SHA-256 from x-amz-content-sha256. */
@@ -26,10 +24,6 @@ export class BodyVerifier extends Transform {
   private readonly sha: Hash | undefined;
   private readonly hasher: ChecksumHasher | undefined;
   private bytes = 0;
-  // Network reads arrive in 16–64 KiB pieces; the engine does one replicated write per piece it
-  // sees, so pieces are gathered into batches of up to BATCH bytes first.
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
   /** The computed checksum (base64), set once the body ended. */
   computedChecksum: string | undefined;
 
@@ -52,17 +46,9 @@ export class BodyVerifier extends Transform {
     }
     this.sha?.update(chunk);
     this.hasher?.update(chunk);
-    this.pending.push(chunk);
-    this.pendingBytes += chunk.length;
-    if (this.pendingBytes >= BATCH) this.release();
-    callback();
-  }
-
-  private release(): void {
-    if (this.pendingBytes === 0) return;
-    this.push(this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingBytes));
-    this.pending = [];
-    this.pendingBytes = 0;
+    // Pieces pass through as the socket delivered them: the engine batches its writes itself
+    // (gathering writes), so copying them into larger buffers here would only cost memory traffic.
+    callback(null, chunk);
   }
 
   override _flush(callback: TransformCallback): void {
@@ -107,7 +93,6 @@ export class BodyVerifier extends Transform {
         return;
       }
     }
-    this.release();
     callback();
   }
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { BufferBody } from '../buffer-body.js';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable, pipeline } from 'node:stream';
@@ -77,6 +78,11 @@ function send(
     if (body instanceof Readable) body.destroy();
     if (!noBody) res.setHeader('content-length', '0');
     res.end();
+    return Promise.resolve();
+  }
+  if (body instanceof BufferBody) {
+    // An in-memory body (inline object) goes out with the headers in one write.
+    res.end(body.buffer);
     return Promise.resolve();
   }
   if (typeof body === 'string' || Buffer.isBuffer(body)) {
@@ -162,8 +168,17 @@ async function preflight(shared: Shared, req: IncomingMessage, address: S3Addres
   return { status: 200, headers: corsHeaders(rule, origin, { requestHeaders: requested }) };
 }
 
+/** Request ids: a random per-process prefix and a counter (unique, and no entropy drawn per request). */
+const REQUEST_ID_PREFIX = randomBytes(4).toString('hex').toUpperCase();
+let requestCounter = 0;
+
+function nextRequestId(): string {
+  requestCounter = (requestCounter + 1) % 0x100000000;
+  return REQUEST_ID_PREFIX + requestCounter.toString(16).toUpperCase().padStart(8, '0');
+}
+
 async function handle(shared: Shared, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const requestId = randomBytes(8).toString('hex').toUpperCase();
+  const requestId = nextRequestId();
   res.setHeader('x-amz-request-id', requestId);
   res.setHeader('x-amz-id-2', requestId);
   res.setHeader('server', 'Stratus');

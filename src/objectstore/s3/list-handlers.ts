@@ -3,7 +3,7 @@ import { type Handler, type S3Context, isoDate, requireBucket, xmlReply } from '
 import { S3Error } from './errors.js';
 import type { S3Operation } from './routes.js';
 import { uriEncode } from './sigv4.js';
-import { xmlDocument, type XmlNode } from './xml.js';
+import { XML_RAW, escapeXml, xmlDocument, type XmlNode } from './xml.js';
 
 /** Parses max-keys style parameters: an integer ≥ 0, capped at `cap` (default 1000). */
 export function parseMaxKeys(value: string | undefined, name: string, cap = 1000): number {
@@ -59,24 +59,29 @@ function owner(ctx: S3Context): XmlNode {
   ];
 }
 
+/**
+ * The `<Contents>` elements of a listing as one serialized string (see XML_RAW): the same
+ * elements, in the same order, as the node tree would give, without a tree per object.
+ */
 function contents(
-  o: ObjectInfo,
+  objects: readonly ObjectInfo[],
   ctx: S3Context,
   encode: (s: string) => string | undefined,
   withOwner: boolean,
 ): XmlNode {
-  return [
-    'Contents',
-    [
-      ['Key', encode(o.key)],
-      ['LastModified', isoDate(o.lastModified)],
-      ['ETag', o.etag],
-      ['ChecksumAlgorithm', o.checksum?.algorithm],
-      ['Size', o.size],
-      withOwner ? owner(ctx) : ['Owner', undefined],
-      ['StorageClass', 'STANDARD'],
-    ],
-  ];
+  const id = escapeXml(ctx.bucketInfo?.owner ?? ctx.user);
+  const ownerXml = withOwner ? `<Owner><ID>${id}</ID><DisplayName>${id}</DisplayName></Owner>` : '';
+  let out = '';
+  for (const o of objects) {
+    const key = encode(o.key);
+    const algorithm = o.checksum?.algorithm;
+    out +=
+      `<Contents>${key === undefined ? '' : `<Key>${escapeXml(key)}</Key>`}` +
+      `<LastModified>${isoDate(o.lastModified)}</LastModified><ETag>${escapeXml(o.etag)}</ETag>` +
+      (algorithm === undefined ? '' : `<ChecksumAlgorithm>${escapeXml(algorithm)}</ChecksumAlgorithm>`) +
+      `<Size>${o.size}</Size>${ownerXml}<StorageClass>STANDARD</StorageClass></Contents>`;
+  }
+  return [XML_RAW, out];
 }
 
 const listObjectsV2: Handler = async (ctx) => {
@@ -114,7 +119,7 @@ const listObjectsV2: Handler = async (ctx) => {
       ['ContinuationToken', token],
       ['NextContinuationToken', next],
       ['StartAfter', encode(startAfter)],
-      ...result.objects.map((o) => contents(o, ctx, encode as (s: string) => string, fetchOwner)),
+      contents(result.objects, ctx, encode, fetchOwner),
       ...result.commonPrefixes.map((p): XmlNode => ['CommonPrefixes', [['Prefix', encode(p)]]]),
     ]),
   );
@@ -148,7 +153,7 @@ const listObjectsV1: Handler = async (ctx) => {
       ['Delimiter', encode(delimiter)],
       ['EncodingType', encodingType],
       ['IsTruncated', result.isTruncated],
-      ...result.objects.map((o) => contents(o, ctx, encode as (s: string) => string, true)),
+      contents(result.objects, ctx, encode, true),
       ...result.commonPrefixes.map((p): XmlNode => ['CommonPrefixes', [['Prefix', encode(p)]]]),
     ]),
   );

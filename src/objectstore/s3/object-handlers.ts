@@ -3,6 +3,7 @@ import { evaluateConditions } from './conditions.js';
 import {
   type Handler,
   type S3Context,
+  type S3Reply,
   checkKey,
   header,
   objectHeadersFrom,
@@ -116,6 +117,11 @@ async function prepareRead(ctx: S3Context): Promise<Prepared | { notModified: Re
     return { notModified: h };
   }
   const range = resolveRange(header(ctx, 'range'), info.size);
+  return { info, headers: readHeaders(ctx, info, range), status: range === undefined ? 200 : 206, range };
+}
+
+/** The headers of a GET/HEAD reply: the object's, `response-*` overrides, length and range. */
+function readHeaders(ctx: S3Context, info: ObjectInfo, range: ByteRange | undefined): Record<string, string> {
   const withChecksum = header(ctx, 'x-amz-checksum-mode')?.toUpperCase() === 'ENABLED' && range === undefined;
   const headers = objectResponseHeaders(info, withChecksum);
   for (const [param, name] of OVERRIDES) {
@@ -132,10 +138,31 @@ async function prepareRead(ctx: S3Context): Promise<Prepared | { notModified: Re
     headers['content-range'] = `bytes ${range.start}-${range.end}/${info.size}`;
     headers['content-length'] = String(range.end - range.start + 1);
   } else headers['content-length'] = String(info.size);
-  return { info, headers, status: range === undefined ? 200 : 206, range };
+  return headers;
+}
+
+const CONDITIONS = ['if-match', 'if-none-match', 'if-modified-since', 'if-unmodified-since', 'range'];
+
+/**
+ * A plain GET (no Range, no conditions) resolves and opens the object in one engine call; the
+ * others look the object up first, so that a 304/412 or a bad range never opens the body.
+ */
+async function plainGet(ctx: S3Context): Promise<S3Reply> {
+  const bucket = requireBucket(ctx);
+  const key = requireKey(ctx);
+  checkKey(key);
+  const versionId = ctx.query.get('versionId');
+  const { info, body } = await ctx.store.getObject(bucket, key, versionId === undefined ? {} : { versionId });
+  try {
+    return { status: 200, headers: readHeaders(ctx, info, undefined), body };
+  } catch (err) {
+    body.destroy();
+    throw err;
+  }
 }
 
 const getObject: Handler = async (ctx) => {
+  if (CONDITIONS.every((name) => header(ctx, name) === undefined)) return plainGet(ctx);
   const prepared = await prepareRead(ctx);
   if ('notModified' in prepared) return { status: 304, headers: prepared.notModified };
   const options: GetOptions = {};

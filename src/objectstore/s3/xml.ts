@@ -156,6 +156,7 @@ export function childText(el: XmlElement, name: string): string | undefined {
 
 /** Escapes text for XML content and attributes; characters XML 1.0 forbids become references. */
 export function escapeXml(s: string): string {
+  if (!NEEDS_ESCAPE.test(s)) return s;
   // eslint-disable-next-line no-control-regex -- these are exactly the characters XML 1.0 forbids
   return s.replace(/[&<>"'\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, (c) => {
     switch (c) {
@@ -180,10 +181,24 @@ export type XmlValue = string | number | boolean | undefined | XmlNode[];
 /** An element to serialize: `[name, value]`. */
 export type XmlNode = readonly [string, XmlValue];
 
+/**
+ * The name of a node whose string value is already serialized XML, inserted as is: listings
+ * build their thousand `<Contents>` elements as one string instead of a tree of arrays.
+ */
+export const XML_RAW = '#raw';
+
+/** Matches a character escapeXml changes. */
+// eslint-disable-next-line no-control-regex -- these are exactly the characters XML 1.0 forbids
+const NEEDS_ESCAPE = /[&<>"'\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/;
+
 function serialize(nodes: readonly XmlNode[]): string {
   let out = '';
   for (const [name, value] of nodes) {
     if (value === undefined) continue;
+    if (name === XML_RAW && typeof value === 'string') {
+      out += value;
+      continue;
+    }
     const inner = Array.isArray(value) ? serialize(value) : escapeXml(String(value));
     out += `<${name}>${inner}</${name}>`;
   }

@@ -1,0 +1,271 @@
+/**
+ * S3 large-object throughput benchmark (issue 4 figures). The gateway runs in a child process
+ * (`bench/s3-throughput-gateway.ts`) so that its RSS and CPU are its own; the client is node:http
+ * signed with the gateway's SigV4 signer (UNSIGNED-PAYLOAD). Figures: PUT and GET of 64 MiB with
+ * R=1 against a plain file write+fsync / streamed read of the same bytes in the same run, the same
+ * with R=3 on three device folders of the one disk (against the file figure divided by 3), a
+ * mixed 45 % GET / 30 % HEAD / 15 % PUT / 10 % DELETE load on 10 MiB objects from 8 clients for
+ * 15 s in MiB/s, and the gateway's peak RSS during that load. MD5 speed on one core is measured in
+ * the same rounds, since the ETag of a single-part PUT is the MD5 of its body; a bare node:http
+ * server gives the loopback transport's ceiling, and /proc gives the gateway's CPU time per
+ * request. `S3_THROUGHPUT_PARTS=large` or `=mixed` runs one half. Every loop is bounded in count
+ * and time.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BenchResult } from './result.js';
+import {
+  call,
+  drain,
+  procCpuMs,
+  procMemory,
+  send,
+  startGateway,
+  type Gateway,
+} from './s3-throughput-client.js';
+
+const MiB = 1024 * 1024;
+const BIG = 64 * MiB;
+const ROUNDS = 3;
+const MIXED_SIZE = 10 * MiB;
+const MIXED_CLIENTS = 8;
+const MIXED_MS = 15_000;
+const MIXED_SEED_OBJECTS = 16;
+
+function rate(bytes: number, startMs: number): number {
+  return bytes / MiB / ((performance.now() - startMs) / 1000);
+}
+
+/** Plain file I/O of the same bytes: write + fsync, then a streamed read as a server would do it. */
+async function filePeer(dir: string, data: Buffer): Promise<{ write: number; read: number }> {
+  const path = join(dir, 'peer.bin');
+  let t = performance.now();
+  const fh = await open(path, 'w');
+  await fh.writeFile(data);
+  await fh.sync();
+  await fh.close();
+  const write = rate(data.length, t);
+  t = performance.now();
+  let n = 0;
+  for await (const chunk of createReadStream(path, { highWaterMark: MiB })) n += (chunk as Buffer).length;
+  const streamed = rate(n, t);
+  t = performance.now();
+  const whole = (await readFile(path)).length;
+  const read = Math.max(streamed, rate(whole, t));
+  await rm(path);
+  return { write, read };
+}
+
+/** Best rates of the rounds (MiB/s) and the gateway's least CPU time for one request (ms). */
+interface LargeFigures {
+  put: number;
+  get: number;
+  fileWrite: number;
+  fileRead: number;
+  putCpuMs: number;
+  getCpuMs: number;
+  /** MD5 on one core in the same rounds: the single-part PUT's ceiling on this machine now. */
+  md5: number;
+}
+
+/** The bare node:http peer: best-of-ROUNDS 64 MiB PUT and GET rates with no storage behind. */
+async function httpPeer(data: Buffer): Promise<{ put: number; get: number }> {
+  const g = await startGateway(0);
+  const best = { put: 0, get: 0 };
+  try {
+    for (let r = 0; r < ROUNDS; r++) {
+      let t = performance.now();
+      await drain(await send(g, 'PUT', '/peer', data));
+      best.put = Math.max(best.put, rate(BIG, t));
+      t = performance.now();
+      await drain(await send(g, 'GET', '/peer'));
+      best.get = Math.max(best.get, rate(BIG, t));
+    }
+  } finally {
+    await g.close();
+  }
+  return best;
+}
+
+/** Best-of-ROUNDS 64 MiB PUT and GET against a gateway, with the file peer in the same rounds. */
+async function largeObjects(g: Gateway, data: Buffer): Promise<LargeFigures> {
+  const peerDir = await mkdtemp(join(tmpdir(), 'stratus-s3tp-peer-'));
+  const best: LargeFigures = {
+    put: 0,
+    get: 0,
+    fileWrite: 0,
+    fileRead: 0,
+    putCpuMs: Infinity,
+    getCpuMs: Infinity,
+    md5: 0,
+  };
+  try {
+    await call(g, 'PUT', '/big');
+    for (let r = 0; r < ROUNDS; r++) {
+      let cpu = await procCpuMs(g.pid);
+      let t = performance.now();
+      await call(g, 'PUT', `/big/o-${r}`, data);
+      best.put = Math.max(best.put, rate(BIG, t));
+      best.putCpuMs = Math.min(best.putCpuMs, (await procCpuMs(g.pid)) - cpu);
+      cpu = await procCpuMs(g.pid);
+      t = performance.now();
+      const n = await call(g, 'GET', `/big/o-${r}`);
+      if (n !== BIG) throw new Error(`GET returned ${n} bytes, not ${BIG}`);
+      best.get = Math.max(best.get, rate(BIG, t));
+      best.getCpuMs = Math.min(best.getCpuMs, (await procCpuMs(g.pid)) - cpu);
+      best.md5 = Math.max(best.md5, md5Speed(data));
+      const peer = await filePeer(peerDir, data);
+      best.fileWrite = Math.max(best.fileWrite, peer.write);
+      best.fileRead = Math.max(best.fileRead, peer.read);
+      await call(g, 'DELETE', `/big/o-${r}`);
+    }
+  } finally {
+    await rm(peerDir, { recursive: true, force: true });
+  }
+  return best;
+}
+
+/** The mixed GET/HEAD/PUT/DELETE load; returns MiB/s moved (GET + PUT bodies), ops/s and peak RSS. */
+async function mixedLoad(
+  g: Gateway,
+): Promise<{ mibps: number; ops: number; idleRss: number; peakRss: number; errors: number }> {
+  const idleRss = (await procMemory(g.pid, 'VmRSS')) ?? 0;
+  const data = randomBytes(MIXED_SIZE);
+  await call(g, 'PUT', '/mixed');
+  const live: string[] = [];
+  let made = 0;
+  for (; made < MIXED_SEED_OBJECTS; made++) {
+    await call(g, 'PUT', `/mixed/o-${made}`, data);
+    live.push(`o-${made}`);
+  }
+  let peakRss = 0;
+  const sampler = setInterval(() => {
+    void procMemory(g.pid, 'VmRSS').then((v) => (peakRss = Math.max(peakRss, v ?? 0)));
+  }, 100);
+  let bytes = 0;
+  let ops = 0;
+  let errors = 0;
+  const start = performance.now();
+  const pick = (): string | undefined => live[Math.floor(Math.random() * live.length)];
+  const client = async (): Promise<void> => {
+    while (performance.now() - start < MIXED_MS) {
+      const roll = Math.random();
+      const key = pick();
+      try {
+        if (key === undefined || (roll >= 0.75 && roll < 0.9)) {
+          const name = `o-${made++}`;
+          await call(g, 'PUT', `/mixed/${name}`, data);
+          live.push(name);
+          bytes += MIXED_SIZE;
+        } else if (roll < 0.45) {
+          const res = await send(g, 'GET', `/mixed/${key}`);
+          const n = await drain(res);
+          if (res.statusCode === 200) bytes += n;
+          else if (res.statusCode !== 404) errors++;
+        } else if (roll < 0.75) {
+          const res = await send(g, 'HEAD', `/mixed/${key}`);
+          await drain(res);
+          if (res.statusCode !== 200 && res.statusCode !== 404) errors++;
+        } else {
+          const i = live.indexOf(key);
+          if (i >= 0) live.splice(i, 1);
+          await call(g, 'DELETE', `/mixed/${key}`);
+        }
+        ops++;
+      } catch {
+        errors++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: MIXED_CLIENTS }, client));
+  const elapsed = (performance.now() - start) / 1000;
+  clearInterval(sampler);
+  peakRss = Math.max(peakRss, (await procMemory(g.pid, 'VmRSS')) ?? 0);
+  return { mibps: bytes / MiB / elapsed, ops: ops / elapsed, idleRss, peakRss, errors };
+}
+
+/** MD5 speed on one core (MiB/s): the ceiling of a single-part PUT's ETag. */
+function md5Speed(data: Buffer): number {
+  const t = performance.now();
+  createHash('md5').update(data).digest();
+  return rate(data.length, t);
+}
+
+/** Runs the large-object, R=3 and mixed-load figures, each against a fresh gateway process. */
+export async function benchS3Throughput(): Promise<BenchResult[]> {
+  const data = randomBytes(BIG);
+  const results: BenchResult[] = [];
+  // S3_THROUGHPUT_PARTS=large,mixed runs a subset (default both).
+  const parts = (process.env.S3_THROUGHPUT_PARTS ?? 'large,mixed').split(',');
+  if (parts.includes('large')) await largeFigures(data, results);
+  if (parts.includes('mixed')) await mixedFigures(results);
+  return results;
+}
+
+async function largeFigures(data: Buffer, results: BenchResult[]): Promise<void> {
+  const http = await httpPeer(data);
+  results.push({ name: 'node:http loopback PUT 64 MiB (no storage)', value: http.put, unit: 'MiB/s' });
+  results.push({ name: 'node:http loopback GET 64 MiB (no storage)', value: http.get, unit: 'MiB/s' });
+  for (const replicas of [1, 3]) {
+    const g = await startGateway(replicas);
+    try {
+      const r = await largeObjects(g, data);
+      const div = replicas === 1 ? '' : ` / ${replicas}`;
+      const goal = replicas === 1 ? '>= 0.7 of file' : `>= 0.6 of file / ${replicas}`;
+      results.push({
+        name: `s3 PUT 64 MiB R=${replicas}`,
+        value: r.put,
+        unit: 'MiB/s',
+        peer: { name: `file write+fsync${div}`, value: r.fileWrite / replicas },
+        ratio: r.put / (r.fileWrite / replicas),
+        goal,
+      });
+      results.push({
+        name: `s3 GET 64 MiB R=${replicas}`,
+        value: r.get,
+        unit: 'MiB/s',
+        peer: { name: `file read${div}`, value: r.fileRead / replicas },
+        ratio: r.get / (r.fileRead / replicas),
+        goal,
+      });
+      results.push({
+        name: `s3 PUT 64 MiB R=${replicas} vs MD5 ceiling`,
+        value: r.put,
+        unit: 'MiB/s',
+        peer: { name: 'md5 one core, same rounds', value: r.md5 },
+        ratio: r.put / r.md5,
+      });
+      results.push({ name: `gateway CPU per 64 MiB PUT R=${replicas}`, value: r.putCpuMs, unit: 'ms' });
+      results.push({ name: `gateway CPU per 64 MiB GET R=${replicas}`, value: r.getCpuMs, unit: 'ms' });
+    } finally {
+      await g.close();
+    }
+  }
+}
+
+async function mixedFigures(results: BenchResult[]): Promise<void> {
+  const g = await startGateway(1);
+  try {
+    const m = await mixedLoad(g);
+    const tag = `${MIXED_CLIENTS} clients ${MIXED_MS / 1000} s${m.errors > 0 ? `, ${m.errors} errors` : ''}`;
+    results.push({
+      name: `s3 mixed 45/30/15/10 GET/HEAD/PUT/DEL 10 MiB (${tag})`,
+      value: m.mibps,
+      unit: 'MiB/s',
+      goal: 'Garage 717, MinIO 613 (M2)',
+    });
+    results.push({ name: 's3 mixed ops', value: m.ops, unit: 'ops/s' });
+    results.push({ name: 's3 gateway RSS idle', value: m.idleRss, unit: 'MiB' });
+    results.push({
+      name: 's3 gateway peak RSS (mixed load)',
+      value: m.peakRss,
+      unit: 'MiB',
+      goal: '<= 150 MB',
+    });
+  } finally {
+    await g.close();
+  }
+}
