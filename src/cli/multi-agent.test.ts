@@ -20,6 +20,8 @@ const missing = !existsSync(KUBECTL);
 if (missing && process.env.CI === 'true') throw new Error(`kubectl is required under CI (${KUBECTL})`);
 const skip = missing ? `kubectl not installed at ${KUBECTL}` : false;
 const NODES = ['a1', 'a2', 'a3'];
+/** The node of the agent that joins later with room for a pod that fits nowhere else. */
+const BIG = 'big';
 
 /** An HTTP server on $PORT that says which node runs it; prints the port it listens on. */
 const ECHO = [
@@ -89,7 +91,7 @@ before(async () => {
 });
 
 /** `stratus agent` for node NAME with its own data directory, renewing its Lease every second. */
-function startAgent(node: string): Child {
+function startAgent(node: string, extra: string[] = []): Child {
   const agent = start([
     'agent',
     ...agentArgs,
@@ -99,6 +101,7 @@ function startAgent(node: string): Child {
     node,
     '--node-status-update-frequency',
     '1s',
+    ...extra,
   ]);
   agents.set(node, agent);
   return agent;
@@ -109,7 +112,7 @@ after(async () => {
   for (const agent of agents.values()) agent.process.kill('SIGTERM');
   for (const agent of agents.values()) await agent.done;
   // An agent that never started has no runtime folder to clean.
-  for (const node of NODES) await removeContainers(node).catch(() => 0);
+  for (const node of [...NODES, BIG]) await removeContainers(node).catch(() => 0);
   server?.process.kill('SIGTERM');
   await server?.done;
   await rm(dir, { recursive: true, force: true });
@@ -366,5 +369,36 @@ test(
     await waitFor('pod pinned Ready again', async () =>
       (await livePods('pinned'))[0]?.ready ? true : undefined,
     );
+  },
+);
+
+test(
+  'a pod that fits nowhere stays Pending with a FailedScheduling event, and runs when an agent with room joins',
+  { skip },
+  async () => {
+    const template = echoTemplate(BIG) as { metadata: object; spec: { containers: object[] } };
+    template.spec.containers = template.spec.containers.map((c) => ({
+      ...c,
+      resources: { requests: { cpu: '6' } },
+    }));
+    await apply(BIG, [
+      { apiVersion: 'v1', kind: 'Pod', metadata: { name: BIG, ...template.metadata }, spec: template.spec },
+    ]);
+    const message = await waitFor('a FailedScheduling event', async () => {
+      const list = JSON.parse(
+        await kubectl('get', 'events', '--field-selector', `involvedObject.name=${BIG}`, '-o', 'json'),
+      ) as { items: { reason: string; message: string }[] };
+      return list.items.find((e) => e.reason === 'FailedScheduling')?.message;
+    });
+    assert.match(message, /^0\/3 nodes are available: 3 Insufficient cpu\./);
+    assert.match(await kubectl('get', 'pod', BIG), /Pending/);
+
+    await startAgent(BIG, ['--cpu', '8']).out.waitFor(/registered/, 60_000);
+    const pod = await waitFor(`pod ${BIG} Ready`, async () => {
+      const [p] = await livePods(BIG);
+      return p?.ready ? p : undefined;
+    });
+    assert.equal(pod.node, BIG);
+    assert.equal(await get(await hostPort(BIG, `${BIG}/http`)), `${BIG} on ${BIG}\n`);
   },
 );
