@@ -2,6 +2,7 @@ import { createHash, type Hash } from 'node:crypto';
 import * as zlib from 'node:zlib';
 import { crc32, crc32c, crc64nvme, type Hasher } from './checksum.js';
 import type { DataFooter } from './device/device.js';
+import { ObjectStoreError } from './errors.js';
 import type { Checksum } from './object-store.js';
 
 const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
@@ -75,5 +76,22 @@ export function checksumHasher(algorithm: Checksum['algorithm']): Hasher {
       const h: Hash = createHash(algorithm === 'SHA1' ? 'sha1' : 'sha256');
       return { update: (c) => h.update(c), digest: () => h.digest() };
     }
+  }
+}
+
+/**
+ * Checks a body's MD5 against the Content-MD5 the client sent (base64): InvalidDigest when it
+ * is not an MD5 at all, BadDigest when it differs, as S3 answers.
+ */
+export function checkContentMd5(key: string, contentMd5: string | undefined, md5Bytes: Buffer): void {
+  if (contentMd5 === undefined) return;
+  const want = Buffer.from(contentMd5, 'base64');
+  if (want.length !== 16)
+    throw new ObjectStoreError('InvalidDigest', `Content-MD5 "${contentMd5}" is not a base64 MD5`);
+  if (!want.equals(md5Bytes)) {
+    throw new ObjectStoreError(
+      'BadDigest',
+      `The Content-MD5 you specified did not match what was received for "${key}"`,
+    );
   }
 }

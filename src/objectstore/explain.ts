@@ -48,16 +48,19 @@ export async function explainObject(
   const loc = ctx.placement.object(bucket, key);
   const bi = ctx.bucketIndex(bucket);
   const meta = parseMeta(row.meta);
+  const result = {
+    bucket,
+    key,
+    versionId: row.vid,
+    partition: loc.partition,
+    hash: loc.hash,
+    index: { partition: bi.loc.partition, replicas: await indexReplicas(ctx, bucket) },
+  };
   if (isInline(row)) {
     return {
-      bucket,
-      key,
-      versionId: row.vid,
-      partition: loc.partition,
-      hash: loc.hash,
+      ...result,
       files: [{ name: 'inline', copies: await inlineCopies(ctx, bucket, row) }],
       inline: true,
-      index: { partition: bi.loc.partition, replicas: await indexReplicas(ctx, bucket) },
     };
   }
   const wanted = meta.manifest?.map((p) => ({ name: p.name, ts: p.pts })) ?? [{ name: row.vid, ts: row.vts }];
@@ -93,15 +96,7 @@ export async function explainObject(
     }
     files.push({ name: f.name, copies });
   }
-  return {
-    bucket,
-    key,
-    versionId: row.vid,
-    partition: loc.partition,
-    hash: loc.hash,
-    files,
-    index: { partition: bi.loc.partition, replicas: await indexReplicas(ctx, bucket) },
-  };
+  return { ...result, files };
 }
 
 async function indexReplicas(

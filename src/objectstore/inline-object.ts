@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import type { ObjectRow } from './device/index-rows.js';
 import { ObjectStoreError, isObjectStoreError } from './errors.js';
 import type { Checksum } from './object-store.js';
-import { checksumHasher } from './object-replicas.js';
+import { checkContentMd5, checksumHasher } from './data-check.js';
 
 /**
  * Objects up to this size are stored inline in their bucket index rows by default. A small PUT
@@ -72,17 +72,7 @@ export async function readInlineBody(body: Readable, opts: InlineBodyOptions): P
   }
   const data = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
   const md5Bytes = createHash('md5').update(data).digest();
-  if (opts.contentMd5 !== undefined) {
-    const want = Buffer.from(opts.contentMd5, 'base64');
-    if (want.length !== 16)
-      throw new ObjectStoreError('InvalidDigest', `Content-MD5 "${opts.contentMd5}" is not a base64 MD5`);
-    if (!want.equals(md5Bytes)) {
-      throw new ObjectStoreError(
-        'BadDigest',
-        `The Content-MD5 you specified did not match what was received for "${opts.key}"`,
-      );
-    }
-  }
+  checkContentMd5(opts.key, opts.contentMd5, md5Bytes);
   const out: InlineBody = { data, md5: md5Bytes.toString('hex') };
   if (opts.checksum) {
     const { algorithm } = opts.checksum;

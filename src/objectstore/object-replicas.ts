@@ -4,7 +4,7 @@ import type { DataFooter, DataReader, DataWriter, Device } from './device/device
 import { ObjectStoreError, isObjectStoreError } from './errors.js';
 import type { Checksum } from './object-store.js';
 import type { Location, Placement } from './placement.js';
-import { BodyCrc32, bodyCheck, checksumHasher } from './data-check.js';
+import { BodyCrc32, bodyCheck, checkContentMd5, checksumHasher } from './data-check.js';
 import { HashPool, inlineMd5 } from './data-hash-pool.js';
 
 /** What the engine asks to be stored under a name in a hash folder. */
@@ -29,8 +29,6 @@ export interface PutDataResult {
   /** Devices that committed the copy. */
   devices: string[];
 }
-
-export { checksumHasher } from './data-check.js';
 
 /** Objects up to this size are read whole and verified before a byte is returned. */
 export const VERIFY_WHOLE_LIMIT = 8 * 1024 * 1024;
@@ -149,17 +147,7 @@ export class ObjectReplicas {
           `Expected ${opts.size} bytes for "${opts.key}" but received ${size}`,
         );
       }
-      if (opts.contentMd5 !== undefined) {
-        const want = Buffer.from(opts.contentMd5, 'base64');
-        if (want.length !== 16)
-          throw new ObjectStoreError('InvalidDigest', `Content-MD5 "${opts.contentMd5}" is not a base64 MD5`);
-        if (!want.equals(md5Bytes)) {
-          throw new ObjectStoreError(
-            'BadDigest',
-            `The Content-MD5 you specified did not match what was received for "${opts.key}"`,
-          );
-        }
-      }
+      checkContentMd5(opts.key, opts.contentMd5, md5Bytes);
       let checksum: Checksum | undefined;
       if (ck && algorithm) {
         checksum = { algorithm, value: Buffer.from(ck.digest()).toString('base64') };
