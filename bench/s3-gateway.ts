@@ -4,7 +4,7 @@
  * real SQLite resource store in a temp dir), prints `{url, dir, accessKeyId, secretAccessKey}` as
  * one JSON line on stdout, then answers IPC messages: `{op: 'fill', bucket, keys, timeLimitMs}`
  * bulk-loads keys `k/0000000…` through the engine's inline index batch API (bounded in count and
- * time; replies `{made}`), `{op: 'rss'}` replies `{rss, cpuMs}` (bytes; CPU time used so far), `{op: 'close'}` stops and exits.
+ * time; replies `{made}`), `{op: 'rss'}` replies `{rss, cpuMs, sysMs}` (bytes; CPU time used so far, and its kernel part), `{op: 'close'}` stops and exits.
  */
 import { startTestGateway } from '../src/objectstore/s3/test-gateway.js';
 
@@ -61,7 +61,11 @@ async function main(): Promise<void> {
         if (msg.op === 'fill') send({ made: await fill(g, msg) });
         else if (msg.op === 'rss') {
           const cpu = process.cpuUsage();
-          send({ rss: process.memoryUsage().rss, cpuMs: (cpu.user + cpu.system) / 1000 });
+          send({
+            rss: process.memoryUsage().rss,
+            cpuMs: (cpu.user + cpu.system) / 1000,
+            sysMs: cpu.system / 1000,
+          });
         } else await close();
       } catch (err) {
         send({ error: (err as Error).message });

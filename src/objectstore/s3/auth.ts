@@ -86,8 +86,12 @@ export function cachedSigningKey(secretAccessKey: string, credential: Credential
   return key;
 }
 
-function same(a: string, b: string): boolean {
-  return a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+/** Compares a computed signature with the 64 hex digits a client sent, in constant time. */
+function same(expected: Buffer, signature: string): boolean {
+  const given = Buffer.from(signature, 'hex');
+  return given.length === expected.length && signature.length === 2 * expected.length
+    ? timingSafeEqual(expected, given)
+    : false;
 }
 
 /**
@@ -224,7 +228,7 @@ export async function authenticate(
     ...(presigned ? { excludeQuery: 'X-Amz-Signature' } : {}),
   });
   const sts = stringToSign(amzDate, scope, sha256Hex(canonical));
-  const expected = hmac(key, sts).toString('hex');
+  const expected = hmac(key, sts);
   if (!same(expected, signature)) {
     throw new S3Error(
       'SignatureDoesNotMatch',
@@ -239,7 +243,7 @@ export async function authenticate(
   const result: AuthResult = { user: found.user, accessKeyId: credential.accessKeyId, payload };
   if (payload === 'sha256') result.sha256 = payloadHash;
   if (payload === 'streaming-signed' || payload === 'streaming-signed-trailer') {
-    result.chunkSigning = { key, amzDate, scope, seedSignature: expected };
+    result.chunkSigning = { key, amzDate, scope, seedSignature: expected.toString('hex') };
   }
   return result;
 }

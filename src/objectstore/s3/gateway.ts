@@ -60,35 +60,55 @@ interface Shared {
   baseDomains: string[];
 }
 
+/** The empty header set (compared by identity: no merge needed). */
+const NO_HEADERS: Record<string, string> = Object.freeze({});
+
 function drain(req: IncomingMessage): void {
   if (!req.complete) req.resume();
 }
 
+/**
+ * Writes a reply: status and every header in one `writeHead` with a flat name/value array (Node
+ * validates each name and value as `setHeader` would, without building its header object), the
+ * request id headers first, then `extra` (CORS) overridden by the reply's own headers.
+ */
 function send(
   res: ServerResponse,
   reply: S3Reply,
   head: boolean,
   extra: Record<string, string>,
+  requestId: string,
 ): Promise<void> {
-  res.statusCode = reply.status;
-  for (const [k, v] of Object.entries({ ...extra, ...reply.headers })) res.setHeader(k, v);
   const body = reply.body;
   const noBody = head || reply.status === 204 || reply.status === 304;
+  const own = reply.headers;
+  const merged = own === undefined ? extra : extra === NO_HEADERS ? own : { ...extra, ...own };
+  const flat: string[] = ['x-amz-request-id', requestId, 'x-amz-id-2', requestId, 'server', 'Stratus'];
+  for (const k in merged) flat.push(k, merged[k] as string);
   if (body === undefined || noBody) {
     if (body instanceof Readable) body.destroy();
-    if (!noBody) res.setHeader('content-length', '0');
+    if (!noBody) flat.push('content-length', '0');
+    res.writeHead(reply.status, flat);
     res.end();
     return Promise.resolve();
   }
   if (body instanceof BufferBody) {
     // An in-memory body (inline object) goes out with the headers in one write.
+    res.writeHead(reply.status, flat);
     res.end(body.buffer);
     return Promise.resolve();
   }
   if (typeof body === 'string' || Buffer.isBuffer(body)) {
-    res.setHeader('content-length', String(Buffer.byteLength(body)));
+    flat.push('content-length', String(Buffer.byteLength(body)));
+    res.writeHead(reply.status, flat);
     res.end(body);
     return Promise.resolve();
+  }
+  try {
+    res.writeHead(reply.status, flat);
+  } catch (err) {
+    body.destroy();
+    throw err;
   }
   return new Promise((resolve) => {
     pipeline(body, res, () => resolve());
@@ -107,9 +127,8 @@ function sendError(
     res.destroy();
     return;
   }
-  for (const name of res.getHeaderNames()) {
-    if (name !== 'x-amz-request-id' && name !== 'x-amz-id-2' && name !== 'server') res.removeHeader(name);
-  }
+  // A writeHead that threw (an invalid header value) may have left its status message behind.
+  res.statusMessage = '';
   const reply = toErrorReply(err);
   if (reply.status >= 500) console.error(`s3 gateway: request ${requestId} ${resource} failed:`, err);
   const headers: Record<string, string> = { ...extra };
@@ -120,7 +139,7 @@ function sendError(
     headers['x-amz-version-id'] = versionId;
   }
   if (reply.code === 'NotModified') {
-    void send(res, { status: 304, headers }, true, {});
+    void send(res, { status: 304, headers }, true, NO_HEADERS, requestId);
     return;
   }
   const body = head ? undefined : errorXml(reply, resource, requestId);
@@ -132,7 +151,8 @@ function sendError(
       ...(body === undefined ? {} : { body }),
     },
     head,
-    {},
+    NO_HEADERS,
+    requestId,
   );
 }
 
@@ -179,13 +199,10 @@ function nextRequestId(): string {
 
 async function handle(shared: Shared, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const requestId = nextRequestId();
-  res.setHeader('x-amz-request-id', requestId);
-  res.setHeader('x-amz-id-2', requestId);
-  res.setHeader('server', 'Stratus');
   const method = (req.method ?? 'GET').toUpperCase();
   const head = method === 'HEAD';
   let resource = '/';
-  let cors: Record<string, string> = {};
+  let cors: Record<string, string> = NO_HEADERS;
   let bodyError: () => Error | undefined = () => undefined;
   try {
     const rawUrl = req.url ?? '/';
@@ -200,7 +217,7 @@ async function handle(shared: Shared, req: IncomingMessage, res: ServerResponse)
       resource = `/${address.bucket}${path}`;
     }
     if (method === 'OPTIONS') {
-      await send(res, await preflight(shared, req, address), false, {});
+      await send(res, await preflight(shared, req, address), false, NO_HEADERS, requestId);
       return;
     }
     const origin = req.headers.origin;
@@ -244,7 +261,7 @@ async function handle(shared: Shared, req: IncomingMessage, res: ServerResponse)
       checksum: body.checksum,
     };
     const reply = await handler(ctx);
-    await send(res, reply, head, cors);
+    await send(res, reply, head, cors, requestId);
   } catch (err) {
     // The engine reports a failed body as IncompleteBody; the body's own error says why.
     const cause = bodyError();
@@ -265,7 +282,8 @@ export async function startS3Gateway(options: S3GatewayOptions): Promise<S3Gatew
     credentials: options.credentials,
     region: options.region ?? 'us-east-1',
     clock: options.clock ?? systemClock,
-    baseDomains: options.baseDomains ?? ['localhost', 's3.localhost'],
+    // A private copy: routes.ts caches the sorted form per array.
+    baseDomains: [...(options.baseDomains ?? ['localhost', 's3.localhost'])],
   };
   const server = createServer({ keepAliveTimeout: 5000 }, (req, res) => {
     handle(shared, req, res).catch((err: unknown) => {

@@ -38,6 +38,18 @@ export interface S3Address {
   key?: string;
 }
 
+/** Base domains lowercased and longest first, computed once per list (the gateway passes one). */
+const sortedDomains = new WeakMap<readonly string[], readonly string[]>();
+
+function domainsOf(baseDomains: readonly string[]): readonly string[] {
+  let sorted = sortedDomains.get(baseDomains);
+  if (sorted === undefined) {
+    sorted = baseDomains.map((d) => d.toLowerCase()).sort((a, b) => b.length - a.length);
+    sortedDomains.set(baseDomains, sorted);
+  }
+  return sorted;
+}
+
 /**
  * Splits a request into bucket and key. Virtual-hosted style when the Host (port removed) is
  * `BUCKET.` + one of `baseDomains` (the longest matching domain wins, so `b.s3.localhost` is
@@ -49,10 +61,10 @@ export function resolveAddress(
   baseDomains: readonly string[],
 ): S3Address {
   const hostname = (host ?? '').replace(/:\d+$/, '').replace(/\.$/, '').toLowerCase();
-  const domains = [...baseDomains].sort((a, b) => b.length - a.length);
-  if (domains.some((d) => d.toLowerCase() === hostname)) return pathStyle(path);
+  const domains = domainsOf(baseDomains);
+  if (domains.includes(hostname)) return pathStyle(path);
   for (const d of domains) {
-    if (hostname.endsWith('.' + d.toLowerCase()) && hostname.length > d.length + 1) {
+    if (hostname.endsWith('.' + d) && hostname.length > d.length + 1) {
       const bucket = hostname.slice(0, hostname.length - d.length - 1);
       const key = path.replace(/^\//, '');
       return key === '' ? { bucket } : { bucket, key };

@@ -178,15 +178,23 @@ export function parseAuthorization(value: string): AuthorizationHeader {
       throw new S3Error('InvalidRequest', 'Signature Version 2 is not supported; use AWS4-HMAC-SHA256');
     throw malformed(`the algorithm must be ${ALGORITHM}`);
   }
-  const fields = new Map<string, string>();
-  for (const part of value.slice(ALGORITHM.length + 1).split(',')) {
-    const eq = part.indexOf('=');
-    if (eq < 0) continue;
-    fields.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
+  // Comma-separated `name=value` fields (the last of a repeated name wins), scanned in place.
+  let cred: string | undefined;
+  let signed: string | undefined;
+  let signature: string | undefined;
+  for (let start = ALGORITHM.length + 1; start <= value.length;) {
+    let comma = value.indexOf(',', start);
+    if (comma < 0) comma = value.length;
+    const eq = value.indexOf('=', start);
+    if (eq >= 0 && eq < comma) {
+      const name = value.slice(start, eq).trim();
+      const field = value.slice(eq + 1, comma).trim();
+      if (name === 'Credential') cred = field;
+      else if (name === 'SignedHeaders') signed = field;
+      else if (name === 'Signature') signature = field;
+    }
+    start = comma + 1;
   }
-  const cred = fields.get('Credential');
-  const signed = fields.get('SignedHeaders');
-  const signature = fields.get('Signature');
   if (cred === undefined) throw malformed('the Credential is missing');
   if (signed === undefined || signed === '') throw malformed('SignedHeaders is missing');
   if (signature === undefined || !/^[0-9a-f]{64}$/.test(signature))
