@@ -67,6 +67,10 @@ export class BucketIndex {
   /** Rows per table, counted once on the first fingerprint and then kept by apply and purge. */
   private counts: Record<IndexTable, number> | undefined;
   private readonly statements = new Map<string, Database.Statement>();
+  private readonly upserts = new Map<
+    IndexTable,
+    { insert: Database.Statement; update: Database.Statement }
+  >();
   private readonly walSync: WalSync;
 
   constructor(readonly file: string) {
@@ -125,9 +129,11 @@ export class BucketIndex {
   }
 
   private upsertOf(table: IndexTable): { insert: Database.Statement; update: Database.Statement } {
+    const known = this.upserts.get(table);
+    if (known !== undefined) return known;
     const { columns, key } = INDEX_SCHEMA[table];
     const others = columns.filter((c) => !key.includes(c as never));
-    return {
+    const upsert = {
       insert: this.stmt(
         `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((c) => '@' + c).join(', ')})
          ON CONFLICT (${key.join(', ')}) DO NOTHING`,
@@ -137,6 +143,8 @@ export class BucketIndex {
          WHERE ${key.map((c) => `${c} = @${c}`).join(' AND ')} AND @ts > ts`,
       ),
     };
+    this.upserts.set(table, upsert);
+    return upsert;
   }
 
   /**
