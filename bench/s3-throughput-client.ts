@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { signRequest } from '../src/objectstore/s3/sigv4-signer.js';
+import { STRATUS_NODE_ENV, STRATUS_NODE_FLAGS } from './stratus-node.js';
 
 const START_TIMEOUT_MS = 30_000;
 
@@ -31,13 +32,14 @@ export async function startGateway(replicas: number): Promise<Gateway> {
     replicas === 0
       ? ['--peer']
       : ['--dir', dir, '--devices', String(replicas), '--replicas', String(replicas)];
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [...(process.env.S3_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), script, ...args],
-    {
-      stdio: ['pipe', 'pipe', 'inherit'],
-    },
-  );
+  const nodeArgs = [
+    ...STRATUS_NODE_FLAGS,
+    ...(process.env.S3_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
+  ];
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, script, ...args], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, ...STRATUS_NODE_ENV },
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async (): Promise<void> => {
     child.stdin?.end();

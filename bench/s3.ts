@@ -23,6 +23,7 @@ import { Agent, request, type IncomingMessage } from 'node:http';
 import type { BenchResult } from './result.js';
 import { SmallHttpConnection } from './s3-small-client.js';
 import { RequestSigner } from '../src/objectstore/s3/sigv4-signer.js';
+import { STRATUS_NODE_ENV, STRATUS_NODE_FLAGS } from './stratus-node.js';
 
 const MiB = 1024 * 1024;
 const SMALL_OPS = 30_000;
@@ -52,9 +53,13 @@ async function startChildGateway(): Promise<TestGateway> {
   const child: ChildProcess = fork(new URL('./s3-gateway.js', import.meta.url), [], {
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
     // STRATUS_BENCH_S3_PROFILE=DIR writes the gateway's CPU profile there (node --cpu-prof).
-    execArgv: process.env.STRATUS_BENCH_S3_PROFILE
-      ? ['--cpu-prof', '--cpu-prof-dir', process.env.STRATUS_BENCH_S3_PROFILE]
-      : [],
+    execArgv: [
+      ...STRATUS_NODE_FLAGS,
+      ...(process.env.STRATUS_BENCH_S3_PROFILE
+        ? ['--cpu-prof', '--cpu-prof-dir', process.env.STRATUS_BENCH_S3_PROFILE]
+        : []),
+    ],
+    env: { ...process.env, ...STRATUS_NODE_ENV },
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const kill = async (): Promise<void> => {

@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { KubeClient } from '../src/client/index.js';
 import type { KubeObject } from '../src/common/kube-object.js';
 import type { BenchResult } from './result.js';
+import { STRATUS_NODE_ENV, STRATUS_NODE_FLAGS } from './stratus-node.js';
 
 const NODES = Number(process.env.STRATUS_SCALE_NODES ?? 500);
 const PODS = Number(process.env.STRATUS_SCALE_PODS ?? 10_000);
@@ -32,8 +33,7 @@ const K0S_MIB = 2.3 * 1024;
 function cliArgs(): string[] {
   const bundle = fileURLToPath(new URL('../bundle/stratus.mjs', import.meta.url));
   const main = existsSync(bundle) ? bundle : fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
-  // bin/stratus's node flag (and, in spawn's env, its MALLOC_ARENA_MAX).
-  return ['--v8-pool-size=1', main];
+  return [...STRATUS_NODE_FLAGS, main];
 }
 
 interface Child {
@@ -51,7 +51,7 @@ function startChild(args: string[], nodeFlags: string[] = []): Child {
   const child = spawn(process.execPath, [...nodeFlags, ...cliArgs(), ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(SNAPSHOT_DIR ? { cwd: SNAPSHOT_DIR } : {}),
-    env: { ...process.env, MALLOC_ARENA_MAX: '2' },
+    env: { ...process.env, ...STRATUS_NODE_ENV },
   });
   let out = '';
   const keep = (d: Buffer): void => {
