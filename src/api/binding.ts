@@ -1,14 +1,12 @@
 import { hasCode } from '../common/stratus-error.js';
 import { qualifiedResource, type ApiDeps } from './api-context.js';
+import { retryOnConflict } from './conflict-retry.js';
 import { getExisting } from './crud-handlers.js';
 import { badRequest, conflict, notFound } from './errors.js';
 import { isRecord } from './object-meta.js';
 import { parseObjectBody, readBody } from './http-io.js';
 import { sendJson } from './http-io.js';
 import { writeOptions, type ResourceRequest } from './resource-request.js';
-
-/** Attempts at a binding that loses a race with another writer of the pod (Kubernetes retries too). */
-const MAX_ATTEMPTS = 5;
 
 /**
  * POST `pods/NAME/binding`: the scheduler's way to place a pod. Sets `spec.nodeName` from the
@@ -26,7 +24,7 @@ export async function handleBinding(deps: ApiDeps, r: ResourceRequest): Promise<
   if (node === '') throw badRequest('target.name: Required value: the Binding must name a node');
   const name = r.name ?? '';
   const details = { name, group: '', kind: 'pods' };
-  for (let attempt = 1; ; attempt++) {
+  const bind = async (): Promise<void> => {
     const old = await getExisting(deps, r);
     const spec = isRecord(old.spec) ? old.spec : {};
     if (typeof spec.nodeName === 'string' && spec.nodeName !== '') {
@@ -48,15 +46,12 @@ export async function handleBinding(deps: ApiDeps, r: ResourceRequest): Promise<
     // The spec changed, so the generation moves as on any other update of the pod.
     const metadata = { ...old.metadata, generation: (old.metadata.generation ?? 0) + 1 };
     const bound = { ...old, metadata, spec: { ...spec, nodeName: node } };
-    if (options.dryRun) break;
-    try {
-      await deps.store.update(r.type.storageResource, bound);
-      break;
-    } catch (err) {
-      if (hasCode(err, 'STORE_NOT_FOUND')) throw notFound(qualifiedResource(r.type), name, details);
-      if (!hasCode(err, 'STORE_CONFLICT')) throw err;
-      if (attempt >= MAX_ATTEMPTS) throw conflict(qualifiedResource(r.type), name, details);
-    }
-  }
+    if (!options.dryRun) await deps.store.update(r.type.storageResource, bound);
+  };
+  await retryOnConflict('STORE_CONFLICT', bind).catch((err: unknown) => {
+    if (hasCode(err, 'STORE_NOT_FOUND')) throw notFound(qualifiedResource(r.type), name, details);
+    if (hasCode(err, 'STORE_CONFLICT')) throw conflict(qualifiedResource(r.type), name, details);
+    throw err;
+  });
   sendJson(r.res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
 }

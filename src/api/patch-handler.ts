@@ -1,7 +1,7 @@
 import type { KubeObject } from '../common/kube-object.js';
-import { hasCode } from '../common/stratus-error.js';
 import type { ResourceType } from '../resources/resource-type.js';
 import { apiVersionOf, type ApiDeps, type WriteOptions } from './api-context.js';
+import { retryOnConflict } from './conflict-retry.js';
 import { getExisting } from './crud-handlers.js';
 import { applyConflict, badRequest, unsupportedMediaType } from './errors.js';
 import { parseJsonValue, parseObjectBody, readBody } from './http-io.js';
@@ -15,9 +15,6 @@ import {
 } from './patch/index.js';
 import { sendObject, writeOptions, type ResourceRequest } from './resource-request.js';
 import { checkIdentity, createObject, decodeAndDefault, updateObject } from './write-pipeline.js';
-
-/** Attempts at a patch that loses races with other writers (kube-apiserver's maxRetryWhenPatchConflicts). */
-const MAX_PATCH_ATTEMPTS = 5;
 
 /** The patch media types the server reads. */
 export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
@@ -76,21 +73,15 @@ export async function handlePatch(
     return;
   }
   const mode = r.subresource === 'status' ? { subresource: 'status' as const } : {};
-  let result: Awaited<ReturnType<typeof updateObject>>;
   // As kube-apiserver does, a patch that lost a race with another writer is applied again to the
   // newer object; a patch naming a resourceVersion keeps failing its precondition, so it ends 409.
-  for (let attempt = 1; ; attempt++) {
+  const result = await retryOnConflict('API_CONFLICT', async () => {
     const old = await getExisting(deps, r);
     const patched = applyPatchDocument(kind, structuredClone(old), body, r.type);
     if (!isRecord(patched)) throw badRequest('the patched object is not a JSON object');
     const candidate = checkIdentity(r.type, patched, r.namespace, r.name);
-    try {
-      result = await updateObject(deps, r.type, old, candidate, options, mode);
-      break;
-    } catch (err) {
-      if (!hasCode(err, 'API_CONFLICT') || attempt >= MAX_PATCH_ATTEMPTS) throw err;
-    }
-  }
+    return updateObject(deps, r.type, old, candidate, options, mode);
+  });
   if (result.deleted && !options.dryRun) onDeleted(result.object);
   sendObject(r, 200, result.object, options.warnings);
 }
