@@ -1,13 +1,13 @@
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-explicit-any -- tests read kubectl JSON by path */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
+import { kubectlSkipReason, runKubectl } from '../controllers/kubectl-harness.js';
 import { ProcessRuntime } from '../runtime/index.js';
 import { collect, MAIN_JS, OutputBuffer, type CliResult } from './cli-harness.js';
 
@@ -15,10 +15,9 @@ import { collect, MAIN_JS, OutputBuffer, type CliResult } from './cli-harness.js
 // three `stratus agent` child processes on one machine, each agent with its own data directory
 // and the process runtime, driven with the real kubectl.
 
-const KUBECTL = '/usr/bin/kubectl';
-const missing = !existsSync(KUBECTL);
-if (missing && process.env.CI === 'true') throw new Error(`kubectl is required under CI (${KUBECTL})`);
-const skip = missing ? `kubectl not installed at ${KUBECTL}` : false;
+const skipReason = kubectlSkipReason();
+const missing = skipReason !== undefined;
+const skip = skipReason ?? false;
 const NODES = ['a1', 'a2', 'a3'];
 /** The node of the agent that joins later with room for a pod that fits nowhere else. */
 const BIG = 'big';
@@ -118,19 +117,10 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function kubectl(...args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      KUBECTL,
-      args,
-      {
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, KUBECONFIG: kubeconfig },
-        timeout: 60_000,
-      },
-      (err, stdout, stderr) =>
-        err ? reject(new Error(`kubectl ${args.join(' ')}: ${stderr}`)) : resolve(stdout),
-    );
-  });
+async function kubectl(...args: string[]): Promise<string> {
+  const run = await runKubectl(dir, kubeconfig, args);
+  if (run.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${run.stderr}`);
+  return run.stdout;
 }
 
 async function apply(name: string, objects: unknown[]): Promise<void> {
