@@ -1,15 +1,16 @@
 /**
  * The client side of `bench/s3-throughput.ts`: starts the gateway process
- * (`s3-throughput-gateway.ts`), sends SigV4-signed node:http requests to it (UNSIGNED-PAYLOAD, as
- * SDKs send over TLS) and reads the process's CPU time and memory from /proc.
+ * (`s3-throughput-gateway.ts`), sends SigV4-signed requests to it (UNSIGNED-PAYLOAD, as SDKs send
+ * over TLS) on lean keep-alive connections (`s3-small-client.ts`) and reads the process's CPU time
+ * and memory from /proc.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { Agent, request, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { signRequest } from '../src/objectstore/s3/sigv4-signer.js';
+import { SmallHttpConnection, type SmallReply } from './s3-small-client.js';
 import { STRATUS_NODE_ENV, STRATUS_NODE_FLAGS } from './stratus-node.js';
 
 const START_TIMEOUT_MS = 30_000;
@@ -20,17 +21,18 @@ export interface Gateway {
   pid: number;
   accessKeyId: string;
   secretAccessKey: string;
-  agent: Agent;
+  /** Idle connections; a request takes one or opens another, so concurrency needs no setting. */
+  idle: SmallHttpConnection[];
   close(): Promise<void>;
 }
 
-/** Starts the gateway process with R devices and R replicas, or (replicas 0) the bare HTTP peer. */
+/** Starts the gateway process with R devices and R replicas, or (replicas 0) the plain Node file server peer. */
 export async function startGateway(replicas: number): Promise<Gateway> {
   const dir = await mkdtemp(join(tmpdir(), 'stratus-s3tp-'));
   const script = fileURLToPath(new URL('./s3-throughput-gateway.js', import.meta.url));
   const args =
     replicas === 0
-      ? ['--peer']
+      ? ['--peer', '--dir', dir]
       : ['--dir', dir, '--devices', String(replicas), '--replicas', String(replicas)];
   const nodeArgs = [
     ...STRATUS_NODE_FLAGS,
@@ -66,15 +68,15 @@ export async function startGateway(replicas: number): Promise<Gateway> {
       });
     });
     const info = JSON.parse(line) as { url: string; accessKeyId: string; secretAccessKey: string };
-    const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+    const idle: SmallHttpConnection[] = [];
     return {
       url: new URL(info.url),
       pid: child.pid ?? 0,
       accessKeyId: info.accessKeyId,
       secretAccessKey: info.secretAccessKey,
-      agent,
+      idle,
       close: async () => {
-        agent.destroy();
+        await Promise.all(idle.splice(0).map((c) => c.close()));
         await stop();
       },
     };
@@ -84,46 +86,27 @@ export async function startGateway(replicas: number): Promise<Gateway> {
   }
 }
 
-/** Sends one signed request; resolves with the response (status checked by the caller). */
-export function send(g: Gateway, method: string, path: string, body?: Buffer): Promise<IncomingMessage> {
+/** Sends one signed request; resolves with the reply (status checked by the caller, 2xx bodies only counted). */
+export async function send(g: Gateway, method: string, path: string, body?: Buffer): Promise<SmallReply> {
   const url = new URL(path, g.url);
   const headers = signRequest(
     { method, url: url.href, payloadHash: 'UNSIGNED-PAYLOAD' },
     { accessKeyId: g.accessKeyId, secretAccessKey: g.secretAccessKey },
   );
-  return new Promise<IncomingMessage>((resolve, reject) => {
-    const req = request(
-      {
-        host: url.hostname,
-        port: url.port,
-        method,
-        path: `${url.pathname}${url.search}`,
-        agent: g.agent,
-        headers: { ...headers, 'content-length': String(body?.length ?? 0) },
-      },
-      resolve,
-    );
-    req.on('error', reject);
-    req.end(body);
+  const conn = g.idle.pop() ?? new SmallHttpConnection(url.hostname, Number(url.port));
+  const reply = await conn.request(method, `${url.pathname}${url.search}`, headers, body, {
+    keepBody: false,
   });
-}
-
-/** Reads a response to its end, returning the byte count. */
-export async function drain(res: IncomingMessage): Promise<number> {
-  let n = 0;
-  for await (const chunk of res) n += (chunk as Buffer).length;
-  return n;
+  g.idle.push(conn);
+  return reply;
 }
 
 /** A request that must succeed (2xx); returns the body's byte count. */
 export async function call(g: Gateway, method: string, path: string, body?: Buffer): Promise<number> {
-  const res = await send(g, method, path, body);
-  if ((res.statusCode ?? 0) >= 300) {
-    const chunks: Buffer[] = [];
-    for await (const c of res) chunks.push(c as Buffer);
-    throw new Error(`${method} ${path}: ${res.statusCode} ${Buffer.concat(chunks).toString().slice(0, 300)}`);
-  }
-  return drain(res);
+  const reply = await send(g, method, path, body);
+  if (reply.status >= 300)
+    throw new Error(`${method} ${path}: ${reply.status} ${reply.body.toString().slice(0, 300)}`);
+  return reply.length;
 }
 
 /** CPU time (user + system) a process used so far, in ms (from /proc; 0 off Linux). */

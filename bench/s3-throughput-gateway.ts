@@ -3,13 +3,15 @@
  * folders under `--dir` and `--replicas R`, starts the S3 gateway on 127.0.0.1 port 0, creates an
  * access key and prints one JSON line `{url, accessKeyId, secretAccessKey}` on stdout. It runs in
  * its own process so that its RSS and CPU are its own, and it exits when its stdin closes (so it
- * never outlives the benchmark). With `--peer` it is a bare node:http server instead.
+ * never outlives the benchmark). With `--peer` it is instead the plain Node file server that
+ * the gateway's figures are read against.
  */
-import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { openObjectStore } from '../src/objectstore/index.js';
 import { StoreCredentials, createAccessKey } from '../src/objectstore/s3/credentials.js';
@@ -24,26 +26,37 @@ const { values } = parseArgs({
     replicas: { type: 'string', default: '1' },
   },
 });
+if (values.dir === undefined) throw new RangeError('--dir is required');
 if (values.peer) {
-  await startPeer();
+  await startPeer(values.dir);
 } else {
-  await startGateway();
+  await startGateway(values.dir);
 }
 
 /**
- * `--peer`: a bare node:http server on the same loopback (PUT bodies are counted and dropped, GET
- * answers 64 MiB from memory), the transport ceiling the gateway's figures are read against.
+ * `--peer`: what plain Node does with the same bytes over the same loopback, the disk and
+ * loopback limit: PUT streams the body into a file and fsyncs it before replying, GET streams
+ * the file back (node:http, fs streams with their defaults, no checks). Paths name files in `dir`.
  */
-async function startPeer(): Promise<void> {
-  const body = randomBytes(64 * 1024 * 1024);
-  const server = createServer((req, res) => {
-    if (req.method === 'GET') {
-      res.setHeader('content-length', String(body.length));
-      Readable.from(chunks(body)).pipe(res);
-      return;
+async function startPeer(dir: string): Promise<void> {
+  const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const file = join(dir, encodeURIComponent(req.url ?? '/'));
+    if (req.method === 'PUT') {
+      await pipeline(req, createWriteStream(file, { flush: true }));
+      res.end();
+    } else if (req.method === 'GET') {
+      res.setHeader('content-length', String((await stat(file)).size));
+      await pipeline(createReadStream(file), res);
+    } else {
+      req.resume();
+      res.end();
     }
-    req.resume();
-    req.on('end', () => res.end());
+  };
+  const server = createServer((req, res) => {
+    serve(req, res).catch(() => {
+      if (res.headersSent) res.destroy();
+      else res.writeHead(500).end();
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -59,13 +72,7 @@ async function startPeer(): Promise<void> {
   process.stdin.resume();
 }
 
-function* chunks(b: Buffer): Generator<Buffer> {
-  for (let off = 0; off < b.length; off += 1024 * 1024) yield b.subarray(off, off + 1024 * 1024);
-}
-
-async function startGateway(): Promise<void> {
-  if (values.dir === undefined) throw new RangeError('--dir is required');
-  const dir = values.dir;
+async function startGateway(dir: string): Promise<void> {
   const deviceCount = Number(values.devices);
   const store = await SqliteStore.open(join(dir, 'store.db'));
   const objectStore = await openObjectStore({

@@ -278,11 +278,13 @@ async function smallPutGet(
   const written = ops;
   cpu = await sampleRss();
   ops = 0;
+  const clientCpu = process.cpuUsage();
   const getsPerSec = await concurrent(SMALL_OPS, async (i, w) => {
     const got = await send(w, 'GET', `/bench/small/${i % Math.max(1, written)}`);
     if (!got.equals(small)) throw new Error(`GET returned ${got.length} bytes, not the 1 KiB written`);
     ops++;
   });
+  const clientUsed = process.cpuUsage(clientCpu);
   after = await sampleRss();
   used = after.cpuMs - cpu.cpuMs;
   sys = after.sysMs - cpu.sysMs;
@@ -296,6 +298,11 @@ async function smallPutGet(
   });
   results.push({ name: 's3 GET 1 KiB per gateway CPU-second', value: ops / (used / 1000), unit: 'ops/s' });
   results.push({ name: 's3 GET 1 KiB gateway CPU in the kernel', value: (100 * sys) / used, unit: '%' });
+  results.push({
+    name: 's3 GET 1 KiB bench client CPU per GET',
+    value: (clientUsed.user + clientUsed.system) / ops,
+    unit: 'µs',
+  });
 }
 
 async function listing(g: TestGateway, results: BenchResult[]): Promise<void> {

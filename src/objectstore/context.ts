@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Clock } from '../common/clock.js';
+import { bucketTablesVersion } from './device/bucket-index.js';
 import { mergeRows, type BucketRow, type ObjectRow } from './device/index-rows.js';
 import { ObjectStoreError } from './errors.js';
 import { IndexReplicas } from './index-replicas.js';
@@ -20,6 +21,11 @@ export class EngineContext {
   readonly stamps: Timestamper;
   private indexRing: unknown;
   private readonly indexLocations = new Map<string, { loc: Location; name: string }>();
+  /** Merged bucket rows by name, valid while the ring and bucketTablesVersion() are unchanged. */
+  private readonly bucketRows = new Map<
+    string,
+    { version: number; ring: unknown; row: Readonly<BucketRow> | undefined }
+  >();
 
   constructor(
     readonly placement: Placement,
@@ -62,18 +68,30 @@ export class EngineContext {
     return found;
   }
 
-  /** The merged bucket row (tombstones included), if any replica knows it. */
-  async bucketRow(name: string): Promise<BucketRow | undefined> {
+  /**
+   * The merged bucket row (tombstones included), if any replica knows it. Every S3 request looks
+   * its bucket up (twice: ownership, then the operation), so rows are cached until any bucket
+   * table of this process changes.
+   */
+  async bucketRow(name: string): Promise<Readonly<BucketRow> | undefined> {
+    const version = bucketTablesVersion();
+    const ring = this.placement.ring;
+    const hit = this.bucketRows.get(name);
+    if (hit !== undefined && hit.version === version && hit.ring === ring) return hit.row;
     const { loc, name: db } = this.accountIndex();
     const sets = await this.index.query(loc, db, (idx) => {
       const r = idx.bucket(name);
       return r ? [r] : [];
     });
-    return mergeRows('buckets', sets)[0];
+    const found = mergeRows('buckets', sets)[0];
+    const row = found === undefined ? undefined : Object.freeze(found);
+    if (this.bucketRows.size >= 10_000) this.bucketRows.clear();
+    this.bucketRows.set(name, { version, ring, row });
+    return row;
   }
 
   /** The live bucket row, or NoSuchBucket. */
-  async requireBucket(name: string): Promise<BucketRow> {
+  async requireBucket(name: string): Promise<Readonly<BucketRow>> {
     const row = await this.bucketRow(name);
     if (!row || row.deleted)
       throw new ObjectStoreError('NoSuchBucket', `The bucket "${name}" does not exist`, { bucket: name });

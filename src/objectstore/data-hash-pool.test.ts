@@ -2,15 +2,18 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HASH_RING_BYTES, HashPool, inlineMd5 } from './data-hash-pool.js';
+import * as zlib from 'node:zlib';
+import { HASH_BUFFER_BYTES, HashPool, inlineMd5 } from './data-hash-pool.js';
 
 const md5 = (b: Buffer): string => createHash('md5').update(b).digest('hex');
+const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
+const crc32 = (b: Buffer): string | undefined => nativeCrc32?.(b).toString(16).padStart(8, '0');
 
-test('a pooled MD5 equals node:crypto over odd chunk sizes, arrays of chunks and ring wrap-arounds', async () => {
+test('a pooled MD5 and CRC-32 equal node:crypto and zlib over odd chunk sizes, arrays of chunks and buffer boundaries', async () => {
   const pool = new HashPool({ workers: 1 });
   try {
-    // More than two rings' worth, in pieces that do not divide the ring size.
-    const data = randomBytes(2 * HASH_RING_BYTES + 12_345);
+    // More than the buffers one job may have at the thread, in pieces that do not divide their size.
+    const data = randomBytes(5 * HASH_BUFFER_BYTES + 12_345);
     const job = pool.md5();
     const pending: Array<Promise<void>> = [];
     let off = 0;
@@ -22,9 +25,11 @@ test('a pooled MD5 equals node:crypto over odd chunk sizes, arrays of chunks and
       off += n;
     }
     await Promise.all(pending);
-    assert.equal((await job.digest()).toString('hex'), md5(data));
+    const got = await job.digest();
+    assert.equal(got.md5.toString('hex'), md5(data));
+    assert.equal(got.crc32, crc32(data));
     const empty = pool.md5();
-    assert.equal((await empty.digest()).toString('hex'), md5(Buffer.alloc(0)));
+    assert.equal((await empty.digest()).md5.toString('hex'), md5(Buffer.alloc(0)));
   } finally {
     await pool.close();
   }
@@ -41,13 +46,13 @@ test('concurrent jobs on two threads stay separate; a cancelled job leaves the p
     await Promise.all(jobs.map((j, i) => j.update(bodies[i]!)));
     const digests = await Promise.all(jobs.map((j) => j.digest()));
     assert.deepEqual(
-      digests.map((d) => d.toString('hex')),
+      digests.map((d) => d.md5.toString('hex')),
       bodies.map(md5),
     );
     await assert.rejects(cancelled.digest(), RangeError);
     const after = pool.md5();
     await after.update(bodies[0]!);
-    assert.equal((await after.digest()).toString('hex'), md5(bodies[0]!));
+    assert.equal((await after.digest()).md5.toString('hex'), md5(bodies[0]!));
   } finally {
     await pool.close();
   }
@@ -65,7 +70,7 @@ test('an idle thread ends after idleMs and the next job starts a new one', async
     assert.equal(pool.threads(), 0);
     const second = pool.md5();
     await second.update(data);
-    assert.equal((await second.digest()).toString('hex'), md5(data));
+    assert.equal((await second.digest()).md5.toString('hex'), md5(data));
   } finally {
     await pool.close();
   }
@@ -75,5 +80,7 @@ test('the in-thread MD5 has the same interface and result', async () => {
   const data = randomBytes(1000);
   const job = inlineMd5();
   await job.update([data.subarray(0, 10), data.subarray(10)]);
-  assert.equal((await job.digest()).toString('hex'), md5(data));
+  const got = await job.digest();
+  assert.equal(got.md5.toString('hex'), md5(data));
+  assert.equal(got.crc32, crc32(data));
 });

@@ -1,49 +1,70 @@
 import { createHash, type Hash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { BodyCrc32 } from './data-check.js';
 import { ObjectStoreError } from './errors.js';
 
 /**
  * The worker's source, run with `eval` so that it survives bundling into one file (a worker file
- * next to the bundle would not exist). Messages: `b` (begin a job over a shared ring), `u` (hash
- * ring bytes [off, off+len), then ack), `d` (digest and forget), `x` (cancel: forget).
+ * next to the bundle would not exist). Messages: `b` (begin a job), `u` (hash the first `len`
+ * bytes of the transferred buffer `buf`, then send it back), `d` (digest and forget), `x`
+ * (cancel: forget). zlib's crc32 is missing before Node 20.15; the CRC is then left out.
  */
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
+const { crc32 } = require('node:zlib');
 const jobs = new Map();
 parentPort.on('message', (m) => {
   if (m.op === 'b') {
-    jobs.set(m.id, { h: createHash('md5'), ring: new Uint8Array(m.ring) });
+    jobs.set(m.id, { h: createHash('md5'), crc: 0 });
   } else if (m.op === 'u') {
     const j = jobs.get(m.id);
-    if (j !== undefined) j.h.update(j.ring.subarray(m.off, m.off + m.len));
-    parentPort.postMessage({ id: m.id, op: 'a' });
+    if (j !== undefined) {
+      const bytes = new Uint8Array(m.buf, 0, m.len);
+      j.h.update(bytes);
+      if (crc32 !== undefined) j.crc = crc32(bytes, j.crc);
+    }
+    parentPort.postMessage({ id: m.id, op: 'a', buf: m.buf }, [m.buf]);
   } else if (m.op === 'd') {
     const j = jobs.get(m.id);
     jobs.delete(m.id);
-    parentPort.postMessage({ id: m.id, op: 'r', digest: j === undefined ? undefined : j.h.digest() });
+    parentPort.postMessage({
+      id: m.id,
+      op: 'r',
+      digest: j === undefined ? undefined : j.h.digest(),
+      crc: j === undefined || crc32 === undefined ? undefined : j.crc >>> 0,
+    });
   } else if (m.op === 'x') {
     jobs.delete(m.id);
   }
 });
 `;
 
-/** Bytes of the shared ring a job copies into (its bound on bytes handed over, not yet hashed). */
-export const HASH_RING_BYTES = 2 * 1024 * 1024;
+/** Size of the buffers bytes travel to a hashing thread in (moved, not shared: no copy back). */
+export const HASH_BUFFER_BYTES = 1024 * 1024;
 
-/** Rings kept for reuse: fresh memory costs a page fault per 4 KiB on first touch. */
-const SPARE_RINGS = 2;
+/** Buffers one job may have in flight: its bound on bytes handed over but not yet hashed. */
+const JOB_BUFFERS = 3;
 
-/** An MD5 computed off the event loop, fed in order. */
+/** Buffers kept for reuse: fresh memory costs a page fault per 4 KiB on first touch. */
+const SPARE_BUFFERS = 4;
+
+/** What a job computed: the body's MD5 and its CRC-32 (hex; undefined on a Node without zlib.crc32). */
+export interface BodyDigests {
+  md5: Buffer;
+  crc32: string | undefined;
+}
+
+/** An MD5 and CRC-32 computed off the event loop, fed in order. */
 export interface HashJob {
   /**
-   * Hands bytes to the hashing thread (copied into a shared ring, so the caller may write the
-   * chunk at once); resolves when they were hashed, which is the caller's backpressure.
+   * Hands bytes to the hashing thread (copied, so the caller may write the chunk at once);
+   * resolves when they were hashed, which is the caller's backpressure.
    */
   update(chunk: Uint8Array | readonly Uint8Array[]): Promise<void>;
-  /** The MD5 of everything given; the job is finished afterwards. */
-  digest(): Promise<Buffer>;
+  /** The digests of everything given; the job is finished afterwards. */
+  digest(): Promise<BodyDigests>;
   /** Drops the job (after a failed write); updates in flight still settle. */
   cancel(): void;
 }
@@ -56,8 +77,17 @@ export interface HashPoolOptions {
   idleMs?: number;
 }
 
+/** A reply from a hashing thread: a buffer coming back (`a`) or the digests (`r`). */
+interface Reply {
+  id: number;
+  op: 'a' | 'r';
+  buf?: ArrayBuffer;
+  digest?: Uint8Array;
+  crc?: number;
+}
+
 interface Waiter {
-  resolve: (v: Buffer | undefined) => void;
+  resolve: (v: Reply) => void;
   reject: (e: Error) => void;
 }
 
@@ -72,17 +102,18 @@ interface Slot {
 }
 
 /**
- * Computes the MD5 of large bodies on worker threads so that a PUT's hashing (its slowest step,
- * about 600 MiB/s on one core) overlaps with reading the socket and writing the replicas instead
- * of stalling the event loop. One body's MD5 is sequential and stays on one thread; bodies spread
- * over the threads. Bytes travel through a SharedArrayBuffer ring per job (one memcpy, no
- * serialization). Threads start on first use, are unref'd while idle (an unclosed pool never
+ * Computes the MD5 (and the CRC-32 of the data file footer) of large bodies on worker threads so
+ * that a PUT's hashing (its slowest step, about 600 MiB/s on one core) overlaps with reading the
+ * socket and writing the replicas instead of stalling the event loop. One body's hashes are
+ * sequential and stay on one thread; bodies spread over the threads. Bytes are copied once into
+ * plain buffers that are moved to the thread and back (a transfer, no serialization; a copy into
+ * shared memory would run at a fraction of memcpy's speed). Threads start on first use, are unref'd while idle (an unclosed pool never
  * holds a process open) and end after a while without work (so a store that is never closed
  * leaves none behind); `close()` ends them at once.
  */
 export class HashPool {
   private readonly slots: Array<Slot | undefined>;
-  private readonly spare: SharedArrayBuffer[] = [];
+  private readonly spare: ArrayBuffer[] = [];
   private nextId = 1;
   private closed = false;
   private readonly idleMs: number;
@@ -94,13 +125,11 @@ export class HashPool {
     this.slots = Array.from({ length: n }, () => undefined);
   }
 
-  /** Starts an MD5 on the least busy thread. */
+  /** Starts an MD5 and CRC-32 on the least busy thread. */
   md5(): HashJob {
     if (this.closed) throw new RangeError('HashPool is closed');
     const slot = this.pick();
     const id = this.nextId++;
-    const ring = this.spare.pop() ?? new SharedArrayBuffer(HASH_RING_BYTES);
-    const view = new Uint8Array(ring);
     const waiters: Waiter[] = [];
     slot.waiting.set(id, waiters);
     if (slot.jobs++ === 0) {
@@ -108,63 +137,74 @@ export class HashPool {
       if (slot.idle !== undefined) clearTimeout(slot.idle);
       slot.idle = undefined;
     }
-    slot.worker.postMessage({ id, op: 'b', ring });
+    slot.worker.postMessage({ id, op: 'b' });
     let finished = false;
-    let head = 0;
-    let used = 0;
     let chain: Promise<void> = Promise.resolve();
-    const release = (): void => {
-      if (this.spare.length < SPARE_RINGS && !this.closed) this.spare.push(ring);
-    };
+    // This job's buffers: free ones, how many it holds (free or at the thread), the one filling.
+    const free: ArrayBuffer[] = [];
+    let held = 0;
+    let filling: { buf: ArrayBuffer; view: Uint8Array; len: number } | undefined;
+    // Acks of the buffers at the thread, oldest first (the thread answers in order).
+    const atThread: Array<Promise<void>> = [];
+    let lastPiece: Promise<void> = Promise.resolve();
     const finish = (): void => {
       if (finished) return;
       finished = true;
       if (--slot.jobs === 0) this.idle(slot);
     };
-    const ask = (msg: object): Promise<Buffer | undefined> =>
+    const ask = (msg: object, transfer: ArrayBuffer[] = []): Promise<Reply> =>
       new Promise((resolve, reject) => {
         if (slot.failure !== undefined) return reject(slot.failure);
         waiters.push({ resolve, reject });
-        slot.worker.postMessage({ id, ...msg });
+        slot.worker.postMessage({ id, ...msg }, transfer);
       });
-    const post = (off: number, len: number): Promise<void> =>
-      ask({ op: 'u', off, len }).then(() => void (used -= len));
-    let lastPiece: Promise<void> = Promise.resolve();
-    // Copies chunks into the ring as contiguous segments, one message each (waiting for room
-    // only when the ring is full); hands back the ack of the last segment, wrapped so that
-    // awaiting the copy does not wait for the hashing.
+    const giveBack = (buf: ArrayBuffer | undefined): void => {
+      if (buf === undefined) return;
+      if (!finished) free.push(buf);
+      else if (this.spare.length < SPARE_BUFFERS && !this.closed) this.spare.push(buf);
+    };
+    const send = (): void => {
+      if (filling === undefined || filling.len === 0) return;
+      const { buf, len } = filling;
+      filling = undefined;
+      lastPiece = ask({ op: 'u', buf, len }, [buf]).then((reply) => giveBack(reply.buf));
+      atThread.push(lastPiece);
+    };
+    const take = async (): Promise<void> => {
+      while (free.length === 0 && held === JOB_BUFFERS) await atThread.shift();
+      let buf = free.pop();
+      if (buf === undefined) {
+        buf = this.spare.pop() ?? new ArrayBuffer(HASH_BUFFER_BYTES);
+        held++;
+      }
+      filling = { buf, view: new Uint8Array(buf), len: 0 };
+    };
+    // Copies chunks into buffers, sending each full one (and the last, part-filled, one) to the
+    // thread; hands back the ack of the last piece, wrapped so that awaiting the copy does not
+    // wait for the hashing.
     const feed = async (chunks: readonly Uint8Array[]): Promise<{ acked: Promise<void> }> => {
-      let segStart = head;
-      let segLen = 0;
-      const flush = (): void => {
-        if (segLen > 0) lastPiece = post(segStart, segLen);
-        segLen = 0;
-        segStart = head;
-      };
       for (const chunk of chunks) {
-        let rest = chunk;
-        while (rest.length > 0) {
-          if (used === HASH_RING_BYTES) {
-            flush();
-            await lastPiece;
-            continue;
-          }
-          const take = Math.min(rest.length, HASH_RING_BYTES - used, HASH_RING_BYTES - head);
-          view.set(rest.subarray(0, take), head);
-          head = (head + take) % HASH_RING_BYTES;
-          used += take;
-          segLen += take;
-          rest = rest.subarray(take);
-          if (head === 0) flush();
+        let off = 0;
+        while (off < chunk.length) {
+          if (filling === undefined) await take();
+          const f = filling!;
+          const n = Math.min(chunk.length - off, HASH_BUFFER_BYTES - f.len);
+          f.view.set(chunk.subarray(off, off + n), f.len);
+          f.len += n;
+          off += n;
+          if (f.len === HASH_BUFFER_BYTES) send();
         }
       }
-      flush();
+      send();
       return { acked: lastPiece };
+    };
+    const release = (): void => {
+      for (const buf of free.splice(0)) giveBack(buf);
     };
     return {
       update: (chunk) => {
         if (finished) return Promise.reject(new RangeError('HashJob is finished'));
-        // Copies happen in call order; the worker hashes while the next chunk is copied.
+        // Copies happen in call order; the thread hashes while the next chunk is copied.
         const copied = chain.then(() => feed(chunk instanceof Uint8Array ? [chunk] : chunk));
         chain = copied.then(
           () => undefined,
@@ -177,19 +217,23 @@ export class HashPool {
         try {
           await chain;
           const got = await ask({ op: 'd' });
-          if (got === undefined) throw hashFailed('no digest came back');
-          release();
-          return got;
+          if (got.digest === undefined) throw hashFailed('no digest came back');
+          return {
+            md5: Buffer.from(got.digest),
+            crc32: got.crc === undefined ? undefined : got.crc.toString(16).padStart(8, '0'),
+          };
         } finally {
           slot.waiting.delete(id);
           finish();
+          release();
         }
       },
       cancel: () => {
         if (finished) return;
         finish();
+        release();
         slot.worker.postMessage({ id, op: 'x' });
-        // A cancelled job's ring is not reused: a piece in flight may still be read from it.
+        // Buffers at the thread still come back (to the spare list) before the job is forgotten.
         void chain.then(() => lastPiece.catch(() => undefined)).then(() => slot.waiting.delete(id));
       },
     };
@@ -239,10 +283,7 @@ export class HashPool {
     worker.unref();
     const slot: Slot = { worker, jobs: 0, waiting: new Map() };
     this.slots[index] = slot;
-    worker.on('message', (m: { id: number; op: 'a' | 'r'; digest?: Uint8Array }) => {
-      const w = slot.waiting.get(m.id)?.shift();
-      w?.resolve(m.digest === undefined ? undefined : Buffer.from(m.digest));
-    });
+    worker.on('message', (m: Reply) => slot.waiting.get(m.id)?.shift()?.resolve(m));
     const fail = (err: Error): void => {
       slot.failure ??= err;
       if (this.slots[index] === slot) this.slots[index] = undefined;
@@ -258,15 +299,19 @@ function hashFailed(why: string): ObjectStoreError {
   return new ObjectStoreError('InternalError', `Computing an object's MD5 failed: ${why}`);
 }
 
-/** The same interface over an in-thread MD5, for small bodies where a thread hop costs more. */
+/** The same interface computed in this thread, for small bodies where a thread hop costs more. */
 export function inlineMd5(): HashJob {
   const h: Hash = createHash('md5');
+  const crc = new BodyCrc32();
   return {
     update: (chunk) => {
-      for (const c of chunk instanceof Uint8Array ? [chunk] : chunk) h.update(c);
+      for (const c of chunk instanceof Uint8Array ? [chunk] : chunk) {
+        h.update(c);
+        crc.update(c);
+      }
       return Promise.resolve();
     },
-    digest: () => Promise.resolve(h.digest()),
+    digest: () => Promise.resolve({ md5: h.digest(), crc32: crc.hex() }),
     cancel: () => undefined,
   };
 }

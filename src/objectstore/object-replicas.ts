@@ -1,11 +1,12 @@
 import { availableParallelism } from 'node:os';
-import { Readable, Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { DataFooter, DataReader, DataWriter, Device } from './device/device.js';
 import { ObjectStoreError, isObjectStoreError } from './errors.js';
 import type { Checksum } from './object-store.js';
 import type { Location, Placement } from './placement.js';
-import { BodyCrc32, bodyCheck, checkContentMd5, checksumHasher } from './data-check.js';
+import { bodyCheck, checkContentMd5, checksumHasher } from './data-check.js';
 import { HashPool, inlineMd5 } from './data-hash-pool.js';
+import { FileBody } from './file-body.js';
 
 /** What the engine asks to be stored under a name in a hash folder. */
 export interface PutDataOptions {
@@ -84,7 +85,6 @@ export class ObjectReplicas {
       this.hashes === undefined || (opts.size !== undefined && opts.size <= INLINE_HASH_LIMIT)
         ? inlineMd5()
         : this.hashes.md5();
-    const crc = new BodyCrc32();
     const algorithm = opts.checksum?.algorithm ?? opts.checksumAlgorithm;
     const ck = algorithm ? checksumHasher(algorithm) : undefined;
     const inflight: Array<{ bytes: number; done: Promise<void> }> = [];
@@ -127,7 +127,6 @@ export class ObjectReplicas {
         const chunk = typeof raw === 'string' ? Buffer.from(raw) : (raw as Buffer);
         if (chunk.length === 0) continue;
         size += chunk.length;
-        crc.update(chunk);
         ck?.update(chunk);
         batch.push(chunk);
         batchBytes += chunk.length;
@@ -140,14 +139,14 @@ export class ObjectReplicas {
       }
       if (batchBytes > 0) await send(batch, batchBytes);
       await settle(0);
-      const md5Bytes = await md5.digest();
+      const digests = await md5.digest();
       if (opts.size !== undefined && size !== opts.size) {
         throw new ObjectStoreError(
           'IncompleteBody',
           `Expected ${opts.size} bytes for "${opts.key}" but received ${size}`,
         );
       }
-      checkContentMd5(opts.key, opts.contentMd5, md5Bytes);
+      checkContentMd5(opts.key, opts.contentMd5, digests.md5);
       let checksum: Checksum | undefined;
       if (ck && algorithm) {
         checksum = { algorithm, value: Buffer.from(ck.digest()).toString('base64') };
@@ -158,14 +157,14 @@ export class ObjectReplicas {
           );
         }
       }
-      const crcHex = crc.hex();
+      const crcHex = digests.crc32;
       const footer: DataFooter = {
         bucket: opts.bucket,
         key: opts.key,
         name: opts.name,
         ts: opts.ts,
         size,
-        md5: md5Bytes.toString('hex'),
+        md5: digests.md5.toString('hex'),
         ...(crcHex === undefined ? {} : { crc32: crcHex }),
         meta: opts.meta,
       };
@@ -263,31 +262,20 @@ export class ObjectReplicas {
       }
       return Readable.from(range ? [buf.subarray(range.start, range.end + 1)] : [buf]);
     }
-    const closeAfter = (s: Readable): Readable => {
-      s.once('close', () => void r.close());
-      return s;
-    };
-    if (range) return closeAfter(r.stream(range.start, range.end));
-    const sum = bodyCheck(r.footer);
-    const check = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        sum.update(chunk);
-        cb(null, chunk);
-      },
-      flush(cb) {
-        if (sum.matches()) return cb();
-        const err = new ObjectStoreError(
+    return new FileBody({
+      reader: r,
+      start: range?.start ?? 0,
+      end: range?.end ?? size - 1,
+      ...(range ? {} : { check: bodyCheck(r.footer) }),
+      mismatch: async () => {
+        // Quarantine before failing, so that the client's retry reads another replica.
+        await device.quarantine(loc.partition, loc.hash, r.fileName);
+        return new ObjectStoreError(
           'BadDigest',
           `Stored copy of "${r.footer.key}" on ${device.id} does not match the MD5 it was stored with`,
         );
-        // Quarantine before failing, so that the client's retry reads another replica.
-        void device.quarantine(loc.partition, loc.hash, r.fileName).finally(() => cb(err));
       },
     });
-    const src = closeAfter(r.stream());
-    src.on('error', (err) => check.destroy(err));
-    check.once('close', () => src.destroy());
-    return src.pipe(check);
   }
 }
 

@@ -62,6 +62,18 @@ export interface InlineEntry {
  * (IndexWriteBatcher), so the event loop never blocks on a disk flush and one flush serves every
  * commit that arrived meanwhile.
  */
+/** Counts changes to `buckets` tables in this process (see bucketTablesVersion). */
+let bucketTableChanges = 0;
+
+/**
+ * A number that changes whenever a `buckets` table of this process may have changed: rows
+ * applied or purged, or an index opened or closed. The engine's bucket lookups are cached under
+ * it (one process owns a device, so every change passes through here).
+ */
+export function bucketTablesVersion(): number {
+  return bucketTableChanges;
+}
+
 export class BucketIndex {
   private readonly db: Database.Database;
   /** Rows per table, counted once on the first fingerprint and then kept by apply and purge. */
@@ -86,6 +98,7 @@ export class BucketIndex {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(DDL);
+    bucketTableChanges++;
   }
 
   /**
@@ -103,6 +116,7 @@ export class BucketIndex {
         )
       : undefined;
     const drop = objects ? this.stmt('DELETE FROM inline WHERE key = ? AND vid = ?') : undefined;
+    if (table === 'buckets') bucketTableChanges++;
     this.guarded(() => {
       for (const row of rows) {
         let changed = insert.run(row).changes > 0;
@@ -317,6 +331,7 @@ export class BucketIndex {
       if (this.counts) this.counts[t] -= gone;
       n += gone;
     }
+    bucketTableChanges++;
     return n;
   }
 
@@ -343,6 +358,7 @@ export class BucketIndex {
   /** Closes the database handle. */
   async close(): Promise<void> {
     await this.walSync.settle();
+    bucketTableChanges++;
     if (this.db.open) this.db.close();
     await this.walSync.close();
   }

@@ -60,6 +60,8 @@ export interface DataReader {
   readonly footer: DataFooter;
   /** The body bytes [start, end] inclusive, or all. */
   stream(start?: number, end?: number): Readable;
+  /** Reads body bytes at `position` into `buf` (as many as fit); 0 at the end of the body. */
+  read(buf: Buffer, position: number): Promise<number>;
   readAll(): Promise<Buffer>;
   close(): Promise<void>;
 }

@@ -20,6 +20,9 @@ export async function mkdirIn(base: string, ...segments: string[]): Promise<void
   }
 }
 
+/** Size of the reads a data file is streamed in (and the read-ahead of a GET's stages). */
+export const READ_PIECE_BYTES = 1024 * 1024;
+
 /** Writes a whole buffer (FileHandle.write may write less). */
 export async function writeAll(fh: FileHandle, chunk: Buffer): Promise<void> {
   let off = 0;
@@ -58,13 +61,19 @@ export async function openData(file: string, fileName: string): Promise<DataRead
         bodySize === 0 || end < start
           ? Readable.from([])
           : // Read through the open handle: the file may be renamed (quarantine) or replaced meanwhile.
-            // 256 KiB reads: fewer disk reads and socket writes than 64 KiB, little memory per GET.
+            // 1 MiB reads, one read ahead of the consumer: the socket always has the next bytes
+            // ready rather than waiting for the disk after every piece it sent.
             fh.createReadStream({
               start,
               end: Math.min(end, bodySize - 1),
               autoClose: false,
-              highWaterMark: 256 * 1024,
+              highWaterMark: READ_PIECE_BYTES,
             }),
+      read: async (buf, position) => {
+        if (position >= bodySize) return 0;
+        const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, bodySize - position), position);
+        return bytesRead;
+      },
       readAll: async () => {
         const buf = Buffer.alloc(bodySize);
         let off = 0;
@@ -84,6 +93,7 @@ export async function openData(file: string, fileName: string): Promise<DataRead
       fileName,
       footer: { bucket: '', key: '', name: '', ts: '', size: -1, md5: '', meta: '' },
       stream: () => Readable.from([]),
+      read: () => Promise.resolve(0),
       readAll: () => Promise.resolve(Buffer.alloc(0)),
       close: () => Promise.resolve(),
     };

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { BufferBody } from '../buffer-body.js';
+import { FileBody } from '../file-body.js';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable, pipeline } from 'node:stream';
@@ -109,6 +110,13 @@ function send(
   } catch (err) {
     body.destroy();
     throw err;
+  }
+  if (body instanceof FileBody) {
+    // A stored file goes out through two reused buffers; a failure cuts the reply short.
+    return body.sendTo(res).then(
+      () => void res.end(),
+      (err: unknown) => void res.destroy(err as Error),
+    );
   }
   return new Promise((resolve) => {
     pipeline(body, res, () => resolve());
