@@ -6,6 +6,7 @@
  * never outlives the benchmark). With `--peer` it is instead the plain Node file server that
  * the gateway's figures are read against.
  */
+import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -34,14 +35,29 @@ if (values.peer) {
 }
 
 /**
- * `--peer`: what plain Node does with the same bytes over the same loopback, the disk and
- * loopback limit: PUT streams the body into a file and fsyncs it before replying, GET streams
- * the file back (node:http, fs streams with their defaults, no checks). Paths name files in `dir`.
+ * `--peer`, plain Node over the same loopback. Under `/mem` it is the loopback limit: a PUT body
+ * is copied into memory (up to 64 MiB), a GET answers it from there in 1 MiB writes. Other
+ * paths are a plain Node file server: PUT streams the body into a file and fsyncs it before
+ * replying, GET streams the file back (node:http and fs streams with their defaults, no checks).
  */
 async function startPeer(dir: string): Promise<void> {
+  // One buffer for every round, as the gateway reuses its buffers (fresh pages cost more than copies).
+  const kept = Buffer.alloc(64 * 1024 * 1024);
+  let keptLength = 0;
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const file = join(dir, encodeURIComponent(req.url ?? '/'));
-    if (req.method === 'PUT') {
+    if (req.url === '/mem' && req.method === 'PUT') {
+      keptLength = 0;
+      for await (const c of req) keptLength += (c as Buffer).copy(kept, keptLength);
+      res.end();
+    } else if (req.url === '/mem' && req.method === 'GET') {
+      const body = kept.subarray(0, keptLength);
+      res.setHeader('content-length', String(body.length));
+      for (let off = 0; off < body.length; off += 1024 * 1024) {
+        if (!res.write(body.subarray(off, off + 1024 * 1024))) await once(res, 'drain');
+      }
+      res.end();
+    } else if (req.method === 'PUT') {
       await pipeline(req, createWriteStream(file, { flush: true }));
       res.end();
     } else if (req.method === 'GET') {

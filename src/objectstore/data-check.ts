@@ -48,13 +48,18 @@ export interface BodyCheck {
   matches(): boolean;
 }
 
+/** True when a footer's CRC-32 is what reads check (it has one and this Node computes it natively). */
+export function checksByCrc32(footer: Pick<DataFooter, 'crc32'>): footer is { crc32: string } {
+  return footer.crc32 !== undefined && nativeCrc32 !== undefined;
+}
+
 /**
  * The cheapest check a footer allows: its CRC-32 when it has one and this Node computes it
  * natively, else its MD5. Either detects a flipped bit or a truncated copy; the auditor still
  * recomputes the MD5 of every copy in the background.
  */
 export function bodyCheck(footer: Pick<DataFooter, 'md5' | 'crc32'>): BodyCheck {
-  if (footer.crc32 !== undefined && nativeCrc32 !== undefined) {
+  if (checksByCrc32(footer)) {
     const crc = new BodyCrc32();
     return { update: (c) => crc.update(c), matches: () => crc.hex() === footer.crc32 };
   }

@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as zlib from 'node:zlib';
 import { HASH_BUFFER_BYTES, HashPool, inlineMd5 } from './data-hash-pool.js';
@@ -73,6 +76,42 @@ test('an idle thread ends after idleMs and the next job starts a new one', async
     assert.equal((await second.digest()).md5.toString('hex'), md5(data));
   } finally {
     await pool.close();
+  }
+});
+
+test('a piece reader reads a file on the thread in moved buffers and keeps its CRC-32', async () => {
+  const pool = new HashPool({ workers: 1 });
+  const dir = await mkdtemp(join(tmpdir(), 'stratus-hashpool-'));
+  try {
+    const data = randomBytes(3 * HASH_BUFFER_BYTES + 777);
+    await writeFile(join(dir, 'f'), data);
+    const fh = await open(join(dir, 'f'), 'r');
+    try {
+      const reader = pool.reader(fh.fd);
+      const got: Buffer[] = [];
+      let buf = new ArrayBuffer(HASH_BUFFER_BYTES);
+      for (let pos = 0; ;) {
+        const r = await reader.read(buf, HASH_BUFFER_BYTES, pos);
+        if (r.n === 0) break;
+        got.push(Buffer.from(r.buf.slice(0, r.n)));
+        pos += r.n;
+        buf = r.buf;
+      }
+      assert.ok(Buffer.concat(got).equals(data));
+      assert.equal(await reader.crc32(), crc32(data));
+      // A read that fails (a descriptor that is not open) rejects rather than ending the thread.
+      const bad = pool.reader(-1);
+      await assert.rejects(bad.read(new ArrayBuffer(16), 16, 0), /reading a data file failed/);
+      bad.close();
+      const after = pool.md5();
+      await after.update(data);
+      assert.equal((await after.digest()).md5.toString('hex'), md5(data));
+    } finally {
+      await fh.close();
+    }
+  } finally {
+    await pool.close();
+    await rm(dir, { recursive: true, force: true });
   }
 });
 

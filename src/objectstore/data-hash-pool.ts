@@ -1,22 +1,41 @@
 import { createHash, type Hash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { BufferPool } from './buffer-pool.js';
 import { BodyCrc32 } from './data-check.js';
 import { ObjectStoreError } from './errors.js';
 
 /**
  * The worker's source, run with `eval` so that it survives bundling into one file (a worker file
  * next to the bundle would not exist). Messages: `b` (begin a job), `u` (hash the first `len`
- * bytes of the transferred buffer `buf`, then send it back), `d` (digest and forget), `x`
- * (cancel: forget). zlib's crc32 is missing before Node 20.15; the CRC is then left out.
+ * bytes of the transferred buffer `buf`, then send it back), `r` (read `len` bytes of file
+ * descriptor `fd` at `pos` into `buf`, add them to the CRC, send the buffer back with the count
+ * `n`), `d` (digest and forget), `x` (cancel: forget). zlib's crc32 is missing before Node 20.15; the CRC is then left out.
  */
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
 const { crc32 } = require('node:zlib');
+const { readSync } = require('node:fs');
 const jobs = new Map();
 parentPort.on('message', (m) => {
-  if (m.op === 'b') {
+  if (m.op === 'r') {
+    const j = jobs.get(m.id);
+    const bytes = new Uint8Array(m.buf, 0, m.len);
+    let n = 0;
+    let error;
+    try {
+      while (n < m.len) {
+        const got = readSync(m.fd, bytes, n, m.len - n, m.pos + n);
+        if (got === 0) break;
+        n += got;
+      }
+      if (j !== undefined && crc32 !== undefined) j.crc = crc32(bytes.subarray(0, n), j.crc);
+    } catch (err) {
+      error = String(err && err.message);
+    }
+    parentPort.postMessage({ id: m.id, op: 'a', buf: m.buf, n, error }, [m.buf]);
+  } else if (m.op === 'b') {
     jobs.set(m.id, { h: createHash('md5'), crc: 0 });
   } else if (m.op === 'u') {
     const j = jobs.get(m.id);
@@ -42,13 +61,13 @@ parentPort.on('message', (m) => {
 `;
 
 /** Size of the buffers bytes travel to a hashing thread in (moved, not shared: no copy back). */
-export const HASH_BUFFER_BYTES = 1024 * 1024;
+export const HASH_BUFFER_BYTES = 512 * 1024;
 
 /** Buffers one job may have in flight: its bound on bytes handed over but not yet hashed. */
 const JOB_BUFFERS = 3;
 
-/** Buffers kept for reuse: fresh memory costs a page fault per 4 KiB on first touch. */
-const SPARE_BUFFERS = 4;
+/** Buffers kept for reuse between jobs (fresh memory costs a page fault per 4 KiB on first touch). */
+const SPARE_BUFFERS = 8;
 
 /** What a job computed: the body's MD5 and its CRC-32 (hex; undefined on a Node without zlib.crc32). */
 export interface BodyDigests {
@@ -77,13 +96,29 @@ export interface HashPoolOptions {
   idleMs?: number;
 }
 
-/** A reply from a hashing thread: a buffer coming back (`a`) or the digests (`r`). */
+/** A reply from a hashing thread: a buffer coming back (`a`, with the count read) or the digests (`r`). */
 interface Reply {
   id: number;
   op: 'a' | 'r';
   buf?: ArrayBuffer;
+  /** Bytes read (`r`), or the reason a read failed. */
+  n?: number;
+  error?: string;
   digest?: Uint8Array;
   crc?: number;
+}
+
+/** Reads pieces of a file on a hashing thread, keeping the CRC-32 of what it read. */
+export interface PieceReader {
+  /**
+   * Reads up to `length` bytes at `position` into `buf`, which is moved to the thread and back:
+   * resolves with the buffer and the count (0 at the end of the file).
+   */
+  read(buf: ArrayBuffer, length: number, position: number): Promise<{ buf: ArrayBuffer; n: number }>;
+  /** The hex CRC-32 of every byte read, in order (undefined without zlib.crc32); ends the job. */
+  crc32(): Promise<string | undefined>;
+  /** Ends the job (reads in flight still settle). */
+  close(): void;
 }
 
 interface Waiter {
@@ -113,7 +148,7 @@ interface Slot {
  */
 export class HashPool {
   private readonly slots: Array<Slot | undefined>;
-  private readonly spare: ArrayBuffer[] = [];
+  private readonly spare = new BufferPool(HASH_BUFFER_BYTES, SPARE_BUFFERS);
   private nextId = 1;
   private closed = false;
   private readonly idleMs: number;
@@ -127,18 +162,7 @@ export class HashPool {
 
   /** Starts an MD5 and CRC-32 on the least busy thread. */
   md5(): HashJob {
-    if (this.closed) throw new RangeError('HashPool is closed');
-    const slot = this.pick();
-    const id = this.nextId++;
-    const waiters: Waiter[] = [];
-    slot.waiting.set(id, waiters);
-    if (slot.jobs++ === 0) {
-      slot.worker.ref();
-      if (slot.idle !== undefined) clearTimeout(slot.idle);
-      slot.idle = undefined;
-    }
-    slot.worker.postMessage({ id, op: 'b' });
-    let finished = false;
+    const job = this.begin();
     let chain: Promise<void> = Promise.resolve();
     // This job's buffers: free ones, how many it holds (free or at the thread), the one filling.
     const free: ArrayBuffer[] = [];
@@ -147,34 +171,23 @@ export class HashPool {
     // Acks of the buffers at the thread, oldest first (the thread answers in order).
     const atThread: Array<Promise<void>> = [];
     let lastPiece: Promise<void> = Promise.resolve();
-    const finish = (): void => {
-      if (finished) return;
-      finished = true;
-      if (--slot.jobs === 0) this.idle(slot);
-    };
-    const ask = (msg: object, transfer: ArrayBuffer[] = []): Promise<Reply> =>
-      new Promise((resolve, reject) => {
-        if (slot.failure !== undefined) return reject(slot.failure);
-        waiters.push({ resolve, reject });
-        slot.worker.postMessage({ id, ...msg }, transfer);
-      });
     const giveBack = (buf: ArrayBuffer | undefined): void => {
       if (buf === undefined) return;
-      if (!finished) free.push(buf);
-      else if (this.spare.length < SPARE_BUFFERS && !this.closed) this.spare.push(buf);
+      if (!job.ended()) free.push(buf);
+      else if (!this.closed) this.spare.give(buf);
     };
     const send = (): void => {
       if (filling === undefined || filling.len === 0) return;
       const { buf, len } = filling;
       filling = undefined;
-      lastPiece = ask({ op: 'u', buf, len }, [buf]).then((reply) => giveBack(reply.buf));
+      lastPiece = job.ask({ op: 'u', buf, len }, [buf]).then((reply) => giveBack(reply.buf));
       atThread.push(lastPiece);
     };
     const take = async (): Promise<void> => {
       while (free.length === 0 && held === JOB_BUFFERS) await atThread.shift();
       let buf = free.pop();
       if (buf === undefined) {
-        buf = this.spare.pop() ?? new ArrayBuffer(HASH_BUFFER_BYTES);
+        buf = this.spare.take();
         held++;
       }
       filling = { buf, view: new Uint8Array(buf), len: 0 };
@@ -203,7 +216,7 @@ export class HashPool {
     };
     return {
       update: (chunk) => {
-        if (finished) return Promise.reject(new RangeError('HashJob is finished'));
+        if (job.ended()) return Promise.reject(new RangeError('HashJob is finished'));
         // Copies happen in call order; the thread hashes while the next chunk is copied.
         const copied = chain.then(() => feed(chunk instanceof Uint8Array ? [chunk] : chunk));
         chain = copied.then(
@@ -213,28 +226,97 @@ export class HashPool {
         return copied.then((c) => c.acked);
       },
       digest: async () => {
-        if (finished) throw new RangeError('HashJob is finished');
+        if (job.ended()) throw new RangeError('HashJob is finished');
         try {
           await chain;
-          const got = await ask({ op: 'd' });
+          const got = await job.ask({ op: 'd' });
           if (got.digest === undefined) throw hashFailed('no digest came back');
           return {
             md5: Buffer.from(got.digest),
-            crc32: got.crc === undefined ? undefined : got.crc.toString(16).padStart(8, '0'),
+            crc32: crcHex(got.crc),
           };
         } finally {
-          slot.waiting.delete(id);
-          finish();
+          job.end();
           release();
         }
       },
       cancel: () => {
-        if (finished) return;
-        finish();
-        release();
-        slot.worker.postMessage({ id, op: 'x' });
+        if (job.ended()) return;
         // Buffers at the thread still come back (to the spare list) before the job is forgotten.
-        void chain.then(() => lastPiece.catch(() => undefined)).then(() => slot.waiting.delete(id));
+        job.end(chain.then(() => lastPiece.catch(() => undefined)));
+        release();
+      },
+    };
+  }
+
+  /**
+   * Starts reading a file (by descriptor, which must stay open until every read settled) on the
+   * least busy thread, which also keeps the CRC-32 of the bytes: a GET then leaves the event loop
+   * only its socket writes.
+   */
+  reader(fd: number): PieceReader {
+    const job = this.begin();
+    let last: Promise<unknown> = Promise.resolve();
+    return {
+      read: (buf, length, position) => {
+        if (job.ended()) return Promise.reject(new RangeError('PieceReader is closed'));
+        const got = job.ask({ op: 'r', fd, buf, len: length, pos: position }, [buf]).then((reply) => {
+          if (reply.error !== undefined || reply.buf === undefined)
+            throw new Error(`reading a data file failed: ${reply.error ?? 'no buffer came back'}`);
+          return { buf: reply.buf, n: reply.n ?? 0 };
+        });
+        last = got.catch(() => undefined);
+        return got;
+      },
+      crc32: async () => {
+        if (job.ended()) throw new RangeError('PieceReader is closed');
+        try {
+          return crcHex((await job.ask({ op: 'd' })).crc);
+        } finally {
+          job.end();
+        }
+      },
+      close: () => {
+        if (!job.ended()) job.end(last);
+      },
+    };
+  }
+
+  /**
+   * Registers a job on the least busy thread. `ask` sends it a message and resolves with the
+   * reply; `end` finishes it once `settled` (replies still due) resolved, and tells the thread.
+   */
+  private begin(): {
+    ask: (msg: object, transfer?: ArrayBuffer[]) => Promise<Reply>;
+    ended: () => boolean;
+    end: (settled?: Promise<unknown>) => void;
+  } {
+    if (this.closed) throw new RangeError('HashPool is closed');
+    const slot = this.pick();
+    const id = this.nextId++;
+    const waiters: Waiter[] = [];
+    slot.waiting.set(id, waiters);
+    if (slot.jobs++ === 0) {
+      slot.worker.ref();
+      if (slot.idle !== undefined) clearTimeout(slot.idle);
+      slot.idle = undefined;
+    }
+    slot.worker.postMessage({ id, op: 'b' });
+    let ended = false;
+    return {
+      ask: (msg, transfer = []) =>
+        new Promise((resolve, reject) => {
+          if (slot.failure !== undefined) return reject(slot.failure);
+          waiters.push({ resolve, reject });
+          slot.worker.postMessage({ id, ...msg }, transfer);
+        }),
+      ended: () => ended,
+      end: (settled = Promise.resolve()) => {
+        if (ended) return;
+        ended = true;
+        if (--slot.jobs === 0) this.idle(slot);
+        slot.worker.postMessage({ id, op: 'x' });
+        void settled.then(() => slot.waiting.delete(id));
       },
     };
   }
@@ -247,7 +329,7 @@ export class HashPool {
   /** Ends the threads; jobs still running fail. */
   async close(): Promise<void> {
     this.closed = true;
-    this.spare.length = 0;
+    this.spare.clear();
     const running = this.slots.filter((s): s is Slot => s !== undefined);
     this.slots.fill(undefined);
     for (const s of running) if (s.idle !== undefined) clearTimeout(s.idle);
@@ -293,6 +375,10 @@ export class HashPool {
     worker.on('exit', (code) => fail(hashFailed(`the hashing thread exited with ${code}`)));
     return slot;
   }
+}
+
+function crcHex(crc: number | undefined): string | undefined {
+  return crc === undefined ? undefined : crc.toString(16).padStart(8, '0');
 }
 
 function hashFailed(why: string): ObjectStoreError {

@@ -1,9 +1,11 @@
 import { Readable, type Writable } from 'node:stream';
+import { BufferPool } from './buffer-pool.js';
 import type { BodyCheck } from './data-check.js';
+import type { PieceReader } from './data-hash-pool.js';
 import type { DataReader } from './device/device.js';
 import { READ_PIECE_BYTES } from './device/local-files.js';
 
-/** What a FileBody needs: the open replica and, for a whole body, its check. */
+/** What a FileBody needs: the open replica and, for a whole body, how to check it. */
 export interface FileBodySource {
   reader: Pick<DataReader, 'read' | 'close'>;
   /** Body offsets, `end` inclusive. */
@@ -11,16 +13,27 @@ export interface FileBodySource {
   end: number;
   /** Verifies the bytes of a whole body; a range is not checked (the auditor covers it). */
   check?: BodyCheck;
+  /**
+   * For a whole body with a CRC-32 footer: reads on a hashing thread, which keeps the CRC, and
+   * the value it must come to. `sendTo` then leaves the event loop only the socket writes.
+   */
+  threaded?: { reader: PieceReader; crc32: string };
   /** Called when the check fails at the end; returns the error to fail the body with. */
   mismatch: () => Promise<Error>;
 }
 
+/** Piece buffers kept between bodies, enough for several GETs at once. */
+const pool = new BufferPool(READ_PIECE_BYTES, 16);
+
+/** Pieces a GET has at once: one being read, the others being written. */
+const SEND_PIECES = 3;
+
 /**
  * The body of a large object read from one replica. It is a Readable for any consumer, and it
- * can also send itself to a writable through two reused buffers (`sendTo`, what a GET does):
- * one piece is read from the disk while the other is written to the socket, so the socket
- * always has the next bytes ready and nothing is allocated per piece. A body whose check fails
- * at the end never sends its last piece: the client sees a short body, not a wrong one.
+ * can also send itself to a writable through a few reused buffers (`sendTo`, what a GET does):
+ * the next piece is read while earlier ones are written to the socket, so the socket always has
+ * bytes ready and nothing is allocated per piece. A body whose check fails at the end never
+ * sends its last piece: the client sees a short body, not a wrong one.
  */
 export class FileBody extends Readable {
   private position: number;
@@ -31,35 +44,70 @@ export class FileBody extends Readable {
     this.position = source.start;
   }
 
-  /** Sends the body to `dest` (not ending it); rejects, with nothing more sent, on a failure. */
+  /**
+   * Sends the body to `dest` (not ending it); rejects, with nothing more sent, on a failure.
+   * One piece is read while up to SEND_PIECES - 1 earlier ones are being written.
+   */
   async sendTo(dest: Writable): Promise<void> {
-    const pieces = [Buffer.allocUnsafe(this.pieceSize()), Buffer.allocUnsafe(this.pieceSize())];
-    let writing: Promise<void> = Promise.resolve();
-    let next: Promise<Buffer | undefined> | undefined;
+    const free = Array.from({ length: SEND_PIECES }, () => pool.take());
+    // Writes in flight never reject: a failure is kept and thrown by the loop.
+    const writes = new Set<Promise<void>>();
+    let failed: Error | undefined;
+    let reading: Promise<{ buf: ArrayBuffer; n: number }> | undefined;
+    // A destination that closes (the client went away) may never call back for its writes.
+    let onClose = (): void => undefined;
+    const closed = new Promise<void>((resolve) => (onClose = resolve));
+    dest.once('close', onClose);
+    const check = (): void => {
+      if (failed !== undefined) throw failed;
+      if (dest.destroyed) throw new Error('the destination closed');
+    };
     try {
-      next = this.readPiece(pieces[0]!);
-      for (let i = 0; ; i = 1 - i) {
-        const piece = await next;
-        if (piece === undefined) break;
-        // The other buffer is free once its write finished; read into it meanwhile.
-        await writing;
-        next = this.readPiece(pieces[1 - i]!);
-        writing = write(dest, piece);
+      for (;;) {
+        // A buffer is free once the write of its last piece finished.
+        while (free.length === 0 && failed === undefined && !dest.destroyed)
+          await Promise.race([...writes, closed]);
+        check();
+        reading = this.readPiece(free.pop()!);
+        const { buf, n } = await reading;
+        reading = undefined;
+        if (n === 0) {
+          free.push(buf);
+          break;
+        }
+        if (this.position > this.source.end) await this.verifyEnd();
+        const w: Promise<void> = write(dest, Buffer.from(buf, 0, n)).then(
+          () => {
+            writes.delete(w);
+            free.push(buf);
+          },
+          (err: unknown) => {
+            writes.delete(w);
+            failed ??= err as Error;
+          },
+        );
+        writes.add(w);
       }
-      await writing;
+      await Promise.race([Promise.all(writes), closed]);
+      if (writes.size > 0) check();
+      if (failed !== undefined) throw failed;
     } finally {
-      // Nothing may touch the buffers or the file once this returns.
-      await Promise.all([writing.catch(() => undefined), next?.catch(() => undefined)]);
+      dest.off('close', onClose);
+      // Nothing may touch the buffers or the file once this returns (a closed destination's
+      // unfinished writes are dropped, and so are their buffers).
+      await Promise.allSettled([reading, ...(dest.destroyed ? [] : writes)]);
+      free.forEach((buf) => pool.give(buf));
       await this.close();
     }
   }
 
   override _read(): void {
-    const buf = Buffer.allocUnsafe(this.pieceSize());
-    this.readPiece(buf).then(
-      (piece) => this.push(piece === undefined ? null : piece),
-      (err: unknown) => this.destroy(err as Error),
-    );
+    this.readPiece(new ArrayBuffer(Math.min(READ_PIECE_BYTES, this.source.end + 1 - this.position)))
+      .then(async ({ buf, n }) => {
+        if (n > 0 && this.position > this.source.end) await this.verifyEnd();
+        this.push(n === 0 ? null : Buffer.from(buf, 0, n));
+      })
+      .catch((err: unknown) => this.destroy(err as Error));
   }
 
   override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
@@ -69,31 +117,40 @@ export class FileBody extends Readable {
     );
   }
 
-  private pieceSize(): number {
-    return Math.max(1, Math.min(READ_PIECE_BYTES, this.source.end - this.source.start + 1));
+  /** Reads the next piece into `buf` (moved to the reading thread and back when threaded); n is 0 at the end. */
+  private async readPiece(buf: ArrayBuffer): Promise<{ buf: ArrayBuffer; n: number }> {
+    const { reader, end, check, threaded } = this.source;
+    const want = Math.min(buf.byteLength, end + 1 - this.position);
+    if (want <= 0) return { buf, n: 0 };
+    let got: { buf: ArrayBuffer; n: number };
+    if (threaded) got = await threaded.reader.read(buf, want, this.position);
+    else {
+      let n = 0;
+      const view = Buffer.from(buf, 0, want);
+      while (n < want) {
+        const r = await reader.read(view.subarray(n), this.position + n);
+        if (r === 0) break;
+        n += r;
+      }
+      check?.update(view.subarray(0, n));
+      got = { buf, n };
+    }
+    if (got.n < want) throw new Error(`the data file ended ${end + 1 - this.position - got.n} bytes early`);
+    this.position += got.n;
+    return got;
   }
 
-  /** Reads the next piece into `buf`; undefined at the end, an error if the whole body's check failed. */
-  private async readPiece(buf: Buffer): Promise<Buffer | undefined> {
-    const { reader, end, check } = this.source;
-    const want = Math.min(buf.length, end + 1 - this.position);
-    if (want <= 0) return undefined;
-    let got = 0;
-    while (got < want) {
-      const n = await reader.read(buf.subarray(got, want), this.position + got);
-      if (n === 0) throw new Error(`the data file ended ${end + 1 - this.position - got} bytes early`);
-      got += n;
-    }
-    this.position += got;
-    const piece = buf.subarray(0, got);
-    check?.update(piece);
-    if (check && this.position > end && !check.matches()) throw await this.source.mismatch();
-    return piece;
+  /** After the last piece was read: fails unless the whole body's check holds. */
+  private async verifyEnd(): Promise<void> {
+    const { check, threaded, mismatch } = this.source;
+    const ok = threaded ? (await threaded.reader.crc32()) === threaded.crc32 : (check?.matches() ?? true);
+    if (!ok) throw await mismatch();
   }
 
   private async close(): Promise<void> {
     if (this.released) return;
     this.released = true;
+    this.source.threaded?.reader.close();
     await this.source.reader.close();
   }
 }

@@ -4,7 +4,7 @@ import type { DataFooter, DataReader, DataWriter, Device } from './device/device
 import { ObjectStoreError, isObjectStoreError } from './errors.js';
 import type { Checksum } from './object-store.js';
 import type { Location, Placement } from './placement.js';
-import { bodyCheck, checkContentMd5, checksumHasher } from './data-check.js';
+import { bodyCheck, checkContentMd5, checksByCrc32, checksumHasher } from './data-check.js';
 import { HashPool, inlineMd5 } from './data-hash-pool.js';
 import { FileBody } from './file-body.js';
 
@@ -262,11 +262,18 @@ export class ObjectReplicas {
       }
       return Readable.from(range ? [buf.subarray(range.start, range.end + 1)] : [buf]);
     }
+    // A whole body with a CRC-32 footer is read on a hashing thread, which checks it meanwhile.
+    const footer = r.footer;
+    const threaded =
+      !range && this.hashes !== undefined && r.fd !== undefined && checksByCrc32(footer)
+        ? { reader: this.hashes.reader(r.fd), crc32: footer.crc32 }
+        : undefined;
     return new FileBody({
       reader: r,
       start: range?.start ?? 0,
       end: range?.end ?? size - 1,
-      ...(range ? {} : { check: bodyCheck(r.footer) }),
+      ...(range || threaded ? {} : { check: bodyCheck(footer) }),
+      ...(threaded ? { threaded } : {}),
       mismatch: async () => {
         // Quarantine before failing, so that the client's retry reads another replica.
         await device.quarantine(loc.partition, loc.hash, r.fileName);

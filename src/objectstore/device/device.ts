@@ -62,6 +62,8 @@ export interface DataReader {
   stream(start?: number, end?: number): Readable;
   /** Reads body bytes at `position` into `buf` (as many as fit); 0 at the end of the body. */
   read(buf: Buffer, position: number): Promise<number>;
+  /** A local file's descriptor (open until `close`), for reading on another thread; body offsets are file offsets. */
+  readonly fd?: number;
   readAll(): Promise<Buffer>;
   close(): Promise<void>;
 }

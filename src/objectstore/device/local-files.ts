@@ -21,7 +21,7 @@ export async function mkdirIn(base: string, ...segments: string[]): Promise<void
 }
 
 /** Size of the reads a data file is streamed in (and the read-ahead of a GET's stages). */
-export const READ_PIECE_BYTES = 1024 * 1024;
+export const READ_PIECE_BYTES = 512 * 1024;
 
 /** Writes a whole buffer (FileHandle.write may write less). */
 export async function writeAll(fh: FileHandle, chunk: Buffer): Promise<void> {
@@ -57,6 +57,7 @@ export async function openData(file: string, fileName: string): Promise<DataRead
     return {
       fileName,
       footer,
+      fd: fh.fd,
       stream: (start = 0, end = bodySize - 1): Readable =>
         bodySize === 0 || end < start
           ? Readable.from([])

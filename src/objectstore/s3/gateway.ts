@@ -112,7 +112,7 @@ function send(
     throw err;
   }
   if (body instanceof FileBody) {
-    // A stored file goes out through two reused buffers; a failure cuts the reply short.
+    // A stored file goes out through a few reused buffers; a failure cuts the reply short.
     return body.sendTo(res).then(
       () => void res.end(),
       (err: unknown) => void res.destroy(err as Error),
