@@ -2,6 +2,7 @@ import type { KubeObject, ObjectMeta } from '../common/kube-object.js';
 import { hasCode } from '../common/stratus-error.js';
 import type { ResourceType } from '../resources/resource-type.js';
 import { qualifiedResource, type ApiDeps } from './api-context.js';
+import { retryOnConflict } from './conflict-retry.js';
 import { ApiError, badRequest, conflict, forbidden, notFound } from './errors.js';
 import { GarbageCollector } from './garbage-collector.js';
 import { rfc3339 } from './object-meta.js';
@@ -42,12 +43,25 @@ export class Deleter {
     );
   }
 
-  /** Deletes one object; see the class comment for the semantics. */
-  async delete(
+  /**
+   * Deletes one object; see the class comment for the semantics. A write that loses a race with
+   * another writer (an agent updating the pod's status) starts over from a fresh read, as
+   * kube-apiserver does; a resourceVersion precondition that does not hold still ends in 409.
+   */
+  delete(
     type: ResourceType,
     namespace: string,
     name: string,
     options: DeleteOptions = {},
+  ): Promise<DeleteResult> {
+    return retryOnConflict('API_CONFLICT', () => this.deleteOnce(type, namespace, name, options));
+  }
+
+  private async deleteOnce(
+    type: ResourceType,
+    namespace: string,
+    name: string,
+    options: DeleteOptions,
   ): Promise<DeleteResult> {
     const details = { name, group: type.group, kind: type.plural };
     const old = await this.deps.store.get(type.storageResource, namespace, name);

@@ -9,7 +9,7 @@ import { createRegistry } from '../resources/index.js';
 import { SqliteStore } from '../store/index.js';
 import { TypeIndex } from './api-context.js';
 import { ABANDONED_POD_GRACE_MS, sweepAbandonedPods } from './pod-sweeper.js';
-import { parseDeleteOptions, podGracePeriod } from './deletion.js';
+import { Deleter, parseDeleteOptions, podGracePeriod } from './deletion.js';
 
 const types = createRegistry().all();
 const podType = types.find((t) => t.kind === 'Pod' && t.group === '');
@@ -69,6 +69,53 @@ describe('sweepAbandonedPods', () => {
       ]);
       assert.deepEqual(deleted, ['orphan']);
       assert.ok((await store.get('pods', 'default', 'kept')) !== undefined);
+    } finally {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('deleting while another writer updates the object', () => {
+  it('starts over from a fresh read instead of failing with 409; a stale precondition still fails', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'stratus-delrace-'));
+    const clock = new ManualClock();
+    const store = await SqliteStore.open(join(dir, 'state.db'), { clock });
+    try {
+      const created = await store.create('pods', {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'p', namespace: 'default' },
+        spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'x' }] },
+      });
+      // Another writer (an agent reporting status) updates the pod right after each of the
+      // deleter's first two reads, so its first two writes lose the race.
+      let races = 2;
+      const racing = new Proxy(store, {
+        get(target, prop, receiver) {
+          if (prop !== 'get') return Reflect.get(target, prop, receiver) as unknown;
+          return async (...args: Parameters<typeof store.get>) => {
+            const got = await target.get(...args);
+            if (got !== undefined && races-- > 0) {
+              await target.update('pods', { ...got, status: { phase: `Running-${races}` } });
+            }
+            return got;
+          };
+        },
+      });
+      const deletion = new Deleter({ store: racing, clock, types: new TypeIndex(types) });
+      const podT = podType!;
+      await assert.rejects(
+        deletion.delete(podT, 'default', 'p', {
+          gracePeriodSeconds: 0,
+          preconditions: { resourceVersion: created.metadata.resourceVersion ?? '' },
+        }),
+        /Conflict|modified|Precondition/i,
+      );
+      races = 2;
+      const result = await deletion.delete(podT, 'default', 'p', { gracePeriodSeconds: 0 });
+      assert.equal(result.deleted, true);
+      assert.equal(await store.get('pods', 'default', 'p'), undefined);
     } finally {
       await store.close();
       await rm(dir, { recursive: true, force: true });
