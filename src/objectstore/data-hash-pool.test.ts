@@ -102,7 +102,7 @@ test('a piece reader reads a file on the thread in moved buffers and keeps its C
       // A read that fails (a descriptor that is not open) rejects rather than ending the thread.
       const bad = pool.reader(-1);
       await assert.rejects(bad.read(new ArrayBuffer(16), 16, 0), /reading a data file failed/);
-      bad.close();
+      await bad.close();
       const after = pool.md5();
       await after.update(data);
       assert.equal((await after.digest()).md5.toString('hex'), md5(data));

@@ -117,8 +117,8 @@ export interface PieceReader {
   read(buf: ArrayBuffer, length: number, position: number): Promise<{ buf: ArrayBuffer; n: number }>;
   /** The hex CRC-32 of every byte read, in order (undefined without zlib.crc32); ends the job. */
   crc32(): Promise<string | undefined>;
-  /** Ends the job (reads in flight still settle). */
-  close(): void;
+  /** Ends the job; resolves once no read is in flight any more (the descriptor may then be closed). */
+  close(): Promise<void>;
 }
 
 interface Waiter {
@@ -184,7 +184,11 @@ export class HashPool {
       atThread.push(lastPiece);
     };
     const take = async (): Promise<void> => {
-      while (free.length === 0 && held === JOB_BUFFERS) await atThread.shift();
+      while (free.length === 0 && held === JOB_BUFFERS) {
+        const oldest = atThread.shift();
+        if (oldest === undefined || job.ended()) throw new RangeError('HashJob is finished');
+        await oldest;
+      }
       let buf = free.pop();
       if (buf === undefined) {
         buf = this.spare.take();
@@ -276,8 +280,9 @@ export class HashPool {
           job.end();
         }
       },
-      close: () => {
+      close: async () => {
         if (!job.ended()) job.end(last);
+        await last;
       },
     };
   }

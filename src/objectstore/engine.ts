@@ -199,12 +199,17 @@ export class Engine implements ObjectStore {
     const meta = parseMeta(row.meta);
     const replace = options.metadata !== undefined;
     const body = await this.readBody(source.bucket, row, undefined);
-    return this.putObject(target.bucket, target.key, body, {
-      size: row.size,
-      headers: replace ? (options.headers ?? {}) : meta.headers,
-      metadata: replace ? (options.metadata ?? {}) : meta.metadata,
-      ...(meta.tags ? { tags: meta.tags } : {}),
-    });
+    try {
+      return await this.putObject(target.bucket, target.key, body, {
+        size: row.size,
+        headers: replace ? (options.headers ?? {}) : meta.headers,
+        metadata: replace ? (options.metadata ?? {}) : meta.metadata,
+        ...(meta.tags ? { tags: meta.tags } : {}),
+      });
+    } finally {
+      // A write that failed before reading the source (no target bucket…) must still close it.
+      body.destroy();
+    }
   }
 
   async listObjects(bucket: string, options: ListObjectsOptions): Promise<ListObjectsResult> {

@@ -14,10 +14,11 @@ export interface FileBodySource {
   /** Verifies the bytes of a whole body; a range is not checked (the auditor covers it). */
   check?: BodyCheck;
   /**
-   * For a whole body with a CRC-32 footer: reads on a hashing thread, which keeps the CRC, and
-   * the value it must come to. `sendTo` then leaves the event loop only the socket writes.
+   * For a whole body with a CRC-32 footer: reads on a hashing thread, which keeps the CRC (the
+   * reader is started on the first read), and the value it must come to. `sendTo` then leaves
+   * the event loop only the socket writes.
    */
-  threaded?: { reader: PieceReader; crc32: string };
+  threaded?: { start: () => PieceReader; crc32: string };
   /** Called when the check fails at the end; returns the error to fail the body with. */
   mismatch: () => Promise<Error>;
 }
@@ -38,6 +39,7 @@ const SEND_PIECES = 3;
 export class FileBody extends Readable {
   private position: number;
   private released = false;
+  private threadReader: PieceReader | undefined;
 
   constructor(private readonly source: FileBodySource) {
     super({ highWaterMark: READ_PIECE_BYTES });
@@ -50,24 +52,27 @@ export class FileBody extends Readable {
    */
   async sendTo(dest: Writable): Promise<void> {
     const free = Array.from({ length: SEND_PIECES }, () => pool.take());
-    // Writes in flight never reject: a failure is kept and thrown by the loop.
-    const writes = new Set<Promise<void>>();
+    let pending = 0;
     let failed: Error | undefined;
     let reading: Promise<{ buf: ArrayBuffer; n: number }> | undefined;
-    // A destination that closes (the client went away) may never call back for its writes.
-    let onClose = (): void => undefined;
-    const closed = new Promise<void>((resolve) => (onClose = resolve));
-    dest.once('close', onClose);
-    const check = (): void => {
+    // One waiter at a time, woken by a finished write or by the destination closing (a closed
+    // destination may never call back for its writes).
+    let wake: (() => void) | undefined;
+    const notify = (): void => {
+      const w = wake;
+      wake = undefined;
+      w?.();
+    };
+    const waitWhile = async (busy: () => boolean): Promise<void> => {
+      while (busy() && failed === undefined && !dest.destroyed) await new Promise<void>((r) => (wake = r));
       if (failed !== undefined) throw failed;
       if (dest.destroyed) throw new Error('the destination closed');
     };
+    dest.once('close', notify);
     try {
       for (;;) {
         // A buffer is free once the write of its last piece finished.
-        while (free.length === 0 && failed === undefined && !dest.destroyed)
-          await Promise.race([...writes, closed]);
-        check();
+        await waitWhile(() => free.length === 0);
         reading = this.readPiece(free.pop()!);
         const { buf, n } = await reading;
         reading = undefined;
@@ -76,26 +81,28 @@ export class FileBody extends Readable {
           break;
         }
         if (this.position > this.source.end) await this.verifyEnd();
-        const w: Promise<void> = write(dest, Buffer.from(buf, 0, n)).then(
+        pending++;
+        write(dest, Buffer.from(buf, 0, n)).then(
           () => {
-            writes.delete(w);
+            pending--;
             free.push(buf);
+            notify();
           },
           (err: unknown) => {
-            writes.delete(w);
             failed ??= err as Error;
+            notify();
           },
         );
-        writes.add(w);
       }
-      await Promise.race([Promise.all(writes), closed]);
-      if (writes.size > 0) check();
-      if (failed !== undefined) throw failed;
+      await waitWhile(() => pending > 0);
+    } catch (err) {
+      // Nothing more goes out, and writes still queued are dropped with their buffers.
+      dest.destroy(err as Error);
+      throw err;
     } finally {
-      dest.off('close', onClose);
-      // Nothing may touch the buffers or the file once this returns (a closed destination's
-      // unfinished writes are dropped, and so are their buffers).
-      await Promise.allSettled([reading, ...(dest.destroyed ? [] : writes)]);
+      dest.off('close', notify);
+      // Nothing may touch the buffers or the file once this returns.
+      await reading?.catch(() => undefined);
       free.forEach((buf) => pool.give(buf));
       await this.close();
     }
@@ -123,8 +130,10 @@ export class FileBody extends Readable {
     const want = Math.min(buf.byteLength, end + 1 - this.position);
     if (want <= 0) return { buf, n: 0 };
     let got: { buf: ArrayBuffer; n: number };
-    if (threaded) got = await threaded.reader.read(buf, want, this.position);
-    else {
+    if (threaded) {
+      this.threadReader ??= threaded.start();
+      got = await this.threadReader.read(buf, want, this.position);
+    } else {
       let n = 0;
       const view = Buffer.from(buf, 0, want);
       while (n < want) {
@@ -143,14 +152,17 @@ export class FileBody extends Readable {
   /** After the last piece was read: fails unless the whole body's check holds. */
   private async verifyEnd(): Promise<void> {
     const { check, threaded, mismatch } = this.source;
-    const ok = threaded ? (await threaded.reader.crc32()) === threaded.crc32 : (check?.matches() ?? true);
+    const ok =
+      threaded && this.threadReader
+        ? (await this.threadReader.crc32()) === threaded.crc32
+        : (check?.matches() ?? true);
     if (!ok) throw await mismatch();
   }
 
   private async close(): Promise<void> {
     if (this.released) return;
     this.released = true;
-    this.source.threaded?.reader.close();
+    await this.threadReader?.close();
     await this.source.reader.close();
   }
 }

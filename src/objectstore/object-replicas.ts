@@ -263,10 +263,11 @@ export class ObjectReplicas {
       return Readable.from(range ? [buf.subarray(range.start, range.end + 1)] : [buf]);
     }
     // A whole body with a CRC-32 footer is read on a hashing thread, which checks it meanwhile.
-    const footer = r.footer;
+    const { footer, fd } = r;
+    const hashes = this.hashes;
     const threaded =
-      !range && this.hashes !== undefined && r.fd !== undefined && checksByCrc32(footer)
-        ? { reader: this.hashes.reader(r.fd), crc32: footer.crc32 }
+      !range && hashes !== undefined && fd !== undefined && checksByCrc32(footer)
+        ? { start: () => hashes.reader(fd), crc32: footer.crc32 }
         : undefined;
     return new FileBody({
       reader: r,

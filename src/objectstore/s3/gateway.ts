@@ -115,12 +115,27 @@ function send(
     // A stored file goes out through a few reused buffers; a failure cuts the reply short.
     return body.sendTo(res).then(
       () => void res.end(),
-      (err: unknown) => void res.destroy(err as Error),
+      (err: unknown) => {
+        // A client that went away is not news; a read that failed (a corrupt copy) is.
+        if (!clientGone(err))
+          console.error(`s3 gateway: request ${requestId} failed while sending its body:`, err);
+      },
     );
   }
   return new Promise((resolve) => {
     pipeline(body, res, () => resolve());
   });
+}
+
+/** True for the errors of writing to a client that closed its connection. */
+function clientGone(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return (
+    (err instanceof Error && err.message === 'the destination closed') ||
+    code === 'ECONNRESET' ||
+    code === 'EPIPE' ||
+    code === 'ERR_STREAM_DESTROYED'
+  );
 }
 
 function sendError(

@@ -92,7 +92,8 @@ const uploadPartCopy: Handler = async (ctx) => {
     ...(range === undefined ? {} : { range }),
   });
   const size = range === undefined ? info.size : range.end - range.start + 1;
-  const part = await ctx.store.uploadPart(bucket, key, id, n, body, { size });
+  // Destroyed after the write, which may fail before reading it (no such upload…).
+  const part = await ctx.store.uploadPart(bucket, key, id, n, body, { size }).finally(() => body.destroy());
   const h: Record<string, string> = {};
   if (info.versionId !== 'null') h['x-amz-copy-source-version-id'] = info.versionId;
   return xmlReply(
