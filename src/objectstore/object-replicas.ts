@@ -280,7 +280,7 @@ export class ObjectReplicas {
         await device.quarantine(loc.partition, loc.hash, r.fileName);
         return new ObjectStoreError(
           'BadDigest',
-          `Stored copy of "${r.footer.key}" on ${device.id} does not match the MD5 it was stored with`,
+          `Stored copy of "${r.footer.key}" on ${device.id} does not match the checksum it was stored with`,
         );
       },
     });
