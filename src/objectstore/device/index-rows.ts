@@ -104,6 +104,8 @@ export function mergeRows<T extends IndexTable>(
   table: T,
   sets: Array<Array<IndexTables[T]>>,
 ): Array<IndexTables[T]> {
+  // One replica's rows are already one per key.
+  if (sets.length === 1) return sets[0]!;
   const out = new Map<string, IndexTables[T]>();
   for (const rows of sets) {
     for (const row of rows) {

@@ -15,11 +15,16 @@ export const ALGORITHM = 'AWS4-HMAC-SHA256';
 /** The SHA-256 of the empty string, used by chunk signatures. */
 export const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
+const UNRESERVED = /^[A-Za-z0-9\-._~]*$/;
+const UNRESERVED_OR_SLASH = /^[A-Za-z0-9\-._~/]*$/;
+
 /**
  * URI-encodes a string the way SigV4 wants: every byte except the unreserved characters
  * `A-Z a-z 0-9 - _ . ~` becomes `%XX` (upper-case hex); `/` is kept when `keepSlash` (paths).
  */
 export function uriEncode(value: string, keepSlash: boolean): string {
+  // Most paths need no escaping at all: one test instead of encoding and two replacements.
+  if ((keepSlash ? UNRESERVED_OR_SLASH : UNRESERVED).test(value)) return value;
   let out = encodeURIComponent(value).replace(
     /[!'()*]/g,
     (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase(),
@@ -69,7 +74,9 @@ export function canonicalQuery(pairs: ReadonlyArray<readonly [string, string]>, 
 
 /** Trims a header value and collapses runs of spaces, as the canonical headers require. */
 export function canonicalHeaderValue(value: string): string {
-  return value.trim().replace(/\s+/g, ' ');
+  const trimmed = value.trim();
+  // Only a run of whitespace or a whitespace other than a plain space needs the replacement.
+  return /\s\s|[^\S ]/.test(trimmed) ? trimmed.replace(/\s+/g, ' ') : trimmed;
 }
 
 /**
