@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { ObjectRow } from './device/index-rows.js';
 import { ObjectStoreError, isObjectStoreError } from './errors.js';
@@ -37,7 +37,12 @@ export function isInline(row: ObjectRow): row is ObjectRow & { data: Buffer } {
 
 /** True when an inline body still hashes to its row's ETag (inline objects are never multipart). */
 export function inlineIntact(row: { etag: string; data: Buffer }): boolean {
-  return row.etag === `"${createHash('md5').update(row.data).digest('hex')}"`;
+  // Every GET of a small object checks it: crypto.hash (Node 20.12+) is the one-shot form.
+  const md5 =
+    typeof hash === 'function'
+      ? hash('md5', row.data, 'hex')
+      : createHash('md5').update(row.data).digest('hex');
+  return row.etag === `"${md5}"`;
 }
 
 /**

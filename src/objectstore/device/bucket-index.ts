@@ -246,10 +246,27 @@ export class BucketIndex {
 
   /** All rows of one key (every version, tombstones included), inline bodies joined in. */
   versionsOf(key: string): ObjectRow[] {
-    return this.stmt(
-      `SELECT o.*, i.data FROM objects o LEFT JOIN inline i ON i.key = o.key AND i.vid = o.vid
-       WHERE o.key = ?`,
-    ).all(key) as ObjectRow[];
+    // Every GET and PUT runs this: raw rows and a literal each, as in `latest`.
+    const rows = this.stmt(
+      `SELECT o.vid, o.ts, o.deleted, o.vts, o.size, o.etag, o.modified, o.dm, o.meta, i.data
+       FROM objects o LEFT JOIN inline i ON i.key = o.key AND i.vid = o.vid WHERE o.key = ?`,
+      true,
+    ).all(key) as Array<
+      [string, string, number, string, number, string, number, number, string, Buffer | null]
+    >;
+    return rows.map(([vid, ts, deleted, vts, size, etag, modified, dm, meta, data]) => ({
+      key,
+      vid,
+      ts,
+      deleted,
+      vts,
+      size,
+      etag,
+      modified,
+      dm,
+      meta,
+      data,
+    }));
   }
 
   /** The current version of each key in a range (delete markers included), in key order. */
