@@ -227,6 +227,11 @@ export async function benchS3Throughput(): Promise<BenchResult[]> {
   return results;
 }
 
+/** A rate (MiB/s) beside a peer's, with their ratio. */
+function against(name: string, value: number, peer: string, peerValue: number): BenchResult {
+  return { name, value, unit: 'MiB/s', peer: { name: peer, value: peerValue }, ratio: value / peerValue };
+}
+
 /** The lower of the disk's and the loopback's rate: the physical limit of moving the bytes. */
 function limit(file: { name: string; value: number }, loopback: number): { name: string; value: number } {
   return file.value <= loopback ? file : { name: 'loopback', value: loopback };
@@ -249,38 +254,23 @@ async function largeFigures(data: Buffer, results: BenchResult[]): Promise<void>
         ['GET', r.get, getLimit],
       ] as const) {
         results.push({
-          name: `s3 ${op} 64 MiB R=${replicas}`,
-          value: rateOf,
-          unit: 'MiB/s',
-          peer: { name: `${lim.name}${div}`, value: lim.value / replicas },
-          ratio: rateOf / (lim.value / replicas),
+          ...against(`s3 ${op} 64 MiB R=${replicas}`, rateOf, `${lim.name}${div}`, lim.value / replicas),
           goal,
         });
       }
       if (replicas === 1) {
         results.push({ name: 'plain file write+fsync 64 MiB', value: r.fileWrite, unit: 'MiB/s' });
         results.push({ name: 'plain file read 64 MiB (page cache)', value: r.fileRead, unit: 'MiB/s' });
-        results.push({
-          name: 's3 PUT 64 MiB R=1 vs MD5 ceiling',
-          value: r.put,
-          unit: 'MiB/s',
-          peer: { name: 'md5 one core, same rounds', value: r.md5 },
-          ratio: r.put / r.md5,
-        });
-        results.push({
-          name: 's3 PUT 64 MiB R=1 vs a plain Node file server',
-          value: r.put,
-          unit: 'MiB/s',
-          peer: { name: 'node:http + fs write + fsync', value: server.put },
-          ratio: r.put / server.put,
-        });
-        results.push({
-          name: 's3 GET 64 MiB R=1 vs a plain Node file server',
-          value: r.get,
-          unit: 'MiB/s',
-          peer: { name: 'node:http + fs read', value: server.get },
-          ratio: r.get / server.get,
-        });
+        results.push(
+          against('s3 PUT 64 MiB R=1 vs MD5 ceiling', r.put, 'md5 one core, same rounds', r.md5),
+          against(
+            's3 PUT 64 MiB R=1 vs a plain Node file server',
+            r.put,
+            'node:http + fs write + fsync',
+            server.put,
+          ),
+          against('s3 GET 64 MiB R=1 vs a plain Node file server', r.get, 'node:http + fs read', server.get),
+        );
       }
       results.push({ name: `gateway CPU per 64 MiB PUT R=${replicas}`, value: r.putCpuMs, unit: 'ms' });
       results.push({ name: `gateway CPU per 64 MiB GET R=${replicas}`, value: r.getCpuMs, unit: 'ms' });
