@@ -47,8 +47,9 @@ export class FileBody extends Readable {
   }
 
   /**
-   * Sends the body to `dest` (not ending it); rejects, with nothing more sent, on a failure.
-   * One piece is read while up to SEND_PIECES - 1 earlier ones are being written.
+   * Sends the body to `dest` (not ending it). On a failure nothing more is sent: `dest` is
+   * destroyed and the promise rejects. One piece is read while up to SEND_PIECES - 1 earlier
+   * ones are being written.
    */
   async sendTo(dest: Writable): Promise<void> {
     const free = Array.from({ length: SEND_PIECES }, () => pool.take());
