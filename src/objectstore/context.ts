@@ -79,12 +79,15 @@ export class EngineContext {
     const hit = this.bucketRows.get(name);
     if (hit !== undefined && hit.version === version && hit.ring === ring) return hit.row;
     const { loc, name: db } = this.accountIndex();
+    const failures = this.index.queryFailures;
     const sets = await this.index.query(loc, db, (idx) => {
       const r = idx.bucket(name);
       return r ? [r] : [];
     });
     const found = mergeRows('buckets', sets)[0];
     const row = found === undefined ? undefined : Object.freeze(found);
+    // An answer that a failing replica left out is used once, not kept.
+    if (this.index.queryFailures !== failures) return row;
     if (this.bucketRows.size >= 10_000) this.bucketRows.clear();
     this.bucketRows.set(name, { version, ring, row });
     return row;

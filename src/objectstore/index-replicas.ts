@@ -24,6 +24,8 @@ export class IndexReplicas {
   private readonly healthy = new Map<Device, number>();
   /** Open index handles for reads, and how many more reads may use them before asking again. */
   private readonly readHandles = new Map<string, { device: Device; idx: BucketIndex; uses: number }>();
+  /** Queries a replica failed to answer (an error, not a missing copy), counted for the bucket cache. */
+  queryFailures = 0;
 
   constructor(private readonly placement: Placement) {}
 
@@ -87,6 +89,7 @@ export class IndexReplicas {
    */
   async query<R>(loc: Location, name: string, fn: (idx: BucketIndex) => R): Promise<R[]> {
     const out: R[] = [];
+    const failed = (): void => void this.queryFailures++;
     for (const device of [...loc.primaries, ...loc.handoffs]) {
       const id = `${device.id}\u0000${loc.partition}\u0000${name}`;
       const reused = this.readHandles.get(id);
@@ -99,7 +102,7 @@ export class IndexReplicas {
           this.readHandles.delete(id);
         }
       }
-      const idx = await device.index(loc.partition, name, false).catch(() => undefined);
+      const idx = await device.index(loc.partition, name, false).catch(failed);
       if (idx === undefined) {
         this.readHandles.delete(id);
         continue;
@@ -110,6 +113,7 @@ export class IndexReplicas {
         out.push(fn(idx));
       } catch {
         // A replica that fails to answer (device pulled mid-query) is skipped like a missing one.
+        failed();
       }
     }
     return out;
