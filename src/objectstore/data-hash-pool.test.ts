@@ -123,3 +123,13 @@ test('the in-thread MD5 has the same interface and result', async () => {
   assert.equal(got.md5.toString('hex'), md5(data));
   assert.equal(got.crc32, crc32(data));
 });
+
+test('closing the pool under an update in flight fails that update, and nothing else', async () => {
+  const pool = new HashPool({ workers: 1 });
+  const job = pool.md5();
+  // Several buffers at the thread at once: each must fail quietly, not as an unhandled rejection.
+  const pending = job.update(randomBytes(3 * HASH_BUFFER_BYTES + 1));
+  await pool.close();
+  await assert.rejects(pending);
+  await sleep(50);
+});

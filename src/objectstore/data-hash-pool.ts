@@ -168,8 +168,10 @@ export class HashPool {
     const free: ArrayBuffer[] = [];
     let held = 0;
     let filling: { buf: ArrayBuffer; view: Uint8Array; len: number } | undefined;
-    // Acks of the buffers at the thread, oldest first (the thread answers in order).
-    const atThread: Array<Promise<void>> = [];
+    // The buffers at the thread, settled or not (never rejecting), oldest first (the thread
+    // answers in order); the first failure of any of them.
+    const atThread = new Set<Promise<void>>();
+    let failure: Error | undefined;
     let lastPiece: Promise<void> = Promise.resolve();
     const giveBack = (buf: ArrayBuffer | undefined): void => {
       if (buf === undefined) return;
@@ -181,11 +183,19 @@ export class HashPool {
       const { buf, len } = filling;
       filling = undefined;
       lastPiece = job.ask({ op: 'u', buf, len }, [buf]).then((reply) => giveBack(reply.buf));
-      atThread.push(lastPiece);
+      const settled: Promise<void> = lastPiece.then(
+        () => void atThread.delete(settled),
+        (err: unknown) => {
+          atThread.delete(settled);
+          failure ??= err as Error;
+        },
+      );
+      atThread.add(settled);
     };
     const take = async (): Promise<void> => {
       while (free.length === 0 && held === JOB_BUFFERS) {
-        const oldest = atThread.shift();
+        if (failure !== undefined) throw failure;
+        const oldest = atThread.values().next().value;
         if (oldest === undefined || job.ended()) throw new RangeError('HashJob is finished');
         await oldest;
       }

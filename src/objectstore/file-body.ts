@@ -1,4 +1,4 @@
-import { Readable, type Writable } from 'node:stream';
+import { Readable, type Duplex, type Writable } from 'node:stream';
 import { BufferPool } from './buffer-pool.js';
 import type { BodyCheck } from './data-check.js';
 import type { PieceReader } from './data-hash-pool.js';
@@ -49,9 +49,10 @@ export class FileBody extends Readable {
   /**
    * Sends the body to `dest` (not ending it). On a failure nothing more is sent: `dest` is
    * destroyed and the promise rejects. One piece is read while up to SEND_PIECES - 1 earlier
-   * ones are being written.
+   * ones are being written. `connection` is the socket under `dest` when it may close without
+   * `dest` knowing (an HTTP reply queued behind another on a keep-alive connection).
    */
-  async sendTo(dest: Writable): Promise<void> {
+  async sendTo(dest: Writable, connection?: Duplex): Promise<void> {
     const free = Array.from({ length: SEND_PIECES }, () => pool.take());
     let pending = 0;
     let failed: Error | undefined;
@@ -64,12 +65,14 @@ export class FileBody extends Readable {
       wake = undefined;
       w?.();
     };
+    const gone = (): boolean => dest.destroyed || connection?.destroyed === true;
     const waitWhile = async (busy: () => boolean): Promise<void> => {
-      while (busy() && failed === undefined && !dest.destroyed) await new Promise<void>((r) => (wake = r));
+      while (busy() && failed === undefined && !gone()) await new Promise<void>((r) => (wake = r));
       if (failed !== undefined) throw failed;
-      if (dest.destroyed) throw new Error('the destination closed');
+      if (gone()) throw new Error('the destination closed');
     };
     dest.once('close', notify);
+    connection?.once('close', notify);
     try {
       for (;;) {
         // A buffer is free once the write of its last piece finished.
@@ -102,6 +105,7 @@ export class FileBody extends Readable {
       throw err;
     } finally {
       dest.off('close', notify);
+      connection?.off('close', notify);
       // Nothing may touch the buffers or the file once this returns.
       await reading?.catch(() => undefined);
       free.forEach((buf) => pool.give(buf));
@@ -127,6 +131,8 @@ export class FileBody extends Readable {
 
   /** Reads the next piece into `buf` (moved to the reading thread and back when threaded); n is 0 at the end. */
   private async readPiece(buf: ArrayBuffer): Promise<{ buf: ArrayBuffer; n: number }> {
+    // The file is closed after the last read; nothing may read it (or a reused descriptor) after.
+    if (this.released) throw new Error('the body was closed');
     const { reader, end, check, threaded } = this.source;
     const want = Math.min(buf.byteLength, end + 1 - this.position);
     if (want <= 0) return { buf, n: 0 };

@@ -113,7 +113,7 @@ function send(
   }
   if (body instanceof FileBody) {
     // A stored file goes out through a few reused buffers; a failure cuts the reply short.
-    return body.sendTo(res).then(
+    return body.sendTo(res, res.req.socket).then(
       () => void res.end(),
       (err: unknown) => {
         // A client that went away is not news; a read that failed (a corrupt copy) is.
