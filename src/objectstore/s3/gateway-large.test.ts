@@ -9,6 +9,7 @@ import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sd
 import { dataFiles } from '../test-helpers.js';
 import { presignUrl } from './sigv4-signer.js';
 import { s3Error, withGateway } from './test-sdk.js';
+import { startTestGateway } from './test-gateway.js';
 
 /** How many of this process's open files are object data files. */
 async function openDataFiles(): Promise<number> {
@@ -75,4 +76,38 @@ test('a large single-part object streams back whole and by range; a rotten copy 
     assert.deepEqual(await dataFiles(join(g.dir, 'storage', 'dev0')), []);
     await s3Error(c.send(new GetObjectCommand({ Bucket: 'big', Key: 'k' })), 'InternalError', 500);
   });
+});
+
+test('an upload may take as long as it keeps moving; a connection idle past the timeout is closed', async () => {
+  const g = await startTestGateway({ idleTimeoutMs: 300 });
+  try {
+    await g.objectStore.createBucket('slow', 'alice');
+    const url = new URL(presignUrl({ method: 'PUT', url: `${g.url}/slow/k` }, g.key));
+    const head = (length: number): string =>
+      `PUT ${url.pathname}${url.search} HTTP/1.1\r\nhost: ${url.host}\r\ncontent-length: ${length}\r\n\r\n`;
+    // Ten pieces 100 ms apart: a request that lasts three times the idle timeout, never idle.
+    const body = randomBytes(10 * 1024);
+    const steady = connect(Number(url.port), url.hostname);
+    const reply = new Promise<string>((resolve) => steady.once('data', (d: Buffer) => resolve(d.toString())));
+    steady.write(head(body.length));
+    for (let i = 0; i < 10; i++) {
+      await sleep(100);
+      steady.write(body.subarray(i * 1024, (i + 1) * 1024));
+    }
+    assert.match(await reply, /^HTTP\/1\.1 200 /);
+    steady.destroy();
+    const stored = await g.objectStore.getObject('slow', 'k');
+    assert.ok((await bytesOf(stored.body)).equals(body));
+    // A client that stops sending mid-body is cut off, and its half object never appears.
+    const stalled = connect(Number(url.port), url.hostname);
+    const closed = new Promise<boolean>((resolve) => stalled.once('close', () => resolve(true)));
+    stalled.on('error', () => undefined);
+    stalled.write(head(100) + 'x'.repeat(10));
+    const cutOff = await Promise.race([closed, sleep(10_000).then(() => false)]);
+    stalled.destroy();
+    assert.ok(cutOff, 'the idle connection was closed by the gateway');
+    assert.ok((await bytesOf((await g.objectStore.getObject('slow', 'k')).body)).equals(body));
+  } finally {
+    await g.close();
+  }
 });

@@ -35,6 +35,11 @@ export interface S3GatewayOptions {
   clock?: Clock;
   /** Domains under which `BUCKET.domain` is virtual-hosted style; default `localhost`, `s3.localhost`. */
   baseDomains?: string[];
+  /**
+   * A connection that moves no byte for this long is closed; default 2 minutes. There is no
+   * limit on a whole request: a 5 GiB upload over a slow link may take an hour.
+   */
+  idleTimeoutMs?: number;
 }
 
 /** A running gateway. */
@@ -308,12 +313,15 @@ export async function startS3Gateway(options: S3GatewayOptions): Promise<S3Gatew
     // A private copy: routes.ts caches the sorted form per array.
     baseDomains: [...(options.baseDomains ?? ['localhost', 's3.localhost'])],
   };
-  const server = createServer({ keepAliveTimeout: 5000 }, (req, res) => {
+  // node:http's default requestTimeout (5 minutes for the whole request) would cut large uploads.
+  const server = createServer({ keepAliveTimeout: 5000, requestTimeout: 0 }, (req, res) => {
     handle(shared, req, res).catch((err: unknown) => {
       console.error('s3 gateway: unhandled request failure', err);
       res.destroy();
     });
   });
+  // Without a 'timeout' listener node destroys a socket that stayed idle this long.
+  server.setTimeout(options.idleTimeoutMs ?? 120_000);
   server.on('clientError', (_err, socket) => {
     if (socket.writable)
       socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');

@@ -25,7 +25,7 @@ export interface TestGateway {
  * stops everything and removes the temp dir.
  */
 export async function startTestGateway(
-  options: { clock?: Clock; baseDomains?: string[] } = {},
+  options: { clock?: Clock; baseDomains?: string[]; idleTimeoutMs?: number } = {},
 ): Promise<TestGateway> {
   const dir = await mkdtemp(join(tmpdir(), 'stratus-s3-'));
   const store = await SqliteStore.open(join(dir, 'store.db'));
@@ -37,6 +37,7 @@ export async function startTestGateway(
     port: 0,
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     ...(options.baseDomains === undefined ? {} : { baseDomains: options.baseDomains }),
+    ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }),
   });
   const key = await createAccessKey(store, 'alice');
   return {
