@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { EngineContext } from './context.js';
+import type { Device } from './device/device.js';
 import type { ObjectRow } from './device/index-rows.js';
 import { inlineIntact, isInline } from './inline-object.js';
+import type { Location } from './placement.js';
 import { parseMeta } from './stored-meta.js';
 
 /** The state of one copy of an object on one device. */
@@ -66,37 +68,56 @@ export async function explainObject(
   const wanted = meta.manifest?.map((p) => ({ name: p.name, ts: p.pts })) ?? [{ name: row.vid, ts: row.vts }];
   const files: ExplainResult['files'] = [];
   for (const f of wanted) {
-    const copies: CopyState[] = [];
-    for (const [role, list] of [
-      ['primary', loc.primaries],
-      ['handoff', loc.handoffs],
-    ] as const) {
-      for (const d of list) {
-        const health = await d.check();
-        if (!health.ok && health.reason === 'missing') {
-          if (role === 'primary') copies.push({ device: d.id, role, state: 'device-missing' });
-          continue;
-        }
-        const got = await d.open(loc.partition, loc.hash, f.name).catch(() => undefined);
-        if (!got || 'tombstone' in got) {
-          if (role === 'primary')
-            copies.push({ device: d.id, role, state: health.ok ? 'missing' : 'device-full' });
-          continue;
-        }
-        let state: CopyState['state'] = got.footer.ts < f.ts ? 'stale' : 'ok';
-        if (got.footer.size < 0) state = 'corrupt';
-        else {
-          const md5 = createHash('md5');
-          for await (const c of got.stream()) md5.update(c as Buffer);
-          if (md5.digest('hex') !== got.footer.md5) state = 'corrupt';
-        }
-        await got.close();
-        copies.push({ device: d.id, role, state, fileName: got.fileName });
+    const copies = await copiesOn(loc, async (d) => {
+      const got = await d.open(loc.partition, loc.hash, f.name).catch(() => undefined);
+      if (!got || 'tombstone' in got) return undefined;
+      let state: CopyState['state'] = got.footer.ts < f.ts ? 'stale' : 'ok';
+      if (got.footer.size < 0) state = 'corrupt';
+      else {
+        const md5 = createHash('md5');
+        for await (const c of got.stream()) md5.update(c as Buffer);
+        if (md5.digest('hex') !== got.footer.md5) state = 'corrupt';
       }
-    }
+      await got.close();
+      return { state, fileName: got.fileName };
+    });
     files.push({ name: f.name, copies });
   }
   return { ...result, files };
+}
+
+type Role = CopyState['role'];
+
+/** A location's devices with their role, primaries first. */
+function byRole(loc: Location): Array<{ role: Role; device: Device }> {
+  return [
+    ...loc.primaries.map((device) => ({ role: 'primary' as const, device })),
+    ...loc.handoffs.map((device) => ({ role: 'handoff' as const, device })),
+  ];
+}
+
+/**
+ * The state of a copy on each device of a location, found by `probe` (undefined: no copy there).
+ * A primary without a copy is reported (missing, or its device missing or full); a handoff only
+ * when it holds one.
+ */
+async function copiesOn(
+  loc: Location,
+  probe: (d: Device) => Promise<Pick<CopyState, 'state' | 'fileName'> | undefined>,
+): Promise<CopyState[]> {
+  const copies: CopyState[] = [];
+  for (const { role, device: d } of byRole(loc)) {
+    const health = await d.check();
+    if (!health.ok && health.reason === 'missing') {
+      if (role === 'primary') copies.push({ device: d.id, role, state: 'device-missing' });
+      continue;
+    }
+    const found = await probe(d);
+    if (found !== undefined) copies.push({ device: d.id, role, ...found });
+    else if (role === 'primary')
+      copies.push({ device: d.id, role, state: health.ok ? 'missing' : 'device-full' });
+  }
+  return copies;
 }
 
 async function indexReplicas(
@@ -105,42 +126,20 @@ async function indexReplicas(
 ): Promise<ExplainResult['index']['replicas']> {
   const bi = ctx.bucketIndex(bucket);
   const replicas: ExplainResult['index']['replicas'] = [];
-  for (const [role, list] of [
-    ['primary', bi.loc.primaries],
-    ['handoff', bi.loc.handoffs],
-  ] as const) {
-    for (const d of list) {
-      const present = (await d.index(bi.loc.partition, bi.name, false).catch(() => undefined)) !== undefined;
-      if (role === 'primary' || present) replicas.push({ device: d.id, role, present });
-    }
+  for (const { role, device: d } of byRole(bi.loc)) {
+    const present = (await d.index(bi.loc.partition, bi.name, false).catch(() => undefined)) !== undefined;
+    if (role === 'primary' || present) replicas.push({ device: d.id, role, present });
   }
   return replicas;
 }
 
 /** The copies of an inline body: one per bucket index replica, checked against the row's ETag. */
-async function inlineCopies(ctx: EngineContext, bucket: string, row: ObjectRow): Promise<CopyState[]> {
+function inlineCopies(ctx: EngineContext, bucket: string, row: ObjectRow): Promise<CopyState[]> {
   const bi = ctx.bucketIndex(bucket);
-  const copies: CopyState[] = [];
-  for (const [role, list] of [
-    ['primary', bi.loc.primaries],
-    ['handoff', bi.loc.handoffs],
-  ] as const) {
-    for (const d of list) {
-      const health = await d.check();
-      if (!health.ok && health.reason === 'missing') {
-        if (role === 'primary') copies.push({ device: d.id, role, state: 'device-missing' });
-        continue;
-      }
-      const idx = await d.index(bi.loc.partition, bi.name, false).catch(() => undefined);
-      const entry = idx?.inlineEntry(row.key, row.vid);
-      if (entry === undefined) {
-        if (role === 'primary')
-          copies.push({ device: d.id, role, state: health.ok ? 'missing' : 'device-full' });
-        continue;
-      }
-      const state = entry.ts < row.ts ? 'stale' : inlineIntact(entry) ? 'ok' : 'corrupt';
-      copies.push({ device: d.id, role, state });
-    }
-  }
-  return copies;
+  return copiesOn(bi.loc, async (d) => {
+    const idx = await d.index(bi.loc.partition, bi.name, false).catch(() => undefined);
+    const entry = idx?.inlineEntry(row.key, row.vid);
+    if (entry === undefined) return undefined;
+    return { state: entry.ts < row.ts ? 'stale' : inlineIntact(entry) ? 'ok' : 'corrupt' };
+  });
 }
