@@ -249,6 +249,19 @@ async function smallObjects(
   }
 }
 
+/** A phase's ops per gateway CPU-second and the kernel's share of that CPU, from samples around it. */
+function gatewayCpu(op: string, ops: number, before: CpuSample, after: CpuSample): BenchResult[] {
+  const used = after.cpuMs - before.cpuMs;
+  return [
+    { name: `s3 ${op} 1 KiB per gateway CPU-second`, value: ops / (used / 1000), unit: 'ops/s' },
+    {
+      name: `s3 ${op} 1 KiB gateway CPU in the kernel`,
+      value: (100 * (after.sysMs - before.sysMs)) / used,
+      unit: '%',
+    },
+  ];
+}
+
 async function smallPutGet(
   results: BenchResult[],
   sampleRss: () => Promise<CpuSample>,
@@ -262,19 +275,17 @@ async function smallPutGet(
     await send(w, 'PUT', `/bench/small/${i}`, small);
     ops++;
   });
-  let after = await sampleRss();
-  let used = after.cpuMs - cpu.cpuMs;
-  let sys = after.sysMs - cpu.sysMs;
-  results.push({
-    name: `s3 PUT 1 KiB x${CONCURRENCY} clients (durable, R=1)`,
-    value: putsPerSec,
-    unit: 'ops/s',
-    peer: { name: 'file create+fdatasync', value: peer.writes },
-    ratio: putsPerSec / peer.writes,
-    goal: '>= 3000 ops/s',
-  });
-  results.push({ name: 's3 PUT 1 KiB per gateway CPU-second', value: ops / (used / 1000), unit: 'ops/s' });
-  results.push({ name: 's3 PUT 1 KiB gateway CPU in the kernel', value: (100 * sys) / used, unit: '%' });
+  results.push(
+    {
+      name: `s3 PUT 1 KiB x${CONCURRENCY} clients (durable, R=1)`,
+      value: putsPerSec,
+      unit: 'ops/s',
+      peer: { name: 'file create+fdatasync', value: peer.writes },
+      ratio: putsPerSec / peer.writes,
+      goal: '>= 3000 ops/s',
+    },
+    ...gatewayCpu('PUT', ops, cpu, await sampleRss()),
+  );
   const written = ops;
   cpu = await sampleRss();
   ops = 0;
@@ -285,19 +296,17 @@ async function smallPutGet(
     ops++;
   });
   const clientUsed = process.cpuUsage(clientCpu);
-  after = await sampleRss();
-  used = after.cpuMs - cpu.cpuMs;
-  sys = after.sysMs - cpu.sysMs;
-  results.push({
-    name: `s3 GET 1 KiB x${CONCURRENCY} clients`,
-    value: getsPerSec,
-    unit: 'ops/s',
-    peer: { name: 'file read', value: peer.reads },
-    ratio: getsPerSec / peer.reads,
-    goal: '>= 10000 ops/s',
-  });
-  results.push({ name: 's3 GET 1 KiB per gateway CPU-second', value: ops / (used / 1000), unit: 'ops/s' });
-  results.push({ name: 's3 GET 1 KiB gateway CPU in the kernel', value: (100 * sys) / used, unit: '%' });
+  results.push(
+    {
+      name: `s3 GET 1 KiB x${CONCURRENCY} clients`,
+      value: getsPerSec,
+      unit: 'ops/s',
+      peer: { name: 'file read', value: peer.reads },
+      ratio: getsPerSec / peer.reads,
+      goal: '>= 10000 ops/s',
+    },
+    ...gatewayCpu('GET', ops, cpu, await sampleRss()),
+  );
   results.push({
     name: 's3 GET 1 KiB bench client CPU per GET',
     value: (clientUsed.user + clientUsed.system) / ops,
