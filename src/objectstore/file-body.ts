@@ -69,7 +69,7 @@ export class FileBody extends Readable {
     const waitWhile = async (busy: () => boolean): Promise<void> => {
       while (busy() && failed === undefined && !gone()) await new Promise<void>((r) => (wake = r));
       if (failed !== undefined) throw failed;
-      if (gone()) throw new Error('the destination closed');
+      if (gone()) throw destinationClosed();
     };
     dest.once('close', notify);
     connection?.once('close', notify);
@@ -174,10 +174,15 @@ export class FileBody extends Readable {
   }
 }
 
+/** The error of writing to a closed destination, with the code node's streams give it. */
+function destinationClosed(): Error {
+  return Object.assign(new Error('the destination closed'), { code: 'ERR_STREAM_DESTROYED' });
+}
+
 /** Writes a piece and resolves once the writable let go of it (the buffer may then be reused). */
 function write(dest: Writable, piece: Buffer): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (dest.destroyed) return reject(new Error('the destination closed'));
+    if (dest.destroyed) return reject(destinationClosed());
     dest.write(piece, (err) => (err ? reject(err) : resolve()));
   });
 }

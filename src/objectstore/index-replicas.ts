@@ -26,6 +26,7 @@ export class IndexReplicas {
   private readonly readHandles = new Map<string, { device: Device; idx: BucketIndex; uses: number }>();
   /** Queries a replica failed to answer (an error, not a missing copy), counted for the bucket cache. */
   queryFailures = 0;
+  private readonly failed = (): undefined => void this.queryFailures++;
 
   constructor(private readonly placement: Placement) {}
 
@@ -89,7 +90,6 @@ export class IndexReplicas {
    */
   async query<R>(loc: Location, name: string, fn: (idx: BucketIndex) => R): Promise<R[]> {
     const out: R[] = [];
-    const failed = (): void => void this.queryFailures++;
     for (const device of [...loc.primaries, ...loc.handoffs]) {
       const id = `${device.id}\u0000${loc.partition}\u0000${name}`;
       const reused = this.readHandles.get(id);
@@ -102,7 +102,7 @@ export class IndexReplicas {
           this.readHandles.delete(id);
         }
       }
-      const idx = await device.index(loc.partition, name, false).catch(failed);
+      const idx = await device.index(loc.partition, name, false).catch(this.failed);
       if (idx === undefined) {
         this.readHandles.delete(id);
         continue;
@@ -113,7 +113,7 @@ export class IndexReplicas {
         out.push(fn(idx));
       } catch {
         // A replica that fails to answer (device pulled mid-query) is skipped like a missing one.
-        failed();
+        this.failed();
       }
     }
     return out;

@@ -135,12 +135,7 @@ function send(
 /** True for the errors of writing to a client that closed its connection. */
 function clientGone(err: unknown): boolean {
   const code = (err as { code?: unknown }).code;
-  return (
-    (err instanceof Error && err.message === 'the destination closed') ||
-    code === 'ECONNRESET' ||
-    code === 'EPIPE' ||
-    code === 'ERR_STREAM_DESTROYED'
-  );
+  return code === 'ECONNRESET' || code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED';
 }
 
 function sendError(
