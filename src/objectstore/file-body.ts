@@ -23,11 +23,24 @@ export interface FileBodySource {
   mismatch: () => Promise<Error>;
 }
 
-/** Piece buffers kept between bodies, enough for several GETs at once. */
-const pool = new BufferPool(READ_PIECE_BYTES, 16);
+/** How a GET sends a body: in `count` pieces at once (one being read, the others being written). */
+interface PiecePlan {
+  /** The smallest body sent this way. */
+  minBytes: number;
+  count: number;
+  /** Piece buffers kept between bodies, enough for several GETs at once. */
+  pool: BufferPool;
+}
 
-/** Pieces a GET has at once: one being read, the others being written. */
-const SEND_PIECES = 3;
+/**
+ * Bodies of 32 MiB and more go in two 2 MiB pieces: a quarter as many thread hops and socket
+ * writes as 512 KiB pieces, which measured 15-25 % more throughput for 64 MiB. Smaller bodies keep
+ * three 512 KiB pieces, which holds the memory of many GETs at once (the mixed load) lower.
+ */
+const PIECE_PLANS: readonly PiecePlan[] = [
+  { minBytes: 32 * 1024 * 1024, count: 2, pool: new BufferPool(2 * 1024 * 1024, 8) },
+  { minBytes: 0, count: 3, pool: new BufferPool(READ_PIECE_BYTES, 16) },
+];
 
 /**
  * The body of a large object read from one replica. It is a Readable for any consumer, and it
@@ -48,12 +61,14 @@ export class FileBody extends Readable {
 
   /**
    * Sends the body to `dest` (not ending it). On a failure nothing more is sent: `dest` is
-   * destroyed and the promise rejects. One piece is read while up to SEND_PIECES - 1 earlier
-   * ones are being written. `connection` is the socket under `dest` when it may close without
+   * destroyed and the promise rejects. One piece is read while the plan's other pieces are being
+   * written. `connection` is the socket under `dest` when it may close without
    * `dest` knowing (an HTTP reply queued behind another on a keep-alive connection).
    */
   async sendTo(dest: Writable, connection?: Duplex): Promise<void> {
-    const free = Array.from({ length: SEND_PIECES }, () => pool.take());
+    const bytes = this.source.end + 1 - this.source.start;
+    const { count, pool } = PIECE_PLANS.find((p) => bytes >= p.minBytes)!;
+    const free = Array.from({ length: count }, () => pool.take());
     let pending = 0;
     let failed: Error | undefined;
     let reading: Promise<{ buf: ArrayBuffer; n: number }> | undefined;

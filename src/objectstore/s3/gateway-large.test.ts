@@ -5,7 +5,12 @@ import { readFile, readdir, readlink, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
-import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
 import { dataFiles } from '../test-helpers.js';
 import { presignUrl } from './sigv4-signer.js';
 import { s3Error, withGateway } from './test-sdk.js';
@@ -64,6 +69,13 @@ test('a large single-part object streams back whole and by range; a rotten copy 
       new GetObjectCommand({ Bucket: 'big', Key: 'k', Range: 'bytes=1048570-2097160' }),
     );
     assert.ok((await bytesOf(range.Body)).equals(data.subarray(1048570, 2097161)));
+    // A body of 32 MiB and more is sent in larger pieces.
+    const huge = randomBytes(33 * MiB + 777);
+    await c.send(new PutObjectCommand({ Bucket: 'big', Key: 'huge', Body: huge }));
+    assert.ok(
+      (await bytesOf((await c.send(new GetObjectCommand({ Bucket: 'big', Key: 'huge' }))).Body)).equals(huge),
+    );
+    await c.send(new DeleteObjectCommand({ Bucket: 'big', Key: 'huge' }));
 
     // One bit rots near the end of the only copy: the reply stops before its last piece (the
     // client sees a short body, never wrong bytes), and the copy is quarantined.
