@@ -269,3 +269,29 @@ test('removing a device and rebalancing drains it: its data moves to the new pri
     assert.equal((await s.status()).devices.find((d) => d.id === 'd3')?.inRing, false);
   });
 });
+
+test('an overwrite whose index update fails leaves the old object whole; the next overwrite removes both older files', async () => {
+  await withStore(3, async (s, { paths }) => {
+    await s.createBucket('bkt', 'alice');
+    // Above the inline limit: each version is a data file on every device.
+    const v1 = Buffer.alloc(100_000, 1);
+    await s.putObject('bkt', 'k', body(v1), { size: v1.length });
+    // The index update of the next PUT fails after its data files were committed, as when the
+    // index replicas are unreachable or the process is killed in between (fault injected).
+    const index = (s as unknown as { ctx: { index: { write: (...args: unknown[]) => Promise<void> } } }).ctx
+      .index;
+    const write = index.write.bind(index);
+    index.write = () => Promise.reject(new Error('index replicas unreachable'));
+    await assert.rejects(s.putObject('bkt', 'k', body(Buffer.alloc(200_000, 2)), { size: 200_000 }));
+    index.write = write;
+    const got = await s.getObject('bkt', 'k');
+    assert.equal(got.info.size, v1.length);
+    assert.ok((await readAll(got.body)).equals(v1));
+    assert.equal((await s.listObjects('bkt', {})).objects[0]?.size, v1.length);
+    // A PUT that commits makes the older files go, the failed write's included.
+    const v3 = Buffer.alloc(300_000, 3);
+    await s.putObject('bkt', 'k', body(v3), { size: v3.length });
+    assert.ok((await readAll((await s.getObject('bkt', 'k')).body)).equals(v3));
+    for (const p of paths) assert.equal((await dataFiles(p)).length, 1, p);
+  });
+});

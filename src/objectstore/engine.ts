@@ -328,12 +328,15 @@ export class Engine implements ObjectStore {
     await this.ctx.index.write(bi.loc, bi.name, 'objects', [row]);
     const old = previous.find((r) => r.vid === row.vid && !r.deleted && !r.dm);
     if (!old || row.vid !== 'null' || isInline(old)) return;
-    // A replaced null version: a plain file replaced by a plain file went by last-writer-wins
-    // already; a manifest's parts, or a file replaced by a manifest, an inline body or a delete
-    // marker, go now. An inline body went with its row.
+    // A replaced null version goes now that the index points past it (not before: a write whose
+    // index update failed leaves the old object whole). A plain file replaced by a plain file
+    // goes by name and time; a manifest's parts, or a file replaced by a manifest, an inline body
+    // or a delete marker, by tombstones. An inline body went with its row.
     const replacedByFile = !row.dm && !parseMeta(row.meta).manifest && !isInline(row);
     if (parseMeta(old.meta).manifest || !replacedByFile) {
       await this.ctx.dropData(bucket, old).catch(() => undefined);
+    } else {
+      await this.ctx.data.dropOlder(this.ctx.placement.object(bucket, row.key), 'null', row.vts);
     }
   }
 }

@@ -213,7 +213,9 @@ export class ObjectReplicas {
   ): Promise<Readable> {
     for (const exact of [true, false]) {
       for (const device of [...loc.primaries, ...loc.handoffs]) {
-        const got = await device.open(loc.partition, loc.hash, name).catch(() => undefined);
+        const got = await device
+          .open(loc.partition, loc.hash, name, exact ? ts : undefined)
+          .catch(() => undefined);
         if (!got || 'tombstone' in got) continue;
         const ok = exact ? got.footer.ts === ts : got.footer.ts > ts;
         if (got.footer.size < 0) {
@@ -231,6 +233,15 @@ export class ObjectReplicas {
     throw new ObjectStoreError(
       'InternalError',
       `No good replica of "${name}" (${ts}) is reachable in partition ${loc.partition}`,
+    );
+  }
+
+  /** Removes the data files of `name` written before `ts`, where the devices are reachable. */
+  async dropOlder(loc: Location, name: string, ts: string): Promise<void> {
+    await Promise.all(
+      [...loc.primaries, ...loc.handoffs].map((d) =>
+        d.dropOlder(loc.partition, loc.hash, name, ts).catch(() => undefined),
+      ),
     );
   }
 

@@ -79,14 +79,20 @@ export interface Device {
   /** Takes the device out of the write set for a while (after ENOSPC). */
   markFull(): void;
   writer(partition: number, hash: string): Promise<DataWriter>;
-  /** The newest file of (hash, name): an open reader, a tombstone, or undefined. */
+  /**
+   * The newest file of (hash, name): an open reader, a tombstone, or undefined; with `ts`, only
+   * the data file written at `ts` (older ones of a name stay until `dropOlder`).
+   */
   open(
     partition: number,
     hash: string,
     name: string,
+    ts?: string,
   ): Promise<DataReader | { tombstone: DataFooter } | undefined>;
   /** Records a deletion (last-writer-wins against older data files). */
   writeTombstone(partition: number, hash: string, footer: DataFooter): Promise<void>;
+  /** Removes the data files of (hash, name) written before `ts` (once the index points past them). */
+  dropOlder(partition: number, hash: string, name: string, ts: string): Promise<void>;
   /** The newest file of each (hash, name) in a partition. */
   list(partition: number): Promise<FileEntry[]>;
   /** Partitions that hold objects or indexes on this device. */

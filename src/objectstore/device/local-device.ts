@@ -71,7 +71,12 @@ export class LocalDevice implements Device {
     partition: number,
     hash: string,
     name: string,
+    ts?: string,
   ): Promise<DataReader | { tombstone: DataFooter } | undefined> {
+    if (ts !== undefined) {
+      const fileName = fileNameOf(ts, name, 'data');
+      return openData(join(this.hashDir(partition, hash), fileName), fileName);
+    }
     const newest = (await this.entriesOf(partition, hash)).find((e) => e.name === name);
     if (!newest) return undefined;
     const file = join(this.hashDir(partition, hash), newest.fileName);
@@ -89,6 +94,15 @@ export class LocalDevice implements Device {
       fileNameOf(footer.ts, footer.name, 'tombstone'),
       Buffer.from(JSON.stringify(footer)),
     );
+  }
+
+  async dropOlder(partition: number, hash: string, name: string, ts: string): Promise<void> {
+    const dir = this.hashDir(partition, hash);
+    for (const f of await readdir(dir).catch(() => [])) {
+      const p = parseFileName(f);
+      if (p?.kind === 'data' && p.name === name && p.ts < ts)
+        await unlink(join(dir, f)).catch(() => undefined);
+    }
   }
 
   async list(partition: number): Promise<FileEntry[]> {
@@ -206,7 +220,13 @@ export class LocalDevice implements Device {
     return join(this.path, 'objects', String(partition), hash.slice(-3), hash);
   }
 
-  /** Renames a finished temp file into its hash folder, fsyncs the folder, drops older files of the name. */
+  /**
+   * Renames a finished temp file into its hash folder and fsyncs the folder. A tombstone removes
+   * the older files of its name, and a file placed under a newer tombstone goes. An older data
+   * file stays: the index may still point at it (a PUT whose index write failed, or a process
+   * killed in between, must leave the object it replaced readable), and goes by `dropOlder` once
+   * the index points past it.
+   */
   private async place(partition: number, hash: string, tmp: string, fileName: string): Promise<void> {
     const dir = this.hashDir(partition, hash);
     try {
@@ -226,10 +246,10 @@ export class LocalDevice implements Device {
     if (!parsed) return;
     for (const f of await readdir(dir).catch(() => [])) {
       const p = parseFileName(f);
-      if (p && p.name === parsed.name && f !== fileName) {
-        // Last writer wins: the older file goes, whichever of the two it is.
-        await unlink(join(dir, p.ts < parsed.ts ? f : fileName)).catch(() => undefined);
-      }
+      if (!p || p.name !== parsed.name || f === fileName) continue;
+      const [older, newer] = p.ts < parsed.ts ? [p, parsed] : [parsed, p];
+      if (newer.kind === 'tombstone' || older.kind === 'tombstone')
+        await unlink(join(dir, older === p ? f : fileName)).catch(() => undefined);
     }
   }
 
