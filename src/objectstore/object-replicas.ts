@@ -68,7 +68,10 @@ export class ObjectReplicas {
   async put(loc: Location, body: Readable, opts: PutDataOptions): Promise<PutDataResult> {
     const quorum = this.placement.quorum();
     const targets = await this.placement.writeTargets(loc);
-    const opened = await Promise.allSettled(targets.map((d) => d.writer(loc.partition, loc.hash)));
+    // A new `null` version keeps the file it replaces until the index names the new one (the
+    // engine drops it then): a write whose index update fails leaves the old object whole.
+    const keepOlder = opts.name === 'null';
+    const opened = await Promise.allSettled(targets.map((d) => d.writer(loc.partition, loc.hash, keepOlder)));
     type Live = { device: Device; w: DataWriter };
     let live: Live[] = [];
     const dead: Live[] = [];

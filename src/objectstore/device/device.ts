@@ -78,7 +78,11 @@ export interface Device {
   check(): Promise<DeviceHealth>;
   /** Takes the device out of the write set for a while (after ENOSPC). */
   markFull(): void;
-  writer(partition: number, hash: string): Promise<DataWriter>;
+  /**
+   * A new data file. With `keepOlder`, placing it leaves older data files of its name (the engine
+   * drops them with `dropOlder` once the index points past them); otherwise the older file goes.
+   */
+  writer(partition: number, hash: string, keepOlder?: boolean): Promise<DataWriter>;
   /**
    * The newest file of (hash, name): an open reader, a tombstone, or undefined; with `ts`, only
    * the data file written at `ts` (older ones of a name stay until `dropOlder`).

@@ -60,10 +60,10 @@ export class LocalDevice implements Device {
     this.fullUntil = this.options.clock.now() + (this.options.fullHoldMs ?? 60_000);
   }
 
-  async writer(partition: number, hash: string): Promise<DataWriter> {
+  async writer(partition: number, hash: string, keepOlder = false): Promise<DataWriter> {
     const tmp = join(this.path, 'tmp', randomUUID());
     return openDataWriter(tmp, (footer) =>
-      this.place(partition, hash, tmp, fileNameOf(footer.ts, footer.name, 'data')),
+      this.place(partition, hash, tmp, fileNameOf(footer.ts, footer.name, 'data'), keepOlder),
     );
   }
 
@@ -221,13 +221,17 @@ export class LocalDevice implements Device {
   }
 
   /**
-   * Renames a finished temp file into its hash folder and fsyncs the folder. A tombstone removes
-   * the older files of its name, and a file placed under a newer tombstone goes. An older data
-   * file stays: the index may still point at it (a PUT whose index write failed, or a process
-   * killed in between, must leave the object it replaced readable), and goes by `dropOlder` once
-   * the index points past it.
+   * Renames a finished temp file into its hash folder, fsyncs the folder, and drops the older
+   * file of the name: last writer wins. With `keepOlder`, an older data file stays (the index
+   * may still point at it) and only tombstones go either way.
    */
-  private async place(partition: number, hash: string, tmp: string, fileName: string): Promise<void> {
+  private async place(
+    partition: number,
+    hash: string,
+    tmp: string,
+    fileName: string,
+    keepOlder = false,
+  ): Promise<void> {
     const dir = this.hashDir(partition, hash);
     try {
       await mkdirIn(this.path, 'objects', String(partition), hash.slice(-3), hash);
@@ -248,7 +252,7 @@ export class LocalDevice implements Device {
       const p = parseFileName(f);
       if (!p || p.name !== parsed.name || f === fileName) continue;
       const [older, newer] = p.ts < parsed.ts ? [p, parsed] : [parsed, p];
-      if (newer.kind === 'tombstone' || older.kind === 'tombstone')
+      if (!keepOlder || newer.kind === 'tombstone' || older.kind === 'tombstone')
         await unlink(join(dir, older === p ? f : fileName)).catch(() => undefined);
     }
   }
