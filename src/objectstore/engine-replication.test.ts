@@ -288,6 +288,17 @@ test('an overwrite whose index update fails leaves the old object whole; the nex
     assert.equal(got.info.size, v1.length);
     assert.ok((await readAll(got.body)).equals(v1));
     assert.equal((await s.listObjects('bkt', {})).objects[0]?.size, v1.length);
+    // Were every copy of the old object lost too, a GET fails rather than pair the old
+    // object's headers with the failed write's bytes.
+    const held = await Promise.all(paths.map(async (p) => (await dataFiles(p)).sort()));
+    const saved = await Promise.all(held.map(async ([older]) => readFile(older!)));
+    await Promise.all(held.map(([older]) => rm(older!)));
+    await assert.rejects(
+      s.getObject('bkt', 'k'),
+      (err: Error & { code?: string }) => err.code === 'InternalError',
+    );
+    await Promise.all(held.map(([older], i) => writeFile(older!, saved[i]!)));
+    assert.ok((await readAll((await s.getObject('bkt', 'k')).body)).equals(v1));
     // A PUT that commits makes the older files go, the failed write's included.
     const v3 = Buffer.alloc(300_000, 3);
     await s.putObject('bkt', 'k', body(v3), { size: v3.length });

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { BufferBody } from './buffer-body.js';
 import type { ObjectRow } from './device/index-rows.js';
-import { ObjectStoreError } from './errors.js';
+import { ObjectStoreError, isObjectStoreError } from './errors.js';
 import { resolveRange, type EngineContext } from './context.js';
 import { DEFAULT_INLINE_MAX_BYTES, isInline, readInlineBody } from './inline-object.js';
 import { loadInline, verifiedInline, type InlineLoadItem } from './inline-store.js';
@@ -128,8 +128,7 @@ export class Engine implements ObjectStore {
     options: GetOptions = {},
   ): Promise<{ info: ObjectInfo; body: Readable }> {
     await this.ctx.requireBucket(bucket);
-    const row = await this.ctx.resolve(bucket, key, options.versionId);
-    const body = await this.readBody(bucket, row, options.range);
+    const { row, body } = await this.openVersion(bucket, key, options.versionId, options.range);
     return { info: objectInfo(bucket, row), body };
   }
 
@@ -181,25 +180,11 @@ export class Engine implements ObjectStore {
     options: CopyOptions,
   ): Promise<ObjectInfo> {
     await this.ctx.requireBucket(source.bucket);
-    const row = await this.ctx.resolve(source.bucket, source.key, source.versionId);
-    const info = objectInfo(source.bucket, row);
-    const fail = (why: string): never => {
-      throw new ObjectStoreError('PreconditionFailed', `Copy source "${source.key}" ${why}`, {
-        key: source.key,
-      });
-    };
-    if (options.ifMatch !== undefined && !etagMatches(options.ifMatch, info.etag))
-      fail('does not match If-Match');
-    if (options.ifNoneMatch !== undefined && etagMatches(options.ifNoneMatch, info.etag))
-      fail('matches If-None-Match');
-    if (options.ifUnmodifiedSince && info.lastModified > options.ifUnmodifiedSince)
-      fail('was modified since');
-    if (options.ifModifiedSince && info.lastModified <= options.ifModifiedSince)
-      fail('was not modified since');
-    const meta = parseMeta(row.meta);
-    const replace = options.metadata !== undefined;
-    const body = await this.readBody(source.bucket, row, undefined);
+    const { row, body } = await this.openVersion(source.bucket, source.key, source.versionId, undefined);
     try {
+      checkCopySource(source.key, objectInfo(source.bucket, row), options);
+      const meta = parseMeta(row.meta);
+      const replace = options.metadata !== undefined;
       return await this.putObject(target.bucket, target.key, body, {
         size: row.size,
         headers: replace ? (options.headers ?? {}) : meta.headers,
@@ -207,7 +192,8 @@ export class Engine implements ObjectStore {
         ...(meta.tags ? { tags: meta.tags } : {}),
       });
     } finally {
-      // A write that failed before reading the source (no target bucket…) must still close it.
+      // A copy that failed before reading the source (a precondition, no target bucket…) must
+      // still close it.
       body.destroy();
     }
   }
@@ -314,6 +300,29 @@ export class Engine implements ObjectStore {
     return Promise.resolve();
   }
 
+  /**
+   * Resolves a version and opens its body. When the data is gone because a write replaced it
+   * after the row was read (an overwrite drops the old file once the index names the new one; a
+   * delete leaves a tombstone), the version is resolved once more and what the index names now
+   * is read: the reply never pairs one version's headers with another's bytes.
+   */
+  private async openVersion(
+    bucket: string,
+    key: string,
+    versionId: string | undefined,
+    range: GetOptions['range'],
+  ): Promise<{ row: ObjectRow; body: Readable }> {
+    const row = await this.ctx.resolve(bucket, key, versionId);
+    try {
+      return { row, body: await this.readBody(bucket, row, range) };
+    } catch (err) {
+      if (!isObjectStoreError(err) || err.code !== 'InternalError') throw err;
+      const now = await this.ctx.resolve(bucket, key, versionId);
+      if (now.vid === row.vid && now.vts === row.vts) throw err;
+      return { row: now, body: await this.readBody(bucket, now, range) };
+    }
+  }
+
   /** The body of a version: its verified inline bytes, or its data file(s) through the context. */
   private async readBody(bucket: string, row: ObjectRow, range: GetOptions['range']): Promise<Readable> {
     if (!isInline(row)) return this.ctx.body(bucket, row, range);
@@ -336,7 +345,24 @@ export class Engine implements ObjectStore {
     if (parseMeta(old.meta).manifest || !replacedByFile) {
       await this.ctx.dropData(bucket, old).catch(() => undefined);
     } else {
-      await this.ctx.data.dropOlder(this.ctx.placement.object(bucket, row.key), 'null', row.vts);
+      // Older than what the index names now, which a concurrent rewrite of the row (tagging) may
+      // have kept at the replaced file.
+      const now = (await this.ctx.versionRows(bucket, row.key)).find((r) => r.vid === 'null' && !r.deleted);
+      const vts = now === undefined || now.vts > row.vts ? row.vts : now.vts;
+      await this.ctx.data.dropOlder(this.ctx.placement.object(bucket, row.key), 'null', vts);
     }
   }
+}
+
+/** Fails a copy whose source does not meet the x-amz-copy-source-if-* conditions. */
+function checkCopySource(key: string, info: ObjectInfo, options: CopyOptions): void {
+  const fail = (why: string): never => {
+    throw new ObjectStoreError('PreconditionFailed', `Copy source "${key}" ${why}`, { key });
+  };
+  if (options.ifMatch !== undefined && !etagMatches(options.ifMatch, info.etag))
+    fail('does not match If-Match');
+  if (options.ifNoneMatch !== undefined && etagMatches(options.ifNoneMatch, info.etag))
+    fail('matches If-None-Match');
+  if (options.ifUnmodifiedSince && info.lastModified > options.ifUnmodifiedSince) fail('was modified since');
+  if (options.ifModifiedSince && info.lastModified <= options.ifModifiedSince) fail('was not modified since');
 }

@@ -203,10 +203,11 @@ export class ObjectReplicas {
   }
 
   /**
-   * Opens the copy of `name` written at `ts` (or newer) from the first replica that has a good
-   * one. Small bodies are verified before returning; large ones while streaming (a mismatch found
-   * at the end destroys the stream with an error, since the bytes are already sent). Range reads
-   * of large bodies are not verified (the auditor covers them).
+   * Opens the copy of `name` written at `ts` from the first replica that has a good one. Small
+   * bodies are verified before returning; large ones while streaming (a mismatch found at the end
+   * destroys the stream with an error, since the bytes are already sent). Range reads of large
+   * bodies are not verified (the auditor covers them). Never another version's file: when this
+   * one is gone everywhere (replaced since the row was read), the read fails.
    */
   async read(
     loc: Location,
@@ -214,24 +215,15 @@ export class ObjectReplicas {
     ts: string,
     range?: { start: number; end: number },
   ): Promise<Readable> {
-    for (const exact of [true, false]) {
-      for (const device of [...loc.primaries, ...loc.handoffs]) {
-        const got = await device
-          .open(loc.partition, loc.hash, name, exact ? ts : undefined)
-          .catch(() => undefined);
-        if (!got || 'tombstone' in got) continue;
-        const ok = exact ? got.footer.ts === ts : got.footer.ts > ts;
-        if (got.footer.size < 0) {
-          await device.quarantine(loc.partition, loc.hash, got.fileName);
-          continue;
-        }
-        if (!ok) {
-          await got.close();
-          continue;
-        }
-        const body = await this.verified(device, loc, got, range);
-        if (body) return body;
+    for (const device of [...loc.primaries, ...loc.handoffs]) {
+      const got = await device.open(loc.partition, loc.hash, name, ts).catch(() => undefined);
+      if (!got || 'tombstone' in got) continue;
+      if (got.footer.size < 0 || got.footer.ts !== ts) {
+        await device.quarantine(loc.partition, loc.hash, got.fileName);
+        continue;
       }
+      const body = await this.verified(device, loc, got, range);
+      if (body) return body;
     }
     throw new ObjectStoreError(
       'InternalError',
