@@ -346,8 +346,11 @@ export class Engine implements ObjectStore {
       await this.ctx.dropData(bucket, old).catch(() => undefined);
     } else {
       // Older than what the index names now, which a concurrent rewrite of the row (tagging) may
-      // have kept at the replaced file.
-      const now = (await this.ctx.versionRows(bucket, row.key)).find((r) => r.vid === 'null' && !r.deleted);
+      // have kept at the replaced file. The PUT is committed: an index that cannot say leaves
+      // the files for the next write rather than fail the reply.
+      const rows = await this.ctx.versionRows(bucket, row.key).catch(() => undefined);
+      if (rows === undefined) return;
+      const now = rows.find((r) => r.vid === 'null' && !r.deleted);
       const vts = now === undefined || now.vts > row.vts ? row.vts : now.vts;
       await this.ctx.data.dropOlder(this.ctx.placement.object(bucket, row.key), 'null', vts);
     }
