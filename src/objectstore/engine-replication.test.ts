@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EngineObjectStore } from './engine-store.js';
 import { body, dataFiles, readAll, withStore } from './test-helpers.js';
@@ -303,6 +303,31 @@ test('an overwrite whose index update fails leaves the old object whole; the nex
     const v3 = Buffer.alloc(300_000, 3);
     await s.putObject('bkt', 'k', body(v3), { size: v3.length });
     assert.ok((await readAll((await s.getObject('bkt', 'k')).body)).equals(v3));
+    for (const p of paths) assert.equal((await dataFiles(p)).length, 1, p);
+  });
+});
+
+test('an overwrite that no index replica took removes its own files and leaves the old object whole', async () => {
+  await withStore(3, async (s, { paths }) => {
+    await s.createBucket('bkt', 'alice');
+    const v1 = Buffer.alloc(100_000, 1);
+    await s.putObject('bkt', 'k', body(v1), { size: v1.length });
+    // Every device's index storage fails (a file where its folder was); data files still write.
+    for (const p of paths) {
+      await rename(join(p, 'indexes'), join(p, 'indexes.saved'));
+      await writeFile(join(p, 'indexes'), '');
+    }
+    await assert.rejects(
+      s.putObject('bkt', 'k', body(Buffer.alloc(200_000, 2)), { size: 200_000 }),
+      (err: Error & { code?: string }) => err.code === 'ServiceUnavailable',
+    );
+    for (const p of paths) {
+      await rm(join(p, 'indexes'));
+      await rename(join(p, 'indexes.saved'), join(p, 'indexes'));
+    }
+    const got = await s.getObject('bkt', 'k');
+    assert.equal(got.info.size, v1.length);
+    assert.ok((await readAll(got.body)).equals(v1));
     for (const p of paths) assert.equal((await dataFiles(p)).length, 1, p);
   });
 });

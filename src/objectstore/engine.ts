@@ -117,6 +117,15 @@ export class Engine implements ObjectStore {
       });
       if (put.checksum) meta.checksum = put.checksum;
       row = versionRow(key, { vid, ts, size: put.size, md5: put.md5, meta });
+      try {
+        await this.commitVersion(bucket, row, rows);
+      } catch (err) {
+        // No index replica took the row, so nothing names the new file: it goes. (A row written
+        // to fewer replicas than the quorum may still surface in merged reads; its file stays.)
+        if (isObjectStoreError(err) && err.details?.written === 0) await this.ctx.data.discard(loc, vid, ts);
+        throw err;
+      }
+      return objectInfo(bucket, row);
     }
     await this.commitVersion(bucket, row, rows);
     return objectInfo(bucket, row);
@@ -180,9 +189,14 @@ export class Engine implements ObjectStore {
     options: CopyOptions,
   ): Promise<ObjectInfo> {
     await this.ctx.requireBucket(source.bucket);
-    const { row, body } = await this.openVersion(source.bucket, source.key, source.versionId, undefined);
+    const { row, body } = await this.openVersion(
+      source.bucket,
+      source.key,
+      source.versionId,
+      undefined,
+      (r) => checkCopySource(source.key, objectInfo(source.bucket, r), options),
+    );
     try {
-      checkCopySource(source.key, objectInfo(source.bucket, row), options);
       const meta = parseMeta(row.meta);
       const replace = options.metadata !== undefined;
       return await this.putObject(target.bucket, target.key, body, {
@@ -192,8 +206,7 @@ export class Engine implements ObjectStore {
         ...(meta.tags ? { tags: meta.tags } : {}),
       });
     } finally {
-      // A copy that failed before reading the source (a precondition, no target bucket…) must
-      // still close it.
+      // A copy that failed before reading the source (no target bucket…) must still close it.
       body.destroy();
     }
   }
@@ -304,21 +317,25 @@ export class Engine implements ObjectStore {
    * Resolves a version and opens its body. When the data is gone because a write replaced it
    * after the row was read (an overwrite drops the old file once the index names the new one; a
    * delete leaves a tombstone), the version is resolved once more and what the index names now
-   * is read: the reply never pairs one version's headers with another's bytes.
+   * is read: the reply never pairs one version's headers with another's bytes. `check` vets
+   * each row before its body is opened (a copy's source conditions).
    */
   private async openVersion(
     bucket: string,
     key: string,
     versionId: string | undefined,
     range: GetOptions['range'],
+    check: (row: ObjectRow) => void = () => undefined,
   ): Promise<{ row: ObjectRow; body: Readable }> {
     const row = await this.ctx.resolve(bucket, key, versionId);
+    check(row);
     try {
       return { row, body: await this.readBody(bucket, row, range) };
     } catch (err) {
       if (!isObjectStoreError(err) || err.code !== 'InternalError') throw err;
       const now = await this.ctx.resolve(bucket, key, versionId);
       if (now.vid === row.vid && now.vts === row.vts) throw err;
+      check(now);
       return { row: now, body: await this.readBody(bucket, now, range) };
     }
   }
@@ -349,9 +366,9 @@ export class Engine implements ObjectStore {
       // have kept at the replaced file. The PUT is committed: an index that cannot say leaves
       // the files for the next write rather than fail the reply.
       const rows = await this.ctx.versionRows(bucket, row.key).catch(() => undefined);
-      if (rows === undefined) return;
-      const now = rows.find((r) => r.vid === 'null' && !r.deleted);
-      const vts = now === undefined || now.vts > row.vts ? row.vts : now.vts;
+      const now = rows?.find((r) => r.vid === 'null' && !r.deleted);
+      if (now === undefined) return;
+      const vts = now.vts > row.vts ? row.vts : now.vts;
       await this.ctx.data.dropOlder(this.ctx.placement.object(bucket, row.key), 'null', vts);
     }
   }

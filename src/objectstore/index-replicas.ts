@@ -78,6 +78,8 @@ export class IndexReplicas {
       throw new ObjectStoreError(
         'ServiceUnavailable',
         `Cannot update index ${name}: ${ok} of ${this.placement.quorum()} replicas needed were written (${errors.join('; ') || 'no devices available'})`,
+        // With none written, nothing can name what the failed write refers to.
+        { written: ok },
       );
     }
   }

@@ -7,6 +7,7 @@ import type { Location, Placement } from './placement.js';
 import { bodyCheck, checkContentMd5, checksByCrc32, checksumHasher } from './data-check.js';
 import { HashPool, inlineMd5 } from './data-hash-pool.js';
 import { FileBody } from './file-body.js';
+import { fileNameOf } from './device/data-file.js';
 
 /** What the engine asks to be stored under a name in a hash folder. */
 export interface PutDataOptions {
@@ -180,8 +181,11 @@ export class ObjectReplicas {
           ? devices.push(committing[i]!.device.id)
           : noteFailure(committing[i]!.device, r.reason),
       );
-      if (devices.length < quorum)
+      if (devices.length < quorum) {
+        // No index row will name these copies.
+        await this.discard(loc, opts.name, opts.ts);
         throw unavailable(`only ${devices.length} of ${quorum} copies were committed`);
+      }
       return { md5: footer.md5, size, devices, ...(checksum ? { checksum } : {}) };
     } catch (err) {
       // Writes still in flight finish (they never reject) before their files are removed.
@@ -219,6 +223,7 @@ export class ObjectReplicas {
       const got = await device.open(loc.partition, loc.hash, name, ts).catch(() => undefined);
       if (!got || 'tombstone' in got) continue;
       if (got.footer.size < 0 || got.footer.ts !== ts) {
+        await got.close();
         await device.quarantine(loc.partition, loc.hash, got.fileName);
         continue;
       }
@@ -236,6 +241,16 @@ export class ObjectReplicas {
     await Promise.all(
       [...loc.primaries, ...loc.handoffs].map((d) =>
         d.dropOlder(loc.partition, loc.hash, name, ts).catch(() => undefined),
+      ),
+    );
+  }
+
+  /** Removes the copies of `name` written at `ts` (a write that no index row names), where reachable. */
+  async discard(loc: Location, name: string, ts: string): Promise<void> {
+    const fileName = fileNameOf(ts, name, 'data');
+    await Promise.all(
+      [...loc.primaries, ...loc.handoffs].map((d) =>
+        d.remove(loc.partition, loc.hash, fileName).catch(() => undefined),
       ),
     );
   }
