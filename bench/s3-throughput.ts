@@ -23,6 +23,8 @@ const MiB = 1024 * 1024;
 const BIG = 64 * MiB;
 /** Measured rounds, after one warm-up round that is not counted (first-touch page faults, JIT). */
 const ROUNDS = 4;
+/** GETs of the same object in a round, Stratus and peers alike (the best counts): one GET of 64 MiB lasts 30-50 ms, which a neighbour's burst on the VM can double. */
+const GETS_PER_ROUND = 3;
 const MIXED_SIZE = 10 * MiB;
 const MIXED_CLIENTS = 8;
 const MIXED_MS = 15_000;
@@ -88,13 +90,12 @@ async function plainNodePeers(data: Buffer): Promise<{ loopback: Rates; server: 
   const loopback = { put: 0, get: 0 };
   const server = { put: 0, get: 0 };
   const round = async (path: string, best: Rates, counted: boolean): Promise<void> => {
-    let t = performance.now();
+    const t = performance.now();
     await call(g, 'PUT', path, data);
     const put = rate(BIG, t);
-    t = performance.now();
-    await call(g, 'GET', path);
+    const get = await bestGet(g, path);
     if (!counted) return;
-    best.get = Math.max(best.get, rate(BIG, t));
+    best.get = Math.max(best.get, get.rate);
     best.put = Math.max(best.put, put);
   };
   try {
@@ -106,6 +107,20 @@ async function plainNodePeers(data: Buffer): Promise<{ loopback: Rates; server: 
     await g.close();
   }
   return { loopback, server };
+}
+
+/** The best of GETS_PER_ROUND GETs of a 64 MiB object: its rate (MiB/s) and the gateway's CPU for it (ms). */
+async function bestGet(g: Gateway, path: string): Promise<{ rate: number; cpuMs: number }> {
+  let best = { rate: 0, cpuMs: Infinity };
+  for (let i = 0; i < GETS_PER_ROUND; i++) {
+    const cpu = await procCpuMs(g.pid);
+    const t = performance.now();
+    const n = await call(g, 'GET', path);
+    if (n !== BIG) throw new Error(`GET ${path} returned ${n} bytes, not ${BIG}`);
+    const got = rate(BIG, t);
+    if (got > best.rate) best = { rate: got, cpuMs: (await procCpuMs(g.pid)) - cpu };
+  }
+  return best;
 }
 
 /** Best-of-ROUNDS 64 MiB PUT and GET against a gateway, with the file peer in the same rounds. */
@@ -123,17 +138,12 @@ async function largeObjects(g: Gateway, data: Buffer): Promise<LargeFigures> {
   try {
     await call(g, 'PUT', '/big');
     for (let r = 0; r <= ROUNDS; r++) {
-      let cpu = await procCpuMs(g.pid);
-      let t = performance.now();
+      const cpu = await procCpuMs(g.pid);
+      const t = performance.now();
       await call(g, 'PUT', `/big/o-${r}`, data);
       const put = rate(BIG, t);
       const putCpuMs = (await procCpuMs(g.pid)) - cpu;
-      cpu = await procCpuMs(g.pid);
-      t = performance.now();
-      const n = await call(g, 'GET', `/big/o-${r}`);
-      if (n !== BIG) throw new Error(`GET returned ${n} bytes, not ${BIG}`);
-      const get = rate(BIG, t);
-      const getCpuMs = (await procCpuMs(g.pid)) - cpu;
+      const { rate: get, cpuMs: getCpuMs } = await bestGet(g, `/big/o-${r}`);
       const md5 = md5Speed(data);
       const peer = await filePeer(peerDir, data);
       await call(g, 'DELETE', `/big/o-${r}`);
