@@ -15,6 +15,19 @@ const types = createRegistry().all();
 const podType = types.find((t) => t.kind === 'Pod' && t.group === '');
 const cmType = types.find((t) => t.kind === 'ConfigMap');
 
+/** Runs `fn` against a SQLite store in a fresh temp dir, then closes and removes both. */
+async function withStore(fn: (store: SqliteStore, clock: ManualClock) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'stratus-podgrace-'));
+  const clock = new ManualClock();
+  const store = await SqliteStore.open(join(dir, 'state.db'), { clock });
+  try {
+    await fn(store, clock);
+  } finally {
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 describe('graceful pod deletion', () => {
   it('gives bound, unfinished pods their grace period; everything else goes at once', () => {
     assert.ok(podType !== undefined && cmType !== undefined);
@@ -46,10 +59,7 @@ describe('graceful pod deletion', () => {
 
 describe('sweepAbandonedPods', () => {
   it('removes pods terminating on a vanished node once grace + 60 s have passed, and only those', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'stratus-sweep-'));
-    const clock = new ManualClock();
-    const store = await SqliteStore.open(join(dir, 'state.db'), { clock });
-    try {
+    await withStore(async (store, clock) => {
       const deps = { store, clock, types: new TypeIndex(createRegistry().all()) };
       const ts = new Date(clock.now()).toISOString().replace(/\.\d+Z$/, 'Z');
       const pod = (name: string, node: string): KubeObject => ({
@@ -69,19 +79,13 @@ describe('sweepAbandonedPods', () => {
       ]);
       assert.deepEqual(deleted, ['orphan']);
       assert.ok((await store.get('pods', 'default', 'kept')) !== undefined);
-    } finally {
-      await store.close();
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 
 describe('deleting while another writer updates the object', () => {
   it('starts over from a fresh read instead of failing with 409; a stale precondition still fails', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'stratus-delrace-'));
-    const clock = new ManualClock();
-    const store = await SqliteStore.open(join(dir, 'state.db'), { clock });
-    try {
+    await withStore(async (store, clock) => {
       const created = await store.create('pods', {
         apiVersion: 'v1',
         kind: 'Pod',
@@ -116,9 +120,6 @@ describe('deleting while another writer updates the object', () => {
       const result = await deletion.delete(podT, 'default', 'p', { gracePeriodSeconds: 0 });
       assert.equal(result.deleted, true);
       assert.equal(await store.get('pods', 'default', 'p'), undefined);
-    } finally {
-      await store.close();
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   });
 });

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { BufferBody } from './buffer-body.js';
 import type { ObjectRow } from './device/index-rows.js';
+import type { Location } from './placement.js';
 import { ObjectStoreError, isObjectStoreError } from './errors.js';
 import { resolveRange, type EngineContext } from './context.js';
 import { DEFAULT_INLINE_MAX_BYTES, isInline, readInlineBody } from './inline-object.js';
@@ -93,6 +94,8 @@ export class Engine implements ObjectStore {
     const meta: StoredMeta = { headers: options.headers ?? {}, metadata: options.metadata ?? {} };
     if (options.tags && Object.keys(options.tags).length > 0) meta.tags = options.tags;
     let row: ObjectRow;
+    // Where the body went as a data file (undefined when it is inline in the row).
+    let fileAt: Location | undefined;
     if (options.size !== undefined && options.size <= this.inlineMax) {
       const small = await readInlineBody(body, {
         key,
@@ -104,30 +107,32 @@ export class Engine implements ObjectStore {
       row = versionRow(key, { vid, ts, size: small.data.length, md5: small.md5, meta });
       row.data = small.data;
     } else {
-      const loc = this.ctx.placement.object(bucket, key);
-      const put = await this.ctx.data.put(loc, body, {
+      fileAt = this.ctx.placement.object(bucket, key);
+      const put = await this.ctx.data.put(fileAt, body, {
         bucket,
         key,
         name: vid,
         ts,
         meta: JSON.stringify(meta),
+        // A new `null` version leaves the file it replaces until the index names the new one
+        // (commitVersion drops it then): a write whose index update fails leaves the old object whole.
+        keepOlder: vid === 'null',
         ...(options.size !== undefined ? { size: options.size } : {}),
         ...(options.contentMd5 !== undefined ? { contentMd5: options.contentMd5 } : {}),
         ...(options.checksum ? { checksum: options.checksum } : {}),
       });
       if (put.checksum) meta.checksum = put.checksum;
       row = versionRow(key, { vid, ts, size: put.size, md5: put.md5, meta });
-      try {
-        await this.commitVersion(bucket, row, rows);
-      } catch (err) {
-        // No index replica took the row, so nothing names the new file: it goes. (A row written
-        // to fewer replicas than the quorum may still surface in merged reads; its file stays.)
-        if (isObjectStoreError(err) && err.details?.written === 0) await this.ctx.data.discard(loc, vid, ts);
-        throw err;
-      }
-      return objectInfo(bucket, row);
     }
-    await this.commitVersion(bucket, row, rows);
+    try {
+      await this.commitVersion(bucket, row, rows);
+    } catch (err) {
+      // No index replica took the row, so nothing names the new file: it goes. (A row written
+      // to fewer replicas than the quorum may still surface in merged reads; its file stays.)
+      if (fileAt !== undefined && isObjectStoreError(err) && err.details?.written === 0)
+        await this.ctx.data.discard(fileAt, vid, ts);
+      throw err;
+    }
     return objectInfo(bucket, row);
   }
 

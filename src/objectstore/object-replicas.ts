@@ -21,6 +21,8 @@ export interface PutDataOptions {
   checksum?: Checksum;
   /** Computes this checksum even when no value is given to verify. */
   checksumAlgorithm?: Checksum['algorithm'];
+  /** Leaves older data files of the name in place (the caller drops them with `dropOlder`). */
+  keepOlder?: boolean;
 }
 
 /** What a stored body turned out to be. */
@@ -69,10 +71,9 @@ export class ObjectReplicas {
   async put(loc: Location, body: Readable, opts: PutDataOptions): Promise<PutDataResult> {
     const quorum = this.placement.quorum();
     const targets = await this.placement.writeTargets(loc);
-    // A new `null` version keeps the file it replaces until the index names the new one (the
-    // engine drops it then): a write whose index update fails leaves the old object whole.
-    const keepOlder = opts.name === 'null';
-    const opened = await Promise.allSettled(targets.map((d) => d.writer(loc.partition, loc.hash, keepOlder)));
+    const opened = await Promise.allSettled(
+      targets.map((d) => d.writer(loc.partition, loc.hash, opts.keepOlder === true)),
+    );
     type Live = { device: Device; w: DataWriter };
     let live: Live[] = [];
     const dead: Live[] = [];

@@ -44,6 +44,18 @@ export interface InlineEntry {
   data: Buffer;
 }
 
+/** Counts changes to `buckets` tables in this process (see bucketTablesVersion). */
+let bucketTableChanges = 0;
+
+/**
+ * A number that changes whenever a `buckets` table of this process may have changed: rows
+ * applied or purged, or an index opened or closed. The engine's bucket lookups are cached under
+ * it (one process owns a device, so every change passes through here).
+ */
+export function bucketTablesVersion(): number {
+  return bucketTableChanges;
+}
+
 /**
  * One replica of an index database (SQLite, WAL): the account index (buckets) or a bucket index
  * (object versions, uploads, parts). Writes are last-writer-wins upserts, so the same rows can be
@@ -62,18 +74,6 @@ export interface InlineEntry {
  * (IndexWriteBatcher), so the event loop never blocks on a disk flush and one flush serves every
  * commit that arrived meanwhile.
  */
-/** Counts changes to `buckets` tables in this process (see bucketTablesVersion). */
-let bucketTableChanges = 0;
-
-/**
- * A number that changes whenever a `buckets` table of this process may have changed: rows
- * applied or purged, or an index opened or closed. The engine's bucket lookups are cached under
- * it (one process owns a device, so every change passes through here).
- */
-export function bucketTablesVersion(): number {
-  return bucketTableChanges;
-}
-
 export class BucketIndex {
   private readonly db: Database.Database;
   /** Rows per table, counted once on the first fingerprint and then kept by apply and purge. */
