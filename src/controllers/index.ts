@@ -18,3 +18,4 @@ export { controllerKey, controllerRef, getControllerOf, randomSuffix } from './o
 export { WorkQueue, type WorkQueueOptions } from './work-queue.js';
 export { isPodActive, isPodAvailable, isPodReady, compareForDeletion } from './pod-state.js';
 export { NodeLifecycleController, type NodeLifecycleOptions } from './node-lifecycle-controller.js';
+export { ClusterRoleAggregationController, aggregatedRules } from './clusterrole-aggregation-controller.js';
