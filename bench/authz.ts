@@ -11,7 +11,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { newToken, tokenSecret } from '../src/identity/index.js';
-import { check, CONCURRENT_CREATES, CONCURRENT_GETS, rate, startStratus, stop, stratusTarget } from './api.js';
+import {
+  check,
+  CONCURRENT_CREATES,
+  CONCURRENT_GETS,
+  rate,
+  startStratus,
+  stop,
+  stratusTarget,
+} from './api.js';
 import type { BenchResult } from './result.js';
 
 const BINDINGS = 1000;
@@ -42,14 +50,28 @@ export async function benchAuthz(): Promise<BenchResult[]> {
     const s = await startStratus(join(dir, 'stratus'));
     child = s.child;
     const userToken = newToken();
-    await post(s.url, s.token, '/api/v1/namespaces/kube-system/secrets', tokenSecret(userToken, { username: 'bench', groups: [] }));
+    await post(
+      s.url,
+      s.token,
+      '/api/v1/namespaces/kube-system/secrets',
+      tokenSecret(userToken, { username: 'bench', groups: [] }),
+    );
     const bindings = '/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings';
     await rate(BINDINGS - 1, (i) => post(s.url, s.token, bindings, editBinding(`other-${i}`, `user-${i}`)));
     await post(s.url, s.token, bindings, editBinding('bench-edit', 'bench'));
-    await post(s.url, s.token, '/api/v1/namespaces/default/configmaps', { metadata: { name: 'bench-get' }, data: { k: 'v' } });
+    await post(s.url, s.token, '/api/v1/namespaces/default/configmaps', {
+      metadata: { name: 'bench-get' },
+      data: { k: 'v' },
+    });
     // The user's first request may come before the aggregated `edit` role is filled in.
     const deadline = Date.now() + 20_000;
-    while ((await fetch(`${s.url}/api/v1/namespaces/default/configmaps/bench-get`, { headers: { authorization: `Bearer ${userToken}` } })).status !== 200) {
+    while (
+      (
+        await fetch(`${s.url}/api/v1/namespaces/default/configmaps/bench-get`, {
+          headers: { authorization: `Bearer ${userToken}` },
+        })
+      ).status !== 200
+    ) {
       if (Date.now() > deadline) throw new Error('the bench user never got edit rights');
       await new Promise((r) => setTimeout(r, 50));
     }

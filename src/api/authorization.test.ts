@@ -19,7 +19,13 @@ async function user(name: string, groups: string[] = []): Promise<string> {
   return token;
 }
 
-const binding = (kind: string, name: string, role: string, subject: Record<string, string>, ns?: string): unknown => ({
+const binding = (
+  kind: string,
+  name: string,
+  role: string,
+  subject: Record<string, string>,
+  ns?: string,
+): unknown => ({
   apiVersion: 'rbac.authorization.k8s.io/v1',
   kind,
   metadata: { name, ...(ns ? { namespace: ns } : {}) },
@@ -29,7 +35,8 @@ const binding = (kind: string, name: string, role: string, subject: Record<strin
 
 before(async () => {
   c = await startTestCluster({ s3Port: 0 });
-  for (const ns of ['a', 'b']) await c.call('POST', '/api/v1/namespaces', { body: { metadata: { name: ns } } });
+  for (const ns of ['a', 'b'])
+    await c.call('POST', '/api/v1/namespaces', { body: { metadata: { name: ns } } });
   tokens.alice = await user('alice');
   tokens.victor = await user('victor', ['viewers']);
   await c.call('POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/a/rolebindings', {
@@ -38,7 +45,9 @@ before(async () => {
   await c.call('POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {
     body: binding('ClusterRoleBinding', 'viewers', 'view', { kind: 'Group', name: 'viewers' }),
   });
-  await c.call('POST', '/api/v1/namespaces/a/configmaps', { body: { metadata: { name: 'cfg' }, data: { k: 'v' } } });
+  await c.call('POST', '/api/v1/namespaces/a/configmaps', {
+    body: { metadata: { name: 'cfg' }, data: { k: 'v' } },
+  });
   // The aggregated roles are filled in by the clusterrole-aggregation controller.
   const filled = await eventually(async () => {
     const r = await c.call('GET', '/apis/rbac.authorization.k8s.io/v1/clusterroles/edit');
@@ -53,7 +62,10 @@ async function status(who: string, method: string, path: string, body?: unknown)
   if (path.includes('watch=')) {
     const ac = new AbortController();
     const res = await fetch(c.url + path, {
-      headers: who === 'anonymous' ? {} : { authorization: `Bearer ${who === 'admin' ? c.server.adminToken : tokens[who]}` },
+      headers:
+        who === 'anonymous'
+          ? {}
+          : { authorization: `Bearer ${who === 'admin' ? c.server.adminToken : tokens[who]}` },
       signal: ac.signal,
     });
     ac.abort();
@@ -85,7 +97,13 @@ const MATRIX: Array<[string, string, string, unknown, number]> = [
   ['alice', 'POST', '/api/v1/namespaces/b/configmaps', cm('x'), 403],
   ['alice', 'GET', '/api/v1/nodes', undefined, 403],
   ['alice', 'GET', '/api/v1/pods', undefined, 403],
-  ['alice', 'POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/a/roles', { metadata: { name: 'r' }, rules: [] }, 403],
+  [
+    'alice',
+    'POST',
+    '/apis/rbac.authorization.k8s.io/v1/namespaces/a/roles',
+    { metadata: { name: 'r' }, rules: [] },
+    403,
+  ],
   ['alice', 'GET', '/apis/storage.stratus.dev/v1/ring', undefined, 403],
   ['alice', 'GET', '/api', undefined, 200],
   ['alice', 'GET', '/apis/apps/v1', undefined, 200],
@@ -118,12 +136,16 @@ test('403s are Status objects naming the user, verb and resource; 401 for no or 
     apiVersion: 'v1',
     metadata: {},
     status: 'Failure',
-    message: 'pods is forbidden: User "alice" cannot list resource "pods" in API group "" in the namespace "default"',
+    message:
+      'pods is forbidden: User "alice" cannot list resource "pods" in API group "" in the namespace "default"',
     reason: 'Forbidden',
     details: { name: '', group: '', kind: 'pods' },
     code: 403,
   });
-  const named = await c.call('POST', '/api/v1/namespaces/a/pods/web/binding', { token: tokens.alice, body: {} });
+  const named = await c.call('POST', '/api/v1/namespaces/a/pods/web/binding', {
+    token: tokens.alice,
+    body: {},
+  });
   assert.equal(
     named.body.message,
     'pods "web" is forbidden: User "alice" cannot create resource "pods/binding" in API group "" in the namespace "a"',
@@ -143,7 +165,10 @@ test('SelfSubjectAccessReview and SelfSubjectRulesReview agree with what is enfo
         body: { spec: { namespace: ns } },
       });
       assert.equal(review.status, 201);
-      const rules: PolicyRule[] = [...review.body.status.resourceRules, ...review.body.status.nonResourceRules];
+      const rules: PolicyRule[] = [
+        ...review.body.status.resourceRules,
+        ...review.body.status.nonResourceRules,
+      ];
       for (const [w, method, path, body] of MATRIX) {
         if (w !== who) continue;
         const [p, query] = path.split('?');
@@ -152,12 +177,25 @@ test('SelfSubjectAccessReview and SelfSubjectRulesReview agree with what is enfo
         const attrs = withUser(info, { username: who, groups: [] });
         const listed = rules.some((r) => ruleAllows(attrs, r));
         const enforced = (await status(who, method, path, body)) !== 403;
-        assert.equal(listed, enforced, `${who} ${method} ${path}: rules list ${listed}, enforced ${enforced}`);
+        assert.equal(
+          listed,
+          enforced,
+          `${who} ${method} ${path}: rules list ${listed}, enforced ${enforced}`,
+        );
         const ssar = await c.call('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
           token: tokens[who] ?? '',
           body: {
             spec: info.resourceRequest
-              ? { resourceAttributes: { namespace: info.namespace, verb: info.verb, group: info.apiGroup, resource: info.resource, subresource: info.subresource, name: info.name } }
+              ? {
+                  resourceAttributes: {
+                    namespace: info.namespace,
+                    verb: info.verb,
+                    group: info.apiGroup,
+                    resource: info.resource,
+                    subresource: info.subresource,
+                    name: info.name,
+                  },
+                }
               : { nonResourceAttributes: { path: info.path, verb: info.verb } },
           },
         });
@@ -168,10 +206,18 @@ test('SelfSubjectAccessReview and SelfSubjectRulesReview agree with what is enfo
 });
 
 test('SelfSubjectReview says who is asking; SubjectAccessReview asks for another user', async () => {
-  const me = await c.call('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { token: tokens.victor, body: {} });
-  assert.deepEqual(me.body.status.userInfo, { username: 'victor', groups: ['viewers', 'system:authenticated'] });
+  const me = await c.call('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', {
+    token: tokens.victor,
+    body: {},
+  });
+  assert.deepEqual(me.body.status.userInfo, {
+    username: 'victor',
+    groups: ['viewers', 'system:authenticated'],
+  });
   const sar = await c.call('POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', {
-    body: { spec: { user: 'alice', resourceAttributes: { namespace: 'a', verb: 'create', resource: 'configmaps' } } },
+    body: {
+      spec: { user: 'alice', resourceAttributes: { namespace: 'a', verb: 'create', resource: 'configmaps' } },
+    },
   });
   assert.equal(sar.body.status.allowed, true);
   const refused = await c.call('POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', {
@@ -188,13 +234,26 @@ test('impersonation needs the impersonate verb and then acts as the impersonated
   const admin = await c.call('GET', '/api/v1/nodes', { headers: asAlice });
   assert.equal(admin.status, 403);
   assert.match(admin.body.message, /User "alice" cannot list resource "nodes"/);
-  const refused = await c.call('GET', '/api/v1/namespaces/a/pods', { token: tokens.victor, headers: asAlice });
-  assert.equal(refused.body.message, 'users "alice" is forbidden: User "victor" cannot impersonate resource "users" in API group "" at the cluster scope');
-  const groupOnly = await c.call('GET', '/api/v1/namespaces/a/pods', { headers: { 'Impersonate-Group': 'viewers' } });
+  const refused = await c.call('GET', '/api/v1/namespaces/a/pods', {
+    token: tokens.victor,
+    headers: asAlice,
+  });
+  assert.equal(
+    refused.body.message,
+    'users "alice" is forbidden: User "victor" cannot impersonate resource "users" in API group "" at the cluster scope',
+  );
+  const groupOnly = await c.call('GET', '/api/v1/namespaces/a/pods', {
+    headers: { 'Impersonate-Group': 'viewers' },
+  });
   assert.equal(groupOnly.status, 400);
   const who = await c.call('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', {
     body: {},
-    headers: { 'Impersonate-User': 'carol', 'Impersonate-Group': 'viewers', 'Impersonate-Uid': 'u-1', 'Impersonate-Extra-Scopes': 'x' },
+    headers: {
+      'Impersonate-User': 'carol',
+      'Impersonate-Group': 'viewers',
+      'Impersonate-Uid': 'u-1',
+      'Impersonate-Extra-Scopes': 'x',
+    },
   });
   assert.deepEqual(who.body.status.userInfo, {
     username: 'carol',
@@ -210,7 +269,10 @@ test('only system:masters writes token Secrets; a revoked token stops working', 
     body: { metadata: { name: 'forged' }, type: 'stratus.dev/token', data: {} },
   });
   assert.equal(forged.status, 403);
-  assert.equal(forged.body.message, 'secrets "forged" is forbidden: only members of system:masters may create or change Secrets of type stratus.dev/token');
+  assert.equal(
+    forged.body.message,
+    'secrets "forged" is forbidden: only members of system:masters may create or change Secrets of type stratus.dev/token',
+  );
   const token = await user('temp');
   assert.equal((await c.call('GET', '/api', { token })).status, 200);
   const name = tokenSecret(token, { username: 'temp', groups: [] }).metadata.name ?? '';

@@ -132,7 +132,12 @@ const roleBinding: ProtoMessage = {
   1: f('metadata', m(objectMeta)),
   2: f(
     'subjects',
-    m({ 1: f('kind', 'string'), 2: f('apiGroup', 'string'), 3: f('name', 'string'), 4: f('namespace', 'string') }),
+    m({
+      1: f('kind', 'string'),
+      2: f('apiGroup', 'string'),
+      3: f('name', 'string'),
+      4: f('namespace', 'string'),
+    }),
     { repeated: true },
   ),
   3: f('roleRef', m({ 1: f('apiGroup', 'string'), 2: f('kind', 'string'), 3: f('name', 'string') })),
@@ -220,7 +225,10 @@ export const PROTO_KINDS: Record<string, ProtoMessage> = {
     7: f('failedJobsHistoryLimit', 'int', { keepZero: true }),
     8: f('timeZone', 'string'),
   }),
-  'rbac.authorization.k8s.io/v1/Role': { 1: f('metadata', m(objectMeta)), 2: f('rules', m(policyRule), { repeated: true }) },
+  'rbac.authorization.k8s.io/v1/Role': {
+    1: f('metadata', m(objectMeta)),
+    2: f('rules', m(policyRule), { repeated: true }),
+  },
   'rbac.authorization.k8s.io/v1/ClusterRole': {
     1: f('metadata', m(objectMeta)),
     2: f('rules', m(policyRule), { repeated: true }),

@@ -96,7 +96,10 @@ export function forbiddenMessage(a: RequestAttributes, reason: string): string {
   } else {
     const resource = a.subresource === '' ? a.resource : `${a.resource}/${a.subresource}`;
     const head = `${who} cannot ${a.verb} resource ${JSON.stringify(resource)} in API group ${JSON.stringify(a.apiGroup)}`;
-    msg = a.namespace === '' ? `${head} at the cluster scope` : `${head} in the namespace ${JSON.stringify(a.namespace)}`;
+    msg =
+      a.namespace === ''
+        ? `${head} at the cluster scope`
+        : `${head} in the namespace ${JSON.stringify(a.namespace)}`;
   }
   return reason === '' ? msg : `${msg}: ${reason}`;
 }

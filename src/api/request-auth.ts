@@ -32,7 +32,8 @@ export function forbiddenError(a: RequestAttributes, reason: string): ApiError {
     return new ApiError('API_FORBIDDEN', 403, 'Forbidden', `forbidden: ${message}`, { group: '', kind: '' });
   }
   const qualified = a.apiGroup === '' ? a.resource : `${a.resource}.${a.apiGroup}`;
-  const head = a.name === '' ? `${qualified} is forbidden` : `${qualified} ${JSON.stringify(a.name)} is forbidden`;
+  const head =
+    a.name === '' ? `${qualified} is forbidden` : `${qualified} ${JSON.stringify(a.name)} is forbidden`;
   return new ApiError('API_FORBIDDEN', 403, 'Forbidden', `${head}: ${message}`, {
     name: a.name,
     group: a.apiGroup,
@@ -82,7 +83,11 @@ export class RequestAuth {
   ) {}
 
   /** The user the request acts as, once allowed; throws the 401 or 403 otherwise. */
-  async check(req: IncomingMessage, path: string, query: URLSearchParams): Promise<{ user: UserInfo; info: RequestInfo }> {
+  async check(
+    req: IncomingMessage,
+    path: string,
+    query: URLSearchParams,
+  ): Promise<{ user: UserInfo; info: RequestInfo }> {
     const authorization = req.headers.authorization;
     let user: UserInfo | undefined;
     if (authorization === undefined && anonymousPath(path)) user = ANONYMOUS_USER;
@@ -114,10 +119,16 @@ export class RequestAuth {
     const sa = splitServiceAccountUsername(username);
     if (sa !== undefined) {
       steps.push(
-        impersonationStep('serviceaccounts', sa.name, (t) => {
-          t.username = serviceAccountUsername(sa.namespace, sa.name);
-          if (groups.length === 0) t.groups.push('system:serviceaccounts', `system:serviceaccounts:${sa.namespace}`);
-        }, { namespace: sa.namespace }),
+        impersonationStep(
+          'serviceaccounts',
+          sa.name,
+          (t) => {
+            t.username = serviceAccountUsername(sa.namespace, sa.name);
+            if (groups.length === 0)
+              t.groups.push('system:serviceaccounts', `system:serviceaccounts:${sa.namespace}`);
+          },
+          { namespace: sa.namespace },
+        ),
       );
     } else {
       steps.push(impersonationStep('users', username, (t) => (t.username = username)));
@@ -127,10 +138,15 @@ export class RequestAuth {
       const key = decode(header.slice('impersonate-extra-'.length));
       for (const v of values ?? []) {
         steps.push(
-          impersonationStep('userextras', v, (t) => {
-            t.extra ??= {};
-            (t.extra[key] ??= []).push(v);
-          }, { apiGroup: 'authentication.k8s.io', subresource: key }),
+          impersonationStep(
+            'userextras',
+            v,
+            (t) => {
+              t.extra ??= {};
+              (t.extra[key] ??= []).push(v);
+            },
+            { apiGroup: 'authentication.k8s.io', subresource: key },
+          ),
         );
       }
     }
@@ -145,7 +161,9 @@ export class RequestAuth {
     }
     const anonymous = target.username === ANONYMOUS_USER.username;
     const implied = anonymous ? UNAUTHENTICATED_GROUP : AUTHENTICATED_GROUP;
-    const hasImplied = target.groups.some((g) => g === UNAUTHENTICATED_GROUP || (!anonymous && g === AUTHENTICATED_GROUP));
+    const hasImplied = target.groups.some(
+      (g) => g === UNAUTHENTICATED_GROUP || (!anonymous && g === AUTHENTICATED_GROUP),
+    );
     if (!hasImplied) target.groups.push(implied);
     return target;
   }

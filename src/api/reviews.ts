@@ -45,12 +45,24 @@ function reviewAttributes(kind: string, spec: ReviewSpec, user: UserInfo): Reque
       {
         reason: 'FieldValueInvalid',
         field: 'spec.resourceAttributes',
-        message: 'Invalid value: "null": exactly one of nonResourceAttributes or resourceAttributes must be specified',
+        message:
+          'Invalid value: "null": exactly one of nonResourceAttributes or resourceAttributes must be specified',
       },
     ]);
   }
   if (n !== undefined) {
-    return { user, verb: n.verb ?? '', resourceRequest: false, path: n.path ?? '', apiGroup: '', apiVersion: '', resource: '', subresource: '', namespace: '', name: '' };
+    return {
+      user,
+      verb: n.verb ?? '',
+      resourceRequest: false,
+      path: n.path ?? '',
+      apiGroup: '',
+      apiVersion: '',
+      resource: '',
+      subresource: '',
+      namespace: '',
+      name: '',
+    };
   }
   return {
     user,
@@ -88,7 +100,8 @@ function splitRules(rules: readonly PolicyRule[]): { resourceRules: unknown[]; n
         ...((r.resourceNames ?? []).length > 0 ? { resourceNames: r.resourceNames } : {}),
       });
     }
-    if ((r.nonResourceURLs ?? []).length > 0) nonResourceRules.push({ verbs: r.verbs, nonResourceURLs: r.nonResourceURLs });
+    if ((r.nonResourceURLs ?? []).length > 0)
+      nonResourceRules.push({ verbs: r.verbs, nonResourceURLs: r.nonResourceURLs });
   }
   return { resourceRules, nonResourceRules };
 }
@@ -100,7 +113,11 @@ function splitRules(rules: readonly PolicyRule[]): { resourceRules: unknown[]; n
  * every request, so `can-i` and `can-i --list` say what is enforced. Nothing is stored; the
  * reply is 201 with the object and its status.
  */
-export async function handleReview(authorizer: ReviewAuthorizer, r: ResourceRequest, user: UserInfo): Promise<void> {
+export async function handleReview(
+  authorizer: ReviewAuthorizer,
+  r: ResourceRequest,
+  user: UserInfo,
+): Promise<void> {
   const body = parseObjectBody(await readBody(r.req), r.req.headers['content-type'] ?? '');
   const kind = r.type.kind;
   const spec = (body.spec ?? {}) as ReviewSpec;
@@ -129,7 +146,11 @@ export async function handleReview(authorizer: ReviewAuthorizer, r: ResourceRequ
     default: {
       if ((spec.user ?? '') === '' && (spec.groups ?? []).length === 0) {
         throw invalid(kind, '', 'authorization.k8s.io', [
-          { reason: 'FieldValueInvalid', field: 'spec.user', message: 'Invalid value: "": at least one of user or group must be specified' },
+          {
+            reason: 'FieldValueInvalid',
+            field: 'spec.user',
+            message: 'Invalid value: "": at least one of user or group must be specified',
+          },
         ]);
       }
       const subject: UserInfo = {
@@ -141,7 +162,9 @@ export async function handleReview(authorizer: ReviewAuthorizer, r: ResourceRequ
       const attributes = reviewAttributes(kind, spec, subject);
       if (kind === 'LocalSubjectAccessReview') {
         if (attributes.namespace !== '' && attributes.namespace !== r.namespace) {
-          throw badRequest(`spec.resourceAttributes.namespace must match the namespace of the request (${r.namespace})`);
+          throw badRequest(
+            `spec.resourceAttributes.namespace must match the namespace of the request (${r.namespace})`,
+          );
         }
         attributes.namespace = r.namespace;
       }

@@ -13,7 +13,10 @@ let alice: string;
 let victor: string;
 
 /** kubectl as the admin, or with another kubeconfig; fails the test on a non-zero exit unless `allowFail`. */
-async function kubectl(args: string[], kubeconfig?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+async function kubectl(
+  args: string[],
+  kubeconfig?: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return runKubectl(h.dir, kubeconfig ?? h.server.kubeconfigPath, args);
 }
 
@@ -25,7 +28,22 @@ before(async () => {
   const made = await h.run(['user', 'create', 'alice', '--kubeconfig-out', alice]);
   assert.equal(made.code, 0, made.stderr);
   assert.match(made.stdout, /Created token [0-9a-f]{16} for user "alice" \(expires \d{4}-/);
-  assert.equal((await h.run(['user', 'create', 'victor', '--group', 'viewers', '--ttl', '1h', '--kubeconfig-out', victor])).code, 0);
+  assert.equal(
+    (
+      await h.run([
+        'user',
+        'create',
+        'victor',
+        '--group',
+        'viewers',
+        '--ttl',
+        '1h',
+        '--kubeconfig-out',
+        victor,
+      ])
+    ).code,
+    0,
+  );
   for (const args of [
     ['create', 'namespace', 'a'],
     ['create', 'namespace', 'b'],
@@ -37,7 +55,10 @@ before(async () => {
     assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
   }
   assert.ok(
-    await eventually(async () => (await kubectl(['auth', 'can-i', 'create', 'pods', '-n', 'a'], alice)).stdout.trim() === 'yes'),
+    await eventually(
+      async () =>
+        (await kubectl(['auth', 'can-i', 'create', 'pods', '-n', 'a'], alice)).stdout.trim() === 'yes',
+    ),
     'edit is aggregated and bound',
   );
 });
@@ -45,9 +66,11 @@ after(async () => {
   if (!skip) await h.close();
 });
 
-test('stratus user create writes a 0600 kubeconfig with the cluster\'s server and CA', { skip }, async () => {
+test("stratus user create writes a 0600 kubeconfig with the cluster's server and CA", { skip }, async () => {
   assert.equal((await stat(alice)).mode & 0o777, 0o600);
-  const mine = parse(await readFile(alice, 'utf8')) as { clusters: Array<{ cluster: Record<string, string> }> };
+  const mine = parse(await readFile(alice, 'utf8')) as {
+    clusters: Array<{ cluster: Record<string, string> }>;
+  };
   const admin = parse(await readFile(h.server.kubeconfigPath, 'utf8')) as typeof mine;
   assert.deepEqual(mine.clusters[0]?.cluster, admin.clusters[0]?.cluster);
   const who = await kubectl(['auth', 'whoami'], victor);
@@ -55,16 +78,28 @@ test('stratus user create writes a 0600 kubeconfig with the cluster\'s server an
   assert.match(who.stdout, /Groups\s+\[viewers system:authenticated\]/);
 });
 
-test('kubectl as an edit user: allowed in its namespace, Kubernetes\' 403s elsewhere', { skip }, async () => {
-  assert.equal((await kubectl(['create', 'configmap', 'c1', '--from-literal=k=v', '-n', 'a'], alice)).code, 0);
+test("kubectl as an edit user: allowed in its namespace, Kubernetes' 403s elsewhere", { skip }, async () => {
+  assert.equal(
+    (await kubectl(['create', 'configmap', 'c1', '--from-literal=k=v', '-n', 'a'], alice)).code,
+    0,
+  );
   assert.equal((await kubectl(['get', 'configmaps', '-n', 'a'], alice)).code, 0);
   const other = await kubectl(['get', 'pods', '-n', 'default'], alice);
   assert.equal(other.code, 1);
-  assert.match(other.stderr, /Error from server \(Forbidden\): pods is forbidden: User "alice" cannot list resource "pods" in API group "" in the namespace "default"/);
+  assert.match(
+    other.stderr,
+    /Error from server \(Forbidden\): pods is forbidden: User "alice" cannot list resource "pods" in API group "" in the namespace "default"/,
+  );
   const nodes = await kubectl(['get', 'nodes'], alice);
-  assert.match(nodes.stderr, /nodes is forbidden: User "alice" cannot list resource "nodes" in API group "" at the cluster scope/);
+  assert.match(
+    nodes.stderr,
+    /nodes is forbidden: User "alice" cannot list resource "nodes" in API group "" at the cluster scope/,
+  );
   const roles = await kubectl(['create', 'role', 'r', '--verb=get', '--resource=pods', '-n', 'a'], alice);
-  assert.match(roles.stderr, /roles.rbac.authorization.k8s.io is forbidden: User "alice" cannot create resource "roles"/);
+  assert.match(
+    roles.stderr,
+    /roles.rbac.authorization.k8s.io is forbidden: User "alice" cannot create resource "roles"/,
+  );
   const view = await kubectl(['get', 'configmaps', '-n', 'a'], victor);
   assert.equal(view.code, 0, view.stderr);
   const write = await kubectl(['create', 'configmap', 'v', '-n', 'a'], victor);
@@ -72,7 +107,8 @@ test('kubectl as an edit user: allowed in its namespace, Kubernetes\' 403s elsew
 });
 
 test('kubectl auth can-i and can-i --list say what is enforced', { skip }, async () => {
-  const can = async (args: string[]): Promise<string> => (await kubectl(['auth', 'can-i', ...args], alice)).stdout.trim();
+  const can = async (args: string[]): Promise<string> =>
+    (await kubectl(['auth', 'can-i', ...args], alice)).stdout.trim();
   assert.equal(await can(['create', 'deployments', '-n', 'a']), 'yes');
   assert.equal(await can(['create', 'deployments', '-n', 'default']), 'no');
   assert.equal(await can(['get', 'pods', '--subresource=log', '-n', 'a']), 'yes');
@@ -80,11 +116,17 @@ test('kubectl auth can-i and can-i --list say what is enforced', { skip }, async
   assert.equal(await can(['get', '/version']), 'yes');
   const list = await kubectl(['auth', 'can-i', '--list', '-n', 'a'], alice);
   assert.equal(list.code, 0, list.stderr);
-  assert.match(list.stdout, /^configmaps\s+\[\]\s+\[\]\s+\[create update patch delete deletecollection get list watch\]/m);
+  assert.match(
+    list.stdout,
+    /^configmaps\s+\[\]\s+\[\]\s+\[create update patch delete deletecollection get list watch\]/m,
+  );
   assert.match(list.stdout, /selfsubjectaccessreviews.authorization.k8s.io\s+\[\]\s+\[\]\s+\[create\]/);
   assert.doesNotMatch(list.stdout, /^roles.rbac/m, 'edit cannot manage roles');
   const adminList = await kubectl(['auth', 'can-i', '--list', '-n', 'b'], alice);
-  assert.match(adminList.stdout, /^roles.rbac.authorization.k8s.io\s+\[\]\s+\[\]\s+\[get list watch create update patch delete deletecollection\]/m);
+  assert.match(
+    adminList.stdout,
+    /^roles.rbac.authorization.k8s.io\s+\[\]\s+\[\]\s+\[get list watch create update patch delete deletecollection\]/m,
+  );
 });
 
 test('impersonation with --as needs the impersonate verb', { skip }, async () => {
@@ -93,27 +135,48 @@ test('impersonation with --as needs the impersonate verb', { skip }, async () =>
   const group = await kubectl(['get', 'pods', '-n', 'b', '--as=nobody', '--as-group=viewers']);
   assert.equal(group.code, 0, group.stderr);
   const refused = await kubectl(['get', 'pods', '-n', 'a', '--as=victor'], alice);
-  assert.match(refused.stderr, /users "victor" is forbidden: User "alice" cannot impersonate resource "users" in API group "" at the cluster scope/);
+  assert.match(
+    refused.stderr,
+    /users "victor" is forbidden: User "alice" cannot impersonate resource "users" in API group "" at the cluster scope/,
+  );
 });
 
 test('escalation is refused: no role or binding grants what its writer does not hold', { skip }, async () => {
-  assert.equal((await kubectl(['create', 'role', 'ok', '--verb=get', '--resource=pods', '-n', 'b'], alice)).code, 0);
+  assert.equal(
+    (await kubectl(['create', 'role', 'ok', '--verb=get', '--resource=pods', '-n', 'b'], alice)).code,
+    0,
+  );
   const role = await kubectl(['create', 'role', 'nodes', '--verb=get', '--resource=nodes', '-n', 'b'], alice);
   assert.match(
     role.stderr,
     /roles.rbac.authorization.k8s.io "nodes" is forbidden: user "alice" \(groups=\["system:authenticated"\]\) is attempting to grant RBAC permissions not currently held:\n\{APIGroups:\[""\], Resources:\["nodes"\], Verbs:\["get"\]\}/,
   );
-  const bind = await kubectl(['create', 'rolebinding', 'boss', '--clusterrole=cluster-admin', '--user=alice', '-n', 'b'], alice);
-  assert.match(bind.stderr, /rolebindings.rbac.authorization.k8s.io "boss" is forbidden: user "alice" .* is attempting to grant RBAC permissions not currently held/);
-  const view = await kubectl(['create', 'rolebinding', 'friend', '--clusterrole=view', '--user=bob', '-n', 'b'], alice);
+  const bind = await kubectl(
+    ['create', 'rolebinding', 'boss', '--clusterrole=cluster-admin', '--user=alice', '-n', 'b'],
+    alice,
+  );
+  assert.match(
+    bind.stderr,
+    /rolebindings.rbac.authorization.k8s.io "boss" is forbidden: user "alice" .* is attempting to grant RBAC permissions not currently held/,
+  );
+  const view = await kubectl(
+    ['create', 'rolebinding', 'friend', '--clusterrole=view', '--user=bob', '-n', 'b'],
+    alice,
+  );
   assert.equal(view.code, 0, `binding a role one holds is fine: ${view.stderr}`);
 });
 
 test('kubectl get shows RBAC objects as Kubernetes prints them', { skip }, async () => {
   const crs = await kubectl(['get', 'clusterroles', 'cluster-admin', 'view']);
-  assert.match(crs.stdout, /^NAME\s+CREATED AT\ncluster-admin\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\nview\s+\d{4}-/);
+  assert.match(
+    crs.stdout,
+    /^NAME\s+CREATED AT\ncluster-admin\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\nview\s+\d{4}-/,
+  );
   const rbs = await kubectl(['get', 'rolebindings', '-n', 'a', '-o', 'wide']);
-  assert.match(rbs.stdout, /^NAME\s+ROLE\s+AGE\s+USERS\s+GROUPS\s+SERVICEACCOUNTS\nalice-edit\s+ClusterRole\/edit\s+\S+\s+alice/);
+  assert.match(
+    rbs.stdout,
+    /^NAME\s+ROLE\s+AGE\s+USERS\s+GROUPS\s+SERVICEACCOUNTS\nalice-edit\s+ClusterRole\/edit\s+\S+\s+alice/,
+  );
 });
 
 test('a revoked token stops working; token ls lists ids, never tokens', { skip }, async () => {
@@ -126,7 +189,9 @@ test('a revoked token stops working; token ls lists ids, never tokens', { skip }
   const revoked = await h.run(['token', 'revoke', id]);
   assert.equal(revoked.stdout, `token "${id}" revoked\n`);
   assert.ok(
-    await eventually(async () => /Unauthorized/.test((await kubectl(['get', 'pods', '-n', 'a'], victor)).stderr)),
+    await eventually(async () =>
+      /Unauthorized/.test((await kubectl(['get', 'pods', '-n', 'a'], victor)).stderr),
+    ),
     'the token is refused',
   );
   assert.match((await h.run(['token', 'revoke', id])).stderr, /token ".*" not found/);

@@ -2,7 +2,12 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ApiServer, ensureDefaultNamespaces } from '../api/index.js';
 import { systemClock, type Clock } from '../common/clock.js';
-import { bootstrapAdmin, ensureServingCert, startAuthorization, type Authorization } from '../identity/index.js';
+import {
+  bootstrapAdmin,
+  ensureServingCert,
+  startAuthorization,
+  type Authorization,
+} from '../identity/index.js';
 import { createRegistry } from '../resources/index.js';
 import {
   BucketMirror,

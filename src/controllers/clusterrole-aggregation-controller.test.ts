@@ -5,7 +5,12 @@ import type { KubeObject } from '../common/kube-object.js';
 import { eventually, startTestCluster } from '../api/testing.js';
 import { aggregatedRules } from './clusterrole-aggregation-controller.js';
 
-const role = (name: string, labels: Record<string, string>, rules: unknown[], agg?: Record<string, string>): KubeObject => ({
+const role = (
+  name: string,
+  labels: Record<string, string>,
+  rules: unknown[],
+  agg?: Record<string, string>,
+): KubeObject => ({
   apiVersion: 'rbac.authorization.k8s.io/v1',
   kind: 'ClusterRole',
   metadata: { name, labels },
@@ -17,7 +22,12 @@ test('aggregatedRules gathers the selected roles in name order without repeats',
   const ruleA = { verbs: ['get'], apiGroups: [''], resources: ['pods'] };
   const ruleB = { verbs: ['list'], apiGroups: [''], resources: ['pods'] };
   const target = role('agg', {}, [], { pick: 'yes' });
-  const all = [target, role('z', { pick: 'yes' }, [ruleB, ruleA]), role('a', { pick: 'yes' }, [ruleA]), role('n', {}, [ruleB])];
+  const all = [
+    target,
+    role('z', { pick: 'yes' }, [ruleB, ruleA]),
+    role('a', { pick: 'yes' }, [ruleA]),
+    role('n', {}, [ruleB]),
+  ];
   assert.deepEqual(aggregatedRules(target, all), [ruleA, ruleB]);
 });
 

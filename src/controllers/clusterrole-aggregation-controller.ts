@@ -20,7 +20,9 @@ export function aggregatedRules(role: KubeObject, all: readonly KubeObject[]): u
   const selectors = (role.aggregationRule as AggregationRule | undefined)?.clusterRoleSelectors ?? [];
   for (const selector of selectors) {
     const matching = all
-      .filter((o) => o.metadata.name !== role.metadata.name && matchLabelSelector(selector, o.metadata.labels))
+      .filter(
+        (o) => o.metadata.name !== role.metadata.name && matchLabelSelector(selector, o.metadata.labels),
+      )
       .sort((a, b) => ((a.metadata.name ?? '') < (b.metadata.name ?? '') ? -1 : 1));
     for (const source of matching) {
       for (const rule of (source.rules ?? []) as unknown[]) {
@@ -47,7 +49,8 @@ export class ClusterRoleAggregationController extends Controller {
     this.ctx = ctx;
     this.roles = ctx.informers.for('clusterroles');
     const requeue = (): void => {
-      for (const r of this.roles.list()) if (r.aggregationRule !== undefined) this.enqueue(r.metadata.name ?? '');
+      for (const r of this.roles.list())
+        if (r.aggregationRule !== undefined) this.enqueue(r.metadata.name ?? '');
     };
     this.roles.addHandlers({ onAdd: requeue, onUpdate: requeue, onDelete: requeue });
   }

@@ -55,10 +55,18 @@ export class RbacAdmission implements Admission {
     if (w.apiGroup === '' && w.resource === 'secrets') return guardTokenSecret(w);
     if (w.apiGroup !== RBAC_GROUP || onlyGcFieldsChanged(w)) return;
     if (w.resource === 'roles' || w.resource === 'clusterroles') this.admitRole(w, user);
-    else if (w.resource === 'rolebindings' || w.resource === 'clusterrolebindings') this.admitBinding(w, user);
+    else if (w.resource === 'rolebindings' || w.resource === 'clusterrolebindings')
+      this.admitBinding(w, user);
   }
 
-  private may(user: UserInfo, verb: string, resource: string, namespace: string, name: string, group: string): boolean {
+  private may(
+    user: UserInfo,
+    verb: string,
+    resource: string,
+    namespace: string,
+    name: string,
+    group: string,
+  ): boolean {
     return allowed(
       this.authorizer.authorize({
         user,
@@ -95,7 +103,11 @@ export class RbacAdmission implements Admission {
     if (this.may(user, 'bind', roleResource, w.namespace, ref.name, ref.apiGroup ?? '')) return;
     const rules = this.policy.roleRules(ref, w.namespace);
     if (typeof rules === 'string') {
-      throw new IdentityError('IDENTITY_ROLE_NOT_FOUND', 404, `${roleResource}.${RBAC_GROUP} "${ref.name}" not found`);
+      throw new IdentityError(
+        'IDENTITY_ROLE_NOT_FOUND',
+        404,
+        `${roleResource}.${RBAC_GROUP} "${ref.name}" not found`,
+      );
     }
     this.confirmNoEscalation(w, user, rules);
   }
@@ -115,7 +127,10 @@ export class RbacAdmission implements Admission {
 
 function guardTokenSecret(w: WriteAttributes): void {
   if (w.object.type !== TOKEN_SECRET_TYPE && w.old?.type !== TOKEN_SECRET_TYPE) return;
-  throw forbidden(w, `only members of system:masters may create or change Secrets of type ${TOKEN_SECRET_TYPE}`);
+  throw forbidden(
+    w,
+    `only members of system:masters may create or change Secrets of type ${TOKEN_SECRET_TYPE}`,
+  );
 }
 
 /** `clusterroles.rbac.authorization.k8s.io "x" is forbidden: …` (Kubernetes' NewForbidden). */

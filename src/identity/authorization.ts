@@ -21,7 +21,10 @@ export interface Authorization {
  * memory and starts its watches, starts the token watch (revocations count at once), and
  * returns the authorizer chain and the admission that guards RBAC writes and token Secrets.
  */
-export async function startAuthorization(store: Store, options: { clock?: Clock } = {}): Promise<Authorization> {
+export async function startAuthorization(
+  store: Store,
+  options: { clock?: Clock } = {},
+): Promise<Authorization> {
   await reconcileBootstrapPolicy(store, options);
   const rbac = new RbacAuthorizer(store);
   const authenticator = new TokenAuthenticator(store, options);

@@ -4,7 +4,13 @@ import { parse, stringify } from 'yaml';
 import { systemClock, type Clock } from '../common/clock.js';
 import type { Store } from '../store/store.js';
 import { IdentityError } from './errors.js';
-import { createToken, hashToken, parseTokenSecret, TOKEN_NAMESPACE, tokenSecretName } from './token-secret.js';
+import {
+  createToken,
+  hashToken,
+  parseTokenSecret,
+  TOKEN_NAMESPACE,
+  tokenSecretName,
+} from './token-secret.js';
 
 /** The admin user every fresh cluster gets. */
 export const ADMIN_USER = { username: 'admin', groups: ['system:masters', 'system:authenticated'] };
@@ -41,7 +47,11 @@ export async function bootstrapAdmin(
   const name = token === undefined ? undefined : tokenSecretName(hashToken(token));
   const secret = name === undefined ? undefined : await store.get('secrets', TOKEN_NAMESPACE, name);
   const record = secret === undefined ? undefined : parseTokenSecret(secret);
-  if (token === undefined || record === undefined || (record.expiresAt ?? 0) - ADMIN_TOKEN_RENEW_BEFORE_MS <= now) {
+  if (
+    token === undefined ||
+    record === undefined ||
+    (record.expiresAt ?? 0) - ADMIN_TOKEN_RENEW_BEFORE_MS <= now
+  ) {
     if (name !== undefined && record !== undefined && record.expiresAt === undefined) {
       await store.delete('secrets', TOKEN_NAMESPACE, name).catch(() => undefined);
     }

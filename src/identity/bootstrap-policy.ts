@@ -56,9 +56,26 @@ const aggregateTo = (role: string): Record<string, string> => ({ [`${RBAC}/aggre
 export const BOOTSTRAP_CLUSTER_ROLES: readonly KubeObject[] = [
   clusterRole('cluster-admin', [r(['*'], ['*'], ['*']), urls(['*'], ['*'])]),
   clusterRole('system:discovery', [
-    urls(['get'], ['/livez', '/readyz', '/healthz', '/version', '/version/', '/openapi', '/openapi/*', '/api', '/api/*', '/apis', '/apis/*']),
+    urls(
+      ['get'],
+      [
+        '/livez',
+        '/readyz',
+        '/healthz',
+        '/version',
+        '/version/',
+        '/openapi',
+        '/openapi/*',
+        '/api',
+        '/api/*',
+        '/apis',
+        '/apis/*',
+      ],
+    ),
   ]),
-  clusterRole('system:public-info-viewer', [urls(['get'], ['/livez', '/readyz', '/healthz', '/version', '/version/'])]),
+  clusterRole('system:public-info-viewer', [
+    urls(['get'], ['/livez', '/readyz', '/healthz', '/version', '/version/']),
+  ]),
   clusterRole('system:basic-user', [
     r(['create'], ['authorization.k8s.io'], ['selfsubjectaccessreviews', 'selfsubjectrulesreviews']),
     r(['create'], ['authentication.k8s.io'], ['selfsubjectreviews']),
@@ -68,19 +85,52 @@ export const BOOTSTRAP_CLUSTER_ROLES: readonly KubeObject[] = [
   clusterRole('view', [], { aggregateFrom: 'view', labels: aggregateTo('edit') }),
   clusterRole(
     'system:aggregate-to-admin',
-    [r(['create'], ['authorization.k8s.io'], ['localsubjectaccessreviews']), r(READ_WRITE, [RBAC], ['roles', 'rolebindings'])],
+    [
+      r(['create'], ['authorization.k8s.io'], ['localsubjectaccessreviews']),
+      r(READ_WRITE, [RBAC], ['roles', 'rolebindings']),
+    ],
     { labels: aggregateTo('admin') },
   ),
   clusterRole(
     'system:aggregate-to-edit',
     [
-      r(READ, [''], ['pods/attach', 'pods/proxy', 'pods/exec', 'pods/portforward', 'secrets', 'services/proxy']),
+      r(
+        READ,
+        [''],
+        ['pods/attach', 'pods/proxy', 'pods/exec', 'pods/portforward', 'secrets', 'services/proxy'],
+      ),
       r(['impersonate'], [''], ['serviceaccounts']),
       r(WRITE, [''], ['pods', 'pods/attach', 'pods/proxy', 'pods/exec', 'pods/portforward']),
       r(['create'], [''], ['pods/eviction']),
-      r(WRITE, [''], ['replicationcontrollers', 'replicationcontrollers/scale', 'serviceaccounts', 'services', 'services/proxy', 'persistentvolumeclaims', 'configmaps', 'secrets']),
+      r(
+        WRITE,
+        [''],
+        [
+          'replicationcontrollers',
+          'replicationcontrollers/scale',
+          'serviceaccounts',
+          'services',
+          'services/proxy',
+          'persistentvolumeclaims',
+          'configmaps',
+          'secrets',
+        ],
+      ),
       r(['create'], [''], ['serviceaccounts/token']),
-      r(WRITE, ['apps'], ['statefulsets', 'statefulsets/scale', 'daemonsets', 'deployments', 'deployments/scale', 'deployments/rollback', 'replicasets', 'replicasets/scale']),
+      r(
+        WRITE,
+        ['apps'],
+        [
+          'statefulsets',
+          'statefulsets/scale',
+          'daemonsets',
+          'deployments',
+          'deployments/scale',
+          'deployments/rollback',
+          'replicasets',
+          'replicasets/scale',
+        ],
+      ),
       r(WRITE, ['autoscaling'], ['horizontalpodautoscalers']),
       r(WRITE, ['batch'], ['jobs', 'cronjobs']),
       r(WRITE, ['policy'], ['poddisruptionbudgets']),
@@ -92,11 +142,57 @@ export const BOOTSTRAP_CLUSTER_ROLES: readonly KubeObject[] = [
   clusterRole(
     'system:aggregate-to-view',
     [
-      r(READ, [''], ['pods', 'replicationcontrollers', 'replicationcontrollers/scale', 'serviceaccounts', 'services', 'services/status', 'endpoints', 'persistentvolumeclaims', 'persistentvolumeclaims/status', 'configmaps']),
-      r(READ, [''], ['limitranges', 'resourcequotas', 'bindings', 'events', 'pods/status', 'resourcequotas/status', 'namespaces/status', 'replicationcontrollers/status', 'pods/log']),
+      r(
+        READ,
+        [''],
+        [
+          'pods',
+          'replicationcontrollers',
+          'replicationcontrollers/scale',
+          'serviceaccounts',
+          'services',
+          'services/status',
+          'endpoints',
+          'persistentvolumeclaims',
+          'persistentvolumeclaims/status',
+          'configmaps',
+        ],
+      ),
+      r(
+        READ,
+        [''],
+        [
+          'limitranges',
+          'resourcequotas',
+          'bindings',
+          'events',
+          'pods/status',
+          'resourcequotas/status',
+          'namespaces/status',
+          'replicationcontrollers/status',
+          'pods/log',
+        ],
+      ),
       r(READ, [''], ['namespaces']),
       r(READ, ['discovery.k8s.io'], ['endpointslices']),
-      r(READ, ['apps'], ['controllerrevisions', 'statefulsets', 'statefulsets/status', 'statefulsets/scale', 'daemonsets', 'daemonsets/status', 'deployments', 'deployments/status', 'deployments/scale', 'replicasets', 'replicasets/status', 'replicasets/scale']),
+      r(
+        READ,
+        ['apps'],
+        [
+          'controllerrevisions',
+          'statefulsets',
+          'statefulsets/status',
+          'statefulsets/scale',
+          'daemonsets',
+          'daemonsets/status',
+          'deployments',
+          'deployments/status',
+          'deployments/scale',
+          'replicasets',
+          'replicasets/status',
+          'replicasets/scale',
+        ],
+      ),
       r(READ, ['autoscaling'], ['horizontalpodautoscalers', 'horizontalpodautoscalers/status']),
       r(READ, ['batch'], ['jobs', 'cronjobs', 'cronjobs/status', 'jobs/status']),
       r(READ, ['policy'], ['poddisruptionbudgets', 'poddisruptionbudgets/status']),
@@ -163,7 +259,13 @@ export const BOOTSTRAP_ROLES: readonly KubeObject[] = [
 const group = (name: string): Subject => ({ kind: 'Group', name, apiGroup: RBAC });
 const user = (name: string): Subject => ({ kind: 'User', name, apiGroup: RBAC });
 
-function binding(kind: 'ClusterRoleBinding' | 'RoleBinding', name: string, role: string, subjects: Subject[], namespace?: string): KubeObject {
+function binding(
+  kind: 'ClusterRoleBinding' | 'RoleBinding',
+  name: string,
+  role: string,
+  subjects: Subject[],
+  namespace?: string,
+): KubeObject {
   return {
     apiVersion: `${RBAC}/v1`,
     kind,
@@ -197,10 +299,18 @@ export const BOOTSTRAP_CLUSTER_ROLE_BINDINGS: readonly KubeObject[] = [
     user('system:kube-controller-manager'),
   ]),
   binding('ClusterRoleBinding', 'system:node', 'system:node', [group('system:nodes')]),
-  binding('ClusterRoleBinding', 'system:stratus:s3-gateway', 'system:stratus:s3-gateway', [user('system:stratus:s3-gateway')]),
+  binding('ClusterRoleBinding', 'system:stratus:s3-gateway', 'system:stratus:s3-gateway', [
+    user('system:stratus:s3-gateway'),
+  ]),
 ];
 
 /** The RoleBindings (namespaced). */
 export const BOOTSTRAP_ROLE_BINDINGS: readonly KubeObject[] = [
-  binding('RoleBinding', 'system:node:log-secrets', 'system:node:log-secrets', [group('system:nodes')], 'kube-node-lease'),
+  binding(
+    'RoleBinding',
+    'system:node:log-secrets',
+    'system:node:log-secrets',
+    [group('system:nodes')],
+    'kube-node-lease',
+  ),
 ];

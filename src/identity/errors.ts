@@ -13,7 +13,11 @@ import { StratusError } from '../common/stratus-error.js';
  */
 export class IdentityError extends StratusError {
   constructor(
-    code: 'IDENTITY_KUBECONFIG_UNREADABLE' | 'IDENTITY_FORBIDDEN' | 'IDENTITY_ROLE_NOT_FOUND' | 'IDENTITY_TTL_INVALID',
+    code:
+      | 'IDENTITY_KUBECONFIG_UNREADABLE'
+      | 'IDENTITY_FORBIDDEN'
+      | 'IDENTITY_ROLE_NOT_FOUND'
+      | 'IDENTITY_TTL_INVALID',
     status: number,
     message: string,
     details?: Record<string, unknown>,

@@ -115,11 +115,14 @@ export class RbacPolicy {
    */
   roleRules(ref: RoleRef, bindingNamespace: string): PolicyRule[] | string {
     if (ref.kind === 'ClusterRole') {
-      return this.clusterRoles.get(ref.name) ?? `clusterrole.rbac.authorization.k8s.io "${ref.name}" not found`;
+      return (
+        this.clusterRoles.get(ref.name) ?? `clusterrole.rbac.authorization.k8s.io "${ref.name}" not found`
+      );
     }
     if (ref.kind === 'Role') {
       return (
-        this.roles.get(`${bindingNamespace}/${ref.name}`) ?? `role.rbac.authorization.k8s.io "${ref.name}" not found`
+        this.roles.get(`${bindingNamespace}/${ref.name}`) ??
+        `role.rbac.authorization.k8s.io "${ref.name}" not found`
       );
     }
     return `unsupported role reference kind: "${ref.kind}"`;

@@ -31,10 +31,30 @@ test('a rule matches verb, group, resource and subresource exactly, or by *', ()
   assert.ok(!ruleAllows(res('watch', 'pods'), pods));
   assert.ok(!ruleAllows(res('get', 'pods', { apiGroup: 'apps' }), pods));
   assert.ok(!ruleAllows(res('get', 'pods', { subresource: 'log' }), pods), 'pods does not grant pods/log');
-  assert.ok(ruleAllows(res('get', 'pods', { subresource: 'log' }), { verbs: ['get'], apiGroups: [''], resources: ['pods/log'] }));
-  assert.ok(ruleAllows(res('patch', 'deployments', { apiGroup: 'apps', subresource: 'scale' }), { verbs: ['*'], apiGroups: ['*'], resources: ['*/scale'] }));
-  assert.ok(!ruleAllows(res('patch', 'deployments', { apiGroup: 'apps' }), { verbs: ['*'], apiGroups: ['*'], resources: ['*/scale'] }));
-  assert.ok(ruleAllows(res('delete', 'x', { apiGroup: 'y' }), { verbs: ['*'], apiGroups: ['*'], resources: ['*'] }));
+  assert.ok(
+    ruleAllows(res('get', 'pods', { subresource: 'log' }), {
+      verbs: ['get'],
+      apiGroups: [''],
+      resources: ['pods/log'],
+    }),
+  );
+  assert.ok(
+    ruleAllows(res('patch', 'deployments', { apiGroup: 'apps', subresource: 'scale' }), {
+      verbs: ['*'],
+      apiGroups: ['*'],
+      resources: ['*/scale'],
+    }),
+  );
+  assert.ok(
+    !ruleAllows(res('patch', 'deployments', { apiGroup: 'apps' }), {
+      verbs: ['*'],
+      apiGroups: ['*'],
+      resources: ['*/scale'],
+    }),
+  );
+  assert.ok(
+    ruleAllows(res('delete', 'x', { apiGroup: 'y' }), { verbs: ['*'], apiGroups: ['*'], resources: ['*'] }),
+  );
 });
 
 test('resourceNames limit a rule to those objects, and a list (no name) is not one of them', () => {
@@ -60,17 +80,35 @@ test('uncoveredRules finds what a holder lacks, down to single verbs and names',
     { verbs: ['*'], apiGroups: ['apps'], resources: ['*/scale'] },
   ];
   assert.deepEqual(uncoveredRules(held, [{ verbs: ['get'], apiGroups: [''], resources: ['pods'] }]), []);
-  assert.deepEqual(uncoveredRules(held, [{ verbs: ['get', 'delete'], apiGroups: [''], resources: ['pods'] }]), [
-    { verbs: ['delete'], apiGroups: [''], resources: ['pods'] },
-  ]);
-  assert.deepEqual(uncoveredRules(held, [{ verbs: ['get'], apiGroups: [''], resources: ['secrets'], resourceNames: ['mine'] }]), []);
-  assert.equal(uncoveredRules(held, [{ verbs: ['get'], apiGroups: [''], resources: ['secrets'] }]).length, 1, 'a named grant does not cover all names');
-  assert.deepEqual(uncoveredRules(held, [{ verbs: ['update'], apiGroups: ['apps'], resources: ['deployments/scale'] }]), []);
+  assert.deepEqual(
+    uncoveredRules(held, [{ verbs: ['get', 'delete'], apiGroups: [''], resources: ['pods'] }]),
+    [{ verbs: ['delete'], apiGroups: [''], resources: ['pods'] }],
+  );
+  assert.deepEqual(
+    uncoveredRules(held, [
+      { verbs: ['get'], apiGroups: [''], resources: ['secrets'], resourceNames: ['mine'] },
+    ]),
+    [],
+  );
+  assert.equal(
+    uncoveredRules(held, [{ verbs: ['get'], apiGroups: [''], resources: ['secrets'] }]).length,
+    1,
+    'a named grant does not cover all names',
+  );
+  assert.deepEqual(
+    uncoveredRules(held, [{ verbs: ['update'], apiGroups: ['apps'], resources: ['deployments/scale'] }]),
+    [],
+  );
   assert.equal(uncoveredRules(held, [{ verbs: ['get'], nonResourceURLs: ['/metrics'] }]).length, 1);
 });
 
 test('escalation messages print rules as Kubernetes does, verbs of one resource merged', () => {
   const missing = uncoveredRules([], [{ verbs: ['get', 'list'], apiGroups: [''], resources: ['secrets'] }]);
-  assert.deepEqual(compactRules(missing).map(compactString), ['{APIGroups:[""], Resources:["secrets"], Verbs:["get" "list"]}']);
-  assert.equal(compactString({ verbs: ['get'], nonResourceURLs: ['/metrics'] }), '{NonResourceURLs:["/metrics"], Verbs:["get"]}');
+  assert.deepEqual(compactRules(missing).map(compactString), [
+    '{APIGroups:[""], Resources:["secrets"], Verbs:["get" "list"]}',
+  ]);
+  assert.equal(
+    compactString({ verbs: ['get'], nonResourceURLs: ['/metrics'] }),
+    '{NonResourceURLs:["/metrics"], Verbs:["get"]}',
+  );
 });

@@ -45,7 +45,8 @@ function breakdown(rule: PolicyRule): PolicyRule[] {
   return out;
 }
 
-const hasAll = (set: readonly string[], wanted: readonly string[]): boolean => wanted.every((w) => set.includes(w));
+const hasAll = (set: readonly string[], wanted: readonly string[]): boolean =>
+  wanted.every((w) => set.includes(w));
 
 function resourcesCovered(owner: readonly string[], wanted: readonly string[]): boolean {
   if (owner.includes('*') || hasAll(owner, wanted)) return true;
@@ -61,7 +62,9 @@ function ruleCovers(owner: PolicyRule, sub: PolicyRule): boolean {
   const groups = (owner.apiGroups ?? []).includes('*') || hasAll(owner.apiGroups ?? [], sub.apiGroups ?? []);
   const resources = resourcesCovered(owner.resources ?? [], sub.resources ?? []);
   const urls = (sub.nonResourceURLs ?? []).every((u) =>
-    (owner.nonResourceURLs ?? []).some((o) => o === u || (o.endsWith('*') && u.startsWith(o.replace(/\*+$/, '')))),
+    (owner.nonResourceURLs ?? []).some(
+      (o) => o === u || (o.endsWith('*') && u.startsWith(o.replace(/\*+$/, ''))),
+    ),
   );
   const ownerNames = owner.resourceNames ?? [];
   const subNames = sub.resourceNames ?? [];
@@ -97,7 +100,12 @@ export function compactRules(rules: readonly PolicyRule[]): PolicyRule[] {
     const key = `${r.apiGroups?.[0]}\u0000${r.resources?.[0]}`;
     const existing = simple.get(key);
     if (existing !== undefined) existing.verbs.push(...r.verbs);
-    else simple.set(key, { apiGroups: [...(r.apiGroups ?? [])], resources: [...(r.resources ?? [])], verbs: [...r.verbs] });
+    else
+      simple.set(key, {
+        apiGroups: [...(r.apiGroups ?? [])],
+        resources: [...(r.resources ?? [])],
+        verbs: [...r.verbs],
+      });
   }
   return [...out, ...simple.values()];
 }
@@ -112,7 +120,8 @@ export function compactString(r: PolicyRule): string {
   const parts: string[] = [];
   if ((r.apiGroups ?? []).length > 0) parts.push(`APIGroups:${goQuotedList(r.apiGroups ?? [])}`);
   if ((r.resources ?? []).length > 0) parts.push(`Resources:${goQuotedList(r.resources ?? [])}`);
-  if ((r.nonResourceURLs ?? []).length > 0) parts.push(`NonResourceURLs:${goQuotedList(r.nonResourceURLs ?? [])}`);
+  if ((r.nonResourceURLs ?? []).length > 0)
+    parts.push(`NonResourceURLs:${goQuotedList(r.nonResourceURLs ?? [])}`);
   if ((r.resourceNames ?? []).length > 0) parts.push(`ResourceNames:${goQuotedList(r.resourceNames ?? [])}`);
   if (r.verbs.length > 0) parts.push(`Verbs:${goQuotedList(r.verbs)}`);
   return `{${parts.join(', ')}}`;

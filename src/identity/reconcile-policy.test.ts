@@ -49,7 +49,13 @@ test('reconciling adds missing rules and subjects, keeps additions, and leaves a
     const rules = (await store.get(RBAC_RESOURCES.clusterRoles, '', 'system:basic-user'))!.rules as unknown[];
     assert.deepEqual(rules[0], extra, 'what an admin added stays');
     assert.ok(rules.length > 1, 'the default rules are back');
-    const subjects = (await store.get(RBAC_RESOURCES.clusterRoleBindings, '', 'system:discovery'))!.subjects as unknown[];
-    assert.deepEqual(subjects, [{ kind: 'Group', name: 'system:authenticated', apiGroup: 'rbac.authorization.k8s.io' }]);
-    assert.deepEqual((await store.get(RBAC_RESOURCES.clusterRoles, '', 'system:aggregate-to-view'))!.rules, []);
+    const subjects = (await store.get(RBAC_RESOURCES.clusterRoleBindings, '', 'system:discovery'))!
+      .subjects as unknown[];
+    assert.deepEqual(subjects, [
+      { kind: 'Group', name: 'system:authenticated', apiGroup: 'rbac.authorization.k8s.io' },
+    ]);
+    assert.deepEqual(
+      (await store.get(RBAC_RESOURCES.clusterRoles, '', 'system:aggregate-to-view'))!.rules,
+      [],
+    );
   }));

@@ -27,12 +27,16 @@ export function reconcileRole(existing: KubeObject, wanted: KubeObject): KubeObj
   out.metadata.annotations = { ...wanted.metadata.annotations, ...existing.metadata.annotations };
   const wantedAgg = wanted.aggregationRule as { clusterRoleSelectors: unknown[] } | undefined;
   if (wantedAgg !== undefined) {
-    const selectors = [...((existing.aggregationRule as typeof wantedAgg | undefined)?.clusterRoleSelectors ?? [])];
+    const selectors = [
+      ...((existing.aggregationRule as typeof wantedAgg | undefined)?.clusterRoleSelectors ?? []),
+    ];
     for (const s of wantedAgg.clusterRoleSelectors) if (!selectors.some((x) => same(x, s))) selectors.push(s);
     out.aggregationRule = { clusterRoleSelectors: selectors };
   } else {
     const have = (existing.rules ?? []) as PolicyRule[];
-    const missing = ((wanted.rules ?? []) as PolicyRule[]).filter((rule) => uncoveredRules(have, [rule]).length > 0);
+    const missing = ((wanted.rules ?? []) as PolicyRule[]).filter(
+      (rule) => uncoveredRules(have, [rule]).length > 0,
+    );
     out.rules = [...have, ...missing];
   }
   return same(out, existing) ? undefined : out;
@@ -44,7 +48,8 @@ export function reconcileBinding(existing: KubeObject, wanted: KubeObject): Kube
   out.metadata.labels = { ...wanted.metadata.labels, ...existing.metadata.labels };
   out.metadata.annotations = { ...wanted.metadata.annotations, ...existing.metadata.annotations };
   const subjects = [...((existing.subjects ?? []) as unknown[])];
-  for (const s of (wanted.subjects ?? []) as unknown[]) if (!subjects.some((x) => same(x, s))) subjects.push(s);
+  for (const s of (wanted.subjects ?? []) as unknown[])
+    if (!subjects.some((x) => same(x, s))) subjects.push(s);
   out.subjects = subjects;
   return same(out, existing) ? undefined : out;
 }
@@ -70,7 +75,10 @@ export async function reconcileBootstrapPolicy(store: Store, options: { clock?: 
       const name = wanted.metadata.name ?? '';
       const create = (): Promise<unknown> =>
         store
-          .create(resource, { ...wanted, metadata: { ...wanted.metadata, uid: randomUUID(), creationTimestamp: now } })
+          .create(resource, {
+            ...wanted,
+            metadata: { ...wanted.metadata, uid: randomUUID(), creationTimestamp: now },
+          })
           .catch((err: unknown) => {
             if (!hasCode(err, 'STORE_ALREADY_EXISTS')) throw err;
           });
@@ -81,7 +89,9 @@ export async function reconcileBootstrapPolicy(store: Store, options: { clock?: 
       }
       if (existing.metadata.annotations?.[AUTOUPDATE_ANNOTATION] === 'false') continue;
       if (isBinding && !same(existing.roleRef, wanted.roleRef)) {
-        await store.delete(resource, ns, name, { expectedResourceVersion: existing.metadata.resourceVersion ?? '' });
+        await store.delete(resource, ns, name, {
+          expectedResourceVersion: existing.metadata.resourceVersion ?? '',
+        });
         await create();
         continue;
       }

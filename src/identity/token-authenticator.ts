@@ -45,19 +45,23 @@ export class TokenAuthenticator implements Authenticator {
   async start(): Promise<void> {
     const from = await this.store.currentRevision();
     if (this.closed) return;
-    this.watcher = await this.store.watch('secrets', { fromRevision: from, namespace: TOKEN_NAMESPACE }, (e) => {
-      const name = e.object.metadata.name ?? '';
-      this.events++;
-      if (this.lastEvent.size >= 1000) {
-        this.lastEvent.clear();
-        this.forgottenBefore = this.events;
-      }
-      this.lastEvent.set(name, this.events);
-      const token = this.tokenBySecret.get(name);
-      if (token === undefined) return;
-      this.cache.delete(token);
-      this.tokenBySecret.delete(name);
-    });
+    this.watcher = await this.store.watch(
+      'secrets',
+      { fromRevision: from, namespace: TOKEN_NAMESPACE },
+      (e) => {
+        const name = e.object.metadata.name ?? '';
+        this.events++;
+        if (this.lastEvent.size >= 1000) {
+          this.lastEvent.clear();
+          this.forgottenBefore = this.events;
+        }
+        this.lastEvent.set(name, this.events);
+        const token = this.tokenBySecret.get(name);
+        if (token === undefined) return;
+        this.cache.delete(token);
+        this.tokenBySecret.delete(name);
+      },
+    );
   }
 
   async authenticate(authorization: string | undefined): Promise<UserInfo | undefined> {
@@ -66,7 +70,8 @@ export class TokenAuthenticator implements Authenticator {
     if (token === '') return undefined;
     const now = this.clock.now();
     const cached = this.cache.get(token);
-    if (cached !== undefined) return cached.expiresAt === undefined || cached.expiresAt > now ? cached.user : undefined;
+    if (cached !== undefined)
+      return cached.expiresAt === undefined || cached.expiresAt > now ? cached.user : undefined;
     const hash = hashToken(token);
     const name = tokenSecretName(hash);
     const seenBefore = this.events;
@@ -74,7 +79,10 @@ export class TokenAuthenticator implements Authenticator {
     if (secret === undefined) return undefined;
     const record = parseTokenSecret(secret);
     if (record === undefined) return undefined;
-    const stored = Buffer.from(((secret.data ?? {}) as Record<string, string>)['token-sha256'] ?? '', 'base64');
+    const stored = Buffer.from(
+      ((secret.data ?? {}) as Record<string, string>)['token-sha256'] ?? '',
+      'base64',
+    );
     const given = Buffer.from(hash);
     if (stored.length !== given.length || !timingSafeEqual(stored, given)) return undefined;
     if (record.expiresAt !== undefined && record.expiresAt <= now) return undefined;

@@ -95,7 +95,12 @@ export function parseTokenSecret(secret: KubeObject): TokenRecord | undefined {
   const expiresAt = expiration === '' ? undefined : Date.parse(expiration);
   return {
     id: (secret.metadata.name ?? '').replace(/^stratus-token-/, ''),
-    user: { username: text('username'), groups: text('groups').split(',').filter((g) => g !== '') },
+    user: {
+      username: text('username'),
+      groups: text('groups')
+        .split(',')
+        .filter((g) => g !== ''),
+    },
     expiresAt: Number.isNaN(expiresAt) ? 0 : expiresAt,
     description: secret.metadata.annotations?.['stratus.dev/description'] ?? '',
     createdAt: secret.metadata.creationTimestamp ?? '',

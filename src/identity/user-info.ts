@@ -20,7 +20,9 @@ export function serviceAccountUsername(namespace: string, name: string): string 
 }
 
 /** `{namespace, name}` of a ServiceAccount username, or undefined for any other username. */
-export function splitServiceAccountUsername(username: string): { namespace: string; name: string } | undefined {
+export function splitServiceAccountUsername(
+  username: string,
+): { namespace: string; name: string } | undefined {
   const m = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(username);
   return m === null ? undefined : { namespace: m[1] ?? '', name: m[2] ?? '' };
 }

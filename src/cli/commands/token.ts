@@ -11,7 +11,9 @@ const USAGE = `Usage: stratus token ls
   revoke ID   delete a token; requests with it fail on every server within a second`;
 
 async function listTokens(ctx: CommandContext): Promise<number> {
-  const list = await ctx.client().list('secrets', { namespace: TOKEN_NAMESPACE, labelSelector: `${TOKEN_LABEL}=true` });
+  const list = await ctx
+    .client()
+    .list('secrets', { namespace: TOKEN_NAMESPACE, labelSelector: `${TOKEN_LABEL}=true` });
   const now = Date.now();
   const rows = list.items.flatMap((item) => {
     const t = parseTokenSecret(item);
@@ -40,13 +42,16 @@ async function listTokens(ctx: CommandContext): Promise<number> {
 }
 
 async function revoke(ctx: CommandContext, ids: string[]): Promise<number> {
-  if (ids.length === 0) throw new UsageError('give the id of the token to revoke: stratus token revoke ID', 'token');
+  if (ids.length === 0)
+    throw new UsageError('give the id of the token to revoke: stratus token revoke ID', 'token');
   for (const id of ids) {
-    if (!/^[0-9a-f]{16}$/.test(id)) throw new UsageError(`"${id}" is not a token id (16 hex digits, see stratus token ls)`, 'token');
+    if (!/^[0-9a-f]{16}$/.test(id))
+      throw new UsageError(`"${id}" is not a token id (16 hex digits, see stratus token ls)`, 'token');
     try {
       await ctx.client().delete('secrets', `stratus-token-${id}`, { namespace: TOKEN_NAMESPACE });
     } catch (err) {
-      if (err instanceof StatusError && err.status === 404) throw new UsageError(`token "${id}" not found`, 'token');
+      if (err instanceof StatusError && err.status === 404)
+        throw new UsageError(`token "${id}" not found`, 'token');
       throw err;
     }
     await write(ctx.io.stdout, `token "${id}" revoked\n`);

@@ -1,7 +1,21 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { kubeconfigText, newToken, tokenId, hashToken, tokenSecret, writeKubeconfig } from '../../identity/index.js';
-import { flagString, flagStrings, write, type Command, type CommandContext, type FlagValues } from '../command.js';
+import {
+  kubeconfigText,
+  newToken,
+  tokenId,
+  hashToken,
+  tokenSecret,
+  writeKubeconfig,
+} from '../../identity/index.js';
+import {
+  flagString,
+  flagStrings,
+  write,
+  type Command,
+  type CommandContext,
+  type FlagValues,
+} from '../command.js';
 import { UsageError } from '../errors.js';
 import { parseGoDuration } from './duration-flag.js';
 
@@ -22,7 +36,8 @@ Grant the user rights with RBAC, e.g.
 function ttlMs(values: FlagValues): number | undefined {
   const text = flagString(values, 'ttl') ?? DEFAULT_TOKEN_TTL;
   const ms = parseGoDuration(text);
-  if (ms === undefined || ms < 0) throw new UsageError(`--ttl must be a duration such as 720h or 30m, not "${text}"`, 'user');
+  if (ms === undefined || ms < 0)
+    throw new UsageError(`--ttl must be a duration such as 720h or 30m, not "${text}"`, 'user');
   return ms === 0 ? undefined : ms;
 }
 
@@ -32,12 +47,19 @@ async function createUser(ctx: CommandContext, values: FlagValues, name: string)
   const ttl = ttlMs(values);
   const token = newToken();
   const client = ctx.client();
-  const secret = tokenSecret(token, { username: name, groups }, {
-    description: `user ${name}`,
-    ...(ttl !== undefined ? { ttlMs: ttl } : {}),
-  });
+  const secret = tokenSecret(
+    token,
+    { username: name, groups },
+    {
+      description: `user ${name}`,
+      ...(ttl !== undefined ? { ttlMs: ttl } : {}),
+    },
+  );
   await client.create('secrets', secret, { namespace: 'kube-system' });
-  const expires = ttl === undefined ? 'never expires' : `expires ${new Date(Date.now() + ttl).toISOString().replace(/\.\d{3}Z$/, 'Z')}`;
+  const expires =
+    ttl === undefined
+      ? 'never expires'
+      : `expires ${new Date(Date.now() + ttl).toISOString().replace(/\.\d{3}Z$/, 'Z')}`;
   const id = tokenId(hashToken(token));
   const out = flagString(values, 'kubeconfig-out');
   if (out === undefined) {
@@ -47,7 +69,8 @@ async function createUser(ctx: CommandContext, values: FlagValues, name: string)
   }
   const cluster = client.config;
   let ca = cluster.certificateAuthorityData;
-  if (ca === undefined && cluster.certificateAuthority !== undefined) ca = await readFile(cluster.certificateAuthority, 'utf8');
+  if (ca === undefined && cluster.certificateAuthority !== undefined)
+    ca = await readFile(cluster.certificateAuthority, 'utf8');
   const path = resolve(ctx.io.cwd, out);
   await writeKubeconfig(
     path,
@@ -81,8 +104,10 @@ export const userCommand: Command = {
   },
   async run(ctx, values, positionals) {
     const [verb, name, ...rest] = positionals;
-    if (verb !== 'create') throw new UsageError(`unknown user subcommand "${verb ?? ''}": use "user create NAME"`, 'user');
-    if (name === undefined || name.trim() === '') throw new UsageError('give the user name: stratus user create NAME', 'user');
+    if (verb !== 'create')
+      throw new UsageError(`unknown user subcommand "${verb ?? ''}": use "user create NAME"`, 'user');
+    if (name === undefined || name.trim() === '')
+      throw new UsageError('give the user name: stratus user create NAME', 'user');
     if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0] ?? ''}"`, 'user');
     return createUser(ctx, values, name);
   },

@@ -34,7 +34,8 @@ function validateRules(rules: unknown, namespaced: boolean): FieldError[] {
   const errs: FieldError[] = [];
   ((Array.isArray(rules) ? rules : []) as Rule[]).forEach((r, i) => {
     const at = `rules[${i}]`;
-    if ((r.verbs ?? []).length === 0) errs.push(required(`${at}.verbs`, 'verbs must contain at least one value'));
+    if ((r.verbs ?? []).length === 0)
+      errs.push(required(`${at}.verbs`, 'verbs must contain at least one value'));
     const urls = r.nonResourceURLs ?? [];
     if (urls.length > 0) {
       const bad = (why: string): FieldError => ({
@@ -69,7 +70,8 @@ function defaultBinding(object: KubeObject): void {
 function validateBinding(object: KubeObject, old: KubeObject | undefined, namespaced: boolean): FieldError[] {
   const errs: FieldError[] = [];
   const ref = (object.roleRef ?? {}) as { apiGroup?: string; kind?: string; name?: string };
-  if (ref.apiGroup !== RBAC_GROUP) errs.push(notSupported('roleRef.apiGroup', ref.apiGroup ?? '', [RBAC_GROUP]));
+  if (ref.apiGroup !== RBAC_GROUP)
+    errs.push(notSupported('roleRef.apiGroup', ref.apiGroup ?? '', [RBAC_GROUP]));
   const kinds = namespaced ? ['Role', 'ClusterRole'] : ['ClusterRole'];
   if (!kinds.includes(ref.kind ?? '')) errs.push(notSupported('roleRef.kind', ref.kind ?? '', kinds));
   if (!ref.name) errs.push(required('roleRef.name'));
@@ -83,7 +85,8 @@ function validateBinding(object: KubeObject, old: KubeObject | undefined, namesp
       if (s.apiGroup) errs.push(notSupported(`${at}.apiGroup`, s.apiGroup, ['']));
       if (!namespaced && !s.namespace) errs.push(required(`${at}.namespace`));
     } else if (s.kind === 'User' || s.kind === 'Group') {
-      if (s.apiGroup !== RBAC_GROUP) errs.push(notSupported(`${at}.apiGroup`, s.apiGroup ?? '', [RBAC_GROUP]));
+      if (s.apiGroup !== RBAC_GROUP)
+        errs.push(notSupported(`${at}.apiGroup`, s.apiGroup ?? '', [RBAC_GROUP]));
     } else {
       errs.push(notSupported(`${at}.kind`, s.kind ?? '', ['ServiceAccount', 'User', 'Group']));
     }
@@ -106,11 +109,18 @@ const createdAtColumn: ColumnDefinition = column(
 );
 
 const roleColumns = [nameColumn, createdAtColumn];
-const roleCells = (object: KubeObject): unknown[] => [object.metadata.name ?? '', object.metadata.creationTimestamp ?? ''];
+const roleCells = (object: KubeObject): unknown[] => [
+  object.metadata.name ?? '',
+  object.metadata.creationTimestamp ?? '',
+];
 
 const bindingColumns = (what: string): ColumnDefinition[] => [
   nameColumn,
-  column('Role', 'string', 'RoleRef can reference a Role in the current namespace or a ClusterRole in the global namespace.'),
+  column(
+    'Role',
+    'string',
+    'RoleRef can reference a Role in the current namespace or a ClusterRole in the global namespace.',
+  ),
   ageColumn,
   column('Users', 'string', `Users in the ${what}`, { priority: 1 }),
   column('Groups', 'string', `Groups in the ${what}`, { priority: 1 }),
@@ -171,7 +181,10 @@ export const clusterRoleKind: KindDefinition = {
     const agg = object.aggregationRule as { clusterRoleSelectors?: unknown[] } | undefined;
     if (agg !== undefined && (agg.clusterRoleSelectors ?? []).length === 0) {
       errs.push(
-        required('aggregationRule.clusterRoleSelectors', 'at least one clusterRoleSelector required if aggregationRule is non-nil'),
+        required(
+          'aggregationRule.clusterRoleSelectors',
+          'at least one clusterRoleSelector required if aggregationRule is non-nil',
+        ),
       );
     }
     return errs;

@@ -19,7 +19,10 @@ function review(group: string, kind: string, namespaced = false): KindDefinition
     nameRule: 'none',
     verbs: ['create'],
     columns: [nameColumn, column('Allowed', 'boolean', 'Whether the request is allowed.')],
-    cells: (object) => [object.metadata.name ?? '', (object.status as { allowed?: boolean } | undefined)?.allowed ?? ''],
+    cells: (object) => [
+      object.metadata.name ?? '',
+      (object.status as { allowed?: boolean } | undefined)?.allowed ?? '',
+    ],
   };
 }
 
