@@ -10,7 +10,7 @@ import { systemClock, type Clock } from '../common/clock.js';
 import type { KubeObject } from '../common/kube-object.js';
 import type { Admission, Authenticator, UserInfo } from '../identity/index.js';
 import type { ResourceRegistry, ResourceType } from '../resources/index.js';
-import type { Store } from '../store/store.js';
+import type { Store } from '../store/index.js';
 import { TypeIndex, type ApiDeps } from './api-context.js';
 import { handleCreate, handleGet, handleList, handleUpdate } from './crud-handlers.js';
 import { Deleter } from './deletion.js';

@@ -1,8 +1,8 @@
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument -- tests read JSON replies by path */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { newToken, tokenSecret, type PolicyRule } from '../identity/index.js';
-import { ruleAllows } from '../identity/rbac-rules.js';
+import { newToken, ruleAllows, tokenSecret, type PolicyRule } from '../identity/index.js';
+
 import { requestInfo, withUser } from './request-attributes.js';
 import { eventually, startTestCluster, type TestCluster } from './testing.js';
 

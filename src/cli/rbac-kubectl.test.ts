@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { kubectlSkipReason, runKubectl } from '../controllers/kubectl-harness.js';
+import { kubectlSkipReason, runKubectl } from '../controllers/testing.js';
 import { eventually } from '../api/testing.js';
 import { CliHarness } from './cli-harness.js';
 

@@ -1,9 +1,8 @@
 import { StatusError } from '../client/index.js';
 import type { KubeObject } from '../common/kube-object.js';
 import { matchLabelSelector, type LabelSelector } from '../common/selector.js';
-import { Controller } from './controller.js';
+import { Controller, type Informer } from '../machinery/index.js';
 import type { ControllerContext } from './controller-context.js';
-import type { Informer } from './informer.js';
 import { jsonEqual } from './json-equal.js';
 
 interface AggregationRule {

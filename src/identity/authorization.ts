@@ -1,5 +1,5 @@
 import type { Clock } from '../common/clock.js';
-import type { Store } from '../store/store.js';
+import type { Store } from '../store/index.js';
 import { RbacAdmission, type Admission } from './admission.js';
 import { AuthorizerChain, mastersAuthorizer } from './authorizer.js';
 import { RbacAuthorizer } from './rbac-authorizer.js';

@@ -41,6 +41,7 @@ export {
   type Verdict,
 } from './authorizer.js';
 export { RbacAuthorizer } from './rbac-authorizer.js';
+export { ruleAllows, uncoveredRules } from './rbac-rules.js';
 export { RbacPolicy, RBAC_RESOURCES, type RoleRef, type Subject } from './rbac-policy.js';
 export { RbacAdmission, type Admission, type WriteAttributes } from './admission.js';
 export {

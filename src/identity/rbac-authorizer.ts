@@ -1,4 +1,4 @@
-import type { Store, Watcher } from '../store/store.js';
+import type { Store, Watcher } from '../store/index.js';
 import type { Authorizer, RequestAttributes, RuleResolver, RuleSet, Verdict } from './authorizer.js';
 import { RBAC_RESOURCES, RbacPolicy } from './rbac-policy.js';
 import type { UserInfo } from './user-info.js';

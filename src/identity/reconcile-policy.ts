@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock } from '../common/clock.js';
 import type { KubeObject } from '../common/kube-object.js';
 import { hasCode } from '../common/stratus-error.js';
-import type { Store } from '../store/store.js';
+import type { Store } from '../store/index.js';
 import type { PolicyRule } from './authorizer.js';
 import {
   AUTOUPDATE_ANNOTATION,

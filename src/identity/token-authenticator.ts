@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { systemClock, type Clock } from '../common/clock.js';
-import type { Store, Watcher } from '../store/store.js';
+import type { Store, Watcher } from '../store/index.js';
 import { hashToken, parseTokenSecret, TOKEN_NAMESPACE, tokenSecretName } from './token-secret.js';
 import { withAuthenticatedGroup, type UserInfo } from './user-info.js';
 

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { systemClock, type Clock } from '../common/clock.js';
 import type { KubeObject } from '../common/kube-object.js';
-import type { Store } from '../store/store.js';
+import type { Store } from '../store/index.js';
 import type { UserInfo } from './user-info.js';
 
 /** The Secret type that marks a stored token. */
