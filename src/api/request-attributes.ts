@@ -1,4 +1,9 @@
-import type { RequestAttributes, UserInfo } from '../identity/index.js';
+import {
+  ANONYMOUS_USER,
+  requestAttributes,
+  type RequestAttributes,
+  type UserInfo,
+} from '../identity/index.js';
 
 /** The parts of a request the authorizer needs, without the user. */
 export type RequestInfo = Omit<RequestAttributes, 'user'>;
@@ -22,17 +27,11 @@ const VERBS: Record<string, string> = {
  * the lower-case HTTP method. For `namespaces/NAME` the namespace is NAME. Pure.
  */
 export function requestInfo(method: string, path: string, query: URLSearchParams): RequestInfo {
-  const info: RequestInfo = {
+  const { user: _user, ...info } = requestAttributes(ANONYMOUS_USER, {
     verb: method.toLowerCase(),
     resourceRequest: false,
     path,
-    apiGroup: '',
-    apiVersion: '',
-    resource: '',
-    subresource: '',
-    namespace: '',
-    name: '',
-  };
+  });
   let parts = path.split('/').filter((p) => p !== '');
   if (parts.length < 3 || (parts[0] !== 'api' && parts[0] !== 'apis')) return info;
   if (parts[0] === 'apis') {

@@ -3,6 +3,7 @@ import {
   allowed,
   ANONYMOUS_USER,
   AUTHENTICATED_GROUP,
+  requestAttributes,
   serviceAccountUsername,
   splitServiceAccountUsername,
   UNAUTHENTICATED_GROUP,
@@ -53,20 +54,15 @@ function impersonationStep(
   apply: (t: UserInfo) => void,
   extra: { apiGroup?: string; namespace?: string; subresource?: string } = {},
 ): ImpersonationStep {
-  return {
-    check: {
-      verb: 'impersonate',
-      resourceRequest: true,
-      path: '',
-      apiGroup: extra.apiGroup ?? '',
-      apiVersion: '',
-      resource,
-      subresource: extra.subresource ?? '',
-      namespace: extra.namespace ?? '',
-      name,
-    },
-    apply,
-  };
+  const { user: _user, ...check } = requestAttributes(ANONYMOUS_USER, {
+    verb: 'impersonate',
+    apiGroup: extra.apiGroup ?? '',
+    resource,
+    subresource: extra.subresource ?? '',
+    namespace: extra.namespace ?? '',
+    name,
+  });
+  return { check, apply };
 }
 
 /**

@@ -1,4 +1,11 @@
-import type { Authorizer, PolicyRule, RequestAttributes, RuleResolver, UserInfo } from '../identity/index.js';
+import {
+  requestAttributes,
+  type Authorizer,
+  type PolicyRule,
+  type RequestAttributes,
+  type RuleResolver,
+  type UserInfo,
+} from '../identity/index.js';
 import { badRequest, invalid } from './errors.js';
 import { parseObjectBody, readBody, sendJson } from './http-io.js';
 import { rfc3339 } from './object-meta.js';
@@ -50,32 +57,17 @@ function reviewAttributes(kind: string, spec: ReviewSpec, user: UserInfo): Reque
       },
     ]);
   }
-  if (n !== undefined) {
-    return {
-      user,
-      verb: n.verb ?? '',
-      resourceRequest: false,
-      path: n.path ?? '',
-      apiGroup: '',
-      apiVersion: '',
-      resource: '',
-      subresource: '',
-      namespace: '',
-      name: '',
-    };
-  }
-  return {
-    user,
+  if (n !== undefined)
+    return requestAttributes(user, { verb: n.verb ?? '', resourceRequest: false, path: n.path ?? '' });
+  return requestAttributes(user, {
     verb: r?.verb ?? '',
-    resourceRequest: true,
-    path: '',
     apiGroup: r?.group ?? '',
     apiVersion: r?.version ?? '',
     resource: r?.resource ?? '',
     subresource: r?.subresource ?? '',
     namespace: r?.namespace ?? '',
     name: r?.name ?? '',
-  };
+  });
 }
 
 function toUserInfo(info: UserInfo): Record<string, unknown> {

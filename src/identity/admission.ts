@@ -1,5 +1,11 @@
 import type { KubeObject } from '../common/kube-object.js';
-import { allowed, SYSTEM_MASTERS, type Authorizer, type PolicyRule } from './authorizer.js';
+import {
+  allowed,
+  requestAttributes,
+  SYSTEM_MASTERS,
+  type Authorizer,
+  type PolicyRule,
+} from './authorizer.js';
 import { IdentityError } from './errors.js';
 import type { RbacPolicy, RoleRef } from './rbac-policy.js';
 import { compactRules, compactString, goQuotedList, uncoveredRules } from './rbac-rules.js';
@@ -68,18 +74,9 @@ export class RbacAdmission implements Admission {
     group: string,
   ): boolean {
     return allowed(
-      this.authorizer.authorize({
-        user,
-        verb,
-        resourceRequest: true,
-        path: '',
-        apiGroup: group,
-        apiVersion: '*',
-        resource,
-        subresource: '',
-        namespace,
-        name,
-      }),
+      this.authorizer.authorize(
+        requestAttributes(user, { verb, apiGroup: group, apiVersion: '*', resource, namespace, name }),
+      ),
     );
   }
 

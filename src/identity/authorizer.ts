@@ -22,6 +22,29 @@ export interface RequestAttributes {
   name: string;
 }
 
+/**
+ * Attributes for `user` with every field empty but those given; a resource request unless
+ * `resourceRequest: false` says otherwise.
+ */
+export function requestAttributes(
+  user: UserInfo,
+  fields: Partial<Omit<RequestAttributes, 'user'>>,
+): RequestAttributes {
+  return {
+    user,
+    verb: '',
+    resourceRequest: true,
+    path: '',
+    apiGroup: '',
+    apiVersion: '',
+    resource: '',
+    subresource: '',
+    namespace: '',
+    name: '',
+    ...fields,
+  };
+}
+
 /** An authorizer's answer: Kubernetes' `Decision` plus the reason it gives. */
 export interface Verdict {
   decision: 'allow' | 'deny' | 'no-opinion';

@@ -32,6 +32,7 @@ export {
   AuthorizerChain,
   allowed,
   mastersAuthorizer,
+  requestAttributes,
   SYSTEM_MASTERS,
   type Authorizer,
   type PolicyRule,

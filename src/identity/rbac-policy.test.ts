@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../common/kube-object.js';
 import type { RequestAttributes } from './authorizer.js';
-import { AuthorizerChain, mastersAuthorizer } from './authorizer.js';
+import { AuthorizerChain, mastersAuthorizer, requestAttributes } from './authorizer.js';
 import { RBAC_RESOURCES, RbacPolicy } from './rbac-policy.js';
 
 function obj(
@@ -25,18 +25,7 @@ function attrs(
   resource: string,
   namespace: string,
 ): RequestAttributes {
-  return {
-    user,
-    verb,
-    resourceRequest: true,
-    path: '',
-    apiGroup: '',
-    apiVersion: 'v1',
-    resource,
-    subresource: '',
-    namespace,
-    name: '',
-  };
+  return requestAttributes(user, { verb, apiVersion: 'v1', resource, namespace });
 }
 
 function policy(): RbacPolicy {

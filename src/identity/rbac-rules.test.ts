@@ -1,24 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RequestAttributes } from './authorizer.js';
+import { requestAttributes, type RequestAttributes } from './authorizer.js';
 import { compactRules, compactString, ruleAllows, uncoveredRules } from './rbac-rules.js';
 
 const user = { username: 'alice', groups: ['system:authenticated'] };
 
 function res(verb: string, resource: string, extra: Partial<RequestAttributes> = {}): RequestAttributes {
-  return {
-    user,
-    verb,
-    resourceRequest: true,
-    path: '',
-    apiGroup: '',
-    apiVersion: 'v1',
-    resource,
-    subresource: '',
-    namespace: 'a',
-    name: '',
-    ...extra,
-  };
+  return requestAttributes(user, { verb, apiVersion: 'v1', resource, namespace: 'a', ...extra });
 }
 
 function url(verb: string, path: string): RequestAttributes {
