@@ -99,6 +99,7 @@ export class RequestAuth {
 
   /** The user named by the `Impersonate-*` headers, each step authorized for `requester`. */
   private impersonate(req: IncomingMessage, requester: UserInfo): UserInfo {
+    if (!Object.keys(req.headers).some((k) => k.startsWith('impersonate-'))) return requester;
     const headers = req.headersDistinct;
     const username = headers['impersonate-user']?.[0] ?? '';
     const groups = headers['impersonate-group'] ?? [];

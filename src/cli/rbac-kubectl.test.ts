@@ -196,3 +196,21 @@ test('a revoked token stops working; token ls lists ids, never tokens', { skip }
   );
   assert.match((await h.run(['token', 'revoke', id])).stderr, /token ".*" not found/);
 });
+
+test(
+  'user create refuses a bad --ttl and a requester who is not system:masters, creating nothing',
+  { skip },
+  async () => {
+    const before = (await h.run(['token', 'ls'])).stdout;
+    const bad = await h.run(['user', 'create', 'mallory', '--ttl', 'forever']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /--ttl must be a duration such as 720h or 30m, not "forever"/);
+    const notAdmin = await h.run(['user', 'create', 'mallory', '--kubeconfig', alice]);
+    assert.equal(notAdmin.code, 1);
+    assert.match(
+      notAdmin.stderr,
+      /secrets is forbidden: User "alice" cannot create resource "secrets" in API group "" in the namespace "kube-system"/,
+    );
+    assert.equal((await h.run(['token', 'ls'])).stdout, before);
+  },
+);
