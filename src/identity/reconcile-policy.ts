@@ -14,6 +14,12 @@ import {
 import { RBAC_RESOURCES } from './rbac-policy.js';
 import { uncoveredRules } from './rbac-rules.js';
 
+/** Swallows the errors of losing a race with another writer; rethrows anything else. */
+function ignoreRace(err: unknown): undefined {
+  if (hasCode(err, 'STORE_CONFLICT') || hasCode(err, 'STORE_NOT_FOUND')) return undefined;
+  throw err;
+}
+
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
 /**
@@ -89,14 +95,16 @@ export async function reconcileBootstrapPolicy(store: Store, options: { clock?: 
       }
       if (existing.metadata.annotations?.[AUTOUPDATE_ANNOTATION] === 'false') continue;
       if (isBinding && !same(existing.roleRef, wanted.roleRef)) {
-        await store.delete(resource, ns, name, {
-          expectedResourceVersion: existing.metadata.resourceVersion ?? '',
-        });
+        await store
+          .delete(resource, ns, name, { expectedResourceVersion: existing.metadata.resourceVersion ?? '' })
+          .catch(ignoreRace);
         await create();
         continue;
       }
       const updated = isBinding ? reconcileBinding(existing, wanted) : reconcileRole(existing, wanted);
-      if (updated !== undefined) await store.update(resource, updated);
+      // A conflict means another server (or the aggregation controller) wrote it meanwhile; the
+      // next start reconciles again, as kube-apiserver's post-start hook retries.
+      if (updated !== undefined) await store.update(resource, updated).catch(ignoreRace);
     }
   }
 }
