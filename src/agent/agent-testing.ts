@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { KubeClient } from '../client/index.js';
 import type { KubeObject } from '../common/kube-object.js';
 import { startServer, type RunningServer } from '../cli/server.js';
+import { nodeUser } from '../identity/index.js';
 import { Agent, type AgentOptions } from './agent.js';
 
 /** A server plus agents on temp data dirs, for the agent's tests. */
@@ -13,7 +14,11 @@ export interface AgentCluster {
   server: RunningServer;
   client: KubeClient;
   dir: string;
-  /** Starts an agent on `dataDir` (default: DIR/agent-NAME) with fast test timings. */
+  /**
+   * Starts an agent on `dataDir` (default: DIR/agent-NAME) with fast test timings, acting as
+   * `system:node:NAME` (a loopback token of the server), so the Node authorizer and
+   * NodeRestriction confine it as any node.
+   */
   agent(name: string, options?: Partial<AgentOptions>): Promise<Agent>;
   /** Every agent started, in order (closed ones included). */
   agents: Agent[];
@@ -31,14 +36,22 @@ export async function startAgentCluster(): Promise<AgentCluster> {
     contextName: 'test',
   });
   const agents: Agent[] = [];
+  const nodeClients: KubeClient[] = [];
   return {
     server,
     client,
     dir,
     agents,
     agent: async (name, options = {}) => {
+      const nodeClient = new KubeClient({
+        server: server.httpUrl,
+        token: server.loopbackToken(nodeUser(name)),
+        namespace: 'default',
+        contextName: `node-${name}`,
+      });
+      nodeClients.push(nodeClient);
       const agent = await Agent.start({
-        client,
+        client: nodeClient,
         dataDir: join(dir, `agent-${name}`),
         nodeName: name,
         resyncIntervalMs: 1000,
@@ -56,6 +69,7 @@ export async function startAgentCluster(): Promise<AgentCluster> {
       const owners = new Map(agents.map((a) => [a.dataDir, a]));
       for (const a of owners.values()) await a.stopAllPods().catch(() => undefined);
       for (const a of agents) await a.close().catch(() => undefined);
+      for (const n of nodeClients) await n.close();
       await client.close();
       await server.close();
       await rm(dir, { recursive: true, force: true });

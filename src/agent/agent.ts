@@ -10,7 +10,7 @@ import { CrashBackoff, ProcessRuntime, type BackoffOptions, type Runtime } from 
 import { EventRecorder } from '../client/index.js';
 import { LogServer } from './log-server.js';
 import type { NodeCapacity } from './node-object.js';
-import { ensureObject, NodeRegistration, upsertObject } from './node-registration.js';
+import { NodeRegistration, upsertObject } from './node-registration.js';
 import { PodWorker, type WorkerDeps } from './pod-worker.js';
 
 /** Options of `Agent.start`; every field but client and dataDir has a default. */
@@ -45,7 +45,7 @@ export function nodeSecretName(node: string): string {
 }
 
 /**
- * The node agent (kubelet): registers the Node and the `process` RuntimeClass, stores the node's
+ * The node agent (kubelet): registers the Node, stores the node's
  * log-endpoint secret in `kube-node-lease`, renews the node's Lease, adopts the containers a
  * previous agent left running, and runs one PodWorker per pod bound to the node, driven by a
  * watch on `spec.nodeName` plus a periodic resync. `close()` stops the agent; pods keep running
@@ -120,12 +120,6 @@ export class Agent {
     );
     this.port = await this.logServer.listen(this.options.agentPort ?? 0);
     const client = this.options.client;
-    await ensureObject(client, 'runtimeclasses', {
-      apiVersion: 'node.k8s.io/v1',
-      kind: 'RuntimeClass',
-      metadata: { name: this.runtime.name },
-      handler: this.runtime.name,
-    });
     const registration = new NodeRegistration(client, this.deps.clock, {
       name: this.nodeName,
       dataDir,

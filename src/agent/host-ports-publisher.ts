@@ -7,7 +7,8 @@ import { HOST_PORTS_ANNOTATION, hostPortsValue } from '../machinery/index.js';
 /**
  * Writes the host ports the runtime gave a pod's containers (`portsOf(name)`, undefined for a
  * container not started yet) into its `stratus.dev/host-ports` annotation when they differ from
- * what it says. A metadata merge patch, since the status subresource keeps metadata. Returns the
+ * what it says. A merge patch of `pods/status` (which, as Kubernetes', takes a pod's annotations
+ * too: a node may write nothing but its pods' status). Returns the
  * updated pod, or undefined when nothing was written (no ports, unchanged, or the pod is gone).
  */
 export async function publishHostPorts(
@@ -25,7 +26,7 @@ export async function publishHostPorts(
       'pods',
       meta.name ?? '',
       { metadata: { annotations: { [HOST_PORTS_ANNOTATION]: value } } },
-      { namespace: meta.namespace ?? 'default' },
+      { namespace: meta.namespace ?? 'default', subresource: 'status' },
     );
     return updated.metadata.uid === meta.uid ? (updated as Pod) : undefined;
   } catch (err) {

@@ -60,10 +60,24 @@ export class NodeRegistration {
     return buildNode({ ...this.node, now: iso(this.clock.now()), transitionTime: this.since });
   }
 
-  /** Creates or updates the Node, then writes its status. */
+  /**
+   * Creates or updates the Node (an existing one keeps its spec: taints and cordon belong to the
+   * cluster, and NodeRestriction refuses a node that changes its own taints), then writes its
+   * status.
+   */
   async register(): Promise<void> {
     const node = this.nodeObject();
-    const stored = await upsertObject(this.client, 'nodes', { ...node, status: undefined });
+    let stored: KubeObject;
+    try {
+      stored = await this.client.create('nodes', { ...node, status: undefined });
+    } catch (err) {
+      if (!(err instanceof StatusError && err.status === 409)) throw err;
+      const current = await this.client.get('nodes', this.node.name);
+      stored = await this.client.update('nodes', {
+        ...current,
+        metadata: { ...current.metadata, labels: { ...current.metadata.labels, ...node.metadata.labels } },
+      });
+    }
     await this.client.patch(
       'nodes',
       stored.metadata.name ?? '',

@@ -7,7 +7,13 @@ import { Controller, Informer, objectKey } from '../machinery/index.js';
 
 /** Options of startSimulatedNodes; every field but `client` and `count` has a default. */
 export interface SimulatedNodesOptions {
-  client: KubeClient;
+  /**
+   * The client every node uses (in-process tests, as kwok with one kubeconfig). Give `clientFor`
+   * instead to have each node act with its own node credential, as real agents do.
+   */
+  client?: KubeClient;
+  /** A client per node (its own credential); the nodes then watch only their own pods. */
+  clientFor?: (node: string) => Promise<KubeClient>;
   /** How many nodes to register. */
   count: number;
   /** Node names are `<prefix><i>`; default `sim-node-`. */
@@ -43,47 +49,60 @@ const rfc3339 = (ms: number): string => new Date(ms).toISOString().replace(/\.\d
  */
 class SimulatedKubelet extends Controller {
   readonly name = 'simulated-kubelet';
-  private readonly client: KubeClient;
-  private readonly pods: Informer<P>;
-  private readonly names: Set<string>;
+  /** One informer per client: all pods for a shared client, a node's own for a node's client. */
+  private readonly watches: Array<{ client: KubeClient; pods: Informer<P> }> = [];
+  private readonly clients: Map<string, KubeClient>;
   private readonly ips = new Map<string, string>();
   private nextIp = 1;
 
-  constructor(client: KubeClient, names: Set<string>, options: { clock: Clock; workers: number }) {
+  constructor(
+    clients: Map<string, KubeClient>,
+    options: { clock: Clock; workers: number; shared: boolean },
+  ) {
     super({ clock: options.clock, workers: options.workers });
-    this.client = client;
-    this.names = names;
-    this.pods = new Informer<P>(client, 'pods');
-    const maybe = (pod: P): void => {
-      if (this.names.has(pod.spec?.nodeName ?? '')) this.enqueue(objectKey(pod));
-    };
-    this.pods.addHandlers({ onAdd: maybe, onUpdate: (_old, pod) => maybe(pod) });
+    this.clients = clients;
+    const groups = options.shared
+      ? [{ client: [...clients.values()][0] as KubeClient, fieldSelector: undefined }]
+      : [...clients].map(([node, client]) => ({ client, fieldSelector: `spec.nodeName=${node}` }));
+    for (const { client, fieldSelector } of groups) {
+      const pods = new Informer<P>(client, 'pods', fieldSelector ? { fieldSelector } : {});
+      const index = this.watches.length;
+      const maybe = (pod: P): void => {
+        if (this.clients.has(pod.spec?.nodeName ?? '')) this.enqueue(`${index}|${objectKey(pod)}`);
+      };
+      pods.addHandlers({ onAdd: maybe, onUpdate: (_old, pod) => maybe(pod) });
+      this.watches.push({ client, pods });
+    }
   }
 
   protected informers(): Informer[] {
-    return [this.pods as unknown as Informer];
+    return this.watches.map((w) => w.pods as unknown as Informer);
   }
 
   override async close(): Promise<void> {
     await super.close();
-    await this.pods.close();
+    await Promise.all(this.watches.map((w) => w.pods.close()));
   }
 
-  async reconcile(key: string): Promise<void> {
-    const pod = this.pods.getByKey(key);
-    if (!pod) return;
+  async reconcile(queued: string): Promise<void> {
+    const bar = queued.indexOf('|');
+    const watch = this.watches[Number(queued.slice(0, bar))];
+    const key = queued.slice(bar + 1);
+    const pod = watch?.pods.getByKey(key);
+    if (!watch || !pod) return;
+    const client = watch.client;
     const name = pod.metadata.name ?? '';
     const namespace = pod.metadata.namespace ?? '';
     try {
       if (pod.metadata.deletionTimestamp) {
         // The pod's containers are "stopped" at once: finish the graceful deletion.
-        await this.client.request('DELETE', `/api/v1/namespaces/${namespace}/pods/${name}`, {
+        await client.request('DELETE', `/api/v1/namespaces/${namespace}/pods/${name}`, {
           body: { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: 0 },
         });
         return;
       }
       if (pod.status?.phase === 'Running') return;
-      await this.client.patch(
+      await client.patch(
         'pods',
         name,
         { status: this.runningStatus(pod) },
@@ -205,12 +224,16 @@ async function parallel<T>(items: T[], limit: number, fn: (item: T) => Promise<v
  * hundreds of nodes on one machine. `stratus agent --simulate N` calls it.
  */
 export async function startSimulatedNodes(options: SimulatedNodesOptions): Promise<SimulatedNodes> {
-  const { client } = options;
   const clock = options.clock ?? systemClock;
   const prefix = options.namePrefix ?? 'sim-node-';
   const names = Array.from({ length: options.count }, (_, i) => `${prefix}${i}`);
   const now = rfc3339(clock.now());
+  const clients = new Map<string, KubeClient>();
+  const shared = options.client;
   await parallel(names, 16, async (name) => {
+    const client = shared ?? (await options.clientFor?.(name));
+    if (client === undefined) throw new TypeError('startSimulatedNodes needs client or clientFor');
+    clients.set(name, client);
     await ignoreExists(client.create('nodes', nodeObject(name, options)));
     await client.patch('nodes', name, { status: nodeStatus(options, now) }, { subresource: 'status' });
     const lease = {
@@ -225,15 +248,20 @@ export async function startSimulatedNodes(options: SimulatedNodesOptions): Promi
     };
     await ignoreExists(client.create('leases', lease, { namespace: 'kube-node-lease' }));
   });
-  const kubelet = new SimulatedKubelet(client, new Set(names), { clock, workers: options.workers ?? 16 });
+  const kubelet = new SimulatedKubelet(new Map(names.map((n) => [n, clients.get(n) as KubeClient])), {
+    clock,
+    workers: options.workers ?? 16,
+    shared: shared !== undefined,
+  });
   if (options.runPods !== false) await kubelet.start();
   let renewing: Promise<void> | undefined;
   const timer = setInterval(() => {
     if (renewing) return;
     const renewTime = rfc3339(clock.now()).replace('Z', '.000000Z');
     renewing = parallel(names, 8, async (name) => {
-      await client
-        .patch('leases', name, { spec: { renewTime } }, { namespace: 'kube-node-lease' })
+      await clients
+        .get(name)
+        ?.patch('leases', name, { spec: { renewTime } }, { namespace: 'kube-node-lease' })
         .catch(() => undefined);
     }).finally(() => (renewing = undefined));
   }, options.heartbeatMs ?? 10_000);
@@ -244,6 +272,7 @@ export async function startSimulatedNodes(options: SimulatedNodesOptions): Promi
       clearInterval(timer);
       await renewing;
       await kubelet.close();
+      if (shared === undefined) await Promise.all([...clients.values()].map((c) => c.close()));
     },
   };
 }

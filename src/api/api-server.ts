@@ -30,6 +30,7 @@ import { errorToStatus, type ErrorScope } from './status-errors.js';
 import { handleWatch, type WatchRegistry, type WatchSettings } from './watch.js';
 import { RequestAuth } from './request-auth.js';
 import { handleReview, type ReviewAuthorizer } from './reviews.js';
+import { handleNodeCredentialRequest } from './node-credentials.js';
 
 /** What the API server is built from. */
 export interface ApiServerOptions {
@@ -315,6 +316,7 @@ export class ApiServer {
     if (!type.verbs.includes('get')) {
       if (method !== 'POST' || route.name !== undefined || route.subresource !== undefined)
         throw methodNotAllowed(method, path);
+      if (type.kind === 'NodeCredentialRequest') return handleNodeCredentialRequest(this.deps, r);
       return handleReview(this.authorizer, r, user);
     }
     if (route.subresource === 'scale') return handleScale(this.deps, r, method);

@@ -3,6 +3,29 @@ import { hasCode } from '../common/stratus-error.js';
 import type { Store } from '../store/index.js';
 import { newUid, rfc3339 } from './object-meta.js';
 
+/**
+ * The RuntimeClasses every cluster has: `process`, the runtime every agent can run. Created by
+ * the server, as a cluster administrator would, since nodes may only read RuntimeClasses.
+ */
+export const DEFAULT_RUNTIME_CLASSES = ['process'];
+
+/** Creates the default RuntimeClasses that are missing; safe on every start and from several servers. */
+export async function ensureDefaultRuntimeClasses(store: Store, clock: Clock): Promise<void> {
+  for (const name of DEFAULT_RUNTIME_CLASSES) {
+    if ((await store.get('runtimeclasses.node.k8s.io', '', name)) !== undefined) continue;
+    try {
+      await store.create('runtimeclasses.node.k8s.io', {
+        apiVersion: 'node.k8s.io/v1',
+        kind: 'RuntimeClass',
+        metadata: { name, uid: newUid(), creationTimestamp: rfc3339(clock.now()), generation: 1 },
+        handler: name,
+      });
+    } catch (err) {
+      if (!hasCode(err, 'STORE_ALREADY_EXISTS')) throw err;
+    }
+  }
+}
+
 /** The namespaces every cluster has from the start. */
 export const DEFAULT_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 

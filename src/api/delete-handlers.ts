@@ -8,7 +8,7 @@ import { sendObject, type ResourceRequest } from './resource-request.js';
 async function deleteOptions(r: ResourceRequest): Promise<DeleteOptions> {
   const body = await readBody(r.req);
   const parsed = body.length > 0 ? parseObjectBody(body, r.req.headers['content-type'] ?? '') : undefined;
-  return parseDeleteOptions(parsed, r.query);
+  return { ...parseDeleteOptions(parsed, r.query), user: r.user };
 }
 
 /** DELETE of one object: 200 with its last state (with deletionTimestamp when finalizers hold it). */

@@ -1,4 +1,5 @@
 import type { KubeObject, ObjectMeta } from '../common/kube-object.js';
+import type { UserInfo } from '../identity/index.js';
 import { hasCode } from '../common/stratus-error.js';
 import type { ResourceType } from '../resources/index.js';
 import { qualifiedResource, type ApiDeps } from './api-context.js';
@@ -19,6 +20,8 @@ export interface DeleteOptions {
   dryRun?: boolean;
   /** Seconds a bound pod gets to stop (`gracePeriodSeconds`); 0 deletes at once. */
   gracePeriodSeconds?: number;
+  /** Who asks, for admission (NodeRestriction); absent for the server's own deletes. */
+  user?: UserInfo;
 }
 
 /** The outcome of a delete: the object's last state and whether it is gone already. */
@@ -82,6 +85,18 @@ export class Deleter {
       pre.resourceVersion !== old.metadata.resourceVersion
     ) {
       throw conflict(qualifiedResource(type), name, details);
+    }
+    if (options.user !== undefined) {
+      await this.deps.admission?.admit({
+        operation: 'delete',
+        user: options.user,
+        apiGroup: type.group,
+        resource: type.plural,
+        subresource: '',
+        namespace,
+        requestName: name,
+        object: old,
+      });
     }
     if (type.kind === 'Namespace') return this.deleteNamespace(type, old, options);
     const policy = options.propagationPolicy ?? 'Background';

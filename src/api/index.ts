@@ -5,7 +5,12 @@
  */
 export { ApiServer, type ApiServerOptions } from './api-server.js';
 export { SERVER_VERSION } from './documents.js';
-export { ensureDefaultNamespaces, DEFAULT_NAMESPACES } from './bootstrap.js';
+export {
+  ensureDefaultNamespaces,
+  ensureDefaultRuntimeClasses,
+  DEFAULT_NAMESPACES,
+  DEFAULT_RUNTIME_CLASSES,
+} from './bootstrap.js';
 export { ApiError, type StatusCause, type StatusDetails } from './errors.js';
 export { errorToStatus, type Status } from './status-errors.js';
 export { TABLE_CONTENT_TYPE } from './table.js';

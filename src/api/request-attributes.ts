@@ -66,6 +66,8 @@ export function requestInfo(method: string, path: string, query: URLSearchParams
     if (m?.[1] !== undefined && !/[/%]/.test(m[1]) && m[1] !== '.' && m[1] !== '..') info.name = m[1];
   }
   if (info.name === '' && info.verb === 'delete') info.verb = 'deletecollection';
+  if (info.verb === 'list' || info.verb === 'watch' || info.verb === 'deletecollection')
+    info.fieldSelector = query.get('fieldSelector') ?? '';
   return info;
 }
 

@@ -185,7 +185,7 @@ export async function createObject(
     delete object.status;
   }
   validateOrThrow(type, object);
-  admit(deps, type, options, object, undefined);
+  await admit(deps, type, options, object, undefined, '');
   if (!create.keepManagedFields) {
     object = trackManagedFields(type, undefined, object, options.fieldManager, now, 'Update');
   }
@@ -230,7 +230,7 @@ export async function updateObject(
   }
   let object = decodeAndDefault(type, candidate, options);
   if (mode.subresource === 'status') {
-    object = { ...old, status: object.status };
+    object = statusUpdate(type, old, object);
   } else if (type.subresources.includes('status')) {
     object = { ...object };
     if (old.status === undefined) delete object.status;
@@ -255,7 +255,7 @@ export async function updateObject(
   if (!contentChanged(old, object) && sameManagedFields(old, userManaged)) {
     return { object: old, deleted: false };
   }
-  admit(deps, type, options, object, old);
+  await admit(deps, type, options, object, old, mode.subresource ?? '');
   const now = deps.clock.now();
   if (!mode.skipManagedFields) {
     object = trackManagedFields(type, old, object, options.fieldManager, now, 'Update', mode.subresource);
@@ -287,23 +287,42 @@ export async function updateObject(
   return { object: stored, deleted: false };
 }
 
+/**
+ * What a status write keeps: the stored object with the new status. A Pod's labels and
+ * annotations come from the request too, as Kubernetes' pod status strategy keeps only the spec
+ * and owner references (the agent publishes its host ports that way; NodeRestriction stops a
+ * node from changing labels).
+ */
+function statusUpdate(type: ResourceType, old: KubeObject, object: KubeObject): KubeObject {
+  if (type.kind !== 'Pod' || type.group !== '') return { ...old, status: object.status };
+  const metadata = { ...old.metadata };
+  for (const k of ['labels', 'annotations'] as const) {
+    if (object.metadata[k] === undefined) delete metadata[k];
+    else metadata[k] = object.metadata[k];
+  }
+  return { ...old, metadata, status: object.status };
+}
+
 /** Runs admission on a write about to be stored (dry runs included, as Kubernetes does). */
-function admit(
+async function admit(
   deps: ApiDeps,
   type: ResourceType,
   options: WriteOptions,
   object: KubeObject,
   old: KubeObject | undefined,
-): void {
-  deps.admission?.admit({
+  subresource: string,
+): Promise<void> {
+  await deps.admission?.admit({
     operation: old === undefined ? 'create' : 'update',
     user: options.user,
     apiGroup: type.group,
     resource: type.plural,
+    subresource,
     namespace: object.metadata.namespace ?? '',
     requestName: options.requestName ?? '',
     object,
     ...(old !== undefined ? { old } : {}),
+    warnings: options.warnings,
   });
 }
 

@@ -1,12 +1,13 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ApiServer, ensureDefaultNamespaces } from '../api/index.js';
+import { ApiServer, ensureDefaultNamespaces, ensureDefaultRuntimeClasses } from '../api/index.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import {
   bootstrapAdmin,
   ensureServingCert,
   startAuthorization,
   type Authorization,
+  type UserInfo,
 } from '../identity/index.js';
 import { createRegistry } from '../resources/index.js';
 import {
@@ -20,8 +21,10 @@ import { bootstrapS3Admin, startS3Gateway, StoreCredentials } from '../objectsto
 import { SqliteStore, type Store } from '../store/index.js';
 import { KubeClient } from '../client/index.js';
 import {
+  CONTROLLERS,
   NodeLifecycleController,
   startControllerManager,
+  type ControllerManager,
   type NodeLifecycleOptions,
 } from '../controllers/index.js';
 
@@ -94,6 +97,11 @@ export interface RunningServer {
   kubeconfigPath: string;
   adminToken: string;
   store: Store;
+  /**
+   * A token for a component of this process (`stratus up`'s agent): known only to this
+   * server's authenticator, never stored, valid until the server stops.
+   */
+  loopbackToken(user: UserInfo): string;
   /** Present when the server runs the object store (`s3Port` given). */
   s3?: RunningObjectStore;
   close(): Promise<void>;
@@ -116,6 +124,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let identity: Authorization | undefined;
   try {
     await ensureDefaultNamespaces(store, clock);
+    await ensureDefaultRuntimeClasses(store, clock);
     identity = await startAuthorization(store, { clock });
     const tls = await ensureServingCert(dataDir, { now: clock.now() });
     if (options.s3Port !== undefined) {
@@ -140,24 +149,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       httpUrl,
       clock,
     });
-    // The in-process components act as the admin (system:masters) until each gets its own
-    // identity. Without `controllers`, only the clusterrole-aggregation controller runs: RBAC's
-    // aggregated roles (admin, edit, view) need it.
-    const manager = await startControllerManager({
-      client: new KubeClient({
+    // Each in-process component has its own least-privilege identity, with a loopback token
+    // that only this process knows. Without `controllers`, only the clusterrole-aggregation
+    // controller runs: RBAC's aggregated roles (admin, edit, view) need it.
+    const auth = identity;
+    const clientAs = (username: string, contextName: string): KubeClient =>
+      new KubeClient({
         server: httpUrl,
-        token: admin.token,
+        token: auth.authenticator.issueLoopbackToken({ username, groups: [] }),
         namespace: 'default',
-        contextName: 'controller-manager',
-      }),
-      clock,
-      ...(options.controllers ? {} : { controllers: ['clusterrole-aggregation'] }),
-      ...(options.schedulerStrategy ? { scheduler: { strategy: options.schedulerStrategy } } : {}),
-      extra: { nodelifecycle: (ctx) => new NodeLifecycleController(ctx, nodeLifecycleOptions(options)) },
-    });
+        contextName,
+      });
+    const managers = await startComponents(options, clock, clientAs);
     const running = api;
     const objectStore = s3;
-    const auth = identity;
     return {
       apiUrl,
       httpUrl,
@@ -165,9 +170,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       kubeconfigPath: admin.kubeconfigPath,
       adminToken: admin.token,
       store,
+      loopbackToken: (user) => auth.authenticator.issueLoopbackToken(user),
       ...(objectStore ? { s3: objectStore } : {}),
       close: async () => {
-        await manager.close();
+        for (const m of managers) await m.close();
         // The API before the engine: its storage views read the engine.
         await running.close();
         await objectStore?.close();
@@ -236,6 +242,49 @@ async function startObjectStore(
     await engine.close();
     throw err;
   }
+}
+
+/**
+ * Starts the controllers as `system:kube-controller-manager` and, in a manager of its own, the
+ * scheduler as `system:kube-scheduler` (kube-scheduler is its own process in Kubernetes). With
+ * `controllers` off only the clusterrole-aggregation controller runs.
+ */
+async function startComponents(
+  options: ServerOptions,
+  clock: Clock,
+  clientAs: (username: string, context: string) => KubeClient,
+): Promise<ControllerManager[]> {
+  const kcm = clientAs('system:kube-controller-manager', 'controller-manager');
+  const started: ControllerManager[] = [];
+  const closeAll = async (): Promise<void> => {
+    for (const m of started) await m.close();
+  };
+  try {
+    const controllers = Object.keys(CONTROLLERS).filter((n) => n !== 'scheduler');
+    started.push(
+      await startControllerManager({
+        client: kcm,
+        clock,
+        controllers: options.controllers ? controllers : ['clusterrole-aggregation'],
+        extra: { nodelifecycle: (ctx) => new NodeLifecycleController(ctx, nodeLifecycleOptions(options)) },
+      }),
+    );
+    if (options.controllers) {
+      const scheduler = clientAs('system:kube-scheduler', 'scheduler');
+      started.push(
+        await startControllerManager({
+          client: scheduler,
+          clock,
+          controllers: ['scheduler'],
+          ...(options.schedulerStrategy ? { scheduler: { strategy: options.schedulerStrategy } } : {}),
+        }),
+      );
+    }
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+  return started;
 }
 
 function nodeLifecycleOptions(options: ServerOptions): NodeLifecycleOptions {

@@ -1,35 +1,17 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { KubeClient } from '../client/index.js';
-import { createToken, TokenAuthenticator } from '../identity/index.js';
-import type { Store } from '../store/index.js';
+import { nodeUser } from '../identity/index.js';
 import type { UpComponent } from './up.js';
 
 /**
- * The node token `stratus up` gives its agent (`system:node:<name>` in `system:nodes`), kept in
- * DATA_DIR/agent/token (mode 0600) and reused while the store still knows it.
- */
-async function nodeToken(store: Store, dir: string, node: string): Promise<string> {
-  const file = join(dir, 'token');
-  if (existsSync(file)) {
-    const token = readFileSync(file, 'utf8').trim();
-    if ((await new TokenAuthenticator(store).authenticate(`Bearer ${token}`)) !== undefined) return token;
-  }
-  const token = await createToken(
-    store,
-    { username: `system:node:${node}`, groups: ['system:nodes'] },
-    { description: `node agent of ${node}` },
-  );
-  writeFileSync(file, token, { mode: 0o600 });
-  return token;
-}
-
-/**
  * The node agent as a part of `stratus up`: one node named after the host, data under
- * DATA_DIR/agent, talking to the server over its plain-HTTP loopback URL with a node token.
- * On shutdown it stops the pods' processes (`stratus up` is one machine going down); the next
- * `stratus up` finds the pods still bound to the node and starts them again.
+ * DATA_DIR/agent, talking to the server over its plain-HTTP loopback URL as
+ * `system:node:<host>` (a loopback token only this process knows, so the Node authorizer and
+ * NodeRestriction confine it as any node). On shutdown it stops the pods' processes (`stratus
+ * up` is one machine going down); the next `stratus up` finds the pods still bound to the node
+ * and starts them again.
  */
 export const agentComponent: UpComponent = {
   name: 'agent',
@@ -38,10 +20,9 @@ export const agentComponent: UpComponent = {
     const dir = join(dataDir, 'agent');
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const nodeName = hostname().toLowerCase();
-    const token = await nodeToken(server.store, dir, nodeName);
     const client = new KubeClient({
       server: server.httpUrl,
-      token,
+      token: server.loopbackToken(nodeUser(nodeName)),
       namespace: 'default',
       contextName: 'agent',
     });

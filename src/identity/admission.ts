@@ -9,28 +9,45 @@ import {
 import { IdentityError } from './errors.js';
 import type { RbacPolicy, RoleRef } from './rbac-policy.js';
 import { compactRules, compactString, goQuotedList, uncoveredRules } from './rbac-rules.js';
+import { BOOTSTRAP_TOKEN_TYPE } from './bootstrap-token.js';
 import { TOKEN_SECRET_TYPE } from './token-secret.js';
 import type { UserInfo } from './user-info.js';
 
-/** A write the API server is about to store, after decoding, defaulting and validation. */
+/**
+ * A write the API server is about to store, after decoding, defaulting and validation; or a
+ * delete about to happen (`object` is then the stored object).
+ */
 export interface WriteAttributes {
-  operation: 'create' | 'update';
+  operation: 'create' | 'update' | 'delete';
   /** The requester; undefined for the server's own writes. */
   user: UserInfo | undefined;
   apiGroup: string;
   /** The resource plural (`clusterroles`). */
   resource: string;
+  /** The subresource written (`status`, `token`), '' for the object itself. */
+  subresource: string;
   /** The namespace of the request ('' for cluster-scoped kinds). */
   namespace: string;
   /** The name in the request's URL ('' on create, which posts to the collection). */
   requestName: string;
   object: KubeObject;
   old?: KubeObject;
+  /** Where an admission adds warnings for the reply's `Warning` headers (PodSecurity's `warn`). */
+  warnings?: string[];
 }
 
-/** Checks a write before it is stored; throws a 403 (or 404) IdentityError to refuse it. */
+/** Checks a write before it is stored; throws a 403 (or 404, 422) error to refuse it. */
 export interface Admission {
-  admit(write: WriteAttributes): void;
+  admit(write: WriteAttributes): void | Promise<void>;
+}
+
+/** Runs admissions in order; the first refusal wins (kube-apiserver's admission chain). */
+export class AdmissionChain implements Admission {
+  constructor(private readonly admissions: readonly Admission[]) {}
+
+  async admit(write: WriteAttributes): Promise<void> {
+    for (const a of this.admissions) await a.admit(write);
+  }
 }
 
 const RBAC_GROUP = 'rbac.authorization.k8s.io';
@@ -57,7 +74,7 @@ export class RbacAdmission implements Admission {
 
   admit(w: WriteAttributes): void {
     const user = w.user;
-    if (user === undefined || user.groups.includes(SYSTEM_MASTERS)) return;
+    if (user === undefined || user.groups.includes(SYSTEM_MASTERS) || w.operation === 'delete') return;
     if (w.apiGroup === '' && w.resource === 'secrets') return guardTokenSecret(w);
     if (w.apiGroup !== RBAC_GROUP || onlyGcFieldsChanged(w)) return;
     if (w.resource === 'roles' || w.resource === 'clusterroles') this.admitRole(w, user);
@@ -89,7 +106,7 @@ export class RbacAdmission implements Admission {
     if (w.resource === 'clusterroles' && aggregation !== undefined && changed) {
       const held = this.policy.rulesFor(user, '').rules;
       if (uncoveredRules(held, FULL_AUTHORITY).length > 0) {
-        throw forbidden(w, 'must have cluster-admin privileges to use the aggregationRule');
+        throw forbiddenWrite(w, 'must have cluster-admin privileges to use the aggregationRule');
       }
     }
   }
@@ -118,20 +135,21 @@ export class RbacAdmission implements Admission {
       `user ${JSON.stringify(user.username)} (groups=${goQuotedList(user.groups)}) is attempting to grant RBAC ` +
       `permissions not currently held:\n${lines.join('\n')}`;
     if (held.errors.length > 0) msg += `; resolution errors: [${held.errors.join(' ')}]`;
-    throw forbidden(w, msg);
+    throw forbiddenWrite(w, msg);
   }
 }
 
+/** Secret types that are credentials: only system:masters writes them. */
+const CREDENTIAL_TYPES = [TOKEN_SECRET_TYPE, BOOTSTRAP_TOKEN_TYPE];
+
 function guardTokenSecret(w: WriteAttributes): void {
-  if (w.object.type !== TOKEN_SECRET_TYPE && w.old?.type !== TOKEN_SECRET_TYPE) return;
-  throw forbidden(
-    w,
-    `only members of system:masters may create or change Secrets of type ${TOKEN_SECRET_TYPE}`,
-  );
+  const type = [w.object.type, w.old?.type].find((t) => CREDENTIAL_TYPES.includes(t as string));
+  if (type === undefined) return;
+  throw forbiddenWrite(w, `only members of system:masters may create or change Secrets of type ${String(type)}`);
 }
 
 /** `clusterroles.rbac.authorization.k8s.io "x" is forbidden: …` (Kubernetes' NewForbidden). */
-function forbidden(w: WriteAttributes, why: string): IdentityError {
+export function forbiddenWrite(w: WriteAttributes, why: string): IdentityError {
   const resource = w.apiGroup === '' ? w.resource : `${w.resource}.${w.apiGroup}`;
   const name = w.object.metadata.name ?? '';
   return new IdentityError('IDENTITY_FORBIDDEN', 403, `${resource} "${name}" is forbidden: ${why}`);

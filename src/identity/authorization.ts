@@ -1,50 +1,62 @@
 import type { Clock } from '../common/clock.js';
 import type { Store } from '../store/index.js';
-import { RbacAdmission, type Admission } from './admission.js';
+import { AdmissionChain, RbacAdmission, type Admission } from './admission.js';
 import { AuthorizerChain, mastersAuthorizer } from './authorizer.js';
+import { NodeAuthorizer } from './node-authorizer.js';
+import { NodeRestriction } from './node-restriction.js';
 import { RbacAuthorizer } from './rbac-authorizer.js';
 import { reconcileBootstrapPolicy } from './reconcile-policy.js';
-import { TokenAuthenticator } from './token-authenticator.js';
+import { TokenAuthenticator, type TokenVerifier } from './token-authenticator.js';
 
 /** What the API server authenticates, authorizes and admits with; `close()` ends the watches. */
 export interface Authorization {
   authenticator: TokenAuthenticator;
-  /** system:masters, then RBAC (a Node authorizer will go in front of RBAC). */
+  /** system:masters, then the Node authorizer, then RBAC (`--authorization-mode=Node,RBAC`). */
   authorizer: AuthorizerChain;
   rbac: RbacAuthorizer;
+  node: NodeAuthorizer;
+  /** RBAC escalation and credential Secrets, NodeRestriction, then `admissions` given. */
   admission: Admission;
   close(): Promise<void>;
 }
 
 /**
- * Builds identity for a server: reconciles the default roles and bindings, loads RBAC into
- * memory and starts its watches, starts the token watch (revocations count at once), and
- * returns the authorizer chain and the admission that guards RBAC writes and token Secrets.
+ * Builds identity for a server: reconciles the default roles and bindings, loads RBAC and the
+ * Node authorizer's pod graph into memory and starts their watches, starts the token watch
+ * (revocations count at once), and returns the authorizer chain and the admission chain.
  */
 export async function startAuthorization(
   store: Store,
-  options: { clock?: Clock } = {},
+  options: { clock?: Clock; verifiers?: TokenVerifier[]; admissions?: Admission[] } = {},
 ): Promise<Authorization> {
   await reconcileBootstrapPolicy(store, options);
   const rbac = new RbacAuthorizer(store);
+  const node = new NodeAuthorizer(store);
   const authenticator = new TokenAuthenticator(store, options);
+  const close = async (): Promise<void> => {
+    await rbac.close();
+    await node.close();
+    await authenticator.close();
+  };
   try {
     await rbac.start();
+    await node.start();
     await authenticator.start();
   } catch (err) {
-    await rbac.close();
-    await authenticator.close();
+    await close();
     throw err;
   }
-  const authorizer = new AuthorizerChain([mastersAuthorizer, rbac]);
+  const authorizer = new AuthorizerChain([mastersAuthorizer, node, rbac]);
   return {
     authenticator,
     authorizer,
     rbac,
-    admission: new RbacAdmission(authorizer, rbac.policy),
-    close: async () => {
-      await rbac.close();
-      await authenticator.close();
-    },
+    node,
+    admission: new AdmissionChain([
+      new RbacAdmission(authorizer, rbac.policy),
+      new NodeRestriction(store),
+      ...(options.admissions ?? []),
+    ]),
+    close,
   };
 }

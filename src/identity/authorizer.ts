@@ -20,6 +20,8 @@ export interface RequestAttributes {
   subresource: string;
   namespace: string;
   name: string;
+  /** The raw field selector of a list or watch ('' when none): the Node authorizer reads it. */
+  fieldSelector: string;
 }
 
 /**
@@ -41,6 +43,7 @@ export function requestAttributes(
     subresource: '',
     namespace: '',
     name: '',
+    fieldSelector: '',
     ...fields,
   };
 }

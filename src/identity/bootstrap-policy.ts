@@ -1,5 +1,6 @@
 import type { KubeObject } from '../common/kube-object.js';
 import type { PolicyRule } from './authorizer.js';
+import { NODE_RULES } from './node-rules.js';
 import type { Subject } from './rbac-policy.js';
 
 /**
@@ -200,14 +201,14 @@ export const BOOTSTRAP_CLUSTER_ROLES: readonly KubeObject[] = [
     ],
     { labels: aggregateTo('view') },
   ),
-  // Stratus' controllers and scheduler (one process, `src/controllers/` and `src/scheduler/`):
-  // informers on the workload kinds, nodes and leases; pod, ReplicaSet and Job writes; status
-  // writes; Events; pod bindings; the aggregation controller's ClusterRole writes.
+  // Stratus' controllers (`src/controllers/`, user `system:kube-controller-manager`): informers
+  // on the workload kinds, nodes, leases, namespaces and ServiceAccounts; pod, ReplicaSet and Job
+  // writes; status writes; Events; the default ServiceAccount and the kube-root-ca.crt
+  // ConfigMap of every namespace; the aggregation controller's ClusterRole writes.
   clusterRole('system:kube-controller-manager', [
-    r(['list', 'watch'], [''], ['pods', 'nodes']),
+    r(['list', 'watch'], [''], ['pods', 'nodes', 'namespaces']),
     r(['create', 'patch', 'delete'], [''], ['pods']),
     r(['patch', 'update'], [''], ['pods/status', 'nodes', 'nodes/status']),
-    r(['create'], [''], ['pods/binding', 'bindings']),
     r(['create', 'patch', 'update'], ['', 'events.k8s.io'], ['events']),
     r(['list', 'watch'], ['coordination.k8s.io'], ['leases']),
     r(['list', 'watch', 'patch'], ['apps'], ['deployments', 'daemonsets']),
@@ -216,45 +217,35 @@ export const BOOTSTRAP_CLUSTER_ROLES: readonly KubeObject[] = [
     r(['list', 'watch', 'create', 'delete'], ['batch'], ['jobs']),
     r(['list', 'watch', 'patch'], ['batch'], ['cronjobs']),
     r(['patch', 'update'], ['batch'], ['jobs/status', 'cronjobs/status']),
+    r(['list', 'watch', 'create'], [''], ['serviceaccounts']),
+    r(['list', 'watch', 'create', 'update'], [''], ['configmaps']),
     r(['get', 'list', 'watch', 'update', 'patch'], [RBAC], ['clusterroles']),
     r(['escalate'], [RBAC], ['clusterroles']),
   ]),
-  // The node agent (`src/agent/`): registers its Node and RuntimeClass, renews its Lease, runs
-  // the pods bound to it (their ConfigMaps and Secrets), writes their status and host-port
-  // annotation, deletes them when stopped, and records Events. Its log Secret lives in
-  // kube-node-lease (the Role below). A Node authorizer narrows this to the node's own objects.
-  clusterRole('system:node', [
-    r(['create', 'get', 'list', 'watch', 'update', 'patch'], [''], ['nodes']),
-    r(['update', 'patch'], [''], ['nodes/status']),
-    r(['get', 'list', 'watch', 'patch', 'delete'], [''], ['pods']),
-    r(['update', 'patch'], [''], ['pods/status']),
-    r(['get'], [''], ['configmaps', 'secrets']),
+  // The scheduler (`src/scheduler/`, user `system:kube-scheduler`): pods and nodes from
+  // informers, bindings, the PodScheduled condition of pods it cannot place, Events.
+  clusterRole('system:kube-scheduler', [
+    r(READ, [''], ['pods', 'nodes']),
+    r(['create'], [''], ['pods/binding', 'bindings']),
+    r(['patch', 'update'], [''], ['pods/status']),
     r(['create', 'patch', 'update'], ['', 'events.k8s.io'], ['events']),
-    r(['get', 'create', 'update', 'patch', 'delete'], ['coordination.k8s.io'], ['leases']),
-    r(['get', 'list', 'watch', 'create'], ['node.k8s.io'], ['runtimeclasses']),
   ]),
-  // The S3 gateway and bucket mirror (`src/objectstore/`): access keys to verify signatures
-  // (and the admin's key at bootstrap), Bucket objects it keeps in line with the engine.
+  // Kubernetes' node rules (`node-rules.ts`). Bound to nothing, as since Kubernetes 1.8: node
+  // credentials are decided by the Node authorizer, which narrows them to the node's own objects.
+  clusterRole('system:node', [...NODE_RULES]),
+  // What a bootstrap token may do (bound to `system:bootstrappers`): ask for a node credential.
+  clusterRole('system:node-bootstrapper', [r(['create'], ['iam.stratus.dev'], ['nodecredentialrequests'])]),
+  // The S3 gateway and bucket mirror (`src/objectstore/`, user `system:stratus:s3-gateway`):
+  // access keys to verify signatures (and the admin's key at bootstrap), Bucket objects it keeps
+  // in line with the engine.
   clusterRole('system:stratus:s3-gateway', [
     r(['get', 'list', 'watch', 'create'], ['iam.stratus.dev'], ['accesskeys']),
     r(READ_WRITE, ['storage.stratus.dev'], ['buckets']),
   ]),
 ];
 
-/** The agent's log Secret (`stratus-agent-NODE` in kube-node-lease), which the API's log proxy reads. */
-export const BOOTSTRAP_ROLES: readonly KubeObject[] = [
-  {
-    apiVersion: `${RBAC}/v1`,
-    kind: 'Role',
-    metadata: {
-      name: 'system:node:log-secrets',
-      namespace: 'kube-node-lease',
-      labels: { ...BOOTSTRAP_LABEL },
-      annotations: { [AUTOUPDATE_ANNOTATION]: 'true' },
-    },
-    rules: [r(['create', 'update', 'patch'], [''], ['secrets'])],
-  },
-];
+/** No namespaced Roles are bootstrapped (the agents' log Secrets are the Node authorizer's). */
+export const BOOTSTRAP_ROLES: readonly KubeObject[] = [];
 
 const group = (name: string): Subject => ({ kind: 'Group', name, apiGroup: RBAC });
 const user = (name: string): Subject => ({ kind: 'User', name, apiGroup: RBAC });
@@ -283,9 +274,8 @@ function binding(
 /**
  * The ClusterRoleBindings. As upstream: cluster-admin to system:masters, discovery and
  * basic-user to system:authenticated, public-info-viewer to both authenticated and
- * unauthenticated, the component roles to their users. `system:node` is bound to the
- * `system:nodes` group (Kubernetes did so before its Node authorizer) so that agents keep
- * working until each gets a node-scoped identity.
+ * unauthenticated, the component roles to their users, `system:node-bootstrapper` to
+ * `system:bootstrappers`, and `system:node` to nobody.
  */
 export const BOOTSTRAP_CLUSTER_ROLE_BINDINGS: readonly KubeObject[] = [
   binding('ClusterRoleBinding', 'cluster-admin', 'cluster-admin', [group('system:masters')]),
@@ -298,19 +288,34 @@ export const BOOTSTRAP_CLUSTER_ROLE_BINDINGS: readonly KubeObject[] = [
   binding('ClusterRoleBinding', 'system:kube-controller-manager', 'system:kube-controller-manager', [
     user('system:kube-controller-manager'),
   ]),
-  binding('ClusterRoleBinding', 'system:node', 'system:node', [group('system:nodes')]),
+  binding('ClusterRoleBinding', 'system:kube-scheduler', 'system:kube-scheduler', [
+    user('system:kube-scheduler'),
+  ]),
+  binding('ClusterRoleBinding', 'system:node', 'system:node', []),
+  binding('ClusterRoleBinding', 'system:node-bootstrapper', 'system:node-bootstrapper', [
+    group('system:bootstrappers'),
+  ]),
   binding('ClusterRoleBinding', 'system:stratus:s3-gateway', 'system:stratus:s3-gateway', [
     user('system:stratus:s3-gateway'),
   ]),
 ];
 
-/** The RoleBindings (namespaced). */
-export const BOOTSTRAP_ROLE_BINDINGS: readonly KubeObject[] = [
-  binding(
-    'RoleBinding',
-    'system:node:log-secrets',
-    'system:node:log-secrets',
-    [group('system:nodes')],
-    'kube-node-lease',
-  ),
-];
+/** The RoleBindings (namespaced): none. */
+export const BOOTSTRAP_ROLE_BINDINGS: readonly KubeObject[] = [];
+
+/**
+ * What earlier versions bootstrapped and reconciliation, which only adds, would otherwise keep:
+ * subjects to take out of a binding, and objects to delete. `system:node` was bound to the
+ * `system:nodes` group, and a Role let every node write any Secret in kube-node-lease, until
+ * the Node authorizer took both over.
+ */
+export const RETIRED_BOOTSTRAP_POLICY: {
+  subjects: ReadonlyArray<{ binding: string; subject: Subject }>;
+  objects: ReadonlyArray<{ resource: 'roles' | 'rolebindings'; namespace: string; name: string }>;
+} = {
+  subjects: [{ binding: 'system:node', subject: group('system:nodes') }],
+  objects: [
+    { resource: 'rolebindings', namespace: 'kube-node-lease', name: 'system:node:log-secrets' },
+    { resource: 'roles', namespace: 'kube-node-lease', name: 'system:node:log-secrets' },
+  ],
+};

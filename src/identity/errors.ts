@@ -10,6 +10,12 @@ import { StratusError } from '../common/stratus-error.js';
  * - `IDENTITY_ROLE_NOT_FOUND` (404): a binding names a role that does not exist and its writer
  *   may not `bind` it.
  * - `IDENTITY_TTL_INVALID` (400): a token lifetime that is not a positive duration.
+ * - `IDENTITY_NOT_FOUND` (404): an object a request depends on is gone (the pod a token is to
+ *   be bound to, the ServiceAccount of a TokenRequest).
+ * - `IDENTITY_INVALID` (422): a request names a value that cannot be (a node name, a token
+ *   lifetime under ten minutes, a PodSecurity level), with Kubernetes' `Invalid value` wording.
+ * - `IDENTITY_KEY_UNREADABLE` (500): the ServiceAccount signing key in the data directory is
+ *   not a key Stratus wrote; it is never replaced silently, since every token depends on it.
  */
 export class IdentityError extends StratusError {
   constructor(
@@ -17,7 +23,10 @@ export class IdentityError extends StratusError {
       | 'IDENTITY_KUBECONFIG_UNREADABLE'
       | 'IDENTITY_FORBIDDEN'
       | 'IDENTITY_ROLE_NOT_FOUND'
-      | 'IDENTITY_TTL_INVALID',
+      | 'IDENTITY_TTL_INVALID'
+      | 'IDENTITY_NOT_FOUND'
+      | 'IDENTITY_INVALID'
+      | 'IDENTITY_KEY_UNREADABLE',
     status: number,
     message: string,
     details?: Record<string, unknown>,

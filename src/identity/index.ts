@@ -4,7 +4,29 @@
  * over an in-memory index), RBAC escalation prevention at admission, the default roles
  * reconciled at start, and the bootstrap of the admin's token and kubeconfig.
  */
-export { TokenAuthenticator, type Authenticator } from './token-authenticator.js';
+export { TokenAuthenticator, type Authenticator, type TokenVerifier } from './token-authenticator.js';
+export {
+  authenticateBootstrapToken,
+  bootstrapTokenSecret,
+  bootstrapTokenSecretName,
+  newBootstrapToken,
+  parseBootstrapTokenSecret,
+  BOOTSTRAP_TOKEN_PATTERN,
+  BOOTSTRAP_TOKEN_TYPE,
+  BOOTSTRAPPERS_GROUP,
+  type BootstrapTokenRecord,
+} from './bootstrap-token.js';
+export { nodeIdentity, nodeUser, NODES_GROUP, NODE_USER_PREFIX } from './node-identity.js';
+export { NodeAuthorizer, agentSecretName, NODE_LEASE_NAMESPACE } from './node-authorizer.js';
+export { NodeGraph } from './node-graph.js';
+export { NodeRestriction } from './node-restriction.js';
+export { NODE_RULES } from './node-rules.js';
+export {
+  issueNodeCredential,
+  NODE_TOKEN_LABEL,
+  NODE_TOKEN_TTL_MS,
+  type NodeCredential,
+} from './node-credential.js';
 export {
   createToken,
   hashToken,
@@ -44,7 +66,13 @@ export {
 export { RbacAuthorizer } from './rbac-authorizer.js';
 export { ruleAllows, uncoveredRules } from './rbac-rules.js';
 export { RbacPolicy, RBAC_RESOURCES, type RoleRef, type Subject } from './rbac-policy.js';
-export { RbacAdmission, type Admission, type WriteAttributes } from './admission.js';
+export {
+  AdmissionChain,
+  forbiddenWrite,
+  RbacAdmission,
+  type Admission,
+  type WriteAttributes,
+} from './admission.js';
 export {
   bootstrapAdmin,
   kubeconfigText,
@@ -62,7 +90,9 @@ export {
   BOOTSTRAP_ROLES,
   BOOTSTRAP_ROLE_BINDINGS,
   AUTOUPDATE_ANNOTATION,
+  RETIRED_BOOTSTRAP_POLICY,
 } from './bootstrap-policy.js';
 export { startAuthorization, type Authorization } from './authorization.js';
 export { generateSelfSignedCert, type CertificatePair, type SelfSignedOptions } from './self-signed-cert.js';
 export { ensureServingCert } from './serving-cert.js';
+export { caCertHash } from './ca-cert-hash.js';

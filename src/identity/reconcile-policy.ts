@@ -10,6 +10,7 @@ import {
   BOOTSTRAP_CLUSTER_ROLES,
   BOOTSTRAP_ROLE_BINDINGS,
   BOOTSTRAP_ROLES,
+  RETIRED_BOOTSTRAP_POLICY,
 } from './bootstrap-policy.js';
 import { RBAC_RESOURCES } from './rbac-policy.js';
 import { uncoveredRules } from './rbac-rules.js';
@@ -106,5 +107,21 @@ export async function reconcileBootstrapPolicy(store: Store, options: { clock?: 
       // next start reconciles again, as kube-apiserver's post-start hook retries.
       if (updated !== undefined) await store.update(resource, updated).catch(ignoreRace);
     }
+  }
+  await retire(store);
+}
+
+/** Takes out what earlier versions bootstrapped and no longer should (RETIRED_BOOTSTRAP_POLICY). */
+async function retire(store: Store): Promise<void> {
+  for (const { binding, subject } of RETIRED_BOOTSTRAP_POLICY.subjects) {
+    const existing = await store.get(RBAC_RESOURCES.clusterRoleBindings, '', binding);
+    const subjects = (existing?.subjects ?? []) as unknown[];
+    if (existing === undefined || !subjects.some((s) => same(s, subject))) continue;
+    const kept = subjects.filter((s) => !same(s, subject));
+    await store.update(RBAC_RESOURCES.clusterRoleBindings, { ...existing, subjects: kept }).catch(ignoreRace);
+  }
+  for (const { resource, namespace, name } of RETIRED_BOOTSTRAP_POLICY.objects) {
+    const key = resource === 'roles' ? RBAC_RESOURCES.roles : RBAC_RESOURCES.roleBindings;
+    await store.delete(key, namespace, name).catch(ignoreRace);
   }
 }

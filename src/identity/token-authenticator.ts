@@ -1,6 +1,7 @@
-import { timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { systemClock, type Clock } from '../common/clock.js';
 import type { Store, Watcher } from '../store/index.js';
+import { authenticateBootstrapToken, BOOTSTRAP_TOKEN_PATTERN } from './bootstrap-token.js';
 import { hashToken, parseTokenSecret, TOKEN_NAMESPACE, tokenSecretName } from './token-secret.js';
 import { withAuthenticatedGroup, type UserInfo } from './user-info.js';
 
@@ -9,21 +10,33 @@ export interface Authenticator {
   authenticate(authorization: string | undefined): Promise<UserInfo | undefined>;
 }
 
+/** Authenticates tokens of one more kind (ServiceAccount JWTs); undefined: not one of its tokens. */
+export interface TokenVerifier {
+  /** True when the token has this verifier's form (it alone then decides). */
+  recognizes(token: string): boolean;
+  authenticate(token: string): Promise<UserInfo | undefined>;
+}
+
 interface CacheEntry {
   user: UserInfo;
   expiresAt: number | undefined;
 }
 
 /**
- * Authenticates `Authorization: Bearer <token>` against the token Secrets in the store, adding
- * `system:authenticated` to the user's groups. After `start()` positive answers are cached and
- * a watch on `kube-system` Secrets evicts a token the moment its Secret changes or goes, so a
- * revocation counts on the next request (every server of a shared store runs its own watch).
- * Without `start()` (bootstrap checks) every call reads the store. Expired tokens never
+ * Authenticates `Authorization: Bearer <token>`, adding `system:authenticated` to the user's
+ * groups. Tokens are, in turn: the in-process components' loopback tokens (held in memory only,
+ * as kube-apiserver's loopback token); bootstrap tokens (`abcdef.0123456789abcdef`, which may
+ * only ask for a node credential); tokens of the verifiers given (ServiceAccount JWTs); and the
+ * `stratus.dev/token` Secrets in the store. After `start()` positive answers for the latter are
+ * cached and a watch on `kube-system` Secrets evicts a token the moment its Secret changes or
+ * goes, so a revocation counts on the next request (every server of a shared store runs its own
+ * watch). Without `start()` (bootstrap checks) every call reads the store. Expired tokens never
  * authenticate.
  */
 export class TokenAuthenticator implements Authenticator {
   private readonly cache = new Map<string, CacheEntry>();
+  private readonly loopback = new Map<string, UserInfo>();
+  private readonly verifiers: TokenVerifier[];
   /** Secret name → the cached token it holds, to evict on a watch event. */
   private readonly tokenBySecret = new Map<string, string>();
   private readonly clock: Clock;
@@ -36,9 +49,21 @@ export class TokenAuthenticator implements Authenticator {
 
   constructor(
     private readonly store: Store,
-    options: { clock?: Clock } = {},
+    options: { clock?: Clock; verifiers?: TokenVerifier[] } = {},
   ) {
     this.clock = options.clock ?? systemClock;
+    this.verifiers = options.verifiers ?? [];
+  }
+
+  /**
+   * A token for an in-process component (controllers, scheduler, S3 gateway, `stratus up`'s
+   * agent): random, known only to this process and its authenticator, never stored, gone when
+   * the process ends.
+   */
+  issueLoopbackToken(user: UserInfo): string {
+    const token = `loopback.${randomBytes(32).toString('base64url')}`;
+    this.loopback.set(token, withAuthenticatedGroup(user));
+    return token;
   }
 
   /** Starts the watch that keeps the cache fresh; until then nothing is cached. */
@@ -68,7 +93,18 @@ export class TokenAuthenticator implements Authenticator {
     if (authorization === undefined || !authorization.startsWith('Bearer ')) return undefined;
     const token = authorization.slice(7).trim();
     if (token === '') return undefined;
+    const loopback = this.loopback.get(token);
+    if (loopback !== undefined) return loopback;
     const now = this.clock.now();
+    if (BOOTSTRAP_TOKEN_PATTERN.test(token)) {
+      const user = await authenticateBootstrapToken(this.store, token, now);
+      return user === undefined ? undefined : withAuthenticatedGroup(user);
+    }
+    const verifier = this.verifiers.find((v) => v.recognizes(token));
+    if (verifier !== undefined) {
+      const user = await verifier.authenticate(token);
+      return user === undefined ? undefined : withAuthenticatedGroup(user);
+    }
     const cached = this.cache.get(token);
     if (cached !== undefined)
       return cached.expiresAt === undefined || cached.expiresAt > now ? cached.user : undefined;

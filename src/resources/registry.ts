@@ -21,6 +21,7 @@ import { secretKind } from './kinds/secret.js';
 import { serviceKind } from './kinds/service.js';
 import { clusterRoleBindingKind, clusterRoleKind, roleBindingKind, roleKind } from './kinds/rbac.js';
 import { reviewKinds } from './kinds/reviews.js';
+import { nodeCredentialRequestKind } from './kinds/node-credential-request.js';
 
 /** The kinds Stratus serves out of the box, in discovery order. */
 export const builtinKinds: readonly KindDefinition[] = [
@@ -41,6 +42,7 @@ export const builtinKinds: readonly KindDefinition[] = [
   runtimeClassKind,
   bucketKind,
   accessKeyKind,
+  nodeCredentialRequestKind,
   roleKind,
   clusterRoleKind,
   roleBindingKind,

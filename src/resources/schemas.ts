@@ -35,6 +35,24 @@ export const stratusDefinitions: Record<string, SchemaNode> = {
       spec: { type: 'ref', ref: 'dev.stratus.iam.v1.AccessKeySpec' },
     },
   },
+  'dev.stratus.iam.v1.NodeCredentialRequest': {
+    type: 'object',
+    required: ['spec'],
+    properties: {
+      apiVersion: { type: 'string' },
+      kind: { type: 'string' },
+      metadata: { type: 'ref', ref: 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta' },
+      spec: {
+        type: 'object',
+        required: ['nodeName'],
+        properties: { nodeName: { type: 'string' } },
+      },
+      status: {
+        type: 'object',
+        properties: { token: { type: 'string' }, expirationTimestamp: { type: 'string' } },
+      },
+    },
+  },
   'dev.stratus.iam.v1.AccessKeySpec': {
     type: 'object',
     required: ['user', 'secretAccessKey'],

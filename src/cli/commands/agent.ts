@@ -1,4 +1,8 @@
-import { KubeClient } from '../../client/index.js';
+import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { KubeClient } from '../../client/index.js';
+import { joinCluster, NODE_KUBECONFIG, type NodeSession } from '../agent-join.js';
 import { flagString, write, type Command, type CommandContext, type FlagValues } from '../command.js';
 import { UsageError } from '../errors.js';
 import { durationFlag } from './duration-flag.js';
@@ -6,6 +10,7 @@ import { durationFlag } from './duration-flag.js';
 const OPTIONS = {
   server: { type: 'string' },
   token: { type: 'string' },
+  'ca-cert-hash': { type: 'string' },
   'data-dir': { type: 'string' },
   'node-name': { type: 'string' },
   'agent-port': { type: 'string' },
@@ -30,22 +35,38 @@ function positiveNumber(values: FlagValues, flag: string, integer: boolean): num
   return n;
 }
 
-/** The client from --server/--token (owned: the caller closes it), else the kubeconfig's (closed by the CLI). */
-function clientFor(ctx: CommandContext, values: FlagValues): { client: KubeClient; owned: boolean } {
+/**
+ * The agent's session: its node credential (stored in the data dir, or got by joining with
+ * `--server`/`--token`), or, with neither flag nor a stored credential, the kubeconfig's client
+ * (closed by the CLI).
+ */
+async function sessionFor(
+  ctx: CommandContext,
+  values: FlagValues,
+  dataDir: string,
+  nodeName: string,
+): Promise<{ session: NodeSession; owned: boolean }> {
   const server = flagString(values, 'server');
   const token = flagString(values, 'token');
-  if (server === undefined && token === undefined) return { client: ctx.client(), owned: false };
-  if (server === undefined || token === undefined) {
+  const stored = existsSync(join(dataDir, NODE_KUBECONFIG));
+  if (server === undefined && token === undefined && !stored)
+    return { session: { client: ctx.client(), renewIfDue: () => Promise.resolve() }, owned: false };
+  if ((server === undefined) !== (token === undefined) && !stored) {
     throw new UsageError('--server and --token go together (or use --kubeconfig)', 'agent');
   }
-  const client = new KubeClient({
-    server: server.replace(/\/$/, ''),
-    token,
-    namespace: 'default',
-    contextName: 'agent',
-    ...(values['insecure-skip-tls-verify'] === true ? { insecureSkipTlsVerify: true } : {}),
+  const hash = flagString(values, 'ca-cert-hash');
+  if (hash !== undefined && !/^sha256:[0-9a-f]{64}$/.test(hash))
+    throw new UsageError(`--ca-cert-hash must be sha256: and 64 hex digits, not "${hash}"`, 'agent');
+  const session = await joinCluster({
+    dataDir,
+    nodeName,
+    ...(server !== undefined ? { server } : {}),
+    ...(token !== undefined ? { token } : {}),
+    ...(hash !== undefined ? { caCertHash: hash } : {}),
+    insecureSkipTlsVerify: values['insecure-skip-tls-verify'] === true,
+    warn: (message) => ctx.io.stderr.write(`agent: warning: ${message}\n`),
   });
-  return { client, owned: true };
+  return { session, owned: true };
 }
 
 /**
@@ -56,11 +77,17 @@ function clientFor(ctx: CommandContext, values: FlagValues): { client: KubeClien
 export const agentCommand: Command = {
   name: 'agent',
   summary: 'Run a node agent (runs the pods bound to this node) in the foreground',
-  usage: `Usage: stratus agent --server URL --token TOKEN [flags]
+  usage: `Usage: stratus agent --server URL --token JOIN-TOKEN [--ca-cert-hash sha256:HASH] [flags]
 
-  --server URL       the API server (or use --kubeconfig)
-  --token TOKEN      a bearer token for it (a node or admin token)
-  --data-dir DIR     where pods' processes, logs and volumes live (default: ./.stratus/agent)
+  --server URL       the API server
+  --token TOKEN      a join token (stratus token create --join prints the whole command); the
+                     agent then gets its own node credential and keeps it in its data dir, so
+                     later starts need neither flag
+  --ca-cert-hash sha256:HASH
+                     the cluster CA's public key hash: the agent trusts the server only if its
+                     certificate chain holds that CA (https URLs)
+  --data-dir DIR     where the node credential, pods' processes, logs and volumes live
+                     (default: ./.stratus/agent)
   --node-name NAME   the Node's name (default: the host name)
   --agent-port N     the log endpoint's port on 127.0.0.1 (default: a free port)
   --cpu N            cores to advertise (default: all)
@@ -89,13 +116,21 @@ export const agentCommand: Command = {
     const nodeName = flagString(values, 'node-name');
     const simulate = positiveNumber(values, 'simulate', true);
     const leaseIntervalMs = durationFlag(values, 'node-status-update-frequency', { command: 'agent' });
-    const { client, owned } = clientFor(ctx, values);
+    const dataDir = resolve(ctx.io.cwd, flagString(values, 'data-dir') ?? '.stratus/agent');
     const signal = ctx.untilSignal();
-    if (simulate !== undefined) return simulateNodes(ctx, client, owned, simulate, signal);
+    if (simulate !== undefined) return simulateNodes(ctx, values, simulate, signal);
+    const { session, owned } = await sessionFor(ctx, values, dataDir, nodeName ?? hostname().toLowerCase());
+    const client = session.client;
+    await session.renewIfDue();
+    const renewal = setInterval(
+      () => void session.renewIfDue().catch((err: Error) => ctx.io.stderr.write(`agent: renewing the node credential: ${err.message}\n`)),
+      86_400_000,
+    );
+    renewal.unref();
     const { Agent } = await import('../../agent/index.js');
     const agent = await Agent.start({
       client,
-      dataDir: flagString(values, 'data-dir') ?? '.stratus/agent',
+      dataDir,
       agentPort,
       ...(nodeName !== undefined ? { nodeName } : {}),
       ...(cpu !== undefined ? { cpu } : {}),
@@ -110,6 +145,7 @@ export const agentCommand: Command = {
     );
     const received = await signal;
     await write(ctx.io.stderr, `${received}: shutting down\n`);
+    clearInterval(renewal);
     await agent.close();
     if (owned) await client.close();
     return 0;
@@ -119,13 +155,36 @@ export const agentCommand: Command = {
 /** `--simulate N`: N kwok-style nodes until a signal comes. */
 async function simulateNodes(
   ctx: CommandContext,
-  client: KubeClient,
-  owned: boolean,
+  values: FlagValues,
   count: number,
   signal: Promise<string>,
 ): Promise<number> {
   const { startSimulatedNodes } = await import('../../agent/index.js');
-  const nodes = await startSimulatedNodes({ client, count });
+  const server = flagString(values, 'server');
+  const token = flagString(values, 'token');
+  if ((server === undefined) !== (token === undefined))
+    throw new UsageError('--server and --token go together (or use --kubeconfig)', 'agent');
+  const hash = flagString(values, 'ca-cert-hash');
+  // With a join token each simulated node joins and acts with its own node credential.
+  const nodes = await startSimulatedNodes({
+    count,
+    ...(server !== undefined && token !== undefined
+      ? {
+          clientFor: async (nodeName: string): Promise<KubeClient> =>
+            (
+              await joinCluster({
+                dataDir: join(resolve(ctx.io.cwd, flagString(values, 'data-dir') ?? '.stratus/agent'), 'simulated', nodeName),
+                nodeName,
+                server,
+                token,
+                ...(hash !== undefined ? { caCertHash: hash } : {}),
+                insecureSkipTlsVerify: values['insecure-skip-tls-verify'] === true,
+                warn: (message) => ctx.io.stderr.write(`agent: warning: ${message}\n`),
+              })
+            ).client,
+        }
+      : { client: ctx.client() }),
+  });
   await write(
     ctx.io.stdout,
     `${nodes.nodes.length} simulated nodes registered (${nodes.nodes[0] ?? ''} …)\n`,
@@ -133,6 +192,5 @@ async function simulateNodes(
   const received = await signal;
   await write(ctx.io.stderr, `${received}: shutting down\n`);
   await nodes.close();
-  if (owned) await client.close();
   return 0;
 }
