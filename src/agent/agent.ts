@@ -39,6 +39,15 @@ export interface AgentOptions extends NodeCapacity {
   onError?: (err: unknown) => void;
 }
 
+/** The host and port of the API server URL, for pods' `KUBERNETES_SERVICE_HOST` and `_PORT`. */
+function apiServerAddress(server: string): { host: string; port: string } {
+  const url = new URL(server);
+  return {
+    host: url.hostname.replace(/^\[|\]$/g, ''),
+    port: url.port || (url.protocol === 'https:' ? '443' : '80'),
+  };
+}
+
 /** The name of the Secret in `kube-node-lease` holding the node's log-endpoint secret. */
 export function nodeSecretName(node: string): string {
   return `stratus-agent-${node}`;
@@ -81,6 +90,7 @@ export class Agent {
       hostIP: '127.0.0.1',
       dataDir: resolve(options.dataDir),
       runtimeClasses: new Set([runtime.name]),
+      apiServer: apiServerAddress(options.client.config.server),
       onError: options.onError ?? ((err) => process.stderr.write(`agent: ${(err as Error).message}\n`)),
     };
   }

@@ -1,6 +1,7 @@
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
 import type { KubeClient } from '../client/index.js';
 import { StatusError } from '../client/index.js';
+import { podReferences } from '../common/pod-references.js';
 import {
   mapContainerPorts,
   planVolume,
@@ -11,35 +12,15 @@ import {
   containerLimits,
   writeVolume,
   type ContainerSpec,
+  type PodFields,
   type PortMapping,
+  type TokenSource,
 } from '../runtime/index.js';
 
 /** ConfigMaps and Secrets a pod refers to, fetched once per container start. */
 export interface PodSources {
   configMaps: Map<string, Record<string, string> | undefined>;
   secrets: Map<string, Record<string, string> | undefined>;
-}
-
-function referencedNames(pod: Pod): { configMaps: Set<string>; secrets: Set<string> } {
-  const configMaps = new Set<string>();
-  const secrets = new Set<string>();
-  for (const v of pod.spec?.volumes ?? []) {
-    if (v.configMap?.name !== undefined) configMaps.add(v.configMap.name);
-    if (v.secret?.secretName !== undefined) secrets.add(v.secret.secretName);
-  }
-  for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
-    for (const f of c.envFrom ?? []) {
-      if (f.configMapRef?.name !== undefined) configMaps.add(f.configMapRef.name);
-      if (f.secretRef?.name !== undefined) secrets.add(f.secretRef.name);
-    }
-    for (const e of c.env ?? []) {
-      const cm = e.valueFrom?.configMapKeyRef?.name;
-      const sec = e.valueFrom?.secretKeyRef?.name;
-      if (cm !== undefined) configMaps.add(cm);
-      if (sec !== undefined) secrets.add(sec);
-    }
-  }
-  return { configMaps, secrets };
 }
 
 async function fetchData(
@@ -60,7 +41,7 @@ async function fetchData(
 /** Reads the ConfigMaps and Secrets (raw, base64 `data`) the pod's env and volumes name. */
 export async function fetchPodSources(client: KubeClient, pod: Pod): Promise<PodSources> {
   const ns = pod.metadata?.namespace ?? 'default';
-  const names = referencedNames(pod);
+  const names = podReferences(pod);
   const out: PodSources = { configMaps: new Map(), secrets: new Map() };
   for (const n of names.configMaps) out.configMaps.set(n, await fetchData(client, 'configmaps', n, ns));
   for (const n of names.secrets) out.secrets.set(n, await fetchData(client, 'secrets', n, ns));
@@ -70,16 +51,45 @@ export async function fetchPodSources(client: KubeClient, pod: Pod): Promise<Pod
 const decode = (data: Record<string, string>): Record<string, string> =>
   Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
 
+/** Where a pod runs, for its field references: the node, and the address it gets. */
+export interface PodPlace {
+  nodeName: string;
+  hostIP: string;
+}
+
+/** The pod's fields as `fieldRef` and downward API files read them. */
+export function podFields(pod: Pod, place: PodPlace): PodFields {
+  const meta = pod.metadata ?? {};
+  return {
+    name: meta.name ?? '',
+    namespace: meta.namespace ?? 'default',
+    uid: meta.uid ?? '',
+    ...(meta.labels ? { labels: meta.labels } : {}),
+    ...(meta.annotations ? { annotations: meta.annotations } : {}),
+    nodeName: place.nodeName,
+    serviceAccountName: pod.spec?.serviceAccountName ?? 'default',
+    podIP: place.hostIP,
+    hostIP: place.hostIP,
+  };
+}
+
 /**
- * Materializes the pod's volumes (emptyDir, configMap, secret, hostPath) under the agent's data
- * dir and returns each volume's host path by name. Throws `RUNTIME_CONTAINER_CONFIG` errors for
- * missing sources.
+ * Materializes the pod's volumes (emptyDir, configMap, secret, downwardAPI, projected, hostPath)
+ * under the agent's data dir and returns each volume's host path by name. Throws
+ * `RUNTIME_CONTAINER_CONFIG` errors for missing sources.
  */
-export function preparePodVolumes(pod: Pod, dataDir: string, sources: PodSources): Record<string, string> {
+export function preparePodVolumes(
+  pod: Pod,
+  dataDir: string,
+  sources: PodSources,
+  projection: { place: PodPlace; token: (source: TokenSource) => string | undefined },
+): Record<string, string> {
   const dir = podVolumesDir(dataDir, pod.metadata?.uid ?? '');
   const paths: Record<string, string> = {};
   for (const v of pod.spec?.volumes ?? []) {
     const plan = planVolume(v, {
+      pod: podFields(pod, projection.place),
+      serviceAccountToken: projection.token,
       configMap: (n) => {
         const d = sources.configMaps.get(n);
         return d === undefined ? undefined : { data: d };
@@ -102,35 +112,31 @@ export function preparePodVolumes(pod: Pod, dataDir: string, sources: PodSources
 export async function containerSpec(
   pod: Pod,
   container: Container,
-  options: {
+  options: PodPlace & {
     attempt: number;
     sources: PodSources;
     volumePaths: Record<string, string>;
-    nodeName: string;
-    hostIP: string;
     ports?: PortMapping[];
     init: boolean;
+    /** Where pods reach the API server: `KUBERNETES_SERVICE_HOST` and `_PORT`, as the kubelet sets them. */
+    apiServer?: { host: string; port: string };
   },
 ): Promise<ContainerSpec> {
   const meta = pod.metadata ?? {};
-  const env = resolveEnv(container, {
-    pod: {
-      name: meta.name ?? '',
-      namespace: meta.namespace ?? 'default',
-      uid: meta.uid ?? '',
-      ...(meta.labels ? { labels: meta.labels } : {}),
-      ...(meta.annotations ? { annotations: meta.annotations } : {}),
-      nodeName: options.nodeName,
-      serviceAccountName: pod.spec?.serviceAccountName ?? 'default',
-      podIP: options.hostIP,
-      hostIP: options.hostIP,
-    },
+  const resolved = resolveEnv(container, {
+    pod: podFields(pod, options),
     configMap: (n) => options.sources.configMaps.get(n),
     secret: (n) => {
       const d = options.sources.secrets.get(n);
       return d === undefined ? undefined : decode(d);
     },
   });
+  const env = {
+    ...(options.apiServer !== undefined
+      ? { KUBERNETES_SERVICE_HOST: options.apiServer.host, KUBERNETES_SERVICE_PORT: options.apiServer.port }
+      : {}),
+    ...resolved,
+  };
   const ports = options.ports ?? (await mapContainerPorts(container.ports ?? []));
   const spec: ContainerSpec = {
     podUid: meta.uid ?? '',

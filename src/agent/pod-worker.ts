@@ -10,7 +10,8 @@ import {
   type CrashBackoff,
   type Runtime,
 } from '../runtime/index.js';
-import { containerSpec, fetchPodSources, preparePodVolumes } from './container-launch.js';
+import { containerSpec, fetchPodSources, preparePodVolumes, type PodSources } from './container-launch.js';
+import { PodTokens } from './pod-tokens.js';
 import type { EventRecorder } from '../client/index.js';
 import { buildPodStatus, type PodView } from './pod-status.js';
 import { ContainerSlot } from './container-slot.js';
@@ -29,6 +30,8 @@ export interface WorkerDeps {
   dataDir: string;
   /** Names of runtime classes this node serves (`process`). */
   runtimeClasses: ReadonlySet<string>;
+  /** Where pods reach the API server (`KUBERNETES_SERVICE_HOST`/`_PORT`). */
+  apiServer?: { host: string; port: string };
   onError: (err: unknown) => void;
 }
 
@@ -52,6 +55,7 @@ export class PodWorker {
   private terminating: Promise<void> | undefined;
   private closed = false;
   private readonly startTime: string;
+  private readonly tokens: PodTokens;
 
   constructor(
     pod: Pod,
@@ -59,6 +63,7 @@ export class PodWorker {
   ) {
     this.pod = pod;
     this.startTime = pod.status?.startTime ?? iso(deps.clock.now());
+    this.tokens = new PodTokens(deps.client, deps.clock);
   }
 
   get uid(): string {
@@ -158,6 +163,7 @@ export class PodWorker {
       this.event('Warning', 'FailedCreatePodSandBox', view.pendingMessage.message);
     } else {
       await this.syncContainers(view);
+      await this.renewTokens();
     }
     // Without a sandbox (unknown runtime class) every container waits in ContainerCreating.
     const created = view.initialized || view.pendingMessage !== undefined;
@@ -236,8 +242,7 @@ export class PodWorker {
       return;
     }
     try {
-      const sources = await fetchPodSources(this.deps.client, this.pod);
-      const volumePaths = preparePodVolumes(this.pod, this.deps.dataDir, sources);
+      const { sources, volumePaths } = await this.prepareVolumes();
       const spec = await containerSpec(this.pod, c, {
         attempt: slot.nextAttempt(),
         sources,
@@ -246,6 +251,7 @@ export class PodWorker {
         hostIP: this.deps.hostIP,
         init,
         ...(slot.ports !== undefined ? { ports: slot.ports } : {}),
+        ...(this.deps.apiServer !== undefined ? { apiServer: this.deps.apiServer } : {}),
       });
       const id = await this.deps.runtime.start(spec);
       const previous = slot.id;
@@ -262,6 +268,28 @@ export class PodWorker {
       };
       this.event('Warning', 'Failed', `Error: ${(err as Error).message}`);
       this.later(config ? 2000 : 5000);
+    }
+  }
+
+  /** Reads the pod's ConfigMaps and Secrets, gets its tokens, and writes its volumes. */
+  private async prepareVolumes(): Promise<{ sources: PodSources; volumePaths: Record<string, string> }> {
+    if (this.tokens.due(this.pod)) await this.tokens.refresh(this.pod);
+    const sources = await fetchPodSources(this.deps.client, this.pod);
+    const volumePaths = preparePodVolumes(this.pod, this.deps.dataDir, sources, {
+      place: { nodeName: this.deps.nodeName, hostIP: this.deps.hostIP },
+      token: (source) => this.tokens.token(source),
+    });
+    return { sources, volumePaths };
+  }
+
+  /** Renews the projected ServiceAccount tokens of a running pod before they expire. */
+  private async renewTokens(): Promise<void> {
+    const running = [...this.slots.values()].some((s) => s.status?.state === 'running');
+    if (!running || !this.tokens.due(this.pod)) return;
+    try {
+      await this.prepareVolumes();
+    } catch (err) {
+      this.event('Warning', 'FailedMount', `Cannot renew the ServiceAccount token: ${(err as Error).message}`);
     }
   }
 

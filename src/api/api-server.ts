@@ -8,7 +8,7 @@ import {
 } from 'node:net';
 import { systemClock, type Clock } from '../common/clock.js';
 import type { KubeObject } from '../common/kube-object.js';
-import type { Admission, Authenticator, UserInfo } from '../identity/index.js';
+import type { Admission, Authenticator, ServiceAccountTokens, UserInfo } from '../identity/index.js';
 import type { ResourceRegistry, ResourceType } from '../resources/index.js';
 import type { Store } from '../store/index.js';
 import { TypeIndex, type ApiDeps } from './api-context.js';
@@ -31,6 +31,7 @@ import { handleWatch, type WatchRegistry, type WatchSettings } from './watch.js'
 import { RequestAuth } from './request-auth.js';
 import { handleReview, type ReviewAuthorizer } from './reviews.js';
 import { handleNodeCredentialRequest } from './node-credentials.js';
+import { handleTokenRequest } from './token-request.js';
 
 /** What the API server is built from. */
 export interface ApiServerOptions {
@@ -45,6 +46,8 @@ export interface ApiServerOptions {
   authorizer: ReviewAuthorizer;
   /** Checks writes before they are stored (RBAC escalation, token Secrets). Default: none. */
   admission?: Admission;
+  /** Signs the TokenRequest API's ServiceAccount tokens; without it `serviceaccounts/token` is 404. */
+  serviceAccountTokens?: ServiceAccountTokens;
   /** Default: the system clock. */
   clock?: Clock;
   /** Interval of the sweep for pods left terminating on vanished nodes; default 30 000 ms. */
@@ -94,9 +97,11 @@ export class ApiServer {
   private closing = false;
   private readonly sweepTimer: NodeJS.Timeout;
   private readonly extensions: ApiExtension[];
+  private readonly serviceAccountTokens: ServiceAccountTokens | undefined;
 
   constructor(options: ApiServerOptions) {
     this.extensions = options.extensions ?? [];
+    this.serviceAccountTokens = options.serviceAccountTokens;
     const types = new TypeIndex(options.registry.all());
     this.deps = {
       store: options.store,
@@ -323,6 +328,11 @@ export class ApiServer {
     if (route.subresource === 'binding' && method === 'POST') return handleBinding(this.deps, r);
     if (route.subresource === 'log' && type.kind === 'Pod' && method === 'GET')
       return handlePodLog(this.deps, r);
+    if (route.subresource === 'token' && type.kind === 'ServiceAccount') {
+      if (method !== 'POST') throw methodNotAllowed(method, path);
+      if (this.serviceAccountTokens === undefined) throw pathNotFound(path);
+      return handleTokenRequest(this.deps, this.serviceAccountTokens, r);
+    }
     if (route.subresource !== undefined && route.subresource !== 'status')
       throw methodNotAllowed(method, path);
     if (route.name === undefined) {

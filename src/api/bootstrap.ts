@@ -1,5 +1,6 @@
 import type { Clock } from '../common/clock.js';
 import { hasCode } from '../common/stratus-error.js';
+import type { KubeObject } from '../common/kube-object.js';
 import type { Store } from '../store/index.js';
 import { newUid, rfc3339 } from './object-meta.js';
 
@@ -23,6 +24,34 @@ export async function ensureDefaultRuntimeClasses(store: Store, clock: Clock): P
     } catch (err) {
       if (!hasCode(err, 'STORE_ALREADY_EXISTS')) throw err;
     }
+  }
+}
+
+/**
+ * Creates, in the default namespaces, the `default` ServiceAccount and the `kube-root-ca.crt`
+ * ConfigMap (`ca.crt`: the CA pods verify the API server with) when missing, so that pods can be
+ * created and started the moment the server is up; the serviceaccount and root-ca-cert-publisher
+ * controllers take care of every namespace after that (and of these, should one go).
+ */
+export async function ensureNamespaceDefaults(store: Store, clock: Clock, caCert: string): Promise<void> {
+  const create = async (resource: string, namespace: string, object: Record<string, unknown>): Promise<void> => {
+    const name = (object.metadata as { name: string }).name;
+    if ((await store.get(resource, namespace, name)) !== undefined) return;
+    const metadata = { ...(object.metadata as object), namespace, uid: newUid(), creationTimestamp: rfc3339(clock.now()) };
+    try {
+      await store.create(resource, { ...object, metadata } as KubeObject);
+    } catch (err) {
+      if (!hasCode(err, 'STORE_ALREADY_EXISTS')) throw err;
+    }
+  };
+  for (const namespace of DEFAULT_NAMESPACES) {
+    await create('serviceaccounts', namespace, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' } });
+    await create('configmaps', namespace, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'kube-root-ca.crt' },
+      data: { 'ca.crt': caCert },
+    });
   }
 }
 

@@ -8,6 +8,7 @@ export { SERVER_VERSION } from './documents.js';
 export {
   ensureDefaultNamespaces,
   ensureDefaultRuntimeClasses,
+  ensureNamespaceDefaults,
   DEFAULT_NAMESPACES,
   DEFAULT_RUNTIME_CLASSES,
 } from './bootstrap.js';

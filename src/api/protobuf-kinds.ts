@@ -237,6 +237,19 @@ export const PROTO_KINDS: Record<string, ProtoMessage> = {
   'rbac.authorization.k8s.io/v1/RoleBinding': roleBinding,
   'rbac.authorization.k8s.io/v1/ClusterRoleBinding': roleBinding,
   'authentication.k8s.io/v1/SelfSubjectReview': { 1: f('metadata', m(objectMeta)) },
+  'authentication.k8s.io/v1/TokenRequest': withMeta({
+    1: f('audiences', 'string', { repeated: true }),
+    4: f('expirationSeconds', 'int'),
+    3: f(
+      'boundObjectRef',
+      m({ 1: f('kind', 'string'), 2: f('apiVersion', 'string'), 3: f('name', 'string'), 4: f('uid', 'string') }),
+    ),
+  }),
+  'v1/ServiceAccount': {
+    1: f('metadata', m(objectMeta)),
+    3: f('imagePullSecrets', m({ 1: f('name', 'string') }), { repeated: true }),
+    4: f('automountServiceAccountToken', 'bool', { keepZero: true }),
+  },
   'authorization.k8s.io/v1/SelfSubjectAccessReview': withMeta({
     1: f('resourceAttributes', m(resourceAttributes)),
     2: f('nonResourceAttributes', m(nonResourceAttributes)),

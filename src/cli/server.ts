@@ -1,10 +1,17 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ApiServer, ensureDefaultNamespaces, ensureDefaultRuntimeClasses } from '../api/index.js';
+import {
+  ApiServer,
+  ensureDefaultNamespaces,
+  ensureDefaultRuntimeClasses,
+  ensureNamespaceDefaults,
+} from '../api/index.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import {
   bootstrapAdmin,
   ensureServingCert,
+  ServiceAccountAdmission,
+  ServiceAccountTokens,
   startAuthorization,
   type Authorization,
   type UserInfo,
@@ -23,6 +30,7 @@ import { KubeClient } from '../client/index.js';
 import {
   CONTROLLERS,
   NodeLifecycleController,
+  rootCaPublisher,
   startControllerManager,
   type ControllerManager,
   type NodeLifecycleOptions,
@@ -125,8 +133,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   try {
     await ensureDefaultNamespaces(store, clock);
     await ensureDefaultRuntimeClasses(store, clock);
-    identity = await startAuthorization(store, { clock });
     const tls = await ensureServingCert(dataDir, { now: clock.now() });
+    await ensureNamespaceDefaults(store, clock, tls.cert);
+    const serviceAccountTokens = await ServiceAccountTokens.open(dataDir, store, { clock });
+    identity = await startAuthorization(store, {
+      clock,
+      verifiers: [serviceAccountTokens],
+      admissions: [new ServiceAccountAdmission(store)],
+    });
     if (options.s3Port !== undefined) {
       s3 = await startObjectStore(store, dataDir, { ...options, s3Port: options.s3Port }, clock);
     }
@@ -138,6 +152,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       authenticator: identity.authenticator,
       authorizer: identity.authorizer,
       admission: identity.admission,
+      serviceAccountTokens,
       clock,
       ...(options.bookmarkIntervalMs !== undefined ? { bookmarkIntervalMs: options.bookmarkIntervalMs } : {}),
     });
@@ -160,7 +175,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         namespace: 'default',
         contextName,
       });
-    const managers = await startComponents(options, clock, clientAs);
+    const managers = await startComponents(options, clock, clientAs, tls.cert);
     const running = api;
     const objectStore = s3;
     return {
@@ -244,15 +259,19 @@ async function startObjectStore(
   }
 }
 
+/** Controllers every server runs, `controllers` or not: RBAC's aggregated roles and what pods need. */
+const ALWAYS = ['clusterrole-aggregation', 'serviceaccount', 'root-ca-cert-publisher'];
+
 /**
  * Starts the controllers as `system:kube-controller-manager` and, in a manager of its own, the
  * scheduler as `system:kube-scheduler` (kube-scheduler is its own process in Kubernetes). With
- * `controllers` off only the clusterrole-aggregation controller runs.
+ * `controllers` off only the ALWAYS ones run.
  */
 async function startComponents(
   options: ServerOptions,
   clock: Clock,
   clientAs: (username: string, context: string) => KubeClient,
+  caCert: string,
 ): Promise<ControllerManager[]> {
   const kcm = clientAs('system:kube-controller-manager', 'controller-manager');
   const started: ControllerManager[] = [];
@@ -260,13 +279,16 @@ async function startComponents(
     for (const m of started) await m.close();
   };
   try {
-    const controllers = Object.keys(CONTROLLERS).filter((n) => n !== 'scheduler');
+    const controllers = [...Object.keys(CONTROLLERS).filter((n) => n !== 'scheduler'), 'root-ca-cert-publisher'];
     started.push(
       await startControllerManager({
         client: kcm,
         clock,
-        controllers: options.controllers ? controllers : ['clusterrole-aggregation'],
-        extra: { nodelifecycle: (ctx) => new NodeLifecycleController(ctx, nodeLifecycleOptions(options)) },
+        controllers: options.controllers ? controllers : ALWAYS,
+        extra: {
+          nodelifecycle: (ctx) => new NodeLifecycleController(ctx, nodeLifecycleOptions(options)),
+          'root-ca-cert-publisher': (ctx) => rootCaPublisher(ctx, caCert),
+        },
       }),
     );
     if (options.controllers) {

@@ -15,7 +15,7 @@ export interface Authorization {
   authorizer: AuthorizerChain;
   rbac: RbacAuthorizer;
   node: NodeAuthorizer;
-  /** RBAC escalation and credential Secrets, NodeRestriction, then `admissions` given. */
+  /** NodeRestriction, RBAC escalation and credential Secrets, then the `admissions` given. */
   admission: Admission;
   close(): Promise<void>;
 }
@@ -53,8 +53,8 @@ export async function startAuthorization(
     rbac,
     node,
     admission: new AdmissionChain([
-      new RbacAdmission(authorizer, rbac.policy),
       new NodeRestriction(store),
+      new RbacAdmission(authorizer, rbac.policy),
       ...(options.admissions ?? []),
     ]),
     close,

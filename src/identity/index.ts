@@ -20,6 +20,11 @@ export { nodeIdentity, nodeUser, NODES_GROUP, NODE_USER_PREFIX } from './node-id
 export { NodeAuthorizer, agentSecretName, NODE_LEASE_NAMESPACE } from './node-authorizer.js';
 export { NodeGraph } from './node-graph.js';
 export { NodeRestriction } from './node-restriction.js';
+export {
+  ServiceAccountAdmission,
+  ROOT_CA_CONFIGMAP,
+  SERVICE_ACCOUNT_MOUNT_PATH,
+} from './service-account-admission.js';
 export { NODE_RULES } from './node-rules.js';
 export {
   issueNodeCredential,
@@ -96,3 +101,10 @@ export { startAuthorization, type Authorization } from './authorization.js';
 export { generateSelfSignedCert, type CertificatePair, type SelfSignedOptions } from './self-signed-cert.js';
 export { ensureServingCert } from './serving-cert.js';
 export { caCertHash } from './ca-cert-hash.js';
+export {
+  ServiceAccountTokens,
+  SERVICE_ACCOUNT_ISSUER,
+  SERVICE_ACCOUNT_KEY_FILE,
+  type BoundObject,
+  type TokenClaims,
+} from './service-account-token.js';

@@ -18,6 +18,7 @@ import { podKind } from './kinds/pod.js';
 import { replicaSetKind } from './kinds/replicaset.js';
 import { runtimeClassKind } from './kinds/runtimeclass.js';
 import { secretKind } from './kinds/secret.js';
+import { serviceAccountKind } from './kinds/serviceaccount.js';
 import { serviceKind } from './kinds/service.js';
 import { clusterRoleBindingKind, clusterRoleKind, roleBindingKind, roleKind } from './kinds/rbac.js';
 import { reviewKinds } from './kinds/reviews.js';
@@ -30,6 +31,7 @@ export const builtinKinds: readonly KindDefinition[] = [
   endpointsKind,
   configMapKind,
   secretKind,
+  serviceAccountKind,
   namespaceKind,
   nodeKind,
   eventKind,

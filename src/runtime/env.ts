@@ -58,7 +58,19 @@ export function expandVars(input: string, vars: Readonly<Record<string, string>>
   return out;
 }
 
-function fieldValue(path: string, pod: PodFields): string | undefined {
+/**
+ * The value of a pod field as `fieldRef` reads it (`metadata.name`, `metadata.labels['app']`,
+ * `status.podIP` …); the whole `metadata.labels` and `metadata.annotations` maps as the downward
+ * API volume writes them (`key="value"` lines, sorted); undefined for an unsupported path.
+ */
+export function podFieldValue(path: string, pod: PodFields): string | undefined {
+  if (path === 'metadata.labels' || path === 'metadata.annotations') {
+    const map = (path === 'metadata.labels' ? pod.labels : pod.annotations) ?? {};
+    return Object.keys(map)
+      .sort()
+      .map((k) => `${k}=${JSON.stringify(map[k])}`)
+      .join('\n');
+  }
   const m = /^metadata\.(labels|annotations)\['(.+)'\]$/.exec(path);
   if (m !== null) return (m[1] === 'labels' ? pod.labels : pod.annotations)?.[m[2] ?? ''] ?? '';
   const table: Record<string, string | undefined> = {
@@ -148,7 +160,9 @@ export function resolveEnv(container: Container, sources: EnvSources): Record<st
         );
       }
     } else if (fieldRef !== undefined) {
-      const value = fieldValue(fieldRef.fieldPath, sources.pod);
+      // Whole label and annotation maps are for downward API volumes, not env (as Kubernetes).
+      const whole = fieldRef.fieldPath === 'metadata.labels' || fieldRef.fieldPath === 'metadata.annotations';
+      const value = whole ? undefined : podFieldValue(fieldRef.fieldPath, sources.pod);
       if (value === undefined)
         problems.push(`unsupported fieldPath "${fieldRef.fieldPath}" in env ${v.name}`);
       else env[v.name] = value;

@@ -25,8 +25,16 @@ export { ProbeState, type ProbeTiming, type ProbeVerdict } from './probe-state.j
 export { runHandler, type ProbeResult, type RunHandlerOptions } from './probe.js';
 export { containerLimits, resolveHandler } from './container-spec.js';
 export { allocateHostPorts, mapContainerPorts, portEnv } from './host-ports.js';
-export { expandVars, resolveCommand, resolveEnv, type EnvSources, type PodFields } from './env.js';
-export { mountEnv, planVolume, resolveMounts, type VolumePlan, type VolumeSources } from './volume-plan.js';
+export { expandVars, podFieldValue, resolveCommand, resolveEnv, type EnvSources, type PodFields } from './env.js';
+export {
+  mountEnv,
+  planVolume,
+  resolveMounts,
+  SERVICE_ACCOUNT_MOUNT_PATH,
+  type TokenSource,
+  type VolumePlan,
+  type VolumeSources,
+} from './volume-plan.js';
 export { podVolumesDir, removePodVolumes, writeVolume } from './volumes.js';
 export { formatLogLine, parseLogLine, renderRecord, selectRecords, type LogRecord } from './cri-log.js';
 export type { LogRotation } from './container-log.js';

@@ -1,4 +1,11 @@
-import type { KeyToPath, Volume, VolumeMount } from 'kubernetes-types/core/v1.js';
+import type {
+  DownwardAPIVolumeFile,
+  KeyToPath,
+  ProjectedVolumeSource,
+  Volume,
+  VolumeMount,
+} from 'kubernetes-types/core/v1.js';
+import { podFieldValue, type PodFields } from './env.js';
 import { containerConfigError } from './errors.js';
 import type { ResolvedMount } from './runtime.js';
 
@@ -8,11 +15,24 @@ export interface VolumeSourceData {
   binaryData?: Record<string, string>;
 }
 
+/** A ServiceAccount token source of a projected volume, as the agent asks for it. */
+export interface TokenSource {
+  audience?: string;
+  expirationSeconds: number;
+}
+
 /** Lookups for the objects a pod's volumes project; undefined when the object does not exist. */
 export interface VolumeSources {
   configMap: (name: string) => VolumeSourceData | undefined;
   secret: (name: string) => VolumeSourceData | undefined;
+  /** The pod's fields, for downward API files. */
+  pod?: PodFields;
+  /** The token of a projected `serviceAccountToken` source (the agent asked for it, bound to the pod). */
+  serviceAccountToken?: (source: TokenSource) => string | undefined;
 }
+
+/** Where Kubernetes mounts a pod's ServiceAccount credentials. */
+export const SERVICE_ACCOUNT_MOUNT_PATH = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 /** One file a volume holds, relative to the volume's root. */
 export interface PlannedFile {
@@ -110,6 +130,13 @@ export function planVolume(volume: Volume, sources: VolumeSources): VolumePlan {
     });
     return { name: volume.name, kind: 'files', files };
   }
+  if (volume.projected !== undefined && volume.projected !== null) {
+    return { name: volume.name, kind: 'files', files: projectedFiles(volume.projected, sources) };
+  }
+  if (volume.downwardAPI !== undefined && volume.downwardAPI !== null) {
+    const mode = volume.downwardAPI.defaultMode ?? 0o644;
+    return { name: volume.name, kind: 'files', files: downwardFiles(volume.downwardAPI.items ?? [], sources, mode) };
+  }
   if (volume.hostPath !== undefined) {
     return {
       name: volume.name,
@@ -122,6 +149,58 @@ export function planVolume(volume: Volume, sources: VolumeSources): VolumePlan {
   throw containerConfigError(`volume "${volume.name}": type ${kind} is not supported by this node`, {
     volume: volume.name,
   });
+}
+
+function downwardFiles(
+  items: readonly DownwardAPIVolumeFile[],
+  sources: VolumeSources,
+  mode: number,
+): PlannedFile[] {
+  return items.map((item) => {
+    const path = item.fieldRef?.fieldPath ?? '';
+    const value = sources.pod === undefined || path === '' ? undefined : podFieldValue(path, sources.pod);
+    if (value === undefined)
+      throw containerConfigError(`downward API file "${item.path}": unsupported field "${path}"`);
+    if (!safeRelative(item.path))
+      throw containerConfigError(`volume item path "${item.path}" must be relative without ".."`);
+    return { path: item.path, content: value, mode: item.mode ?? mode };
+  });
+}
+
+/**
+ * A projected volume's files: each source's (Secret and ConfigMap keys, downward API fields,
+ * the ServiceAccount token) in one folder, as Kubernetes' projected volume lays them out.
+ */
+function projectedFiles(projected: ProjectedVolumeSource, sources: VolumeSources): PlannedFile[] {
+  const mode = projected.defaultMode ?? 0o644;
+  const files: PlannedFile[] = [];
+  for (const source of projected.sources ?? []) {
+    const ref = source.secret ?? source.configMap;
+    if (ref !== undefined && ref !== null) {
+      const secret = source.secret !== undefined && source.secret !== null;
+      const name = ref.name ?? '';
+      const data = secret ? sources.secret(name) : sources.configMap(name);
+      const options = { items: ref.items, defaultMode: mode, optional: ref.optional, secret };
+      files.push(...projectFiles(secret ? 'secret' : 'configmap', name, data, options));
+    } else if (source.downwardAPI !== undefined && source.downwardAPI !== null) {
+      files.push(...downwardFiles(source.downwardAPI.items ?? [], sources, mode));
+    } else if (source.serviceAccountToken !== undefined && source.serviceAccountToken !== null) {
+      const t = source.serviceAccountToken;
+      const token = sources.serviceAccountToken?.({
+        expirationSeconds: t.expirationSeconds ?? 3600,
+        ...(t.audience ? { audience: t.audience } : {}),
+      });
+      if (token === undefined) throw containerConfigError(`no ServiceAccount token for "${t.path}" yet`);
+      if (!safeRelative(t.path))
+        throw containerConfigError(`volume item path "${t.path}" must be relative without ".."`);
+      files.push({ path: t.path, content: token, mode });
+    } else {
+      throw containerConfigError(
+        'projected volume: only secret, configMap, downwardAPI and serviceAccountToken sources are supported',
+      );
+    }
+  }
+  return files;
 }
 
 /**
@@ -151,10 +230,14 @@ export function resolveMounts(
 /**
  * The environment the `process` runtime adds for mounts, since host processes share the host's
  * file system and cannot see a volume at its `mountPath`: `VOLUME_<NAME>` is the volume's host
- * path (`app-config` → `VOLUME_APP_CONFIG`).
+ * path (`app-config` → `VOLUME_APP_CONFIG`), and `STRATUS_SERVICEACCOUNT_DIR` the folder
+ * mounted at /var/run/secrets/kubernetes.io/serviceaccount (`token`, `ca.crt`, `namespace`).
  */
 export function mountEnv(mounts: readonly ResolvedMount[]): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const m of mounts) env[`VOLUME_${m.name.toUpperCase().replace(/[-.]/g, '_')}`] = m.hostPath;
+  for (const m of mounts) {
+    env[`VOLUME_${m.name.toUpperCase().replace(/[-.]/g, '_')}`] = m.hostPath;
+    if (m.mountPath.replace(/\/$/, '') === SERVICE_ACCOUNT_MOUNT_PATH) env.STRATUS_SERVICEACCOUNT_DIR = m.hostPath;
+  }
   return env;
 }

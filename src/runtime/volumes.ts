@@ -1,5 +1,5 @@
-import { chmodSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { containerConfigError } from './errors.js';
 import type { VolumePlan } from './volume-plan.js';
 
@@ -46,15 +46,27 @@ export function writeVolume(plan: VolumePlan, podDir: string): string {
     mkdirSync(dir, { recursive: true });
     return dir;
   }
-  rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
+  // Each file is replaced whole (write, then rename), so a reader never sees half of a refreshed
+  // token; files no longer planned go.
+  const planned = new Set(plan.files.map((f) => f.path));
+  for (const stale of filesUnder(dir)) if (!planned.has(relative(dir, stale))) rmSync(stale, { force: true });
   for (const f of plan.files) {
     const file = join(dir, f.path);
     mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, f.content);
-    chmodSync(file, f.mode);
+    const tmp = join(dirname(file), `.${f.path.split('/').pop() ?? 'file'}.tmp`);
+    writeFileSync(tmp, f.content, { mode: f.mode });
+    chmodSync(tmp, f.mode);
+    renameSync(tmp, file);
   }
   return dir;
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = join(dir, e.name);
+    return e.isDirectory() ? filesUnder(p) : [p];
+  });
 }
 
 /** Removes every runtime-owned volume of a pod (the pod is gone); host paths are left alone. */
