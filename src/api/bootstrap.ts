@@ -59,12 +59,33 @@ export async function ensureNamespaceDefaults(store: Store, clock: Clock, caCert
 export const DEFAULT_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
 /**
- * Creates the default namespaces that are missing, as kube-apiserver does at start. Safe to
- * run on every start and from several servers at once.
+ * Labels a default namespace starts with: `kube-system` runs at the `privileged` Pod Security
+ * level (system pods use host namespaces and paths); the others take the cluster default.
+ */
+const DEFAULT_NAMESPACE_LABELS: Record<string, Record<string, string>> = {
+  'kube-system': { 'pod-security.kubernetes.io/enforce': 'privileged' },
+};
+
+/**
+ * Creates the default namespaces that are missing, as kube-apiserver does at start, and gives
+ * `kube-system` its Pod Security label when it has none (an administrator's choice stays). Safe
+ * to run on every start and from several servers at once.
  */
 export async function ensureDefaultNamespaces(store: Store, clock: Clock): Promise<void> {
   for (const name of DEFAULT_NAMESPACES) {
-    if ((await store.get('namespaces', '', name)) !== undefined) continue;
+    const wanted = DEFAULT_NAMESPACE_LABELS[name] ?? {};
+    const existing = await store.get('namespaces', '', name);
+    if (existing !== undefined) {
+      const labels = existing.metadata.labels ?? {};
+      if (Object.keys(labels).some((k) => k.startsWith('pod-security.kubernetes.io/'))) continue;
+      if (Object.keys(wanted).length === 0) continue;
+      await store
+        .update('namespaces', { ...existing, metadata: { ...existing.metadata, labels: { ...labels, ...wanted } } })
+        .catch((err: unknown) => {
+          if (!hasCode(err, 'STORE_CONFLICT')) throw err;
+        });
+      continue;
+    }
     try {
       await store.create('namespaces', {
         apiVersion: 'v1',
@@ -74,7 +95,7 @@ export async function ensureDefaultNamespaces(store: Store, clock: Clock): Promi
           uid: newUid(),
           creationTimestamp: rfc3339(clock.now()),
           generation: 1,
-          labels: { 'kubernetes.io/metadata.name': name },
+          labels: { 'kubernetes.io/metadata.name': name, ...wanted },
         },
         spec: { finalizers: ['kubernetes'] },
         status: { phase: 'Active' },

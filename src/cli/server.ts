@@ -10,6 +10,7 @@ import { systemClock, type Clock } from '../common/clock.js';
 import {
   bootstrapAdmin,
   ensureServingCert,
+  PodSecurityAdmission,
   ServiceAccountAdmission,
   ServiceAccountTokens,
   startAuthorization,
@@ -139,7 +140,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     identity = await startAuthorization(store, {
       clock,
       verifiers: [serviceAccountTokens],
-      admissions: [new ServiceAccountAdmission(store)],
+      admissions: [new ServiceAccountAdmission(store), new PodSecurityAdmission(store)],
     });
     if (options.s3Port !== undefined) {
       s3 = await startObjectStore(store, dataDir, { ...options, s3Port: options.s3Port }, clock);

@@ -21,6 +21,18 @@ export { NodeAuthorizer, agentSecretName, NODE_LEASE_NAMESPACE } from './node-au
 export { NodeGraph } from './node-graph.js';
 export { NodeRestriction } from './node-restriction.js';
 export {
+  PodSecurityAdmission,
+  namespacePolicy,
+  DEFAULT_POD_SECURITY_LEVEL,
+  POD_SECURITY_LABEL,
+} from './pod-security-admission.js';
+export {
+  podSecurityViolations,
+  violationText,
+  type PodSecurityLevel,
+  type Violation,
+} from './pod-security-checks.js';
+export {
   ServiceAccountAdmission,
   ROOT_CA_CONFIGMAP,
   SERVICE_ACCOUNT_MOUNT_PATH,

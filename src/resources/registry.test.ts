@@ -39,6 +39,7 @@ test('lookups by path, store key, kind and user-typed names', () => {
     runtimeclass: 'RuntimeClass',
     bucket: 'Bucket',
     Secret: 'Secret',
+    sa: 'ServiceAccount',
   };
   for (const [name, kind] of Object.entries(names)) assert.equal(registry.resolve(name)?.kind, kind, name);
   assert.equal(registry.resolve('nonsense'), undefined);
@@ -57,6 +58,7 @@ test('scope, categories, short names and subresources as Kubernetes', () => {
   assert.deepEqual(byPlural('pods').subresources, ['status', 'log', 'binding', 'eviction']);
   assert.deepEqual(byPlural('deployments').subresources, ['status', 'scale']);
   assert.deepEqual(byPlural('replicasets').subresources, ['status', 'scale']);
+  assert.deepEqual(byPlural('serviceaccounts').subresources, ['token']);
   for (const p of ['daemonsets', 'jobs', 'cronjobs', 'nodes', 'namespaces', 'services']) {
     assert.deepEqual(byPlural(p).subresources, ['status'], p);
   }
@@ -71,6 +73,7 @@ test('scope, categories, short names and subresources as Kubernetes', () => {
     'clusterrolebindings',
     'clusterroles',
     'namespaces',
+    'nodecredentialrequests',
     'nodes',
     'runtimeclasses',
     'selfsubjectaccessreviews',

@@ -29,6 +29,7 @@ test('every kind has the kubectl columns; cells line up with columns', () => {
     services: 'NAME TYPE CLUSTER-IP EXTERNAL-IP PORT(S) AGE | SELECTOR',
     configmaps: 'NAME DATA AGE',
     secrets: 'NAME TYPE DATA AGE',
+    serviceaccounts: 'NAME SECRETS AGE',
     namespaces: 'NAME STATUS AGE',
     nodes:
       'NAME STATUS ROLES AGE VERSION | INTERNAL-IP EXTERNAL-IP OS-IMAGE KERNEL-VERSION CONTAINER-RUNTIME',
@@ -40,6 +41,7 @@ test('every kind has the kubectl columns; cells line up with columns', () => {
     runtimeclasses: 'NAME HANDLER AGE',
     buckets: 'NAME OWNER OBJECTS BYTES VERSIONING AGE',
     accesskeys: 'NAME USER AGE',
+    nodecredentialrequests: 'NAME NODE',
     roles: 'NAME CREATED AT',
     clusterroles: 'NAME CREATED AT',
     rolebindings: 'NAME ROLE AGE | USERS GROUPS SERVICEACCOUNTS',
