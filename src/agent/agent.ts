@@ -12,6 +12,7 @@ import { LogServer } from './log-server.js';
 import type { NodeCapacity } from './node-object.js';
 import { NodeRegistration, upsertObject } from './node-registration.js';
 import { PodWorker, type WorkerDeps } from './pod-worker.js';
+import { PodIds } from './pod-ids.js';
 
 /** Options of `Agent.start`; every field but client and dataDir has a default. */
 export interface AgentOptions extends NodeCapacity {
@@ -37,6 +38,12 @@ export interface AgentOptions extends NodeCapacity {
   runtime?: Runtime;
   /** Where sync errors go; default: stderr. */
   onError?: (err: unknown) => void;
+  /**
+   * Run each pod as its own unprivileged users (ids from a per-pod block, its own view of the
+   * data directories); default: when the agent is root. Without root the agent cannot switch
+   * users, and pods run as the agent's user.
+   */
+  podUsers?: boolean;
 }
 
 /** The host and port of the API server URL, for pods' `KUBERNETES_SERVICE_HOST` and `_PORT`. */
@@ -91,6 +98,9 @@ export class Agent {
       dataDir: resolve(options.dataDir),
       runtimeClasses: new Set([runtime.name]),
       apiServer: apiServerAddress(options.client.config.server),
+      ...((options.podUsers ?? process.getuid?.() === 0)
+        ? { podIds: new PodIds(join(resolve(options.dataDir), 'pods')) }
+        : {}),
       onError: options.onError ?? ((err) => process.stderr.write(`agent: ${(err as Error).message}\n`)),
     };
   }

@@ -1,3 +1,4 @@
+import { dirname, join } from 'node:path';
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
 import type { KubeClient } from '../client/index.js';
 import { StatusError } from '../client/index.js';
@@ -10,10 +11,12 @@ import {
   resolveEnv,
   resolveMounts,
   containerLimits,
+  ownFolder,
   writeVolume,
   type ContainerSpec,
   type PodFields,
   type PortMapping,
+  type ProcessIdentity,
   type TokenSource,
 } from '../runtime/index.js';
 
@@ -82,9 +85,14 @@ export function preparePodVolumes(
   pod: Pod,
   dataDir: string,
   sources: PodSources,
-  projection: { place: PodPlace; token: (source: TokenSource) => string | undefined },
+  projection: { place: PodPlace; token: (source: TokenSource) => string | undefined; gid?: number },
 ): Record<string, string> {
   const dir = podVolumesDir(dataDir, pod.metadata?.uid ?? '');
+  const gid = projection.gid;
+  // The pod's folder: root and the pod's group may enter, others not; HOME is the group's.
+  ownFolder(dirname(dir), 0o750, gid);
+  ownFolder(dir, 0o750, gid);
+  ownFolder(join(dirname(dir), 'home'), 0o2770, gid);
   const paths: Record<string, string> = {};
   for (const v of pod.spec?.volumes ?? []) {
     const plan = planVolume(v, {
@@ -99,7 +107,7 @@ export function preparePodVolumes(
         return d === undefined ? undefined : { data: d };
       },
     });
-    paths[v.name] = writeVolume(plan, dir);
+    paths[v.name] = writeVolume(plan, dir, gid === undefined ? {} : { gid });
   }
   return paths;
 }
@@ -120,6 +128,8 @@ export async function containerSpec(
     init: boolean;
     /** Where pods reach the API server: `KUBERNETES_SERVICE_HOST` and `_PORT`, as the kubelet sets them. */
     apiServer?: { host: string; port: string };
+    /** Who the container runs as (the agent is root); its HOME and default working dir are the pod's `home`. */
+    identity?: { process: ProcessIdentity | undefined; home: string };
   },
 ): Promise<ContainerSpec> {
   const meta = pod.metadata ?? {};
@@ -131,7 +141,9 @@ export async function containerSpec(
       return d === undefined ? undefined : decode(d);
     },
   });
+  const asPodUser = options.identity?.process !== undefined;
   const env = {
+    ...(asPodUser ? { HOME: options.identity?.home ?? '/' } : {}),
     ...(options.apiServer !== undefined
       ? { KUBERNETES_SERVICE_HOST: options.apiServer.host, KUBERNETES_SERVICE_PORT: options.apiServer.port }
       : {}),
@@ -152,6 +164,8 @@ export async function containerSpec(
   };
   if (container.image !== undefined) spec.image = container.image;
   if (container.workingDir !== undefined) spec.workingDir = container.workingDir;
+  else if (asPodUser) spec.workingDir = options.identity?.home ?? '/';
+  if (options.identity?.process !== undefined) spec.identity = options.identity.process;
   const limits = containerLimits(container);
   if (limits !== undefined) spec.limits = limits;
   return spec;

@@ -1,3 +1,4 @@
+import { dirname, join } from 'node:path';
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
 import type { KubeClient } from '../client/index.js';
 import { StatusError } from '../client/index.js';
@@ -5,13 +6,17 @@ import type { Clock } from '../common/clock.js';
 import type { KubeObject } from '../common/kube-object.js';
 import { hasCode } from '../common/stratus-error.js';
 import {
+  podVolumesDir,
   removePodVolumes,
+  type ProcessIdentity,
   type ContainerStatus as RtStatus,
   type CrashBackoff,
   type Runtime,
 } from '../runtime/index.js';
 import { containerSpec, fetchPodSources, preparePodVolumes, type PodSources } from './container-launch.js';
 import { PodTokens } from './pod-tokens.js';
+import { containerIdentity } from './pod-identity.js';
+import type { PodIds } from './pod-ids.js';
 import type { EventRecorder } from '../client/index.js';
 import { buildPodStatus, type PodView } from './pod-status.js';
 import { ContainerSlot } from './container-slot.js';
@@ -32,6 +37,8 @@ export interface WorkerDeps {
   runtimeClasses: ReadonlySet<string>;
   /** Where pods reach the API server (`KUBERNETES_SERVICE_HOST`/`_PORT`). */
   apiServer?: { host: string; port: string };
+  /** Id blocks of pods, when the agent runs them as their own users (it is root); absent: as itself. */
+  podIds?: PodIds;
   onError: (err: unknown) => void;
 }
 
@@ -243,7 +250,9 @@ export class PodWorker {
     }
     try {
       const { sources, volumePaths } = await this.prepareVolumes();
+      const identity = this.identity(c);
       const spec = await containerSpec(this.pod, c, {
+        ...(identity !== undefined ? { identity } : {}),
         attempt: slot.nextAttempt(),
         sources,
         volumePaths,
@@ -275,11 +284,21 @@ export class PodWorker {
   private async prepareVolumes(): Promise<{ sources: PodSources; volumePaths: Record<string, string> }> {
     if (this.tokens.due(this.pod)) await this.tokens.refresh(this.pod);
     const sources = await fetchPodSources(this.deps.client, this.pod);
+    const block = this.deps.podIds?.blockOf(this.uid);
     const volumePaths = preparePodVolumes(this.pod, this.deps.dataDir, sources, {
       place: { nodeName: this.deps.nodeName, hostIP: this.deps.hostIP },
       token: (source) => this.tokens.token(source),
+      ...(block !== undefined ? { gid: block } : {}),
     });
     return { sources, volumePaths };
+  }
+
+  /** Who a container runs as when the agent runs pods as their own users. */
+  private identity(c: Container): { process: ProcessIdentity | undefined; home: string } | undefined {
+    if (this.deps.podIds === undefined) return undefined;
+    const podDir = dirname(podVolumesDir(this.deps.dataDir, this.uid));
+    const block = this.deps.podIds.blockOf(this.uid);
+    return { process: containerIdentity(this.pod, c, { block, podDir }), home: join(podDir, 'home') };
   }
 
   /** Renews the projected ServiceAccount tokens of a running pod before they expire. */

@@ -18,6 +18,7 @@ export type {
   TerminationReason,
 } from './runtime.js';
 export { ProcessRuntime, podLogDir, type ProcessRuntimeOptions } from './process-runtime.js';
+export { commandAs, execAs, type ProcessIdentity } from './process-identity.js';
 export { interpretExit, type ExitStatus } from './exit-status.js';
 export { RuntimeError, containerConfigError, containerNotFound, startFailed } from './errors.js';
 export { CrashBackoff, type BackoffOptions } from './backoff.js';
@@ -35,6 +36,6 @@ export {
   type VolumePlan,
   type VolumeSources,
 } from './volume-plan.js';
-export { podVolumesDir, removePodVolumes, writeVolume } from './volumes.js';
+export { ownFolder, podVolumesDir, removePodVolumes, writeVolume } from './volumes.js';
 export { formatLogLine, parseLogLine, renderRecord, selectRecords, type LogRecord } from './cri-log.js';
 export type { LogRotation } from './container-log.js';

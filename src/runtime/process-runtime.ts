@@ -16,6 +16,7 @@ import { openLogStream } from './log-stream.js';
 import { runHandler } from './probe.js';
 import { groupUsage, isProcessAlive, readProcStat } from './proc-stat.js';
 import { mountEnv } from './volume-plan.js';
+import { commandAs, execAs } from './process-identity.js';
 import { killGroup, spawnWrapper } from './wrapper.js';
 import type {
   ContainerSpec,
@@ -105,7 +106,8 @@ export class ProcessRuntime implements Runtime {
     let child: ChildProcess;
     try {
       if (spec.limits !== undefined) cgroup = this.cgroups?.create(id, spec.limits);
-      child = await spawnWrapper(spec.command, {
+      const command = spec.identity === undefined ? spec.command : commandAs(spec.identity, spec.command);
+      child = await spawnWrapper(command, {
         env: {
           PATH: process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin',
           HOME: process.env['HOME'] ?? '/',
@@ -228,14 +230,14 @@ export class ProcessRuntime implements Runtime {
   }
 
   async exec(id: string, command: string[], options: { timeoutSeconds?: number } = {}): Promise<ExecResult> {
-    const { spec } = (await settle(() => this.get(id))).record;
+    const { spec, pid } = (await settle(() => this.get(id))).record;
     const env = {
       PATH: process.env['PATH'] ?? '/usr/bin:/bin',
       ...portEnv(spec.ports ?? []),
       ...mountEnv(spec.mounts ?? []),
       ...spec.env,
     };
-    return execInContainer(command, {
+    return execInContainer(spec.identity === undefined ? command : execAs(spec.identity, pid, command), {
       env,
       cwd: spec.workingDir,
       timeoutSeconds: options.timeoutSeconds ?? 60,

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { ProcessIdentity } from './process-identity.js';
 
 /**
  * A container port with the host port the runtime gives it. The `process` runtime passes
@@ -55,6 +56,8 @@ export interface ContainerSpec {
   logDir?: string;
   /** Free-form labels kept with the container so the agent can find it after a restart. */
   labels?: Record<string, string>;
+  /** Who the processes run as (the `process` runtime as root); absent: the agent's own user. */
+  identity?: ProcessIdentity;
 }
 
 /** Kubernetes' terminated reasons, plus `Unknown` when an adopted process vanished without a trace. */

@@ -1,4 +1,14 @@
-import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { containerConfigError } from './errors.js';
 import type { VolumePlan } from './volume-plan.js';
@@ -9,12 +19,26 @@ export function podVolumesDir(dataDir: string, podUid: string): string {
 }
 
 /**
- * Materializes a planned volume on the host and returns its host path. emptyDir is a folder per
- * pod kept across container restarts; configMap and secret folders are rewritten with their
- * files; hostPath is passed through after its `type` check
- * (`DirectoryOrCreate` and `FileOrCreate` create it).
+ * Gives a folder to root and the pod's group with `mode`, as the kubelet's fsGroup ownership
+ * does; without a group (the agent runs pods as itself) the folder keeps its owner.
  */
-export function writeVolume(plan: VolumePlan, podDir: string): string {
+export function ownFolder(dir: string, mode: number, gid: number | undefined): void {
+  mkdirSync(dir, { recursive: true });
+  if (gid === undefined) return;
+  chownSync(dir, 0, gid);
+  chmodSync(dir, mode);
+}
+
+/**
+ * Materializes a planned volume on the host and returns its host path. emptyDir is a folder per
+ * pod kept across container restarts; configMap, secret, downward API and projected folders are
+ * rewritten with their files; hostPath is passed through after its `type` check
+ * (`DirectoryOrCreate` and `FileOrCreate` create it). With `gid` (the pod's group, when the
+ * agent runs pods as their own users) folders belong to root and that group — emptyDir writable
+ * by the group (setgid, 2770), the others readable (0750) — and files are group-readable.
+ */
+export function writeVolume(plan: VolumePlan, podDir: string, options: { gid?: number } = {}): string {
+  const gid = options.gid;
   if (plan.kind === 'hostPath') {
     const p = plan.path;
     const st = existsSync(p) ? statSync(p) : undefined;
@@ -43,20 +67,22 @@ export function writeVolume(plan: VolumePlan, podDir: string): string {
   }
   const dir = join(podDir, plan.name);
   if (plan.kind === 'emptyDir') {
-    mkdirSync(dir, { recursive: true });
+    if (!existsSync(dir)) ownFolder(dir, 0o2770, gid);
     return dir;
   }
-  mkdirSync(dir, { recursive: true });
+  ownFolder(dir, 0o750, gid);
   // Each file is replaced whole (write, then rename), so a reader never sees half of a refreshed
   // token; files no longer planned go.
   const planned = new Set(plan.files.map((f) => f.path));
   for (const stale of filesUnder(dir)) if (!planned.has(relative(dir, stale))) rmSync(stale, { force: true });
   for (const f of plan.files) {
     const file = join(dir, f.path);
-    mkdirSync(dirname(file), { recursive: true });
+    if (dirname(file) !== dir) ownFolder(dirname(file), 0o750, gid);
     const tmp = join(dirname(file), `.${f.path.split('/').pop() ?? 'file'}.tmp`);
-    writeFileSync(tmp, f.content, { mode: f.mode });
-    chmodSync(tmp, f.mode);
+    const mode = gid === undefined ? f.mode : f.mode | 0o040;
+    writeFileSync(tmp, f.content, { mode });
+    if (gid !== undefined) chownSync(tmp, 0, gid);
+    chmodSync(tmp, mode);
     renameSync(tmp, file);
   }
   return dir;
