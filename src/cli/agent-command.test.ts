@@ -5,7 +5,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeClient } from '../client/index.js';
-import { startServer } from './server.js';
 import { collect, MAIN_JS, OutputBuffer } from './cli-harness.js';
 
 const SCRIPT =
@@ -72,101 +71,6 @@ test('stratus up runs an agent: a bound pod runs, Ctrl-C stops it, the next up b
   } finally {
     child.kill('SIGKILL');
     await done;
-    await rm(dir, { recursive: true, force: true });
-  }
-});
-
-test('stratus agent --server --token: two agents with their own data dirs make two nodes', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'stratus-agent-cmd-'));
-  const server = await startServer({ dataDir: join(dir, 'server'), apiPort: 0 });
-  const client = new KubeClient({
-    server: server.httpUrl,
-    token: server.adminToken,
-    namespace: 'default',
-    contextName: 't',
-  });
-  const agents = ['a1', 'a2'].map((name) =>
-    spawn(
-      process.execPath,
-      [
-        MAIN_JS,
-        'agent',
-        '--server',
-        server.httpUrl,
-        '--token',
-        server.adminToken,
-        '--data-dir',
-        join(dir, name),
-        '--node-name',
-        name,
-        '--max-pods',
-        '7',
-      ],
-      { cwd: dir, env: { ...process.env, HOME: dir } },
-    ),
-  );
-  const outputs = agents.map((a) => new OutputBuffer(a.stdout));
-  const done = agents.map((a) => collect(a, { timeoutMs: 60_000 }));
-  try {
-    for (const out of outputs) await out.waitFor(/registered/);
-    const nodes = await client.list('nodes');
-    assert.deepEqual(nodes.items.map((n) => n.metadata.name).sort(), ['a1', 'a2']);
-    await client.create('pods', pod('on-a2', 'a2'));
-    await waitRunning(client, 'on-a2');
-    await client.request('DELETE', '/api/v1/namespaces/default/pods/on-a2', { body: {} });
-    for (
-      let i = 0;
-      i < 100 && (await client.get('pods', 'on-a2').catch(() => undefined)) !== undefined;
-      i++
-    ) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    assert.equal(await client.get('pods', 'on-a2').catch(() => undefined), undefined);
-    for (const a of agents) a.kill('SIGTERM');
-    for (const d of done) assert.equal((await d).code, 0);
-  } finally {
-    for (const a of agents) a.kill('SIGKILL');
-    await Promise.all(done);
-    await client.close();
-    await server.close();
-    await rm(dir, { recursive: true, force: true });
-  }
-});
-
-test('stratus agent --simulate N registers N Ready nodes that run their pods without processes', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'stratus-agent-sim-'));
-  const server = await startServer({ dataDir: join(dir, 'server'), apiPort: 0 });
-  const client = new KubeClient({
-    server: server.httpUrl,
-    token: server.adminToken,
-    namespace: 'default',
-    contextName: 'test',
-  });
-  const child = spawn(process.execPath, [
-    MAIN_JS,
-    'agent',
-    '--server',
-    server.httpUrl,
-    '--token',
-    server.adminToken,
-    '--simulate',
-    '3',
-  ]);
-  const done = collect(child, { timeoutMs: 60_000 });
-  try {
-    await new OutputBuffer(child.stdout).waitFor(/3 simulated nodes registered/).catch(async (err: Error) => {
-      throw new Error(`${err.message}; stderr: ${(await done).stderr}`);
-    });
-    const nodes = (await client.list('nodes')).items;
-    assert.equal(nodes.length, 3);
-    await client.create('pods', pod('sim', nodes[0]?.metadata.name ?? ''));
-    await waitRunning(client, 'sim');
-    child.kill('SIGTERM');
-    assert.equal((await done).code, 0);
-  } finally {
-    child.kill('SIGKILL');
-    await client.close();
-    await server.close();
     await rm(dir, { recursive: true, force: true });
   }
 });

@@ -2,11 +2,11 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import { kubectlSkipReason, runKubectl } from '../controllers/testing.js';
 import { ProcessRuntime } from '../runtime/index.js';
 import { collect, MAIN_JS, OutputBuffer, type CliResult } from './cli-harness.js';
@@ -80,11 +80,12 @@ before(async () => {
   ]);
   const text = await server.out.waitFor(/export KUBECONFIG=.*\n/, 60_000);
   kubeconfig = /^kubeconfig: (\S+)$/m.exec(text)?.[1] ?? '';
-  const apiUrl = /listening on (https:\/\/\S+)/.exec(text)?.[1] ?? '';
-  const config = parse(await readFile(kubeconfig, 'utf8')) as { users: { user: { token: string } }[] };
-  const token = config.users[0]?.user.token ?? '';
-  // The same port speaks plain HTTP, which a loopback agent may use without a certificate.
-  agentArgs = ['--server', apiUrl.replace(/^https:/, 'http:'), '--token', token];
+  // Agents join as a user would have them: with the command `stratus token create --join` prints
+  // (a bootstrap token and the CA's pin over https), each then holding its own node credential.
+  const joined = await start(['token', 'create', '--join', '--kubeconfig', kubeconfig]).done;
+  assert.equal(joined.code, 0, joined.stderr);
+  agentArgs = joined.stdout.trim().split(/\s+/).slice(2);
+  assert.deepEqual([agentArgs[0], agentArgs[2], agentArgs[4]], ['--server', '--token', '--ca-cert-hash']);
   for (const node of NODES) startAgent(node);
   for (const agent of agents.values()) await agent.out.waitFor(/registered/, 60_000);
 });
@@ -238,7 +239,7 @@ test(
 test(
   'a pod asking for a hostPort gets that port, published and shown by stratus describe',
   { skip },
-  async () => {
+  async (t) => {
     const wanted = await new Promise<number>((resolve) => {
       const probe = createServer().listen(0, '127.0.0.1', () => {
         const addr = probe.address();
@@ -247,14 +248,15 @@ test(
     });
     const template = echoTemplate('fixed') as { metadata: object; spec: { containers: any[] } };
     template.spec.containers[0].ports = [{ containerPort: 8080, hostPort: wanted }];
-    await apply('fixed', [
-      {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: { name: 'fixed', ...template.metadata },
-        spec: template.spec,
-      },
-    ]);
+    const fixed = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'fixed', ...template.metadata }, spec: template.spec };
+    // Pod Security's baseline level, the default, refuses host ports, as Kubernetes does.
+    await assert.rejects(
+      apply('fixed', [fixed]),
+      /pods "fixed" is forbidden: violates PodSecurity "baseline:latest": hostPort \(container "fixed" uses hostPort \d+\)/,
+    );
+    await kubectl('label', 'namespace', 'default', 'pod-security.kubernetes.io/enforce=privileged');
+    t.after(() => kubectl('label', 'namespace', 'default', 'pod-security.kubernetes.io/enforce-'));
+    await apply('fixed', [fixed]);
     const [pod] = await waitFor('pod fixed Ready', async () => {
       const live = await livePods('fixed');
       return live[0]?.ready && live[0].annotations['stratus.dev/host-ports'] ? live : undefined;
