@@ -4,10 +4,15 @@ import assert from 'node:assert/strict';
 import { newToken, ruleAllows, tokenSecret, type PolicyRule } from '../identity/index.js';
 
 import { requestInfo, withUser } from './request-attributes.js';
-import { eventually, startTestCluster, type TestCluster } from './testing.js';
+import { eventually, joinNode, serviceAccountToken, startTestCluster, type TestCluster } from './testing.js';
 
 let c: TestCluster;
-const tokens: Record<string, string> & { alice: string; victor: string } = { alice: '', victor: '' };
+const tokens: Record<string, string> & { alice: string; victor: string; node: string; sa: string } = {
+  alice: '',
+  victor: '',
+  node: '',
+  sa: '',
+};
 
 /** Issues a token through the API, as `stratus user create` does. */
 async function user(name: string, groups: string[] = []): Promise<string> {
@@ -54,7 +59,32 @@ before(async () => {
     return Array.isArray(r.body.rules) && r.body.rules.length > 10;
   });
   assert.ok(filled, 'edit was aggregated');
+  tokens.node = await joinNode(c, 'n1');
+  tokens.sa = await serviceAccountToken(c, 'a', 'default');
+  for (const n of ['n1', 'n2'])
+    await c.call('POST', '/api/v1/nodes', { body: { metadata: { name: n } } });
+  for (const [name, value] of [['used', 'u'], ['unused', 'x']])
+    await c.call('POST', '/api/v1/namespaces/a/secrets', { body: { metadata: { name }, stringData: { k: value } } });
+  const pod = (name: string, node: string): unknown => ({
+    metadata: { name },
+    spec: {
+      nodeName: node,
+      containers: [
+        {
+          name: 'c',
+          image: 'x',
+          env: [{ name: 'K', valueFrom: { secretKeyRef: { name: 'used', key: 'k' } } }],
+          envFrom: [{ configMapRef: { name: 'cfg' } }],
+        },
+      ],
+    },
+  });
+  for (const [name, node] of [['p1', 'n1'], ['p2', 'n2']]) {
+    const r = await c.call('POST', '/api/v1/namespaces/a/pods', { body: pod(name ?? '', node ?? '') });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+  }
 });
+
 after(() => c.close());
 
 /** Status of a request; watches are cut once their headers arrive. */
@@ -115,6 +145,35 @@ const MATRIX: Array<[string, string, string, unknown, number]> = [
   ['victor', 'POST', '/api/v1/namespaces/a/configmaps', cm('v'), 403],
   ['victor', 'DELETE', '/api/v1/namespaces/a/configmaps', undefined, 403],
   ['victor', 'GET', '/api/v1/nodes', undefined, 403],
+  ['node', 'GET', '/api/v1/nodes/n1', undefined, 200],
+  ['node', 'GET', '/api/v1/nodes/n2', undefined, 403],
+  ['node', 'GET', '/api/v1/nodes', undefined, 403],
+  ['node', 'PATCH', '/api/v1/nodes/n1/status', { status: { phase: 'Running' } }, 200],
+  ['node', 'PATCH', '/api/v1/nodes/n2/status', { status: { phase: 'Running' } }, 403],
+  ['node', 'GET', '/api/v1/pods?fieldSelector=spec.nodeName%3Dn1', undefined, 200],
+  ['node', 'GET', '/api/v1/pods?watch=1&fieldSelector=spec.nodeName%3Dn1', undefined, 200],
+  ['node', 'GET', '/api/v1/pods', undefined, 403],
+  ['node', 'GET', '/api/v1/pods?fieldSelector=spec.nodeName%3Dn2', undefined, 403],
+  ['node', 'GET', '/api/v1/namespaces/a/pods/p1', undefined, 200],
+  ['node', 'GET', '/api/v1/namespaces/a/pods/p2', undefined, 403],
+  ['node', 'PATCH', '/api/v1/namespaces/a/pods/p1/status', { status: { message: 'm' } }, 200],
+  ['node', 'PATCH', '/api/v1/namespaces/a/pods/p2/status', { status: { message: 'm' } }, 403],
+  ['node', 'PATCH', '/api/v1/namespaces/a/pods/p1', { metadata: { labels: { x: 'y' } } }, 403],
+  ['node', 'DELETE', '/api/v1/namespaces/a/pods/p2', undefined, 403],
+  ['node', 'GET', '/api/v1/namespaces/a/secrets/used', undefined, 200],
+  ['node', 'GET', '/api/v1/namespaces/a/secrets/unused', undefined, 403],
+  ['node', 'GET', '/api/v1/namespaces/a/secrets', undefined, 403],
+  ['node', 'GET', '/api/v1/namespaces/a/configmaps/cfg', undefined, 200],
+  ['node', 'POST', '/api/v1/namespaces/kube-system/secrets', { metadata: { name: 'n' }, data: {} }, 403],
+  ['node', 'POST', '/api/v1/namespaces/a/serviceaccounts/default/token', { spec: {} }, 403],
+  ['node', 'GET', '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/n2', undefined, 403],
+  ['node', 'POST', '/apis/iam.stratus.dev/v1/nodecredentialrequests', { spec: { nodeName: 'n2' } }, 403],
+  ['node', 'GET', '/apis/rbac.authorization.k8s.io/v1/clusterroles', undefined, 403],
+  ['sa', 'GET', '/api', undefined, 200],
+  ['sa', 'POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', {}, 201],
+  ['sa', 'GET', '/api/v1/namespaces/a/pods', undefined, 403],
+  ['sa', 'GET', '/api/v1/namespaces/a/secrets', undefined, 403],
+  ['sa', 'POST', '/api/v1/namespaces/a/serviceaccounts/default/token', { spec: {} }, 403],
   ['anonymous', 'GET', '/healthz', undefined, 200],
   ['anonymous', 'GET', '/readyz', undefined, 200],
   ['anonymous', 'GET', '/version', undefined, 200],

@@ -1,7 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import assert from 'node:assert/strict';
 import { startServer, type RunningServer } from '../cli/server.js';
+import { bootstrapTokenSecret, newBootstrapToken } from '../identity/index.js';
 
 /** A server in a temp dir plus a fetch helper that sends the admin token; for this part's tests. */
 export interface TestCluster {
@@ -83,4 +85,28 @@ export async function eventually(
     await new Promise((r) => setTimeout(r, intervalMs));
   }
   return false;
+}
+
+/** A node's credential, got as an agent gets it: a bootstrap token traded for it. */
+export async function joinNode(c: TestCluster, name: string): Promise<string> {
+  const bootstrap = newBootstrapToken();
+  const made = await c.call('POST', '/api/v1/namespaces/kube-system/secrets', {
+    body: bootstrapTokenSecret(bootstrap, { now: Date.now(), ttlMs: 600_000 }),
+  });
+  assert.equal(made.status, 201, JSON.stringify(made.body));
+  const r = await c.call('POST', '/apis/iam.stratus.dev/v1/nodecredentialrequests', {
+    token: bootstrap,
+    body: { spec: { nodeName: name } },
+  });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  return (r.body as { status: { token: string } }).status.token;
+}
+
+/** A ServiceAccount's token from the TokenRequest API, once the account exists. */
+export async function serviceAccountToken(c: TestCluster, ns: string, name: string): Promise<string> {
+  const path = `/api/v1/namespaces/${ns}/serviceaccounts/${name}`;
+  assert.ok(await eventually(async () => (await c.call('GET', path)).status === 200), `${path} exists`);
+  const r = await c.call('POST', `${path}/token`, { body: { spec: {} } });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  return (r.body as { status: { token: string } }).status.token;
 }
