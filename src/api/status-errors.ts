@@ -57,7 +57,9 @@ export function errorToStatus(err: unknown, scope?: ErrorScope): Status {
   if (err instanceof StratusError) {
     const reason =
       STORE_REASONS[err.code] ?? REASONS[err.status] ?? (err.status >= 500 ? 'InternalError' : 'BadRequest');
-    return makeStatus(err.status, reason, err.message, scopeDetails(scope));
+    // A part may name the object as Kubernetes' admission does (`details.statusDetails`).
+    const own = err.details?.statusDetails as StatusDetails | undefined;
+    return makeStatus(err.status, reason, err.message, own ?? scopeDetails(scope));
   }
   const message = err instanceof Error ? err.message : String(err);
   return makeStatus(500, 'InternalError', `Internal error occurred: ${message}`, undefined);

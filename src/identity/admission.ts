@@ -152,7 +152,9 @@ function guardTokenSecret(w: WriteAttributes): void {
 export function forbiddenWrite(w: WriteAttributes, why: string): IdentityError {
   const resource = w.apiGroup === '' ? w.resource : `${w.resource}.${w.apiGroup}`;
   const name = w.object.metadata.name ?? '';
-  return new IdentityError('IDENTITY_FORBIDDEN', 403, `${resource} "${name}" is forbidden: ${why}`);
+  return new IdentityError('IDENTITY_FORBIDDEN', 403, `${resource} "${name}" is forbidden: ${why}`, {
+    statusDetails: { name, group: w.apiGroup, kind: w.resource },
+  });
 }
 
 /** True when an update changes only ownerReferences and finalizers (what the garbage collector writes). */
