@@ -19,14 +19,13 @@ import {
 } from '../identity/index.js';
 import { createRegistry } from '../resources/index.js';
 import {
-  BucketMirror,
-  openObjectStore,
   storageApiExtensions,
+  type BucketMirror,
   type DeviceSpec,
   type EngineObjectStore,
 } from '../objectstore/index.js';
-import { bootstrapS3Admin, startS3Gateway, StoreCredentials } from '../objectstore/s3/index.js';
 import { SqliteStore, type Store } from '../store/index.js';
+import { openEngine, startGateway } from './server-object-store.js';
 import { KubeClient } from '../client/index.js';
 import {
   CONTROLLERS,
@@ -130,6 +129,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const store = await openStore(options.store ?? `sqlite:${join(dataDir, 'state.db')}`, clock);
   let api: ApiServer | undefined;
   let s3: (RunningObjectStore & { close(): Promise<void> }) | undefined;
+  let engine: EngineObjectStore | undefined;
   let identity: Authorization | undefined;
   try {
     await ensureDefaultNamespaces(store, clock);
@@ -142,12 +142,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       verifiers: [serviceAccountTokens],
       admissions: [new ServiceAccountAdmission(store), new PodSecurityAdmission(store)],
     });
-    if (options.s3Port !== undefined) {
-      s3 = await startObjectStore(store, dataDir, { ...options, s3Port: options.s3Port }, clock);
-    }
+    if (options.s3Port !== undefined) engine = await openEngine(dataDir, options, clock);
     api = new ApiServer({
       tls,
-      ...(s3 ? { extensions: storageApiExtensions(s3.engine) } : {}),
+      ...(engine ? { extensions: storageApiExtensions(engine) } : {}),
       store,
       registry: createRegistry(),
       authenticator: identity.authenticator,
@@ -177,6 +175,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         contextName,
       });
     const managers = await startComponents(options, clock, clientAs, tls.cert);
+    if (engine !== undefined && options.s3Port !== undefined) {
+      s3 = await startGateway(engine, store, {
+        dataDir,
+        port: options.s3Port,
+        host: options.host ?? '127.0.0.1',
+        clock,
+        client: clientAs('system:stratus:s3-gateway', 's3-gateway'),
+        users: auth.users,
+      });
+    }
     const running = api;
     const objectStore = s3;
     return {
@@ -200,62 +208,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   } catch (err) {
     await api?.close();
     await s3?.close();
+    if (s3 === undefined) await engine?.close();
     await identity?.close();
     await store.close();
-    throw err;
-  }
-}
-
-/**
- * Opens the storage engine on its devices and starts the S3 gateway in front of it, with the
- * admin's access key written for aws-cli. Closing stops the gateway before the engine.
- */
-async function startObjectStore(
-  store: Store,
-  dataDir: string,
-  options: ServerOptions & { s3Port: number },
-  clock: Clock,
-): Promise<RunningObjectStore & { close(): Promise<void> }> {
-  // Only the default device is created: a missing device folder may be an unmounted disk.
-  let devices = options.storageDevices;
-  if (!devices) {
-    devices = [{ id: 'dev0', path: join(dataDir, 'storage', 'dev0') }];
-    await mkdir(devices[0]!.path, { recursive: true });
-  }
-  const engine = await openObjectStore({
-    devices,
-    clock,
-    ...(options.replicas !== undefined ? { replicas: options.replicas } : {}),
-    auditIntervalMs: 60_000,
-    replicateIntervalMs: 30_000,
-  });
-  const credentials = new StoreCredentials(store);
-  try {
-    const gateway = await startS3Gateway({
-      objectStore: engine,
-      credentials,
-      port: options.s3Port,
-      host: options.host ?? '127.0.0.1',
-      clock,
-    });
-    await bootstrapS3Admin(store, dataDir, gateway.url);
-    const buckets = new BucketMirror(engine, store, { clock });
-    return {
-      url: gateway.url,
-      credentialsPath: join(dataDir, 's3-credentials'),
-      configPath: join(dataDir, 's3-config'),
-      engine,
-      buckets,
-      close: async () => {
-        await gateway.close();
-        await buckets.close();
-        await credentials.close();
-        await engine.close();
-      },
-    };
-  } catch (err) {
-    await credentials.close();
-    await engine.close();
     throw err;
   }
 }

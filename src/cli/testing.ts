@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAccessKey, parseCredentialsIni } from '../objectstore/s3/credentials.js';
 import type { TestGateway } from '../objectstore/testing.js';
+import { createToken } from '../identity/index.js';
 import { startCloud } from './up.js';
 
 /**
@@ -29,7 +30,11 @@ export async function startUpGateway(): Promise<TestGateway> {
       store,
       objectStore: s3.engine,
       key: { user: 'admin', accessKeyId: written.accessKeyId, secretAccessKey: written.secretAccessKey },
-      createUser: (user) => createAccessKey(store, user),
+      // A user exists while a token names them (the gateway refuses removed users' keys).
+      createUser: async (user) => {
+        await createToken(store, { username: user, groups: [] }, { ttlMs: 3_600_000 });
+        return createAccessKey(store, user);
+      },
       close: async () => {
         await cloud.close();
         await rm(dir, { recursive: true, force: true });

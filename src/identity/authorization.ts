@@ -7,6 +7,8 @@ import { NodeRestriction } from './node-restriction.js';
 import { RbacAuthorizer } from './rbac-authorizer.js';
 import { reconcileBootstrapPolicy } from './reconcile-policy.js';
 import { TokenAuthenticator, type TokenVerifier } from './token-authenticator.js';
+import { AccessKeyAdmission } from './access-key-admission.js';
+import { UserDirectory } from './user-directory.js';
 
 /** What the API server authenticates, authorizes and admits with; `close()` ends the watches. */
 export interface Authorization {
@@ -15,7 +17,9 @@ export interface Authorization {
   authorizer: AuthorizerChain;
   rbac: RbacAuthorizer;
   node: NodeAuthorizer;
-  /** NodeRestriction, RBAC escalation and credential Secrets, then the `admissions` given. */
+  /** Which users exist (hold an unexpired token): the S3 gateway refuses the others' keys. */
+  users: UserDirectory;
+  /** NodeRestriction, RBAC escalation and credential Secrets, access keys, then the `admissions` given. */
   admission: Admission;
   close(): Promise<void>;
 }
@@ -33,15 +37,18 @@ export async function startAuthorization(
   const rbac = new RbacAuthorizer(store);
   const node = new NodeAuthorizer(store);
   const authenticator = new TokenAuthenticator(store, options);
+  const users = new UserDirectory(store, options);
   const close = async (): Promise<void> => {
     await rbac.close();
     await node.close();
     await authenticator.close();
+    await users.close();
   };
   try {
     await rbac.start();
     await node.start();
     await authenticator.start();
+    await users.start();
   } catch (err) {
     await close();
     throw err;
@@ -52,9 +59,11 @@ export async function startAuthorization(
     authorizer,
     rbac,
     node,
+    users,
     admission: new AdmissionChain([
       new NodeRestriction(store),
       new RbacAdmission(authorizer, rbac.policy),
+      new AccessKeyAdmission(authorizer),
       ...(options.admissions ?? []),
     ]),
     close,

@@ -235,6 +235,9 @@ export const BOOTSTRAP_CLUSTER_ROLES: readonly KubeObject[] = [
   clusterRole('system:node', [...NODE_RULES]),
   // What a bootstrap token may do (bound to `system:bootstrappers`): ask for a node credential.
   clusterRole('system:node-bootstrapper', [r(['create'], ['iam.stratus.dev'], ['nodecredentialrequests'])]),
+  // May create S3 access keys (each its own: AccessKey admission), not read anyone's. Bound to
+  // nobody by default: `kubectl create clusterrolebinding NAME --clusterrole=stratus:s3-keys --user=U`.
+  clusterRole('stratus:s3-keys', [r(['create'], ['iam.stratus.dev'], ['accesskeys'])]),
   // The S3 gateway and bucket mirror (`src/objectstore/`, user `system:stratus:s3-gateway`):
   // access keys to verify signatures (and the admin's key at bootstrap), Bucket objects it keeps
   // in line with the engine.

@@ -20,6 +20,8 @@ export { nodeIdentity, nodeUser, NODES_GROUP, NODE_USER_PREFIX } from './node-id
 export { NodeAuthorizer, agentSecretName, NODE_LEASE_NAMESPACE } from './node-authorizer.js';
 export { NodeGraph } from './node-graph.js';
 export { NodeRestriction } from './node-restriction.js';
+export { UserDirectory } from './user-directory.js';
+export { AccessKeyAdmission } from './access-key-admission.js';
 export {
   PodSecurityAdmission,
   namespacePolicy,

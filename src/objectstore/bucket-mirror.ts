@@ -1,18 +1,24 @@
-import { randomUUID } from 'node:crypto';
-import type { Clock } from '../common/clock.js';
-import type { KubeObject } from '../common/kube-object.js';
-import { hasCode } from '../common/stratus-error.js';
-import type { Store } from '../store/index.js';
+import type { KubeClient } from '../client/index.js';
+import { StatusError } from '../client/index.js';
 import type { BucketInfo, ObjectStore } from './object-store.js';
 
 /** Where Bucket objects live in the resource store. */
 export const BUCKET_RESOURCE = 'buckets.storage.stratus.dev';
 
+const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+/** Swallows what losing a race with another writer (or a deleted bucket) looks like. */
+function ignoreRace(err: unknown): void {
+  if (!(err instanceof StatusError && (err.status === 404 || err.status === 409))) throw err;
+}
+
 /**
- * Mirrors the object store's buckets into the resource store as `storage.stratus.dev/v1`
- * Bucket objects (owner, versioning, object count, bytes), so that `kubectl get buckets` and
- * `stratus get buckets` list them. The engine stays the source of truth; the mirror catches up
- * every `intervalMs` and whenever `syncOnce()` is called, and writes only what changed.
+ * Mirrors the object store's buckets into `storage.stratus.dev/v1` Bucket objects (owner,
+ * versioning, object count, bytes) through the API, as the S3 gateway's own identity
+ * (`system:stratus:s3-gateway`, which may write Buckets and nothing else of the cluster's), so
+ * that `kubectl get buckets` lists them. The engine stays the source of truth; the mirror
+ * catches up every `intervalMs` and whenever `syncOnce()` is called, and writes only what
+ * changed.
  */
 export class BucketMirror {
   private readonly timer: NodeJS.Timeout | undefined;
@@ -20,8 +26,8 @@ export class BucketMirror {
 
   constructor(
     private readonly engine: ObjectStore,
-    private readonly store: Store,
-    private readonly options: { clock: Clock; intervalMs?: number },
+    private readonly client: KubeClient,
+    options: { intervalMs?: number } = {},
   ) {
     const interval = options.intervalMs ?? 5000;
     if (interval > 0) {
@@ -40,57 +46,47 @@ export class BucketMirror {
 
   private async sync(): Promise<void> {
     const buckets = await this.engine.listBuckets();
-    const mirrored = new Map((await this.store.list(BUCKET_RESOURCE)).items.map((o) => [o.metadata.name, o]));
+    const listed = await this.client.list(BUCKET_RESOURCE);
+    const mirrored = new Map(listed.items.map((o) => [o.metadata.name, o]));
     for (const bucket of buckets) {
       const usage = await this.engine.bucketUsage(bucket.name).catch(() => undefined);
       if (!usage) continue; // deleted since the listing
-      const desired = this.toObject(bucket, usage);
-      const current = mirrored.get(bucket.name);
+      const spec = specOf(bucket);
+      let current = mirrored.get(bucket.name);
       mirrored.delete(bucket.name);
-      if (!current) {
-        await this.store.create(BUCKET_RESOURCE, desired).catch(ignore('STORE_ALREADY_EXISTS'));
-      } else if (
-        JSON.stringify([current['spec'], current['status']]) !==
-        JSON.stringify([desired['spec'], desired['status']])
-      ) {
-        const next = { ...current, spec: desired['spec'], status: desired['status'] };
-        await this.store.update(BUCKET_RESOURCE, next).catch(ignore('STORE_CONFLICT', 'STORE_NOT_FOUND'));
+      try {
+        if (current === undefined) {
+          current = await this.client.create(BUCKET_RESOURCE, {
+            apiVersion: 'storage.stratus.dev/v1',
+            kind: 'Bucket',
+            metadata: { name: bucket.name },
+            spec,
+          });
+        } else if (!same(current['spec'], spec)) {
+          current = await this.client.update(BUCKET_RESOURCE, { ...current, spec });
+        }
+        if (!same(current['status'], usage))
+          await this.client.patch(BUCKET_RESOURCE, bucket.name, { status: usage }, { subresource: 'status' });
+      } catch (err) {
+        ignoreRace(err);
       }
     }
     for (const [name, gone] of mirrored) {
       if (!name) continue;
-      await this.store
-        .delete(BUCKET_RESOURCE, '', name, { expectedResourceVersion: gone.metadata.resourceVersion ?? '' })
-        .catch(ignore('STORE_CONFLICT', 'STORE_NOT_FOUND'));
+      await this.client
+        .request('DELETE', `/apis/storage.stratus.dev/v1/buckets/${name}`, {
+          body: { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { uid: gone.metadata.uid } },
+        })
+        .catch(ignoreRace);
     }
-  }
-
-  private toObject(bucket: BucketInfo, usage: { objects: number; bytes: number }): KubeObject {
-    return {
-      apiVersion: 'storage.stratus.dev/v1',
-      kind: 'Bucket',
-      metadata: {
-        name: bucket.name,
-        uid: randomUUID(),
-        generation: 1,
-        creationTimestamp: bucket.created.toISOString().replace(/\.\d+Z$/, 'Z'),
-      },
-      spec: {
-        owner: bucket.owner,
-        ...(bucket.versioning === 'Off' ? {} : { versioning: bucket.versioning }),
-      },
-      status: usage,
-    };
   }
 
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    await this.running;
+    await this.running?.catch(() => undefined);
   }
 }
 
-function ignore(...codes: string[]): (err: unknown) => void {
-  return (err) => {
-    if (!codes.some((c) => hasCode(err, c))) throw err;
-  };
+function specOf(bucket: BucketInfo): Record<string, unknown> {
+  return { owner: bucket.owner, ...(bucket.versioning === 'Off' ? {} : { versioning: bucket.versioning }) };
 }

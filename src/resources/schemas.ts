@@ -55,7 +55,7 @@ export const stratusDefinitions: Record<string, SchemaNode> = {
   },
   'dev.stratus.iam.v1.AccessKeySpec': {
     type: 'object',
-    required: ['user', 'secretAccessKey'],
+    required: ['secretAccessKey'],
     properties: { user: { type: 'string' }, secretAccessKey: { type: 'string' } },
   },
 };

@@ -6,13 +6,13 @@ import { UsageError } from '../errors.js';
 import { TablePrinter } from '../table-printer.js';
 
 const ACCESS_KEYS = 'accesskeys.iam.stratus.dev';
-const DEFAULT_USER = 'admin';
 
 const USAGE = `Usage: stratus s3 keys create [--user USER] [--write-credentials FILE]
        stratus s3 keys list [--user USER]
        stratus s3 keys delete ACCESS_KEY_ID…
 
-  keys create               make a new S3 access key pair for USER (default "admin") and print it
+  keys create               make a new S3 access key pair for USER (default: yourself) and print it;
+                            a key for another user needs the right to impersonate that user
   keys list                 list access key ids and their users (never the secrets)
   keys delete               delete access keys; S3 requests signed with them fail at once
   --user USER               the user the key acts as (create), or only that user's keys (list)
@@ -26,10 +26,18 @@ async function writePrivate(path: string, text: string): Promise<void> {
 }
 
 async function createKey(ctx: CommandContext, values: FlagValues): Promise<number> {
-  const user = flagString(values, 'user') ?? DEFAULT_USER;
-  if (user.trim() === '') throw new UsageError('--user must not be empty', 's3');
-  const key = generateAccessKey(user);
-  await ctx.client().create(ACCESS_KEYS, accessKeyObject(key));
+  const wanted = flagString(values, 'user');
+  if (wanted?.trim() === '') throw new UsageError('--user must not be empty', 's3');
+  const key = generateAccessKey(wanted ?? '');
+  const object = accessKeyObject(key);
+  // Without --user the server makes the key the requester's own.
+  if (wanted === undefined) {
+    delete (object.spec as { user?: string }).user;
+    delete object.metadata.labels;
+  }
+  const created = await ctx.client().create(ACCESS_KEYS, object);
+  const user = (created.spec as { user?: string } | undefined)?.user ?? wanted ?? '';
+  key.user = user;
   const file = flagString(values, 'write-credentials');
   if (file !== undefined) await writePrivate(resolve(ctx.io.cwd, file), credentialsIni(key));
   await write(

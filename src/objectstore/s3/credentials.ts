@@ -19,7 +19,8 @@ export interface AccessKey {
   user: string;
 }
 
-function toAccessKey(obj: KubeObject): AccessKey | undefined {
+/** The key pair an AccessKey object holds; undefined when it is malformed. */
+export function toAccessKey(obj: KubeObject): AccessKey | undefined {
   const spec = obj.spec as { user?: unknown; secretAccessKey?: unknown } | undefined;
   const id = obj.metadata.name;
   if (id === undefined || typeof spec?.user !== 'string' || typeof spec.secretAccessKey !== 'string')

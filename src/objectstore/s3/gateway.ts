@@ -258,7 +258,13 @@ async function handle(shared: Shared, req: IncomingMessage, res: ServerResponse)
     const operation = routeOperation(method, address, query, req.headers['x-amz-copy-source'] !== undefined);
     let bucketInfo: BucketInfo | undefined;
     if (address.bucket !== undefined && operation !== 'CreateBucket') {
-      bucketInfo = await ownedBucket(shared, address.bucket, auth.user);
+      try {
+        bucketInfo = await ownedBucket(shared, address.bucket, auth.user);
+      } catch (err) {
+        // Another user's bucket: AccessDenied, without the owner's CORS rules in the answer.
+        cors = NO_HEADERS;
+        throw err;
+      }
     }
     if (address.key !== undefined) checkKey(address.key);
     const handler = HANDLERS[operation];
