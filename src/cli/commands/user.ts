@@ -3,6 +3,9 @@ import { resolve } from 'node:path';
 import {
   kubeconfigText,
   newToken,
+  parseTokenSecret,
+  TOKEN_LABEL,
+  TOKEN_NAMESPACE,
   tokenId,
   hashToken,
   tokenSecret,
@@ -23,12 +26,16 @@ import { parseGoDuration } from './duration-flag.js';
 export const DEFAULT_TOKEN_TTL = '720h';
 
 const USAGE = `Usage: stratus user create NAME [--group GROUP]... [--ttl DURATION] [--kubeconfig-out FILE]
+       stratus user delete NAME
 
   create NAME           issue a bearer token for user NAME (needs system:masters, as the admin has)
   --group GROUP         a group the user is in (repeat for several); RBAC bindings name users and groups
   --ttl DURATION        how long the token is valid, as a Go duration (default ${DEFAULT_TOKEN_TTL}; 0 = never expires)
   --kubeconfig-out FILE write a kubeconfig for the user (mode 0600) with the current cluster's server
                         and CA, instead of printing the token
+
+  delete NAME           remove a user: revoke every token naming them and delete their S3 access keys
+                        (a user exists while an unexpired token names them)
 
 Grant the user rights with RBAC, e.g.
   kubectl create rolebinding NAME-edit --clusterrole=edit --user=NAME -n NAMESPACE`;
@@ -88,6 +95,23 @@ async function createUser(ctx: CommandContext, values: FlagValues, name: string)
 }
 
 /**
+ * `user delete NAME`: a user is whoever holds a token naming them, so removing one is revoking
+ * every such token; their S3 access keys go too (the gateway already refuses them).
+ */
+async function deleteUser(ctx: CommandContext, name: string): Promise<number> {
+  const client = ctx.client();
+  const secrets = await client.list('secrets', { namespace: TOKEN_NAMESPACE, labelSelector: `${TOKEN_LABEL}=true` });
+  const tokens = secrets.items.filter((s) => parseTokenSecret(s)?.user.username === name);
+  for (const t of tokens) await client.delete('secrets', t.metadata.name ?? '', { namespace: TOKEN_NAMESPACE });
+  const keys = await client.list('accesskeys.iam.stratus.dev', { labelSelector: `iam.stratus.dev/user=${name}` });
+  const own = keys.items.filter((k) => (k.spec as { user?: string } | undefined)?.user === name);
+  for (const k of own) await client.delete('accesskeys.iam.stratus.dev', k.metadata.name ?? '');
+  if (tokens.length === 0 && own.length === 0) throw new UsageError(`no token or access key names user "${name}"`, 'user');
+  await write(ctx.io.stdout, `user "${name}" removed: ${tokens.length} token(s) revoked, ${own.length} access key(s) deleted\n`);
+  return 0;
+}
+
+/**
  * `stratus user create NAME`: issues a token for a user and groups, stored only as its hash in
  * a `stratus.dev/token` Secret created through the API (which only system:masters may do), and
  * writes a kubeconfig for it with the current cluster's server and CA. What the user may do is
@@ -95,7 +119,7 @@ async function createUser(ctx: CommandContext, values: FlagValues, name: string)
  */
 export const userCommand: Command = {
   name: 'user',
-  summary: 'Create a user token and kubeconfig (user create NAME)',
+  summary: 'Create a user token and kubeconfig, or remove a user (user create|delete NAME)',
   usage: USAGE,
   options: {
     group: { type: 'string', multiple: true },
@@ -104,11 +128,11 @@ export const userCommand: Command = {
   },
   async run(ctx, values, positionals) {
     const [verb, name, ...rest] = positionals;
-    if (verb !== 'create')
-      throw new UsageError(`unknown user subcommand "${verb ?? ''}": use "user create NAME"`, 'user');
+    if (verb !== 'create' && verb !== 'delete')
+      throw new UsageError(`unknown user subcommand "${verb ?? ''}": use "user create NAME" or "user delete NAME"`, 'user');
     if (name === undefined || name.trim() === '')
-      throw new UsageError('give the user name: stratus user create NAME', 'user');
+      throw new UsageError(`give the user name: stratus user ${verb} NAME`, 'user');
     if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0] ?? ''}"`, 'user');
-    return createUser(ctx, values, name);
+    return verb === 'create' ? createUser(ctx, values, name) : deleteUser(ctx, name);
   },
 };
