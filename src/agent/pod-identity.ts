@@ -50,7 +50,8 @@ export function containerIdentity(
   const gid = inPod('runAsGroup', own.runAsGroup ?? podContext.runAsGroup ?? 0);
   const groups = new Set([options.block]);
   for (const g of podContext.supplementalGroups ?? []) groups.add(inPod('supplementalGroups', g));
-  if (podContext.fsGroup !== undefined && podContext.fsGroup !== null) groups.add(inPod('fsGroup', podContext.fsGroup));
+  if (podContext.fsGroup !== undefined && podContext.fsGroup !== null)
+    groups.add(inPod('fsGroup', podContext.fsGroup));
   const hide = hiddenAncestor(options.podDir);
   return {
     uid,

@@ -55,7 +55,10 @@ describe('pod isolation on the process runtime', { skip }, () => {
       groups: number[];
       who: { username: string; groups: string[]; extra: Record<string, string[]> };
     };
-    assert.ok(report.uid >= POD_ID_BASE && report.uid < POD_ID_BASE + 0x1000 * POD_ID_BLOCK, `uid ${report.uid}`);
+    assert.ok(
+      report.uid >= POD_ID_BASE && report.uid < POD_ID_BASE + 0x1000 * POD_ID_BLOCK,
+      `uid ${report.uid}`,
+    );
     assert.equal(report.gid, report.uid, 'gid is the block too');
     assert.ok(report.groups.includes(report.uid - (report.uid % POD_ID_BLOCK)));
     assert.notEqual(report.kubeconfig, 'read');
@@ -84,7 +87,9 @@ describe('pod isolation on the process runtime', { skip }, () => {
     );
     const log = await waitForLog(c, 'other', /IDS \d+ \d+/);
     const [uid, gid] = (/IDS (\d+) (\d+)/.exec(log) ?? []).slice(1).map(Number);
-    const first = JSON.parse(/REPORT (.*)/.exec(await waitForLog(c, 'probe', /REPORT /))?.[1] ?? '{}') as { uid: number };
+    const first = JSON.parse(/REPORT (.*)/.exec(await waitForLog(c, 'probe', /REPORT /))?.[1] ?? '{}') as {
+      uid: number;
+    };
     const block = (uid ?? 0) - 1000;
     assert.notEqual(block, first.uid, 'each pod has its own block');
     assert.equal(block % POD_ID_BLOCK, 0);

@@ -20,7 +20,10 @@ export function tokenSources(pod: Pod): TokenSource[] {
     for (const s of v.projected?.sources ?? []) {
       const t = s.serviceAccountToken;
       if (t === undefined || t === null) continue;
-      out.push({ expirationSeconds: t.expirationSeconds ?? 3600, ...(t.audience ? { audience: t.audience } : {}) });
+      out.push({
+        expirationSeconds: t.expirationSeconds ?? 3600,
+        ...(t.audience ? { audience: t.audience } : {}),
+      });
     }
   }
   return out;
@@ -73,8 +76,10 @@ export class PodTokens {
         },
       );
       const token = res.body.status?.token;
-      if (token === undefined) throw new Error(`the TokenRequest for pod ${meta.name ?? ''} returned no token`);
-      const expiresAt = Date.parse(res.body.status?.expirationTimestamp ?? '') || now + source.expirationSeconds * 1000;
+      if (token === undefined)
+        throw new Error(`the TokenRequest for pod ${meta.name ?? ''} returned no token`);
+      const expiresAt =
+        Date.parse(res.body.status?.expirationTimestamp ?? '') || now + source.expirationSeconds * 1000;
       this.held.set(key(source), { token, issuedAt: now, expiresAt });
     }
   }

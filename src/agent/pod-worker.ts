@@ -308,7 +308,11 @@ export class PodWorker {
     try {
       await this.prepareVolumes();
     } catch (err) {
-      this.event('Warning', 'FailedMount', `Cannot renew the ServiceAccount token: ${(err as Error).message}`);
+      this.event(
+        'Warning',
+        'FailedMount',
+        `Cannot renew the ServiceAccount token: ${(err as Error).message}`,
+      );
     }
   }
 

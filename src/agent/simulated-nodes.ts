@@ -55,10 +55,7 @@ class SimulatedKubelet extends Controller {
   private readonly ips = new Map<string, string>();
   private nextIp = 1;
 
-  constructor(
-    clients: Map<string, KubeClient>,
-    options: { clock: Clock; workers: number; shared: boolean },
-  ) {
+  constructor(clients: Map<string, KubeClient>, options: { clock: Clock; workers: number; shared: boolean }) {
     super({ clock: options.clock, workers: options.workers });
     this.clients = clients;
     const groups = options.shared

@@ -61,10 +61,14 @@ before(async () => {
   assert.ok(filled, 'edit was aggregated');
   tokens.node = await joinNode(c, 'n1');
   tokens.sa = await serviceAccountToken(c, 'a', 'default');
-  for (const n of ['n1', 'n2'])
-    await c.call('POST', '/api/v1/nodes', { body: { metadata: { name: n } } });
-  for (const [name, value] of [['used', 'u'], ['unused', 'x']])
-    await c.call('POST', '/api/v1/namespaces/a/secrets', { body: { metadata: { name }, stringData: { k: value } } });
+  for (const n of ['n1', 'n2']) await c.call('POST', '/api/v1/nodes', { body: { metadata: { name: n } } });
+  for (const [name, value] of [
+    ['used', 'u'],
+    ['unused', 'x'],
+  ])
+    await c.call('POST', '/api/v1/namespaces/a/secrets', {
+      body: { metadata: { name }, stringData: { k: value } },
+    });
   const pod = (name: string, node: string): unknown => ({
     metadata: { name },
     spec: {
@@ -79,7 +83,10 @@ before(async () => {
       ],
     },
   });
-  for (const [name, node] of [['p1', 'n1'], ['p2', 'n2']]) {
+  for (const [name, node] of [
+    ['p1', 'n1'],
+    ['p2', 'n2'],
+  ]) {
     const r = await c.call('POST', '/api/v1/namespaces/a/pods', { body: pod(name ?? '', node ?? '') });
     assert.equal(r.status, 201, JSON.stringify(r.body));
   }

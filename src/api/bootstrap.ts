@@ -1,6 +1,5 @@
 import type { Clock } from '../common/clock.js';
 import { hasCode } from '../common/stratus-error.js';
-import type { KubeObject } from '../common/kube-object.js';
 import type { Store } from '../store/index.js';
 import { newUid, rfc3339 } from './object-meta.js';
 
@@ -34,18 +33,31 @@ export async function ensureDefaultRuntimeClasses(store: Store, clock: Clock): P
  * controllers take care of every namespace after that (and of these, should one go).
  */
 export async function ensureNamespaceDefaults(store: Store, clock: Clock, caCert: string): Promise<void> {
-  const create = async (resource: string, namespace: string, object: Record<string, unknown>): Promise<void> => {
+  const create = async (
+    resource: string,
+    namespace: string,
+    object: Record<string, unknown>,
+  ): Promise<void> => {
     const name = (object.metadata as { name: string }).name;
     if ((await store.get(resource, namespace, name)) !== undefined) return;
-    const metadata = { ...(object.metadata as object), namespace, uid: newUid(), creationTimestamp: rfc3339(clock.now()) };
+    const metadata = {
+      ...(object.metadata as object),
+      namespace,
+      uid: newUid(),
+      creationTimestamp: rfc3339(clock.now()),
+    };
     try {
-      await store.create(resource, { ...object, metadata } as KubeObject);
+      await store.create(resource, { ...object, metadata });
     } catch (err) {
       if (!hasCode(err, 'STORE_ALREADY_EXISTS')) throw err;
     }
   };
   for (const namespace of DEFAULT_NAMESPACES) {
-    await create('serviceaccounts', namespace, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' } });
+    await create('serviceaccounts', namespace, {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: 'default' },
+    });
     await create('configmaps', namespace, {
       apiVersion: 'v1',
       kind: 'ConfigMap',
@@ -80,7 +92,10 @@ export async function ensureDefaultNamespaces(store: Store, clock: Clock): Promi
       if (Object.keys(labels).some((k) => k.startsWith('pod-security.kubernetes.io/'))) continue;
       if (Object.keys(wanted).length === 0) continue;
       await store
-        .update('namespaces', { ...existing, metadata: { ...existing.metadata, labels: { ...labels, ...wanted } } })
+        .update('namespaces', {
+          ...existing,
+          metadata: { ...existing.metadata, labels: { ...labels, ...wanted } },
+        })
         .catch((err: unknown) => {
           if (!hasCode(err, 'STORE_CONFLICT')) throw err;
         });

@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-unsafe-member-access -- tests read JSON replies by path */
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-argument -- tests read JSON replies by path */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { joinNode, startTestCluster, type TestCluster } from './testing.js';
@@ -14,7 +14,11 @@ const pod = (name: string, node: string, secret: string): unknown => ({
   spec: {
     nodeName: node,
     containers: [
-      { name: 'c', image: 'x', env: [{ name: 'S', valueFrom: { secretKeyRef: { name: secret, key: 'k' } } }] },
+      {
+        name: 'c',
+        image: 'x',
+        env: [{ name: 'S', valueFrom: { secretKeyRef: { name: secret, key: 'k' } } }],
+      },
     ],
   },
 });
@@ -23,7 +27,9 @@ before(async () => {
   c = await startTestCluster();
   n1 = await joinNode(c, 'n1');
   for (const name of ['mine', 'theirs'])
-    await c.call('POST', '/api/v1/namespaces/default/secrets', { body: { metadata: { name }, stringData: { k: name } } });
+    await c.call('POST', '/api/v1/namespaces/default/secrets', {
+      body: { metadata: { name }, stringData: { k: name } },
+    });
   await c.call('POST', '/api/v1/namespaces/default/pods', { body: pod('here', 'n1', 'mine') });
   await c.call('POST', '/api/v1/namespaces/default/pods', { body: pod('there', 'n2', 'theirs') });
 });
@@ -54,18 +60,26 @@ test('a node reads the Secret its pod uses and no other', async () => {
 });
 
 test("a node cannot write another node's pods, nor its own pods' labels", async () => {
-  const status = await as('PATCH', '/api/v1/namespaces/default/pods/there/status', { status: { message: 'x' } });
+  const status = await as('PATCH', '/api/v1/namespaces/default/pods/there/status', {
+    status: { message: 'x' },
+  });
   assert.equal(status.status, 403);
   assert.equal(
     status.body.message,
     'pods "there" is forbidden: node "n1" can only update pod status for pods with spec.nodeName set to itself',
   );
   const del = await as('DELETE', '/api/v1/namespaces/default/pods/there');
-  assert.equal(del.body.message, 'pods "there" is forbidden: node "n1" can only delete pods with spec.nodeName set to itself');
+  assert.equal(
+    del.body.message,
+    'pods "there" is forbidden: node "n1" can only delete pods with spec.nodeName set to itself',
+  );
   const labels = await as('PATCH', '/api/v1/namespaces/default/pods/here2/status', {
     metadata: { labels: { app: 'stolen' } },
   });
-  assert.equal(labels.body.message, 'pods "here2" is forbidden: node "n1" cannot update labels through pod status');
+  assert.equal(
+    labels.body.message,
+    'pods "here2" is forbidden: node "n1" cannot update labels through pod status',
+  );
   const create = await as('POST', '/api/v1/namespaces/default/pods', pod('made', 'n1', 'mine'));
   assert.equal(create.status, 403);
   assert.match(create.body.message, /node "n1" can only create mirror pods/);
@@ -84,9 +98,17 @@ test('a node cannot create tokens of any kind', async () => {
   );
   const unbound = await as('POST', '/api/v1/namespaces/default/serviceaccounts/default/token', { spec: {} });
   assert.equal(unbound.status, 403);
-  assert.equal(unbound.body.message, 'serviceaccounts "default" is forbidden: node requested token not bound to a pod');
-  const other = await as('POST', '/apis/iam.stratus.dev/v1/nodecredentialrequests', { spec: { nodeName: 'n2' } });
-  assert.equal(other.body.message, 'nodecredentialrequests.iam.stratus.dev is forbidden: node "n1" can only request a credential for itself');
+  assert.equal(
+    unbound.body.message,
+    'serviceaccounts "default" is forbidden: node requested token not bound to a pod',
+  );
+  const other = await as('POST', '/apis/iam.stratus.dev/v1/nodecredentialrequests', {
+    spec: { nodeName: 'n2' },
+  });
+  assert.equal(
+    other.body.message,
+    'nodecredentialrequests.iam.stratus.dev is forbidden: node "n1" can only request a credential for itself',
+  );
   const join = await as('POST', '/api/v1/namespaces/kube-system/secrets', {
     metadata: { name: 'bootstrap-token-abcdef' },
     type: 'bootstrap.kubernetes.io/token',
@@ -95,12 +117,19 @@ test('a node cannot create tokens of any kind', async () => {
 });
 
 test('a node writes only its own Node and Lease, never its taints or restricted labels', async () => {
-  const node = (name: string, labels: Record<string, string> = {}): unknown => ({ metadata: { name, labels } });
+  const node = (name: string, labels: Record<string, string> = {}): unknown => ({
+    metadata: { name, labels },
+  });
   assert.equal((await as('POST', '/api/v1/nodes', node('n1'))).status, 201);
   const other = await as('POST', '/api/v1/nodes', node('n2'));
   assert.equal(other.body.message, 'nodes "n2" is forbidden: node "n1" is not allowed to modify node "n2"');
-  const role = await as('PATCH', '/api/v1/nodes/n1', { metadata: { labels: { 'node-role.kubernetes.io/control-plane': '' } } });
-  assert.equal(role.body.message, 'nodes "n1" is forbidden: is not allowed to modify labels: node-role.kubernetes.io/control-plane');
+  const role = await as('PATCH', '/api/v1/nodes/n1', {
+    metadata: { labels: { 'node-role.kubernetes.io/control-plane': '' } },
+  });
+  assert.equal(
+    role.body.message,
+    'nodes "n1" is forbidden: is not allowed to modify labels: node-role.kubernetes.io/control-plane',
+  );
   await c.call('PATCH', '/api/v1/nodes/n1', {
     contentType: 'application/merge-patch+json',
     body: { spec: { taints: [{ key: 'k', effect: 'NoSchedule' }] } },
@@ -108,7 +137,17 @@ test('a node writes only its own Node and Lease, never its taints or restricted 
   const untaint = await as('PATCH', '/api/v1/nodes/n1', { spec: { taints: null } });
   assert.equal(untaint.body.message, 'nodes "n1" is forbidden: node "n1" is not allowed to modify taints');
   const lease = (name: string): unknown => ({ metadata: { name }, spec: { holderIdentity: name } });
-  assert.equal((await as('POST', '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases', lease('n1'))).status, 201);
-  const theirs = await as('POST', '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases', lease('n2'));
-  assert.equal(theirs.body.message, 'leases.coordination.k8s.io "n2" is forbidden: can only access node lease with the same name as the requesting node');
+  assert.equal(
+    (await as('POST', '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases', lease('n1'))).status,
+    201,
+  );
+  const theirs = await as(
+    'POST',
+    '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases',
+    lease('n2'),
+  );
+  assert.equal(
+    theirs.body.message,
+    'leases.coordination.k8s.io "n2" is forbidden: can only access node lease with the same name as the requesting node',
+  );
 });

@@ -42,7 +42,8 @@ export async function handleNodeCredentialRequest(deps: ApiDeps, r: ResourceRequ
       {
         reason: node === '' ? 'FieldValueRequired' : 'FieldValueInvalid',
         field: 'spec.nodeName',
-        message: node === '' ? 'Required value' : `Invalid value: ${JSON.stringify(node)}: ${problems.join('; ')}`,
+        message:
+          node === '' ? 'Required value' : `Invalid value: ${JSON.stringify(node)}: ${problems.join('; ')}`,
       },
     ]);
   }

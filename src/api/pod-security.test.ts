@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-unsafe-member-access -- tests read JSON replies by path */
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-argument -- tests read JSON replies by path */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestCluster, type TestCluster } from './testing.js';
@@ -12,7 +12,14 @@ const rooted = (name: string, extra: Record<string, unknown> = {}): unknown => (
   metadata: { name },
   spec: {
     volumes: [{ name: 'root', hostPath: { path: '/' } }],
-    containers: [{ name: 'c', image: 'x', command: ['sleep', '1'], volumeMounts: [{ name: 'root', mountPath: '/host' }] }],
+    containers: [
+      {
+        name: 'c',
+        image: 'x',
+        command: ['sleep', '1'],
+        volumeMounts: [{ name: 'root', mountPath: '/host' }],
+      },
+    ],
     ...extra,
   },
 });
@@ -38,7 +45,11 @@ after(() => c.close());
 const create = (ns: string, body: unknown) => c.call('POST', `/api/v1/namespaces/${ns}/pods`, { body });
 const accountReady = async (ns: string): Promise<void> => {
   const { eventually } = await import('./testing.js');
-  assert.ok(await eventually(async () => (await c.call('GET', `/api/v1/namespaces/${ns}/serviceaccounts/default`)).status === 200));
+  assert.ok(
+    await eventually(
+      async () => (await c.call('GET', `/api/v1/namespaces/${ns}/serviceaccounts/default`)).status === 200,
+    ),
+  );
 };
 
 test('namespaces without labels are baseline: hostPath and uid 0 are refused and nothing is stored', async () => {
@@ -49,7 +60,8 @@ test('namespaces without labels are baseline: hostPath and uid 0 are refused and
     apiVersion: 'v1',
     metadata: {},
     status: 'Failure',
-    message: 'pods "rooted" is forbidden: violates PodSecurity "baseline:latest": hostPath volumes (volume "root")',
+    message:
+      'pods "rooted" is forbidden: violates PodSecurity "baseline:latest": hostPath volumes (volume "root")',
     reason: 'Forbidden',
     details: { name: 'rooted', group: '', kind: 'pods' },
     code: 403,
@@ -59,7 +71,10 @@ test('namespaces without labels are baseline: hostPath and uid 0 are refused and
     metadata: { name: 'root' },
     spec: { securityContext: { runAsUser: 0 }, containers: [{ name: 'c', image: 'x' }] },
   });
-  assert.equal(root.body.message, 'pods "root" is forbidden: violates PodSecurity "baseline:latest": runAsUser=0 (pod must not set runAsUser=0)');
+  assert.equal(
+    root.body.message,
+    'pods "root" is forbidden: violates PodSecurity "baseline:latest": runAsUser=0 (pod must not set runAsUser=0)',
+  );
 });
 
 test('privileged namespaces (kube-system by default) allow it; warn only warns', async () => {
@@ -77,15 +92,25 @@ test('privileged namespaces (kube-system by default) allow it; warn only warns',
 
 test('restricted wants a hardened pod', async () => {
   await accountReady('strict');
-  const plain = await create('strict', { metadata: { name: 'plain' }, spec: { containers: [{ name: 'c', image: 'x' }] } });
+  const plain = await create('strict', {
+    metadata: { name: 'plain' },
+    spec: { containers: [{ name: 'c', image: 'x' }] },
+  });
   assert.equal(plain.status, 403);
-  assert.match(plain.body.message, /^pods "plain" is forbidden: violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false/);
+  assert.match(
+    plain.body.message,
+    /^pods "plain" is forbidden: violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false/,
+  );
   const hardened = await create('strict', {
     metadata: { name: 'hardened' },
     spec: {
       securityContext: { runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } },
       containers: [
-        { name: 'c', image: 'x', securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } } },
+        {
+          name: 'c',
+          image: 'x',
+          securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+        },
       ],
     },
   });
@@ -96,16 +121,25 @@ test('workloads get warnings; invalid labels are refused; tightening warns about
   const deploy = await c.call('POST', '/apis/apps/v1/namespaces/default/deployments', {
     body: {
       metadata: { name: 'web' },
-      spec: { selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: (rooted('x') as { spec: unknown }).spec } },
+      spec: {
+        selector: { matchLabels: { app: 'web' } },
+        template: { metadata: { labels: { app: 'web' } }, spec: (rooted('x') as { spec: unknown }).spec },
+      },
     },
   });
   assert.equal(deploy.status, 201);
-  assert.match(deploy.headers.get('warning') ?? '', /would violate PodSecurity \\"baseline:latest\\": hostPath volumes \(volume \\"root\\"\)/);
+  assert.match(
+    deploy.headers.get('warning') ?? '',
+    /would violate PodSecurity \\"baseline:latest\\": hostPath volumes \(volume \\"root\\"\)/,
+  );
   const bad = await c.call('POST', '/api/v1/namespaces', {
     body: { metadata: { name: 'bad', labels: { 'pod-security.kubernetes.io/enforce': 'lax' } } },
   });
   assert.equal(bad.status, 422);
-  assert.equal(bad.body.message, 'metadata.labels[pod-security.kubernetes.io/enforce]: Invalid value: "lax": must be one of privileged, baseline, restricted');
+  assert.equal(
+    bad.body.message,
+    'metadata.labels[pod-security.kubernetes.io/enforce]: Invalid value: "lax": must be one of privileged, baseline, restricted',
+  );
   assert.equal((await c.call('GET', '/api/v1/namespaces/bad')).status, 404);
   const tightened = await c.call('PATCH', '/api/v1/namespaces/priv', {
     contentType: 'application/merge-patch+json',

@@ -242,7 +242,12 @@ export const PROTO_KINDS: Record<string, ProtoMessage> = {
     4: f('expirationSeconds', 'int'),
     3: f(
       'boundObjectRef',
-      m({ 1: f('kind', 'string'), 2: f('apiVersion', 'string'), 3: f('name', 'string'), 4: f('uid', 'string') }),
+      m({
+        1: f('kind', 'string'),
+        2: f('apiVersion', 'string'),
+        3: f('name', 'string'),
+        4: f('uid', 'string'),
+      }),
     ),
   }),
   'v1/ServiceAccount': {

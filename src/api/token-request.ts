@@ -31,14 +31,38 @@ function refuse(name: string, causes: StatusCause[]): ApiError {
 function readSpec(name: string, spec: TokenRequestSpec): { audiences: string[]; seconds: number } {
   const seconds = spec.expirationSeconds ?? DEFAULT_SECONDS;
   if (typeof seconds !== 'number' || !Number.isInteger(seconds))
-    throw refuse(name, [{ reason: 'FieldValueInvalid', field: 'spec.expirationSeconds', message: `Invalid value: ${JSON.stringify(seconds)}: must be an integer` }]);
+    throw refuse(name, [
+      {
+        reason: 'FieldValueInvalid',
+        field: 'spec.expirationSeconds',
+        message: `Invalid value: ${JSON.stringify(seconds)}: must be an integer`,
+      },
+    ]);
   if (seconds < MIN_SECONDS)
-    throw refuse(name, [{ reason: 'FieldValueInvalid', field: 'spec.expirationSeconds', message: `Invalid value: ${seconds}: may not specify a duration less than 10 minutes` }]);
+    throw refuse(name, [
+      {
+        reason: 'FieldValueInvalid',
+        field: 'spec.expirationSeconds',
+        message: `Invalid value: ${seconds}: may not specify a duration less than 10 minutes`,
+      },
+    ]);
   if (seconds > MAX_SECONDS)
-    throw refuse(name, [{ reason: 'FieldValueInvalid', field: 'spec.expirationSeconds', message: `Invalid value: ${seconds}: may not specify a duration larger than 2^32 seconds` }]);
+    throw refuse(name, [
+      {
+        reason: 'FieldValueInvalid',
+        field: 'spec.expirationSeconds',
+        message: `Invalid value: ${seconds}: may not specify a duration larger than 2^32 seconds`,
+      },
+    ]);
   const audiences = spec.audiences ?? [];
   if (!Array.isArray(audiences) || !audiences.every((a) => typeof a === 'string' && a !== ''))
-    throw refuse(name, [{ reason: 'FieldValueInvalid', field: 'spec.audiences', message: 'Invalid value: audiences must be non-empty strings' }]);
+    throw refuse(name, [
+      {
+        reason: 'FieldValueInvalid',
+        field: 'spec.audiences',
+        message: 'Invalid value: audiences must be non-empty strings',
+      },
+    ]);
   return { audiences: audiences as string[], seconds };
 }
 
@@ -70,7 +94,14 @@ export async function handleTokenRequest(
       audiences: audiences.length > 0 ? audiences : [...tokens.apiAudiences],
       expirationSeconds: seconds,
       ...(bound !== undefined
-        ? { boundObjectRef: { kind: bound.ref.kind, apiVersion: 'v1', name: bound.ref.name, uid: bound.ref.uid } }
+        ? {
+            boundObjectRef: {
+              kind: bound.ref.kind,
+              apiVersion: 'v1',
+              name: bound.ref.name,
+              uid: bound.ref.uid,
+            },
+          }
         : {}),
     },
   };
@@ -92,7 +123,10 @@ export async function handleTokenRequest(
     ...(bound !== undefined ? { bound: bound.ref } : {}),
     ...(bound?.node !== undefined ? { node: bound.node } : {}),
   });
-  sendJson(r.res, 201, { ...request, status: { token: issued.token, expirationTimestamp: rfc3339(issued.expiresAt) } });
+  sendJson(r.res, 201, {
+    ...request,
+    status: { token: issued.token, expirationTimestamp: rfc3339(issued.expiresAt) },
+  });
 }
 
 async function boundObject(
@@ -106,11 +140,17 @@ async function boundObject(
   const info = BOUND_KINDS[kind];
   if (info === undefined)
     throw refuse(serviceAccount, [
-      { reason: 'FieldValueNotSupported', field: 'spec.boundObjectRef.kind', message: `Unsupported value: "${kind}": supported values: "Pod", "Secret", "Node"` },
+      {
+        reason: 'FieldValueNotSupported',
+        field: 'spec.boundObjectRef.kind',
+        message: `Unsupported value: "${kind}": supported values: "Pod", "Secret", "Node"`,
+      },
     ]);
   const name = typeof ref.name === 'string' ? ref.name : '';
   if (name === '')
-    throw refuse(serviceAccount, [{ reason: 'FieldValueRequired', field: 'spec.boundObjectRef.name', message: 'Required value' }]);
+    throw refuse(serviceAccount, [
+      { reason: 'FieldValueRequired', field: 'spec.boundObjectRef.name', message: 'Required value' },
+    ]);
   const object = await deps.store.get(info.resource, info.namespaced ? namespace : '', name);
   if (object === undefined) throw notFound(info.resource, name, { name, group: '', kind: info.resource });
   const uid = typeof ref.uid === 'string' && ref.uid !== '' ? ref.uid : (object.metadata.uid ?? '');

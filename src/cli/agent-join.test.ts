@@ -114,7 +114,10 @@ test('an agent joins with the printed command, keeps its own credential and runs
   assert.equal(stored.users[0]?.name, 'system:node:a1');
   assert.equal(stored.clusters[0]?.cluster.server, server.apiUrl);
   assert.ok(stored.clusters[0]?.cluster['certificate-authority-data'], 'the pinned CA is kept');
-  const credentials = await admin.list('secrets', { namespace: 'kube-system', labelSelector: 'stratus.dev/node=a1' });
+  const credentials = await admin.list('secrets', {
+    namespace: 'kube-system',
+    labelSelector: 'stratus.dev/node=a1',
+  });
   assert.equal(credentials.items.length, 1);
   // The node reads the Secret its pod uses (the Node authorizer's graph) and runs the pod.
   await admin.create(
@@ -130,8 +133,14 @@ test('an agent joins with the printed command, keeps its own credential and runs
   await admin.create('pods', pod('after-restart', 'a1'));
   await until('pod after-restart Running', running('after-restart'));
   assert.equal((await again.stop()).code, 0);
-  const still = await admin.list('secrets', { namespace: 'kube-system', labelSelector: 'stratus.dev/node=a1' });
-  assert.deepEqual(still.items.map((s) => s.metadata.name), credentials.items.map((s) => s.metadata.name));
+  const still = await admin.list('secrets', {
+    namespace: 'kube-system',
+    labelSelector: 'stratus.dev/node=a1',
+  });
+  assert.deepEqual(
+    still.items.map((s) => s.metadata.name),
+    credentials.items.map((s) => s.metadata.name),
+  );
 });
 
 test('a wrong CA pin is refused before anything is sent; a revoked join token joins nothing', async () => {
@@ -145,17 +154,33 @@ test('a wrong CA pin is refused before anything is sent; a revoked join token jo
   const refused = await run(['agent', ...joinArgs, '--data-dir', join(dir, 'x2'), '--node-name', 'x2']);
   assert.notEqual(refused.code, 0);
   assert.match(refused.stderr, /Unauthorized/);
-  assert.equal((await admin.list('nodes')).items.some((n) => n.metadata.name === 'x2'), false);
+  assert.equal(
+    (await admin.list('nodes')).items.some((n) => n.metadata.name === 'x2'),
+    false,
+  );
 });
 
 test('stratus agent --simulate N with a join token: N nodes, each with its own credential', async () => {
-  const made = await run(['token', 'create', '--join', '--ttl', '10m', '--kubeconfig', server.kubeconfigPath]);
+  const made = await run([
+    'token',
+    'create',
+    '--join',
+    '--ttl',
+    '10m',
+    '--kubeconfig',
+    server.kubeconfigPath,
+  ]);
   const args = made.stdout.trim().split(/\s+/).slice(2);
-  const sim = await agent([...args, '--simulate', '3', '--data-dir', join(dir, 'sim')]).catch(() => undefined);
+  const sim = await agent([...args, '--simulate', '3', '--data-dir', join(dir, 'sim')]).catch(
+    () => undefined,
+  );
   // --simulate prints "3 simulated nodes registered".
   assert.ok(sim !== undefined);
   for (const node of ['sim-node-0', 'sim-node-1', 'sim-node-2']) {
-    const own = await admin.list('secrets', { namespace: 'kube-system', labelSelector: `stratus.dev/node=${node}` });
+    const own = await admin.list('secrets', {
+      namespace: 'kube-system',
+      labelSelector: `stratus.dev/node=${node}`,
+    });
     assert.equal(own.items.length, 1, node);
   }
   await admin.create('pods', pod('sim', 'sim-node-1'));

@@ -58,8 +58,9 @@ export async function fetchPinnedCa(server: string, hash: string): Promise<strin
       let cert: PeerCertificate | undefined = socket.getPeerCertificate(true);
       while (cert !== undefined && cert.raw !== undefined && !certs.some((c) => c.raw.equals(cert!.raw))) {
         certs.push(cert);
-        const next: PeerCertificate | undefined = (cert as PeerCertificate & { issuerCertificate?: PeerCertificate })
-          .issuerCertificate;
+        const next: PeerCertificate | undefined = (
+          cert as PeerCertificate & { issuerCertificate?: PeerCertificate }
+        ).issuerCertificate;
         cert = next;
       }
       socket.end();
@@ -85,7 +86,10 @@ async function whoami(client: KubeClient): Promise<string> {
     { body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } },
   );
   const info = res.body.status?.userInfo;
-  return nodeIdentity({ username: info?.username ?? '', groups: info?.groups ?? [] }) ?? `user ${info?.username ?? ''}`;
+  return (
+    nodeIdentity({ username: info?.username ?? '', groups: info?.groups ?? [] }) ??
+    `user ${info?.username ?? ''}`
+  );
 }
 
 async function requestCredential(client: KubeClient, node: string): Promise<string> {
@@ -123,13 +127,19 @@ export async function joinCluster(options: JoinOptions): Promise<NodeSession> {
   const expected = options.nodeName;
   if (existsSync(file)) {
     const stored = KubeClient.fromKubeconfig(file);
-    const config = { ...stored.config, ...(options.server ? { server: options.server.replace(/\/$/, '') } : {}) };
+    const config = {
+      ...stored.config,
+      ...(options.server ? { server: options.server.replace(/\/$/, '') } : {}),
+    };
     await stored.close();
     const client = new KubeClient(config);
     try {
       const who = await whoami(client);
       if (who !== expected)
-        throw new UsageError(`${file} holds the credential of ${who === '' ? 'an unnamed node' : `"${who}"`}, not of node "${expected}"`, 'agent');
+        throw new UsageError(
+          `${file} holds the credential of ${who === '' ? 'an unnamed node' : `"${who}"`}, not of node "${expected}"`,
+          'agent',
+        );
       return session(client, file, options);
     } catch (err) {
       await client.close();
@@ -156,7 +166,9 @@ export async function joinCluster(options: JoinOptions): Promise<NodeSession> {
     const client = clientFor(server, token, undefined, options.insecureSkipTlsVerify === true);
     const who = await whoami(client);
     if (who !== expected)
-      options.warn(`this token is ${who.startsWith('user ') ? who : `node "${who}"`}, not node "${expected}": join with a bootstrap token (stratus token create --join) instead`);
+      options.warn(
+        `this token is ${who.startsWith('user ') ? who : `node "${who}"`}, not node "${expected}": join with a bootstrap token (stratus token create --join) instead`,
+      );
     return { client, renewIfDue: () => Promise.resolve() };
   }
   if (https && options.caCertHash === undefined && options.insecureSkipTlsVerify !== true)
@@ -164,7 +176,8 @@ export async function joinCluster(options: JoinOptions): Promise<NodeSession> {
       'give --ca-cert-hash sha256:… (printed by stratus token create --join) to check the server, or --insecure-skip-tls-verify',
       'agent',
     );
-  const ca = https && options.caCertHash !== undefined ? await fetchPinnedCa(server, options.caCertHash) : undefined;
+  const ca =
+    https && options.caCertHash !== undefined ? await fetchPinnedCa(server, options.caCertHash) : undefined;
   const bootstrap = clientFor(server, token, ca, ca === undefined && options.insecureSkipTlsVerify === true);
   try {
     const credential = await requestCredential(bootstrap, expected);
@@ -176,7 +189,13 @@ export async function joinCluster(options: JoinOptions): Promise<NodeSession> {
   return session(client, file, options);
 }
 
-async function writeCredential(file: string, server: string, token: string, ca: string | undefined, node: string): Promise<void> {
+async function writeCredential(
+  file: string,
+  server: string,
+  token: string,
+  ca: string | undefined,
+  node: string,
+): Promise<void> {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   await writeKubeconfig(
     file,
@@ -193,7 +212,13 @@ function session(client: KubeClient, file: string, options: JoinOptions): NodeSe
     const issued = statSync(file).mtimeMs;
     if (Date.now() < issued + NODE_TOKEN_TTL_MS - RENEW_BEFORE_MS) return;
     const token = await requestCredential(client, options.nodeName);
-    await writeCredential(file, client.config.server, token, client.config.certificateAuthorityData, options.nodeName);
+    await writeCredential(
+      file,
+      client.config.server,
+      token,
+      client.config.certificateAuthorityData,
+      options.nodeName,
+    );
     client.config.token = token;
   };
   return { client, renewIfDue };

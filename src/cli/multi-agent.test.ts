@@ -248,7 +248,12 @@ test(
     });
     const template = echoTemplate('fixed') as { metadata: object; spec: { containers: any[] } };
     template.spec.containers[0].ports = [{ containerPort: 8080, hostPort: wanted }];
-    const fixed = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'fixed', ...template.metadata }, spec: template.spec };
+    const fixed = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'fixed', ...template.metadata },
+      spec: template.spec,
+    };
     // Pod Security's baseline level, the default, refuses host ports, as Kubernetes does.
     await assert.rejects(
       apply('fixed', [fixed]),

@@ -28,7 +28,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeClient, StatusError } from '../client/index.js';
 import { accessKeyObject, generateAccessKey, type AccessKey } from '../objectstore/s3/index.js';
-import { s3Error } from '../objectstore/s3/test-sdk.js';
+import { s3Error } from '../objectstore/testing.js';
 import { newToken, tokenSecret } from '../identity/index.js';
 import { spawn } from 'node:child_process';
 import { collect, MAIN_JS } from './cli-harness.js';
@@ -64,7 +64,12 @@ async function user(name: string): Promise<void> {
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'stratus:s3-keys' },
     subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name }],
   });
-  const api = new KubeClient({ server: cloud.server.httpUrl, token, namespace: 'default', contextName: name });
+  const api = new KubeClient({
+    server: cloud.server.httpUrl,
+    token,
+    namespace: 'default',
+    contextName: name,
+  });
   // As `stratus s3 keys create` without --user: the server makes the key the requester's own.
   const key = generateAccessKey('');
   const object = accessKeyObject(key);
@@ -97,8 +102,16 @@ test("a second user can do nothing in the first user's bucket", async () => {
   const alice = users.alice!.s3;
   const bob = users.bob!.s3;
   await alice.send(new CreateBucketCommand({ Bucket: 'alices' }));
-  await alice.send(new PutObjectCommand({ Bucket: 'alices', Key: 'secret.txt', Body: 'x'.repeat(6 * 1024 * 1024) }));
-  await alice.send(new PutObjectTaggingCommand({ Bucket: 'alices', Key: 'secret.txt', Tagging: { TagSet: [{ Key: 'k', Value: 'v' }] } }));
+  await alice.send(
+    new PutObjectCommand({ Bucket: 'alices', Key: 'secret.txt', Body: 'x'.repeat(6 * 1024 * 1024) }),
+  );
+  await alice.send(
+    new PutObjectTaggingCommand({
+      Bucket: 'alices',
+      Key: 'secret.txt',
+      Tagging: { TagSet: [{ Key: 'k', Value: 'v' }] },
+    }),
+  );
   const upload = await alice.send(new CreateMultipartUploadCommand({ Bucket: 'alices', Key: 'big' }));
   await bob.send(new CreateBucketCommand({ Bucket: 'bobs' }));
   const bobsUpload = await bob.send(new CreateMultipartUploadCommand({ Bucket: 'bobs', Key: 'stolen' }));
@@ -108,10 +121,27 @@ test("a second user can do nothing in the first user's bucket", async () => {
     new ListObjectVersionsCommand({ Bucket: 'alices' }),
     new ListMultipartUploadsCommand({ Bucket: 'alices' }),
     new ListPartsCommand({ Bucket: 'alices', Key: 'big', UploadId: upload.UploadId }),
-    new UploadPartCommand({ Bucket: 'alices', Key: 'big', UploadId: upload.UploadId, PartNumber: 1, Body: 'p' }),
-    new CompleteMultipartUploadCommand({ Bucket: 'alices', Key: 'big', UploadId: upload.UploadId, MultipartUpload: { Parts: [] } }),
+    new UploadPartCommand({
+      Bucket: 'alices',
+      Key: 'big',
+      UploadId: upload.UploadId,
+      PartNumber: 1,
+      Body: 'p',
+    }),
+    new CompleteMultipartUploadCommand({
+      Bucket: 'alices',
+      Key: 'big',
+      UploadId: upload.UploadId,
+      MultipartUpload: { Parts: [] },
+    }),
     new CopyObjectCommand({ Bucket: 'bobs', Key: 'copy', CopySource: 'alices/secret.txt' }),
-    new UploadPartCopyCommand({ Bucket: 'bobs', Key: 'stolen', UploadId: bobsUpload.UploadId, PartNumber: 1, CopySource: 'alices/secret.txt' }),
+    new UploadPartCopyCommand({
+      Bucket: 'bobs',
+      Key: 'stolen',
+      UploadId: bobsUpload.UploadId,
+      PartNumber: 1,
+      CopySource: 'alices/secret.txt',
+    }),
     new GetObjectTaggingCommand({ Bucket: 'alices', Key: 'secret.txt' }),
     new PutObjectTaggingCommand({ Bucket: 'alices', Key: 'secret.txt', Tagging: { TagSet: [] } }),
     new PutObjectCommand({ Bucket: 'alices', Key: 'planted', Body: 'x' }),
@@ -121,16 +151,19 @@ test("a second user can do nothing in the first user's bucket", async () => {
     new DeleteBucketCommand({ Bucket: 'alices' }),
   ];
   for (const command of denied) {
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- one loop over every command type
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-argument -- one loop over every command type
     await s3Error(bob.send(command as any), 'AccessDenied', 403).catch((err: Error) => {
       throw new Error(`${command.constructor.name}: ${err.message}`);
     });
   }
   // HEAD answers carry no body (the SDK cannot name the error): a bare 403.
-  await assert.rejects(bob.send(new HeadObjectCommand({ Bucket: 'alices', Key: 'secret.txt' })), (e: unknown) => {
-    assert.equal((e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode, 403);
-    return true;
-  });
+  await assert.rejects(
+    bob.send(new HeadObjectCommand({ Bucket: 'alices', Key: 'secret.txt' })),
+    (e: unknown) => {
+      assert.equal((e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode, 403);
+      return true;
+    },
+  );
   const still = await alice.send(new GetObjectTaggingCommand({ Bucket: 'alices', Key: 'secret.txt' }));
   assert.deepEqual(still.TagSet, [{ Key: 'k', Value: 'v' }]);
 });
@@ -139,7 +172,9 @@ test("another user's signed request gets AccessDenied without the owner's CORS r
   await users.alice!.s3.send(
     new PutBucketCorsCommand({
       Bucket: 'alices',
-      CORSConfiguration: { CORSRules: [{ AllowedOrigins: ['https://app.example'], AllowedMethods: ['GET'] }] },
+      CORSConfiguration: {
+        CORSRules: [{ AllowedOrigins: ['https://app.example'], AllowedMethods: ['GET'] }],
+      },
     }),
   );
   const { signRequest } = await import('../objectstore/s3/index.js');
@@ -166,17 +201,34 @@ test('a user cannot mint keys for another user; a user whose tokens are all revo
   const bob = users.bob!;
   await bob.s3.send(new ListObjectsV2Command({ Bucket: 'bobs' }));
   // Keys of a user whose tokens are all revoked are refused at once (kept here to show it).
-  const before = await admin.list('secrets', { namespace: 'kube-system', labelSelector: 'stratus.dev/token=true' });
+  const before = await admin.list('secrets', {
+    namespace: 'kube-system',
+    labelSelector: 'stratus.dev/token=true',
+  });
   const bobs = before.items.filter((t) => JSON.stringify(t).includes(Buffer.from('bob').toString('base64')));
   for (const t of bobs) await admin.delete('secrets', t.metadata.name ?? '', { namespace: 'kube-system' });
   await s3Error(bob.s3.send(new ListObjectsV2Command({ Bucket: 'bobs' })), 'InvalidAccessKeyId', 403);
   // `stratus user delete` removes a user: their tokens and their keys.
   const removed = await collect(
-    spawn(process.execPath, [MAIN_JS, 'user', 'delete', 'alice', '--kubeconfig', cloud.server.kubeconfigPath]),
+    spawn(process.execPath, [
+      MAIN_JS,
+      'user',
+      'delete',
+      'alice',
+      '--kubeconfig',
+      cloud.server.kubeconfigPath,
+    ]),
     { timeoutMs: 60_000 },
   );
   assert.equal(removed.code, 0, removed.stderr);
   assert.equal(removed.stdout, 'user "alice" removed: 1 token(s) revoked, 1 access key(s) deleted\n');
-  await s3Error(users.alice!.s3.send(new ListObjectsV2Command({ Bucket: 'alices' })), 'InvalidAccessKeyId', 403);
-  await assert.rejects(users.alice!.api.list('pods'), (e: unknown) => e instanceof StatusError && e.status === 401);
+  await s3Error(
+    users.alice!.s3.send(new ListObjectsV2Command({ Bucket: 'alices' })),
+    'InvalidAccessKeyId',
+    403,
+  );
+  await assert.rejects(
+    users.alice!.api.list('pods'),
+    (e: unknown) => e instanceof StatusError && e.status === 401,
+  );
 });

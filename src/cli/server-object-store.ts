@@ -12,7 +12,11 @@ import type { RunningObjectStore, ServerOptions } from './server.js';
  * Opens the storage engine on its devices (by default one, DATA_DIR/storage/dev0; only that one
  * is created, since a missing device folder may be an unmounted disk).
  */
-export async function openEngine(dataDir: string, options: ServerOptions, clock: Clock): Promise<EngineObjectStore> {
+export async function openEngine(
+  dataDir: string,
+  options: ServerOptions,
+  clock: Clock,
+): Promise<EngineObjectStore> {
   let devices = options.storageDevices;
   if (!devices) {
     devices = [{ id: 'dev0', path: join(dataDir, 'storage', 'dev0') }];
@@ -35,7 +39,14 @@ export async function openEngine(dataDir: string, options: ServerOptions, clock:
 export async function startGateway(
   engine: EngineObjectStore,
   store: Store,
-  options: { dataDir: string; port: number; host: string; clock: Clock; client: KubeClient; users: UserDirectory },
+  options: {
+    dataDir: string;
+    port: number;
+    host: string;
+    clock: Clock;
+    client: KubeClient;
+    users: UserDirectory;
+  },
 ): Promise<RunningObjectStore & { close(): Promise<void> }> {
   const credentials = new ApiCredentials(options.client, (user) => options.users.exists(user));
   let buckets: BucketMirror | undefined;

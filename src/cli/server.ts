@@ -235,7 +235,10 @@ async function startComponents(
     for (const m of started) await m.close();
   };
   try {
-    const controllers = [...Object.keys(CONTROLLERS).filter((n) => n !== 'scheduler'), 'root-ca-cert-publisher'];
+    const controllers = [
+      ...Object.keys(CONTROLLERS).filter((n) => n !== 'scheduler'),
+      'root-ca-cert-publisher',
+    ];
     started.push(
       await startControllerManager({
         client: kcm,

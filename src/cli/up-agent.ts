@@ -1,9 +1,22 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { KubeClient } from '../client/index.js';
-import { nodeUser } from '../identity/index.js';
+import { hashToken, nodeUser, TOKEN_NAMESPACE, tokenSecretName } from '../identity/index.js';
+import type { Store } from '../store/index.js';
 import type { UpComponent } from './up.js';
+
+/**
+ * Earlier versions kept a never-expiring node token in DATA_DIR/agent/token; the agent now uses
+ * a loopback token, so that one is revoked and its file removed.
+ */
+async function retireStoredToken(store: Store, dir: string): Promise<void> {
+  const file = join(dir, 'token');
+  if (!existsSync(file)) return;
+  const name = tokenSecretName(hashToken(readFileSync(file, 'utf8').trim()));
+  await store.delete('secrets', TOKEN_NAMESPACE, name).catch(() => undefined);
+  rmSync(file, { force: true });
+}
 
 /**
  * The node agent as a part of `stratus up`: one node named after the host, data under
@@ -19,6 +32,7 @@ export const agentComponent: UpComponent = {
     const { Agent } = await import('../agent/index.js');
     const dir = join(dataDir, 'agent');
     mkdirSync(dir, { recursive: true, mode: 0o700 });
+    await retireStoredToken(server.store, dir);
     const nodeName = hostname().toLowerCase();
     const client = new KubeClient({
       server: server.httpUrl,

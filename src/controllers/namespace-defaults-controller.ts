@@ -36,7 +36,9 @@ export class NamespaceDefaultsController extends Controller {
     super({ clock: ctx.clock, onError: (key, err) => ctx.onError?.(name, key, err) });
     this.name = name;
     this.namespaces = ctx.informers.for('namespaces');
-    this.objects = new Informer(ctx.client, wanted.resource, { fieldSelector: `metadata.name=${wanted.name}` });
+    this.objects = new Informer(ctx.client, wanted.resource, {
+      fieldSelector: `metadata.name=${wanted.name}`,
+    });
     const byName = (o: KubeObject): void => this.enqueue(o.metadata.name ?? '');
     const byNamespace = (o: KubeObject): void => this.enqueue(o.metadata.namespace ?? '');
     this.namespaces.addHandlers({ onAdd: byName, onUpdate: (_o, n) => byName(n) });
@@ -62,7 +64,11 @@ export class NamespaceDefaultsController extends Controller {
       if (current === undefined) {
         await this.ctx.client.create(this.wanted.resource, want, { namespace });
       } else if (field !== undefined && !jsonEqual(current[field], want[field])) {
-        await this.ctx.client.update(this.wanted.resource, { ...current, [field]: want[field] }, { namespace });
+        await this.ctx.client.update(
+          this.wanted.resource,
+          { ...current, [field]: want[field] },
+          { namespace },
+        );
       }
     } catch (err) {
       // Created meanwhile, a newer version on its way, or the namespace is going: the informers requeue.
@@ -76,7 +82,11 @@ export function defaultServiceAccounts(ctx: ControllerContext): NamespaceDefault
   return new NamespaceDefaultsController(ctx, 'serviceaccount', {
     resource: 'serviceaccounts',
     name: 'default',
-    build: (namespace) => ({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace } }),
+    build: (namespace) => ({
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: 'default', namespace },
+    }),
   });
 }
 
@@ -95,7 +105,9 @@ export function rootCaPublisher(ctx: ControllerContext, caCert: string): Namespa
       metadata: {
         name: 'kube-root-ca.crt',
         namespace,
-        annotations: { 'kubernetes.io/description': 'The CA that signs the API server certificate, for clients in pods.' },
+        annotations: {
+          'kubernetes.io/description': 'The CA that signs the API server certificate, for clients in pods.',
+        },
       },
       data: { 'ca.crt': caCert },
     }),

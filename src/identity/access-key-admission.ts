@@ -27,7 +27,9 @@ export class AccessKeyAdmission implements Admission {
     if (spec.user === requester.username || spec.user === before) return;
     if (requester.groups.includes(SYSTEM_MASTERS)) return;
     const mayActAs = allowed(
-      this.authorizer.authorize(requestAttributes(requester, { verb: 'impersonate', resource: 'users', name: spec.user })),
+      this.authorizer.authorize(
+        requestAttributes(requester, { verb: 'impersonate', resource: 'users', name: spec.user }),
+      ),
     );
     if (!mayActAs)
       throw forbiddenWrite(

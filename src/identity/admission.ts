@@ -143,9 +143,11 @@ export class RbacAdmission implements Admission {
 const CREDENTIAL_TYPES = [TOKEN_SECRET_TYPE, BOOTSTRAP_TOKEN_TYPE];
 
 function guardTokenSecret(w: WriteAttributes): void {
-  const type = [w.object.type, w.old?.type].find((t) => CREDENTIAL_TYPES.includes(t as string));
+  const type = [w.object.type, w.old?.type].find(
+    (t): t is string => typeof t === 'string' && CREDENTIAL_TYPES.includes(t),
+  );
   if (type === undefined) return;
-  throw forbiddenWrite(w, `only members of system:masters may create or change Secrets of type ${String(type)}`);
+  throw forbiddenWrite(w, `only members of system:masters may create or change Secrets of type ${type}`);
 }
 
 /** `clusterroles.rbac.authorization.k8s.io "x" is forbidden: …` (Kubernetes' NewForbidden). */

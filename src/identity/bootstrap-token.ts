@@ -119,7 +119,8 @@ export async function authenticateBootstrapToken(
   const stored = Buffer.from(data['token-secret'] ?? '', 'base64');
   const given = Buffer.from(m[2] ?? '');
   if (stored.length !== given.length || !timingSafeEqual(stored, given)) return undefined;
-  if (Buffer.from(data['usage-bootstrap-authentication'] ?? '', 'base64').toString() !== 'true') return undefined;
+  if (Buffer.from(data['usage-bootstrap-authentication'] ?? '', 'base64').toString() !== 'true')
+    return undefined;
   if (record.expiresAt !== undefined && record.expiresAt <= now) return undefined;
   if (!record.extraGroups.every((g) => EXTRA_GROUP.test(g))) return undefined;
   return { username: `system:bootstrap:${id}`, groups: [BOOTSTRAPPERS_GROUP, ...record.extraGroups] };

@@ -142,7 +142,11 @@ export class NodeAuthorizer implements Authorizer, RuleResolver {
   /** The agent's own log-endpoint Secret (NodeRestriction checks the name on create). */
   private agentSecret(node: string, a: RequestAttributes): Verdict {
     if (a.subresource === '' && a.verb === 'create') return allow;
-    if (a.subresource === '' && ['get', 'update', 'patch'].includes(a.verb) && a.name === agentSecretName(node))
+    if (
+      a.subresource === '' &&
+      ['get', 'update', 'patch'].includes(a.verb) &&
+      a.name === agentSecretName(node)
+    )
       return allow;
     return this.readNamespaced(node, 'secret', a);
   }

@@ -36,7 +36,10 @@ export async function issueNodeCredential(
   const labelled = /^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$/.test(node);
   if (labelled) secret.metadata.labels = { ...secret.metadata.labels, [NODE_TOKEN_LABEL]: node };
   const earlier = labelled
-    ? await store.list('secrets', { namespace: TOKEN_NAMESPACE, labelSelector: `${NODE_TOKEN_LABEL}=${node}` })
+    ? await store.list('secrets', {
+        namespace: TOKEN_NAMESPACE,
+        labelSelector: `${NODE_TOKEN_LABEL}=${node}`,
+      })
     : { items: [] };
   await store.create('secrets', secret);
   for (const old of earlier.items) {

@@ -32,7 +32,7 @@ export class NodeGraph {
     }
     const node = (pod.spec as { nodeName?: string } | undefined)?.nodeName ?? '';
     if (deleted || node === '') return;
-    const refs = podReferences(pod as Parameters<typeof podReferences>[0]);
+    const refs = podReferences(pod);
     const entry: PodEntry = {
       node,
       refs: [

@@ -75,7 +75,8 @@ export class NodeRestriction implements Admission {
 
   private pod(node: string, w: WriteAttributes): void {
     if (w.subresource === 'status') {
-      if (w.operation !== 'update') throw forbiddenWrite(w, `unexpected operation "${w.operation.toUpperCase()}"`);
+      if (w.operation !== 'update')
+        throw forbiddenWrite(w, `unexpected operation "${w.operation.toUpperCase()}"`);
       if (nodeNameOf(w.old) !== node)
         throw forbiddenWrite(
           w,
@@ -111,7 +112,8 @@ export class NodeRestriction implements Admission {
     const ref = (w.object.spec as { boundObjectRef?: Record<string, string> } | undefined)?.boundObjectRef;
     if (ref === undefined || ref.apiVersion !== 'v1' || ref.kind !== 'Pod' || (ref.name ?? '') === '')
       throw forbiddenWrite(w, 'node requested token not bound to a pod');
-    if ((ref.uid ?? '') === '') throw forbiddenWrite(w, 'node requested token with a pod binding without a uid');
+    if ((ref.uid ?? '') === '')
+      throw forbiddenWrite(w, 'node requested token with a pod binding without a uid');
     const pod = await this.store.get('pods', w.namespace, ref.name ?? '');
     if (pod === undefined)
       throw new IdentityError('IDENTITY_NOT_FOUND', 404, `pods "${ref.name ?? ''}" not found`);
@@ -137,7 +139,8 @@ function admitNode(node: string, w: WriteAttributes): void {
   if (w.operation !== 'update') return;
   const taints = (o: KubeObject | undefined): string =>
     JSON.stringify((o?.spec as { taints?: unknown } | undefined)?.taints ?? []);
-  if (taints(w.object) !== taints(w.old)) throw forbiddenWrite(w, `node "${node}" is not allowed to modify taints`);
+  if (taints(w.object) !== taints(w.old))
+    throw forbiddenWrite(w, `node "${node}" is not allowed to modify taints`);
   const bad = forbiddenLabels(labelsOf(w.object), labelsOf(w.old));
   if (bad.length > 0) throw forbiddenWrite(w, `is not allowed to modify labels: ${bad.join(', ')}`);
 }
@@ -146,5 +149,6 @@ function admitLease(node: string, w: WriteAttributes): void {
   if (w.namespace !== NODE_LEASE_NAMESPACE)
     throw forbiddenWrite(w, `can only access leases in the "${NODE_LEASE_NAMESPACE}" system namespace`);
   const name = w.operation === 'create' ? (w.object.metadata.name ?? '') : w.requestName;
-  if (name !== node) throw forbiddenWrite(w, 'can only access node lease with the same name as the requesting node');
+  if (name !== node)
+    throw forbiddenWrite(w, 'can only access node lease with the same name as the requesting node');
 }

@@ -41,13 +41,17 @@ export function namespacePolicy(labels: Record<string, string>): { policy: Polic
       if (LEVELS.includes(raw as PodSecurityLevel)) level = raw as PodSecurityLevel;
       else {
         level = 'restricted';
-        errors.push(`metadata.labels[${key}]: Invalid value: ${JSON.stringify(raw)}: must be one of ${LEVELS.join(', ')}`);
+        errors.push(
+          `metadata.labels[${key}]: Invalid value: ${JSON.stringify(raw)}: must be one of ${LEVELS.join(', ')}`,
+        );
       }
     }
     const versionKey = `${key}-version`;
     let version = labels[versionKey] ?? 'latest';
     if (version !== 'latest' && !/^v1\.(0|[1-9]\d*)$/.test(version)) {
-      errors.push(`metadata.labels[${versionKey}]: Invalid value: ${JSON.stringify(version)}: must be "latest" or "v1.x"`);
+      errors.push(
+        `metadata.labels[${versionKey}]: Invalid value: ${JSON.stringify(version)}: must be "latest" or "v1.x"`,
+      );
       version = 'latest';
     }
     policy[mode] = { level, version };
@@ -59,7 +63,10 @@ const show = (lv: LevelVersion): string => `${lv.level}:${lv.version}`;
 const rank = (level: PodSecurityLevel): number => LEVELS.indexOf(level);
 
 /** Resources whose objects carry a pod template: PodSecurity only warns about them. */
-const POD_TEMPLATES: Record<string, (o: KubeObject) => { metadata?: { annotations?: Record<string, string> }; spec?: PodSpecLike } | undefined> = {
+const POD_TEMPLATES: Record<
+  string,
+  (o: KubeObject) => { metadata?: { annotations?: Record<string, string> }; spec?: PodSpecLike } | undefined
+> = {
   'apps/deployments': (o) => (o.spec as { template?: never } | undefined)?.template,
   'apps/replicasets': (o) => (o.spec as { template?: never } | undefined)?.template,
   'apps/daemonsets': (o) => (o.spec as { template?: never } | undefined)?.template,
@@ -98,7 +105,8 @@ export class PodSecurityAdmission implements Admission {
       return this.pod(w);
     }
     const template = POD_TEMPLATES[`${w.apiGroup}/${w.resource}`]?.(w.object);
-    if (template?.spec !== undefined) await this.template(w, template.spec, template.metadata?.annotations ?? {});
+    if (template?.spec !== undefined)
+      await this.template(w, template.spec, template.metadata?.annotations ?? {});
   }
 
   private async policyFor(namespace: string): Promise<Policy> {
@@ -112,18 +120,32 @@ export class PodSecurityAdmission implements Admission {
     const annotations = w.object.metadata.annotations ?? {};
     const denied = podSecurityViolations(policy.enforce.level, spec, annotations);
     if (denied.length > 0)
-      throw forbiddenWrite(w, `violates PodSecurity ${JSON.stringify(show(policy.enforce))}: ${violationText(denied)}`);
+      throw forbiddenWrite(
+        w,
+        `violates PodSecurity ${JSON.stringify(show(policy.enforce))}: ${violationText(denied)}`,
+      );
     this.warn(w, policy, spec, annotations);
   }
 
-  private async template(w: WriteAttributes, spec: PodSpecLike, annotations: Record<string, string>): Promise<void> {
+  private async template(
+    w: WriteAttributes,
+    spec: PodSpecLike,
+    annotations: Record<string, string>,
+  ): Promise<void> {
     this.warn(w, await this.policyFor(w.namespace), spec, annotations);
   }
 
-  private warn(w: WriteAttributes, policy: Policy, spec: PodSpecLike, annotations: Record<string, string>): void {
+  private warn(
+    w: WriteAttributes,
+    policy: Policy,
+    spec: PodSpecLike,
+    annotations: Record<string, string>,
+  ): void {
     const violations = podSecurityViolations(policy.warn.level, spec, annotations);
     if (violations.length > 0)
-      w.warnings?.push(`would violate PodSecurity ${JSON.stringify(show(policy.warn))}: ${violationText(violations)}`);
+      w.warnings?.push(
+        `would violate PodSecurity ${JSON.stringify(show(policy.warn))}: ${violationText(violations)}`,
+      );
   }
 
   private async namespace(w: WriteAttributes): Promise<void> {
@@ -145,13 +167,15 @@ export class PodSecurityAdmission implements Admission {
     const pods = await this.store.list('pods', { namespace: name });
     const byReason = new Map<string, string[]>();
     for (const pod of pods.items.slice(0, 3000)) {
-      const violations = podSecurityViolations(enforce.level, (pod.spec ?? {}) as PodSpecLike, pod.metadata.annotations ?? {});
+      const violations = podSecurityViolations(enforce.level, pod.spec ?? {}, pod.metadata.annotations ?? {});
       if (violations.length === 0) continue;
       const reasons = violations.map((v) => v.reason).join(', ');
       byReason.set(reasons, [...(byReason.get(reasons) ?? []), pod.metadata.name ?? '']);
     }
     if (byReason.size === 0) return;
-    w.warnings?.push(`existing pods in namespace ${JSON.stringify(name)} violate the new PodSecurity enforce level ${JSON.stringify(show(enforce))}`);
+    w.warnings?.push(
+      `existing pods in namespace ${JSON.stringify(name)} violate the new PodSecurity enforce level ${JSON.stringify(show(enforce))}`,
+    );
     const lines = [...byReason].map(([reasons, names]) => {
       const first = [...names].sort()[0] ?? '';
       const others = names.length - 1;

@@ -4,15 +4,21 @@ import { podSecurityViolations, violationText, type PodSpecLike } from './pod-se
 import { namespacePolicy } from './pod-security-admission.js';
 
 type Container = NonNullable<PodSpecLike['containers']>[number];
-const c = (name: string, extra: Record<string, unknown> = {}): Container => ({ name, ...extra }) as Container;
+const c = (name: string, extra: Record<string, unknown> = {}): Container => ({ name, ...extra });
 
 test('baseline refuses what owns the host, worded as Kubernetes words it', () => {
   const spec: PodSpecLike = {
     hostNetwork: true,
     hostPID: true,
-    volumes: [{ name: 'root', hostPath: { path: '/' } }, { name: 'data', emptyDir: {} }],
+    volumes: [
+      { name: 'root', hostPath: { path: '/' } },
+      { name: 'data', emptyDir: {} },
+    ],
     containers: [
-      c('app', { securityContext: { privileged: true, capabilities: { add: ['SYS_ADMIN', 'CHOWN'] } }, ports: [{ hostPort: 80 }] }),
+      c('app', {
+        securityContext: { privileged: true, capabilities: { add: ['SYS_ADMIN', 'CHOWN'] } },
+        ports: [{ hostPort: 80 }],
+      }),
       c('side', { ports: [{ hostPort: 8080 }, { hostPort: 80 }] }),
     ],
   };
@@ -27,13 +33,19 @@ test('baseline refuses what owns the host, worded as Kubernetes words it', () =>
 });
 
 test('on the process runtime baseline refuses uid 0, which would be the host root', () => {
-  const root: PodSpecLike = { securityContext: { runAsUser: 0 }, containers: [c('a'), c('b', { securityContext: { runAsUser: 0 } })] };
+  const root: PodSpecLike = {
+    securityContext: { runAsUser: 0 },
+    containers: [c('a'), c('b', { securityContext: { runAsUser: 0 } })],
+  };
   assert.equal(
     violationText(podSecurityViolations('baseline', root)),
     'runAsUser=0 (pod and container "b" must not set runAsUser=0)',
   );
   assert.deepEqual(podSecurityViolations('baseline', { ...root, runtimeClassName: 'runc' }), []);
-  assert.deepEqual(podSecurityViolations('baseline', { containers: [c('a', { securityContext: { runAsUser: 1000 } })] }), []);
+  assert.deepEqual(
+    podSecurityViolations('baseline', { containers: [c('a', { securityContext: { runAsUser: 1000 } })] }),
+    [],
+  );
 });
 
 test('restricted wants non-root, no escalation, dropped capabilities, a seccomp profile', () => {
@@ -50,7 +62,12 @@ test('restricted wants non-root, no escalation, dropped capabilities, a seccomp 
     securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
     volumes: [{ name: 'p', projected: {} }],
     containers: [
-      c('app', { securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE'] } } }),
+      c('app', {
+        securityContext: {
+          allowPrivilegeEscalation: false,
+          capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE'] },
+        },
+      }),
     ],
   };
   assert.deepEqual(podSecurityViolations('restricted', tight), []);
@@ -67,7 +84,10 @@ test('namespace labels: levels, versions, and invalid values read as restricted'
   });
   assert.deepEqual(set.policy.enforce.level, 'privileged');
   assert.deepEqual(set.policy.warn, { level: 'restricted', version: 'v1.30' });
-  const bad = namespacePolicy({ 'pod-security.kubernetes.io/enforce': 'lax', 'pod-security.kubernetes.io/audit-version': '2' });
+  const bad = namespacePolicy({
+    'pod-security.kubernetes.io/enforce': 'lax',
+    'pod-security.kubernetes.io/audit-version': '2',
+  });
   assert.equal(bad.policy.enforce.level, 'restricted');
   assert.deepEqual(bad.errors, [
     'metadata.labels[pod-security.kubernetes.io/enforce]: Invalid value: "lax": must be one of privileged, baseline, restricted',

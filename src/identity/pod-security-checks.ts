@@ -87,10 +87,19 @@ const appArmor: Check = (spec, annotations) => {
   );
   if (names.length > 0) forbidden.push(containerPhrase(names));
   if (forbidden.length === 0) return undefined;
-  return { reason: 'forbidden AppArmor profile', detail: `${forbidden.join(' and ')} must not set an "Unconfined" profile` };
+  return {
+    reason: 'forbidden AppArmor profile',
+    detail: `${forbidden.join(' and ')} must not set an "Unconfined" profile`,
+  };
 };
 
-const SELINUX_TYPES = new Set(['', 'container_t', 'container_init_t', 'container_kvm_t', 'container_engine_t']);
+const SELINUX_TYPES = new Set([
+  '',
+  'container_t',
+  'container_init_t',
+  'container_kvm_t',
+  'container_engine_t',
+]);
 
 const seLinux: Check = (spec) => {
   const bad = (o: SecurityContext['seLinuxOptions']): boolean =>
@@ -113,13 +122,18 @@ const hostNamespaces: Check = (spec) => {
 const privileged: Check = (spec) => {
   const names = badContainers(spec, (c) => c.securityContext?.privileged === true);
   if (names.length === 0) return undefined;
-  return { reason: 'privileged', detail: `${containerPhrase(names)} must not set securityContext.privileged=true` };
+  return {
+    reason: 'privileged',
+    detail: `${containerPhrase(names)} must not set securityContext.privileged=true`,
+  };
 };
 
 const capabilitiesBaseline: Check = (spec) => {
   const caps = new Set<string>();
   const names = badContainers(spec, (c) => {
-    const extra = (c.securityContext?.capabilities?.add ?? []).filter((cap) => !BASELINE_CAPABILITIES.has(cap));
+    const extra = (c.securityContext?.capabilities?.add ?? []).filter(
+      (cap) => !BASELINE_CAPABILITIES.has(cap),
+    );
     for (const cap of extra) caps.add(cap);
     return extra.length > 0;
   });
@@ -133,7 +147,10 @@ const capabilitiesBaseline: Check = (spec) => {
 const hostPathVolumes: Check = (spec) => {
   const names = (spec.volumes ?? []).filter((v) => v.hostPath !== undefined).map((v) => v.name);
   if (names.length === 0) return undefined;
-  return { reason: 'hostPath volumes', detail: `${plural('volume', 'volumes', names.length)} ${quote(names)}` };
+  return {
+    reason: 'hostPath volumes',
+    detail: `${plural('volume', 'volumes', names.length)} ${quote(names)}`,
+  };
 };
 
 const hostPorts: Check = (spec) => {
@@ -154,7 +171,10 @@ const hostPorts: Check = (spec) => {
 const procMount: Check = (spec) => {
   const names = badContainers(spec, (c) => (c.securityContext?.procMount ?? 'Default') !== 'Default');
   if (names.length === 0) return undefined;
-  return { reason: 'procMount', detail: `${containerPhrase(names)} must not set securityContext.procMount to "Unmasked"` };
+  return {
+    reason: 'procMount',
+    detail: `${containerPhrase(names)} must not set securityContext.procMount to "Unmasked"`,
+  };
 };
 
 const seccompBaseline: Check = (spec) => {
@@ -220,8 +240,14 @@ const runAsNonRoot: Check = (spec) => {
   const explicit = badContainers(spec, (c) => c.securityContext?.runAsNonRoot === false);
   if (explicit.length > 0) setters.push(containerPhrase(explicit));
   if (setters.length > 0)
-    return { reason: 'runAsNonRoot != true', detail: `${setters.join(' and ')} must not set securityContext.runAsNonRoot=false` };
-  const implicit = badContainers(spec, (c) => c.securityContext?.runAsNonRoot === undefined && podSet !== true);
+    return {
+      reason: 'runAsNonRoot != true',
+      detail: `${setters.join(' and ')} must not set securityContext.runAsNonRoot=false`,
+    };
+  const implicit = badContainers(
+    spec,
+    (c) => c.securityContext?.runAsNonRoot === undefined && podSet !== true,
+  );
   if (implicit.length === 0) return undefined;
   return {
     reason: 'runAsNonRoot != true',
@@ -257,7 +283,10 @@ const seccompRestricted: Check = (spec) => {
 
 const capabilitiesRestricted: Check = (spec) => {
   const caps = new Set<string>();
-  const missingDrop = badContainers(spec, (c) => !(c.securityContext?.capabilities?.drop ?? []).includes('ALL'));
+  const missingDrop = badContainers(
+    spec,
+    (c) => !(c.securityContext?.capabilities?.drop ?? []).includes('ALL'),
+  );
   const adding = badContainers(spec, (c) => {
     const extra = (c.securityContext?.capabilities?.add ?? []).filter((cap) => cap !== 'NET_BIND_SERVICE');
     for (const cap of extra) caps.add(cap);
@@ -267,7 +296,9 @@ const capabilitiesRestricted: Check = (spec) => {
   if (missingDrop.length > 0)
     details.push(`${containerPhrase(missingDrop)} must set securityContext.capabilities.drop=["ALL"]`);
   if (adding.length > 0)
-    details.push(`${containerPhrase(adding)} must not include ${quote([...caps].sort())} in securityContext.capabilities.add`);
+    details.push(
+      `${containerPhrase(adding)} must not include ${quote([...caps].sort())} in securityContext.capabilities.add`,
+    );
   return details.length > 0 ? { reason: 'unrestricted capabilities', detail: details.join('; ') } : undefined;
 };
 

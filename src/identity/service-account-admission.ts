@@ -62,7 +62,8 @@ export class ServiceAccountAdmission implements Admission {
   constructor(private readonly store: Pick<Store, 'get'>) {}
 
   async admit(w: WriteAttributes): Promise<void> {
-    if (w.apiGroup !== '' || w.resource !== 'pods' || w.operation !== 'create' || w.subresource !== '') return;
+    if (w.apiGroup !== '' || w.resource !== 'pods' || w.operation !== 'create' || w.subresource !== '')
+      return;
     const spec = (w.object.spec ?? {}) as PodSpec;
     const name = spec.serviceAccountName || spec.serviceAccount || 'default';
     spec.serviceAccountName = name;
@@ -87,7 +88,10 @@ export class ServiceAccountAdmission implements Admission {
     while (taken.has(volume)) volume = `kube-api-access-${suffix()}`;
     spec.volumes = [...(spec.volumes ?? []), apiAccessVolume(volume)];
     for (const c of needing)
-      c.volumeMounts = [...(c.volumeMounts ?? []), { name: volume, readOnly: true, mountPath: SERVICE_ACCOUNT_MOUNT_PATH }];
+      c.volumeMounts = [
+        ...(c.volumeMounts ?? []),
+        { name: volume, readOnly: true, mountPath: SERVICE_ACCOUNT_MOUNT_PATH },
+      ];
     w.object.spec = spec;
   }
 }

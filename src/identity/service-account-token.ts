@@ -1,4 +1,12 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, sign, verify } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  randomUUID,
+  sign,
+  verify,
+} from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { chmod, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -126,7 +134,10 @@ export class ServiceAccountTokens implements TokenVerifier {
   issue(claims: TokenClaims): { token: string; expiresAt: number } {
     const now = Math.floor(this.clock.now() / 1000);
     const exp = now + claims.expirationSeconds;
-    const ref = (o: { name: string; uid: string }): { name: string; uid: string } => ({ name: o.name, uid: o.uid });
+    const ref = (o: { name: string; uid: string }): { name: string; uid: string } => ({
+      name: o.name,
+      uid: o.uid,
+    });
     const payload: Payload = {
       aud: claims.audiences.length > 0 ? claims.audiences : [...this.audiences],
       exp,
@@ -157,19 +168,25 @@ export class ServiceAccountTokens implements TokenVerifier {
     const payload = this.checkSignature(token);
     if (payload === undefined) return undefined;
     const now = this.clock.now() / 1000;
-    if (payload.iss !== SERVICE_ACCOUNT_ISSUER || payload.exp <= now || payload.nbf > now + 60) return undefined;
+    if (payload.iss !== SERVICE_ACCOUNT_ISSUER || payload.exp <= now || payload.nbf > now + 60)
+      return undefined;
     if (!payload.aud.some((a) => this.audiences.includes(a))) return undefined;
     const k8s = payload['kubernetes.io'];
     const sa = await this.store.get('serviceaccounts', k8s.namespace, k8s.serviceaccount.name);
     if (!alive(sa, k8s.serviceaccount.uid, now)) return undefined;
-    if (k8s.pod !== undefined && !alive(await this.store.get('pods', k8s.namespace, k8s.pod.name), k8s.pod.uid, now))
+    if (
+      k8s.pod !== undefined &&
+      !alive(await this.store.get('pods', k8s.namespace, k8s.pod.name), k8s.pod.uid, now)
+    )
       return undefined;
     if (
       k8s.secret !== undefined &&
       !alive(await this.store.get('secrets', k8s.namespace, k8s.secret.name), k8s.secret.uid, now)
     )
       return undefined;
-    const extra: Record<string, string[]> = { 'authentication.kubernetes.io/credential-id': [`JTI=${payload.jti}`] };
+    const extra: Record<string, string[]> = {
+      'authentication.kubernetes.io/credential-id': [`JTI=${payload.jti}`],
+    };
     if (k8s.pod !== undefined) {
       extra['authentication.kubernetes.io/pod-name'] = [k8s.pod.name];
       extra['authentication.kubernetes.io/pod-uid'] = [k8s.pod.uid];

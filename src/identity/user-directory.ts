@@ -33,7 +33,11 @@ export class UserDirectory {
     this.watcher = await this.store.watch(
       'secrets',
       { fromRevision: list.revision, namespace: TOKEN_NAMESPACE },
-      (e) => this.apply(e.object.metadata.name ?? '', e.type === 'DELETED' ? undefined : parseTokenSecret(e.object)),
+      (e) =>
+        this.apply(
+          e.object.metadata.name ?? '',
+          e.type === 'DELETED' ? undefined : parseTokenSecret(e.object),
+        ),
     );
   }
 
@@ -54,7 +58,8 @@ export class UserDirectory {
   /** True while the user holds an unexpired token, or (a ServiceAccount) while it exists. */
   async exists(username: string): Promise<boolean> {
     const sa = splitServiceAccountUsername(username);
-    if (sa !== undefined) return (await this.store.get('serviceaccounts', sa.namespace, sa.name)) !== undefined;
+    if (sa !== undefined)
+      return (await this.store.get('serviceaccounts', sa.namespace, sa.name)) !== undefined;
     const now = this.clock.now();
     for (const expiresAt of this.byUser.get(username)?.values() ?? []) {
       if (expiresAt === undefined || expiresAt > now) return true;

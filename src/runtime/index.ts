@@ -26,7 +26,14 @@ export { ProbeState, type ProbeTiming, type ProbeVerdict } from './probe-state.j
 export { runHandler, type ProbeResult, type RunHandlerOptions } from './probe.js';
 export { containerLimits, resolveHandler } from './container-spec.js';
 export { allocateHostPorts, mapContainerPorts, portEnv } from './host-ports.js';
-export { expandVars, podFieldValue, resolveCommand, resolveEnv, type EnvSources, type PodFields } from './env.js';
+export {
+  expandVars,
+  podFieldValue,
+  resolveCommand,
+  resolveEnv,
+  type EnvSources,
+  type PodFields,
+} from './env.js';
 export {
   mountEnv,
   planVolume,

@@ -135,7 +135,11 @@ export function planVolume(volume: Volume, sources: VolumeSources): VolumePlan {
   }
   if (volume.downwardAPI !== undefined && volume.downwardAPI !== null) {
     const mode = volume.downwardAPI.defaultMode ?? 0o644;
-    return { name: volume.name, kind: 'files', files: downwardFiles(volume.downwardAPI.items ?? [], sources, mode) };
+    return {
+      name: volume.name,
+      kind: 'files',
+      files: downwardFiles(volume.downwardAPI.items ?? [], sources, mode),
+    };
   }
   if (volume.hostPath !== undefined) {
     return {
@@ -237,7 +241,8 @@ export function mountEnv(mounts: readonly ResolvedMount[]): Record<string, strin
   const env: Record<string, string> = {};
   for (const m of mounts) {
     env[`VOLUME_${m.name.toUpperCase().replace(/[-.]/g, '_')}`] = m.hostPath;
-    if (m.mountPath.replace(/\/$/, '') === SERVICE_ACCOUNT_MOUNT_PATH) env.STRATUS_SERVICEACCOUNT_DIR = m.hostPath;
+    if (m.mountPath.replace(/\/$/, '') === SERVICE_ACCOUNT_MOUNT_PATH)
+      env.STRATUS_SERVICEACCOUNT_DIR = m.hostPath;
   }
   return env;
 }

@@ -123,7 +123,12 @@ export const agentCommand: Command = {
     const client = session.client;
     await session.renewIfDue();
     const renewal = setInterval(
-      () => void session.renewIfDue().catch((err: Error) => ctx.io.stderr.write(`agent: renewing the node credential: ${err.message}\n`)),
+      () =>
+        void session
+          .renewIfDue()
+          .catch((err: Error) =>
+            ctx.io.stderr.write(`agent: renewing the node credential: ${err.message}\n`),
+          ),
       86_400_000,
     );
     renewal.unref();
@@ -173,7 +178,11 @@ async function simulateNodes(
           clientFor: async (nodeName: string): Promise<KubeClient> =>
             (
               await joinCluster({
-                dataDir: join(resolve(ctx.io.cwd, flagString(values, 'data-dir') ?? '.stratus/agent'), 'simulated', nodeName),
+                dataDir: join(
+                  resolve(ctx.io.cwd, flagString(values, 'data-dir') ?? '.stratus/agent'),
+                  'simulated',
+                  nodeName,
+                ),
                 nodeName,
                 server,
                 token,

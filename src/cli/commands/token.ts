@@ -9,7 +9,14 @@ import {
   parseTokenSecret,
   TOKEN_NAMESPACE,
 } from '../../identity/index.js';
-import { flagBool, flagString, write, type Command, type CommandContext, type FlagValues } from '../command.js';
+import {
+  flagBool,
+  flagString,
+  write,
+  type Command,
+  type CommandContext,
+  type FlagValues,
+} from '../command.js';
 import { UsageError } from '../errors.js';
 import { TablePrinter } from '../table-printer.js';
 import { parseGoDuration } from './duration-flag.js';
@@ -41,7 +48,9 @@ async function listTokens(ctx: CommandContext): Promise<number> {
   const rows = list.items.flatMap((item) => {
     const t = parseTokenSecret(item);
     if (t !== undefined)
-      return [{ cells: [t.id, t.user.username, t.user.groups.join(','), expiry(t.expiresAt, now), t.description] }];
+      return [
+        { cells: [t.id, t.user.username, t.user.groups.join(','), expiry(t.expiresAt, now), t.description] },
+      ];
     const b = parseBootstrapTokenSecret(item);
     if (b === undefined) return [];
     const groups = ['system:bootstrappers', ...b.extraGroups].join(',');
@@ -110,7 +119,8 @@ async function createJoinToken(ctx: CommandContext, values: FlagValues): Promise
   let ca = cluster.certificateAuthorityData;
   if (ca === undefined && cluster.certificateAuthority !== undefined)
     ca = await readFile(cluster.certificateAuthority, 'utf8');
-  const pin = cluster.server.startsWith('https:') && ca !== undefined ? ` --ca-cert-hash ${caCertHash(ca)}` : '';
+  const pin =
+    cluster.server.startsWith('https:') && ca !== undefined ? ` --ca-cert-hash ${caCertHash(ca)}` : '';
   await write(ctx.io.stdout, `stratus agent --server ${cluster.server} --token ${token}${pin}\n`);
   await write(
     ctx.io.stderr,
@@ -142,7 +152,10 @@ export const tokenCommand: Command = {
       case 'revoke':
         return revoke(ctx, rest);
       default:
-        throw new UsageError(`unknown token subcommand "${verb ?? ''}": use ls, create --join or revoke`, 'token');
+        throw new UsageError(
+          `unknown token subcommand "${verb ?? ''}": use ls, create --join or revoke`,
+          'token',
+        );
     }
   },
 };

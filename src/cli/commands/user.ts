@@ -100,14 +100,24 @@ async function createUser(ctx: CommandContext, values: FlagValues, name: string)
  */
 async function deleteUser(ctx: CommandContext, name: string): Promise<number> {
   const client = ctx.client();
-  const secrets = await client.list('secrets', { namespace: TOKEN_NAMESPACE, labelSelector: `${TOKEN_LABEL}=true` });
+  const secrets = await client.list('secrets', {
+    namespace: TOKEN_NAMESPACE,
+    labelSelector: `${TOKEN_LABEL}=true`,
+  });
   const tokens = secrets.items.filter((s) => parseTokenSecret(s)?.user.username === name);
-  for (const t of tokens) await client.delete('secrets', t.metadata.name ?? '', { namespace: TOKEN_NAMESPACE });
-  const keys = await client.list('accesskeys.iam.stratus.dev', { labelSelector: `iam.stratus.dev/user=${name}` });
+  for (const t of tokens)
+    await client.delete('secrets', t.metadata.name ?? '', { namespace: TOKEN_NAMESPACE });
+  const keys = await client.list('accesskeys.iam.stratus.dev', {
+    labelSelector: `iam.stratus.dev/user=${name}`,
+  });
   const own = keys.items.filter((k) => (k.spec as { user?: string } | undefined)?.user === name);
   for (const k of own) await client.delete('accesskeys.iam.stratus.dev', k.metadata.name ?? '');
-  if (tokens.length === 0 && own.length === 0) throw new UsageError(`no token or access key names user "${name}"`, 'user');
-  await write(ctx.io.stdout, `user "${name}" removed: ${tokens.length} token(s) revoked, ${own.length} access key(s) deleted\n`);
+  if (tokens.length === 0 && own.length === 0)
+    throw new UsageError(`no token or access key names user "${name}"`, 'user');
+  await write(
+    ctx.io.stdout,
+    `user "${name}" removed: ${tokens.length} token(s) revoked, ${own.length} access key(s) deleted\n`,
+  );
   return 0;
 }
 
@@ -129,7 +139,10 @@ export const userCommand: Command = {
   async run(ctx, values, positionals) {
     const [verb, name, ...rest] = positionals;
     if (verb !== 'create' && verb !== 'delete')
-      throw new UsageError(`unknown user subcommand "${verb ?? ''}": use "user create NAME" or "user delete NAME"`, 'user');
+      throw new UsageError(
+        `unknown user subcommand "${verb ?? ''}": use "user create NAME" or "user delete NAME"`,
+        'user',
+      );
     if (name === undefined || name.trim() === '')
       throw new UsageError(`give the user name: stratus user ${verb} NAME`, 'user');
     if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0] ?? ''}"`, 'user');

@@ -16,7 +16,11 @@ export const serviceAccountKind: KindDefinition = {
   namespaced: true,
   subresources: ['token'],
   schemaRef: 'io.k8s.api.core.v1.ServiceAccount',
-  columns: [nameColumn, column('Secrets', 'string', 'The number of secrets of the service account'), ageColumn],
+  columns: [
+    nameColumn,
+    column('Secrets', 'string', 'The number of secrets of the service account'),
+    ageColumn,
+  ],
   cells(object, now) {
     const sa = object as ServiceAccount;
     return [sa.metadata?.name ?? '', (sa.secrets ?? []).length, age(sa.metadata?.creationTimestamp, now)];
