@@ -130,7 +130,24 @@ export function balancingContract(
       });
     }
 
-    if (algorithm === 'weighted-round-robin' || algorithm === 'weighted-least-connections') {
+    if (algorithm === 'weighted-least-connections') {
+      it('spreads concurrent requests 3:1 over weights 3:1', async () => {
+        await subject.setEndpoints([
+          { id: 'e0', weight: 3 },
+          { id: 'e1', weight: 1 },
+        ]);
+        const held: HeldRequest[] = [];
+        try {
+          for (let i = 0; i < 8; i++) held.push(await subject.start());
+          const onHeavy = held.filter((h) => h.endpoint === 'e0').length;
+          near(onHeavy, 6, exact, 1, 'requests in flight on e0 (weight 3) of 8');
+        } finally {
+          for (const h of held) await h.finish();
+        }
+      });
+    }
+
+    if (algorithm === 'weighted-round-robin') {
       it('follows weights 3:1', async () => {
         await subject.setEndpoints([
           { id: 'e0', weight: 3 },
