@@ -45,6 +45,8 @@ export class HttpExchange {
   private timer: NodeJS.Timeout | undefined;
   private responded = false;
   private done = false;
+  /** The last attempt's failure, answered when no endpoint is left to retry on. */
+  private lastFailure: { status: number; reason: string } | undefined;
 
   constructor(
     private readonly owner: HttpListener,
@@ -92,6 +94,7 @@ export class HttpExchange {
     });
     if (choice.endpoint === undefined) {
       if (choice.reason === 'full') return owner.enqueue(this);
+      if (this.lastFailure !== undefined) return this.fail(this.lastFailure.status, this.lastFailure.reason);
       return this.fail(503, 'no-endpoint');
     }
     this.send(choice.endpoint);
@@ -208,12 +211,13 @@ export class HttpExchange {
     owner.failure(endpoint.id);
     owner.drained();
     this.tried.add(endpoint.id);
+    const timeout = code === 'ECONNTIMEOUT' || code === 'ERESPONSETIMEOUT';
+    this.lastFailure = { status: timeout ? 504 : 502, reason: code === '' ? 'upstream-error' : code };
     if (this.attempts <= owner.config.retries && replayable && (connectFailed || idempotent)) {
       owner.countRetry(endpoint.id);
       return this.dispatch();
     }
-    const timeout = code === 'ECONNTIMEOUT' || code === 'ERESPONSETIMEOUT';
-    this.fail(timeout ? 504 : 502, code === '' ? 'upstream-error' : code);
+    this.fail(this.lastFailure.status, this.lastFailure.reason);
   }
 
   /** Ends the request with an error status of the proxy's own. */
