@@ -105,7 +105,8 @@ export class EndpointPool {
     this.byId = new Map(listener.endpoints.map((e) => [e.id, e]));
     this.byCookie = new Map(listener.endpoints.map((e) => [persistenceCookie(listener.name, e.id), e]));
     this.byHash = new Map(listener.endpoints.map((e) => [hash32(e.id), e]));
-    for (const e of listener.endpoints) if (!this.since.has(e.id)) this.since.set(e.id, this.first ? 0 : now);
+    for (const e of listener.endpoints)
+      if (!this.since.has(e.id)) this.since.set(e.id, this.first ? -Infinity : now);
     const ids = new Set(this.byId.keys());
     for (const id of this.since.keys()) if (!ids.has(id)) this.since.delete(id);
     for (const id of this.unhealthy) if (!ids.has(id)) this.unhealthy.delete(id);
@@ -176,7 +177,12 @@ export class EndpointPool {
         full = true;
         continue;
       }
-      const weight = slowStartWeight(e.weight, this.since.get(e.id) ?? 0, now, this.listener.slowStartMs);
+      const weight = slowStartWeight(
+        e.weight,
+        this.since.get(e.id) ?? -Infinity,
+        now,
+        this.listener.slowStartMs,
+      );
       candidates.push({ id: e.id, weight, active });
     }
     const chosen = this.balancer.pick(candidates, { key: request.key });

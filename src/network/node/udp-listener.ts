@@ -14,6 +14,8 @@ const MAX_FLOWS = 10_000;
 
 interface Flow {
   upstream: Socket;
+  /** Datagrams that came before the upstream socket was connected. */
+  pending: Buffer[] | undefined;
   endpointId: string;
   last: number;
   bytesIn: number;
@@ -64,7 +66,8 @@ export class UdpListener {
     if (flow === undefined) return;
     flow.last = Date.now();
     flow.bytesIn += msg.length;
-    flow.upstream.send(msg);
+    if (flow.pending !== undefined) flow.pending.push(msg);
+    else flow.upstream.send(msg, (err) => err && this.end(key, flow));
   }
 
   private open(key: string, address: string, port: number): Flow | undefined {
@@ -82,6 +85,7 @@ export class UdpListener {
     const upstream = createSocket({ type: e.address.includes(':') ? 'udp6' : 'udp4' });
     const flow: Flow = {
       upstream,
+      pending: [],
       endpointId: e.id,
       last: Date.now(),
       bytesIn: 0,
@@ -94,7 +98,11 @@ export class UdpListener {
       flow.bytesOut += reply.length;
       this.socket?.send(reply, port, address);
     });
-    upstream.connect(e.port, e.address);
+    upstream.connect(e.port, e.address, () => {
+      const queued = flow.pending ?? [];
+      flow.pending = undefined;
+      for (const m of queued) upstream.send(m);
+    });
     counts.add(e.id, 1);
     counters.connections++;
     counters.activeConnections++;
