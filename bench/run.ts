@@ -21,6 +21,7 @@ const REGISTRY: readonly BenchModule[] = [
   { name: 'scheduler', specifier: './scheduler.js', exportName: 'benchScheduler' },
   { name: 'workloads', specifier: './workloads.js', exportName: 'benchWorkloads' },
   { name: 'scale', specifier: './scale.js', exportName: 'benchScale' },
+  { name: 'lb', specifier: './lb.js', exportName: 'benchLb' },
 ];
 
 /** Formats results as a padded text table. */

@@ -79,6 +79,18 @@ export class Engine {
     return ports;
   }
 
+  /** Takes connections accepted (paused) while the listener's socket was being shared. */
+  adopt(listener: string, sockets: readonly Socket[]): void {
+    const r = this.running.get(listener);
+    for (const socket of sockets) {
+      if (r === undefined || r.handler instanceof UdpListener) socket.destroy();
+      else {
+        r.handler.accept(socket);
+        if (r.handler instanceof HttpListener) socket.resume();
+      }
+    }
+  }
+
   setHealthy(listener: string, endpointId: string, healthy: boolean): void {
     this.running.get(listener)?.pool.setHealthy(endpointId, healthy);
   }

@@ -1,17 +1,18 @@
 /**
  * One client request through the L7 proxy: choose an endpoint, send the request on a pooled
- * keep-alive socket, stream the response back, and on failure retry on another endpoint when
- * that is safe: a connect failure always (nothing reached the endpoint), any failure before
- * the response when the method is idempotent. A request that failed on a reused keep-alive
- * socket before any byte came back (the upstream closed it as we sent: the race behind
- * sporadic 502s) is retried once more on the same endpoint without counting against it.
+ * keep-alive connection, stream the response back, and on failure retry on another endpoint
+ * when that is safe: a connect failure always (nothing reached the endpoint), any failure
+ * before the response when the method is idempotent and the body can be sent again (none, or
+ * read whole first: at most 64 KiB). A request that failed on a reused keep-alive connection
+ * before any byte came back (the endpoint closed it as the request went out: the race behind
+ * sporadic 502s) is sent once more on the same endpoint without counting against it.
  */
-import { request, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
 import type { Endpoint } from '../proxy-config.js';
-import { recordRequest } from '../traffic-stats.js';
-import { clientResponseHeaders, cookieValue, upstreamRequestHeaders } from './http-headers.js';
+import type { ClientConnection, RequestHead } from './client-connection.js';
 import type { HttpListener } from './http-listener.js';
+import { clientResponseHead, cookieValue, upstreamRequestHead, type ResponseFraming } from './http-wire.js';
+import type { UpstreamConnection } from './upstream-pool.js';
+import type { ParsedHead } from './wire-parser.js';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 /** Request bodies up to this size are read first, so that they can be sent again. */
@@ -24,10 +25,8 @@ const CONNECT_ERRORS = new Set([
   'ECONNTIMEOUT',
 ]);
 
-/** An error of ours with a code, for timeouts. */
-function codeError(code: string, message: string): NodeJS.ErrnoException {
-  return Object.assign(new Error(message), { code });
-}
+const codeError = (code: string, message: string): NodeJS.ErrnoException =>
+  Object.assign(new Error(message), { code });
 
 /** See the file comment. */
 export class HttpExchange {
@@ -35,181 +34,219 @@ export class HttpExchange {
   private readonly tried = new Set<string>();
   private attempts = 0;
   private raceRetried = false;
-  /** The whole body when it was read first; undefined while streaming. */
-  private body: Buffer[] | undefined;
-  private bodyStreamed = false;
+  /** Body bytes held for (re)sending; undefined once streaming began on a connection. */
+  private held: Buffer[] | undefined = [];
+  private bodyDone = false;
+  /** Read the whole body before sending (small, known length). */
+  private readFirst = false;
   private bytesIn = 0;
   private bytesOut = 0;
   private endpoint: Endpoint | undefined;
-  private upstream: ClientRequest | undefined;
+  private conn: UpstreamConnection | undefined;
+  private connected = false;
   private timer: NodeJS.Timeout | undefined;
-  private responded = false;
+  private framing: ResponseFraming = 'none';
+  private keepAlive: boolean;
+  responded = false;
+  private status = 0;
   private done = false;
-  /** The last attempt's failure, answered when no endpoint is left to retry on. */
   private lastFailure: { status: number; reason: string } | undefined;
 
   constructor(
     private readonly owner: HttpListener,
-    private readonly req: IncomingMessage,
-    private readonly res: ServerResponse,
-  ) {}
+    private readonly client: ClientConnection,
+    private readonly head: RequestHead,
+  ) {
+    this.keepAlive = head.keepAlive;
+  }
 
   start(): void {
-    const { req, res } = this;
-    const length = req.headers['content-length'];
-    const chunked = req.headers['transfer-encoding'] !== undefined;
+    const { facts } = this.head;
     const max = this.owner.config.maxBodyBytes;
-    if (max > 0 && length !== undefined && Number(length) > max)
-      return this.fail(413, 'body-too-large', true);
-    res.once('close', () => {
-      if (!this.done) this.abort('client-closed');
-    });
-    if (!chunked && (length === undefined || length === '0')) {
-      this.body = [];
-      this.dispatch();
-    } else if (!chunked && Number(length) <= REPLAY_BODY_BYTES) {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => {
-        chunks.push(c);
-        this.bytesIn += c.length;
-      });
-      req.once('end', () => {
-        this.body = chunks;
-        this.dispatch();
-      });
-    } else {
-      this.dispatch();
-    }
+    const length = facts.contentLength === undefined ? 0 : Number(facts.contentLength);
+    if (max > 0 && length > max) return this.fail(413, 'body-too-large', true);
+    const hasBody = facts.chunked || length > 0;
+    if (!hasBody) this.bodyDone = true;
+    this.readFirst = hasBody && !facts.chunked && length <= REPLAY_BODY_BYTES;
+    if (!this.readFirst) this.dispatch();
+  }
+
+  /** A piece of the request body. */
+  body(chunk: Buffer): void {
+    if (this.done) return;
+    this.bytesIn += chunk.length;
+    const max = this.owner.config.maxBodyBytes;
+    if (max > 0 && this.bytesIn > max) return this.fail(413, 'body-too-large', true);
+    if (this.held !== undefined) {
+      this.held.push(chunk);
+      if (!this.readFirst && this.bytesIn > REPLAY_BODY_BYTES) this.client.socket.pause();
+    } else this.sendBody(chunk);
+  }
+
+  bodyEnd(): void {
+    this.bodyDone = true;
+    if (this.done) return;
+    if (this.readFirst && this.conn === undefined) return this.dispatch();
+    if (this.held === undefined && this.conn !== undefined) this.endBody();
   }
 
   /** Chooses an endpoint (or waits for a free one) and sends the request to it. */
   dispatch(): void {
     if (this.done) return;
-    const { owner, req } = this;
+    const { owner, head } = this;
     const choice = owner.pool.choose({
-      key: owner.hashKey(req),
-      clientAddress: req.socket.remoteAddress,
-      cookie: owner.persistenceCookieOf(req),
+      key: owner.hashKey(head),
+      clientAddress: head.clientAddress,
+      cookie: owner.persistenceCookieOf(head),
       exclude: this.tried,
     });
     if (choice.endpoint === undefined) {
       if (choice.reason === 'full') return owner.enqueue(this);
-      if (this.lastFailure !== undefined) return this.fail(this.lastFailure.status, this.lastFailure.reason);
-      return this.fail(503, 'no-endpoint');
+      const f = this.lastFailure ?? { status: 503, reason: 'no-endpoint' };
+      return this.fail(f.status, f.reason);
     }
     this.send(choice.endpoint);
   }
 
   private send(endpoint: Endpoint): void {
-    const { owner, req } = this;
+    const { owner, head } = this;
     this.attempts++;
     this.endpoint = endpoint;
     owner.counts.add(endpoint.id, 1);
-    const upstream = request({
-      host: endpoint.address,
-      port: endpoint.port,
-      method: req.method,
-      path: req.url,
-      headers: upstreamRequestHeaders(req.headers, req.socket.remoteAddress, 'http'),
-      agent: owner.agentFor(endpoint),
-      setHost: false,
+    const conn = owner.upstreamFor(endpoint).acquire();
+    this.conn = conn;
+    this.connected = false;
+    conn.attach({
+      head: (h) => this.onHead(conn, h),
+      body: (b) => this.onBody(conn, b),
+      complete: () => this.onComplete(conn),
+      failed: (err) => this.onFailed(conn, err),
+      batch: (start) => this.client.batch(start),
     });
-    this.upstream = upstream;
-    upstream.once('socket', (socket: Socket) => {
-      if (!socket.connecting) return this.sendBody(upstream);
-      this.arm(owner.config.connectTimeoutMs, upstream, 'ECONNTIMEOUT', 'connect timeout');
-      socket.once('connect', () => this.sendBody(upstream));
-    });
-    upstream.once('response', (res) => this.onResponse(upstream, res));
-    upstream.on('error', (err) => this.onError(upstream, err));
+    const onConnected = (): void => {
+      if (this.conn !== conn) return;
+      this.connected = true;
+      this.arm(owner.config.requestTimeoutMs, conn, 'ERESPONSETIMEOUT', 'response timeout');
+      conn.socket.write(
+        upstreamRequestHead(head.method, head.url, head.raw, head.facts, head.clientAddress),
+        'latin1',
+      );
+      if (this.held !== undefined && (this.bodyDone || !this.readFirst)) {
+        const chunks = this.held;
+        // Kept for a resend only when the whole body is held.
+        if (!this.bodyDone) this.held = undefined;
+        for (const c of chunks) this.sendBody(c);
+        this.client.socket.resume();
+      }
+      if (this.bodyDone) this.endBody();
+    };
+    if (!conn.socket.connecting) return onConnected();
+    this.arm(owner.config.connectTimeoutMs, conn, 'ECONNTIMEOUT', 'connect timeout');
+    conn.socket.once('connect', onConnected);
   }
 
-  private sendBody(upstream: ClientRequest): void {
-    if (upstream !== this.upstream) return;
-    this.arm(this.owner.config.requestTimeoutMs, upstream, 'ERESPONSETIMEOUT', 'response timeout');
-    if (this.body !== undefined) {
-      for (const c of this.body) upstream.write(c);
-      upstream.end();
-      return;
+  private sendBody(chunk: Buffer): void {
+    const socket = this.conn?.socket;
+    if (socket === undefined || !this.connected) return;
+    const ok = this.head.facts.chunked
+      ? socket.write(`${chunk.length.toString(16)}\r\n`) && socket.write(chunk) && socket.write('\r\n')
+      : socket.write(chunk);
+    if (!ok) {
+      this.client.socket.pause();
+      socket.once('drain', () => this.client.socket.resume());
     }
-    this.bodyStreamed = true;
-    const max = this.owner.config.maxBodyBytes;
-    this.req.on('data', (c: Buffer) => {
-      this.bytesIn += c.length;
-      if (max > 0 && this.bytesIn > max) this.fail(413, 'body-too-large', true);
-    });
-    this.req.pipe(upstream);
   }
 
-  private arm(ms: number, upstream: ClientRequest, code: string, message: string): void {
+  private endBody(): void {
+    if (this.head.facts.chunked && this.connected) this.conn?.socket.write('0\r\n\r\n');
+  }
+
+  private arm(ms: number, conn: UpstreamConnection, code: string, message: string): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = setTimeout(() => upstream.destroy(codeError(code, message)), ms);
+    this.timer = setTimeout(() => this.onFailed(conn, codeError(code, message)), ms);
   }
 
-  private onResponse(upstream: ClientRequest, ures: IncomingMessage): void {
-    if (upstream !== this.upstream || this.done) return;
+  private onHead(conn: UpstreamConnection, h: ParsedHead): boolean {
+    if (conn !== this.conn || this.done) return false;
+    if (h.status >= 100 && h.status < 200 && h.status !== 101) {
+      this.client.write(`HTTP/1.1 ${h.status} ${h.reason}\r\n\r\n`);
+      return false;
+    }
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
-    const { owner, res } = this;
+    const { owner, head } = this;
     const endpoint = this.endpoint as Endpoint;
-    const status = ures.statusCode ?? 502;
-    if (status >= 500 && owner.config.passiveHealth?.on5xx === true) owner.failure(endpoint.id);
+    if (h.status >= 500 && owner.config.passiveHealth?.on5xx === true) owner.failure(endpoint.id);
     else owner.pool.success(endpoint.id);
-    const headers = clientResponseHeaders(ures.headers);
+    let setCookie: string | undefined;
     const p = owner.config.persistence;
     if (p?.type === 'cookie') {
       const value = owner.cookieFor(endpoint.id);
-      if (cookieValue(this.req.headers.cookie, p.cookieName) !== value) {
-        const cookie = `${p.cookieName}=${value}; Path=/; HttpOnly`;
-        const prior = headers['set-cookie'];
-        headers['set-cookie'] =
-          prior === undefined ? cookie : [...(Array.isArray(prior) ? prior : [String(prior)]), cookie];
-      }
+      if (cookieValue(head.facts.cookie, p.cookieName) !== value)
+        setCookie = `${p.cookieName}=${value}; Path=/; HttpOnly`;
     }
-    this.responded = true;
-    res.writeHead(status, headers);
-    upstream.setTimeout(owner.config.idleTimeoutMs, () =>
-      upstream.destroy(codeError('EIDLE', 'idle timeout')),
-    );
-    ures.on('data', (c: Buffer) => (this.bytesOut += c.length));
-    ures.once('end', () => this.finish(status));
-    ures.on('error', () => undefined);
-    ures.once('close', () => {
-      // Closed before its end: the upstream went away mid-body; the client cannot be told.
-      if (!ures.complete && !this.done) this.brokenResponse(upstream, 'upstream-aborted');
+    const bodyless = head.method === 'HEAD' || h.status === 204 || h.status === 304;
+    const out = clientResponseHead(h.status, h.reason, h.raw, {
+      bodyless,
+      keepAlive: this.keepAlive && !owner.closing,
+      http10: head.http10,
+      setCookie,
     });
-    ures.pipe(res);
+    this.framing = out.framing;
+    if (out.framing === 'close') this.keepAlive = false;
+    this.responded = true;
+    this.status = h.status;
+    this.client.write(out.head);
+    conn.socket.setTimeout(owner.config.idleTimeoutMs);
+    return bodyless;
   }
 
-  private brokenResponse(upstream: ClientRequest, reason: string): void {
-    if (upstream !== this.upstream) return;
-    this.owner.failure((this.endpoint as Endpoint).id);
-    this.release();
-    this.res.destroy();
-    this.close(0, reason);
+  private onBody(conn: UpstreamConnection, b: Buffer): void {
+    if (conn !== this.conn || this.done) return;
+    this.bytesOut += b.length;
+    const ok =
+      this.framing === 'chunked'
+        ? this.client.write(`${b.length.toString(16)}\r\n`) &&
+          this.client.write(b) &&
+          this.client.write('\r\n')
+        : this.client.write(b);
+    if (!ok) {
+      conn.socket.pause();
+      this.client.socket.once('drain', () => conn.socket.resume());
+    }
   }
 
-  private onError(upstream: ClientRequest, err: NodeJS.ErrnoException): void {
-    if (upstream !== this.upstream || this.done) return;
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
-    if (this.responded) return this.brokenResponse(upstream, err.code ?? 'upstream-error');
+  private onComplete(conn: UpstreamConnection): void {
+    if (conn !== this.conn || this.done || !this.responded) return;
+    if (this.framing === 'chunked') this.client.write('0\r\n\r\n');
+    this.release(true);
+    this.close(this.status, undefined);
+    this.client.done(this, this.keepAlive && this.bodyDone);
+  }
+
+  private onFailed(conn: UpstreamConnection, err: NodeJS.ErrnoException): void {
+    if (conn !== this.conn || this.done) return;
     const { owner } = this;
     const endpoint = this.endpoint as Endpoint;
-    owner.counts.add(endpoint.id, -1);
-    this.upstream = undefined;
+    const answered = conn.answered;
+    const reused = conn.reused;
+    this.release(false);
+    if (this.responded) {
+      // The response was under way: nothing can be sent instead of it.
+      owner.failure(endpoint.id);
+      this.client.socket.destroy();
+      return this.close(0, err.code ?? 'upstream-error');
+    }
     const code = err.code ?? '';
-    const connectFailed = CONNECT_ERRORS.has(code);
-    const replayable = this.body !== undefined || !this.bodyStreamed;
-    const idempotent = IDEMPOTENT.has(this.req.method ?? '');
-    if (upstream.reusedSocket && !connectFailed && idempotent && replayable && !this.raceRetried) {
+    const connectFailed = CONNECT_ERRORS.has(code) || !this.connected;
+    const replayable = this.held !== undefined && (this.bodyDone || !this.connected);
+    const idempotent = IDEMPOTENT.has(this.head.method);
+    if (reused && !answered && !connectFailed && idempotent && replayable && !this.raceRetried) {
       this.raceRetried = true;
       owner.countRetry(endpoint.id);
-      owner.drained();
       return this.send(endpoint);
     }
     owner.failure(endpoint.id);
-    owner.drained();
     this.tried.add(endpoint.id);
     const timeout = code === 'ECONNTIMEOUT' || code === 'ERESPONSETIMEOUT';
     this.lastFailure = { status: timeout ? 504 : 502, reason: code === '' ? 'upstream-error' : code };
@@ -220,81 +257,50 @@ export class HttpExchange {
     this.fail(this.lastFailure.status, this.lastFailure.reason);
   }
 
-  /** Ends the request with an error status of the proxy's own. */
+  /** Ends the request with an answer of the proxy's own. */
   fail(status: number, reason: string, closeConnection = false): void {
     if (this.done) return;
-    this.release();
-    const { res } = this;
-    if (!res.headersSent) {
-      const body = `${status === 503 ? 'no endpoint available' : reason}\n`;
-      res.writeHead(status, {
-        'content-type': 'text/plain; charset=utf-8',
-        'content-length': Buffer.byteLength(body),
-        ...(closeConnection ? { connection: 'close' } : {}),
-      });
-      res.end(body);
-    } else {
-      res.destroy();
-    }
+    this.release(false);
+    const close = closeConnection || !this.bodyDone || !this.keepAlive;
+    if (!this.responded)
+      this.client.answer(status, status === 503 ? 'no endpoint available\n' : `${reason}\n`, close);
+    else this.client.socket.destroy();
     this.close(status, reason);
+    this.client.done(this, !close);
   }
 
-  /** Called by the waiting queue when the request waited too long for a free endpoint. */
+  /** The request waited too long for an endpoint under its connection limit. */
   timedOutInQueue(): void {
     this.fail(503, 'queue-timeout');
   }
 
-  /** The client went away: stop the upstream request. */
-  private abort(reason: string): void {
-    this.release();
-    this.close(this.res.headersSent ? this.res.statusCode : 0, reason);
+  /** The client went away. */
+  clientClosed(): void {
+    this.release(false);
+    this.close(this.responded ? this.status : 0, 'client-closed');
   }
 
-  /** Lets go of the upstream request in flight, if any, and of its endpoint's count. */
-  private release(): void {
-    const upstream = this.upstream;
-    if (upstream === undefined || this.endpoint === undefined) return;
-    this.upstream = undefined;
-    upstream.destroy();
+  /** Lets go of the upstream connection (back to the pool when it finished cleanly). */
+  private release(reuse: boolean): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    const conn = this.conn;
+    if (conn === undefined || this.endpoint === undefined) return;
+    this.conn = undefined;
+    conn.release(reuse && this.bodyDone);
     this.owner.counts.add(this.endpoint.id, -1);
     this.owner.drained();
-  }
-
-  private finish(status: number): void {
-    if (this.done) return;
-    const endpoint = this.endpoint as Endpoint;
-    this.upstream = undefined;
-    this.owner.counts.add(endpoint.id, -1);
-    this.owner.drained();
-    this.close(status, undefined);
   }
 
   private close(status: number, error: string | undefined): void {
     if (this.done) return;
     this.done = true;
-    if (this.timer !== undefined) clearTimeout(this.timer);
     const ms = performance.now() - this.started;
-    const { owner, req } = this;
-    const id = this.endpoint?.id;
-    recordRequest(owner.counters.traffic, status, ms, this.bytesIn, this.bytesOut);
-    if (id !== undefined) recordRequest(owner.counters.endpoint(id), status, ms, this.bytesIn, this.bytesOut);
-    if (error !== undefined) {
-      owner.counters.traffic.failures++;
-      if (id !== undefined) owner.counters.endpoint(id).failures++;
-    }
-    owner.log?.add({
-      time: new Date(Date.now() - ms).toISOString(),
-      listener: owner.config.name,
-      client: req.socket.remoteAddress ?? '-',
-      method: req.method ?? '-',
-      path: req.url ?? '-',
-      status,
-      endpoint: id ?? '-',
+    this.owner.record(this.endpoint?.id, status, ms, this.bytesIn, this.bytesOut, error, {
+      client: this.head.clientAddress,
+      method: this.head.method,
+      path: this.head.url,
       attempts: this.attempts,
-      bytesIn: this.bytesIn,
-      bytesOut: this.bytesOut,
-      durationMs: Math.round(ms * 1000) / 1000,
-      ...(error === undefined ? {} : { error }),
     });
   }
 }

@@ -1,20 +1,19 @@
 /**
- * An HTTP listener in one thread of the node data plane. Connections come from the thread's
- * net.Server and are handed to an http.Server that never listens itself, so that a change of
- * header limits makes a new http.Server for new connections while old ones finish on the old.
- * Upstream sockets are kept alive per endpoint (node's Agent, LIFO) and retired after
- * `upstreamIdleMs` idle, or sooner when the upstream's Keep-Alive hint says so, before the
- * upstream's own keep-alive timeout can close them under a request.
+ * An HTTP listener in one thread of the node data plane: client connections (ClientConnection)
+ * and their exchanges (HttpExchange), keep-alive connection pools per endpoint (UpstreamPool),
+ * the queue of requests waiting for an endpoint under its connection limit, and the
+ * listener's counters and access log.
  */
-import { Agent, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { AccessLog } from '../access-log.js';
 import { persistenceCookie, type ActiveCounts, type EndpointPool } from '../endpoint-pool.js';
 import type { Endpoint, Listener } from '../proxy-config.js';
-import { cookieValue } from './http-headers.js';
-import { HttpExchange } from './http-exchange.js';
+import { recordRequest } from '../traffic-stats.js';
+import { ClientConnection, type RequestHead } from './client-connection.js';
+import type { HttpExchange } from './http-exchange.js';
+import { cookieValue, headerValue } from './http-wire.js';
 import type { ListenerCounters } from './listener-counters.js';
-import { proxyUpgrade } from './websocket.js';
+import { UpstreamPool } from './upstream-pool.js';
 
 /** What a listener uses from its thread. */
 export interface ListenerContext {
@@ -31,19 +30,17 @@ const QUEUE_POLL_MS = 10;
 
 /** See the file comment. */
 export class HttpListener {
-  private server: Server;
-  private readonly agents = new Map<string, Agent>();
-  private readonly queue: HttpExchange[] = [];
+  private readonly upstreams = new Map<string, UpstreamPool>();
+  private readonly queue: Array<{ exchange: HttpExchange; deadline: number }> = [];
   private queueTimer: NodeJS.Timeout | undefined;
   private readonly cookies = new Map<string, string>();
-  private closing = false;
+  private readonly clients = new Set<ClientConnection>();
+  closing = false;
 
   constructor(
     private listener: Listener,
     private readonly context: ListenerContext,
-  ) {
-    this.server = this.makeServer();
-  }
+  ) {}
 
   get config(): Listener {
     return this.listener;
@@ -54,71 +51,53 @@ export class HttpListener {
   get counts(): ActiveCounts {
     return this.context.counts;
   }
-  get counters(): ListenerCounters {
-    return this.context.counters;
-  }
-  get log(): AccessLog | undefined {
-    return this.context.log;
-  }
 
   /** Takes a connection accepted by the thread's listening socket. */
   accept(socket: Socket): void {
     this.context.counters.track(socket);
     socket.setNoDelay(true);
-    this.server.emit('connection', socket);
+    const client = new ClientConnection(socket, this);
+    this.clients.add(client);
+    socket.once('close', () => this.clients.delete(client));
   }
 
   /** Applies a new version of the listener without dropping a connection. */
   update(listener: Listener): void {
-    const old = this.listener;
     this.listener = listener;
-    if (old.maxHeaderBytes !== listener.maxHeaderBytes) {
-      const previous = this.server;
-      this.server = this.makeServer();
-      // Idle connections close now, busy ones keep the old limits until they end.
-      previous.close();
-    } else {
-      this.applyTimeouts(this.server);
+    for (const [id, pool] of this.upstreams) {
+      const e = listener.endpoints.find((x) => x.id === id);
+      if (e !== undefined && e.address === pool.endpoint.address && e.port === pool.endpoint.port) continue;
+      this.upstreams.delete(id);
+      pool.close();
     }
     const ids = new Set(listener.endpoints.map((e) => e.id));
-    for (const [id, agent] of this.agents) {
-      const e = listener.endpoints.find((x) => x.id === id);
-      if (e !== undefined && `${e.address}:${e.port}` === agentTarget(agent)) continue;
-      this.agents.delete(id);
-      // Idle sockets go now; those in use close when their response ends.
-      agent.destroy();
-    }
     for (const id of this.cookies.keys()) if (!ids.has(id)) this.cookies.delete(id);
     this.drained();
   }
 
-  agentFor(endpoint: Endpoint): Agent {
-    let agent = this.agents.get(endpoint.id);
-    if (agent === undefined) {
-      agent = new Agent({
-        keepAlive: true,
-        maxFreeSockets: 1024,
-        scheduling: 'lifo',
-        timeout: this.listener.upstreamIdleMs,
+  upstreamFor(endpoint: Endpoint): UpstreamPool {
+    let pool = this.upstreams.get(endpoint.id);
+    if (pool === undefined) {
+      pool = new UpstreamPool(endpoint, {
+        idleMs: this.listener.upstreamIdleMs,
+        maxHeaderBytes: Math.max(this.listener.maxHeaderBytes, 65_536),
       });
-      (agent as Agent & { target?: string }).target = `${endpoint.address}:${endpoint.port}`;
-      this.agents.set(endpoint.id, agent);
+      this.upstreams.set(endpoint.id, pool);
     }
-    return agent;
+    return pool;
   }
 
   /** The hash key of a request, from the listener's hashOn. */
-  hashKey(req: IncomingMessage): string | undefined {
+  hashKey(head: RequestHead): string | undefined {
     const h = this.listener.hashOn;
-    if (h.source === 'address') return req.socket.remoteAddress;
-    if (h.source === 'cookie') return cookieValue(req.headers.cookie, h.name ?? '');
-    const v = req.headers[h.name ?? ''];
-    return Array.isArray(v) ? v.join(',') : v;
+    if (h.source === 'address') return head.clientAddress;
+    if (h.source === 'cookie') return cookieValue(head.facts.cookie, h.name ?? '');
+    return headerValue(head.raw, h.name ?? '');
   }
 
-  persistenceCookieOf(req: IncomingMessage): string | undefined {
+  persistenceCookieOf(head: RequestHead): string | undefined {
     const p = this.listener.persistence;
-    return p?.type === 'cookie' ? cookieValue(req.headers.cookie, p.cookieName) : undefined;
+    return p?.type === 'cookie' ? cookieValue(head.facts.cookie, p.cookieName) : undefined;
   }
 
   cookieFor(endpointId: string): string {
@@ -141,11 +120,40 @@ export class HttpListener {
     this.context.counters.endpoint(endpointId).retries++;
   }
 
+  /** Counts a finished request and writes its access log line. */
+  record(
+    endpointId: string | undefined,
+    status: number,
+    ms: number,
+    bytesIn: number,
+    bytesOut: number,
+    error: string | undefined,
+    request: { client: string; method: string; path: string; attempts: number },
+  ): void {
+    const { counters, log } = this.context;
+    recordRequest(counters.traffic, status, ms, bytesIn, bytesOut);
+    const e = endpointId === undefined ? undefined : counters.endpoint(endpointId);
+    if (e !== undefined) recordRequest(e, status, ms, bytesIn, bytesOut);
+    if (error !== undefined) {
+      counters.traffic.failures++;
+      if (e !== undefined) e.failures++;
+    }
+    log?.add({
+      time: new Date(Date.now() - ms).toISOString(),
+      listener: this.listener.name,
+      ...request,
+      status,
+      endpoint: endpointId ?? '-',
+      bytesIn,
+      bytesOut,
+      durationMs: Math.round(ms * 1000) / 1000,
+      ...(error === undefined ? {} : { error }),
+    });
+  }
+
   /** Parks a request until an endpoint is under its connection limit (HAProxy's queue). */
   enqueue(exchange: HttpExchange): void {
-    const deadline = performance.now() + this.listener.connectTimeoutMs;
-    (exchange as HttpExchange & { deadline?: number }).deadline = deadline;
-    this.queue.push(exchange);
+    this.queue.push({ exchange, deadline: performance.now() + this.listener.connectTimeoutMs });
     this.queueTimer ??= setInterval(() => this.drained(), QUEUE_POLL_MS);
   }
 
@@ -154,10 +162,9 @@ export class HttpListener {
     if (this.queue.length === 0) return;
     const waiting = this.queue.splice(0);
     const now = performance.now();
-    for (const exchange of waiting) {
-      if (((exchange as HttpExchange & { deadline?: number }).deadline ?? 0) < now)
-        exchange.timedOutInQueue();
-      else exchange.dispatch();
+    for (const w of waiting) {
+      if (w.deadline < now) w.exchange.timedOutInQueue();
+      else w.exchange.dispatch();
     }
     if (this.queue.length === 0 && this.queueTimer !== undefined) {
       clearInterval(this.queueTimer);
@@ -165,57 +172,18 @@ export class HttpListener {
     }
   }
 
-  /** Stops taking requests: idle connections close now, busy ones after their response. */
+  /** Stops: idle connections close now, busy ones after their response, all after `graceMs`. */
   async close(graceMs: number): Promise<void> {
     this.closing = true;
-    const server = this.server;
-    server.closeIdleConnections();
     const deadline = Date.now() + graceMs;
-    while (this.context.counters.activeConnections > 0 && Date.now() < deadline) {
-      server.closeIdleConnections();
+    for (;;) {
+      for (const c of this.clients) if (c.idle) c.socket.end();
+      if (this.clients.size === 0 || Date.now() >= deadline) break;
       await new Promise((r) => setTimeout(r, 20));
     }
-    server.closeAllConnections();
-    server.close();
+    for (const c of this.clients) c.socket.destroy();
     if (this.queueTimer !== undefined) clearInterval(this.queueTimer);
-    for (const agent of this.agents.values()) agent.destroy();
-    this.agents.clear();
+    for (const pool of this.upstreams.values()) pool.close();
+    this.upstreams.clear();
   }
-
-  private makeServer(): Server {
-    const server = createServer(
-      { maxHeaderSize: this.listener.maxHeaderBytes, keepAlive: true, noDelay: true },
-      (req: IncomingMessage, res: ServerResponse) => {
-        if (this.closing) res.shouldKeepAlive = false;
-        new HttpExchange(this, req, res).start();
-      },
-    );
-    this.applyTimeouts(server);
-    server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) =>
-      proxyUpgrade(this, req, socket, head),
-    );
-    server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
-      if (!socket.writable || (err as { bytesParsed?: number }).bytesParsed === 0) return socket.destroy();
-      const status =
-        err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-      socket.end(
-        `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`,
-      );
-    });
-    // An http.Server checks request and header timeouts only once it has "listened".
-    server.emit('listening');
-    return server;
-  }
-
-  private applyTimeouts(server: Server): void {
-    const l = this.listener;
-    server.requestTimeout = l.requestTimeoutMs;
-    server.headersTimeout = Math.min(l.requestTimeoutMs, 60_000);
-    server.keepAliveTimeout = l.idleTimeoutMs;
-    server.timeout = l.idleTimeoutMs;
-  }
-}
-
-function agentTarget(agent: Agent): string | undefined {
-  return (agent as Agent & { target?: string }).target;
 }

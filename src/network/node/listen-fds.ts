@@ -6,7 +6,7 @@
  * never closed by this thread: the thread given the descriptor owns it.
  */
 import { fork } from 'node:child_process';
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { listenFailed } from '../errors.js';
 
 /** A handle as received over IPC: only its descriptor is used. */
@@ -17,14 +17,19 @@ interface RawHandle {
 /** Received handles are kept so that they are never collected (and never closed) here. */
 const received: RawHandle[] = [];
 
-/** Binds address:port and resolves with the bound port and `copies` descriptors of the socket. */
+/**
+ * Binds address:port and resolves with the bound port and `copies` descriptors of the socket.
+ * Connections that arrive while the socket is being shared are accepted here, kept paused, and
+ * returned in `early` for the main thread's listener to take.
+ */
 export async function bindShared(
   listener: string,
   address: string,
   port: number,
   copies: number,
-): Promise<{ port: number; fds: number[] }> {
-  const server = createServer();
+): Promise<{ port: number; fds: number[]; early: Socket[] }> {
+  const early: Socket[] = [];
+  const server = createServer({ pauseOnConnect: true }, (socket) => early.push(socket));
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
       reject(listenFailed(listener, address, port, err.code ?? err.message)),
@@ -33,7 +38,7 @@ export async function bindShared(
   });
   try {
     const bound = (server.address() as { port: number }).port;
-    return { port: bound, fds: await duplicate(server, copies) };
+    return { port: bound, fds: await duplicate(server, copies), early };
   } finally {
     server.close();
   }

@@ -7,6 +7,7 @@
  * isolate costs a few MiB, a second node process some 40.
  */
 import { availableParallelism } from 'node:os';
+import type { Socket } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import type { BoundAddress, DataPlane } from '../data-plane.js';
 import { dataPlaneClosed, dataPlaneFailed } from '../errors.js';
@@ -41,6 +42,7 @@ interface Binding {
   key: string;
   port: number;
   fds: number[];
+  early?: Socket[];
 }
 
 /** See the file comment. */
@@ -147,7 +149,10 @@ export class NodeDataPlane implements DataPlane {
         next.set(l.name, b);
       }
     } catch (err) {
-      for (const b of fresh) releaseFds(b.fds);
+      for (const b of fresh) {
+        releaseFds(b.fds);
+        for (const s of b.early ?? []) s.destroy();
+      }
       throw err;
     }
     const keep = new Set<string>();
@@ -176,6 +181,11 @@ export class NodeDataPlane implements DataPlane {
       throw dataPlaneFailed(this.driver, this.failure);
     }
     const mainPorts = (results[0] as PromiseFulfilledResult<Record<string, number>>).value;
+    for (const b of fresh) {
+      const name = [...next].find(([, x]) => x === b)?.[0];
+      if (name !== undefined) this.engine.adopt(name, b.early ?? []);
+      delete b.early;
+    }
     this.bindings.clear();
     for (const [name, b] of next) this.bindings.set(name, b);
     this.ports.clear();

@@ -178,3 +178,45 @@ describe('node data plane: L4', () => {
     }
   });
 });
+
+describe('node data plane: listeners being set up', () => {
+  it('answers connections that arrive while a new listener is being shared between threads', async () => {
+    const { startUpstream } = await import('../testing/upstream.js');
+    const { freePort, get, text } = await import('../testing/data-plane-subject.js');
+    const up = await startUpstream({ id: 'early' });
+    const plane = await NodeDataPlane.start({ threads: 2, drainMs: 500 });
+    try {
+      const port = await freePort();
+      let applied = false;
+      const applying = plane
+        .apply({
+          listeners: [
+            {
+              name: 'early',
+              address: '127.0.0.1',
+              port,
+              protocol: 'http',
+              endpoints: [{ id: 'early', address: '127.0.0.1', port: up.port }],
+            },
+          ],
+        })
+        .then(() => (applied = true));
+      const answers: Array<Promise<string>> = [];
+      while (!applied) {
+        answers.push(get(port, '/').then(text, (err: NodeJS.ErrnoException) => err.code ?? 'error'));
+        await new Promise((r) => setImmediate(r));
+      }
+      await applying;
+      const seen = await Promise.all(answers);
+      // Before the bind a connection is refused; after it, every one is answered.
+      const firstAnswered = seen.findIndex((s) => s !== 'ECONNREFUSED');
+      assert.ok(
+        seen.slice(firstAnswered).every((s) => s === 'early\n'),
+        JSON.stringify(seen.slice(firstAnswered)),
+      );
+    } finally {
+      await plane.close();
+      await up.close();
+    }
+  });
+});
