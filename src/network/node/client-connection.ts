@@ -10,7 +10,13 @@ import { HttpExchange, REPLAY_BODY_BYTES } from './http-exchange.js';
 import type { HttpListener } from './http-listener.js';
 import { headFacts, plainResponse, type HeadFacts } from './http-wire.js';
 import { proxyUpgrade } from './websocket.js';
-import { WireParser, type ParsedHead } from './wire-parser.js';
+import {
+  giveBackRequestParser,
+  takeRequestParser,
+  type ParsedHead,
+  type WireHandlers,
+  type WireParser,
+} from './wire-parser.js';
 
 /** A request head as the exchange gets it. */
 export interface RequestHead {
@@ -32,7 +38,10 @@ interface Waiting {
 
 /** See the file comment. */
 export class ClientConnection {
-  private readonly parser: WireParser;
+  /** Only while a request is being read: idle connections give theirs back. */
+  private parser: WireParser | undefined;
+  private inMessage = false;
+  private readonly handlers: WireHandlers;
   private current: HttpExchange | undefined;
   private readonly waiting: Waiting[] = [];
   private requestTimer: NodeJS.Timeout | undefined;
@@ -46,11 +55,12 @@ export class ClientConnection {
     private readonly owner: HttpListener,
   ) {
     const l = owner.config;
-    this.parser = new WireParser('request', l.maxHeaderBytes, {
+    this.handlers = {
+      begin: () => (this.inMessage = true),
       head: (h) => this.onHead(h),
       body: (b) => this.onBody(b),
       complete: () => this.onComplete(),
-    });
+    };
     socket.setTimeout(l.idleTimeoutMs, () => socket.destroy());
     socket.on('data', (d: Buffer) => this.onData(d));
     socket.on('error', () => socket.destroy());
@@ -59,7 +69,8 @@ export class ClientConnection {
       this.current?.clientClosed();
       this.current = undefined;
       this.waiting.length = 0;
-      this.parser.close();
+      this.parser?.close();
+      this.parser = undefined;
     });
   }
 
@@ -112,13 +123,19 @@ export class ClientConnection {
 
   private onData(d: Buffer): void {
     if (this.requestTimer === undefined && this.current === undefined) this.armRequestTimer();
-    const r = this.parser.execute(d);
+    const parser = (this.parser ??= takeRequestParser(this.owner.config.maxHeaderBytes, this.handlers));
+    const r = parser.execute(d);
     if (r instanceof Error) {
       const status = r.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
       if (this.current === undefined) this.answer(status, `${r.code ?? 'bad request'}\n`, true);
       this.closing = true;
       this.socket.end();
       return;
+    }
+    if (!this.inMessage && this.upgrade === undefined) {
+      // Between messages: an idle keep-alive connection holds no parser.
+      this.parser = undefined;
+      giveBackRequestParser(parser);
     }
     const upgrade = this.upgrade;
     if (upgrade !== undefined) {
@@ -184,6 +201,7 @@ export class ClientConnection {
   }
 
   private onComplete(): void {
+    this.inMessage = false;
     if (this.requestTimer !== undefined) clearTimeout(this.requestTimer);
     this.requestTimer = undefined;
     const w = this.waiting[this.waiting.length - 1];

@@ -29,6 +29,8 @@ export interface NodeDataPlaneOptions {
   accessLogPath?: string;
   /** How long a removed listener's open connections may take to finish; default 30 s. */
   drainMs?: number;
+  /** Young generation of each worker thread's heap, in MiB; default 4. */
+  youngGenerationMb?: number;
 }
 
 const AFFINITY_ENTRIES = 65_536;
@@ -210,6 +212,9 @@ export class NodeDataPlane implements DataPlane {
         accessLogPath: this.options.accessLogPath,
         drainMs: this.options.drainMs ?? 30_000,
       },
+      // A small young generation: a proxy's garbage dies young, and each MiB here is resident
+      // memory per thread (the main thread's is set by the process's --max-semi-space-size).
+      resourceLimits: { maxYoungGenerationSizeMb: this.options.youngGenerationMb ?? 4 },
     });
     const handle: WorkerHandle = { worker, pending: new Map() };
     this.workers.push(handle);

@@ -24,6 +24,7 @@ interface ParserModule {
     new (): NativeParser;
     REQUEST: number;
     RESPONSE: number;
+    kOnMessageBegin: number;
     kOnHeaders: number;
     kOnHeadersComplete: number;
     kOnBody: number;
@@ -53,25 +54,29 @@ export interface ParsedHead {
 
 /** What the parser calls; `head` returns true to tell it the message has no body (HEAD). */
 export interface WireHandlers {
+  /** A new message started (its first byte). */
+  begin?: () => void;
   head: (head: ParsedHead) => boolean;
   body: (chunk: Buffer) => void;
   complete: () => void;
 }
 
-/** One side's parser (see the file comment). */
+const NO_HANDLERS: WireHandlers = { head: () => false, body: () => undefined, complete: () => undefined };
+
+/** One side's parser (see the file comment); `reset` readies it for another connection. */
 export class WireParser {
   private readonly native = new HTTPParser();
+  private handlers: WireHandlers = NO_HANDLERS;
   private rawSoFar: string[] = [];
   private urlSoFar = '';
 
-  constructor(kind: 'request' | 'response', maxHeaderBytes: number, handlers: WireHandlers) {
+  constructor(
+    private readonly kind: 'request' | 'response',
+    maxHeaderBytes: number,
+    handlers: WireHandlers,
+  ) {
     const p = this.native;
-    p.initialize(
-      kind === 'request' ? HTTPParser.REQUEST : HTTPParser.RESPONSE,
-      {},
-      maxHeaderBytes,
-      HTTPParser.kLenientNone,
-    );
+    p[HTTPParser.kOnMessageBegin] = (() => this.handlers.begin?.());
     p[HTTPParser.kOnHeaders] = ((headers: string[], url: string) => {
       this.rawSoFar = this.rawSoFar.concat(headers);
       this.urlSoFar += url;
@@ -91,7 +96,7 @@ export class WireParser {
       const full = url ?? this.urlSoFar;
       this.rawSoFar = [];
       this.urlSoFar = '';
-      const skipBody = handlers.head({
+      const skipBody = this.handlers.head({
         versionMajor,
         versionMinor,
         raw,
@@ -104,8 +109,22 @@ export class WireParser {
       });
       return skipBody ? 1 : 0;
     });
-    p[HTTPParser.kOnBody] = handlers.body;
-    p[HTTPParser.kOnMessageComplete] = handlers.complete;
+    p[HTTPParser.kOnBody] = ((b: Buffer) => this.handlers.body(b));
+    p[HTTPParser.kOnMessageComplete] = (() => this.handlers.complete());
+    this.reset(maxHeaderBytes, handlers);
+  }
+
+  /** Starts afresh for a new connection. */
+  reset(maxHeaderBytes: number, handlers: WireHandlers): void {
+    this.native.initialize(
+      this.kind === 'request' ? HTTPParser.REQUEST : HTTPParser.RESPONSE,
+      {},
+      maxHeaderBytes,
+      HTTPParser.kLenientNone,
+    );
+    this.handlers = handlers;
+    this.rawSoFar = [];
+    this.urlSoFar = '';
   }
 
   /** Parses bytes; an Error (with llhttp's `code`) when they are not HTTP. */
@@ -119,6 +138,27 @@ export class WireParser {
   }
 
   close(): void {
+    this.handlers = NO_HANDLERS;
     this.native.close();
   }
+}
+
+/** Request parsers of idle keep-alive connections, kept for reuse (about 3 KiB each). */
+const idleParsers: WireParser[] = [];
+const IDLE_PARSERS = 256;
+
+/** A request parser, reused when one is free. */
+export function takeRequestParser(maxHeaderBytes: number, handlers: WireHandlers): WireParser {
+  const p = idleParsers.pop();
+  if (p === undefined) return new WireParser('request', maxHeaderBytes, handlers);
+  p.reset(maxHeaderBytes, handlers);
+  return p;
+}
+
+/** Gives back a request parser that sits between messages. */
+export function giveBackRequestParser(p: WireParser): void {
+  if (idleParsers.length < IDLE_PARSERS) {
+    p.reset(0, NO_HANDLERS);
+    idleParsers.push(p);
+  } else p.close();
 }
