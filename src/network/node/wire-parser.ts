@@ -76,12 +76,12 @@ export class WireParser {
     handlers: WireHandlers,
   ) {
     const p = this.native;
-    p[HTTPParser.kOnMessageBegin] = (() => this.handlers.begin?.());
-    p[HTTPParser.kOnHeaders] = ((headers: string[], url: string) => {
+    p[HTTPParser.kOnMessageBegin] = () => this.handlers.begin?.();
+    p[HTTPParser.kOnHeaders] = (headers: string[], url: string) => {
       this.rawSoFar = this.rawSoFar.concat(headers);
       this.urlSoFar += url;
-    });
-    p[HTTPParser.kOnHeadersComplete] = ((
+    };
+    p[HTTPParser.kOnHeadersComplete] = (
       versionMajor: number,
       versionMinor: number,
       headers: string[] | undefined,
@@ -108,9 +108,9 @@ export class WireParser {
         keepAlive,
       });
       return skipBody ? 1 : 0;
-    });
-    p[HTTPParser.kOnBody] = ((b: Buffer) => this.handlers.body(b));
-    p[HTTPParser.kOnMessageComplete] = (() => this.handlers.complete());
+    };
+    p[HTTPParser.kOnBody] = (b: Buffer) => this.handlers.body(b);
+    p[HTTPParser.kOnMessageComplete] = () => this.handlers.complete();
     this.reset(maxHeaderBytes, handlers);
   }
 

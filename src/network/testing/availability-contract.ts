@@ -13,6 +13,18 @@ import { startUpstream, type Upstream } from './upstream.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** Eight clients of load (bounded) while `changes` run, one every 400 ms; the load stops after them. */
+function loadDuring(port: number, changes: Array<() => Promise<void>>): ReturnType<typeof runLoad> {
+  const until = (async () => {
+    for (const change of changes) {
+      await sleep(400);
+      await change();
+    }
+    await sleep(400);
+  })();
+  return runLoad({ port, clients: 8, durationMs: 20_000, maxRequests: 50_000, until });
+}
+
 /** Registers the availability suite for a data plane. */
 export function availabilityContract(label: string, make: PlaneFactory): void {
   describe(`${label}: availability`, () => {
@@ -67,43 +79,28 @@ export function availabilityContract(label: string, make: PlaneFactory): void {
         [0, 2],
       ];
       await f.apply([e(0), e(1), e(2)]);
-      const load = runLoad({
-        port: f.port,
-        clients: 8,
-        durationMs: 20_000,
-        maxRequests: 50_000,
-        until: (async () => {
-          for (const [n, set] of sets.entries()) {
-            await sleep(400);
-            await f.apply(set.map((i) => ({ ...endpointOf(e(i)), weight: 1 + ((i + n) % 3) })));
-          }
-          await sleep(400);
-        })(),
-      });
-      const result = await load;
+      const result = await loadDuring(
+        f.port,
+        sets.map(
+          (set, n) => () => f.apply(set.map((i) => ({ ...endpointOf(e(i)), weight: 1 + ((i + n) % 3) }))),
+        ),
+      );
       assert.equal(result.failed, 0, `failed: ${JSON.stringify(result.failures)}`);
       assert.ok(result.ok > 100, `only ${result.ok} requests went through`);
     });
 
     it('fails no request when listener options change under load', async () => {
       await f.apply([e(0), e(1)]);
-      const load = runLoad({
-        port: f.port,
-        clients: 8,
-        durationMs: 20_000,
-        maxRequests: 50_000,
-        until: (async () => {
-          for (let i = 0; i < 4; i++) {
-            await sleep(400);
-            await f.apply([e(0), e(1)], {
+      const result = await loadDuring(
+        f.port,
+        [0, 1, 2, 3].map(
+          (i) => () =>
+            f.apply([e(0), e(1)], {
               idleTimeoutMs: 30_000 + i * 1000,
               algorithm: i % 2 === 0 ? 'least-connections' : 'round-robin',
-            });
-          }
-          await sleep(400);
-        })(),
-      });
-      const result = await load;
+            }),
+        ),
+      );
       assert.equal(result.failed, 0, `failed: ${JSON.stringify(result.failures)}`);
     });
 
