@@ -67,6 +67,8 @@ export class HttpExchange {
     if (max > 0 && length > max) return this.fail(413, 'body-too-large', true);
     const hasBody = facts.chunked || length > 0;
     if (!hasBody) this.bodyDone = true;
+    // As node's own server does: the body is read here, so the client may send it now.
+    else if (facts.expectContinue) this.client.write('HTTP/1.1 100 Continue\r\n\r\n');
     this.readFirst = hasBody && !facts.chunked && length <= REPLAY_BODY_BYTES;
     if (!this.readFirst) this.dispatch();
   }

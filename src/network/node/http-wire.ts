@@ -38,6 +38,8 @@ export interface HeadFacts {
   host: string | undefined;
   forwardedFor: string | undefined;
   cookie: string | undefined;
+  /** The client waits for `100 Continue` before it sends the body. */
+  expectContinue: boolean;
 }
 
 /** Reads the facts of a raw header list. */
@@ -49,6 +51,7 @@ export function headFacts(raw: readonly string[]): HeadFacts {
     host: undefined,
     forwardedFor: undefined,
     cookie: undefined,
+    expectContinue: false,
   };
   for (let i = 0; i < raw.length; i += 2) {
     const name = (raw[i] as string).toLowerCase();
@@ -77,6 +80,9 @@ export function headFacts(raw: readonly string[]): HeadFacts {
       case 'cookie':
         facts.cookie = facts.cookie === undefined ? value : `${facts.cookie}; ${value}`;
         break;
+      case 'expect':
+        facts.expectContinue = value.toLowerCase() === '100-continue';
+        break;
     }
   }
   return facts;
@@ -96,7 +102,8 @@ function endToEnd(raw: readonly string[], facts: HeadFacts, skip?: ReadonlySet<s
   return out;
 }
 
-const FORWARDED = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host']);
+/** Replaced by the proxy's own (Expect: the proxy answers 100 Continue itself). */
+const FORWARDED = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'expect']);
 
 /**
  * The head sent upstream: request line, end-to-end headers, X-Forwarded-*, keep-alive, and

@@ -187,6 +187,27 @@ export function l7Contract(label: string, make: PlaneFactory): void {
       }
     });
 
+    it('lets a client that expects 100 Continue send its body', async () => {
+      await f.apply([e(0)]);
+      const answer = await new Promise<string>((resolve, reject) => {
+        const req = request(
+          {
+            host: '127.0.0.1',
+            port: f.port,
+            method: 'PUT',
+            path: '/',
+            agent: false,
+            headers: { expect: '100-continue', 'content-length': 5 },
+          },
+          (r) => resolve(text(r)),
+        );
+        req.once('continue', () => req.end('hello'));
+        req.once('error', reject);
+        req.setTimeout(10_000, () => req.destroy(new Error('no answer')));
+      });
+      assert.equal(answer, 'e0\n');
+    });
+
     it('does not retry a POST that failed after it was sent, but retries a GET', async () => {
       await f.apply([e(3), e(4)], { retries: 2 });
       const hits = (): number => e(3).hits + e(4).hits;
