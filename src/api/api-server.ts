@@ -7,7 +7,6 @@ import {
   type Socket,
 } from 'node:net';
 import { systemClock, type Clock } from '../common/clock.js';
-import type { KubeObject } from '../common/kube-object.js';
 import type { Authenticator } from '../identity/index.js';
 import type { ResourceRegistry, ResourceType } from '../resources/index.js';
 import type { Store } from '../store/store.js';
@@ -133,7 +132,7 @@ export class ApiServer {
 
   /** Starts listening; resolves with the base URL (`http://127.0.0.1:PORT`). */
   async listen(port = 6443, host = '127.0.0.1'): Promise<string> {
-    await this.deleter.resume();
+    await this.deleter.start();
     await new Promise<void>((resolve, reject) => {
       this.front.once('error', reject);
       this.front.listen(port, host, () => {
@@ -168,7 +167,7 @@ export class ApiServer {
 
   /** Removes pods left terminating on nodes that no longer exist (see `sweepAbandonedPods`). */
   sweepPods(): Promise<string[]> {
-    return sweepAbandonedPods(this.deps, (o) => this.deleter.deleted(o));
+    return sweepAbandonedPods(this.deps, this.deleter.gc.deleting('pods'));
   }
 
   /** Ends watches, stops accepting connections, waits for requests in flight and background work. */
@@ -297,7 +296,6 @@ export class ApiServer {
       query,
       now: this.deps.clock.now(),
     };
-    const onDeleted = (o: KubeObject): void => this.deleter.deleted(o);
     const watch = route.watchPath || query.get('watch') === 'true' || query.get('watch') === '1';
     if (route.subresource === 'scale') return handleScale(this.deps, r, method);
     if (route.subresource === 'binding' && method === 'POST') return handleBinding(this.deps, r);
@@ -321,9 +319,9 @@ export class ApiServer {
           ? handleWatch(this.deps, r, this.watchSettings, this.watches)
           : handleGet(this.deps, r);
       case 'PUT':
-        return handleUpdate(this.deps, r, onDeleted);
+        return handleUpdate(this.deps, r);
       case 'PATCH':
-        return handlePatch(this.deps, r, onDeleted);
+        return handlePatch(this.deps, r);
       case 'DELETE':
         if (route.subresource !== undefined) throw methodNotAllowed(method, path);
         return deleteOne(this.deleter, r);

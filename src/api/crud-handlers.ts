@@ -97,17 +97,12 @@ export async function handleCreate(deps: ApiDeps, r: ResourceRequest): Promise<v
 }
 
 /** PUT of a whole object (or of its status with `subresource: 'status'`). */
-export async function handleUpdate(
-  deps: ApiDeps,
-  r: ResourceRequest,
-  onDeleted: (o: KubeObject) => void,
-): Promise<void> {
+export async function handleUpdate(deps: ApiDeps, r: ResourceRequest): Promise<void> {
   const options = writeOptions(r);
   const body = parseObjectBody(await readBody(r.req), r.req.headers['content-type'] ?? '');
   const candidate = checkIdentity(r.type, body, r.namespace, r.name);
   const old = await getExisting(deps, r);
   const mode = r.subresource === 'status' ? { subresource: 'status' as const } : {};
   const result = await updateObject(deps, r.type, old, candidate, options, mode);
-  if (result.deleted && !options.dryRun) onDeleted(result.object);
   sendObject(r, 200, result.object, options.warnings);
 }

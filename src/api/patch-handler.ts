@@ -60,11 +60,7 @@ export function applyPatchDocument(
  * goes through the update path (preconditions from a resourceVersion in the patch, decode,
  * defaults, validation, managedFields). Server-side apply creates the object when absent (201).
  */
-export async function handlePatch(
-  deps: ApiDeps,
-  r: ResourceRequest,
-  onDeleted: (o: KubeObject) => void,
-): Promise<void> {
+export async function handlePatch(deps: ApiDeps, r: ResourceRequest): Promise<void> {
   const options = writeOptions(r);
   const kind = patchType(r.req.headers['content-type']);
   const body = await readBody(r.req);
@@ -82,7 +78,6 @@ export async function handlePatch(
     const candidate = checkIdentity(r.type, patched, r.namespace, r.name);
     return updateObject(deps, r.type, old, candidate, options, mode);
   });
-  if (result.deleted && !options.dryRun) onDeleted(result.object);
   sendObject(r, 200, result.object, options.warnings);
 }
 

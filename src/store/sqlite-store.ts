@@ -42,6 +42,8 @@ export interface SqliteStoreStats {
   commits: number;
   /** Writes committed. */
   writes: number;
+  /** List calls served (pages count one each): shows who scans the store. */
+  lists: number;
   lastMaintenanceMs: number | undefined;
 }
 
@@ -82,6 +84,7 @@ export class SqliteStore implements Store {
   private closed = false;
   private commits = 0;
   private writes = 0;
+  private lists = 0;
   private lastMaintenanceMs: number | undefined;
 
   private constructor(
@@ -124,6 +127,7 @@ export class SqliteStore implements Store {
 
   /** Lists in (namespace, name) order; see `listPage` for the consistency of pages. */
   list(resource: string, options: ListOptions = {}): Promise<ListResult> {
+    this.lists++;
     return this.sync(() =>
       listPage(this.stmts, resource, options, { revision: this.revision, compacted: this.compacted }),
     );
@@ -204,6 +208,7 @@ export class SqliteStore implements Store {
       watchers: [...this.watches.values()].reduce((n, s) => n + s.size, 0),
       commits: this.commits,
       writes: this.writes,
+      lists: this.lists,
       lastMaintenanceMs: this.lastMaintenanceMs,
     };
   }
