@@ -7,6 +7,7 @@ import {
   type Socket,
 } from 'node:net';
 import { systemClock, type Clock } from '../common/clock.js';
+import { queryBool } from '../common/query-bool.js';
 import type { Authenticator } from '../identity/index.js';
 import type { ResourceRegistry, ResourceType } from '../resources/index.js';
 import type { Store } from '../store/store.js';
@@ -296,7 +297,7 @@ export class ApiServer {
       query,
       now: this.deps.clock.now(),
     };
-    const watch = route.watchPath || query.get('watch') === 'true' || query.get('watch') === '1';
+    const watch = route.watchPath || queryBool(query, 'watch');
     if (route.subresource === 'scale') return handleScale(this.deps, r, method);
     if (route.subresource === 'binding' && method === 'POST') return handleBinding(this.deps, r);
     if (route.subresource === 'log' && type.kind === 'Pod' && method === 'GET')

@@ -2,6 +2,7 @@ import type { KubeObject } from '../common/kube-object.js';
 import type { ListOptions } from '../store/store.js';
 import { apiVersionOf, qualifiedResource, type ApiDeps } from './api-context.js';
 import { badRequest, notFound } from './errors.js';
+import { checkListQuery } from './list-options.js';
 import { parseObjectBody, readBody, sendJson, wantsPartialMetadata, wantsTable } from './http-io.js';
 import { sendObject, writeOptions, type ResourceRequest } from './resource-request.js';
 import { buildTable, parseIncludeObject, partialObjectMetadata, TABLE_CONTENT_TYPE } from './table.js';
@@ -48,6 +49,7 @@ export function listOptions(r: ResourceRequest): ListOptions {
  * revision, which the store's latest state always satisfies (`0` means any).
  */
 export async function handleList(deps: ApiDeps, r: ResourceRequest): Promise<void> {
+  checkListQuery(r.query);
   const result = await deps.store.list(r.type.storageResource, listOptions(r));
   const resourceVersion = String(result.revision);
   const accept = r.req.headers.accept;

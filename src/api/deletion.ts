@@ -1,4 +1,5 @@
 import type { KubeObject, ObjectMeta } from '../common/kube-object.js';
+import { queryBool } from '../common/query-bool.js';
 import { hasCode } from '../common/stratus-error.js';
 import type { ResourceType } from '../resources/resource-type.js';
 import { qualifiedResource, type ApiDeps } from './api-context.js';
@@ -249,7 +250,7 @@ export function parseDeleteOptions(
   const options: DeleteOptions = {};
   const policy = query.get('propagationPolicy') ?? body?.propagationPolicy;
   if (typeof policy === 'string' && policy !== '') options.propagationPolicy = policy as PropagationPolicy;
-  else if (body?.orphanDependents === true || query.get('orphanDependents') === 'true')
+  else if (body?.orphanDependents === true || queryBool(query, 'orphanDependents'))
     options.propagationPolicy = 'Orphan';
   const pre = body?.preconditions;
   if (typeof pre === 'object' && pre !== null) {

@@ -1,4 +1,5 @@
 import type { KubeObject } from '../common/kube-object.js';
+import { queryBool } from '../common/query-bool.js';
 import type { ResourceType } from '../resources/resource-type.js';
 import { apiVersionOf, type ApiDeps, type WriteOptions } from './api-context.js';
 import { retryOnConflict } from './conflict-retry.js';
@@ -90,7 +91,7 @@ async function handleApply(
   if (r.query.get('fieldManager') === null) {
     throw badRequest('PATCH requests of type application/apply-patch+yaml require fieldManager to be set');
   }
-  const force = r.query.get('force') === 'true';
+  const force = queryBool(r.query, 'force');
   const applied = checkIdentity(r.type, parseObjectBody(body, 'application/yaml'), r.namespace, r.name);
   const decoded = decodeAndDefaultPartial(r.type, applied, options);
   const old = await deps.store.get(r.type.storageResource, r.namespace, r.name ?? '');
