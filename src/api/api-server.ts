@@ -242,6 +242,9 @@ export class ApiServer {
         case 'group-version':
           if (!this.docs.send(res, `rl:${route.group}/${route.version}`)) throw pathNotFound(path);
           return;
+        case 'openapi-v2':
+          this.docs.sendSwagger(req, res);
+          return;
         case 'openapi-v3':
           if (
             !this.docs.send(
