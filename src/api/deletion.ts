@@ -196,14 +196,15 @@ export class Deleter {
 
   /**
    * Orphan propagation: strips the owner's reference from its dependents before the owner goes,
-   * so they are orphans when the DELETE returns. A dependent the garbage collector's graph had not
-   * seen yet loses the reference when it is seen (`orphaning`), instead of being deleted.
+   * so they are orphans when the DELETE returns (the graph is brought up to date first). A
+   * dependent created while this runs loses the reference when the collector sees it
+   * (`orphaning`), instead of being deleted.
    */
   private async orphanDependents(owner: KubeObject): Promise<void> {
     const uid = owner.metadata.uid;
     if (uid === undefined) return;
     this.gc.orphaning(uid);
-    for (const dep of this.gc.dependents(uid)) {
+    for (const dep of await this.gc.dependents(uid)) {
       const type = this.deps.types.byStorageResource(dep.resource);
       const current = await this.deps.store.get(dep.resource, dep.namespace, dep.name);
       if (type === undefined || current?.metadata.uid !== dep.uid) continue;

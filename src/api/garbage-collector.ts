@@ -76,8 +76,12 @@ export class GarbageCollector {
     }
   }
 
-  /** The objects whose ownerReferences name `uid`, as the graph knows them. */
-  dependents(uid: string): GraphNode[] {
+  /**
+   * The objects whose ownerReferences name `uid`, once the graph has seen every write made before
+   * the call (so a dependent created just before its owner's delete is among them).
+   */
+  async dependents(uid: string): Promise<GraphNode[]> {
+    await this.feed.sync();
     return this.graph.dependents(uid);
   }
 
@@ -189,7 +193,11 @@ export class GarbageCollector {
     if (node?.foreground !== true) return;
     const dependents = this.graph.dependents(uid);
     for (const dep of dependents) this.queue.add(`d:${dep.uid}`);
-    if (dependents.length === 0) await this.release(node);
+    if (dependents.length > 0) return;
+    // None left as far as the graph knows: make sure it has seen every write before letting go.
+    await this.feed.sync();
+    if (this.graph.dependentCount(uid) === 0) await this.release(node);
+    else this.queue.add(`f:${uid}`);
   }
 
   /** Removes the `foregroundDeletion` finalizer; the object goes when it was the last one. */

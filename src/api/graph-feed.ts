@@ -41,6 +41,11 @@ export class GraphFeed {
     for (const [resource, revision] of revisions) await this.follow(resource, revision);
   }
 
+  /** Resolves once every change committed before the call is in the graph (and told to the listener). */
+  async sync(): Promise<void> {
+    await Promise.all([...this.watchers.values()].map((w) => w.progress()));
+  }
+
   /** Stops every watch. */
   async close(): Promise<void> {
     this.closed = true;

@@ -169,7 +169,14 @@ export class SqliteStore implements Store {
       const watches = set;
       const readHistory = (after: number, limit: number): Change[] =>
         this.closed ? [] : this.stmts.history.all(resource, after, limit).map(toChange);
-      const watch = new SqliteWatch(from, readHistory, filter, onEvent, (w) => watches.delete(w));
+      const watch = new SqliteWatch(
+        from,
+        () => this.revision,
+        readHistory,
+        filter,
+        onEvent,
+        (w) => watches.delete(w),
+      );
       watches.add(watch);
       return watch;
     });
