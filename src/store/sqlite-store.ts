@@ -16,7 +16,7 @@ import { listPage } from './sqlite-list.js';
 import { SqliteWatch } from './sqlite-watch.js';
 import { applyWrite, type ResourceChange, type WriteOp } from './sqlite-writes.js';
 import type { ListOptions, ListResult, Store, WatchEvent, WatchOptions, Watcher } from './store.js';
-import { compileWatchFilter, type Change } from './watch-filter.js';
+import { changeObject, compileWatchFilter, type Change } from './watch-filter.js';
 
 /** Options of SqliteStore.open; every field has a default. */
 export interface SqliteStoreOptions {
@@ -315,7 +315,7 @@ export class SqliteStore implements Store {
       const p = batch[i] as Pending;
       if (r instanceof StoreError) return p.reject(r);
       this.writes++;
-      p.resolve(JSON.parse(r.value) as KubeObject);
+      p.resolve(changeObject(r));
       const set = this.watches.get(r.resource);
       if (set !== undefined) for (const w of set) w.push(r);
     });
