@@ -103,6 +103,14 @@ export async function stratusWatch(
   return { events: () => events, close: () => req.destroy() };
 }
 
+/** Objects of the untimed warm-up round (JIT, TLS sessions) before the measured one. */
+export const WARM_UP_OBJECTS = 1000;
+
+/** Runs every operation over WARM_UP_OBJECTS objects, untimed. */
+export async function warmUp(target: CrudTarget): Promise<void> {
+  for (const op of OPS) await loadPhase(WARM_UP_OBJECTS, (i) => target[op](i));
+}
+
 /**
  * Creates CRUD_OBJECTS objects, gets them CRUD_GETS times, updates and deletes each, from
  * CONCURRENCY clients; with `pid`, reads the server's CPU time around each phase and samples its
