@@ -51,7 +51,8 @@ async function sequentialLatency(
   return { p50: percentile(times, 50), p99: percentile(times, 99) };
 }
 
-async function check(res: Response, what: string): Promise<void> {
+/** Fails unless the reply is 2xx; drains the body. */
+export async function check(res: Response, what: string): Promise<void> {
   if (!res.ok) throw new Error(`${what}: HTTP ${res.status} ${await res.text()}`);
   await res.arrayBuffer();
 }
@@ -70,7 +71,7 @@ async function idleRss(pid: number): Promise<{ afterStart: number; idle: number 
 }
 
 /** A running `stratus server` child: its plain-HTTP and TLS base URLs, admin token and CA. */
-interface RunningStratus {
+export interface RunningStratus {
   child: ChildProcess;
   url: string;
   httpsUrl: string;
@@ -80,7 +81,7 @@ interface RunningStratus {
 }
 
 /** Starts `stratus server` as a child and waits for /readyz. */
-async function startStratus(dataDir: string): Promise<RunningStratus> {
+export async function startStratus(dataDir: string): Promise<RunningStratus> {
   // What users run: bin/stratus (its shebang's flags included) on the bundle `make build` makes.
   const bin = fileURLToPath(new URL('../../bin/stratus', import.meta.url));
   const t0 = performance.now();

@@ -1,7 +1,7 @@
 import type { KubeObject, ObjectMeta } from '../common/kube-object.js';
 import { queryBool } from '../common/query-bool.js';
 import { hasCode } from '../common/stratus-error.js';
-import type { ResourceType } from '../resources/resource-type.js';
+import type { ResourceType } from '../resources/index.js';
 import { qualifiedResource, type ApiDeps } from './api-context.js';
 import { retryOnConflict } from './conflict-retry.js';
 import { ApiError, badRequest, conflict, forbidden, notFound } from './errors.js';

@@ -1,6 +1,6 @@
 import type { KubeObject, ObjectMeta } from '../common/kube-object.js';
 import { hasCode } from '../common/stratus-error.js';
-import type { ResourceType } from '../resources/resource-type.js';
+import type { ResourceType } from '../resources/index.js';
 import type { ApiDeps } from './api-context.js';
 import { GraphFeed } from './graph-feed.js';
 import { NamespaceTerminator } from './namespace-terminator.js';

@@ -1,6 +1,6 @@
 import type { KubeObject } from '../common/kube-object.js';
 import { hasCode } from '../common/stratus-error.js';
-import type { Store, Watcher } from '../store/store.js';
+import type { Store, Watcher } from '../store/index.js';
 import type { GraphNode, GraphUpdate, OwnerGraph } from './owner-graph.js';
 
 /** Objects read per list page while rebuilding, so a rebuild never holds a whole resource at once. */

@@ -1,5 +1,4 @@
-import type { SchemaNode } from '../resources/schema.js';
-import type { ResourceType } from '../resources/resource-type.js';
+import type { ResourceType, SchemaNode } from '../resources/index.js';
 
 /** A Swagger 2.0 document as JSON (`/openapi/v2`). */
 export type SwaggerDocument = Record<string, unknown>;

@@ -1,7 +1,7 @@
 import type { KubeObject } from '../common/kube-object.js';
-import type { ResourceType } from '../resources/resource-type.js';
+import type { ResourceType } from '../resources/index.js';
 import { hasCode } from '../common/stratus-error.js';
-import type { Watcher, WatchOptions } from '../store/store.js';
+import type { Watcher, WatchOptions } from '../store/index.js';
 import { apiVersionOf, type ApiDeps } from './api-context.js';
 import { listOptions } from './crud-handlers.js';
 import { watchStart } from './list-options.js';
