@@ -2,7 +2,9 @@
 SHELL := /bin/bash
 NODE_MODULES_STAMP := node_modules/.installed
 # command:debian-package pairs the project and its tests use.
-SYSTEM_DEPS := /usr/bin/aws:awscli rclone:rclone etcd:etcd-server runc:runc docker-registry:docker-registry /usr/sbin/haproxy:haproxy /usr/sbin/nginx:nginx wrk:wrk
+SYSTEM_DEPS := /usr/bin/aws:awscli rclone:rclone etcd:etcd-server runc:runc docker-registry:docker-registry \
+	/usr/lib/python3/dist-packages/kubernetes/__init__.py:python3-kubernetes \
+	/usr/sbin/haproxy:haproxy /usr/sbin/nginx:nginx wrk:wrk
 
 .PHONY: up test bench build lint typecheck deps system-deps clean
 
@@ -24,7 +26,11 @@ build: $(NODE_MODULES_STAMP)
 
 typecheck: build
 
+# check-layers (imports between parts against ARCHITECTURE.md's layering table) is one file,
+# transpiled by esbuild so that lint needs no tsc build.
 lint: $(NODE_MODULES_STAMP)
+	npx esbuild scripts/check-layers.ts --platform=node --format=esm --outfile=dist/check-layers.mjs --log-level=warning
+	node dist/check-layers.mjs
 	npx eslint .
 	npx prettier --check .
 

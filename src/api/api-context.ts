@@ -1,6 +1,7 @@
 import type { Clock } from '../common/clock.js';
-import type { Store } from '../store/store.js';
-import type { ResourceType } from '../resources/resource-type.js';
+import type { Admission, UserInfo } from '../identity/index.js';
+import type { Store } from '../store/index.js';
+import type { ResourceType } from '../resources/index.js';
 
 /**
  * The registry as the API server indexes it: by URL (group, version, plural) and by store key.
@@ -57,6 +58,8 @@ export interface ApiDeps {
   store: Store;
   clock: Clock;
   types: TypeIndex;
+  /** Checks each write before it is stored (see `Admission`); absent: none. */
+  admission?: Admission;
 }
 
 /** The options a write takes from its query string. */
@@ -66,4 +69,8 @@ export interface WriteOptions {
   fieldManager: string;
   /** Warnings for the reply's `Warning` headers; handlers append. */
   warnings: string[];
+  /** The requester, for admission; absent for the server's own writes. */
+  user?: UserInfo;
+  /** The object name in the request's URL ('' when it posts to a collection). */
+  requestName?: string;
 }
