@@ -5,14 +5,12 @@ import {
   fstatSync,
   mkdirSync,
   openSync,
-  readdirSync,
-  readFileSync,
   renameSync,
   rmSync,
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { formatLogLine, formatTimestamp, parseLogLine, type LogRecord, type LogStream } from './cri-log.js';
+import { formatLogLine, formatTimestamp, type LogRecord, type LogStream } from './cri-log.js';
 
 /** Size and count limits of a container's log files. */
 export interface LogRotation {
@@ -145,24 +143,4 @@ export class LogWriter extends EventEmitter {
     this.fd = openSync(base, 'a');
     this.size = 0;
   }
-}
-
-/** Every record of an attempt still on disk, oldest first (rotated files, then the current one). */
-export function readLogRecords(dir: string, attempt: number): LogRecord[] {
-  if (!existsSync(dir)) return [];
-  const base = `${attempt}.log`;
-  const rotated = readdirSync(dir)
-    .filter((f) => f.startsWith(`${base}.`) && /^\d+$/.test(f.slice(base.length + 1)))
-    .map((f) => Number(f.slice(base.length + 1)))
-    .sort((a, b) => b - a)
-    .map((n) => join(dir, `${base}.${n}`));
-  const files = [...rotated, join(dir, base)].filter((f) => existsSync(f));
-  const out: LogRecord[] = [];
-  for (const file of files) {
-    for (const line of readFileSync(file, 'utf8').split('\n')) {
-      const rec = line === '' ? undefined : parseLogLine(line);
-      if (rec !== undefined) out.push(rec);
-    }
-  }
-  return out;
 }
