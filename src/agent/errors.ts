@@ -22,3 +22,9 @@ export function agentContainerNotFound(namespace: string, pod: string, container
     { namespace, pod, container },
   );
 }
+
+/** A log request whose path is not `/containerLogs/{namespace}/{pod}/{container}` with valid escapes. */
+export function agentBadLogPath(path: string, why: string): AgentError {
+  const shown = path.length > 200 ? `${path.slice(0, 200)}…` : path;
+  return new AgentError('AGENT_BAD_LOG_PATH', 400, `Bad log path "${shown}": ${why}`, { path: shown });
+}

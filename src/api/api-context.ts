@@ -57,6 +57,8 @@ export interface ApiDeps {
   store: Store;
   clock: Clock;
   types: TypeIndex;
+  /** From connecting to a node's agent until its answer's headers (`pods/log`); default 10 000 ms. */
+  podLogTimeoutMs?: number;
 }
 
 /** The options a write takes from its query string. */

@@ -53,6 +53,8 @@ export interface ApiServerOptions {
    * authentication and before the resource routes. Errors it throws become `Status` replies.
    */
   extensions?: ApiExtension[];
+  /** From connecting to a node's agent until its answer's headers (`pods/log`); default 10 000 ms. */
+  podLogTimeoutMs?: number;
 }
 
 /** An endpoint another part serves through the API server (see `ApiServerOptions.extensions`). */
@@ -88,7 +90,12 @@ export class ApiServer {
   constructor(options: ApiServerOptions) {
     this.extensions = options.extensions ?? [];
     const types = new TypeIndex(options.registry.all());
-    this.deps = { store: options.store, clock: options.clock ?? systemClock, types };
+    this.deps = {
+      store: options.store,
+      clock: options.clock ?? systemClock,
+      types,
+      ...(options.podLogTimeoutMs !== undefined ? { podLogTimeoutMs: options.podLogTimeoutMs } : {}),
+    };
     this.authenticator = options.authenticator;
     this.deleter = new Deleter(this.deps);
     this.watchSettings = { bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000 };

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, type RunningServer } from '../cli/server.js';
+import { startServer, type RunningServer, type ServerOptions } from '../cli/server.js';
 
 /** A server in a temp dir plus a fetch helper that sends the admin token; for this part's tests. */
 export interface TestCluster {
@@ -30,7 +30,9 @@ export interface CallResult {
 }
 
 /** Starts a real server (SQLite in a temp dir, port 0) for a test. */
-export async function startTestCluster(options: { bookmarkIntervalMs?: number } = {}): Promise<TestCluster> {
+export async function startTestCluster(
+  options: Pick<ServerOptions, 'bookmarkIntervalMs' | 'api'> = {},
+): Promise<TestCluster> {
   const dataDir = await mkdtemp(join(tmpdir(), 'stratus-api-'));
   const server = await startServer({ dataDir, apiPort: 0, ...options });
   const call = async (method: string, path: string, o: CallOptions = {}): Promise<CallResult> => {

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ApiServer, ensureDefaultNamespaces } from '../api/index.js';
+import { ApiServer, ensureDefaultNamespaces, type ApiServerOptions } from '../api/index.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import { bootstrapAdmin, ensureServingCert, TokenAuthenticator } from '../identity/index.js';
 import { createRegistry } from '../resources/index.js';
@@ -62,6 +62,8 @@ export interface ServerOptions {
   podEvictionTimeoutMs?: number;
   /** How the scheduler scores nodes: `binpack` (most allocated first, the default) or `spread`. */
   schedulerStrategy?: 'binpack' | 'spread';
+  /** Tuning of the API server: how long a node's agent may take to answer a log request. */
+  api?: Pick<ApiServerOptions, 'podLogTimeoutMs'>;
 }
 
 /** The object store part of a running server. */
@@ -122,6 +124,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       authenticator: new TokenAuthenticator(store, { clock }),
       clock,
       ...(options.bookmarkIntervalMs !== undefined ? { bookmarkIntervalMs: options.bookmarkIntervalMs } : {}),
+      ...options.api,
     });
     const apiUrl = await api.listen(options.apiPort ?? 6443, options.host ?? '127.0.0.1');
     const httpUrl = api.httpUrl;
