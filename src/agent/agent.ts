@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1.js';
@@ -8,6 +8,7 @@ import { StatusError } from '../client/index.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import { CrashBackoff, ProcessRuntime, type BackoffOptions, type Runtime } from '../runtime/index.js';
 import { EventRecorder } from '../client/index.js';
+import { claimDataDir } from './data-dir.js';
 import { LogServer } from './log-server.js';
 import type { NodeCapacity } from './node-object.js';
 import { ensureObject, NodeRegistration, upsertObject } from './node-registration.js';
@@ -88,7 +89,7 @@ export class Agent {
   /** Starts an agent: registration, adoption, then the watch. */
   static async start(options: AgentOptions): Promise<Agent> {
     const dataDir = resolve(options.dataDir);
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    claimDataDir(dataDir);
     const runtime = options.runtime ?? new ProcessRuntime({ dataDir: join(dataDir, 'runtime') });
     const agent = new Agent(options, runtime);
     try {

@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ApiServer, ensureDefaultNamespaces, type ApiServerOptions } from '../api/index.js';
 import { systemClock, type Clock } from '../common/clock.js';
@@ -106,6 +106,8 @@ export interface RunningServer {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const dataDir = resolve(options.dataDir);
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  // Also an existing one: it holds the state, keys and credentials.
+  await chmod(dataDir, 0o700);
   const clock = options.clock ?? systemClock;
   const store = await openStore(options.store ?? `sqlite:${join(dataDir, 'state.db')}`, clock);
   let api: ApiServer | undefined;
@@ -187,7 +189,8 @@ async function startObjectStore(
   let devices = options.storageDevices;
   if (!devices) {
     devices = [{ id: 'dev0', path: join(dataDir, 'storage', 'dev0') }];
-    await mkdir(devices[0]!.path, { recursive: true });
+    await mkdir(devices[0]!.path, { recursive: true, mode: 0o700 });
+    await chmod(join(dataDir, 'storage'), 0o700);
   }
   const engine = await openObjectStore({
     devices,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { systemClock, type Clock } from '../common/clock.js';
 import { Auditor, type AuditProgress } from './auditor.js';
@@ -261,7 +261,9 @@ async function openDevice(
 ): Promise<LocalDevice> {
   const reserveBytes = spec.reserveBytes ?? storeReserve;
   const path = resolve(spec.path);
-  await mkdir(path, { recursive: true });
+  await mkdir(path, { recursive: true, mode: 0o700 });
+  // Objects are readable by whoever can read the folder: this user only, also for an old folder.
+  await chmod(path, 0o700);
   let id = spec.id;
   const marker = join(path, 'device.json');
   if (id === undefined && existsSync(marker)) {
