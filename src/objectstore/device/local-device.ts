@@ -1,8 +1,10 @@
+import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { open, readdir, readFile, rename, rm, rmdir, stat, statfs, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../../common/clock.js';
+import { deviceInUse } from '../errors.js';
 import { BucketIndex } from './bucket-index.js';
 import { decodeFooter, fileNameOf, parseFileName } from './data-file.js';
 import { openDataWriter } from './local-data-writer.js';
@@ -27,12 +29,38 @@ export interface LocalDeviceOptions {
 export class LocalDevice implements Device {
   private readonly indexCache = new Map<string, BucketIndex>();
   private fullUntil = 0;
+  private lock: Database.Database | undefined;
 
   constructor(
     readonly id: string,
     readonly path: string,
     private readonly options: LocalDeviceOptions,
   ) {}
+
+  /**
+   * Takes the device for this process: an exclusive lock on `device.lock` (SQLite's, so the
+   * operating system drops it when the process dies) fails with DEVICE_IN_USE while another owner
+   * holds it. Then everything in `tmp/` is a write that no longer has a writer (a crashed or
+   * killed upload), since only the owner writes there and it has not started, so all of it goes;
+   * an age limit would keep a crash's files until some later start. Returns how many went.
+   */
+  async claim(): Promise<number> {
+    const db = new Database(join(this.path, 'device.lock'), { timeout: 0 });
+    try {
+      db.pragma('locking_mode = EXCLUSIVE');
+      db.exec('BEGIN EXCLUSIVE; COMMIT');
+    } catch (err) {
+      db.close();
+      const code = (err as { code?: string }).code;
+      if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') throw deviceInUse(this.path);
+      throw err;
+    }
+    this.lock = db;
+    const tmp = join(this.path, 'tmp');
+    const left = await readdir(tmp).catch(() => [] as string[]);
+    for (const name of left) await rm(join(tmp, name), { recursive: true, force: true });
+    return left.length;
+  }
 
   async check(): Promise<DeviceHealth> {
     try {
@@ -202,6 +230,8 @@ export class LocalDevice implements Device {
   async close(): Promise<void> {
     for (const idx of this.indexCache.values()) await idx.close();
     this.indexCache.clear();
+    this.lock?.close();
+    this.lock = undefined;
   }
 
   private missing(): DeviceHealth {
