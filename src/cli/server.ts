@@ -14,6 +14,7 @@ import {
 import { bootstrapS3Admin, startS3Gateway, StoreCredentials } from '../objectstore/s3/index.js';
 import { SqliteStore, type Store } from '../store/index.js';
 import { KubeClient } from '../client/index.js';
+import { reserveForStore } from './store-reserve.js';
 import {
   NodeLifecycleController,
   startControllerManager,
@@ -109,14 +110,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // Also an existing one: it holds the state, keys and credentials.
   await chmod(dataDir, 0o700);
   const clock = options.clock ?? systemClock;
-  const store = await openStore(options.store ?? `sqlite:${join(dataDir, 'state.db')}`, clock);
+  const storeSpec = options.store ?? `sqlite:${join(dataDir, 'state.db')}`;
+  const store = await openStore(storeSpec, clock);
   let api: ApiServer | undefined;
   let s3: (RunningObjectStore & { close(): Promise<void> }) | undefined;
   try {
     await ensureDefaultNamespaces(store, clock);
     const tls = await ensureServingCert(dataDir, { now: clock.now() });
     if (options.s3Port !== undefined) {
-      s3 = await startObjectStore(store, dataDir, { ...options, s3Port: options.s3Port }, clock);
+      s3 = await startObjectStore(store, dataDir, { ...options, s3Port: options.s3Port, storeSpec }, clock);
     }
     api = new ApiServer({
       tls,
@@ -182,7 +184,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 async function startObjectStore(
   store: Store,
   dataDir: string,
-  options: ServerOptions & { s3Port: number },
+  options: ServerOptions & { s3Port: number; storeSpec: string },
   clock: Clock,
 ): Promise<RunningObjectStore & { close(): Promise<void> }> {
   // Only the default device is created: a missing device folder may be an unmounted disk.
@@ -191,6 +193,9 @@ async function startObjectStore(
     devices = [{ id: 'dev0', path: join(dataDir, 'storage', 'dev0') }];
     await mkdir(devices[0]!.path, { recursive: true, mode: 0o700 });
     await chmod(join(dataDir, 'storage'), 0o700);
+  }
+  if (store instanceof SqliteStore) {
+    devices = reserveForStore(devices, options.storeSpec.slice('sqlite:'.length), store.stats().reserveBytes);
   }
   const engine = await openObjectStore({
     devices,

@@ -69,8 +69,15 @@ interface Shared {
 /** The empty header set (compared by identity: no merge needed). */
 const NO_HEADERS: Record<string, string> = Object.freeze({});
 
+/**
+ * Discards what is left of a request's body, so that the client, which may still be sending it,
+ * reads the answer and the connection stays usable. The body's consumers go first: one the
+ * handler abandoned (a write refused before it read the body) would hold the socket paused.
+ */
 function drain(req: IncomingMessage): void {
-  if (!req.complete) req.resume();
+  if (req.complete) return;
+  req.unpipe();
+  req.resume();
 }
 
 /**
