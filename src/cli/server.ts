@@ -14,6 +14,7 @@ import {
 import { bootstrapS3Admin, startS3Gateway, StoreCredentials } from '../objectstore/s3/index.js';
 import { SqliteStore, type Store } from '../store/index.js';
 import { KubeClient } from '../client/index.js';
+import type { ConnectionLimits, GuardStats } from '../connections/index.js';
 import { reserveForStore } from './store-reserve.js';
 import {
   NodeLifecycleController,
@@ -63,8 +64,13 @@ export interface ServerOptions {
   podEvictionTimeoutMs?: number;
   /** How the scheduler scores nodes: `binpack` (most allocated first, the default) or `spread`. */
   schedulerStrategy?: 'binpack' | 'spread';
-  /** Tuning of the API server: how long a node's agent may take to answer a log request. */
-  api?: Pick<ApiServerOptions, 'podLogTimeoutMs'>;
+  /**
+   * Tuning of the API server: its port's connection timeouts and caps (default
+   * `API_CONNECTION_LIMITS`), how long a node's agent may take to answer a log request.
+   */
+  api?: Pick<ApiServerOptions, 'podLogTimeoutMs' | 'connections'>;
+  /** The S3 port's connection timeouts and caps; default `S3_CONNECTION_LIMITS`. */
+  s3Connections?: ConnectionLimits;
 }
 
 /** The object store part of a running server. */
@@ -76,6 +82,8 @@ export interface RunningObjectStore {
   /** An aws-cli config file naming the endpoint (mode 0600). */
   configPath: string;
   engine: EngineObjectStore;
+  /** What the S3 port's connection guard did (refusals, timeouts). */
+  connectionStats: GuardStats;
   /** Keeps the Bucket objects of the API in line with the engine's buckets. */
   buckets: BucketMirror;
 }
@@ -92,6 +100,8 @@ export interface RunningServer {
   kubeconfigPath: string;
   adminToken: string;
   store: Store;
+  /** What the API port's connection guard did (refusals, timeouts). */
+  apiConnectionStats: GuardStats;
   /** Present when the server runs the object store (`s3Port` given). */
   s3?: RunningObjectStore;
   close(): Promise<void>;
@@ -160,6 +170,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       kubeconfigPath: admin.kubeconfigPath,
       adminToken: admin.token,
       store,
+      apiConnectionStats: running.connectionStats,
       ...(objectStore ? { s3: objectStore } : {}),
       close: async () => {
         await manager?.close();
@@ -212,6 +223,7 @@ async function startObjectStore(
       port: options.s3Port,
       host: options.host ?? '127.0.0.1',
       clock,
+      ...(options.s3Connections !== undefined ? { connections: options.s3Connections } : {}),
     });
     await bootstrapS3Admin(store, dataDir, gateway.url);
     const buckets = new BucketMirror(engine, store, { clock });
@@ -220,6 +232,7 @@ async function startObjectStore(
       credentialsPath: join(dataDir, 's3-credentials'),
       configPath: join(dataDir, 's3-config'),
       engine,
+      connectionStats: gateway.connectionStats,
       buckets,
       close: async () => {
         await gateway.close();
