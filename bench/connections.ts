@@ -1,0 +1,204 @@
+/**
+ * Slow and idle connections: `bin/stratus server` (API and S3 ports, default connection limits)
+ * as a child process; a normal client in this process times sequential GETs on each port (a
+ * ConfigMap over keep-alive HTTP, a 1 KiB object signed with SigV4) with no other connections,
+ * then while 1,000 connections per port are held open from four other loopback addresses — half
+ * idle, half trickling request headers a byte a second (a holder reopens what the timeouts
+ * close). Rounds alternate without and with, five times each, so that drift in the machine's load
+ * falls on both; the figure is the p99 with against the p99 without, all samples of a kind pooled. Bounded: a fixed number of GETs per round, 30 s a phase.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { Agent, request } from 'node:http';
+import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseCredentialsIni } from '../src/objectstore/s3/credentials.js';
+import { RequestSigner } from '../src/objectstore/s3/sigv4-signer.js';
+import type { BenchResult } from './result.js';
+
+const HELD = 1000;
+const GETS_PER_ROUND = 1000;
+const ROUNDS = 5;
+const PHASE_LIMIT_MS = 30_000;
+const SOURCES = ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5'];
+
+/** Holds `HELD` connections to a port until stopped, reopening those the server closes. */
+class Holders {
+  private readonly sockets = new Set<Socket>();
+  private readonly timer: NodeJS.Timeout;
+  private stopped = false;
+  private next = 0;
+
+  constructor(private readonly port: number) {
+    for (let i = 0; i < HELD; i++) this.open();
+    // A byte a second on every trickling connection: slowloris's pace.
+    this.timer = setInterval(() => {
+      for (const s of this.sockets) if ((s as Socket & { trickle?: boolean }).trickle) s.write('a');
+    }, 1000);
+  }
+
+  private open(): void {
+    if (this.stopped) return;
+    const n = this.next++;
+    const socket = connect({ port: this.port, host: '127.0.0.1', localAddress: SOURCES[n % SOURCES.length] });
+    socket.on('error', () => undefined);
+    socket.once('close', () => {
+      this.sockets.delete(socket);
+      this.open();
+    });
+    if (n % 2 === 1) {
+      (socket as Socket & { trickle?: boolean }).trickle = true;
+      socket.write('GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ');
+    }
+    this.sockets.add(socket);
+  }
+
+  /** Connections open now (for the report). */
+  get size(): number {
+    return this.sockets.size;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearInterval(this.timer);
+    for (const s of this.sockets) s.destroy();
+  }
+}
+
+const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+
+function get(url: string, headers: Record<string, string>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { agent, headers }, (res) => {
+      res.resume();
+      res.on('end', () =>
+        (res.statusCode ?? 500) < 300 ? resolve() : reject(new Error(`${url}: HTTP ${res.statusCode}`)),
+      );
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Latencies (ms) of sequential GETs. */
+async function round(op: () => Promise<void>, into: number[]): Promise<void> {
+  const deadline = Date.now() + PHASE_LIMIT_MS;
+  for (let i = 0; i < GETS_PER_ROUND && Date.now() < deadline; i++) {
+    const t0 = performance.now();
+    await op();
+    into.push(performance.now() - t0);
+  }
+}
+
+function p99(samples: number[]): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(0.99 * sorted.length))] ?? 0;
+}
+
+async function startServer(dataDir: string): Promise<{ child: ChildProcess; out: () => string }> {
+  const bin = fileURLToPath(new URL('../../bin/stratus', import.meta.url));
+  const child = spawn(bin, ['server', '--data-dir', dataDir, '--port', '0', '--s3-port', '0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const deadline = Date.now() + 20_000;
+  while (!/S3 credentials:/.test(out)) {
+    if (Date.now() > deadline || child.exitCode !== null)
+      throw new Error(`stratus server did not start:\n${out}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return { child, out: () => out };
+}
+
+/** Runs the benchmark; returns the p99 of each port's GETs with the held connections against without. */
+export async function benchConnections(): Promise<BenchResult[]> {
+  const dir = await mkdtemp(join(tmpdir(), 'stratus-bench-conn-'));
+  const { child, out } = await startServer(dir);
+  try {
+    const apiPort = Number(/API server listening on https?:\/\/127\.0\.0\.1:(\d+)/.exec(out())?.[1]);
+    const s3Url = /S3 endpoint: (\S+)/.exec(out())?.[1] ?? '';
+    const token = /token: (\S+)/.exec(await readFile(join(dir, 'kubeconfig'), 'utf8'))?.[1] ?? '';
+    const creds = parseCredentialsIni(await readFile(join(dir, 's3-credentials'), 'utf8'));
+    const signer = new RequestSigner({
+      accessKeyId: creds.accessKeyId ?? '',
+      secretAccessKey: creds.secretAccessKey ?? '',
+    });
+    const api = `http://127.0.0.1:${apiPort}/api/v1/namespaces/default/configmaps/bench-get`;
+    const auth = { authorization: `Bearer ${token}` };
+    await send(
+      'POST',
+      `http://127.0.0.1:${apiPort}/api/v1/namespaces/default/configmaps`,
+      { ...auth, 'content-type': 'application/json' },
+      JSON.stringify({ metadata: { name: 'bench-get' }, data: { k: 'v' } }),
+    );
+    const s3 = (method: string, path: string, body?: Buffer): Promise<void> => {
+      const headers = signer.sign({ method, url: `${s3Url}${path}`, payloadHash: 'UNSIGNED-PAYLOAD' });
+      return send(method, `${s3Url}${path}`, headers, body);
+    };
+    await s3('PUT', '/bench-conn');
+    await s3('PUT', '/bench-conn/one-kib', Buffer.alloc(1024, 7));
+    const ops: Record<'api' | 's3', () => Promise<void>> = {
+      api: () => get(api, auth),
+      s3: () => s3('GET', '/bench-conn/one-kib'),
+    };
+    const samples = {
+      api: { without: [] as number[], with: [] as number[] },
+      s3: { without: [] as number[], with: [] as number[] },
+    };
+    let heldMin = Infinity;
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const port of ['api', 's3'] as const) await round(ops[port], samples[port].without);
+      const holders = [new Holders(apiPort), new Holders(Number(new URL(s3Url).port))];
+      while (holders.some((h) => h.size < HELD)) await new Promise((res) => setTimeout(res, 20));
+      for (const port of ['api', 's3'] as const) await round(ops[port], samples[port].with);
+      heldMin = Math.min(heldMin, ...holders.map((h) => h.size));
+      for (const h of holders) h.stop();
+    }
+    return (['api', 's3'] as const).map((port) => {
+      const without = p99(samples[port].without);
+      const withHeld = p99(samples[port].with);
+      return {
+        name: `${port} GET p99 with ${HELD} idle/trickling connections per port (at least ${heldMin} held)`,
+        value: withHeld,
+        unit: 'ms',
+        peer: { name: 'without them', value: without },
+        ratio: withHeld / without,
+        goal: '<= 1.20x',
+      };
+    });
+  } finally {
+    if (child.exitCode === null) {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function send(
+  method: string,
+  url: string,
+  headers: Record<string, string>,
+  body?: string | Buffer,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      { agent, method, headers: { ...headers, 'content-length': String(body?.length ?? 0) } },
+      (res) => {
+        res.resume();
+        res.on('end', () =>
+          (res.statusCode ?? 500) < 300
+            ? resolve()
+            : reject(new Error(`${method} ${url}: HTTP ${res.statusCode}`)),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
