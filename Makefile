@@ -24,7 +24,11 @@ build: $(NODE_MODULES_STAMP)
 
 typecheck: build
 
+# check-layers (imports between parts against ARCHITECTURE.md's layering table) is one file,
+# transpiled by esbuild so that lint needs no tsc build.
 lint: $(NODE_MODULES_STAMP)
+	npx esbuild scripts/check-layers.ts --platform=node --format=esm --outfile=dist/check-layers.mjs --log-level=warning
+	node dist/check-layers.mjs
 	npx eslint .
 	npx prettier --check .
 

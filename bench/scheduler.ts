@@ -13,8 +13,8 @@ import { join } from 'node:path';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import { startSimulatedNodes } from '../src/agent/simulated-nodes.js';
 import { startServer } from '../src/cli/server.js';
-import { KubeClient } from '../src/client/index.js';
-import { EventRecorder, InformerFactory } from '../src/controllers/index.js';
+import { EventRecorder, KubeClient } from '../src/client/index.js';
+import { InformerFactory } from '../src/machinery/index.js';
 import { buildNodeInfos, schedule, scheduleOnto, SchedulerLoop } from '../src/scheduler/index.js';
 import type { BenchResult } from './result.js';
 

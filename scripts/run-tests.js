@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Runs every compiled test file (dist/**/*.test.js) with node's test runner.
+// Runs every compiled test file (dist/src/**/*.test.js, dist/scripts/**/*.test.js) with node's
+// test runner.
 // `node scripts/run-tests.js store api` runs only files whose path contains one of the words.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +15,8 @@ function find(dir) {
 }
 
 const filters = process.argv.slice(2);
-const files = find('dist/src')
+const files = ['dist/src', 'dist/scripts']
+  .flatMap(find)
   .filter((f) => filters.length === 0 || filters.some((w) => f.includes(w)))
   .sort();
 if (files.length === 0) {

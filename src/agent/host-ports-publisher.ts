@@ -2,7 +2,7 @@ import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { KubeClient } from '../client/index.js';
 import { StatusError } from '../client/index.js';
 import type { PortMapping } from '../runtime/index.js';
-import { HOST_PORTS_ANNOTATION, hostPortsValue } from './host-ports-annotation.js';
+import { HOST_PORTS_ANNOTATION, hostPortsValue } from '../machinery/index.js';
 
 /**
  * Writes the host ports the runtime gave a pod's containers (`portsOf(name)`, undefined for a

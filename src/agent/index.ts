@@ -7,10 +7,4 @@ export { buildNode, buildLease, type NodeCapacity, type NodeObjectOptions } from
 export { buildPodStatus, podPhase, type ContainerView, type PodView } from './pod-status.js';
 export { AgentError } from './errors.js';
 export { parseLogQuery } from './log-server.js';
-export {
-  HOST_PORTS_ANNOTATION,
-  hostPortKey,
-  hostPortsValue,
-  parseHostPorts,
-  type MappedContainerPorts,
-} from './host-ports-annotation.js';
+export { startSimulatedNodes, type SimulatedNodes, type SimulatedNodesOptions } from './simulated-nodes.js';

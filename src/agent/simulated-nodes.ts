@@ -3,7 +3,7 @@ import type { KubeClient } from '../client/index.js';
 import { StatusError } from '../client/index.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import type { KubeObject } from '../common/kube-object.js';
-import { Controller, Informer, objectKey } from '../controllers/index.js';
+import { Controller, Informer, objectKey } from '../machinery/index.js';
 
 /** Options of startSimulatedNodes; every field but `client` and `count` has a default. */
 export interface SimulatedNodesOptions {

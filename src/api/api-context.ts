@@ -1,6 +1,6 @@
 import type { Clock } from '../common/clock.js';
-import type { Store } from '../store/store.js';
-import type { ResourceType } from '../resources/resource-type.js';
+import type { Store } from '../store/index.js';
+import type { ResourceType } from '../resources/index.js';
 
 /**
  * The registry as the API server indexes it: by URL (group, version, plural) and by store key.

@@ -11,7 +11,7 @@ import {
 import type { KubeObject } from '../common/kube-object.js';
 import type { Authenticator } from '../identity/index.js';
 import type { ResourceRegistry, ResourceType } from '../resources/index.js';
-import type { Store } from '../store/store.js';
+import type { Store } from '../store/index.js';
 import { TypeIndex, type ApiDeps } from './api-context.js';
 import { handleCreate, handleGet, handleList, handleUpdate } from './crud-handlers.js';
 import { Deleter } from './deletion.js';

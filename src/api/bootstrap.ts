@@ -1,6 +1,6 @@
 import type { Clock } from '../common/clock.js';
 import { hasCode } from '../common/stratus-error.js';
-import type { Store } from '../store/store.js';
+import type { Store } from '../store/index.js';
 import { newUid, rfc3339 } from './object-meta.js';
 
 /** The namespaces every cluster has from the start. */

@@ -1,5 +1,5 @@
 import type { KubeObject } from '../common/kube-object.js';
-import type { ListOptions } from '../store/store.js';
+import type { ListOptions } from '../store/index.js';
 import { apiVersionOf, qualifiedResource, type ApiDeps } from './api-context.js';
 import { badRequest, notFound } from './errors.js';
 import { parseObjectBody, readBody, sendJson, wantsPartialMetadata, wantsTable } from './http-io.js';

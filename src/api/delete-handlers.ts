@@ -1,5 +1,5 @@
 import type { KubeObject } from '../common/kube-object.js';
-import type { ListOptions } from '../store/store.js';
+import type { ListOptions } from '../store/index.js';
 import { apiVersionOf, type ApiDeps } from './api-context.js';
 import { parseDeleteOptions, type DeleteOptions, type Deleter } from './deletion.js';
 import { parseObjectBody, readBody, sendJson } from './http-io.js';

@@ -1,6 +1,6 @@
 import type { KubeObject, ObjectMeta } from '../common/kube-object.js';
 import { hasCode } from '../common/stratus-error.js';
-import type { ResourceType } from '../resources/resource-type.js';
+import type { ResourceType } from '../resources/index.js';
 import { qualifiedResource, type ApiDeps } from './api-context.js';
 import { retryOnConflict } from './conflict-retry.js';
 import { ApiError, badRequest, conflict, forbidden, notFound } from './errors.js';

@@ -1,4 +1,4 @@
-import type { ResourceType } from '../resources/resource-type.js';
+import type { ResourceType } from '../resources/index.js';
 
 /** The Content-Type of aggregated discovery v2 replies; kubectl checks it. */
 export const AGGREGATED_DISCOVERY_CONTENT_TYPE =

@@ -1,6 +1,6 @@
 import type { KubeObject } from '../common/kube-object.js';
 import { hasCode } from '../common/stratus-error.js';
-import type { ResourceType } from '../resources/resource-type.js';
+import type { ResourceType } from '../resources/index.js';
 import type { ApiDeps } from './api-context.js';
 
 /** How long a background task (namespace or foreground deletion) keeps retrying before it gives up. */

@@ -1,5 +1,5 @@
 import type { KubeObject } from '../common/kube-object.js';
-import type { ResourceType } from '../resources/resource-type.js';
+import type { ResourceType } from '../resources/index.js';
 import { apiVersionOf } from './api-context.js';
 import { updateManagedFields } from './patch/index.js';
 

@@ -1,4 +1,4 @@
-import type { ResourceType } from '../resources/resource-type.js';
+import type { ResourceType } from '../resources/index.js';
 import { groupTypes } from './discovery.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { KubeObject } from '../common/kube-object.js';
-import type { ResourceType } from '../resources/resource-type.js';
+import type { ResourceType } from '../resources/index.js';
 import { apiVersionOf, type ApiDeps, type WriteOptions } from './api-context.js';
 import { retryOnConflict } from './conflict-retry.js';
 import { getExisting } from './crud-handlers.js';

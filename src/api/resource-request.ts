@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KubeObject } from '../common/kube-object.js';
-import type { ResourceType } from '../resources/resource-type.js';
+import type { ResourceType } from '../resources/index.js';
 import type { WriteOptions } from './api-context.js';
 import { badRequest } from './errors.js';
 import { sendJson, wantsPartialMetadata, wantsTable } from './http-io.js';

@@ -1,5 +1,5 @@
 import type { KubeObject } from '../common/kube-object.js';
-import type { ResourceType } from '../resources/resource-type.js';
+import type { ResourceType } from '../resources/index.js';
 
 /** The Content-Type of a Table reply; kubectl checks it before reading the body as a Table. */
 export const TABLE_CONTENT_TYPE = 'application/json;as=Table;v=v1;g=meta.k8s.io';

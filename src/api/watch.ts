@@ -1,6 +1,6 @@
 import type { KubeObject } from '../common/kube-object.js';
 import { hasCode } from '../common/stratus-error.js';
-import type { Watcher, WatchOptions } from '../store/store.js';
+import type { Watcher, WatchOptions } from '../store/index.js';
 import { apiVersionOf, type ApiDeps } from './api-context.js';
 import { listOptions } from './crud-handlers.js';
 import { badRequest } from './errors.js';

@@ -1,7 +1,6 @@
 import type { KubeObject, ObjectMeta } from '../common/kube-object.js';
 import { hasCode } from '../common/stratus-error.js';
-import { strictDecodingMessage } from '../resources/index.js';
-import type { FieldError, ResourceType } from '../resources/resource-type.js';
+import { strictDecodingMessage, type FieldError, type ResourceType } from '../resources/index.js';
 import { apiVersionOf, qualifiedResource, type ApiDeps, type WriteOptions } from './api-context.js';
 import {
   alreadyExists,

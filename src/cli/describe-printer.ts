@@ -2,7 +2,7 @@ import { stringify } from 'yaml';
 import type { KubeObject } from '../common/kube-object.js';
 import { humanDuration } from './table-printer.js';
 // The pure file, not the agent's index: describing must not load the agent and its runtime.
-import { hostPortKey, parseHostPorts } from '../agent/host-ports-annotation.js';
+import { hostPortKey, parseHostPorts } from '../machinery/index.js';
 
 type Json = Record<string, unknown>;
 /** A described field: a key and a value (a line, several lines, or a nested block). */

@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { kubectlSkipReason, runKubectl } from '../controllers/kubectl-harness.js';
+import { kubectlSkipReason, runKubectl } from '../controllers/testing.js';
 import { ProcessRuntime } from '../runtime/index.js';
 import { collect, MAIN_JS, OutputBuffer, type CliResult } from './cli-harness.js';
 

@@ -1,4 +1,4 @@
-import type { Table, TableColumn, TableRow } from '../client/types.js';
+import type { Table, TableColumn, TableRow } from '../client/index.js';
 
 /** How a Table is shown. */
 export interface TableFormat {

@@ -1,7 +1,8 @@
 import type { KubeClient } from '../client/index.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import { ControllerError } from './errors.js';
-import { InformerFactory, type ControllerContext, type Runnable } from './controller-context.js';
+import { InformerFactory, type Runnable } from '../machinery/index.js';
+import type { ControllerContext } from './controller-context.js';
 import { CONTROLLERS, type ControllerFactory } from './controller-registry.js';
 import { EventRecorder } from '../client/index.js';
 

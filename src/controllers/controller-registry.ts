@@ -1,5 +1,6 @@
-import type { ControllerContext, Runnable } from './controller-context.js';
-import { SchedulerLoop } from '../scheduler/scheduler-loop.js';
+import type { Runnable } from '../machinery/index.js';
+import { SchedulerLoop } from '../scheduler/index.js';
+import type { ControllerContext } from './controller-context.js';
 import { DeploymentController } from './deployment-controller.js';
 import { ReplicaSetController } from './replicaset-controller.js';
 import { CronJobController } from './cronjob-controller.js';

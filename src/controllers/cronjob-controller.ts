@@ -1,13 +1,11 @@
 import type { CronJob, CronJobStatus, Job } from 'kubernetes-types/batch/v1.js';
 import { StatusError } from '../client/index.js';
 import type { KubeObject } from '../common/kube-object.js';
-import { Controller } from './controller.js';
+import { Controller, controllerKey, getControllerOf, type Informer, objectKey } from '../machinery/index.js';
 import type { ControllerContext } from './controller-context.js';
 import { planCronJob } from './cron-schedule.js';
 import type { EventRecorder } from '../client/index.js';
-import { objectKey, type Informer } from './informer.js';
 import { jsonEqual } from './json-equal.js';
-import { controllerKey, getControllerOf } from './owner.js';
 
 type C = CronJob & KubeObject;
 type J = Job & KubeObject;

@@ -3,14 +3,19 @@ import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import { StatusError } from '../client/index.js';
 import type { KubeObject } from '../common/kube-object.js';
 import { matchLabelSelector, type LabelSelector } from '../common/selector.js';
-import { Controller } from './controller.js';
+import {
+  Controller,
+  controllerKey,
+  Expectations,
+  getControllerOf,
+  type Informer,
+  objectKey,
+  randomSuffix,
+} from '../machinery/index.js';
 import type { ControllerContext } from './controller-context.js';
 import { daemonPod, planDaemonSet } from './daemonset-plan.js';
 import type { EventRecorder } from '../client/index.js';
-import { Expectations } from './expectations.js';
-import { objectKey, type Informer } from './informer.js';
 import { jsonEqual } from './json-equal.js';
-import { controllerKey, getControllerOf, randomSuffix } from './owner.js';
 
 type D = DaemonSet & KubeObject;
 type P = Pod & KubeObject;

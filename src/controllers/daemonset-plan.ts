@@ -1,13 +1,6 @@
 import type { DaemonSet, DaemonSetStatus } from 'kubernetes-types/apps/v1.js';
-import type {
-  Node,
-  NodeSelectorRequirement,
-  NodeSelectorTerm,
-  Pod,
-  PodTemplateSpec,
-  Taint,
-  Toleration,
-} from 'kubernetes-types/core/v1.js';
+import type { Node, Pod, PodTemplateSpec, Toleration } from 'kubernetes-types/core/v1.js';
+import { findUntoleratedTaint, matchNodeSelectorAndAffinity } from '../machinery/index.js';
 import { intOrPercent } from './deployment-rollout.js';
 import { canonicalJson } from './json-equal.js';
 import { compareForDeletion, isPodActive, isPodAvailable, isPodReady } from './pod-state.js';
@@ -43,43 +36,6 @@ export function templateHash(template: PodTemplateSpec | undefined): string {
   return h.toString(36);
 }
 
-/** True when a toleration tolerates a taint (same rules as the scheduler). */
-export function tolerates(toleration: Toleration, taint: Taint): boolean {
-  if (toleration.effect && toleration.effect !== taint.effect) return false;
-  if (toleration.operator === 'Exists') return !toleration.key || toleration.key === taint.key;
-  return toleration.key === taint.key && (toleration.value ?? '') === (taint.value ?? '');
-}
-
-function matchRequirement(req: NodeSelectorRequirement, labels: Record<string, string>): boolean {
-  const v = labels[req.key];
-  const values = req.values ?? [];
-  switch (req.operator) {
-    case 'In':
-      return v !== undefined && values.includes(v);
-    case 'NotIn':
-      return v === undefined || !values.includes(v);
-    case 'Exists':
-      return v !== undefined;
-    case 'DoesNotExist':
-      return v === undefined;
-    case 'Gt':
-      return v !== undefined && Number(v) > Number(values[0]);
-    case 'Lt':
-      return v !== undefined && Number(v) < Number(values[0]);
-    default:
-      return false;
-  }
-}
-
-function matchTerm(term: NodeSelectorTerm, node: Node): boolean {
-  const labels = node.metadata?.labels ?? {};
-  const fields = { 'metadata.name': node.metadata?.name ?? '' };
-  return (
-    (term.matchExpressions ?? []).every((r) => matchRequirement(r, labels)) &&
-    (term.matchFields ?? []).every((r) => matchRequirement(r, fields))
-  );
-}
-
 /**
  * Whether a daemon pod of this template should run on the node: nodeSelector and required
  * node affinity match, and every NoSchedule/NoExecute taint is tolerated by the template's
@@ -100,14 +56,10 @@ export function nodeShouldKeepDaemonPod(node: Node, template: PodTemplateSpec | 
 
 function daemonPodFits(node: Node, template: PodTemplateSpec | undefined, effects: string[]): boolean {
   const spec = template?.spec;
-  const labels = node.metadata?.labels ?? {};
-  for (const [k, v] of Object.entries(spec?.nodeSelector ?? {})) if (labels[k] !== v) return false;
-  const terms =
-    spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
-  if (terms && terms.length > 0 && !terms.some((t) => matchTerm(t, node))) return false;
+  if (!matchNodeSelectorAndAffinity(spec, node)) return false;
   const tolerations = [...(spec?.tolerations ?? []), ...DAEMON_TOLERATIONS];
-  return (node.spec?.taints ?? []).every(
-    (taint) => !effects.includes(taint.effect) || tolerations.some((t) => tolerates(t, taint)),
+  return (
+    findUntoleratedTaint(node.spec?.taints, tolerations, (t) => effects.includes(t.effect)) === undefined
   );
 }
 

@@ -1,7 +1,7 @@
 import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1.js';
 import { StatusError } from '../client/index.js';
 import type { KubeObject } from '../common/kube-object.js';
-import { Controller } from './controller.js';
+import { Controller, controllerKey, controllerRef, type Informer, objectKey } from '../machinery/index.js';
 import type { ControllerContext } from './controller-context.js';
 import {
   deploymentStatus,
@@ -10,8 +10,6 @@ import {
   oldReplicaSetsReplicas,
 } from './deployment-rollout.js';
 import type { EventRecorder } from '../client/index.js';
-import { objectKey, type Informer } from './informer.js';
-import { controllerKey, controllerRef } from './owner.js';
 import { canonicalJson, podTemplateHash } from './pod-template-hash.js';
 
 type D = Deployment & KubeObject;

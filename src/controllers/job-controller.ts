@@ -3,14 +3,17 @@ import type { Pod } from 'kubernetes-types/core/v1.js';
 import { StatusError } from '../client/index.js';
 import type { KubeObject } from '../common/kube-object.js';
 import { matchLabelSelector, type LabelSelector } from '../common/selector.js';
-import { Controller } from './controller.js';
+import {
+  Controller,
+  controllerRef,
+  Expectations,
+  getControllerOf,
+  type Informer,
+} from '../machinery/index.js';
 import type { ControllerContext } from './controller-context.js';
 import type { EventRecorder } from '../client/index.js';
-import { Expectations } from './expectations.js';
-import type { Informer } from './informer.js';
 import { planJob } from './job-status.js';
 import { jsonEqual } from './json-equal.js';
-import { controllerRef, getControllerOf } from './owner.js';
 import { createOwnedPod, ownedPodHandlers, ownerHandlers } from './owned-pods.js';
 
 type J = Job & KubeObject;

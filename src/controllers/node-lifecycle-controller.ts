@@ -2,10 +2,9 @@ import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import { StatusError } from '../client/index.js';
 import type { KubeObject } from '../common/kube-object.js';
-import { Controller } from './controller.js';
+import { Controller, type Informer, objectKey, splitKey } from '../machinery/index.js';
 import type { ControllerContext } from './controller-context.js';
 import type { EventRecorder } from '../client/index.js';
-import { objectKey, splitKey, type Informer } from './informer.js';
 import { planNodeHealth, type NodeHealthOptions } from './node-health.js';
 
 type N = Node & KubeObject;

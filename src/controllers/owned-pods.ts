@@ -1,9 +1,13 @@
 import type { PodTemplateSpec } from 'kubernetes-types/core/v1.js';
 import { StatusError, type KubeClient } from '../client/index.js';
 import type { KubeObject, OwnerReference } from '../common/kube-object.js';
-import type { Expectations } from './expectations.js';
-import { objectKey, type InformerHandlers } from './informer.js';
-import { controllerKey, randomSuffix } from './owner.js';
+import {
+  controllerKey,
+  type Expectations,
+  type InformerHandlers,
+  objectKey,
+  randomSuffix,
+} from '../machinery/index.js';
 
 /**
  * Informer handlers for the owners themselves (Jobs, ReplicaSets): every change enqueues the

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ManualClock } from '../common/clock.js';
-import { Expectations } from './expectations.js';
+import { Expectations } from '../machinery/index.js';
 import { canonicalJson, podTemplateHash } from './pod-template-hash.js';
 
 test('the pod-template-hash ignores key order and changes with the template', () => {

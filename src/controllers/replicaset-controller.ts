@@ -3,12 +3,16 @@ import type { ReplicaSet, ReplicaSetStatus } from 'kubernetes-types/apps/v1.js';
 import { StatusError } from '../client/index.js';
 import type { KubeObject } from '../common/kube-object.js';
 import { matchLabelSelector, type LabelSelector } from '../common/selector.js';
-import { Controller } from './controller.js';
+import {
+  Controller,
+  controllerRef,
+  Expectations,
+  getControllerOf,
+  type Informer,
+  objectKey,
+} from '../machinery/index.js';
 import type { ControllerContext } from './controller-context.js';
 import type { EventRecorder } from '../client/index.js';
-import { Expectations } from './expectations.js';
-import { objectKey, type Informer } from './informer.js';
-import { controllerRef, getControllerOf } from './owner.js';
 import { createOwnedPod, ownedPodHandlers, ownerHandlers } from './owned-pods.js';
 import { isPodActive, isPodAvailable, isPodReady, compareForDeletion } from './pod-state.js';
 

@@ -55,3 +55,5 @@ export async function eventually<T>(
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+export { kubectlSkipReason, runKubectl } from './kubectl-harness.js';

@@ -2,7 +2,7 @@ import { chmod, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import type { Clock } from '../common/clock.js';
-import type { Store } from '../store/store.js';
+import type { Store } from '../store/index.js';
 import { IdentityError } from './errors.js';
 import { createToken, TokenAuthenticator } from './token-authenticator.js';
 

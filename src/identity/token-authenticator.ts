@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { systemClock, type Clock } from '../common/clock.js';
 import type { KubeObject } from '../common/kube-object.js';
-import type { Store } from '../store/store.js';
+import type { Store } from '../store/index.js';
 
 /** Who made a request, as Kubernetes' authenticators report it. */
 export interface UserInfo {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../common/clock.js';
 import type { KubeObject } from '../common/kube-object.js';
 import { hasCode } from '../common/stratus-error.js';
-import type { Store } from '../store/store.js';
+import type { Store } from '../store/index.js';
 import type { BucketInfo, ObjectStore } from './object-store.js';
 
 /** Where Bucket objects live in the resource store. */

@@ -1,11 +1,6 @@
-import type {
-  NodeSelectorRequirement,
-  NodeSelectorTerm,
-  Pod,
-  Taint,
-  Toleration,
-} from 'kubernetes-types/core/v1.js';
+import type { Pod } from 'kubernetes-types/core/v1.js';
 import { matchLabelSelector, type LabelSelector } from '../common/selector.js';
+import { findUntoleratedTaint, matchNodeSelectorAndAffinity } from '../machinery/index.js';
 import { podHostPorts, podRequests, type NodeInfo, type Resources } from './node-info.js';
 
 /**
@@ -31,64 +26,18 @@ function fitsRequests(want: Resources, node: NodeInfo): string | undefined {
 
 const fitsResources: Filter = (pod, node) => fitsRequests(podRequests(pod), node);
 
-function matchNodeRequirement(req: NodeSelectorRequirement, labels: Record<string, string>): boolean {
-  const value = labels[req.key];
-  const values = req.values ?? [];
-  switch (req.operator) {
-    case 'In':
-      return value !== undefined && values.includes(value);
-    case 'NotIn':
-      return value === undefined || !values.includes(value);
-    case 'Exists':
-      return value !== undefined;
-    case 'DoesNotExist':
-      return value === undefined;
-    case 'Gt':
-      return value !== undefined && Number(value) > Number(values[0]);
-    case 'Lt':
-      return value !== undefined && Number(value) < Number(values[0]);
-    default:
-      return false;
-  }
-}
-
-/** A node selector term matches when all of its expressions do (fields: only metadata.name). */
-export function matchNodeSelectorTerm(term: NodeSelectorTerm, info: NodeInfo): boolean {
-  const labels = info.node.metadata?.labels ?? {};
-  const exprs = term.matchExpressions ?? [];
-  const fields = term.matchFields ?? [];
-  if (exprs.length === 0 && fields.length === 0) return false;
-  return (
-    exprs.every((r) => matchNodeRequirement(r, labels)) &&
-    fields.every((r) => matchNodeRequirement(r, { 'metadata.name': info.name }))
-  );
-}
-
-const nodeAffinity: Filter = (pod, node) => {
-  const labels = node.node.metadata?.labels ?? {};
-  const selector = pod.spec?.nodeSelector ?? {};
-  const selectorOk = Object.entries(selector).every(([k, v]) => labels[k] === v);
-  const terms =
-    pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
-  const affinityOk = !terms || terms.some((t) => matchNodeSelectorTerm(t, node));
-  return selectorOk && affinityOk ? undefined : "node(s) didn't match Pod's node affinity/selector";
-};
-
-function tolerates(toleration: Toleration, taint: Taint): boolean {
-  if (toleration.effect && toleration.effect !== taint.effect) return false;
-  if (toleration.operator === 'Exists') return !toleration.key || toleration.key === taint.key;
-  return toleration.key === taint.key && (toleration.value ?? '') === (taint.value ?? '');
-}
+const nodeAffinity: Filter = (pod, node) =>
+  matchNodeSelectorAndAffinity(pod.spec, node.node)
+    ? undefined
+    : "node(s) didn't match Pod's node affinity/selector";
 
 const taints: Filter = (pod, node) => {
-  const tolerations = pod.spec?.tolerations ?? [];
-  for (const taint of node.node.spec?.taints ?? []) {
-    if (taint.effect === 'PreferNoSchedule') continue;
-    if (!tolerations.some((t) => tolerates(t, taint))) {
-      return `node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`;
-    }
-  }
-  return undefined;
+  const taint = findUntoleratedTaint(
+    node.node.spec?.taints,
+    pod.spec?.tolerations ?? [],
+    (t) => t.effect !== 'PreferNoSchedule',
+  );
+  return taint ? `node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}` : undefined;
 };
 
 const hostPorts: Filter = (pod, node) =>

@@ -1,5 +1,6 @@
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
-import { matchNodeSelectorTerm, podFilters } from './filters.js';
+import { matchNodeSelectorTerm } from '../machinery/index.js';
+import { podFilters } from './filters.js';
 import { addPod, nodeInfo, podRequests, type NodeInfo } from './node-info.js';
 
 /** `binpack` fills the most allocated node first (Nomad's default); `spread` the least allocated. */
@@ -36,7 +37,7 @@ function score(pod: Pod, node: NodeInfo, strategy: ScoringStrategy): number {
   if (preferred === undefined || preferred.length === 0) return Math.round(fit * 100) / 3;
   const totalWeight = preferred.reduce((sum, p) => sum + p.weight, 0);
   const matched = preferred
-    .filter((p) => matchNodeSelectorTerm(p.preference, node))
+    .filter((p) => matchNodeSelectorTerm(p.preference, node.node))
     .reduce((sum, p) => sum + p.weight, 0);
   // Node affinity preferences outweigh packing, as their weights are meant to.
   const affinity = totalWeight > 0 ? matched / totalWeight : 0;

@@ -6,7 +6,7 @@ import type { Event, Pod } from 'kubernetes-types/core/v1.js';
 import { startSimulatedNodes } from '../agent/simulated-nodes.js';
 import { EventRecorder, KubeClient } from '../client/index.js';
 import type { KubeObject } from '../common/kube-object.js';
-import { InformerFactory } from '../controllers/index.js';
+import { InformerFactory } from '../machinery/index.js';
 import { eventually, startControllerTestCluster } from '../controllers/testing.js';
 import { SchedulerLoop } from './scheduler-loop.js';
 

@@ -1,9 +1,9 @@
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
-import type { KubeClient } from '../client/index.js';
+import type { EventRecorder, KubeClient } from '../client/index.js';
 import { StatusError } from '../client/index.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import type { KubeObject } from '../common/kube-object.js';
-import type { EventRecorder, Informer, InformerFactory, Runnable } from '../controllers/index.js';
+import { objectKey, type Informer, type InformerFactory, type Runnable } from '../machinery/index.js';
 import { nodeInfo, removePod, addPod, type NodeInfo } from './node-info.js';
 import { scheduleOnto, type ScoringStrategy } from './schedule.js';
 
@@ -30,10 +30,6 @@ export interface SchedulerLoopOptions {
   clock?: Clock;
   onError?: (err: unknown) => void;
 }
-
-// Type-only imports from the controllers part keep the run-time dependency one way (controllers
-// start the scheduler), so the key function is repeated here.
-const objectKey = (o: KubeObject): string => `${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`;
 
 /** Pause before deciding again a pod whose binding failed for a reason other than a conflict. */
 const BIND_RETRY_MS = 1000;

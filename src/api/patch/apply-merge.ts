@@ -1,4 +1,4 @@
-import type { SchemaDocument, SchemaNode } from '../../resources/schema.js';
+import type { SchemaDocument, SchemaNode } from '../../resources/index.js';
 import { deepClone, type JsonObject } from './json.js';
 import { childSchema, indexItems, itemElement, shapeOf, type Shape } from './typed-value.js';
 

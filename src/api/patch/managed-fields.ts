@@ -1,5 +1,5 @@
 import type { KubeObject, ManagedFieldsEntry } from '../../common/kube-object.js';
-import type { SchemaDocument, SchemaNode } from '../../resources/schema.js';
+import type { SchemaDocument, SchemaNode } from '../../resources/index.js';
 import { ApplyConflictError, type ApplyConflict } from './errors.js';
 import { FieldSet, pathString } from './fields-v1.js';
 import { deepClone, deepEqual, isObject } from './json.js';

@@ -1,4 +1,4 @@
-import type { ArraySchema, SchemaDocument, SchemaNode } from '../../resources/schema.js';
+import type { ArraySchema, SchemaDocument, SchemaNode } from '../../resources/index.js';
 
 /**
  * Follows `{type: 'ref'}` nodes through `schemas.definitions` to the node they name. Returns

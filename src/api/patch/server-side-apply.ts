@@ -1,5 +1,5 @@
 import type { KubeObject } from '../../common/kube-object.js';
-import type { SchemaDocument, SchemaNode } from '../../resources/schema.js';
+import type { SchemaDocument, SchemaNode } from '../../resources/index.js';
 import { ApplyConflictError } from './errors.js';
 import { FieldSet } from './fields-v1.js';
 import { deepClone, deepEqual, isObject, type JsonObject } from './json.js';

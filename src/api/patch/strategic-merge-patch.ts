@@ -1,4 +1,4 @@
-import type { ArraySchema, SchemaDocument, SchemaNode } from '../../resources/schema.js';
+import type { ArraySchema, SchemaDocument, SchemaNode } from '../../resources/index.js';
 import { normalizeElementOrder, partitionByPresence } from './element-order.js';
 import { PatchError } from './errors.js';
 import { canonicalJson, deepClone, isObject, type JsonObject } from './json.js';

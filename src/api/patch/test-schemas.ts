@@ -1,4 +1,4 @@
-import type { SchemaDocument, SchemaNode } from '../../resources/schema.js';
+import type { SchemaDocument, SchemaNode } from '../../resources/index.js';
 
 /**
  * Small hand-written schemas in the shape of Kubernetes' Deployment and Pod, for the tests of

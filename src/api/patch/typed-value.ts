@@ -1,4 +1,4 @@
-import type { ObjectSchema, SchemaDocument, SchemaNode } from '../../resources/schema.js';
+import type { ObjectSchema, SchemaDocument, SchemaNode } from '../../resources/index.js';
 import { FieldSet } from './fields-v1.js';
 import { canonicalJson, deepClone, deepEqual, isObject, type JsonObject } from './json.js';
 import { listKind, resolveSchema, type ListKind } from './schema-lookup.js';

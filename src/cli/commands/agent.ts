@@ -124,7 +124,7 @@ async function simulateNodes(
   count: number,
   signal: Promise<string>,
 ): Promise<number> {
-  const { startSimulatedNodes } = await import('../../agent/simulated-nodes.js');
+  const { startSimulatedNodes } = await import('../../agent/index.js');
   const nodes = await startSimulatedNodes({ client, count });
   await write(
     ctx.io.stdout,

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { readFile, writeFile, rename, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KubeObject } from '../../common/kube-object.js';
-import type { Store, Watcher } from '../../store/store.js';
+import type { Store, Watcher } from '../../store/index.js';
 
 /** Where the gateway looks up the secret of an access key id. */
 export interface CredentialStore {

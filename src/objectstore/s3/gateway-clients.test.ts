@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
-import { startUpGateway } from '../../cli/up-gateway.js';
+import { startUpGateway } from '../../cli/testing.js';
 
 const run = promisify(execFile);
 

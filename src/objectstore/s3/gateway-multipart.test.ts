@@ -16,7 +16,7 @@ import {
   PutObjectCommand,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
-import { startUpGateway } from '../../cli/up-gateway.js';
+import { startUpGateway } from '../../cli/testing.js';
 
 /** Deterministic pseudo-random bytes (xorshift32), so the data is incompressible but reproducible. */
 function block(seed: number, size: number): Buffer {

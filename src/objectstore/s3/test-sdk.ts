@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { S3Client, S3ServiceException } from '@aws-sdk/client-s3';
-import { startUpGateway } from '../../cli/up-gateway.js';
+import { startUpGateway } from '../../cli/testing.js';
 import type { TestGateway } from './test-gateway.js';
 import type { AccessKey } from './credentials.js';
 

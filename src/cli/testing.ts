@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAccessKey, parseCredentialsIni } from '../objectstore/s3/credentials.js';
-import type { TestGateway } from '../objectstore/s3/test-gateway.js';
+import type { TestGateway } from '../objectstore/testing.js';
 import { startCloud } from './up.js';
 
 /**

@@ -1,6 +1,7 @@
 import type { KubeClient, ResourceRef } from '../client/index.js';
 import { StatusError } from '../client/index.js';
 import type { KubeObject } from '../common/kube-object.js';
+import { objectKey } from './object-key.js';
 
 /** Callbacks of an informer; they should only enqueue keys (never mutate the objects). */
 export interface InformerHandlers<T extends KubeObject = KubeObject> {
@@ -21,18 +22,6 @@ export interface InformerOptions {
   retryDelayMs?: number;
   /** Called with errors the informer recovers from (for logs); default: ignored. */
   onError?: (err: unknown) => void;
-}
-
-/** The cache key of an object: `namespace/name`, or `name` for cluster-scoped objects. */
-export function objectKey(object: KubeObject): string {
-  const ns = object.metadata.namespace;
-  return ns ? `${ns}/${object.metadata.name ?? ''}` : (object.metadata.name ?? '');
-}
-
-/** Splits a `namespace/name` key (a key without a slash is a cluster-scoped name). */
-export function splitKey(key: string): { namespace: string; name: string } {
-  const i = key.indexOf('/');
-  return i < 0 ? { namespace: '', name: key } : { namespace: key.slice(0, i), name: key.slice(i + 1) };
 }
 
 /**

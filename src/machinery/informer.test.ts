@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { KubeObject } from '../common/kube-object.js';
 import { Informer } from './informer.js';
-import { eventually, startControllerTestCluster } from './testing.js';
+import { eventually, startControllerTestCluster } from '../controllers/testing.js';
 
 const cm = (name: string, namespace: string, data: Record<string, string> = {}): KubeObject => ({
   apiVersion: 'v1',

@@ -1,0 +1,26 @@
+/**
+ * The machinery every consumer of the API builds on (controllers, the scheduler, the agent, the
+ * network proxy): informers and their shared factory, the work queue, the Controller base,
+ * expectations, owner references, object keys, and the pure node-matching rules.
+ */
+export { Controller, type ControllerOptions } from './controller.js';
+export { Expectations } from './expectations.js';
+export {
+  HOST_PORTS_ANNOTATION,
+  hostPortKey,
+  hostPortsValue,
+  parseHostPorts,
+  type MappedContainerPorts,
+} from './host-ports-annotation.js';
+export { Informer, type InformerHandlers, type InformerOptions } from './informer.js';
+export { InformerFactory } from './informer-factory.js';
+export {
+  findUntoleratedTaint,
+  matchNodeSelectorAndAffinity,
+  matchNodeSelectorTerm,
+  tolerates,
+} from './node-match.js';
+export { objectKey, splitKey } from './object-key.js';
+export { controllerKey, controllerRef, getControllerOf, randomSuffix } from './owner.js';
+export type { Runnable } from './runnable.js';
+export { WorkQueue, type WorkQueueOptions } from './work-queue.js';
