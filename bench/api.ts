@@ -155,7 +155,12 @@ async function startStratus(
 const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
 
 /** A request over the keep-alive pool; fails on a status of 300 or more. */
-function send(url: string, method: string, headers: Record<string, string>, body?: string): Promise<void> {
+export function send(
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  body?: string | Buffer,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(url, { agent, method, headers }, (res) => {
       res.resume();

@@ -9,13 +9,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { Agent, request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseCredentialsIni } from '../src/objectstore/s3/credentials.js';
 import { RequestSigner } from '../src/objectstore/s3/sigv4-signer.js';
+import { send } from './api.js';
 import type { BenchResult } from './result.js';
 
 const HELD = 1000;
@@ -67,21 +67,6 @@ class Holders {
   }
 }
 
-const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-
-function get(url: string, headers: Record<string, string>): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { agent, headers }, (res) => {
-      res.resume();
-      res.on('end', () =>
-        (res.statusCode ?? 500) < 300 ? resolve() : reject(new Error(`${url}: HTTP ${res.statusCode}`)),
-      );
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
 /** Latencies (ms) of sequential GETs. */
 async function round(op: () => Promise<void>, into: number[]): Promise<void> {
   const deadline = Date.now() + PHASE_LIMIT_MS;
@@ -130,19 +115,24 @@ export async function benchConnections(): Promise<BenchResult[]> {
     const api = `http://127.0.0.1:${apiPort}/api/v1/namespaces/default/configmaps/bench-get`;
     const auth = { authorization: `Bearer ${token}` };
     await send(
-      'POST',
       `http://127.0.0.1:${apiPort}/api/v1/namespaces/default/configmaps`,
+      'POST',
       { ...auth, 'content-type': 'application/json' },
       JSON.stringify({ metadata: { name: 'bench-get' }, data: { k: 'v' } }),
     );
     const s3 = (method: string, path: string, body?: Buffer): Promise<void> => {
       const headers = signer.sign({ method, url: `${s3Url}${path}`, payloadHash: 'UNSIGNED-PAYLOAD' });
-      return send(method, `${s3Url}${path}`, headers, body);
+      return send(
+        `${s3Url}${path}`,
+        method,
+        { ...headers, 'content-length': String(body?.length ?? 0) },
+        body,
+      );
     };
     await s3('PUT', '/bench-conn');
     await s3('PUT', '/bench-conn/one-kib', Buffer.alloc(1024, 7));
     const ops: Record<'api' | 's3', () => Promise<void>> = {
-      api: () => get(api, auth),
+      api: () => send(api, 'GET', auth),
       s3: () => s3('GET', '/bench-conn/one-kib'),
     };
     const samples = {
@@ -177,28 +167,4 @@ export async function benchConnections(): Promise<BenchResult[]> {
     }
     await rm(dir, { recursive: true, force: true });
   }
-}
-
-function send(
-  method: string,
-  url: string,
-  headers: Record<string, string>,
-  body?: string | Buffer,
-): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      { agent, method, headers: { ...headers, 'content-length': String(body?.length ?? 0) } },
-      (res) => {
-        res.resume();
-        res.on('end', () =>
-          (res.statusCode ?? 500) < 300
-            ? resolve()
-            : reject(new Error(`${method} ${url}: HTTP ${res.statusCode}`)),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
 }

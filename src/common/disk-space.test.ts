@@ -18,7 +18,7 @@ test('disk errors are told apart from other failures', () => {
 });
 
 test('refusals name the free space and the reserve', () => {
-  assert.equal(describeBytes(512), '512 bytes');
+  assert.equal(describeBytes(512), '512 B');
   assert.equal(describeBytes(1.5 * 1024 * 1024), '1.5 MiB');
   assert.match(
     belowReserve('cannot store pods "a"', 1024, 2048),

@@ -31,16 +31,16 @@ export function isDiskError(err: unknown): boolean {
   return FULL.has(code) || code === 'EIO' || code === 'EROFS' || code.startsWith('SQLITE_IOERR');
 }
 
-/** Bytes in a short human form for messages: `12.3 MiB`. */
+/** Bytes in a short human form for messages and tables: `512 B`, `12.3 MiB`. */
 export function describeBytes(bytes: number): string {
-  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let v = bytes;
   let i = 0;
   while (v >= 1024 && i < units.length - 1) {
     v /= 1024;
     i++;
   }
-  return i === 0 ? `${v} bytes` : `${v.toFixed(1)} ${units[i]}`;
+  return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
 }
 
 /** The message of a write refused because free space is below the reserve. */
