@@ -5,10 +5,11 @@ import { test, type TestContext } from 'node:test';
 import { ConnectionGuard } from './connection-guard.js';
 import { resolveLimits, type ConnectionLimits } from './connection-limits.js';
 
+// Short, but long enough that a loaded machine's stalls do not reach them.
 const SHORT: ConnectionLimits = {
-  headersTimeoutMs: 300,
-  keepAliveTimeoutMs: 300,
-  requestTimeoutMs: 300,
+  headersTimeoutMs: 1000,
+  keepAliveTimeoutMs: 1000,
+  requestTimeoutMs: 1000,
   maxConnections: 50,
   maxConnectionsPerClient: 20,
 };
@@ -107,15 +108,15 @@ test('uploads that keep moving and long answers outlast every timeout', async (t
     let sent = 0;
     const timer = setInterval(() => {
       req.write(Buffer.alloc(1000));
-      if (++sent === 40) {
+      if (++sent === 60) {
         clearInterval(timer);
         req.end();
       }
     }, 50);
   });
-  assert.equal(await upload, 'got 40000');
-  assert.ok(Date.now() - started > 1000, 'the upload took longer than the timeouts');
-  const download = await fetch(`http://127.0.0.1:${port}/slow?ms=1200`);
+  assert.equal(await upload, 'got 60000');
+  assert.ok(Date.now() - started > 2000, 'the upload took longer than the timeouts');
+  const download = await fetch(`http://127.0.0.1:${port}/slow?ms=2500`);
   assert.match(await download.text(), /^\.+done$/);
 });
 
