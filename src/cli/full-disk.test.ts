@@ -93,7 +93,11 @@ test(
       await exited;
       clearTimeout(timer);
       killPods(dataDir);
-      execFileSync('umount', [mnt]);
+      try {
+        execFileSync('umount', [mnt]);
+      } catch {
+        execFileSync('umount', ['-l', mnt]); // still busy: detach it now, the kernel frees it later
+      }
       rmdirSync(mnt);
       rmSync(home, { recursive: true, force: true });
     });
