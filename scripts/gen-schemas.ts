@@ -51,6 +51,15 @@ const ROOTS = [
   'node/v1#RuntimeClass',
   'autoscaling/v1#Scale',
   'policy/v1#Eviction',
+  'rbac/v1#Role',
+  'rbac/v1#ClusterRole',
+  'rbac/v1#RoleBinding',
+  'rbac/v1#ClusterRoleBinding',
+  'authentication/v1#SelfSubjectReview',
+  'authorization/v1#SelfSubjectAccessReview',
+  'authorization/v1#LocalSubjectAccessReview',
+  'authorization/v1#SubjectAccessReview',
+  'authorization/v1#SelfSubjectRulesReview',
 ];
 
 const MERGE_NAME: ListMeta = {

@@ -1,4 +1,5 @@
 import type { Clock } from '../common/clock.js';
+import type { Admission, UserInfo } from '../identity/index.js';
 import type { Store } from '../store/index.js';
 import type { ResourceType } from '../resources/index.js';
 
@@ -59,6 +60,8 @@ export interface ApiDeps {
   types: TypeIndex;
   /** From connecting to a node's agent until its answer's headers (`pods/log`); default 10 000 ms. */
   podLogTimeoutMs?: number;
+  /** Checks each write before it is stored (see `Admission`); absent: none. */
+  admission?: Admission;
 }
 
 /** The options a write takes from its query string. */
@@ -68,4 +71,8 @@ export interface WriteOptions {
   fieldManager: string;
   /** Warnings for the reply's `Warning` headers; handlers append. */
   warnings: string[];
+  /** The requester, for admission; absent for the server's own writes. */
+  user?: UserInfo;
+  /** The object name in the request's URL ('' when it posts to a collection). */
+  requestName?: string;
 }

@@ -185,6 +185,7 @@ export async function createObject(
     delete object.status;
   }
   validateOrThrow(type, object);
+  admit(deps, type, options, object, undefined);
   if (!create.keepManagedFields) {
     object = trackManagedFields(type, undefined, object, options.fieldManager, now, 'Update');
   }
@@ -254,6 +255,7 @@ export async function updateObject(
   if (!contentChanged(old, object) && sameManagedFields(old, userManaged)) {
     return { object: old, deleted: false };
   }
+  admit(deps, type, options, object, old);
   const now = deps.clock.now();
   if (!mode.skipManagedFields) {
     object = trackManagedFields(type, old, object, options.fieldManager, now, 'Update', mode.subresource);
@@ -283,6 +285,26 @@ export async function updateObject(
     }
   }
   return { object: stored, deleted: false };
+}
+
+/** Runs admission on a write about to be stored (dry runs included, as Kubernetes does). */
+function admit(
+  deps: ApiDeps,
+  type: ResourceType,
+  options: WriteOptions,
+  object: KubeObject,
+  old: KubeObject | undefined,
+): void {
+  deps.admission?.admit({
+    operation: old === undefined ? 'create' : 'update',
+    user: options.user,
+    apiGroup: type.group,
+    resource: type.plural,
+    namespace: object.metadata.namespace ?? '',
+    requestName: options.requestName ?? '',
+    object,
+    ...(old !== undefined ? { old } : {}),
+  });
 }
 
 function sameManagedFields(old: KubeObject, candidate: unknown): boolean {

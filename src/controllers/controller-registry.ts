@@ -7,6 +7,7 @@ import { CronJobController } from './cronjob-controller.js';
 import { DaemonSetController } from './daemonset-controller.js';
 import { JobController } from './job-controller.js';
 import { NodeLifecycleController } from './node-lifecycle-controller.js';
+import { ClusterRoleAggregationController } from './clusterrole-aggregation-controller.js';
 
 /** Builds one controller from the manager's shared context. */
 export type ControllerFactory = (ctx: ControllerContext) => Runnable;
@@ -31,4 +32,5 @@ export const CONTROLLERS: Record<string, ControllerFactory> = {
   job: (ctx) => new JobController(ctx),
   cronjob: (ctx) => new CronJobController(ctx),
   nodelifecycle: (ctx) => new NodeLifecycleController(ctx),
+  'clusterrole-aggregation': (ctx) => new ClusterRoleAggregationController(ctx),
 };

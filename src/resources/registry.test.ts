@@ -65,7 +65,19 @@ test('scope, categories, short names and subresources as Kubernetes', () => {
     .filter((t) => !t.namespaced)
     .map((t) => t.plural)
     .sort();
-  assert.deepEqual(cluster, ['accesskeys', 'buckets', 'namespaces', 'nodes', 'runtimeclasses']);
+  assert.deepEqual(cluster, [
+    'accesskeys',
+    'buckets',
+    'clusterrolebindings',
+    'clusterroles',
+    'namespaces',
+    'nodes',
+    'runtimeclasses',
+    'selfsubjectaccessreviews',
+    'selfsubjectreviews',
+    'selfsubjectrulesreviews',
+    'subjectaccessreviews',
+  ]);
   assert.deepEqual(byPlural('deployments').scale, {
     specReplicasPath: '.spec.replicas',
     statusReplicasPath: '.status.replicas',
@@ -80,6 +92,9 @@ test('scope, categories, short names and subresources as Kubernetes', () => {
     { group: 'node.k8s.io', versions: ['v1'] },
     { group: 'storage.stratus.dev', versions: ['v1'] },
     { group: 'iam.stratus.dev', versions: ['v1'] },
+    { group: 'rbac.authorization.k8s.io', versions: ['v1'] },
+    { group: 'authentication.k8s.io', versions: ['v1'] },
+    { group: 'authorization.k8s.io', versions: ['v1'] },
   ]);
 });
 
