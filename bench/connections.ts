@@ -15,7 +15,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseCredentialsIni } from '../src/objectstore/s3/credentials.js';
 import { RequestSigner } from '../src/objectstore/s3/sigv4-signer.js';
-import { send } from './api.js';
+import { Agent } from 'node:http';
+import { send } from './api-tools.js';
 import type { BenchResult } from './result.js';
 
 const HELD = 1000;
@@ -127,8 +128,10 @@ export async function benchConnections(): Promise<BenchResult[]> {
     });
     const api = `http://127.0.0.1:${apiPort}/api/v1/namespaces/default/configmaps/bench-get`;
     const auth = { authorization: `Bearer ${token}` };
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     await send(
       `http://127.0.0.1:${apiPort}/api/v1/namespaces/default/configmaps`,
+      agent,
       'POST',
       { ...auth, 'content-type': 'application/json' },
       JSON.stringify({ metadata: { name: 'bench-get' }, data: { k: 'v' } }),
@@ -137,6 +140,7 @@ export async function benchConnections(): Promise<BenchResult[]> {
       const headers = signer.sign({ method, url: `${s3Url}${path}`, payloadHash: 'UNSIGNED-PAYLOAD' });
       return send(
         `${s3Url}${path}`,
+        agent,
         method,
         { ...headers, 'content-length': String(body?.length ?? 0) },
         body,
@@ -145,7 +149,7 @@ export async function benchConnections(): Promise<BenchResult[]> {
     await s3('PUT', '/bench-conn');
     await s3('PUT', '/bench-conn/one-kib', Buffer.alloc(1024, 7));
     const ops: Record<'api' | 's3', () => Promise<void>> = {
-      api: () => send(api, 'GET', auth),
+      api: () => send(api, agent, 'GET', auth),
       s3: () => s3('GET', '/bench-conn/one-kib'),
     };
     const samples = {
