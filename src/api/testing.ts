@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
-import { startServer, type RunningServer } from '../cli/server.js';
+import { startServer, type RunningServer, type ServerOptions } from '../cli/server.js';
 import { bootstrapTokenSecret, newBootstrapToken } from '../identity/index.js';
 
 /** A server in a temp dir plus a fetch helper that sends the admin token; for this part's tests. */
@@ -33,12 +33,17 @@ export interface CallResult {
   body: any;
 }
 
+/** Options of startTestCluster. */
+export interface TestClusterOptions extends Pick<ServerOptions, 'bookmarkIntervalMs' | 'api' | 's3Port'> {
+  /** Use this data directory (a restarted server's) and leave it in place on close; default a fresh temp dir, removed on close. */
+  dataDir?: string;
+}
+
 /** Starts a real server (SQLite in a temp dir, port 0) for a test. */
-export async function startTestCluster(
-  options: { bookmarkIntervalMs?: number; s3Port?: number } = {},
-): Promise<TestCluster> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'stratus-api-'));
-  const server = await startServer({ dataDir, apiPort: 0, ...options });
+export async function startTestCluster(options: TestClusterOptions = {}): Promise<TestCluster> {
+  const { dataDir: given, ...rest } = options;
+  const dataDir = given ?? (await mkdtemp(join(tmpdir(), 'stratus-api-')));
+  const server = await startServer({ dataDir, apiPort: 0, ...rest });
   const call = async (method: string, path: string, o: CallOptions = {}): Promise<CallResult> => {
     const headers: Record<string, string> = { ...o.headers };
     if (o.token !== null) headers.authorization = `Bearer ${o.token ?? server.adminToken}`;
@@ -69,7 +74,7 @@ export async function startTestCluster(
     call,
     close: async () => {
       await server.close();
-      await rm(dataDir, { recursive: true, force: true });
+      if (given === undefined) await rm(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,8 +1,9 @@
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
   ApiServer,
   ensureDefaultNamespaces,
+  type ApiServerOptions,
   ensureDefaultRuntimeClasses,
   ensureNamespaceDefaults,
 } from '../api/index.js';
@@ -27,6 +28,7 @@ import {
 import { SqliteStore, type Store } from '../store/index.js';
 import { openEngine, startGateway } from './server-object-store.js';
 import { KubeClient } from '../client/index.js';
+import type { ConnectionLimits, GuardStats } from '../connections/index.js';
 import {
   CONTROLLERS,
   NodeLifecycleController,
@@ -78,6 +80,13 @@ export interface ServerOptions {
   podEvictionTimeoutMs?: number;
   /** How the scheduler scores nodes: `binpack` (most allocated first, the default) or `spread`. */
   schedulerStrategy?: 'binpack' | 'spread';
+  /**
+   * Tuning of the API server: its port's connection timeouts and caps (default
+   * `API_CONNECTION_LIMITS`), how long a node's agent may take to answer a log request.
+   */
+  api?: Pick<ApiServerOptions, 'podLogTimeoutMs' | 'connections'>;
+  /** The S3 port's connection timeouts and caps; default `S3_CONNECTION_LIMITS`. */
+  s3Connections?: ConnectionLimits;
 }
 
 /** The object store part of a running server. */
@@ -89,6 +98,8 @@ export interface RunningObjectStore {
   /** An aws-cli config file naming the endpoint (mode 0600). */
   configPath: string;
   engine: EngineObjectStore;
+  /** What the S3 port's connection guard did (refusals, timeouts). */
+  connectionStats: GuardStats;
   /** Keeps the Bucket objects of the API in line with the engine's buckets. */
   buckets: BucketMirror;
 }
@@ -105,6 +116,8 @@ export interface RunningServer {
   kubeconfigPath: string;
   adminToken: string;
   store: Store;
+  /** What the API port's connection guard did (refusals, timeouts). */
+  apiConnectionStats: GuardStats;
   /**
    * A token for a component of this process (`stratus up`'s agent): known only to this
    * server's authenticator, never stored, valid until the server stops.
@@ -125,8 +138,11 @@ export interface RunningServer {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const dataDir = resolve(options.dataDir);
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  // Also an existing one: it holds the state, keys and credentials.
+  await chmod(dataDir, 0o700);
   const clock = options.clock ?? systemClock;
-  const store = await openStore(options.store ?? `sqlite:${join(dataDir, 'state.db')}`, clock);
+  const storeSpec = options.store ?? `sqlite:${join(dataDir, 'state.db')}`;
+  const store = await openStore(storeSpec, clock);
   let api: ApiServer | undefined;
   let s3: (RunningObjectStore & { close(): Promise<void> }) | undefined;
   let engine: EngineObjectStore | undefined;
@@ -142,7 +158,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       verifiers: [serviceAccountTokens],
       admissions: [new ServiceAccountAdmission(store), new PodSecurityAdmission(store)],
     });
-    if (options.s3Port !== undefined) engine = await openEngine(dataDir, options, clock);
+    if (options.s3Port !== undefined) engine = await openEngine(store, dataDir, { ...options, storeSpec }, clock);
     api = new ApiServer({
       tls,
       ...(engine ? { extensions: storageApiExtensions(engine) } : {}),
@@ -154,6 +170,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       serviceAccountTokens,
       clock,
       ...(options.bookmarkIntervalMs !== undefined ? { bookmarkIntervalMs: options.bookmarkIntervalMs } : {}),
+      ...options.api,
     });
     const apiUrl = await api.listen(options.apiPort ?? 6443, options.host ?? '127.0.0.1');
     const httpUrl = api.httpUrl;
@@ -183,6 +200,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         clock,
         client: clientAs('system:stratus:s3-gateway', 's3-gateway'),
         users: auth.users,
+        ...(options.s3Connections !== undefined ? { connections: options.s3Connections } : {}),
       });
     }
     const running = api;
@@ -194,6 +212,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       kubeconfigPath: admin.kubeconfigPath,
       adminToken: admin.token,
       store,
+      apiConnectionStats: running.connectionStats,
       loopbackToken: (user) => auth.authenticator.issueLoopbackToken(user),
       ...(objectStore ? { s3: objectStore } : {}),
       close: async () => {
