@@ -158,7 +158,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       verifiers: [serviceAccountTokens],
       admissions: [new ServiceAccountAdmission(store), new PodSecurityAdmission(store)],
     });
-    if (options.s3Port !== undefined) engine = await openEngine(store, dataDir, { ...options, storeSpec }, clock);
+    if (options.s3Port !== undefined)
+      engine = await openEngine(store, dataDir, { ...options, storeSpec }, clock);
     api = new ApiServer({
       tls,
       ...(engine ? { extensions: storageApiExtensions(engine) } : {}),
