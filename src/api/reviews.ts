@@ -22,6 +22,42 @@ interface ResourceAttributes {
   resource?: string;
   subresource?: string;
   name?: string;
+  /** Kubernetes 1.31's authorize-with-selectors: what the Node authorizer reads of a list. */
+  fieldSelector?: { rawSelector?: string; requirements?: FieldSelectorRequirement[] };
+}
+
+interface FieldSelectorRequirement {
+  key?: string;
+  operator?: string;
+  values?: string[];
+}
+
+/**
+ * The raw form of a review's field selector. Kubernetes takes `rawSelector` or `requirements`
+ * (not both); a requirement only the raw syntax can say (`In`/`NotIn` with one value) is
+ * translated, and with any other the selector is left out, as Kubernetes authorizes a request
+ * whose selector it cannot use as one without it.
+ */
+function rawFieldSelector(kind: string, selector: ResourceAttributes['fieldSelector']): string {
+  if (selector === undefined) return '';
+  const { rawSelector, requirements } = selector;
+  if (rawSelector !== undefined && requirements !== undefined) {
+    throw invalid(kind, '', 'authorization.k8s.io', [
+      {
+        reason: 'FieldValueInvalid',
+        field: 'spec.resourceAttributes.fieldSelector.rawSelector',
+        message: 'Invalid value: rawSelector and requirements may not both be set',
+      },
+    ]);
+  }
+  if (rawSelector !== undefined) return rawSelector;
+  const parts: string[] = [];
+  for (const { key, operator, values } of requirements ?? []) {
+    const op = operator === 'In' ? '=' : operator === 'NotIn' ? '!=' : undefined;
+    if (op === undefined || key === undefined || values?.length !== 1) return '';
+    parts.push(`${key}${op}${values[0]}`);
+  }
+  return parts.join(',');
 }
 
 interface ReviewSpec {
@@ -67,6 +103,7 @@ function reviewAttributes(kind: string, spec: ReviewSpec, user: UserInfo): Reque
     subresource: r?.subresource ?? '',
     namespace: r?.namespace ?? '',
     name: r?.name ?? '',
+    fieldSelector: rawFieldSelector(kind, r?.fieldSelector),
   });
 }
 
