@@ -8,6 +8,7 @@ import { parse } from 'yaml';
 import { KubeClient } from '../client/index.js';
 import type { KubeObject } from '../common/kube-object.js';
 import { startServer, type RunningServer } from './server.js';
+import { kubectlSkipReason, runKubectl } from '../controllers/testing.js';
 import { collect, MAIN_JS, OutputBuffer, type CliResult } from './cli-harness.js';
 
 // Agents join as kubeadm's and k3s' do: the admin prints a join command with a bootstrap token
@@ -18,6 +19,7 @@ let dir: string;
 let server: RunningServer;
 let admin: KubeClient;
 let joinArgs: string[];
+const skip = kubectlSkipReason() ?? false;
 
 function stratus(args: string[]): ChildProcessWithoutNullStreams {
   return spawn(process.execPath, [MAIN_JS, ...args], { cwd: dir, env: { ...process.env, HOME: dir } });
@@ -142,6 +144,50 @@ test('an agent joins with the printed command, keeps its own credential and runs
     credentials.items.map((s) => s.metadata.name),
   );
 });
+
+test(
+  'kubectl with the node credential the agent kept: confined by the Node authorizer',
+  { skip },
+  async () => {
+    // The agent of the first test stopped; its credential stays valid. kubectl verifies the server
+    // with the pinned CA the credential file carries.
+    const kubeconfig = join(dir, 'a1', 'kubelet.kubeconfig');
+    const kubectl = (args: string[]) => runKubectl(dir, kubeconfig, args);
+    await admin.create('secrets', {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'unused', namespace: 'default' },
+      stringData: { k: 'v' },
+    });
+    const who = await kubectl(['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}']);
+    assert.equal(who.stdout, 'system:node:a1', who.stderr);
+    const used = await kubectl(['get', 'secret', 'app-secret', '-o', 'jsonpath={.data.password}']);
+    assert.equal(Buffer.from(used.stdout, 'base64').toString(), 'hunter2', used.stderr);
+    const unused = await kubectl(['get', 'secret', 'unused']);
+    assert.notEqual(unused.code, 0);
+    assert.match(
+      unused.stderr,
+      /secrets "unused" is forbidden: User "system:node:a1" cannot get resource "secrets" in API group "" in the namespace "default": no relationship found between node 'a1' and this object/,
+    );
+    assert.equal((await kubectl(['auth', 'can-i', 'get', 'secret/app-secret'])).stdout.trim(), 'yes');
+    assert.equal(
+      (await kubectl(['auth', 'can-i', 'get', 'secret/unused'])).stdout.trim(),
+      "no - no relationship found between node 'a1' and this object",
+    );
+    const all = await kubectl(['get', 'pods', '-A']);
+    assert.match(all.stderr, /can only list\/watch pods with spec.nodeName field selector/);
+    const mine = await kubectl(['get', 'pods', '-A', '--field-selector', 'spec.nodeName=a1', '-o', 'name']);
+    assert.equal(mine.stdout, 'pod/after-restart\npod/with-secret\n', mine.stderr);
+    const token = await kubectl(['create', 'token', 'default']);
+    assert.notEqual(token.code, 0);
+    assert.match(token.stderr, /node requested token not bound to a pod/);
+    const role = await kubectl(['label', 'node', 'a1', 'node-role.kubernetes.io/control-plane=']);
+    assert.match(
+      role.stderr,
+      /nodes "a1" is forbidden: is not allowed to modify labels: node-role.kubernetes.io\/control-plane/,
+    );
+  },
+);
 
 test('a wrong CA pin is refused before anything is sent; a revoked join token joins nothing', async () => {
   const wrongPin = [...joinArgs.slice(0, 5), `sha256:${'0'.repeat(64)}`];
