@@ -59,3 +59,32 @@ test('reconciling adds missing rules and subjects, keeps additions, and leaves a
       [],
     );
   }));
+
+test('what earlier versions bootstrapped for nodes is taken out; what an admin added stays', () =>
+  withStore(async (store) => {
+    await reconcileBootstrapPolicy(store);
+    const rbac = 'rbac.authorization.k8s.io';
+    const nodes = { kind: 'Group', name: 'system:nodes', apiGroup: rbac };
+    const bob = { kind: 'User', name: 'bob', apiGroup: rbac };
+    const binding = (await store.get(RBAC_RESOURCES.clusterRoleBindings, '', 'system:node'))!;
+    await store.update(RBAC_RESOURCES.clusterRoleBindings, { ...binding, subjects: [nodes, bob] });
+    const meta = { name: 'system:node:log-secrets', namespace: 'kube-node-lease' };
+    await store.create(RBAC_RESOURCES.roles, {
+      apiVersion: `${rbac}/v1`,
+      kind: 'Role',
+      metadata: meta,
+      rules: [{ verbs: ['*'], apiGroups: [''], resources: ['secrets'] }],
+    });
+    await store.create(RBAC_RESOURCES.roleBindings, {
+      apiVersion: `${rbac}/v1`,
+      kind: 'RoleBinding',
+      metadata: meta,
+      roleRef: { apiGroup: rbac, kind: 'Role', name: meta.name },
+      subjects: [nodes],
+    });
+    await reconcileBootstrapPolicy(store);
+    const after = (await store.get(RBAC_RESOURCES.clusterRoleBindings, '', 'system:node'))!;
+    assert.deepEqual(after.subjects, [bob]);
+    assert.equal(await store.get(RBAC_RESOURCES.roles, meta.namespace, meta.name), undefined);
+    assert.equal(await store.get(RBAC_RESOURCES.roleBindings, meta.namespace, meta.name), undefined);
+  }));
