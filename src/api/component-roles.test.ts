@@ -71,6 +71,7 @@ const COMPONENTS: Record<string, Ask[]> = {
     ['watch', 'accesskeys', 'iam.stratus.dev'],
     ['create', 'buckets', 'storage.stratus.dev'],
     ['delete', 'buckets', 'storage.stratus.dev'],
+    ['patch', 'buckets', 'storage.stratus.dev', '', 'status'],
   ],
 };
 

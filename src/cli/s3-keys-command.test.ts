@@ -65,6 +65,9 @@ test('s3 keys create makes a key that works with the AWS SDK at once, list shows
 test("another user's key is denied on the admin's bucket; a deleted key stops working", async () => {
   const admin = parseKeyPair(await readFile(cloud.s3.credentialsPath, 'utf8'));
   const adminS3 = cloud.client(admin);
+  // A user exists while a token names them; keys of anyone else are refused.
+  const user = await cloud.run(['user', 'create', 'alice']);
+  assert.equal(user.code, 0, user.stderr);
   const made = await cloud.run(['s3', 'keys', 'create', '--user', 'alice']);
   assert.equal(made.code, 0, made.stderr);
   assert.match(made.stdout, /for user "alice"/);

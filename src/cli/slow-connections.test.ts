@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import { GetObjectCommand, PutObjectCommand, S3Client, CreateBucketCommand } from '@aws-sdk/client-s3';
 import { openFileLimit, type ConnectionLimits } from '../connections/index.js';
 import { createAccessKey } from '../objectstore/s3/credentials.js';
+import { createToken } from '../identity/index.js';
 import { startServer } from './server.js';
 
 /** Connections held per port, spread over this many loopback source addresses. */
@@ -87,6 +88,8 @@ test(
       s3Connections: { ...LIMITS, requestTimeoutMs: 0 }, // as S3_CONNECTION_LIMITS: uploads are not timed
     });
     const s3Url = server.s3?.url ?? '';
+    // A user exists while a token names them: the gateway refuses anyone else's keys.
+    await createToken(server.store, { username: 'tester', groups: [] }, { ttlMs: 3_600_000 });
     const key = await createAccessKey(server.store, 'tester');
     const client = (keepAlive: boolean): S3Client =>
       new S3Client({

@@ -34,6 +34,16 @@ export async function startControllerTestCluster(): Promise<ControllerTestCluste
   };
 }
 
+/**
+ * Labels a namespace `privileged` for Pod Security admission, as an administrator opens one up:
+ * the default `baseline` refuses host ports, which scheduler tests place.
+ */
+export async function allowPrivilegedPods(client: KubeClient, namespace = 'default'): Promise<void> {
+  await client.patch('namespaces', namespace, {
+    metadata: { labels: { 'pod-security.kubernetes.io/enforce': 'privileged' } },
+  });
+}
+
 /** Polls `check` every 20 ms until it returns a truthy value, at most `timeoutMs` (default 20 s). */
 export async function eventually<T>(
   what: string,

@@ -244,6 +244,7 @@ export const BOOTSTRAP_CLUSTER_ROLES: readonly KubeObject[] = [
   clusterRole('system:stratus:s3-gateway', [
     r(['get', 'list', 'watch', 'create'], ['iam.stratus.dev'], ['accesskeys']),
     r(READ_WRITE, ['storage.stratus.dev'], ['buckets']),
+    r(['patch', 'update'], ['storage.stratus.dev'], ['buckets/status']),
   ]),
 ];
 

@@ -48,7 +48,7 @@ test('informer lists, follows the watch, and relists after 410 Gone', async () =
         .list()
         .map((o) => o.metadata.name)
         .sort(),
-      ['after', 'live'],
+      ['after', 'kube-root-ca.crt', 'live'], // the root-ca-cert-publisher's, in every namespace
     );
     assert.equal(informer.list({ match: (o) => o.metadata.name === 'live' }).length, 1);
   } finally {

@@ -7,7 +7,7 @@ import { startSimulatedNodes } from '../agent/simulated-nodes.js';
 import { EventRecorder, KubeClient } from '../client/index.js';
 import type { KubeObject } from '../common/kube-object.js';
 import { InformerFactory } from '../machinery/index.js';
-import { eventually, startControllerTestCluster } from '../controllers/testing.js';
+import { allowPrivilegedPods, eventually, startControllerTestCluster } from '../controllers/testing.js';
 import { SchedulerLoop } from './scheduler-loop.js';
 
 function pod(name: string, cpu: string, hostPort?: number): KubeObject {
@@ -88,6 +88,7 @@ async function startFaultyProxy(
 test('decisions made while bindings are in flight never double-book cpu or host ports', async () => {
   const cluster = await startControllerTestCluster();
   const { client } = cluster;
+  await allowPrivilegedPods(client);
   const sim = await startSimulatedNodes({
     client,
     count: 3,

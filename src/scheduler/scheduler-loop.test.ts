@@ -4,7 +4,7 @@ import type { Event, Pod } from 'kubernetes-types/core/v1.js';
 import { startSimulatedNodes } from '../agent/simulated-nodes.js';
 import type { KubeObject } from '../common/kube-object.js';
 import { startControllerManager } from '../controllers/index.js';
-import { eventually, startControllerTestCluster } from '../controllers/testing.js';
+import { allowPrivilegedPods, eventually, startControllerTestCluster } from '../controllers/testing.js';
 
 const bigPod = {
   apiVersion: 'v1',
@@ -69,6 +69,7 @@ test('a pod that fits nowhere stays Pending with the reason, then lands when a n
 test('bin-packing fills one node before the next; pods with a host port spread', async () => {
   const cluster = await startControllerTestCluster();
   const { client } = cluster;
+  await allowPrivilegedPods(client);
   const sim = await startSimulatedNodes({
     client,
     count: 3,
