@@ -1,6 +1,7 @@
 import type { Clock } from '../common/clock.js';
 import type { Store } from '../store/index.js';
 import type { ResourceType } from '../resources/index.js';
+import type { AdmissionHooks } from './admission.js';
 
 /**
  * The registry as the API server indexes it: by URL (group, version, plural) and by store key.
@@ -52,11 +53,13 @@ export function qualifiedResource(t: ResourceType): string {
   return t.group === '' ? t.plural : `${t.plural}.${t.group}`;
 }
 
-/** What every handler needs: the store, the clock, the registry index. */
+/** What every handler needs: the store, the clock, the registry index, the kinds' admission steps. */
 export interface ApiDeps {
   store: Store;
   clock: Clock;
   types: TypeIndex;
+  /** Registry steps by store key, run between defaulting and validation (see AdmissionHook). */
+  admission: AdmissionHooks;
 }
 
 /** The options a write takes from its query string. */

@@ -12,6 +12,7 @@ import type { Authenticator } from '../identity/index.js';
 import type { ResourceRegistry, ResourceType } from '../resources/index.js';
 import type { Store } from '../store/index.js';
 import { TypeIndex, type ApiDeps } from './api-context.js';
+import { serviceAllocation, type ServiceNetworkOptions } from './allocation/index.js';
 import { handleCreate, handleGet, handleList, handleUpdate } from './crud-handlers.js';
 import { Deleter } from './deletion.js';
 import { apiGroup, wantsAggregatedDiscovery } from './discovery.js';
@@ -53,6 +54,8 @@ export interface ApiServerOptions {
    * authentication and before the resource routes. Errors it throws become `Status` replies.
    */
   extensions?: ApiExtension[];
+  /** The ClusterIP and NodePort ranges of Services; default 127.77.0.0/16 and 30000-32767. */
+  services?: ServiceNetworkOptions;
 }
 
 /** An endpoint another part serves through the API server (see `ApiServerOptions.extensions`). */
@@ -84,11 +87,14 @@ export class ApiServer {
   private closing = false;
   private readonly sweepTimer: NodeJS.Timeout;
   private readonly extensions: ApiExtension[];
+  private readonly services: ReturnType<typeof serviceAllocation>;
 
   constructor(options: ApiServerOptions) {
     this.extensions = options.extensions ?? [];
     const types = new TypeIndex(options.registry.all());
-    this.deps = { store: options.store, clock: options.clock ?? systemClock, types };
+    this.services = serviceAllocation(options.store, options.services);
+    const admission = new Map([['services', this.services.admission]]);
+    this.deps = { store: options.store, clock: options.clock ?? systemClock, types, admission };
     this.authenticator = options.authenticator;
     this.deleter = new Deleter(this.deps);
     this.watchSettings = { bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000 };
@@ -133,6 +139,7 @@ export class ApiServer {
 
   /** Starts listening; resolves with the base URL (`http://127.0.0.1:PORT`). */
   async listen(port = 6443, host = '127.0.0.1'): Promise<string> {
+    await this.services.allocator.start();
     await this.deleter.resume();
     await new Promise<void>((resolve, reject) => {
       this.front.once('error', reject);
@@ -182,6 +189,7 @@ export class ApiServer {
     for (const socket of this.sockets) socket.destroy();
     await closed;
     await this.deleter.close();
+    await this.services.allocator.close();
   }
 
   private track(req: IncomingMessage, res: ServerResponse): void {

@@ -60,7 +60,7 @@ describe('graceful pod deletion', () => {
 describe('sweepAbandonedPods', () => {
   it('removes pods terminating on a vanished node once grace + 60 s have passed, and only those', async () => {
     await withStore(async (store, clock) => {
-      const deps = { store, clock, types: new TypeIndex(createRegistry().all()) };
+      const deps = { store, clock, types: new TypeIndex(createRegistry().all()), admission: new Map() };
       const ts = new Date(clock.now()).toISOString().replace(/\.\d+Z$/, 'Z');
       const pod = (name: string, node: string): KubeObject => ({
         apiVersion: 'v1',
@@ -107,7 +107,12 @@ describe('deleting while another writer updates the object', () => {
           };
         },
       });
-      const deletion = new Deleter({ store: racing, clock, types: new TypeIndex(types) });
+      const deletion = new Deleter({
+        store: racing,
+        clock,
+        types: new TypeIndex(types),
+        admission: new Map(),
+      });
       const podT = podType!;
       await assert.rejects(
         deletion.delete(podT, 'default', 'p', {

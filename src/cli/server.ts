@@ -62,6 +62,10 @@ export interface ServerOptions {
   podEvictionTimeoutMs?: number;
   /** How the scheduler scores nodes: `binpack` (most allocated first, the default) or `spread`. */
   schedulerStrategy?: 'binpack' | 'spread';
+  /** Where Service cluster IPs come from (`--service-cluster-ip-range`); default 127.77.0.0/16. */
+  serviceClusterIPRange?: string;
+  /** Where node ports come from (`--service-node-port-range`); default 30000-32767. */
+  serviceNodePortRange?: string;
 }
 
 /** The object store part of a running server. */
@@ -122,6 +126,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       authenticator: new TokenAuthenticator(store, { clock }),
       clock,
       ...(options.bookmarkIntervalMs !== undefined ? { bookmarkIntervalMs: options.bookmarkIntervalMs } : {}),
+      services: {
+        ...(options.serviceClusterIPRange ? { clusterIPRange: options.serviceClusterIPRange } : {}),
+        ...(options.serviceNodePortRange ? { nodePortRange: options.serviceNodePortRange } : {}),
+      },
     });
     const apiUrl = await api.listen(options.apiPort ?? 6443, options.host ?? '127.0.0.1');
     const httpUrl = api.httpUrl;

@@ -161,10 +161,15 @@ test('immutable fields: Deployment selector, Job template, Service clusterIP', (
   ]);
   const oldSvc = load<Service>(m.serviceYaml);
   oldSvc.spec!.clusterIP = '10.96.0.10';
+  oldSvc.spec!.clusterIPs = ['10.96.0.10'];
   const svc = load<Service>(m.serviceYaml);
   svc.spec!.clusterIP = '10.96.0.11';
-  assert.deepEqual(check(svc, oldSvc), ['spec.clusterIP: Invalid value: "10.96.0.11": field is immutable']);
+  svc.spec!.clusterIPs = ['10.96.0.11'];
+  assert.deepEqual(check(svc, oldSvc), [
+    'spec.clusterIPs[0]: Invalid value: []string{"10.96.0.11"}: may not change once set',
+  ]);
   svc.spec!.clusterIP = '10.96.0.10';
+  svc.spec!.clusterIPs = ['10.96.0.10'];
   assert.deepEqual(check(svc, oldSvc), []);
 });
 
@@ -199,9 +204,9 @@ test('Service rules: ports, names, types', () => {
   delete s.spec!.ports![1]!.name;
   s.spec!.type = 'Magic';
   assert.deepEqual(check(s), [
-    'spec.type: Unsupported value: "Magic": supported values: "ClusterIP", "NodePort", "LoadBalancer", "ExternalName"',
     'spec.ports[0].port: Invalid value: 0: must be between 1 and 65535, inclusive',
     'spec.ports[1].name: Required value',
+    'spec.type: Unsupported value: "Magic": supported values: "ClusterIP", "ExternalName", "LoadBalancer", "NodePort"',
   ]);
   const dup = load<Service>(m.serviceYaml);
   dup.spec!.ports![1]!.name = 'http';
