@@ -51,6 +51,9 @@ const ROOTS = [
   'node/v1#RuntimeClass',
   'autoscaling/v1#Scale',
   'policy/v1#Eviction',
+  'discovery/v1#EndpointSlice',
+  'networking/v1#Ingress',
+  'networking/v1#IngressClass',
 ];
 
 const MERGE_NAME: ListMeta = {

@@ -70,7 +70,7 @@ export const serviceKind: KindDefinition = {
   categories: ['all'],
   subresources: ['status'],
   schemaRef: 'io.k8s.api.core.v1.Service',
-  nameRule: 'label',
+  nameRule: 'dns1035',
   defaults(object) {
     const svc = object as Service;
     const spec = (svc.spec ??= {});
