@@ -41,3 +41,4 @@ export async function startUpGateway(): Promise<TestGateway> {
     throw err;
   }
 }
+export { collect, MAIN_JS } from './cli-harness.js';

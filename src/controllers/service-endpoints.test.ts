@@ -1,11 +1,12 @@
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-explicit-any -- tests read kubectl JSON by path */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCloud, UP_COMPONENTS, type RunningCloud } from '../cli/up.js';
+import { collect, MAIN_JS } from '../cli/testing.js';
 import { eventually, kubectlSkipReason } from './testing.js';
 import { KUBECTL } from './kubectl-harness.js';
 
@@ -247,6 +248,20 @@ test(
       return s.status?.loadBalancer?.ingress?.[0]?.ip as string | undefined;
     });
     assert.equal(lb, '127.0.0.1');
+
+    // The stratus CLI prints the same tables.
+    const args = ['get', 'svc,endpoints,endpointslices', '--kubeconfig', cloud.server.kubeconfigPath];
+    const out = await collect(spawn(process.execPath, [MAIN_JS, ...args]));
+    assert.equal(out.code, 0, out.stderr);
+    const [services, endpoints, sliceTable] = out.stdout.split('\n\n');
+    assert.match(services ?? '', /^NAME\s+TYPE\s+CLUSTER-IP\s+EXTERNAL-IP\s+PORT\(S\)\s+AGE\n/);
+    assert.match(services ?? '', /^service\/echo\s+ClusterIP\s+127\.77\.\d+\.\d+\s+<none>\s+80\/TCP\s/m);
+    assert.match(endpoints ?? '', /^endpoints\/echo\s+127\.0\.0\.1:\d+\s/m);
+    assert.match(sliceTable ?? '', /^NAME\s+ADDRESSTYPE\s+PORTS\s+ENDPOINTS\s+AGE\n/);
+    assert.match(
+      sliceTable ?? '',
+      /^endpointslice\.discovery\.k8s\.io\/echo-\w{5}\s+IPv4\s+\d+\s+127\.0\.0\.1\s/m,
+    );
     assert.match(
       await kubectl('get', 'svc', 'echo-lb'),
       /echo-lb\s+LoadBalancer\s+127\.77\.\d+\.\d+\s+127\.0\.0\.1\s+8081:3\d{4}\/TCP/,
