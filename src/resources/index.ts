@@ -24,7 +24,7 @@ export {
   strictDecodingMessage,
 } from './errors.js';
 export { formatValue as formatFieldValue, invalid as fieldInvalid } from './field-error.js';
-export { validateServiceClusterIPs } from './kinds/service-validation.js';
+export { validateServiceClusterIPs } from './kinds/service-ip-validation.js';
 export type { Bucket } from './kinds/bucket.js';
 export { jobStatus } from './kinds/job.js';
 export { nodeStatus } from './kinds/node.js';

@@ -65,7 +65,14 @@ test('scope, categories, short names and subresources as Kubernetes', () => {
     .filter((t) => !t.namespaced)
     .map((t) => t.plural)
     .sort();
-  assert.deepEqual(cluster, ['accesskeys', 'buckets', 'namespaces', 'nodes', 'runtimeclasses']);
+  assert.deepEqual(cluster, [
+    'accesskeys',
+    'buckets',
+    'ingressclasses',
+    'namespaces',
+    'nodes',
+    'runtimeclasses',
+  ]);
   assert.deepEqual(byPlural('deployments').scale, {
     specReplicasPath: '.spec.replicas',
     statusReplicasPath: '.status.replicas',
@@ -78,6 +85,8 @@ test('scope, categories, short names and subresources as Kubernetes', () => {
     { group: 'batch', versions: ['v1'] },
     { group: 'coordination.k8s.io', versions: ['v1'] },
     { group: 'node.k8s.io', versions: ['v1'] },
+    { group: 'discovery.k8s.io', versions: ['v1'] },
+    { group: 'networking.k8s.io', versions: ['v1'] },
     { group: 'storage.stratus.dev', versions: ['v1'] },
     { group: 'iam.stratus.dev', versions: ['v1'] },
   ]);

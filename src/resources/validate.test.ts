@@ -37,7 +37,7 @@ test('every example manifest is valid after defaulting', () => {
   }
 });
 
-test('object names follow DNS-1123 rules, in Kubernetes words', () => {
+test('object names follow DNS-1123 (Services DNS-1035) rules, in Kubernetes words', () => {
   const d = load<Deployment>(m.deploymentYaml);
   d.metadata.name = 'Foo';
   assert.deepEqual(check(d), [
@@ -46,7 +46,7 @@ test('object names follow DNS-1123 rules, in Kubernetes words', () => {
   const s = load<Service>(m.serviceYaml);
   s.metadata.name = 'my.service';
   assert.deepEqual(check(s), [
-    `metadata.name: Invalid value: "my.service": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`,
+    `metadata.name: Invalid value: "my.service": a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')`,
   ]);
   const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'a'.repeat(64) } } as Obj;
   assert.equal(
