@@ -144,6 +144,27 @@ test(
         201,
       );
 
+      // A Service stored before addresses were allocated gets one on its next update.
+      await server.store.create('services', {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: {
+          name: 'legacy',
+          namespace: 'default',
+          uid: 'legacy-uid',
+          creationTimestamp: '2024-01-01T00:00:00Z',
+        },
+        spec: {
+          type: 'ClusterIP',
+          ports: [{ port: 80, protocol: 'TCP', targetPort: 80 }],
+          sessionAffinity: 'None',
+        },
+      });
+      const relabel = await kubectl('label', 'svc', 'legacy', 'tier=web');
+      assert.equal(relabel.code, 0, relabel.stderr);
+      const legacy = (await call('GET', '/api/v1/namespaces/default/services/legacy')).body;
+      assert.ok(inDefaultRange(legacy.spec.clusterIP), JSON.stringify(legacy.spec));
+
       // A server-side dry run takes nothing.
       const dry = await kubectl(
         'create',

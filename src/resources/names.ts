@@ -36,37 +36,44 @@ function regexError(msg: string, fmt: string, ...examples: string[]): string {
 
 const maxLen = (n: number): string => `must be no more than ${n} characters`;
 
-/** A DNS-1123 label (namespaces, services, container names): at most 63 characters. */
-export function isDns1123Label(value: string): string[] {
+/** Problems of a value that must be at most `max` characters and match `re` (apimachinery's pattern). */
+function dnsName(
+  value: string,
+  max: number,
+  re: RegExp,
+  message: string,
+  fmt: string,
+  ...examples: string[]
+): string[] {
   const errs: string[] = [];
-  if (value.length > 63) errs.push(maxLen(63));
-  if (!labelRe.test(value)) {
-    errs.push(
-      regexError(
-        "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character",
-        DNS1123_LABEL,
-        'my-name',
-        '123-abc',
-      ),
-    );
-  }
+  if (value.length > max) errs.push(maxLen(max));
+  if (!re.test(value)) errs.push(regexError(message, fmt, ...examples));
   return errs;
+}
+
+/** A DNS-1123 label (namespaces, container names): at most 63 characters. */
+export function isDns1123Label(value: string): string[] {
+  return dnsName(
+    value,
+    63,
+    labelRe,
+    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character",
+    DNS1123_LABEL,
+    'my-name',
+    '123-abc',
+  );
 }
 
 /** A DNS-1123 subdomain (most object names): at most 253 characters. */
 export function isDns1123Subdomain(value: string): string[] {
-  const errs: string[] = [];
-  if (value.length > 253) errs.push(maxLen(253));
-  if (!subdomainRe.test(value)) {
-    errs.push(
-      regexError(
-        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
-        DNS1123_SUBDOMAIN,
-        'example.com',
-      ),
-    );
-  }
-  return errs;
+  return dnsName(
+    value,
+    253,
+    subdomainRe,
+    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
+    DNS1123_SUBDOMAIN,
+    'example.com',
+  );
 }
 
 /** A qualified name (label and annotation keys): an optional DNS subdomain prefix and `/`, then a name. */
@@ -164,35 +171,27 @@ export function isCIdentifier(value: string): string[] {
 
 /** A DNS-1035 label (Service names): a letter first, at most 63 characters. */
 export function isDns1035Label(value: string): string[] {
-  const errs: string[] = [];
-  if (value.length > 63) errs.push(maxLen(63));
-  if (!dns1035Re.test(value)) {
-    errs.push(
-      regexError(
-        "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character",
-        DNS1035_LABEL,
-        'my-name',
-        'abc-123',
-      ),
-    );
-  }
-  return errs;
+  return dnsName(
+    value,
+    63,
+    dns1035Re,
+    "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character",
+    DNS1035_LABEL,
+    'my-name',
+    'abc-123',
+  );
 }
 
 /** A wildcard DNS-1123 subdomain (Ingress hosts): `*.` and a subdomain. */
 export function isWildcardDns1123Subdomain(value: string): string[] {
-  const errs: string[] = [];
-  if (value.length > 253) errs.push(maxLen(253));
-  if (!wildcardRe.test(value)) {
-    errs.push(
-      regexError(
-        "a wildcard DNS-1123 subdomain must start with '*.', followed by a valid DNS subdomain, which must consist of lower case alphanumeric characters, '-' or '.' and end with an alphanumeric character",
-        WILDCARD_SUBDOMAIN,
-        '*.example.com',
-      ),
-    );
-  }
-  return errs;
+  return dnsName(
+    value,
+    253,
+    wildcardRe,
+    "a wildcard DNS-1123 subdomain must start with '*.', followed by a valid DNS subdomain, which must consist of lower case alphanumeric characters, '-' or '.' and end with an alphanumeric character",
+    WILDCARD_SUBDOMAIN,
+    '*.example.com',
+  );
 }
 
 /** A domain-prefixed path (an IngressClass controller): `example.com/name`, as `IsDomainPrefixedPath`. */

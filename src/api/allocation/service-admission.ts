@@ -95,7 +95,9 @@ export class ServiceAdmission implements AdmissionHook {
     if (familyErrors.length > 0) throw refuse(svc, familyErrors);
     const txn = new Transaction(this.allocator, holderOf(before));
     try {
-      if (!needsClusterIP(before.spec ?? {}) && needsClusterIP(spec) && spec.clusterIPs?.[0] !== 'None') {
+      // From ExternalName, or a Service stored before addresses were allocated: it gets one now.
+      const hadNone = !needsClusterIP(before.spec ?? {}) || (before.spec?.clusterIPs ?? []).length === 0;
+      if (hadNone && needsClusterIP(spec) && spec.clusterIPs?.[0] !== 'None') {
         await this.allocateClusterIP(svc, txn);
       }
       await this.allocateNodePorts(svc, txn);

@@ -85,6 +85,8 @@ export class ServiceAllocator {
   private readonly store: Store;
   private readonly onWarning: (message: string) => void;
   private watcher: Watcher | undefined;
+  /** Uids of Services being created (their holds are not in the store yet). */
+  private readonly pending = new Set<string>();
 
   constructor(store: Store, options: ServiceAllocatorOptions) {
     this.store = store;
@@ -169,12 +171,6 @@ export class ServiceAllocator {
     return this.ports.holders.get(port - this.portRange.base)?.uid === uid;
   }
 
-  /** True when `uid` holds the address. */
-  holdsIP(ip: string, uid: string): boolean {
-    const offset = ipOffset(this.ipRange, ip);
-    return offset !== undefined && this.ips.holders.get(offset)?.uid === uid;
-  }
-
   /**
    * Takes a specific offset. When another Service holds it, the store says whether that
    * Service still exists; if it is gone (its DELETED event is on its way) the offset is taken
@@ -198,9 +194,6 @@ export class ServiceAllocator {
     }
     throw new AllocationError('allocated', taken);
   }
-
-  /** Uids of Services being created (their holds are not in the store yet). */
-  private readonly pending = new Set<string>();
 
   /** Marks a create in flight, so that its holds are never taken for stale ones. */
   beginCreate(uid: string): void {
