@@ -15,16 +15,17 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchResult } from './result.js';
 
-const CONCURRENCY = 32;
+export const CONCURRENCY = 32;
 const SEQUENTIAL_CREATES = 300;
-const CONCURRENT_CREATES = 4000;
-const CONCURRENT_GETS = 20_000;
+export const CONCURRENT_CREATES = 4000;
+export const CONCURRENT_GETS = 20_000;
 const WATCH_WRITES = 200;
 const PHASE_LIMIT_MS = 30_000;
 const IDLE_SECONDS = 20;
 const ETCD = '/usr/bin/etcd';
 
-interface Target {
+/** What a throughput phase drives. */
+export interface Target {
   create(i: number): Promise<void>;
   get(): Promise<void>;
 }
@@ -48,7 +49,8 @@ async function sequentialLatency(
   return { p50: percentile(times, 50), p99: percentile(times, 99) };
 }
 
-async function rate(total: number, op: (i: number) => Promise<void>): Promise<number> {
+/** Runs `total` operations from CONCURRENCY workers (bounded in time); resolves with ops/s. */
+export async function rate(total: number, op: (i: number) => Promise<void>): Promise<number> {
   let next = 0;
   let done = 0;
   const deadline = Date.now() + PHASE_LIMIT_MS;
@@ -63,7 +65,8 @@ async function rate(total: number, op: (i: number) => Promise<void>): Promise<nu
   return done / ((performance.now() - t0) / 1000);
 }
 
-async function check(res: Response, what: string): Promise<void> {
+/** Fails unless the reply is 2xx; drains the body. */
+export async function check(res: Response, what: string): Promise<void> {
   if (!res.ok) throw new Error(`${what}: HTTP ${res.status} ${await res.text()}`);
   await res.arrayBuffer();
 }
@@ -92,7 +95,8 @@ async function waitFor(check: () => Promise<boolean>, limitMs: number): Promise<
   throw new Error(`not ready within ${limitMs} ms`);
 }
 
-function stop(child: ChildProcess): Promise<void> {
+/** Stops a child: SIGTERM, then SIGKILL after 10 s. */
+export function stop(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     if (child.exitCode !== null) return resolve();
     const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
@@ -123,7 +127,7 @@ async function idleRss(pid: number): Promise<{ afterStart: number; idle: number 
 }
 
 /** Starts `stratus server` as a child; resolves with its plain-HTTP base URL and admin token. */
-async function startStratus(
+export async function startStratus(
   dataDir: string,
 ): Promise<{ child: ChildProcess; url: string; token: string; coldStartMs: number }> {
   // What users run: bin/stratus (its shebang's flags included) on the bundle `make build` makes.
@@ -170,7 +174,8 @@ function send(url: string, method: string, headers: Record<string, string>, body
   });
 }
 
-function stratusTarget(url: string, token: string, runId: string): Target {
+/** Creates and gets of ConfigMaps in `default` with a bearer token. */
+export function stratusTarget(url: string, token: string, runId: string): Target {
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   const base = `${url}/api/v1/namespaces/default/configmaps`;
   return {

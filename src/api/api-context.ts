@@ -1,7 +1,8 @@
 import type { Clock } from '../common/clock.js';
+import type { Admission, UserInfo } from '../identity/index.js';
 import type { Store } from '../store/index.js';
 import type { ResourceType } from '../resources/index.js';
-import type { AdmissionHooks } from './admission.js';
+import type { RegistryHooks } from './registry-hooks.js';
 
 /**
  * The registry as the API server indexes it: by URL (group, version, plural) and by store key.
@@ -53,13 +54,15 @@ export function qualifiedResource(t: ResourceType): string {
   return t.group === '' ? t.plural : `${t.plural}.${t.group}`;
 }
 
-/** What every handler needs: the store, the clock, the registry index, the kinds' admission steps. */
+/** What every handler needs: the store, the clock, the registry index, the kinds' hooks, admission. */
 export interface ApiDeps {
   store: Store;
   clock: Clock;
   types: TypeIndex;
-  /** Registry steps by store key, run between defaulting and validation (see AdmissionHook). */
-  admission: AdmissionHooks;
+  /** Registry steps by store key, run between defaulting and validation (see RegistryHook). */
+  hooks: RegistryHooks;
+  /** Checks each write before it is stored (see `Admission`); absent: none. */
+  admission?: Admission;
 }
 
 /** The options a write takes from its query string. */
@@ -69,4 +72,8 @@ export interface WriteOptions {
   fieldManager: string;
   /** Warnings for the reply's `Warning` headers; handlers append. */
   warnings: string[];
+  /** The requester, for admission; absent for the server's own writes. */
+  user?: UserInfo;
+  /** The object name in the request's URL ('' when it posts to a collection). */
+  requestName?: string;
 }

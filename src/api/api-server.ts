@@ -8,7 +8,7 @@ import {
 } from 'node:net';
 import { systemClock, type Clock } from '../common/clock.js';
 import type { KubeObject } from '../common/kube-object.js';
-import type { Authenticator } from '../identity/index.js';
+import type { Admission, Authenticator, UserInfo } from '../identity/index.js';
 import type { ResourceRegistry, ResourceType } from '../resources/index.js';
 import type { Store } from '../store/index.js';
 import { TypeIndex, type ApiDeps } from './api-context.js';
@@ -18,7 +18,7 @@ import { Deleter } from './deletion.js';
 import { apiGroup, wantsAggregatedDiscovery } from './discovery.js';
 import { deleteCollection, deleteOne } from './delete-handlers.js';
 import { StaticDocuments } from './documents.js';
-import { methodNotAllowed, pathNotFound, unauthorized } from './errors.js';
+import { methodNotAllowed, pathNotFound } from './errors.js';
 import { sendJson, sendText } from './http-io.js';
 import { handlePatch } from './patch-handler.js';
 import type { ResourceRequest } from './resource-request.js';
@@ -29,6 +29,8 @@ import { handlePodLog } from './pod-log.js';
 import { sweepAbandonedPods } from './pod-sweeper.js';
 import { errorToStatus, type ErrorScope } from './status-errors.js';
 import { handleWatch, type WatchRegistry, type WatchSettings } from './watch.js';
+import { RequestAuth } from './request-auth.js';
+import { handleReview, type ReviewAuthorizer } from './reviews.js';
 
 /** What the API server is built from. */
 export interface ApiServerOptions {
@@ -36,6 +38,13 @@ export interface ApiServerOptions {
   /** The resource types served: the resources part's registry (`createRegistry()`). */
   registry: Pick<ResourceRegistry, 'all'>;
   authenticator: Authenticator;
+  /**
+   * Decides every request (after authentication and impersonation) and answers the review
+   * kinds (`kubectl auth can-i`, `--list`): the identity part's AuthorizerChain.
+   */
+  authorizer: ReviewAuthorizer;
+  /** Checks writes before they are stored (RBAC escalation, token Secrets). Default: none. */
+  admission?: Admission;
   /** Default: the system clock. */
   clock?: Clock;
   /** Interval of the sweep for pods left terminating on vanished nodes; default 30 000 ms. */
@@ -51,7 +60,8 @@ export interface ApiServerOptions {
   /**
    * Endpoints other parts serve through this server (the object store's ring, status and
    * explain views): each answers its exact `prefix` path and the paths below it, after
-   * authentication and before the resource routes. Errors it throws become `Status` replies.
+   * authentication and authorization (as resource requests: `get` of `ring` in
+   * `storage.stratus.dev`), before the resource routes. Errors it throws become `Status` replies.
    */
   extensions?: ApiExtension[];
   /** The ClusterIP and NodePort ranges of Services; default 127.77.0.0/16 and 30000-32767. */
@@ -64,8 +74,6 @@ export interface ApiExtension {
   handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
 }
 
-const PUBLIC_PATHS = new Set(['healthz', 'readyz', 'livez', 'version']);
-
 /**
  * The Kubernetes-compatible API server on node:http: discovery, OpenAPI, CRUD with Kubernetes'
  * metadata semantics, patch (JSON, merge, strategic, server-side apply), status and scale
@@ -74,7 +82,8 @@ const PUBLIC_PATHS = new Set(['healthz', 'readyz', 'livez', 'version']);
  */
 export class ApiServer {
   private readonly deps: ApiDeps;
-  private readonly authenticator: Authenticator;
+  private readonly auth: RequestAuth;
+  private readonly authorizer: ReviewAuthorizer;
   private readonly deleter: Deleter;
   private readonly server: Server;
   private readonly front: Server | NetServer;
@@ -93,9 +102,15 @@ export class ApiServer {
     this.extensions = options.extensions ?? [];
     const types = new TypeIndex(options.registry.all());
     this.services = serviceAllocation(options.store, options.services);
-    const admission = new Map([['services', this.services.admission]]);
-    this.deps = { store: options.store, clock: options.clock ?? systemClock, types, admission };
-    this.authenticator = options.authenticator;
+    this.deps = {
+      store: options.store,
+      clock: options.clock ?? systemClock,
+      types,
+      hooks: new Map([['services', this.services.hook]]),
+      ...(options.admission ? { admission: options.admission } : {}),
+    };
+    this.authorizer = options.authorizer;
+    this.auth = new RequestAuth(options.authenticator, options.authorizer);
     this.deleter = new Deleter(this.deps);
     this.watchSettings = { bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000 };
     this.docs = new StaticDocuments(types.all);
@@ -205,11 +220,7 @@ export class ApiServer {
       const q = url.indexOf('?');
       const path = q < 0 ? url : url.slice(0, q);
       const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
-      const first = path.split('/', 2)[1] ?? '';
-      if (!PUBLIC_PATHS.has(first)) {
-        const user = await this.authenticator.authenticate(req.headers.authorization);
-        if (user === undefined) throw unauthorized();
-      }
+      const { user } = await this.auth.check(req, path, query);
       const extension = this.extensions.find((e) => path === e.prefix || path.startsWith(`${e.prefix}/`));
       if (extension !== undefined) return await extension.handle(req, res);
       const route = parseRoute(path);
@@ -221,7 +232,7 @@ export class ApiServer {
           plural: resolved.plural,
           ...(route.name !== undefined ? { name: route.name } : {}),
         };
-        await this.handleResource(req, res, route, resolved, query, method, path);
+        await this.handleResource(req, res, route, resolved, query, method, path, user);
         return;
       }
       if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed(method, path);
@@ -294,8 +305,10 @@ export class ApiServer {
     query: URLSearchParams,
     method: string,
     path: string,
+    user: UserInfo,
   ): Promise<void> {
     const r: ResourceRequest = {
+      user,
       req,
       res,
       type,
@@ -307,6 +320,11 @@ export class ApiServer {
     };
     const onDeleted = (o: KubeObject): void => this.deleter.deleted(o);
     const watch = route.watchPath || query.get('watch') === 'true' || query.get('watch') === '1';
+    if (!type.verbs.includes('get')) {
+      if (method !== 'POST' || route.name !== undefined || route.subresource !== undefined)
+        throw methodNotAllowed(method, path);
+      return handleReview(this.authorizer, r, user);
+    }
     if (route.subresource === 'scale') return handleScale(this.deps, r, method);
     if (route.subresource === 'binding' && method === 'POST') return handleBinding(this.deps, r);
     if (route.subresource === 'log' && type.kind === 'Pod' && method === 'GET')

@@ -51,6 +51,7 @@ export function openApiGroupVersion(
   const prefix = group === '' ? `/api/${version}` : `/apis/${group}/${version}`;
   const paths: Record<string, unknown> = {};
   for (const t of list) {
+    if (!t.verbs.includes('patch')) continue;
     const base = t.namespaced ? `${prefix}/namespaces/{namespace}/${t.plural}` : `${prefix}/${t.plural}`;
     const gvk = { group: t.group, version: t.version, kind: t.kind };
     const parameters = [

@@ -60,7 +60,7 @@ describe('graceful pod deletion', () => {
 describe('sweepAbandonedPods', () => {
   it('removes pods terminating on a vanished node once grace + 60 s have passed, and only those', async () => {
     await withStore(async (store, clock) => {
-      const deps = { store, clock, types: new TypeIndex(createRegistry().all()), admission: new Map() };
+      const deps = { store, clock, types: new TypeIndex(createRegistry().all()), hooks: new Map() };
       const ts = new Date(clock.now()).toISOString().replace(/\.\d+Z$/, 'Z');
       const pod = (name: string, node: string): KubeObject => ({
         apiVersion: 'v1',
@@ -111,7 +111,7 @@ describe('deleting while another writer updates the object', () => {
         store: racing,
         clock,
         types: new TypeIndex(types),
-        admission: new Map(),
+        hooks: new Map(),
       });
       const podT = podType!;
       await assert.rejects(

@@ -4,7 +4,8 @@ import { PROTO_KINDS, type ProtoMessage, type ProtoType } from './protobuf-kinds
 
 /**
  * Reads the Kubernetes protobuf encoding (`application/vnd.kubernetes.protobuf`) that kubectl's
- * typed commands (`create namespace|configmap|secret|deployment|job|cronjob|service|ingress`, `run`, `expose`)
+ * typed commands (`create namespace|configmap|secret|deployment|job|cronjob|role|rolebinding|
+ * service|ingress`, `run`, `expose`, `auth whoami|can-i`)
  * send, into JSON: the `k8s\0` envelope, a runtime.Unknown with the type and the raw message,
  * decoded with the field table of `protobuf-kinds.ts`. kubectl 1.32 does not retry in JSON on
  * 415, so these need reading; other kinds get 415 naming the kind. Pure.

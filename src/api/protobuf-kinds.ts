@@ -160,6 +160,48 @@ const withMeta = (spec: ProtoMessage, extra: ProtoMessage = {}): ProtoMessage =>
   ...extra,
 });
 
+const policyRule: ProtoMessage = {
+  1: f('verbs', 'string', { repeated: true }),
+  2: f('apiGroups', 'string', { repeated: true }),
+  3: f('resources', 'string', { repeated: true }),
+  4: f('resourceNames', 'string', { repeated: true }),
+  5: f('nonResourceURLs', 'string', { repeated: true }),
+};
+
+const roleBinding: ProtoMessage = {
+  1: f('metadata', m(objectMeta)),
+  2: f(
+    'subjects',
+    m({
+      1: f('kind', 'string'),
+      2: f('apiGroup', 'string'),
+      3: f('name', 'string'),
+      4: f('namespace', 'string'),
+    }),
+    { repeated: true },
+  ),
+  3: f('roleRef', m({ 1: f('apiGroup', 'string'), 2: f('kind', 'string'), 3: f('name', 'string') })),
+};
+
+const resourceAttributes: ProtoMessage = {
+  1: f('namespace', 'string'),
+  2: f('verb', 'string'),
+  3: f('group', 'string'),
+  4: f('version', 'string'),
+  5: f('resource', 'string'),
+  6: f('subresource', 'string'),
+  7: f('name', 'string'),
+};
+const nonResourceAttributes: ProtoMessage = { 1: f('path', 'string'), 2: f('verb', 'string') };
+
+const subjectAccessReview: ProtoMessage = withMeta({
+  1: f('resourceAttributes', m(resourceAttributes)),
+  2: f('nonResourceAttributes', m(nonResourceAttributes)),
+  3: f('user', 'string'),
+  4: f('groups', 'string', { repeated: true }),
+  6: f('uid', 'string'),
+});
+
 /** The kinds read from protobuf, by `apiVersion/kind`. */
 export const PROTO_KINDS: Record<string, ProtoMessage> = {
   'v1/Namespace': withMeta({ 1: f('finalizers', 'string', { repeated: true }) }),
@@ -229,4 +271,23 @@ export const PROTO_KINDS: Record<string, ProtoMessage> = {
     7: f('failedJobsHistoryLimit', 'int', { keepZero: true }),
     8: f('timeZone', 'string'),
   }),
+  'rbac.authorization.k8s.io/v1/Role': {
+    1: f('metadata', m(objectMeta)),
+    2: f('rules', m(policyRule), { repeated: true }),
+  },
+  'rbac.authorization.k8s.io/v1/ClusterRole': {
+    1: f('metadata', m(objectMeta)),
+    2: f('rules', m(policyRule), { repeated: true }),
+    3: f('aggregationRule', m({ 1: f('clusterRoleSelectors', m(labelSelector), { repeated: true }) })),
+  },
+  'rbac.authorization.k8s.io/v1/RoleBinding': roleBinding,
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': roleBinding,
+  'authentication.k8s.io/v1/SelfSubjectReview': { 1: f('metadata', m(objectMeta)) },
+  'authorization.k8s.io/v1/SelfSubjectAccessReview': withMeta({
+    1: f('resourceAttributes', m(resourceAttributes)),
+    2: f('nonResourceAttributes', m(nonResourceAttributes)),
+  }),
+  'authorization.k8s.io/v1/SelfSubjectRulesReview': withMeta({ 1: f('namespace', 'string') }),
+  'authorization.k8s.io/v1/SubjectAccessReview': subjectAccessReview,
+  'authorization.k8s.io/v1/LocalSubjectAccessReview': subjectAccessReview,
 };

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KubeObject } from '../common/kube-object.js';
+import type { UserInfo } from '../identity/index.js';
 import type { ResourceType } from '../resources/index.js';
 import type { WriteOptions } from './api-context.js';
 import { badRequest } from './errors.js';
@@ -8,6 +9,8 @@ import { buildTable, parseIncludeObject, partialObjectMetadata, TABLE_CONTENT_TY
 
 /** One request for a resource path, resolved against the registry. */
 export interface ResourceRequest {
+  /** Who the request acts as (after impersonation). */
+  user: UserInfo;
   req: IncomingMessage;
   res: ServerResponse;
   type: ResourceType;
@@ -46,6 +49,8 @@ export function writeOptions(r: ResourceRequest): WriteOptions {
     fieldValidation: fv as WriteOptions['fieldValidation'],
     fieldManager: manager,
     warnings: [],
+    user: r.user,
+    requestName: r.name ?? '',
   };
 }
 

@@ -19,6 +19,8 @@ export interface CallOptions {
   contentType?: string;
   accept?: string;
   token?: string | null;
+  /** Extra request headers (`Impersonate-User`, …). */
+  headers?: Record<string, string>;
 }
 
 /** The reply of TestCluster.call: status, headers and the parsed JSON body (or text). */
@@ -30,11 +32,13 @@ export interface CallResult {
 }
 
 /** Starts a real server (SQLite in a temp dir, port 0) for a test. */
-export async function startTestCluster(options: { bookmarkIntervalMs?: number } = {}): Promise<TestCluster> {
+export async function startTestCluster(
+  options: { bookmarkIntervalMs?: number; s3Port?: number } = {},
+): Promise<TestCluster> {
   const dataDir = await mkdtemp(join(tmpdir(), 'stratus-api-'));
   const server = await startServer({ dataDir, apiPort: 0, ...options });
   const call = async (method: string, path: string, o: CallOptions = {}): Promise<CallResult> => {
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...o.headers };
     if (o.token !== null) headers.authorization = `Bearer ${o.token ?? server.adminToken}`;
     if (o.accept !== undefined) headers.accept = o.accept;
     let body: string | undefined;

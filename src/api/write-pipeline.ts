@@ -184,10 +184,11 @@ export async function createObject(
   } else if (type.subresources.includes('status') && !STATUS_ON_CREATE.has(type.kind)) {
     delete object.status;
   }
-  const finish = await deps.admission.get(type.storageResource)?.beginCreate(object, options);
+  const finish = await deps.hooks.get(type.storageResource)?.beginCreate(object, options);
   let stored = false;
   try {
     validateOrThrow(type, object);
+    admit(deps, type, options, object, undefined);
     if (!create.keepManagedFields) {
       object = trackManagedFields(type, undefined, object, options.fieldManager, now, 'Update');
     }
@@ -255,7 +256,7 @@ export async function updateObject(
     else metadata[k] = old.metadata[k];
   }
   object = { ...object, metadata };
-  const hook = mode.subresource === undefined ? deps.admission.get(type.storageResource) : undefined;
+  const hook = mode.subresource === undefined ? deps.hooks.get(type.storageResource) : undefined;
   const finish = await hook?.beginUpdate(object, old, options);
   let written = false;
   let stored: KubeObject;
@@ -266,6 +267,7 @@ export async function updateObject(
     if (!contentChanged(old, object) && sameManagedFields(old, userManaged)) {
       return { object: old, deleted: false };
     }
+    admit(deps, type, options, object, old);
     const now = deps.clock.now();
     if (!mode.skipManagedFields) {
       object = trackManagedFields(type, old, object, options.fieldManager, now, 'Update', mode.subresource);
@@ -296,6 +298,26 @@ export async function updateObject(
     }
   }
   return { object: stored, deleted: false };
+}
+
+/** Runs admission on a write about to be stored (dry runs included, as Kubernetes does). */
+function admit(
+  deps: ApiDeps,
+  type: ResourceType,
+  options: WriteOptions,
+  object: KubeObject,
+  old: KubeObject | undefined,
+): void {
+  deps.admission?.admit({
+    operation: old === undefined ? 'create' : 'update',
+    user: options.user,
+    apiGroup: type.group,
+    resource: type.plural,
+    namespace: object.metadata.namespace ?? '',
+    requestName: options.requestName ?? '',
+    object,
+    ...(old !== undefined ? { old } : {}),
+  });
 }
 
 function sameManagedFields(old: KubeObject, candidate: unknown): boolean {

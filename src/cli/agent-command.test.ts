@@ -154,7 +154,9 @@ test('stratus agent --simulate N registers N Ready nodes that run their pods wit
   ]);
   const done = collect(child, { timeoutMs: 60_000 });
   try {
-    await new OutputBuffer(child.stdout).waitFor(/3 simulated nodes registered/);
+    await new OutputBuffer(child.stdout).waitFor(/3 simulated nodes registered/).catch(async (err: Error) => {
+      throw new Error(`${err.message}; stderr: ${(await done).stderr}`);
+    });
     const nodes = (await client.list('nodes')).items;
     assert.equal(nodes.length, 3);
     await client.create('pods', pod('sim', nodes[0]?.metadata.name ?? ''));

@@ -12,6 +12,8 @@ import { planCommand } from './commands/plan.js';
 import { s3Command } from './commands/s3.js';
 import { serverCommand, upCommand } from './commands/server.js';
 import { storageCommand } from './commands/storage.js';
+import { tokenCommand } from './commands/token.js';
+import { userCommand } from './commands/user.js';
 
 import { UsageError } from './errors.js';
 import { formatError } from './format-error.js';
@@ -27,6 +29,8 @@ export const COMMANDS: readonly Command[] = [
   describeCommand,
   deleteCommand,
   kubeconfigCommand,
+  userCommand,
+  tokenCommand,
   s3Command,
   storageCommand,
   explainCommand,

@@ -2,7 +2,12 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ApiServer, ensureDefaultNamespaces } from '../api/index.js';
 import { systemClock, type Clock } from '../common/clock.js';
-import { bootstrapAdmin, ensureServingCert, TokenAuthenticator } from '../identity/index.js';
+import {
+  bootstrapAdmin,
+  ensureServingCert,
+  startAuthorization,
+  type Authorization,
+} from '../identity/index.js';
 import { createRegistry } from '../resources/index.js';
 import {
   BucketMirror,
@@ -112,8 +117,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const store = await openStore(options.store ?? `sqlite:${join(dataDir, 'state.db')}`, clock);
   let api: ApiServer | undefined;
   let s3: (RunningObjectStore & { close(): Promise<void> }) | undefined;
+  let identity: Authorization | undefined;
   try {
     await ensureDefaultNamespaces(store, clock);
+    identity = await startAuthorization(store, { clock });
     const tls = await ensureServingCert(dataDir, { now: clock.now() });
     if (options.s3Port !== undefined) {
       s3 = await startObjectStore(store, dataDir, { ...options, s3Port: options.s3Port }, clock);
@@ -123,7 +130,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       ...(s3 ? { extensions: storageApiExtensions(s3.engine) } : {}),
       store,
       registry: createRegistry(),
-      authenticator: new TokenAuthenticator(store, { clock }),
+      authenticator: identity.authenticator,
+      authorizer: identity.authorizer,
+      admission: identity.admission,
       clock,
       ...(options.bookmarkIntervalMs !== undefined ? { bookmarkIntervalMs: options.bookmarkIntervalMs } : {}),
       services: {
@@ -139,21 +148,24 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       httpUrl,
       clock,
     });
-    const manager = options.controllers
-      ? await startControllerManager({
-          client: new KubeClient({
-            server: httpUrl,
-            token: admin.token,
-            namespace: 'default',
-            contextName: 'controller-manager',
-          }),
-          clock,
-          ...(options.schedulerStrategy ? { scheduler: { strategy: options.schedulerStrategy } } : {}),
-          extra: { nodelifecycle: (ctx) => new NodeLifecycleController(ctx, nodeLifecycleOptions(options)) },
-        })
-      : undefined;
+    // The in-process components act as the admin (system:masters) until each gets its own
+    // identity. Without `controllers`, only the clusterrole-aggregation controller runs: RBAC's
+    // aggregated roles (admin, edit, view) need it.
+    const manager = await startControllerManager({
+      client: new KubeClient({
+        server: httpUrl,
+        token: admin.token,
+        namespace: 'default',
+        contextName: 'controller-manager',
+      }),
+      clock,
+      ...(options.controllers ? {} : { controllers: ['clusterrole-aggregation'] }),
+      ...(options.schedulerStrategy ? { scheduler: { strategy: options.schedulerStrategy } } : {}),
+      extra: { nodelifecycle: (ctx) => new NodeLifecycleController(ctx, nodeLifecycleOptions(options)) },
+    });
     const running = api;
     const objectStore = s3;
+    const auth = identity;
     return {
       apiUrl,
       httpUrl,
@@ -163,16 +175,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       store,
       ...(objectStore ? { s3: objectStore } : {}),
       close: async () => {
-        await manager?.close();
+        await manager.close();
         // The API before the engine: its storage views read the engine.
         await running.close();
         await objectStore?.close();
+        await auth.close();
         await store.close();
       },
     };
   } catch (err) {
     await api?.close();
     await s3?.close();
+    await identity?.close();
     await store.close();
     throw err;
   }

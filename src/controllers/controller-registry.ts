@@ -10,6 +10,7 @@ import { NodeLifecycleController } from './node-lifecycle-controller.js';
 import { EndpointsController } from './endpoints-controller.js';
 import { EndpointSliceController } from './endpointslice-controller.js';
 import { LoadBalancerController } from './loadbalancer-controller.js';
+import { ClusterRoleAggregationController } from './clusterrole-aggregation-controller.js';
 
 /** Builds one controller from the manager's shared context. */
 export type ControllerFactory = (ctx: ControllerContext) => Runnable;
@@ -37,4 +38,5 @@ export const CONTROLLERS: Record<string, ControllerFactory> = {
   endpoints: (ctx) => new EndpointsController(ctx),
   endpointslice: (ctx) => new EndpointSliceController(ctx),
   loadbalancer: (ctx) => new LoadBalancerController(ctx),
+  'clusterrole-aggregation': (ctx) => new ClusterRoleAggregationController(ctx),
 };

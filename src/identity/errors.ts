@@ -1,13 +1,23 @@
 import { StratusError } from '../common/stratus-error.js';
 
 /**
- * Errors of the identity part. `IDENTITY_KUBECONFIG_UNREADABLE` (500): an existing kubeconfig
- * in the data directory could not be read; it is rewritten only when it is valid YAML, so
- * nothing a user edited by hand is silently lost.
+ * Errors of the identity part, with stable codes:
+ * - `IDENTITY_KUBECONFIG_UNREADABLE` (500): an existing kubeconfig in the data directory could
+ *   not be read; it is rewritten only when it is valid YAML, so nothing a user edited by hand is
+ *   silently lost.
+ * - `IDENTITY_FORBIDDEN` (403): a write refused by admission (RBAC escalation, token Secrets),
+ *   with Kubernetes' `… is forbidden: …` message.
+ * - `IDENTITY_ROLE_NOT_FOUND` (404): a binding names a role that does not exist and its writer
+ *   may not `bind` it.
+ * - `IDENTITY_TTL_INVALID` (400): a token lifetime that is not a positive duration.
  */
 export class IdentityError extends StratusError {
   constructor(
-    code: 'IDENTITY_KUBECONFIG_UNREADABLE',
+    code:
+      | 'IDENTITY_KUBECONFIG_UNREADABLE'
+      | 'IDENTITY_FORBIDDEN'
+      | 'IDENTITY_ROLE_NOT_FOUND'
+      | 'IDENTITY_TTL_INVALID',
     status: number,
     message: string,
     details?: Record<string, unknown>,

@@ -1,24 +1,68 @@
 /**
- * Identity: bearer-token authentication backed by the store, and the bootstrap of the admin
- * user's token and kubeconfig. RBAC and S3 access keys come later.
+ * Identity: who is asking (bearer tokens stored as hashed Secrets, users, impersonation
+ * targets) and what they may do (the Authorizer chain: system:masters, then Kubernetes RBAC
+ * over an in-memory index), RBAC escalation prevention at admission, the default roles
+ * reconciled at start, and the bootstrap of the admin's token and kubeconfig.
  */
+export { TokenAuthenticator, type Authenticator } from './token-authenticator.js';
 export {
-  TokenAuthenticator,
   createToken,
   hashToken,
+  newToken,
+  parseTokenSecret,
+  tokenId,
+  tokenSecret,
   tokenSecretName,
+  TOKEN_LABEL,
   TOKEN_NAMESPACE,
   TOKEN_SECRET_TYPE,
-  type Authenticator,
+  type TokenOptions,
+  type TokenRecord,
+} from './token-secret.js';
+export {
+  ANONYMOUS_USER,
+  AUTHENTICATED_GROUP,
+  UNAUTHENTICATED_GROUP,
+  serviceAccountUsername,
+  splitServiceAccountUsername,
+  withAuthenticatedGroup,
   type UserInfo,
-} from './token-authenticator.js';
+} from './user-info.js';
+export {
+  AuthorizerChain,
+  allowed,
+  mastersAuthorizer,
+  requestAttributes,
+  SYSTEM_MASTERS,
+  type Authorizer,
+  type PolicyRule,
+  type RequestAttributes,
+  type RuleResolver,
+  type RuleSet,
+  type Verdict,
+} from './authorizer.js';
+export { RbacAuthorizer } from './rbac-authorizer.js';
+export { ruleAllows, uncoveredRules } from './rbac-rules.js';
+export { RbacPolicy, RBAC_RESOURCES, type RoleRef, type Subject } from './rbac-policy.js';
+export { RbacAdmission, type Admission, type WriteAttributes } from './admission.js';
 export {
   bootstrapAdmin,
   kubeconfigText,
+  writeKubeconfig,
   ADMIN_USER,
+  ADMIN_TOKEN_TTL_MS,
   KUBECONFIG_CONTEXT,
   type AdminCredentials,
 } from './bootstrap-admin.js';
 export { IdentityError } from './errors.js';
+export { reconcileBootstrapPolicy, reconcileBinding, reconcileRole } from './reconcile-policy.js';
+export {
+  BOOTSTRAP_CLUSTER_ROLES,
+  BOOTSTRAP_CLUSTER_ROLE_BINDINGS,
+  BOOTSTRAP_ROLES,
+  BOOTSTRAP_ROLE_BINDINGS,
+  AUTOUPDATE_ANNOTATION,
+} from './bootstrap-policy.js';
+export { startAuthorization, type Authorization } from './authorization.js';
 export { generateSelfSignedCert, type CertificatePair, type SelfSignedOptions } from './self-signed-cert.js';
 export { ensureServingCert } from './serving-cert.js';

@@ -6,14 +6,10 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { ManualClock } from '../common/clock.js';
 import { SqliteStore } from '../store/index.js';
+import { eventually } from '../api/testing.js';
 import { bootstrapAdmin } from './bootstrap-admin.js';
-import {
-  createToken,
-  hashToken,
-  TOKEN_NAMESPACE,
-  TokenAuthenticator,
-  tokenSecretName,
-} from './token-authenticator.js';
+import { TokenAuthenticator } from './token-authenticator.js';
+import { createToken, hashToken, TOKEN_NAMESPACE, tokenSecretName } from './token-secret.js';
 
 async function withStore(fn: (store: SqliteStore, dir: string) => Promise<void>): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'stratus-identity-'));
@@ -31,7 +27,10 @@ test('a created token authenticates its user and is stored only as a hash', () =
     const token = await createToken(store, { username: 'alice', groups: ['dev'] });
     assert.ok(Buffer.from(token, 'base64url').length >= 32);
     const auth = new TokenAuthenticator(store);
-    assert.deepEqual(await auth.authenticate(`Bearer ${token}`), { username: 'alice', groups: ['dev'] });
+    assert.deepEqual(await auth.authenticate(`Bearer ${token}`), {
+      username: 'alice',
+      groups: ['dev', 'system:authenticated'],
+    });
     const secret = await store.get('secrets', TOKEN_NAMESPACE, tokenSecretName(hashToken(token)));
     assert.ok(secret);
     assert.equal(secret.type, 'stratus.dev/token');
@@ -48,15 +47,34 @@ test('missing, malformed and unknown tokens do not authenticate', () =>
     assert.equal(await auth.authenticate('Bearer not-a-token'), undefined);
   }));
 
-test('a deleted token stops working once the cache entry expires', () =>
+test('a deleted token stops working once the watch has seen the deletion, however warm the cache', () =>
+  withStore(async (store) => {
+    const token = await createToken(store, { username: 'bob', groups: [] });
+    const auth = new TokenAuthenticator(store);
+    await auth.start();
+    try {
+      for (let i = 0; i < 3; i++) assert.ok(await auth.authenticate(`Bearer ${token}`));
+      await store.delete('secrets', TOKEN_NAMESPACE, tokenSecretName(hashToken(token)));
+      assert.ok(await eventually(async () => (await auth.authenticate(`Bearer ${token}`)) === undefined));
+    } finally {
+      await auth.close();
+    }
+  }));
+
+test('an expired token does not authenticate, cached or not', () =>
   withStore(async (store) => {
     const clock = new ManualClock();
-    const token = await createToken(store, { username: 'bob', groups: [] });
-    const auth = new TokenAuthenticator(store, { clock, cacheTtlMs: 1000 });
-    assert.ok(await auth.authenticate(`Bearer ${token}`));
-    await store.delete('secrets', TOKEN_NAMESPACE, tokenSecretName(hashToken(token)));
-    clock.advance(1001);
-    assert.equal(await auth.authenticate(`Bearer ${token}`), undefined);
+    const token = await createToken(store, { username: 'carol', groups: [] }, { clock, ttlMs: 60_000 });
+    const auth = new TokenAuthenticator(store, { clock });
+    await auth.start();
+    try {
+      assert.ok(await auth.authenticate(`Bearer ${token}`));
+      clock.advance(60_000);
+      assert.equal(await auth.authenticate(`Bearer ${token}`), undefined);
+      assert.equal(await new TokenAuthenticator(store, { clock }).authenticate(`Bearer ${token}`), undefined);
+    } finally {
+      await auth.close();
+    }
   }));
 
 test('bootstrapAdmin writes a 0600 kubeconfig and keeps the token across starts', () =>

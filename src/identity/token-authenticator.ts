@@ -1,83 +1,67 @@
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { systemClock, type Clock } from '../common/clock.js';
-import type { KubeObject } from '../common/kube-object.js';
-import type { Store } from '../store/index.js';
-
-/** Who made a request, as Kubernetes' authenticators report it. */
-export interface UserInfo {
-  username: string;
-  groups: string[];
-}
+import type { Store, Watcher } from '../store/index.js';
+import { hashToken, parseTokenSecret, TOKEN_NAMESPACE, tokenSecretName } from './token-secret.js';
+import { withAuthenticatedGroup, type UserInfo } from './user-info.js';
 
 /** Anything that turns a request's Authorization header into a user (or none). */
 export interface Authenticator {
   authenticate(authorization: string | undefined): Promise<UserInfo | undefined>;
 }
 
-/** The Secret type that marks a stored token. */
-export const TOKEN_SECRET_TYPE = 'stratus.dev/token';
-/** The namespace token Secrets live in. */
-export const TOKEN_NAMESPACE = 'kube-system';
-
-/** The hex SHA-256 of a token: the only form in which tokens are stored. */
-export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
-}
-
-/** The Secret name of a token: derived from its hash, so a lookup is one store get. */
-export function tokenSecretName(hash: string): string {
-  return `stratus-token-${hash.slice(0, 16)}`;
+interface CacheEntry {
+  user: UserInfo;
+  expiresAt: number | undefined;
 }
 
 /**
- * Creates a new random bearer token (32 bytes, base64url) for a user and stores its SHA-256 as
- * a Secret of type `stratus.dev/token` in `kube-system`. Returns the token: the only time it
- * exists in plain text.
- */
-export async function createToken(
-  store: Store,
-  user: UserInfo,
-  options: { clock?: Clock; description?: string } = {},
-): Promise<string> {
-  const token = randomBytes(32).toString('base64url');
-  const hash = hashToken(token);
-  const b64 = (s: string): string => Buffer.from(s).toString('base64');
-  const secret: KubeObject = {
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: {
-      name: tokenSecretName(hash),
-      namespace: TOKEN_NAMESPACE,
-      uid: randomUUID(),
-      creationTimestamp: new Date((options.clock ?? systemClock).now())
-        .toISOString()
-        .replace(/\.\d{3}Z$/, 'Z'),
-      labels: { 'stratus.dev/token': 'true' },
-      annotations: options.description ? { 'stratus.dev/description': options.description } : {},
-    },
-    type: TOKEN_SECRET_TYPE,
-    data: { 'token-sha256': b64(hash), username: b64(user.username), groups: b64(user.groups.join(',')) },
-  };
-  await store.create('secrets', secret);
-  return token;
-}
-
-/**
- * Authenticates `Authorization: Bearer <token>` against the token Secrets in the store.
- * Positive answers are cached for `cacheTtlMs` (default 10 s) so the hot path does no store
- * read; a deleted token stops working within that time.
+ * Authenticates `Authorization: Bearer <token>` against the token Secrets in the store, adding
+ * `system:authenticated` to the user's groups. After `start()` positive answers are cached and
+ * a watch on `kube-system` Secrets evicts a token the moment its Secret changes or goes, so a
+ * revocation counts on the next request (every server of a shared store runs its own watch).
+ * Without `start()` (bootstrap checks) every call reads the store. Expired tokens never
+ * authenticate.
  */
 export class TokenAuthenticator implements Authenticator {
-  private readonly cache = new Map<string, { user: UserInfo; expires: number }>();
+  private readonly cache = new Map<string, CacheEntry>();
+  /** Secret name → the cached token it holds, to evict on a watch event. */
+  private readonly tokenBySecret = new Map<string, string>();
   private readonly clock: Clock;
-  private readonly ttl: number;
+  private watcher: Watcher | undefined;
+  private closed = false;
+  /** Watch events seen, and the event number of the last change per Secret name (bounded). */
+  private events = 0;
+  private readonly lastEvent = new Map<string, number>();
+  private forgottenBefore = 0;
 
   constructor(
     private readonly store: Store,
-    options: { clock?: Clock; cacheTtlMs?: number } = {},
+    options: { clock?: Clock } = {},
   ) {
     this.clock = options.clock ?? systemClock;
-    this.ttl = options.cacheTtlMs ?? 10_000;
+  }
+
+  /** Starts the watch that keeps the cache fresh; until then nothing is cached. */
+  async start(): Promise<void> {
+    const from = await this.store.currentRevision();
+    if (this.closed) return;
+    this.watcher = await this.store.watch(
+      'secrets',
+      { fromRevision: from, namespace: TOKEN_NAMESPACE },
+      (e) => {
+        const name = e.object.metadata.name ?? '';
+        this.events++;
+        if (this.lastEvent.size >= 1000) {
+          this.lastEvent.clear();
+          this.forgottenBefore = this.events;
+        }
+        this.lastEvent.set(name, this.events);
+        const token = this.tokenBySecret.get(name);
+        if (token === undefined) return;
+        this.cache.delete(token);
+        this.tokenBySecret.delete(name);
+      },
+    );
   }
 
   async authenticate(authorization: string | undefined): Promise<UserInfo | undefined> {
@@ -86,27 +70,45 @@ export class TokenAuthenticator implements Authenticator {
     if (token === '') return undefined;
     const now = this.clock.now();
     const cached = this.cache.get(token);
-    if (cached !== undefined && cached.expires > now) return cached.user;
+    if (cached !== undefined)
+      return cached.expiresAt === undefined || cached.expiresAt > now ? cached.user : undefined;
     const hash = hashToken(token);
-    const secret = await this.store.get('secrets', TOKEN_NAMESPACE, tokenSecretName(hash));
-    if (secret === undefined || secret.type !== TOKEN_SECRET_TYPE) return undefined;
-    const data = (secret.data ?? {}) as Record<string, string>;
-    const stored = Buffer.from(data['token-sha256'] ?? '', 'base64');
+    const name = tokenSecretName(hash);
+    const seenBefore = this.events;
+    const secret = await this.store.get('secrets', TOKEN_NAMESPACE, name);
+    if (secret === undefined) return undefined;
+    const record = parseTokenSecret(secret);
+    if (record === undefined) return undefined;
+    const stored = Buffer.from(
+      ((secret.data ?? {}) as Record<string, string>)['token-sha256'] ?? '',
+      'base64',
+    );
     const given = Buffer.from(hash);
     if (stored.length !== given.length || !timingSafeEqual(stored, given)) return undefined;
-    const groups = Buffer.from(data.groups ?? '', 'base64')
-      .toString()
-      .split(',')
-      .filter((g) => g !== '');
-    const user: UserInfo = { username: Buffer.from(data.username ?? '', 'base64').toString(), groups };
-    if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(token, { user, expires: now + this.ttl });
+    if (record.expiresAt !== undefined && record.expiresAt <= now) return undefined;
+    const user = withAuthenticatedGroup(record.user);
+    // A change that arrived while the Secret was being read may be a revocation: do not cache.
+    const changedSince = (this.lastEvent.get(name) ?? 0) > seenBefore || this.forgottenBefore > seenBefore;
+    if (this.watcher !== undefined && !changedSince) {
+      if (this.cache.size > 10_000) {
+        this.cache.clear();
+        this.tokenBySecret.clear();
+      }
+      this.cache.set(token, { user, expiresAt: record.expiresAt });
+      this.tokenBySecret.set(name, token);
+    }
     return user;
   }
 
-  /** True when the store holds this token (for bootstrap: is the kubeconfig's token still valid?). */
+  /** True when the store holds this token and it has not expired (is the kubeconfig's token still good?). */
   async holds(token: string): Promise<boolean> {
     this.cache.delete(token);
     return (await this.authenticate(`Bearer ${token}`)) !== undefined;
+  }
+
+  /** Stops the watch. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.watcher?.close();
   }
 }

@@ -38,6 +38,11 @@ export interface KindDefinition {
   /** The rule for `metadata.name`; default `subdomain`. */
   nameRule?: NameRule;
   scale?: ResourceType['scale'];
+  /**
+   * The verbs served; default all of STANDARD_VERBS. The review kinds
+   * (`selfsubjectaccessreviews`, …) are `['create']`: they are answered, never stored.
+   */
+  verbs?: string[];
   /** Fills defaults into `object` in place. */
   defaults?(object: KubeObject): void;
   /** Kind-specific validation, after the shared metadata and required-field checks. */
@@ -65,7 +70,7 @@ export function defineKind(def: KindDefinition, schemas: SchemaDocument): Resour
     shortNames: def.shortNames ?? [],
     namespaced: def.namespaced,
     categories: def.categories ?? [],
-    verbs: STANDARD_VERBS,
+    verbs: def.verbs ?? STANDARD_VERBS,
     subresources: def.subresources ?? [],
     storageResource: def.group ? `${def.plural}.${def.group}` : def.plural,
     schema,

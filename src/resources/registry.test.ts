@@ -68,10 +68,16 @@ test('scope, categories, short names and subresources as Kubernetes', () => {
   assert.deepEqual(cluster, [
     'accesskeys',
     'buckets',
+    'clusterrolebindings',
+    'clusterroles',
     'ingressclasses',
     'namespaces',
     'nodes',
     'runtimeclasses',
+    'selfsubjectaccessreviews',
+    'selfsubjectreviews',
+    'selfsubjectrulesreviews',
+    'subjectaccessreviews',
   ]);
   assert.deepEqual(byPlural('deployments').scale, {
     specReplicasPath: '.spec.replicas',
@@ -89,6 +95,9 @@ test('scope, categories, short names and subresources as Kubernetes', () => {
     { group: 'networking.k8s.io', versions: ['v1'] },
     { group: 'storage.stratus.dev', versions: ['v1'] },
     { group: 'iam.stratus.dev', versions: ['v1'] },
+    { group: 'rbac.authorization.k8s.io', versions: ['v1'] },
+    { group: 'authentication.k8s.io', versions: ['v1'] },
+    { group: 'authorization.k8s.io', versions: ['v1'] },
   ]);
 });
 

@@ -21,6 +21,8 @@ import { replicaSetKind } from './kinds/replicaset.js';
 import { runtimeClassKind } from './kinds/runtimeclass.js';
 import { secretKind } from './kinds/secret.js';
 import { serviceKind } from './kinds/service.js';
+import { clusterRoleBindingKind, clusterRoleKind, roleBindingKind, roleKind } from './kinds/rbac.js';
+import { reviewKinds } from './kinds/reviews.js';
 
 /** The kinds Stratus serves out of the box, in discovery order. */
 export const builtinKinds: readonly KindDefinition[] = [
@@ -44,6 +46,11 @@ export const builtinKinds: readonly KindDefinition[] = [
   ingressClassKind,
   bucketKind,
   accessKeyKind,
+  roleKind,
+  clusterRoleKind,
+  roleBindingKind,
+  clusterRoleBindingKind,
+  ...reviewKinds,
 ];
 
 /** An API group and the versions it serves, for discovery (`/apis`). */

@@ -43,6 +43,15 @@ test('every kind has the kubectl columns; cells line up with columns', () => {
     runtimeclasses: 'NAME HANDLER AGE',
     buckets: 'NAME OWNER OBJECTS BYTES VERSIONING AGE',
     accesskeys: 'NAME USER AGE',
+    roles: 'NAME CREATED AT',
+    clusterroles: 'NAME CREATED AT',
+    rolebindings: 'NAME ROLE AGE | USERS GROUPS SERVICEACCOUNTS',
+    clusterrolebindings: 'NAME ROLE AGE | USERS GROUPS SERVICEACCOUNTS',
+    selfsubjectreviews: 'NAME ALLOWED',
+    selfsubjectaccessreviews: 'NAME ALLOWED',
+    localsubjectaccessreviews: 'NAME ALLOWED',
+    subjectaccessreviews: 'NAME ALLOWED',
+    selfsubjectrulesreviews: 'NAME ALLOWED',
   };
   for (const t of registry.all()) {
     const normal = t.columns.filter((c) => c.priority === 0).map((c) => c.name.toUpperCase());

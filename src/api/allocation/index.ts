@@ -1,10 +1,10 @@
 /**
  * Service address allocation: pure range logic (`range-allocator.ts`, `service-ranges.ts`,
- * `service-fields.ts`, `ip-families.ts`) and the store-backed allocator with the admission step
- * the write pipeline runs for Services.
+ * `service-fields.ts`, `ip-families.ts`), the store-backed allocator, and the registry hook the
+ * write pipeline runs for Services.
  */
 import type { Store } from '../../store/index.js';
-import { ServiceAdmission } from './service-admission.js';
+import { ServiceHook } from './service-hook.js';
 import { ServiceAllocator } from './service-allocator.js';
 import {
   DEFAULT_NODE_PORT_RANGE,
@@ -14,7 +14,7 @@ import {
 } from './service-ranges.js';
 
 export { ServiceAllocator } from './service-allocator.js';
-export { ServiceAdmission } from './service-admission.js';
+export { ServiceHook } from './service-hook.js';
 export { DEFAULT_NODE_PORT_RANGE, DEFAULT_SERVICE_CIDR, parsePortRange, parseServiceCidr };
 
 /** The Service ranges of an API server. */
@@ -28,17 +28,17 @@ export interface ServiceNetworkOptions {
 }
 
 /**
- * Builds the allocator and the Services' admission step from the configured ranges; throws a
+ * Builds the allocator and the Services' registry hook from the configured ranges; throws a
  * ServiceRangeError for a range it cannot use. The allocator must be started before serving.
  */
 export function serviceAllocation(
   store: Store,
   options: ServiceNetworkOptions = {},
-): { allocator: ServiceAllocator; admission: ServiceAdmission } {
+): { allocator: ServiceAllocator; hook: ServiceHook } {
   const allocator = new ServiceAllocator(store, {
     ipRange: parseServiceCidr(options.clusterIPRange ?? DEFAULT_SERVICE_CIDR),
     portRange: parsePortRange(options.nodePortRange ?? DEFAULT_NODE_PORT_RANGE),
     onWarning: options.onWarning ?? ((m) => process.stderr.write(`services: ${m}\n`)),
   });
-  return { allocator, admission: new ServiceAdmission(allocator) };
+  return { allocator, hook: new ServiceHook(allocator) };
 }

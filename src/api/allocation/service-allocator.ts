@@ -67,7 +67,7 @@ export interface ServiceAllocatorOptions {
  *   revision; a DELETED event frees what that Service (by uid) held, whichever path deleted it
  *   (a request, the garbage collector, a namespace's termination).
  * - Creates and updates reserve here synchronously, before their store write, and commit or
- *   revert after it (`ServiceAdmission`), so two requests racing for an address cannot both get
+ *   revert after it (`ServiceHook`), so two requests racing for an address cannot both get
  *   it. After a crash nothing is lost: a reservation whose Service was never written is simply
  *   gone, and a restart rebuilds from what was written, so nothing leaks and nothing is handed
  *   out twice.

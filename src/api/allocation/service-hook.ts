@@ -1,7 +1,7 @@
 import type { Service, ServiceSpec } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../../common/kube-object.js';
 import { formatFieldValue, type FieldError } from '../../resources/index.js';
-import type { AdmissionFinish, AdmissionHook } from '../admission.js';
+import type { HookFinish, RegistryHook } from '../registry-hooks.js';
 import { internalError, invalid, type ApiError } from '../errors.js';
 import { AllocationError, heldValues, type Holder, type ServiceAllocator } from './service-allocator.js';
 import { initIPFamilies } from './ip-families.js';
@@ -48,16 +48,16 @@ function refuse(svc: Svc, causes: FieldError[]): ApiError {
 }
 
 /**
- * The Service registry's admission step (kube-apiserver's service REST storage): on create it
+ * The Service registry's hook (kube-apiserver's service REST storage): on create it
  * fills `clusterIPs`, IP families and node ports from the allocator; on update it first puts
  * back allocated values the client left out and clears what a type change made meaningless,
  * then allocates what the Service newly needs and, once stored, releases what it no longer
  * holds. Requested values are honoured or refused with Kubernetes' messages.
  */
-export class ServiceAdmission implements AdmissionHook {
+export class ServiceHook implements RegistryHook {
   constructor(private readonly allocator: ServiceAllocator) {}
 
-  async beginCreate(object: KubeObject, options: { dryRun: boolean }): Promise<AdmissionFinish> {
+  async beginCreate(object: KubeObject, options: { dryRun: boolean }): Promise<HookFinish> {
     const svc = object as Svc;
     const spec = (svc.spec ??= {});
     object['status'] = { loadBalancer: {} };
@@ -80,11 +80,7 @@ export class ServiceAdmission implements AdmissionHook {
     };
   }
 
-  async beginUpdate(
-    object: KubeObject,
-    old: KubeObject,
-    options: { dryRun: boolean },
-  ): Promise<AdmissionFinish> {
+  async beginUpdate(object: KubeObject, old: KubeObject, options: { dryRun: boolean }): Promise<HookFinish> {
     const svc = object as Svc;
     const before = old as Svc;
     const spec = (svc.spec ??= {});

@@ -1,0 +1,104 @@
+import {
+  ANONYMOUS_USER,
+  requestAttributes,
+  type RequestAttributes,
+  type UserInfo,
+} from '../identity/index.js';
+
+/** The parts of a request the authorizer needs, without the user. */
+export type RequestInfo = Omit<RequestAttributes, 'user'>;
+
+const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
+const VERBS: Record<string, string> = {
+  POST: 'create',
+  GET: 'get',
+  HEAD: 'get',
+  PUT: 'update',
+  PATCH: 'patch',
+  DELETE: 'delete',
+};
+
+/**
+ * What a request asks to do, as kube-apiserver's RequestInfoFactory reads it: `/api/v1/…` and
+ * `/apis/GROUP/VERSION/…` with a resource are resource requests (a collection GET is `list`, or
+ * `watch` with `watch=true` or the `/watch/` prefix; a collection DELETE is `deletecollection`;
+ * `fieldSelector=metadata.name=X` names the object of a list or watch); everything else (`/api`,
+ * `/apis/apps`, `/version`, `/healthz`, `/openapi/v3`) is a non-resource request whose verb is
+ * the lower-case HTTP method. For `namespaces/NAME` the namespace is NAME. Pure.
+ */
+export function requestInfo(method: string, path: string, query: URLSearchParams): RequestInfo {
+  const { user: _user, ...info } = requestAttributes(ANONYMOUS_USER, {
+    verb: method.toLowerCase(),
+    resourceRequest: false,
+    path,
+  });
+  let parts = path.split('/').filter((p) => p !== '');
+  if (parts.length < 3 || (parts[0] !== 'api' && parts[0] !== 'apis')) return info;
+  if (parts[0] === 'apis') {
+    if (parts.length < 4) return info;
+    info.apiGroup = parts[1] ?? '';
+    parts = parts.slice(2);
+  } else {
+    parts = parts.slice(1);
+  }
+  info.resourceRequest = true;
+  info.apiVersion = parts[0] ?? '';
+  parts = parts.slice(1);
+  if (parts[0] === 'watch' || parts[0] === 'proxy') {
+    info.verb = parts[0];
+    parts = parts.slice(1);
+  } else {
+    info.verb = VERBS[method] ?? '';
+  }
+  if (parts[0] === 'namespaces' && parts.length > 1) {
+    info.namespace = decode(parts[1] ?? '');
+    if (parts.length > 2 && !NAMESPACE_SUBRESOURCES.has(parts[2] ?? '')) parts = parts.slice(2);
+  }
+  info.resource = decode(parts[0] ?? '');
+  info.name = decode(parts[1] ?? '');
+  if (info.verb !== 'proxy') info.subresource = decode(parts[2] ?? '');
+  if (info.name === '' && info.verb === 'get') {
+    const watch = query.get('watch');
+    info.verb = watch !== null && watch !== 'false' && watch !== '0' ? 'watch' : 'list';
+  }
+  if ((info.verb === 'list' || info.verb === 'watch') && info.name === '') {
+    const m = /(?:^|,)metadata\.name==?([^,]+)(?:,|$)/.exec(query.get('fieldSelector') ?? '');
+    if (m?.[1] !== undefined && !/[/%]/.test(m[1]) && m[1] !== '.' && m[1] !== '..') info.name = m[1];
+  }
+  if (info.name === '' && info.verb === 'delete') info.verb = 'deletecollection';
+  return info;
+}
+
+function decode(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
+}
+
+/** The attributes of a request made by `user`. */
+export function withUser(info: RequestInfo, user: UserInfo): RequestAttributes {
+  return { ...info, user };
+}
+
+/**
+ * The message of a 403, as kube-apiserver words it: `User "alice" cannot list resource "pods" in
+ * API group "" in the namespace "default"`, `… at the cluster scope`, or `User "bob" cannot get
+ * path "/metrics"`; a non-empty authorizer reason follows after ": ".
+ */
+export function forbiddenMessage(a: RequestAttributes, reason: string): string {
+  const who = `User ${JSON.stringify(a.user.username)}`;
+  let msg: string;
+  if (!a.resourceRequest) {
+    msg = `${who} cannot ${a.verb} path ${JSON.stringify(a.path)}`;
+  } else {
+    const resource = a.subresource === '' ? a.resource : `${a.resource}/${a.subresource}`;
+    const head = `${who} cannot ${a.verb} resource ${JSON.stringify(resource)} in API group ${JSON.stringify(a.apiGroup)}`;
+    msg =
+      a.namespace === ''
+        ? `${head} at the cluster scope`
+        : `${head} in the namespace ${JSON.stringify(a.namespace)}`;
+  }
+  return reason === '' ? msg : `${msg}: ${reason}`;
+}
