@@ -11,19 +11,32 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { newToken, tokenSecret } from '../src/identity/index.js';
-import {
-  check,
-  CONCURRENT_CREATES,
-  CONCURRENT_GETS,
-  rate,
-  startStratus,
-  stop,
-  stratusTarget,
-} from './api.js';
+import { Agent } from 'node:http';
+import { check, startStratus } from './api.js';
+import { CONCURRENCY, loadPhase, send, stop } from './api-tools.js';
 import type { BenchResult } from './result.js';
 
 const BINDINGS = 1000;
 const ROUNDS = 3;
+const CREATES = 4000;
+const GETS = 20_000;
+
+/** Creates of ConfigMaps `<runId>-i` and gets of `bench-get` in `default` with a bearer token. */
+function configMaps(url: string, token: string, runId: string, agent: Agent) {
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  const base = `${url}/api/v1/namespaces/default/configmaps`;
+  const body = (i: number): string =>
+    JSON.stringify({ metadata: { name: `${runId}-${i}` }, data: { k: 'v' } });
+  return {
+    create: (i: number) => send(base, agent, 'POST', headers, body(i)),
+    get: () => send(`${base}/bench-get`, agent, 'GET', headers),
+  };
+}
+
+/** ops/s of a bounded load phase. */
+async function rate(total: number, op: (i: number) => Promise<void>): Promise<number> {
+  return (await loadPhase(total, op)).rate;
+}
 
 async function post(url: string, token: string, path: string, body: unknown): Promise<void> {
   await check(
@@ -46,6 +59,7 @@ const editBinding = (name: string, user: string): unknown => ({
 export async function benchAuthz(): Promise<BenchResult[]> {
   const dir = await mkdtemp(join(tmpdir(), 'stratus-bench-authz-'));
   let child: ChildProcess | undefined;
+  const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   try {
     const s = await startStratus(join(dir, 'stratus'));
     child = s.child;
@@ -77,12 +91,12 @@ export async function benchAuthz(): Promise<BenchResult[]> {
     }
     const best = { adminGets: 0, userGets: 0, adminCreates: 0, userCreates: 0 };
     for (let round = 0; round < ROUNDS; round++) {
-      const admin = stratusTarget(s.url, s.token, `a${round}`);
-      const user = stratusTarget(s.url, userToken, `u${round}`);
-      best.adminGets = Math.max(best.adminGets, await rate(CONCURRENT_GETS, () => admin.get()));
-      best.userGets = Math.max(best.userGets, await rate(CONCURRENT_GETS, () => user.get()));
-      best.adminCreates = Math.max(best.adminCreates, await rate(CONCURRENT_CREATES, (i) => admin.create(i)));
-      best.userCreates = Math.max(best.userCreates, await rate(CONCURRENT_CREATES, (i) => user.create(i)));
+      const admin = configMaps(s.url, s.token, `a${round}`, agent);
+      const user = configMaps(s.url, userToken, `u${round}`, agent);
+      best.adminGets = Math.max(best.adminGets, await rate(GETS, () => admin.get()));
+      best.userGets = Math.max(best.userGets, await rate(GETS, () => user.get()));
+      best.adminCreates = Math.max(best.adminCreates, await rate(CREATES, (i) => admin.create(i)));
+      best.userCreates = Math.max(best.userCreates, await rate(CREATES, (i) => user.create(i)));
     }
     const vs = (name: string, user: number, admin: number): BenchResult => ({
       name,
@@ -97,6 +111,7 @@ export async function benchAuthz(): Promise<BenchResult[]> {
       vs(`api creates/s via RBAC, ${BINDINGS} RoleBindings`, best.userCreates, best.adminCreates),
     ];
   } finally {
+    agent.destroy();
     if (child) await stop(child);
     await rm(dir, { recursive: true, force: true });
   }

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Stratus and its tests use, when they are missing and we are root.
-# Each entry is "command:package". Without root, missing commands are only reported; the tests
+# Each entry is "command:package", where the command may instead be an absolute path the package
+# installs (a library's file, for packages with no command). Without root, missing commands are only reported; the tests
 # that need them skip with a printed reason (and fail under CI=true).
 set -uo pipefail
 need=()
 for entry in "$@"; do
   cmd=${entry%%:*}
   pkg=${entry#*:}
-  if [ -x "$cmd" ] || command -v "$cmd" >/dev/null 2>&1; then continue; fi
+  if [ -e "$cmd" ] || command -v "$cmd" >/dev/null 2>&1; then continue; fi
   need+=("$pkg")
 done
 [ ${#need[@]} -eq 0 ] && exit 0

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { queryBool } from '../common/query-bool.js';
 import type { LogOptions, Runtime } from '../runtime/index.js';
 import { agentContainerNotFound, agentUnauthorized, type AgentError } from './errors.js';
 
@@ -16,14 +17,13 @@ function sameSecret(header: string | undefined, secret: string): boolean {
 /** Reads `follow`, `tailLines`, `sinceSeconds`, `sinceTime`, `timestamps`, `previous`, `limitBytes`. */
 export function parseLogQuery(q: URLSearchParams): LogOptions {
   const out: LogOptions = {};
-  const bool = (k: string): boolean => q.get(k) === 'true' || q.get(k) === '1';
   const int = (k: string): number | undefined => {
     const v = q.get(k);
     return v === null || v === '' || !/^\d+$/.test(v) ? undefined : Number(v);
   };
-  if (bool('follow')) out.follow = true;
-  if (bool('timestamps')) out.timestamps = true;
-  if (bool('previous')) out.previous = true;
+  if (queryBool(q, 'follow')) out.follow = true;
+  if (queryBool(q, 'timestamps')) out.timestamps = true;
+  if (queryBool(q, 'previous')) out.previous = true;
   const tail = int('tailLines');
   if (tail !== undefined) out.tailLines = tail;
   const since = int('sinceSeconds');

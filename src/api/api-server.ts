@@ -7,7 +7,7 @@ import {
   type Socket,
 } from 'node:net';
 import { systemClock, type Clock } from '../common/clock.js';
-import type { KubeObject } from '../common/kube-object.js';
+import { queryBool } from '../common/query-bool.js';
 import type { Admission, Authenticator, UserInfo } from '../identity/index.js';
 import type { ResourceRegistry, ResourceType } from '../resources/index.js';
 import type { Store } from '../store/index.js';
@@ -155,7 +155,7 @@ export class ApiServer {
   /** Starts listening; resolves with the base URL (`http://127.0.0.1:PORT`). */
   async listen(port = 6443, host = '127.0.0.1'): Promise<string> {
     await this.services.allocator.start();
-    await this.deleter.resume();
+    await this.deleter.start();
     await new Promise<void>((resolve, reject) => {
       this.front.once('error', reject);
       this.front.listen(port, host, () => {
@@ -190,7 +190,7 @@ export class ApiServer {
 
   /** Removes pods left terminating on nodes that no longer exist (see `sweepAbandonedPods`). */
   sweepPods(): Promise<string[]> {
-    return sweepAbandonedPods(this.deps, (o) => this.deleter.deleted(o));
+    return sweepAbandonedPods(this.deps, this.deleter.gc.deleting('pods'));
   }
 
   /** Ends watches, stops accepting connections, waits for requests in flight and background work. */
@@ -261,6 +261,9 @@ export class ApiServer {
         case 'group-version':
           if (!this.docs.send(res, `rl:${route.group}/${route.version}`)) throw pathNotFound(path);
           return;
+        case 'openapi-v2':
+          this.docs.sendSwagger(req, res);
+          return;
         case 'openapi-v3':
           if (
             !this.docs.send(
@@ -318,8 +321,7 @@ export class ApiServer {
       query,
       now: this.deps.clock.now(),
     };
-    const onDeleted = (o: KubeObject): void => this.deleter.deleted(o);
-    const watch = route.watchPath || query.get('watch') === 'true' || query.get('watch') === '1';
+    const watch = route.watchPath || queryBool(query, 'watch');
     if (!type.verbs.includes('get')) {
       if (method !== 'POST' || route.name !== undefined || route.subresource !== undefined)
         throw methodNotAllowed(method, path);
@@ -347,9 +349,9 @@ export class ApiServer {
           ? handleWatch(this.deps, r, this.watchSettings, this.watches)
           : handleGet(this.deps, r);
       case 'PUT':
-        return handleUpdate(this.deps, r, onDeleted);
+        return handleUpdate(this.deps, r);
       case 'PATCH':
-        return handlePatch(this.deps, r, onDeleted);
+        return handlePatch(this.deps, r);
       case 'DELETE':
         if (route.subresource !== undefined) throw methodNotAllowed(method, path);
         return deleteOne(this.deleter, r);

@@ -4,10 +4,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  ADD,
   CoreV1Api,
+  DELETE,
   KubeConfig,
   PatchStrategy,
+  UPDATE,
   Watch,
+  makeInformer,
   setHeaderOptions,
   type V1ConfigMap,
 } from '@kubernetes/client-node';
@@ -73,5 +77,67 @@ test('client-node Watch receives ADDED for an object created after it started', 
     assert.equal(await Promise.race([added, timeout]), 'watched-cm');
   } finally {
     controller.abort();
+  }
+});
+
+/** Waits (bounded) until `check` holds, re-checking whenever `changed` is called. */
+function until(check: () => boolean, what: string): { changed: () => void; done: Promise<void> } {
+  let settle: () => void = () => undefined;
+  const done = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), 20_000);
+    timer.unref();
+    settle = () => {
+      if (!check()) return;
+      clearTimeout(timer);
+      resolve();
+    };
+  });
+  return { changed: () => settle(), done };
+}
+
+test('client-node informers: the initial list, then add, update and delete, and the cache', async () => {
+  const core = kc.makeApiClient(CoreV1Api);
+  const ns = 'informed';
+  await core.createNamespace({ body: { metadata: { name: ns } } });
+  const labelled = (name: string): V1ConfigMap => ({
+    metadata: { name, labels: { informer: 'yes' } },
+    data: { a: '1' },
+  });
+  await core.createNamespacedConfigMap({ namespace: ns, body: labelled('before') });
+  await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'unlabelled' } } });
+  const informer = makeInformer(
+    kc,
+    `/api/v1/namespaces/${ns}/configmaps`,
+    () => core.listNamespacedConfigMap({ namespace: ns, labelSelector: 'informer=yes' }),
+    'informer=yes',
+  );
+  const seen: string[] = [];
+  let wait = until(() => seen.includes('add before'), 'the initial list');
+  const record = (verb: string) => (o: V1ConfigMap) => {
+    seen.push(`${verb} ${o.metadata?.name ?? ''}${verb === 'update' ? `=${o.data?.a ?? ''}` : ''}`);
+    wait.changed();
+  };
+  informer.on(ADD, record('add'));
+  informer.on(UPDATE, record('update'));
+  informer.on(DELETE, record('delete'));
+  await informer.start();
+  try {
+    await wait.done;
+    wait = until(() => seen.includes('delete later'), 'add, update and delete of "later"');
+    await core.createNamespacedConfigMap({ namespace: ns, body: labelled('later') });
+    await core.patchNamespacedConfigMap(
+      { name: 'later', namespace: ns, body: { data: { a: '2' } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    await core.deleteNamespacedConfigMap({ name: 'later', namespace: ns });
+    await wait.done;
+    assert.deepEqual(seen, ['add before', 'add later', 'update later=2', 'delete later']);
+    assert.deepEqual(
+      informer.list(ns).map((o) => o.metadata?.name),
+      ['before'],
+    );
+    assert.equal(informer.get('before', ns)?.data?.a, '1');
+  } finally {
+    await informer.stop();
   }
 });

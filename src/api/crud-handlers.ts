@@ -2,6 +2,7 @@ import type { KubeObject } from '../common/kube-object.js';
 import type { ListOptions } from '../store/index.js';
 import { apiVersionOf, qualifiedResource, type ApiDeps } from './api-context.js';
 import { badRequest, notFound } from './errors.js';
+import { checkListQuery } from './list-options.js';
 import { parseObjectBody, readBody, sendJson, wantsPartialMetadata, wantsTable } from './http-io.js';
 import { sendObject, writeOptions, type ResourceRequest } from './resource-request.js';
 import { buildTable, parseIncludeObject, partialObjectMetadata, TABLE_CONTENT_TYPE } from './table.js';
@@ -48,6 +49,7 @@ export function listOptions(r: ResourceRequest): ListOptions {
  * revision, which the store's latest state always satisfies (`0` means any).
  */
 export async function handleList(deps: ApiDeps, r: ResourceRequest): Promise<void> {
+  checkListQuery(r.query);
   const result = await deps.store.list(r.type.storageResource, listOptions(r));
   const resourceVersion = String(result.revision);
   const accept = r.req.headers.accept;
@@ -97,17 +99,12 @@ export async function handleCreate(deps: ApiDeps, r: ResourceRequest): Promise<v
 }
 
 /** PUT of a whole object (or of its status with `subresource: 'status'`). */
-export async function handleUpdate(
-  deps: ApiDeps,
-  r: ResourceRequest,
-  onDeleted: (o: KubeObject) => void,
-): Promise<void> {
+export async function handleUpdate(deps: ApiDeps, r: ResourceRequest): Promise<void> {
   const options = writeOptions(r);
   const body = parseObjectBody(await readBody(r.req), r.req.headers['content-type'] ?? '');
   const candidate = checkIdentity(r.type, body, r.namespace, r.name);
   const old = await getExisting(deps, r);
   const mode = r.subresource === 'status' ? { subresource: 'status' as const } : {};
   const result = await updateObject(deps, r.type, old, candidate, options, mode);
-  if (result.deleted && !options.dryRun) onDeleted(result.object);
   sendObject(r, 200, result.object, options.warnings);
 }

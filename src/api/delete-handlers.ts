@@ -11,10 +11,32 @@ async function deleteOptions(r: ResourceRequest): Promise<DeleteOptions> {
   return parseDeleteOptions(parsed, r.query);
 }
 
-/** DELETE of one object: 200 with its last state (with deletionTimestamp when finalizers hold it). */
+/**
+ * Kinds whose DELETE answers with the object even once it is gone, as their kube-apiserver
+ * storage does (`ReturnDeletedObject`); for the others a completed delete answers with a Status.
+ */
+const RETURNS_DELETED_OBJECT = new Set(['pods', 'services', 'namespaces']);
+
+/**
+ * DELETE of one object: 200 with its state while finalizers or a grace period hold it (with
+ * deletionTimestamp); once it is gone, a `Status` of Success naming it, or for pods, services
+ * and namespaces the deleted object, as kube-apiserver answers. The typed clients (Python's
+ * `V1Status`) read exactly that, and no object is serialized for the common case.
+ */
 export async function deleteOne(deleter: Deleter, r: ResourceRequest): Promise<void> {
   const options = await deleteOptions(r);
   const result = await deleter.delete(r.type, r.namespace, r.name ?? '', options);
+  if (result.deleted && (r.type.group !== '' || !RETURNS_DELETED_OBJECT.has(r.type.plural))) {
+    const meta = result.object.metadata;
+    sendJson(r.res, 200, {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Success',
+      details: { name: meta.name, group: r.type.group, kind: r.type.plural, uid: meta.uid },
+    });
+    return;
+  }
   sendObject(r, 200, result.object);
 }
 

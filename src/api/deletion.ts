@@ -1,4 +1,5 @@
 import type { KubeObject, ObjectMeta } from '../common/kube-object.js';
+import { queryBool } from '../common/query-bool.js';
 import { hasCode } from '../common/stratus-error.js';
 import type { ResourceType } from '../resources/index.js';
 import { qualifiedResource, type ApiDeps } from './api-context.js';
@@ -38,8 +39,8 @@ export class Deleter {
   readonly gc: GarbageCollector;
 
   constructor(private readonly deps: ApiDeps) {
-    this.gc = new GarbageCollector(deps, (type, namespace, name, policy) =>
-      this.delete(type, namespace, name, { propagationPolicy: policy }),
+    this.gc = new GarbageCollector(deps, (type, namespace, name, options) =>
+      this.delete(type, namespace, name, options),
     );
   }
 
@@ -94,6 +95,8 @@ export class Deleter {
     if (grace > 0) return this.deletePodGracefully(type, old, grace, options);
     if (options.dryRun) return { object: old, deleted: true };
     if (policy === 'Orphan') await this.orphanDependents(old);
+    // The garbage collector sees the change through its watch: it releases a Foreground owner once
+    // its dependents are gone and deletes the dependents of a deleted (Background) owner.
     const finalizers = [...(old.metadata.finalizers ?? [])];
     if (policy === 'Foreground' && !finalizers.includes('foregroundDeletion'))
       finalizers.push('foregroundDeletion');
@@ -113,23 +116,18 @@ export class Deleter {
           deletionGracePeriodSeconds: 0,
         },
       };
-      const stored = await this.writeGuarded(type, marked);
-      if (policy === 'Foreground')
-        this.gc.foreground(stored, () => this.dropFinalizer(type, stored, 'foregroundDeletion'));
-      return { object: stored, deleted: false };
+      return { object: await this.writeGuarded(type, marked), deleted: false };
     }
-    let gone: KubeObject;
     try {
-      gone = await this.deps.store.delete(type.storageResource, namespace, name, {
+      const gone = await this.deps.store.delete(type.storageResource, namespace, name, {
         expectedResourceVersion: old.metadata.resourceVersion ?? '',
       });
+      return { object: gone, deleted: true };
     } catch (err) {
       if (hasCode(err, 'STORE_CONFLICT')) throw conflict(qualifiedResource(type), name, details);
       if (hasCode(err, 'STORE_NOT_FOUND')) throw notFound(qualifiedResource(type), name, details);
       throw err;
     }
-    if (policy === 'Background') this.gc.ownerDeleted(gone);
-    return { object: gone, deleted: true };
   }
 
   /**
@@ -159,19 +157,9 @@ export class Deleter {
     return { object: await this.writeGuarded(type, marked), deleted: false };
   }
 
-  /** Called after an object left the store by other means (its last finalizer removed). */
-  deleted(object: KubeObject): void {
-    this.gc.ownerDeleted(object);
-  }
-
-  /** Resumes the termination of namespaces left Terminating by a previous run. */
-  async resume(): Promise<void> {
-    const type = this.deps.types.byStorageResource('namespaces');
-    if (type === undefined) return;
-    const listed = await this.deps.store.list('namespaces');
-    for (const ns of listed.items) {
-      if (ns.metadata.deletionTimestamp !== undefined) this.startNamespaceCleanup(ns.metadata.name ?? '');
-    }
+  /** Starts the garbage collector, which resumes the work a previous run left (see its comment). */
+  start(): Promise<void> {
+    return this.gc.start();
   }
 
   /** Stops background work. */
@@ -203,67 +191,27 @@ export class Deleter {
       status: { ...(old.status as object | undefined), phase: 'Terminating' },
     };
     if (options.dryRun) return { object: marked, deleted: false };
-    const stored = await this.writeGuarded(type, marked);
-    this.startNamespaceCleanup(name);
-    return { object: stored, deleted: false };
+    return { object: await this.writeGuarded(type, marked), deleted: false };
   }
 
-  private startNamespaceCleanup(name: string): void {
-    this.gc.namespaceTerminating(name, async () => {
-      const current = await this.deps.store.get('namespaces', '', name);
-      if (current === undefined || (current.metadata.finalizers ?? []).length > 0) return;
-      try {
-        await this.deps.store.delete('namespaces', '', name, {
-          expectedResourceVersion: current.metadata.resourceVersion ?? '',
-        });
-      } catch (err) {
-        if (!hasCode(err, 'STORE_NOT_FOUND')) throw err;
-      }
-    });
-  }
-
+  /**
+   * Orphan propagation: strips the owner's reference from its dependents before the owner goes,
+   * so they are orphans when the DELETE returns (the graph is brought up to date first). A
+   * dependent created while this runs loses the reference when the collector sees it
+   * (`orphaning`), instead of being deleted.
+   */
   private async orphanDependents(owner: KubeObject): Promise<void> {
     const uid = owner.metadata.uid;
     if (uid === undefined) return;
-    for (const dep of await this.gc.dependents(uid, owner.metadata.namespace ?? '')) {
-      const refs = (dep.object.metadata.ownerReferences ?? []).filter((r) => r.uid !== uid);
-      const metadata: ObjectMeta = { ...dep.object.metadata, ownerReferences: refs };
+    this.gc.orphaning(uid);
+    for (const dep of await this.gc.dependents(uid)) {
+      const type = this.deps.types.byStorageResource(dep.resource);
+      const current = await this.deps.store.get(dep.resource, dep.namespace, dep.name);
+      if (type === undefined || current?.metadata.uid !== dep.uid) continue;
+      const refs = (current.metadata.ownerReferences ?? []).filter((r) => r.uid !== uid);
+      const metadata: ObjectMeta = { ...current.metadata, ownerReferences: refs };
       if (refs.length === 0) delete metadata.ownerReferences;
-      await this.writeGuarded(dep.type, { ...dep.object, metadata });
-    }
-  }
-
-  /** Removes one finalizer; the object goes when it was the last one. */
-  private async dropFinalizer(type: ResourceType, object: KubeObject, finalizer: string): Promise<void> {
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const current = await this.deps.store.get(
-        type.storageResource,
-        object.metadata.namespace ?? '',
-        object.metadata.name ?? '',
-      );
-      if (current === undefined || current.metadata.uid !== object.metadata.uid) return;
-      const finalizers = (current.metadata.finalizers ?? []).filter((f) => f !== finalizer);
-      try {
-        if (finalizers.length === 0) {
-          await this.deps.store.delete(
-            type.storageResource,
-            current.metadata.namespace ?? '',
-            current.metadata.name ?? '',
-            {
-              expectedResourceVersion: current.metadata.resourceVersion ?? '',
-            },
-          );
-          this.gc.ownerDeleted(current);
-        } else {
-          await this.deps.store.update(type.storageResource, {
-            ...current,
-            metadata: { ...current.metadata, finalizers },
-          });
-        }
-        return;
-      } catch (err) {
-        if (!hasCode(err, 'STORE_CONFLICT')) throw err;
-      }
+      await this.writeGuarded(type, { ...current, metadata });
     }
   }
 
@@ -303,7 +251,7 @@ export function parseDeleteOptions(
   const options: DeleteOptions = {};
   const policy = query.get('propagationPolicy') ?? body?.propagationPolicy;
   if (typeof policy === 'string' && policy !== '') options.propagationPolicy = policy as PropagationPolicy;
-  else if (body?.orphanDependents === true || query.get('orphanDependents') === 'true')
+  else if (body?.orphanDependents === true || queryBool(query, 'orphanDependents'))
     options.propagationPolicy = 'Orphan';
   const pre = body?.preconditions;
   if (typeof pre === 'object' && pre !== null) {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ResourceType } from '../resources/index.js';
 import {
   AGGREGATED_DISCOVERY_CONTENT_TYPE,
@@ -9,6 +9,15 @@ import {
   apiVersions,
 } from './discovery.js';
 import { openApiGroupVersion, openApiRoot } from './openapi.js';
+import { swaggerDocument } from './openapi-v2.js';
+import { encodeSwaggerDocument, OPENAPI_V2_PROTOBUF } from './openapi-v2-proto.js';
+
+/** `/openapi/v2` in its two forms, built on first use (kubectl asks only for `kind: List` files). */
+interface SwaggerForms {
+  json: Buffer;
+  protobuf: Buffer;
+  etag: string;
+}
 
 /** The Kubernetes version the server reports (the API it follows). */
 export const SERVER_VERSION = {
@@ -31,13 +40,24 @@ export const SERVER_VERSION = {
  */
 export class StaticDocuments {
   private readonly docs = new Map<string, { body: string; contentType: string }>();
+  private swagger: SwaggerForms | undefined;
 
-  constructor(types: readonly ResourceType[]) {
+  constructor(private readonly types: readonly ResourceType[]) {
     const put = (key: string, body: unknown, contentType = 'application/json'): void => {
       this.docs.set(key, { body: JSON.stringify(body), contentType });
     };
     put('version', SERVER_VERSION);
-    const paths = ['/api', '/api/v1', '/apis', '/healthz', '/livez', '/readyz', '/openapi/v3', '/version'];
+    const paths = [
+      '/api',
+      '/api/v1',
+      '/apis',
+      '/healthz',
+      '/livez',
+      '/readyz',
+      '/openapi/v2',
+      '/openapi/v3',
+      '/version',
+    ];
     const seen = new Set<string>();
     for (const t of types) {
       const gv = t.group === '' ? t.version : `${t.group}/${t.version}`;
@@ -68,6 +88,25 @@ export class StaticDocuments {
     put('openapi', openApiRoot(types, hash));
   }
 
+  /**
+   * Sends `/openapi/v2`: the protobuf form when the Accept header names it (kubectl does, and
+   * reads nothing else), JSON otherwise; with an ETag, and 304 to a matching If-None-Match.
+   */
+  sendSwagger(req: IncomingMessage, res: ServerResponse): void {
+    this.swagger ??= buildSwagger(this.types);
+    const { json, protobuf, etag } = this.swagger;
+    const pb = (req.headers.accept ?? '').includes('com.github.proto-openapi.spec.v2');
+    const headers = { etag, vary: 'Accept', 'content-type': pb ? OPENAPI_V2_PROTOBUF : 'application/json' };
+    if (req.headers['if-none-match'] === etag) {
+      res.writeHead(304, headers);
+      res.end();
+      return;
+    }
+    const body = pb ? protobuf : json;
+    res.writeHead(200, { ...headers, 'content-length': body.length });
+    res.end(body);
+  }
+
   /** Sends the document under `key`; false when there is none. */
   send(res: ServerResponse, key: string): boolean {
     const doc = this.docs.get(key);
@@ -76,4 +115,11 @@ export class StaticDocuments {
     res.end(doc.body);
     return true;
   }
+}
+
+function buildSwagger(types: readonly ResourceType[]): SwaggerForms {
+  const doc = swaggerDocument(types, SERVER_VERSION.gitVersion.replace(/-stratus$/, ''));
+  const json = Buffer.from(JSON.stringify(doc));
+  const etag = `"${createHash('sha256').update(json).digest('hex').slice(0, 32).toUpperCase()}"`;
+  return { json, protobuf: Buffer.from(encodeSwaggerDocument(doc)), etag };
 }

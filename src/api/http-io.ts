@@ -6,11 +6,19 @@ import { decodeProtobufObject } from './protobuf-body.js';
 /** The largest request body the server reads (Kubernetes' limit is 3 MiB as well). */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
+const EMPTY = Buffer.alloc(0);
+
 /**
  * Reads a request body up to `limit` bytes. A larger body fails with 413 as soon as the limit
  * is passed, without buffering the rest.
  */
 export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
+  // No Content-Length and no Transfer-Encoding means no body (RFC 9112 6.3): a DELETE or GET
+  // without one costs no stream listeners.
+  if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) {
+    req.resume();
+    return Promise.resolve(EMPTY);
+  }
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? '0');
     if (declared > limit) {

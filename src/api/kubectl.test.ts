@@ -243,3 +243,35 @@ test(
     assert.equal(svc.spec.ports[0].targetPort, 8080);
   },
 );
+
+test('kubectl applies a kind: List file, validating its items against /openapi/v2', { skip }, async () => {
+  const item = (name: string, field = 'data'): string =>
+    `- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: ${name}\n  ${field}:\n    a: "1"\n`;
+  const list = join(dir, 'list.yaml');
+  await writeFile(list, `apiVersion: v1\nkind: List\nitems:\n${item('listed-a')}${item('listed-b')}`);
+  assert.match(await ok(['apply', '-f', list]), /configmap\/listed-b created/);
+  assert.equal((await getJson(['get', 'configmap', 'listed-a'])).data.a, '1');
+  // kubectl checks List items itself, against the schemas of /openapi/v2 (protobuf).
+  await writeFile(list, `apiVersion: v1\nkind: List\nitems:\n${item('listed-c', 'dataa')}`);
+  const bad = await kubectl(['apply', '-f', list]);
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /unknown field "dataa" in io\.k8s\.api\.core\.v1\.ConfigMap/);
+});
+
+test(
+  'kubectl apply builds patches from /openapi/v2: a strategy switch sends $retainKeys',
+  { skip },
+  async () => {
+    const path = join(dir, 'strategy.yaml');
+    const manifest = (strategy: string): string =>
+      `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: switch\nspec:\n${strategy}` +
+      `  selector: {matchLabels: {app: switch}}\n  template:\n    metadata: {labels: {app: switch}}\n` +
+      `    spec:\n      containers: [{name: c, image: x}]\n`;
+    await writeFile(path, manifest(''));
+    await ok(['apply', '-f', path]);
+    assert.equal((await getJson(['get', 'deployment', 'switch'])).spec.strategy.type, 'RollingUpdate');
+    await writeFile(path, manifest('  strategy: {type: Recreate}\n'));
+    await ok(['apply', '-f', path]);
+    assert.deepEqual((await getJson(['get', 'deployment', 'switch'])).spec.strategy, { type: 'Recreate' });
+  },
+);

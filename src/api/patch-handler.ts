@@ -1,4 +1,5 @@
 import type { KubeObject } from '../common/kube-object.js';
+import { queryBool } from '../common/query-bool.js';
 import type { ResourceType } from '../resources/index.js';
 import { apiVersionOf, type ApiDeps, type WriteOptions } from './api-context.js';
 import { retryOnConflict } from './conflict-retry.js';
@@ -60,11 +61,7 @@ export function applyPatchDocument(
  * goes through the update path (preconditions from a resourceVersion in the patch, decode,
  * defaults, validation, managedFields). Server-side apply creates the object when absent (201).
  */
-export async function handlePatch(
-  deps: ApiDeps,
-  r: ResourceRequest,
-  onDeleted: (o: KubeObject) => void,
-): Promise<void> {
+export async function handlePatch(deps: ApiDeps, r: ResourceRequest): Promise<void> {
   const options = writeOptions(r);
   const kind = patchType(r.req.headers['content-type']);
   const body = await readBody(r.req);
@@ -82,7 +79,6 @@ export async function handlePatch(
     const candidate = checkIdentity(r.type, patched, r.namespace, r.name);
     return updateObject(deps, r.type, old, candidate, options, mode);
   });
-  if (result.deleted && !options.dryRun) onDeleted(result.object);
   sendObject(r, 200, result.object, options.warnings);
 }
 
@@ -95,7 +91,7 @@ async function handleApply(
   if (r.query.get('fieldManager') === null) {
     throw badRequest('PATCH requests of type application/apply-patch+yaml require fieldManager to be set');
   }
-  const force = r.query.get('force') === 'true';
+  const force = queryBool(r.query, 'force');
   const applied = checkIdentity(r.type, parseObjectBody(body, 'application/yaml'), r.namespace, r.name);
   const decoded = decodeAndDefaultPartial(r.type, applied, options);
   const old = await deps.store.get(r.type.storageResource, r.namespace, r.name ?? '');

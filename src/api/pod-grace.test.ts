@@ -71,13 +71,15 @@ describe('sweepAbandonedPods', () => {
       await store.create('nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'alive' } });
       await store.create('pods', pod('orphan', 'ghost'));
       await store.create('pods', pod('kept', 'alive'));
-      const deleted: string[] = [];
-      assert.deepEqual(await sweepAbandonedPods(deps, (o) => deleted.push(o.metadata.name ?? '')), []);
+      const candidates = [
+        { namespace: 'default', name: 'orphan' },
+        { namespace: 'default', name: 'kept' },
+        { namespace: 'default', name: 'gone-already' },
+      ];
+      assert.deepEqual(await sweepAbandonedPods(deps, candidates), []);
       clock.advance(ABANDONED_POD_GRACE_MS + 1000);
-      assert.deepEqual(await sweepAbandonedPods(deps, (o) => deleted.push(o.metadata.name ?? '')), [
-        'default/orphan',
-      ]);
-      assert.deepEqual(deleted, ['orphan']);
+      assert.deepEqual(await sweepAbandonedPods(deps, candidates), ['default/orphan']);
+      assert.equal(await store.get('pods', 'default', 'orphan'), undefined);
       assert.ok((await store.get('pods', 'default', 'kept')) !== undefined);
     });
   });

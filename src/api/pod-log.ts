@@ -1,5 +1,6 @@
 import { request, type IncomingMessage } from 'node:http';
 import type { KubeObject } from '../common/kube-object.js';
+import { queryBool } from '../common/query-bool.js';
 import type { ApiDeps } from './api-context.js';
 import { badRequest, nodeUnreachable, notFound, podLogFailed } from './errors.js';
 import type { ResourceRequest } from './resource-request.js';
@@ -101,7 +102,7 @@ export async function handlePodLog(deps: ApiDeps, r: ResourceRequest): Promise<v
   const pod = await deps.store.get('pods', r.namespace, name);
   if (pod === undefined) throw notFound('pods', name, { name, kind: 'pods' });
   const container = pickContainer(pod, name, r.query.get('container'));
-  const previous = r.query.get('previous') === 'true';
+  const previous = queryBool(r.query, 'previous');
   checkState(pod, name, container, previous);
   const nodeName = ((pod['spec'] ?? {}) as { nodeName?: string }).nodeName;
   if (nodeName === undefined || nodeName === '') {

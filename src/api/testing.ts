@@ -31,12 +31,19 @@ export interface CallResult {
   body: any;
 }
 
+/** Options of startTestCluster. */
+export interface TestClusterOptions {
+  bookmarkIntervalMs?: number;
+  s3Port?: number;
+  /** Use this data directory (a restarted server's) and leave it in place on close; default a fresh temp dir, removed on close. */
+  dataDir?: string;
+}
+
 /** Starts a real server (SQLite in a temp dir, port 0) for a test. */
-export async function startTestCluster(
-  options: { bookmarkIntervalMs?: number; s3Port?: number } = {},
-): Promise<TestCluster> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'stratus-api-'));
-  const server = await startServer({ dataDir, apiPort: 0, ...options });
+export async function startTestCluster(options: TestClusterOptions = {}): Promise<TestCluster> {
+  const { dataDir: given, ...rest } = options;
+  const dataDir = given ?? (await mkdtemp(join(tmpdir(), 'stratus-api-')));
+  const server = await startServer({ dataDir, apiPort: 0, ...rest });
   const call = async (method: string, path: string, o: CallOptions = {}): Promise<CallResult> => {
     const headers: Record<string, string> = { ...o.headers };
     if (o.token !== null) headers.authorization = `Bearer ${o.token ?? server.adminToken}`;
@@ -67,7 +74,7 @@ export async function startTestCluster(
     call,
     close: async () => {
       await server.close();
-      await rm(dataDir, { recursive: true, force: true });
+      if (given === undefined) await rm(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -145,3 +145,57 @@ test('timeoutSeconds ends the watch', async () => {
   assert.equal(res.status, 200);
   assert.ok(text.length >= 0);
 });
+
+test('boolean parameters read as kube-apiserver reads them: watch=True watches, watch=False lists', async () => {
+  await c.call('POST', '/api/v1/namespaces/default/configmaps', { body: cm('pybool') });
+  const events = await watch(
+    '/api/v1/namespaces/default/configmaps?watch=True&fieldSelector=metadata.name%3Dpybool',
+    (e) => e.length >= 1,
+  );
+  assert.equal(events[0]?.type, 'ADDED');
+  const list = await c.call('GET', '/api/v1/namespaces/default/configmaps?watch=False');
+  assert.equal(list.body.kind, 'ConfigMapList');
+});
+
+test('sendInitialEvents=true sends the state, then a BOOKMARK marking its end; false sends only changes', async () => {
+  await c.call('POST', '/api/v1/namespaces/default/configmaps', { body: cm('wl') });
+  const q = 'fieldSelector=metadata.name%3Dwl&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=1';
+  const events = await watch(
+    `/api/v1/namespaces/default/configmaps?watch=1&sendInitialEvents=true&${q}`,
+    (e) => e.length >= 2,
+  );
+  assert.deepEqual(
+    events.map((e) => e.type),
+    ['ADDED', 'BOOKMARK'],
+  );
+  assert.equal(events[1]?.object.metadata.annotations['k8s.io/initial-events-end'], 'true');
+  assert.equal(events[1]?.object.metadata.resourceVersion, events[0]?.object.metadata.resourceVersion);
+  const later = await watch(
+    `/api/v1/namespaces/default/configmaps?watch=1&sendInitialEvents=false&${q}`,
+    (e) => e.some((x) => x.type === 'MODIFIED'),
+    undefined,
+    async () => {
+      await c.call('PUT', '/api/v1/namespaces/default/configmaps/wl', { body: cm('wl', '2') });
+    },
+  );
+  assert.equal(later.filter((e) => e.type === 'ADDED').length, 0);
+});
+
+test('sendInitialEvents and resourceVersionMatch are checked as Kubernetes checks them', async () => {
+  const base = '/api/v1/namespaces/default/configmaps';
+  const noMatch = await c.call('GET', `${base}?watch=true&sendInitialEvents=true`);
+  assert.equal(noMatch.status, 422);
+  assert.equal(
+    noMatch.body.message,
+    'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan',
+  );
+  const onList = await c.call('GET', `${base}?sendInitialEvents=false`);
+  assert.equal(onList.status, 422);
+  assert.match(onList.body.message, /sendInitialEvents: Forbidden: sendInitialEvents is forbidden for list/);
+  const badMatch = await c.call('GET', `${base}?resourceVersion=1&resourceVersionMatch=Newest`);
+  assert.equal(badMatch.status, 422);
+  assert.match(
+    badMatch.body.message,
+    /Unsupported value: "Newest": supported values: "Exact", "NotOlderThan", ""/,
+  );
+});

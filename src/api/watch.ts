@@ -1,9 +1,10 @@
 import type { KubeObject } from '../common/kube-object.js';
+import type { ResourceType } from '../resources/index.js';
 import { hasCode } from '../common/stratus-error.js';
 import type { Watcher, WatchOptions } from '../store/index.js';
 import { apiVersionOf, type ApiDeps } from './api-context.js';
 import { listOptions } from './crud-handlers.js';
-import { badRequest } from './errors.js';
+import { watchStart } from './list-options.js';
 import { wantsTable } from './http-io.js';
 import type { ResourceRequest } from './resource-request.js';
 import { errorToStatus } from './status-errors.js';
@@ -42,10 +43,7 @@ export async function handleWatch(
     const byName = `metadata.name=${r.name}`;
     options.fieldSelector = options.fieldSelector ? `${options.fieldSelector},${byName}` : byName;
   }
-  const rvParam = r.query.get('resourceVersion') ?? '';
-  if (rvParam !== '' && !/^\d+$/.test(rvParam)) {
-    throw badRequest(`resourceVersion: Invalid value: "${rvParam}": must be a decimal number`);
-  }
+  const start = watchStart(r.query);
   const timeoutRaw = Number(r.query.get('timeoutSeconds') ?? DEFAULT_TIMEOUT_SECONDS);
   const timeoutSeconds =
     Number.isFinite(timeoutRaw) && timeoutRaw > 0
@@ -56,7 +54,7 @@ export async function handleWatch(
 
   let initial: KubeObject[] = [];
   let fromRevision: number;
-  if (rvParam === '' || rvParam === '0') {
+  if (start.initialEvents) {
     const listed = await deps.store.list(type.storageResource, {
       ...(options.namespace !== undefined ? { namespace: options.namespace } : {}),
       ...(options.labelSelector !== undefined ? { labelSelector: options.labelSelector } : {}),
@@ -64,8 +62,10 @@ export async function handleWatch(
     });
     initial = listed.items;
     fromRevision = listed.revision;
+  } else if (start.resourceVersion === '' || start.resourceVersion === '0') {
+    fromRevision = await deps.store.currentRevision();
   } else {
-    fromRevision = Number(rvParam);
+    fromRevision = Number(start.resourceVersion);
   }
 
   let lastRevision = fromRevision;
@@ -137,17 +137,24 @@ export async function handleWatch(
     return;
   }
   for (const object of initial) res.write(encode('ADDED', object));
+  // The WatchList protocol: this BOOKMARK tells the client its initial state is complete.
+  if (start.initialEventsEnd)
+    res.write(bookmark(type, fromRevision, { 'k8s.io/initial-events-end': 'true' }));
   for (const line of pending.splice(0)) res.write(line);
 
   timers.timeout = setTimeout(end, timeoutSeconds * 1000);
-  if (r.query.get('allowWatchBookmarks') === 'true') {
-    const bookmark = (): void => {
+  if (start.bookmarks) {
+    const tick = (): void => {
       if (ended) return;
-      write(
-        `${JSON.stringify({ type: 'BOOKMARK', object: { kind: type.kind, apiVersion: apiVersionOf(type), metadata: { resourceVersion: String(lastRevision) } } })}\n`,
-      );
-      timers.bookmark = setTimeout(bookmark, settings.bookmarkIntervalMs);
+      write(bookmark(type, lastRevision));
+      timers.bookmark = setTimeout(tick, settings.bookmarkIntervalMs);
     };
-    timers.bookmark = setTimeout(bookmark, settings.bookmarkIntervalMs);
+    timers.bookmark = setTimeout(tick, settings.bookmarkIntervalMs);
   }
+}
+
+/** A BOOKMARK event line: an object of the watched kind with only a resourceVersion (and annotations). */
+function bookmark(type: ResourceType, revision: number, annotations?: Record<string, string>): string {
+  const metadata = { resourceVersion: String(revision), ...(annotations ? { annotations } : {}) };
+  return `${JSON.stringify({ type: 'BOOKMARK', object: { kind: type.kind, apiVersion: apiVersionOf(type), metadata } })}\n`;
 }

@@ -15,6 +15,7 @@ export { selectorIsEmpty, formatLabelSelector, formatMapSelector } from './label
 export { summarizePod, type PodSummary } from './pod-status.js';
 export { defaultPullPolicy } from './pod-defaults.js';
 export { parseQuantity } from './quantity.js';
+export { forbidden as fieldForbidden, notSupported as fieldNotSupported } from './field-error.js';
 export { isDns1123Label, isDns1123Subdomain, isQualifiedName, isValidLabelValue } from './names.js';
 export {
   InvalidObjectError,

@@ -16,7 +16,7 @@ import { listPage } from './sqlite-list.js';
 import { SqliteWatch } from './sqlite-watch.js';
 import { applyWrite, type ResourceChange, type WriteOp } from './sqlite-writes.js';
 import type { ListOptions, ListResult, Store, WatchEvent, WatchOptions, Watcher } from './store.js';
-import { compileWatchFilter, type Change } from './watch-filter.js';
+import { changeObject, compileWatchFilter, type Change } from './watch-filter.js';
 
 /** Options of SqliteStore.open; every field has a default. */
 export interface SqliteStoreOptions {
@@ -42,6 +42,8 @@ export interface SqliteStoreStats {
   commits: number;
   /** Writes committed. */
   writes: number;
+  /** List calls served (pages count one each): shows who scans the store. */
+  lists: number;
   lastMaintenanceMs: number | undefined;
 }
 
@@ -82,6 +84,7 @@ export class SqliteStore implements Store {
   private closed = false;
   private commits = 0;
   private writes = 0;
+  private lists = 0;
   private lastMaintenanceMs: number | undefined;
 
   private constructor(
@@ -124,6 +127,7 @@ export class SqliteStore implements Store {
 
   /** Lists in (namespace, name) order; see `listPage` for the consistency of pages. */
   list(resource: string, options: ListOptions = {}): Promise<ListResult> {
+    this.lists++;
     return this.sync(() =>
       listPage(this.stmts, resource, options, { revision: this.revision, compacted: this.compacted }),
     );
@@ -165,7 +169,14 @@ export class SqliteStore implements Store {
       const watches = set;
       const readHistory = (after: number, limit: number): Change[] =>
         this.closed ? [] : this.stmts.history.all(resource, after, limit).map(toChange);
-      const watch = new SqliteWatch(from, readHistory, filter, onEvent, (w) => watches.delete(w));
+      const watch = new SqliteWatch(
+        from,
+        () => this.revision,
+        readHistory,
+        filter,
+        onEvent,
+        (w) => watches.delete(w),
+      );
       watches.add(watch);
       return watch;
     });
@@ -204,6 +215,7 @@ export class SqliteStore implements Store {
       watchers: [...this.watches.values()].reduce((n, s) => n + s.size, 0),
       commits: this.commits,
       writes: this.writes,
+      lists: this.lists,
       lastMaintenanceMs: this.lastMaintenanceMs,
     };
   }
@@ -303,7 +315,7 @@ export class SqliteStore implements Store {
       const p = batch[i] as Pending;
       if (r instanceof StoreError) return p.reject(r);
       this.writes++;
-      p.resolve(JSON.parse(r.value) as KubeObject);
+      p.resolve(changeObject(r));
       const set = this.watches.get(r.resource);
       if (set !== undefined) for (const w of set) w.push(r);
     });

@@ -22,9 +22,11 @@ export class SqliteWatch implements Watcher {
   private readonly queue: WatchEvent[] = [];
   private scheduled = false;
   private closed = false;
+  private progressWaiters: Array<{ revision: number; resolve: (revision: number) => void }> = [];
 
   constructor(
     fromRevision: number,
+    private readonly storeRevision: () => number,
     private readonly readHistory: HistoryReader,
     private readonly filter: (change: Change) => WatchEvent | undefined,
     private readonly onEvent: (event: WatchEvent) => void,
@@ -44,11 +46,22 @@ export class SqliteWatch implements Watcher {
     this.schedule();
   }
 
+  /**
+   * Changes are pushed into the queue in the commit itself, so once the watch is live and its
+   * queue has been delivered, everything committed before this call has been seen.
+   */
+  progress(): Promise<number> {
+    const revision = this.storeRevision();
+    if (this.closed || (this.live && this.queue.length === 0)) return Promise.resolve(revision);
+    return new Promise((resolve) => this.progressWaiters.push({ revision, resolve }));
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.queue.length = 0;
     this.onClose(this);
+    this.settleProgress(Infinity);
     return Promise.resolve();
   }
 
@@ -86,5 +99,17 @@ export class SqliteWatch implements Watcher {
       }
     }
     if (!this.live || this.queue.length > 0) this.schedule();
+    // Delivered so far: everything before the first event still queued (all of it once live
+    // and empty), or the history read so far while replaying.
+    const first = this.queue[0];
+    this.settleProgress(first !== undefined ? first.revision - 1 : this.live ? Infinity : this.cursor);
+  }
+
+  /** Resolves the progress requests whose revision has been delivered up to `delivered`. */
+  private settleProgress(delivered: number): void {
+    if (this.progressWaiters.length === 0) return;
+    const due = this.progressWaiters.filter((w) => w.revision <= delivered);
+    this.progressWaiters = this.progressWaiters.filter((w) => w.revision > delivered);
+    for (const w of due) w.resolve(w.revision);
   }
 }

@@ -55,12 +55,11 @@ function applyDelete(
   const existing = stmts.getCurrent.get(resource, namespace, name);
   if (existing === undefined) throw notFound(resource, namespace, name);
   checkPrecondition(op, namespace, name, op.expected, existing.rev);
-  const last = JSON.parse(existing.value) as KubeObject;
-  last.metadata.resourceVersion = String(revision);
-  const value = JSON.stringify(last);
+  // The last state is logged as stored; readers give it the deletion's resourceVersion
+  // (`changeObject`), which spares each delete a parse and a serialization here.
   stmts.deleteCurrent.run(resource, namespace, name);
-  stmts.insertLog.run(revision, resource, namespace, name, LOG_DELETE, value, null);
-  return { resource, revision, type: 'delete', namespace, value, prev: null };
+  stmts.insertLog.run(revision, resource, namespace, name, LOG_DELETE, existing.value, null);
+  return { resource, revision, type: 'delete', namespace, value: existing.value, prev: null };
 }
 
 /** An empty or absent resourceVersion is no precondition; anything else must equal the current one. */

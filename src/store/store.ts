@@ -99,6 +99,13 @@ export interface WatchEvent {
 }
 
 export interface Watcher {
+  /**
+   * Resolves, with the store's revision at the time of the call, once every change of the
+   * watched resource committed before the call has been passed to the callback (etcd's progress
+   * request). A cache fed by watches awaits it to answer as of "now", never behind a write that
+   * its caller has already seen acknowledged. A closed watcher resolves at once.
+   */
+  progress(): Promise<number>;
   /** Stops delivery; no event arrives after the returned promise resolves. */
   close(): Promise<void>;
 }

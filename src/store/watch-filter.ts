@@ -4,8 +4,9 @@ import type { WatchEvent } from './store.js';
 
 /**
  * One committed write as the history records it: the new value (for a delete, the last state
- * with the deletion's resourceVersion) and, for updates, the value it replaced. Values stay JSON
- * text until a watcher needs them, so each watcher parses its own fresh copy.
+ * as it was stored; `changeObject` gives it the deletion's resourceVersion) and, for updates,
+ * the value it replaced. Values stay JSON text until a watcher needs them, so each watcher
+ * parses its own fresh copy.
  */
 export interface Change {
   revision: number;
@@ -17,6 +18,13 @@ export interface Change {
   parsedValue?: KubeObject;
   /** Parsed `prev`, shared the same way. */
   parsedPrev?: KubeObject;
+}
+
+/** A fresh object of a change's value, with the change's revision as its resourceVersion. */
+export function changeObject(change: Change): KubeObject {
+  const object = JSON.parse(change.value) as KubeObject;
+  object.metadata.resourceVersion = String(change.revision);
+  return object;
 }
 
 function viewOf(change: Change): KubeObject {
@@ -53,7 +61,7 @@ export function compileWatchFilter(options: WatchFilterOptions): (change: Change
     if (namespace !== '' && change.namespace !== namespace) return undefined;
     const revision = change.revision;
     // Selectors are tested on a parse shared by all watches; only a delivered event gets its own copy.
-    const fresh = (): KubeObject => JSON.parse(change.value) as KubeObject;
+    const fresh = (): KubeObject => changeObject(change);
     if (change.type === 'create') {
       return !selective || matches(viewOf(change)) ? { type: 'ADDED', object: fresh(), revision } : undefined;
     }

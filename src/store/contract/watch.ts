@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { KubeObject } from '../../common/kube-object.js';
+import type { Watcher } from '../store.js';
 import { callRejectsWith, obj, Recorder, summary, withStore, type StoreFactory } from './helpers.js';
 
 /** Watch: live delivery, replay from history, filters, selector transitions, compaction. */
@@ -52,6 +53,24 @@ export function watchContract(open: StoreFactory): void {
         await rec.waitFor(expected.length + 1);
         assert.equal(rec.events.length, expected.length + 1);
         assert.equal(rec.events[expected.length]?.revision, Number(last.metadata.resourceVersion));
+      } finally {
+        await rec.close();
+      }
+    }));
+
+  test('progress resolves once every change committed before it has been delivered', () =>
+    withStore(open, async ({ store }) => {
+      const rec = await Recorder.start(store, 'pods', { fromRevision: await store.currentRevision() });
+      try {
+        for (let round = 1; round <= 3; round++) {
+          const written = await Promise.all(
+            Array.from({ length: 10 }, (_, i) => store.create('pods', obj(`p${round}-${i}`))),
+          );
+          await store.create('services', obj(`s${round}`));
+          const revision = await (rec.watcher as Watcher).progress();
+          assert.equal(rec.events.length, round * 10, 'every pod written before progress() was delivered');
+          assert.ok(revision >= Math.max(...written.map((o) => Number(o.metadata.resourceVersion))));
+        }
       } finally {
         await rec.close();
       }
