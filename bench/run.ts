@@ -22,6 +22,7 @@ const REGISTRY: readonly BenchModule[] = [
   { name: 'scheduler', specifier: './scheduler.js', exportName: 'benchScheduler' },
   { name: 'workloads', specifier: './workloads.js', exportName: 'benchWorkloads' },
   { name: 'scale', specifier: './scale.js', exportName: 'benchScale' },
+  { name: 'connections', specifier: './connections.js', exportName: 'benchConnections' },
 ];
 
 /** Formats results as a padded text table. */

@@ -61,6 +61,8 @@ export interface ApiDeps {
   types: TypeIndex;
   /** Registry steps by store key, run between defaulting and validation (see RegistryHook). */
   hooks: RegistryHooks;
+  /** From connecting to a node's agent until its answer's headers (`pods/log`); default 10 000 ms. */
+  podLogTimeoutMs?: number;
   /** Checks each write before it is stored (see `Admission`); absent: none. */
   admission?: Admission;
 }

@@ -3,7 +3,7 @@
  * registry and an authenticator, then `listen()`. `ensureDefaultNamespaces` bootstraps a fresh
  * store.
  */
-export { ApiServer, type ApiServerOptions } from './api-server.js';
+export { API_CONNECTION_LIMITS, ApiServer, type ApiServerOptions } from './api-server.js';
 export { SERVER_VERSION } from './documents.js';
 export { ensureDefaultNamespaces, DEFAULT_NAMESPACES } from './bootstrap.js';
 export { ApiError, type StatusCause, type StatusDetails } from './errors.js';

@@ -35,6 +35,8 @@ const REASONS: Record<number, string> = {
   422: 'Invalid',
   429: 'TooManyRequests',
   503: 'ServiceUnavailable',
+  // Not one of Kubernetes' reasons (it has none for a full disk); clients treat any reason as text.
+  507: 'InsufficientStorage',
 };
 
 const STORE_REASONS: Record<string, string> = {

@@ -1,6 +1,6 @@
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ApiServer, ensureDefaultNamespaces } from '../api/index.js';
+import { ApiServer, ensureDefaultNamespaces, type ApiServerOptions } from '../api/index.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import {
   bootstrapAdmin,
@@ -19,6 +19,8 @@ import {
 import { bootstrapS3Admin, startS3Gateway, StoreCredentials } from '../objectstore/s3/index.js';
 import { SqliteStore, type Store } from '../store/index.js';
 import { KubeClient } from '../client/index.js';
+import type { ConnectionLimits, GuardStats } from '../connections/index.js';
+import { reserveForStore } from './store-reserve.js';
 import {
   NodeLifecycleController,
   startControllerManager,
@@ -71,6 +73,13 @@ export interface ServerOptions {
   serviceClusterIPRange?: string;
   /** Where node ports come from (`--service-node-port-range`); default 30000-32767. */
   serviceNodePortRange?: string;
+  /**
+   * Tuning of the API server: its port's connection timeouts and caps (default
+   * `API_CONNECTION_LIMITS`), how long a node's agent may take to answer a log request.
+   */
+  api?: Pick<ApiServerOptions, 'podLogTimeoutMs' | 'connections'>;
+  /** The S3 port's connection timeouts and caps; default `S3_CONNECTION_LIMITS`. */
+  s3Connections?: ConnectionLimits;
 }
 
 /** The object store part of a running server. */
@@ -82,6 +91,8 @@ export interface RunningObjectStore {
   /** An aws-cli config file naming the endpoint (mode 0600). */
   configPath: string;
   engine: EngineObjectStore;
+  /** What the S3 port's connection guard did (refusals, timeouts). */
+  connectionStats: GuardStats;
   /** Keeps the Bucket objects of the API in line with the engine's buckets. */
   buckets: BucketMirror;
 }
@@ -98,6 +109,8 @@ export interface RunningServer {
   kubeconfigPath: string;
   adminToken: string;
   store: Store;
+  /** What the API port's connection guard did (refusals, timeouts). */
+  apiConnectionStats: GuardStats;
   /** Present when the server runs the object store (`s3Port` given). */
   s3?: RunningObjectStore;
   close(): Promise<void>;
@@ -113,8 +126,11 @@ export interface RunningServer {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const dataDir = resolve(options.dataDir);
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  // Also an existing one: it holds the state, keys and credentials.
+  await chmod(dataDir, 0o700);
   const clock = options.clock ?? systemClock;
-  const store = await openStore(options.store ?? `sqlite:${join(dataDir, 'state.db')}`, clock);
+  const storeSpec = options.store ?? `sqlite:${join(dataDir, 'state.db')}`;
+  const store = await openStore(storeSpec, clock);
   let api: ApiServer | undefined;
   let s3: (RunningObjectStore & { close(): Promise<void> }) | undefined;
   let identity: Authorization | undefined;
@@ -123,7 +139,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     identity = await startAuthorization(store, { clock });
     const tls = await ensureServingCert(dataDir, { now: clock.now() });
     if (options.s3Port !== undefined) {
-      s3 = await startObjectStore(store, dataDir, { ...options, s3Port: options.s3Port }, clock);
+      s3 = await startObjectStore(store, dataDir, { ...options, s3Port: options.s3Port, storeSpec }, clock);
     }
     api = new ApiServer({
       tls,
@@ -139,6 +155,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         ...(options.serviceClusterIPRange ? { clusterIPRange: options.serviceClusterIPRange } : {}),
         ...(options.serviceNodePortRange ? { nodePortRange: options.serviceNodePortRange } : {}),
       },
+      ...options.api,
     });
     const apiUrl = await api.listen(options.apiPort ?? 6443, options.host ?? '127.0.0.1');
     const httpUrl = api.httpUrl;
@@ -173,6 +190,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       kubeconfigPath: admin.kubeconfigPath,
       adminToken: admin.token,
       store,
+      apiConnectionStats: running.connectionStats,
       ...(objectStore ? { s3: objectStore } : {}),
       close: async () => {
         await manager.close();
@@ -199,14 +217,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 async function startObjectStore(
   store: Store,
   dataDir: string,
-  options: ServerOptions & { s3Port: number },
+  options: ServerOptions & { s3Port: number; storeSpec: string },
   clock: Clock,
 ): Promise<RunningObjectStore & { close(): Promise<void> }> {
   // Only the default device is created: a missing device folder may be an unmounted disk.
   let devices = options.storageDevices;
   if (!devices) {
     devices = [{ id: 'dev0', path: join(dataDir, 'storage', 'dev0') }];
-    await mkdir(devices[0]!.path, { recursive: true });
+    await mkdir(devices[0]!.path, { recursive: true, mode: 0o700 });
+    await chmod(join(dataDir, 'storage'), 0o700);
+  }
+  if (store instanceof SqliteStore) {
+    devices = reserveForStore(devices, options.storeSpec.slice('sqlite:'.length), store.stats().reserveBytes);
   }
   const engine = await openObjectStore({
     devices,
@@ -223,6 +245,7 @@ async function startObjectStore(
       port: options.s3Port,
       host: options.host ?? '127.0.0.1',
       clock,
+      ...(options.s3Connections !== undefined ? { connections: options.s3Connections } : {}),
     });
     await bootstrapS3Admin(store, dataDir, gateway.url);
     const buckets = new BucketMirror(engine, store, { clock });
@@ -231,6 +254,7 @@ async function startObjectStore(
       credentialsPath: join(dataDir, 's3-credentials'),
       configPath: join(dataDir, 's3-config'),
       engine,
+      connectionStats: gateway.connectionStats,
       buckets,
       close: async () => {
         await gateway.close();
