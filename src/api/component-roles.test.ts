@@ -59,6 +59,9 @@ const COMPONENTS: Record<string, Ask[]> = {
     ['update', 'configmaps', '', 'team'],
     ['update', 'nodes', '', '', 'status'],
     ['escalate', 'clusterroles', 'rbac.authorization.k8s.io'],
+    ['create', 'endpointslices', 'discovery.k8s.io', 'default'],
+    ['update', 'endpoints', '', 'default'],
+    ['patch', 'services', '', 'default', 'status'],
   ],
   'system:kube-scheduler': [
     ['watch', 'pods'],

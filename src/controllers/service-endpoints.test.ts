@@ -2,7 +2,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCloud, UP_COMPONENTS, type RunningCloud } from '../cli/up.js';
@@ -12,6 +12,11 @@ import { KUBECTL } from './kubectl-harness.js';
 
 const skip = kubectlSkipReason();
 let dir: string;
+/**
+ * The control folder the pods read: outside the 0700 test folder, and open to others, since a
+ * pod runs as ids of its own and sees only its own folder of that one.
+ */
+let ctl: string;
 let cloud: RunningCloud;
 
 /**
@@ -149,20 +154,22 @@ async function inStep(): Promise<boolean> {
 before(async () => {
   if (skip) return;
   dir = await mkdtemp(join(tmpdir(), 'stratus-svc-ep-'));
+  ctl = await mkdtemp(join(tmpdir(), 'stratus-svc-ctl-'));
+  await chmod(ctl, 0o755);
   cloud = await startCloud({ dataDir: join(dir, 'data'), apiPort: 0, controllers: true }, UP_COMPONENTS);
 });
 after(async () => {
   if (skip) return;
-  await writeFile(join(dir, 'release'), '');
+  await writeFile(join(ctl, 'release'), '');
   await cloud.close();
   await rm(dir, { recursive: true, force: true });
+  await rm(ctl, { recursive: true, force: true });
 });
 
 test(
   "endpoints follow a Deployment's pods at their host ports: scale, readiness, termination, rollout",
   { skip: skip ?? false },
   async () => {
-    const ctl = dir;
     await writeFile(join(dir, 'echo.json'), manifest(ctl));
     await kubectl('apply', '-f', join(dir, 'echo.json'));
     await kubectl('rollout', 'status', 'deploy/echo', '--timeout=90s');
@@ -193,7 +200,7 @@ test(
 
     // Readiness: an unready pod leaves the ready set but stays listed, as not ready.
     const [first] = await livePods();
-    await writeFile(join(dir, `unready-${first!.name}`), '');
+    await writeFile(join(ctl, `unready-${first!.name}`), '');
     await eventually('the unready pod is listed as not ready', async () => {
       const e = (await sliceEndpoints('echo')).get(first!.name);
       const ep = (await endpointsOf('echo')).get(first!.name);
@@ -205,7 +212,7 @@ test(
         all?.ready === true
       );
     });
-    await rm(join(dir, `unready-${first!.name}`));
+    await rm(join(ctl, `unready-${first!.name}`));
     await eventually('ready again', inStep);
 
     // Termination: the pod stays in the slices as terminating (drained), leaves Endpoints, and
@@ -220,7 +227,7 @@ test(
         (await endpointsOf('echo-all')).has(first!.name)
       );
     });
-    await writeFile(join(dir, 'release'), '');
+    await writeFile(join(ctl, 'release'), '');
     await eventually('the terminated pod is gone and its replacement listed', async () => {
       return (
         !(await sliceEndpoints('echo')).has(first!.name) &&

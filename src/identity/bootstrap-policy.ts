@@ -202,9 +202,10 @@ export const BOOTSTRAP_CLUSTER_ROLES: readonly KubeObject[] = [
     { labels: aggregateTo('view') },
   ),
   // Stratus' controllers (`src/controllers/`, user `system:kube-controller-manager`): informers
-  // on the workload kinds, nodes, leases, namespaces and ServiceAccounts; pod, ReplicaSet and Job
-  // writes; status writes; Events; the default ServiceAccount and the kube-root-ca.crt
-  // ConfigMap of every namespace; the aggregation controller's ClusterRole writes.
+  // on the workload kinds, nodes, leases, namespaces, Services and ServiceAccounts; pod,
+  // ReplicaSet, Job, Endpoints and EndpointSlice writes; status writes (LoadBalancer Services'
+  // too); Events; the default ServiceAccount and the kube-root-ca.crt ConfigMap of every
+  // namespace; the aggregation controller's ClusterRole writes.
   clusterRole('system:kube-controller-manager', [
     r(['list', 'watch'], [''], ['pods', 'nodes', 'namespaces']),
     r(['create', 'patch', 'delete'], [''], ['pods']),
@@ -217,6 +218,10 @@ export const BOOTSTRAP_CLUSTER_ROLES: readonly KubeObject[] = [
     r(['list', 'watch', 'create', 'delete'], ['batch'], ['jobs']),
     r(['list', 'watch', 'patch'], ['batch'], ['cronjobs']),
     r(['patch', 'update'], ['batch'], ['jobs/status', 'cronjobs/status']),
+    r(['list', 'watch'], [''], ['services']),
+    r(['patch', 'update'], [''], ['services/status']),
+    r(['list', 'watch', 'create', 'update', 'delete'], [''], ['endpoints']),
+    r(['list', 'watch', 'create', 'update', 'delete'], ['discovery.k8s.io'], ['endpointslices']),
     r(['list', 'watch', 'create'], [''], ['serviceaccounts']),
     r(['list', 'watch', 'create', 'update'], [''], ['configmaps']),
     r(['get', 'list', 'watch', 'update', 'patch'], [RBAC], ['clusterroles']),
