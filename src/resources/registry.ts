@@ -21,6 +21,8 @@ import { secretKind } from './kinds/secret.js';
 import { serviceKind } from './kinds/service.js';
 import { clusterRoleBindingKind, clusterRoleKind, roleBindingKind, roleKind } from './kinds/rbac.js';
 import { reviewKinds } from './kinds/reviews.js';
+import { resourceQuotaKind } from './kinds/resource-quota.js';
+import { limitRangeKind } from './kinds/limit-range.js';
 
 /** The kinds Stratus serves out of the box, in discovery order. */
 export const builtinKinds: readonly KindDefinition[] = [
@@ -29,6 +31,8 @@ export const builtinKinds: readonly KindDefinition[] = [
   endpointsKind,
   configMapKind,
   secretKind,
+  resourceQuotaKind,
+  limitRangeKind,
   namespaceKind,
   nodeKind,
   eventKind,

@@ -29,6 +29,8 @@ test('every kind has the kubectl columns; cells line up with columns', () => {
     services: 'NAME TYPE CLUSTER-IP EXTERNAL-IP PORT(S) AGE | SELECTOR',
     configmaps: 'NAME DATA AGE',
     secrets: 'NAME TYPE DATA AGE',
+    resourcequotas: 'NAME AGE REQUEST LIMIT',
+    limitranges: 'NAME CREATED AT',
     namespaces: 'NAME STATUS AGE',
     nodes:
       'NAME STATUS ROLES AGE VERSION | INTERNAL-IP EXTERNAL-IP OS-IMAGE KERNEL-VERSION CONTAINER-RUNTIME',
