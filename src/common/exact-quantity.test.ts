@@ -65,7 +65,7 @@ test('comparisons, milli and unit values round up as Kubernetes does', () => {
 
 test('malformed quantities are refused', () => {
   for (const bad of ['', 'abc', '1Gb', '--1', '1 Gi', 'm', '1.2.3', '1e', 1 / 0, {}, undefined]) {
-    assert.equal(parseExactQuantity(bad), undefined, String(bad));
+    assert.equal(parseExactQuantity(bad), undefined, JSON.stringify(bad));
   }
   assert.equal(formatQuantity(parseExactQuantity(-2) ?? ZERO_QUANTITY), '-2');
   assert.equal(formatQuantity(parseExactQuantity(0.25) ?? ZERO_QUANTITY), '250m');

@@ -56,14 +56,15 @@ export function applyLimitRangeDefaults(pod: Pod, limitRange: KubeObject): void 
     const resources = (c.resources ??= {});
     const setRequests: string[] = [];
     const setLimits: string[] = [];
-    for (const [k, v] of Object.entries(limits)) {
-      const have = (resources.limits ??= {});
-      if (!(k in have)) ((have[k] = v), setLimits.push(k));
-    }
-    for (const [k, v] of Object.entries(requests)) {
-      const have = (resources.requests ??= {});
-      if (!(k in have)) ((have[k] = v), setRequests.push(k));
-    }
+    const fillIn = (have: Record<string, string>, defaults: Record<string, string>, set: string[]): void => {
+      for (const [k, v] of Object.entries(defaults)) {
+        if (k in have) continue;
+        have[k] = v;
+        set.push(k);
+      }
+    };
+    fillIn((resources.limits ??= {}), limits, setLimits);
+    fillIn((resources.requests ??= {}), requests, setRequests);
     if (Object.keys(resources.limits ?? {}).length === 0) delete resources.limits;
     if (Object.keys(resources.requests ?? {}).length === 0) delete resources.requests;
     if (setRequests.length > 0) notes.push(`${setRequests.sort().join(', ')} request for ${what} ${c.name}`);
