@@ -10,3 +10,6 @@ export { ApiError, type StatusCause, type StatusDetails } from './errors.js';
 export { errorToStatus, type Status } from './status-errors.js';
 export { TABLE_CONTENT_TYPE } from './table.js';
 export { AGGREGATED_DISCOVERY_CONTENT_TYPE } from './discovery.js';
+export { LimitRangerAdmission } from './admission/limit-ranger-admission.js';
+export { QuotaAdmission } from './admission/quota-admission.js';
+export type { ChargeResult } from './admission/quota-charger.js';

@@ -1,6 +1,12 @@
 import { chmod, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ApiServer, ensureDefaultNamespaces, type ApiServerOptions } from '../api/index.js';
+import {
+  ApiServer,
+  ensureDefaultNamespaces,
+  LimitRangerAdmission,
+  QuotaAdmission,
+  type ApiServerOptions,
+} from '../api/index.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import {
   bootstrapAdmin,
@@ -130,9 +136,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let api: ApiServer | undefined;
   let s3: (RunningObjectStore & { close(): Promise<void> }) | undefined;
   let identity: Authorization | undefined;
+  const limitRanger = new LimitRangerAdmission(store);
+  const quota = new QuotaAdmission(store, clock);
   try {
     await ensureDefaultNamespaces(store, clock);
-    identity = await startAuthorization(store, { clock });
+    await limitRanger.start();
+    await quota.start();
+    identity = await startAuthorization(store, { clock, admissions: [limitRanger, quota] });
     const tls = await ensureServingCert(dataDir, { now: clock.now() });
     if (options.s3Port !== undefined) {
       s3 = await startObjectStore(store, dataDir, { ...options, s3Port: options.s3Port, storeSpec }, clock);
@@ -158,8 +168,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       clock,
     });
     // The in-process components act as the admin (system:masters) until each gets its own
-    // identity. Without `controllers`, only the clusterrole-aggregation controller runs: RBAC's
-    // aggregated roles (admin, edit, view) need it.
+    // identity. Without `controllers`, only the clusterrole-aggregation and resourcequota
+    // controllers run: RBAC's aggregated roles (admin, edit, view) and quota admission (which
+    // needs each quota's status) depend on them.
     const manager = await startControllerManager({
       client: new KubeClient({
         server: httpUrl,
@@ -168,7 +179,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         contextName: 'controller-manager',
       }),
       clock,
-      ...(options.controllers ? {} : { controllers: ['clusterrole-aggregation'] }),
+      ...(options.controllers ? {} : { controllers: ['clusterrole-aggregation', 'resourcequota'] }),
       ...(options.schedulerStrategy ? { scheduler: { strategy: options.schedulerStrategy } } : {}),
       extra: { nodelifecycle: (ctx) => new NodeLifecycleController(ctx, nodeLifecycleOptions(options)) },
     });
@@ -190,6 +201,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         await running.close();
         await objectStore?.close();
         await auth.close();
+        await limitRanger.close();
+        await quota.close();
         await store.close();
       },
     };
@@ -197,6 +210,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await api?.close();
     await s3?.close();
     await identity?.close();
+    await limitRanger.close();
+    await quota.close();
     await store.close();
     throw err;
   }

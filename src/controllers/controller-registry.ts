@@ -8,6 +8,7 @@ import { DaemonSetController } from './daemonset-controller.js';
 import { JobController } from './job-controller.js';
 import { NodeLifecycleController } from './node-lifecycle-controller.js';
 import { ClusterRoleAggregationController } from './clusterrole-aggregation-controller.js';
+import { ResourceQuotaController } from './resourcequota-controller.js';
 
 /** Builds one controller from the manager's shared context. */
 export type ControllerFactory = (ctx: ControllerContext) => Runnable;
@@ -33,4 +34,5 @@ export const CONTROLLERS: Record<string, ControllerFactory> = {
   cronjob: (ctx) => new CronJobController(ctx),
   nodelifecycle: (ctx) => new NodeLifecycleController(ctx),
   'clusterrole-aggregation': (ctx) => new ClusterRoleAggregationController(ctx),
+  resourcequota: (ctx) => new ResourceQuotaController(ctx),
 };

@@ -44,7 +44,14 @@ export {
 export { RbacAuthorizer } from './rbac-authorizer.js';
 export { ruleAllows, uncoveredRules } from './rbac-rules.js';
 export { RbacPolicy, RBAC_RESOURCES, type RoleRef, type Subject } from './rbac-policy.js';
-export { RbacAdmission, type Admission, type WriteAttributes } from './admission.js';
+export {
+  AdmissionChain,
+  forbiddenWrite,
+  RbacAdmission,
+  type Admission,
+  type AdmissionFinish,
+  type WriteAttributes,
+} from './admission.js';
 export {
   bootstrapAdmin,
   kubeconfigText,

@@ -41,3 +41,14 @@ export {
   LIMIT_RANGER_ANNOTATION,
   type LimitRangeItem,
 } from './limit-ranger.js';
+export {
+  IN_FLIGHT_ANNOTATION,
+  IN_FLIGHT_TTL_MS,
+  chargeLanded,
+  inFlightCharge,
+  inFlightCharges,
+  liveCharges,
+  pendingUsage,
+  withInFlightCharges,
+  type InFlightCharge,
+} from './in-flight.js';
