@@ -48,7 +48,7 @@ export class NamespacedIndex {
       if (objects?.size === 0) this.byNamespace.delete(ns);
       return;
     }
-    if (objects === undefined) this.byNamespace.set(ns, (objects = new Map()));
+    if (objects === undefined) this.byNamespace.set(ns, (objects = new Map<string, KubeObject>()));
     objects.set(name, object);
   }
 
