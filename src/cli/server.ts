@@ -22,8 +22,13 @@ import {
   type DeviceSpec,
   type EngineObjectStore,
 } from '../objectstore/index.js';
-import { bootstrapS3Admin, startS3Gateway, StoreCredentials } from '../objectstore/s3/index.js';
-import { SqliteStore, type Store } from '../store/index.js';
+import {
+  ACCESS_KEY_RESOURCE,
+  bootstrapS3Admin,
+  startS3Gateway,
+  StoreCredentials,
+} from '../objectstore/s3/index.js';
+import { EncryptingStore, loadEncryptionConfig, SqliteStore, type Store } from '../store/index.js';
 import { KubeClient } from '../client/index.js';
 import type { ConnectionLimits, GuardStats } from '../connections/index.js';
 import { reserveForStore } from './store-reserve.js';
@@ -82,6 +87,12 @@ export interface ServerOptions {
   api?: Pick<ApiServerOptions, 'podLogTimeoutMs' | 'connections'>;
   /** The S3 port's connection timeouts and caps; default `S3_CONNECTION_LIMITS`. */
   s3Connections?: ConnectionLimits;
+  /**
+   * kube-apiserver's `--encryption-provider-config`: an EncryptionConfiguration file saying how
+   * Secrets and AccessKeys are encrypted at rest. Default DATA_DIR/encryption-config.yaml, made
+   * with a fresh AES-GCM key (mode 0600) on first start.
+   */
+  encryptionProviderConfig?: string;
 }
 
 /** The object store part of a running server. */
@@ -132,7 +143,21 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   await chmod(dataDir, 0o700);
   const clock = options.clock ?? systemClock;
   const storeSpec = options.store ?? `sqlite:${join(dataDir, 'state.db')}`;
-  const store = await openStore(storeSpec, clock);
+  const backing = await openStore(storeSpec, clock);
+  let encryption: Awaited<ReturnType<typeof loadEncryptionConfig>>;
+  try {
+    encryption = await loadEncryptionConfig(dataDir, {
+      ...(options.encryptionProviderConfig !== undefined ? { file: options.encryptionProviderConfig } : {}),
+    });
+  } catch (err) {
+    await backing.close();
+    throw err;
+  }
+  // Everything above reads and writes plaintext; the backing store holds ciphertext.
+  const store = new EncryptingStore(backing, {
+    config: encryption.config,
+    writeOnly: { [ACCESS_KEY_RESOURCE]: ['spec.secretAccessKey'] },
+  });
   let api: ApiServer | undefined;
   let s3: (RunningObjectStore & { close(): Promise<void> }) | undefined;
   let identity: Authorization | undefined;
@@ -145,7 +170,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     identity = await startAuthorization(store, { clock, admissions: [limitRanger, quota] });
     const tls = await ensureServingCert(dataDir, { now: clock.now() });
     if (options.s3Port !== undefined) {
-      s3 = await startObjectStore(store, dataDir, { ...options, s3Port: options.s3Port, storeSpec }, clock);
+      s3 = await startObjectStore(
+        store,
+        dataDir,
+        { ...options, s3Port: options.s3Port, storeSpec, backing },
+        clock,
+      );
     }
     api = new ApiServer({
       tls,
@@ -222,9 +252,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
  * admin's access key written for aws-cli. Closing stops the gateway before the engine.
  */
 async function startObjectStore(
-  store: Store,
+  store: EncryptingStore,
   dataDir: string,
-  options: ServerOptions & { s3Port: number; storeSpec: string },
+  options: ServerOptions & { s3Port: number; storeSpec: string; backing: Store },
   clock: Clock,
 ): Promise<RunningObjectStore & { close(): Promise<void> }> {
   // Only the default device is created: a missing device folder may be an unmounted disk.
@@ -234,8 +264,9 @@ async function startObjectStore(
     await mkdir(devices[0]!.path, { recursive: true, mode: 0o700 });
     await chmod(join(dataDir, 'storage'), 0o700);
   }
-  if (store instanceof SqliteStore) {
-    devices = reserveForStore(devices, options.storeSpec.slice('sqlite:'.length), store.stats().reserveBytes);
+  if (options.backing instanceof SqliteStore) {
+    const reserve = options.backing.stats().reserveBytes;
+    devices = reserveForStore(devices, options.storeSpec.slice('sqlite:'.length), reserve);
   }
   const engine = await openObjectStore({
     devices,
@@ -244,9 +275,12 @@ async function startObjectStore(
     auditIntervalMs: 60_000,
     replicateIntervalMs: 30_000,
   });
-  const credentials = new StoreCredentials(store);
+  // The gateway alone reads access keys' secrets (SigV4 needs them to check signatures).
+  const keys = store.revealing();
+  const credentials = new StoreCredentials(keys);
+  let gateway: Awaited<ReturnType<typeof startS3Gateway>> | undefined;
   try {
-    const gateway = await startS3Gateway({
+    gateway = await startS3Gateway({
       objectStore: engine,
       credentials,
       port: options.s3Port,
@@ -254,23 +288,26 @@ async function startObjectStore(
       clock,
       ...(options.s3Connections !== undefined ? { connections: options.s3Connections } : {}),
     });
-    await bootstrapS3Admin(store, dataDir, gateway.url);
+    await bootstrapS3Admin(keys, dataDir, gateway.url);
     const buckets = new BucketMirror(engine, store, { clock });
+    const running = gateway;
     return {
-      url: gateway.url,
+      url: running.url,
       credentialsPath: join(dataDir, 's3-credentials'),
       configPath: join(dataDir, 's3-config'),
       engine,
-      connectionStats: gateway.connectionStats,
+      connectionStats: running.connectionStats,
       buckets,
       close: async () => {
-        await gateway.close();
+        await running.close();
         await buckets.close();
         await credentials.close();
         await engine.close();
       },
     };
   } catch (err) {
+    // A start that fails after the gateway listens (an access key no configured key opens).
+    await gateway?.close();
     await credentials.close();
     await engine.close();
     throw err;

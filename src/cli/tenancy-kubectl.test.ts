@@ -38,8 +38,24 @@ test('kubectl create quota, get quota and a refused kubectl run', { skip }, asyn
     await eventually(async () => /pods: 0\/1/.test(await ok(['get', 'quota', '-n', 'team']))),
     'the controller fills the status',
   );
-  await ok(['run', 'web', '--image=busybox', '--restart=Never', '--overrides={"spec":{"containers":[{"name":"web","image":"busybox","resources":{"requests":{"memory":"256Mi"}}}]}}', '-n', 'team']);
-  const refused = await kubectl(['run', 'db', '--image=busybox', '--restart=Never', '--overrides={"spec":{"containers":[{"name":"db","image":"busybox","resources":{"requests":{"memory":"256Mi"}}}]}}', '-n', 'team']);
+  await ok([
+    'run',
+    'web',
+    '--image=busybox',
+    '--restart=Never',
+    '--overrides={"spec":{"containers":[{"name":"web","image":"busybox","resources":{"requests":{"memory":"256Mi"}}}]}}',
+    '-n',
+    'team',
+  ]);
+  const refused = await kubectl([
+    'run',
+    'db',
+    '--image=busybox',
+    '--restart=Never',
+    '--overrides={"spec":{"containers":[{"name":"db","image":"busybox","resources":{"requests":{"memory":"256Mi"}}}]}}',
+    '-n',
+    'team',
+  ]);
   assert.notEqual(refused.code, 0);
   assert.match(
     refused.stderr,
@@ -78,7 +94,11 @@ spec:
   const lr = JSON.parse(await ok(['get', 'limitrange', 'limits', '-n', 'limited', '-o', 'json'])) as {
     spec: { limits: Array<Record<string, unknown>> };
   };
-  assert.deepEqual(lr.spec.limits[0]?.defaultRequest, { cpu: '100m', memory: '256Mi' }, 'LimitRange defaults');
+  assert.deepEqual(
+    lr.spec.limits[0]?.defaultRequest,
+    { cpu: '100m', memory: '256Mi' },
+    'LimitRange defaults',
+  );
   await ok(['run', 'plain', '--image=busybox', '--restart=Never', '-n', 'limited']);
   const pod = JSON.parse(await ok(['get', 'pod', 'plain', '-n', 'limited', '-o', 'json'])) as {
     metadata: { annotations?: Record<string, string> };
@@ -102,10 +122,7 @@ spec:
     'limited',
   ]);
   assert.notEqual(big.code, 0);
-  assert.match(
-    big.stderr,
-    /pods "big" is forbidden: maximum cpu usage per Container is 1, but limit is 2/,
-  );
+  assert.match(big.stderr, /pods "big" is forbidden: maximum cpu usage per Container is 1, but limit is 2/);
   // A default limit below what the pod requests makes the pod invalid, as in Kubernetes.
   const greedy = await kubectl([
     'run',

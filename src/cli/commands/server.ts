@@ -23,6 +23,7 @@ const SERVE_OPTIONS = {
   'node-monitor-grace-period': { type: 'string' },
   'pod-eviction-timeout': { type: 'string' },
   'scheduler-strategy': { type: 'string' },
+  'encryption-provider-config': { type: 'string' },
 } as const;
 
 const SERVE_FLAGS = `  --data-dir DIR   where state and the kubeconfig live (default: ./.stratus)
@@ -42,7 +43,11 @@ const SERVE_FLAGS = `  --data-dir DIR   where state and the kubeconfig live (def
                    and replaced elsewhere (default: 5m0s)
   --scheduler-strategy binpack|spread
                    place pods on the most allocated node that fits (binpack,
-                   the default) or the least allocated one (spread)`;
+                   the default) or the least allocated one (spread)
+  --encryption-provider-config FILE
+                   how Secrets and AccessKeys are encrypted at rest (kube-apiserver's
+                   EncryptionConfiguration; default: DATA_DIR/encryption-config.yaml,
+                   made with a fresh AES-GCM key on first start)`;
 
 /**
  * `stratus server`: the control plane in the foreground. Prints where the API listens and the
@@ -117,6 +122,7 @@ async function serve(
   const dataDir = flagString(values, 'data-dir');
   const host = flagString(values, 'host');
   const store = flagString(values, 'store');
+  const encryption = flagString(values, 'encryption-provider-config');
   // Loaded here, not at the top: other commands should not pay for loading the server.
   const up = await import('../up.js');
   const cloud = await up.startCloud(
@@ -132,6 +138,7 @@ async function serve(
       ...(grace === undefined ? {} : { nodeMonitorGracePeriodMs: grace }),
       ...(eviction === undefined ? {} : { podEvictionTimeoutMs: eviction }),
       ...(strategy === undefined ? {} : { schedulerStrategy: strategy }),
+      ...(encryption === undefined ? {} : { encryptionProviderConfig: resolve(ctx.io.cwd, encryption) }),
     },
     components(up),
   );
