@@ -31,6 +31,8 @@ import { errorToStatus, type ErrorScope } from './status-errors.js';
 import { handleWatch, type WatchRegistry, type WatchSettings } from './watch.js';
 import { RequestAuth } from './request-auth.js';
 import { handleReview, type ReviewAuthorizer } from './reviews.js';
+import type { AuditTrace } from './audit-event.js';
+import { auditWhenDone, type AuditSink } from './audit-log.js';
 
 /** What the API server is built from. */
 export interface ApiServerOptions {
@@ -71,6 +73,8 @@ export interface ApiServerOptions {
    * the open-file limit (`resolveLimits`).
    */
   connections?: ConnectionLimits;
+  /** Where every mutating and every refused request is recorded (`AuditLog`); default: nowhere. */
+  audit?: AuditSink;
 }
 
 /**
@@ -111,9 +115,11 @@ export class ApiServer {
   private closing = false;
   private readonly sweepTimer: NodeJS.Timeout;
   private readonly extensions: ApiExtension[];
+  private readonly audit: AuditSink | undefined;
 
   constructor(options: ApiServerOptions) {
     this.extensions = options.extensions ?? [];
+    this.audit = options.audit;
     const types = new TypeIndex(options.registry.all());
     this.deps = {
       store: options.store,
@@ -227,12 +233,14 @@ export class ApiServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let scope: ErrorScope | undefined;
+    const trace: AuditTrace = {};
     try {
       const url = req.url ?? '/';
       const q = url.indexOf('?');
       const path = q < 0 ? url : url.slice(0, q);
       const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
-      const { user } = await this.auth.check(req, path, query);
+      if (this.audit) auditWhenDone(this.audit, { req, res }, { path, query, trace }, this.deps.clock);
+      const { user } = await this.auth.check(req, path, query, trace);
       const extension = this.extensions.find((e) => path === e.prefix || path.startsWith(`${e.prefix}/`));
       if (extension !== undefined) return await extension.handle(req, res);
       const route = parseRoute(path);
@@ -244,7 +252,7 @@ export class ApiServer {
           plural: resolved.plural,
           ...(route.name !== undefined ? { name: route.name } : {}),
         };
-        await this.handleResource(req, res, route, resolved, query, method, path, user);
+        await this.handleResource(req, res, route, resolved, query, method, path, user, trace);
         return;
       }
       if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed(method, path);
@@ -295,6 +303,7 @@ export class ApiServer {
         return;
       }
       const status = errorToStatus(err, scope);
+      trace.status = status;
       sendJson(res, status.code, status);
       if (status.code === 413 || status.code === 400) req.resume();
     }
@@ -321,9 +330,11 @@ export class ApiServer {
     method: string,
     path: string,
     user: UserInfo,
+    trace: AuditTrace,
   ): Promise<void> {
     const r: ResourceRequest = {
       user,
+      trace,
       req,
       res,
       type,

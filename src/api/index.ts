@@ -13,3 +13,5 @@ export { AGGREGATED_DISCOVERY_CONTENT_TYPE } from './discovery.js';
 export { LimitRangerAdmission } from './admission/limit-ranger-admission.js';
 export { QuotaAdmission } from './admission/quota-admission.js';
 export type { ChargeResult } from './admission/quota-charger.js';
+export { AuditLog, type AuditLogOptions, type AuditSink } from './audit-log.js';
+export type { AuditEvent } from './audit-event.js';

@@ -2,6 +2,7 @@ import { chmod, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
   ApiServer,
+  AuditLog,
   ensureDefaultNamespaces,
   LimitRangerAdmission,
   QuotaAdmission,
@@ -93,6 +94,11 @@ export interface ServerOptions {
    * with a fresh AES-GCM key (mode 0600) on first start.
    */
   encryptionProviderConfig?: string;
+  /**
+   * The audit log of every mutating and every refused API request (kube-apiserver's
+   * `--audit-log-path`, `-maxsize`, `-maxbackup`): default DATA_DIR/audit.log, 50 MiB, 5 backups.
+   */
+  audit?: { path?: string; maxBytes?: number; maxBackups?: number };
 }
 
 /** The object store part of a running server. */
@@ -161,6 +167,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let api: ApiServer | undefined;
   let s3: (RunningObjectStore & { close(): Promise<void> }) | undefined;
   let identity: Authorization | undefined;
+  let audit: AuditLog | undefined;
   const limitRanger = new LimitRangerAdmission(store);
   const quota = new QuotaAdmission(store, clock);
   try {
@@ -169,6 +176,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await quota.start();
     identity = await startAuthorization(store, { clock, admissions: [limitRanger, quota] });
     const tls = await ensureServingCert(dataDir, { now: clock.now() });
+    audit = new AuditLog({ ...options.audit, path: options.audit?.path ?? join(dataDir, 'audit.log') });
     if (options.s3Port !== undefined) {
       s3 = await startObjectStore(
         store,
@@ -186,6 +194,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       authorizer: identity.authorizer,
       admission: identity.admission,
       clock,
+      audit,
       ...(options.bookmarkIntervalMs !== undefined ? { bookmarkIntervalMs: options.bookmarkIntervalMs } : {}),
       ...options.api,
     });
@@ -216,6 +225,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const running = api;
     const objectStore = s3;
     const auth = identity;
+    const auditLog = audit;
     return {
       apiUrl,
       httpUrl,
@@ -229,6 +239,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         await manager.close();
         // The API before the engine: its storage views read the engine.
         await running.close();
+        auditLog.close();
         await objectStore?.close();
         await auth.close();
         await limitRanger.close();
@@ -238,6 +249,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     };
   } catch (err) {
     await api?.close();
+    audit?.close();
     await s3?.close();
     await identity?.close();
     await limitRanger.close();

@@ -24,6 +24,9 @@ const SERVE_OPTIONS = {
   'pod-eviction-timeout': { type: 'string' },
   'scheduler-strategy': { type: 'string' },
   'encryption-provider-config': { type: 'string' },
+  'audit-log-path': { type: 'string' },
+  'audit-log-maxsize': { type: 'string' },
+  'audit-log-maxbackup': { type: 'string' },
 } as const;
 
 const SERVE_FLAGS = `  --data-dir DIR   where state and the kubeconfig live (default: ./.stratus)
@@ -47,7 +50,14 @@ const SERVE_FLAGS = `  --data-dir DIR   where state and the kubeconfig live (def
   --encryption-provider-config FILE
                    how Secrets and AccessKeys are encrypted at rest (kube-apiserver's
                    EncryptionConfiguration; default: DATA_DIR/encryption-config.yaml,
-                   made with a fresh AES-GCM key on first start)`;
+                   made with a fresh AES-GCM key on first start)
+  --audit-log-path FILE
+                   the audit log of every mutating and every refused API request,
+                   JSON lines of audit.k8s.io/v1 Events (default: DATA_DIR/audit.log)
+  --audit-log-maxsize MB
+                   size at which the audit log is rotated (default: 50)
+  --audit-log-maxbackup N
+                   rotated audit logs kept, FILE.1 the newest (default: 5)`;
 
 /**
  * `stratus server`: the control plane in the foreground. Prints where the API listens and the
@@ -96,6 +106,30 @@ export function parseStorageDevice(text: string, index: number, command: string)
   return { id: `dev${index}`, path: resolve(path), weight: w, ...(zone ? { zone } : {}) };
 }
 
+/** `--audit-log-path`, `--audit-log-maxsize` (MB) and `--audit-log-maxbackup`, checked. */
+function auditFlags(
+  values: FlagValues,
+  cwd: string,
+  name: string,
+): { path?: string; maxBytes?: number; maxBackups?: number } {
+  const whole = (flag: string, min: number): number | undefined => {
+    const text = flagString(values, flag);
+    if (text === undefined) return undefined;
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < min)
+      throw new UsageError(`--${flag} must be a whole number of at least ${min}, not "${text}"`, name);
+    return n;
+  };
+  const path = flagString(values, 'audit-log-path');
+  const size = whole('audit-log-maxsize', 1);
+  const backups = whole('audit-log-maxbackup', 0);
+  return {
+    ...(path === undefined ? {} : { path: resolve(cwd, path) }),
+    ...(size === undefined ? {} : { maxBytes: size * 1024 * 1024 }),
+    ...(backups === undefined ? {} : { maxBackups: backups }),
+  };
+}
+
 async function serve(
   ctx: CommandContext,
   values: FlagValues,
@@ -118,6 +152,7 @@ async function serve(
   if (strategy !== undefined && strategy !== 'binpack' && strategy !== 'spread') {
     throw new UsageError(`--scheduler-strategy must be binpack or spread, not "${strategy}"`, name);
   }
+  const audit = auditFlags(values, ctx.io.cwd, name);
   const signal = ctx.untilSignal();
   const dataDir = flagString(values, 'data-dir');
   const host = flagString(values, 'host');
@@ -139,6 +174,7 @@ async function serve(
       ...(eviction === undefined ? {} : { podEvictionTimeoutMs: eviction }),
       ...(strategy === undefined ? {} : { schedulerStrategy: strategy }),
       ...(encryption === undefined ? {} : { encryptionProviderConfig: resolve(ctx.io.cwd, encryption) }),
+      audit,
     },
     components(up),
   );
