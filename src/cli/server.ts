@@ -127,7 +127,10 @@ export interface RunningServer {
   /** The admin kubeconfig (mode 0600). */
   kubeconfigPath: string;
   adminToken: string;
+  /** The store as the API sees it: Secrets and AccessKeys in plaintext (see EncryptingStore). */
   store: Store;
+  /** The store as opened, below encryption (what the SQLite file holds; its stats). */
+  backingStore: Store;
   /** What the API port's connection guard did (refusals, timeouts). */
   apiConnectionStats: GuardStats;
   /** Present when the server runs the object store (`s3Port` given). */
@@ -233,6 +236,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       kubeconfigPath: admin.kubeconfigPath,
       adminToken: admin.token,
       store,
+      backingStore: backing,
       apiConnectionStats: running.connectionStats,
       ...(objectStore ? { s3: objectStore } : {}),
       close: async () => {
