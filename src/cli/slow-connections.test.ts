@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { Agent } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -90,12 +91,15 @@ test(
     });
     const s3Url = server.s3?.url ?? '';
     const key = await createAccessKey(server.store, 'tester');
-    const s3 = new S3Client({
-      endpoint: s3Url,
-      region: 'us-east-1',
-      forcePathStyle: true,
-      credentials: { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey },
-    });
+    const client = (keepAlive: boolean): S3Client =>
+      new S3Client({
+        endpoint: s3Url,
+        region: 'us-east-1',
+        forcePathStyle: true,
+        credentials: { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey },
+        requestHandler: { httpAgent: new Agent({ keepAlive }) },
+      });
+    const s3 = client(true);
     t.after(async () => {
       s3.destroy();
       await server.close();
@@ -149,8 +153,12 @@ test(
         setTimeout(() => this.push(chunks.shift() ?? null), 100);
       },
     });
+    // The upload goes on a fresh connection: a streamed body cannot be retried, so it must not
+    // race the server's keep-alive timeout on a pooled socket that idled for two seconds.
+    const uploader = client(false);
+    t.after(() => uploader.destroy());
     const started = Date.now();
-    await s3.send(
+    await uploader.send(
       new PutObjectCommand({ Bucket: 'slow', Key: 'upload', Body: slowBody, ContentLength: 60 * 1024 }),
     );
     assert.ok(Date.now() - started > 2 * 2000, 'the upload took longer than the timeouts');
