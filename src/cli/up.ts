@@ -85,7 +85,7 @@ export async function startCloud(
       'and with the aws cli or an AWS SDK:',
       `  export AWS_SHARED_CREDENTIALS_FILE=${server.s3.credentialsPath} AWS_CONFIG_FILE=${server.s3.configPath}`,
       ...(https ? [`  export AWS_CA_BUNDLE=${ca}`] : []),
-      '  aws s3 ls',
+      `  aws --endpoint-url ${server.s3.url} s3 ls`,
     );
   }
   return { server, dataDir, lines, close };

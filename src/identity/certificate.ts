@@ -1,4 +1,11 @@
-import { createHash, createPrivateKey, generateKeyPairSync, randomBytes, sign, X509Certificate } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  generateKeyPairSync,
+  randomBytes,
+  sign,
+  X509Certificate,
+} from 'node:crypto';
 import {
   bits,
   boolean,
@@ -61,7 +68,11 @@ function keyIdentifier(spki: Uint8Array): Uint8Array {
   const [, key] = childrenOf(spki, readElement(spki, 0));
   if (key === undefined) throw new RangeError('SubjectPublicKeyInfo without a key');
   // Skip the BIT STRING's unused-bits byte.
-  return new Uint8Array(createHash('sha1').update(spki.subarray(key.start + 1, key.end)).digest());
+  return new Uint8Array(
+    createHash('sha1')
+      .update(spki.subarray(key.start + 1, key.end))
+      .digest(),
+  );
 }
 
 /** The DER of a certificate's subject Name, exactly as it is encoded there (to name it as issuer). */
@@ -112,8 +123,12 @@ export function issueCertificate(template: CertificateTemplate, issuer?: Certifi
   // A CA brought by the user may have an RSA key; ours are ECDSA.
   let algorithm: Uint8Array;
   if (signingKey.asymmetricKeyType === 'ec') algorithm = sequence(oid(ECDSA_SHA256));
-  else if (signingKey.asymmetricKeyType === 'rsa') algorithm = sequence(oid(RSA_SHA256), new Uint8Array([5, 0]));
-  else throw new RangeError(`cannot sign with a ${signingKey.asymmetricKeyType ?? 'unknown'} key: use an EC or RSA CA key`);
+  else if (signingKey.asymmetricKeyType === 'rsa')
+    algorithm = sequence(oid(RSA_SHA256), new Uint8Array([5, 0]));
+  else
+    throw new RangeError(
+      `cannot sign with a ${signingKey.asymmetricKeyType ?? 'unknown'} key: use an EC or RSA CA key`,
+    );
   const extensions: Uint8Array[] = template.isCa
     ? [
         extension(EXT_BASIC_CONSTRAINTS, true, sequence(boolean(true))),
@@ -130,7 +145,8 @@ export function issueCertificate(template: CertificateTemplate, issuer?: Certifi
     extensions.push(
       extension(EXT_AUTHORITY_KEY_ID, false, sequence(context(0, keyIdentifier(issuerSpki), false))),
     );
-  if (template.sans !== undefined) extensions.push(extension(EXT_SUBJECT_ALT_NAME, false, altNames(template.sans)));
+  if (template.sans !== undefined)
+    extensions.push(extension(EXT_SUBJECT_ALT_NAME, false, altNames(template.sans)));
   const tbs = sequence(
     context(0, smallInteger(2), true),
     integer(serial),
@@ -150,5 +166,7 @@ export function issueCertificate(template: CertificateTemplate, issuer?: Certifi
 
 /** The certificates of a PEM bundle, in order. */
 export function splitPemCertificates(text: string): string[] {
-  return text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)?.map((c) => `${c}\n`) ?? [];
+  return (
+    text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)?.map((c) => `${c}\n`) ?? []
+  );
 }

@@ -75,7 +75,10 @@ function checkCa(cert: string, key: string, certPath: string, now: number): void
   if (!parsed.checkPrivateKey(privateKey))
     throw invalid(`The key next to ${certPath} does not belong to its certificate`, certPath);
   if (privateKey.asymmetricKeyType !== 'ec' && privateKey.asymmetricKeyType !== 'rsa')
-    throw invalid(`The cluster CA's key is ${privateKey.asymmetricKeyType ?? 'unknown'}: use an EC or RSA key`, certPath);
+    throw invalid(
+      `The cluster CA's key is ${privateKey.asymmetricKeyType ?? 'unknown'}: use an EC or RSA key`,
+      certPath,
+    );
   if (Date.parse(parsed.validTo) <= now)
     throw invalid(
       `The cluster CA in ${certPath} expired on ${new Date(parsed.validTo).toISOString()}: ` +

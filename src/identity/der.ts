@@ -114,7 +114,10 @@ export function pem(label: string, der: Uint8Array): string {
 
 /** GeneralizedTime, which X.509 requires from the year 2050 on. */
 export function generalizedTime(ms: number): Uint8Array {
-  const text = new Date(ms).toISOString().replace(/[-:T]/g, '').replace(/\.\d{3}Z$/, 'Z');
+  const text = new Date(ms)
+    .toISOString()
+    .replace(/[-:T]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z');
   return tlv(0x18, new TextEncoder().encode(text));
 }
 
@@ -155,7 +158,7 @@ export function readElement(bytes: Uint8Array, offset: number): DerElement {
 /** The elements inside a constructed element (a SEQUENCE, a SET, an explicit tag). */
 export function childrenOf(bytes: Uint8Array, parent: DerElement): DerElement[] {
   const out: DerElement[] = [];
-  for (let at = parent.start; at < parent.end; ) {
+  for (let at = parent.start; at < parent.end;) {
     const el = readElement(bytes, at);
     out.push(el);
     at = el.end;

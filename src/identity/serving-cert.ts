@@ -33,12 +33,16 @@ export interface ServingCert extends CertificatePair {
 
 /**
  * A TLS server certificate signed by the cluster CA, kept in `DIR/NAME.crt` (with the CA's
- * certificate after it, so that clients, and an agent checking `--ca-cert-hash`, see the chain)
+ * certificate after it, so that clients, and an agent pinning the CA by its hash, see the chain)
  * and `DIR/NAME.key` (0600). The one on disk is reused while it was signed by this CA, names
  * exactly `sans` and has more than 90 days left; otherwise a new one (a year, never past the
  * CA's own expiry) replaces it. The CA stays, so clients that trust it notice nothing.
  */
-export async function ensureServingCert(dir: string, ca: ClusterCa, options: ServingCertOptions): Promise<ServingCert> {
+export async function ensureServingCert(
+  dir: string,
+  ca: ClusterCa,
+  options: ServingCertOptions,
+): Promise<ServingCert> {
   const certPath = join(dir, `${options.name}.crt`);
   const keyPath = join(dir, `${options.name}.key`);
   const caCert = new X509Certificate(ca.cert);

@@ -184,5 +184,8 @@ async function readUserPair(
     const x = new X509Certificate(c);
     return x.issuer === x.subject && x.verify(x.publicKey);
   });
-  return { pair: { cert, key }, trust: roots.length > 0 ? { pem: roots.join(''), path: certFile } : undefined };
+  return {
+    pair: { cert, key },
+    trust: roots.length > 0 ? { pem: roots.join(''), path: certFile } : undefined,
+  };
 }

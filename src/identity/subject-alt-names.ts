@@ -54,7 +54,7 @@ export function ipAddressText(bytes: Uint8Array): string {
   for (let i = 0; i < 16; i += 2) words.push(((bytes[i] ?? 0) << 8) | (bytes[i + 1] ?? 0));
   let best = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     let j = i;
     while (j < 8 && words[j] === 0) j++;
     if (j - i > bestLen) [best, bestLen] = [i, j - i];
@@ -65,11 +65,20 @@ export function ipAddressText(bytes: Uint8Array): string {
   return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
 }
 
-/** Whether `name` is a DNS name a certificate may carry: labels of letters, digits and hyphens, `*.` first at most. */
+/**
+ * Whether `name` is a DNS name a certificate may carry: labels of letters, digits and hyphens,
+ * `*.` first at most, and a last label that is not all digits (`10.0.0.300` is a bad address,
+ * not a name).
+ */
 function isDnsName(name: string): boolean {
   const labels = name.split('.');
   if (labels[0] === '*') labels.shift();
-  return name.length <= 253 && labels.length > 0 && labels.every((l) => DNS_LABEL.test(l));
+  return (
+    name.length <= 253 &&
+    labels.length > 0 &&
+    labels.every((l) => DNS_LABEL.test(l)) &&
+    !/^\d+$/.test(labels[labels.length - 1] ?? '')
+  );
 }
 
 /**
@@ -84,7 +93,8 @@ export function subjectAltNames(values: Iterable<string>): SubjectAltNames {
     const value = raw.trim().replace(/^\[(.*)\]$/, '$1');
     const bytes = ipAddressBytes(value);
     if (bytes !== undefined) ips.add(ipAddressText(bytes));
-    else if (isDnsName(value.toLowerCase().replace(/\.$/, ''))) dns.add(value.toLowerCase().replace(/\.$/, ''));
+    else if (isDnsName(value.toLowerCase().replace(/\.$/, '')))
+      dns.add(value.toLowerCase().replace(/\.$/, ''));
     else
       throw new IdentityError(
         'IDENTITY_TLS_SAN_INVALID',
@@ -145,7 +155,8 @@ export function servingNames(sources: ServingNameSources): SubjectAltNames {
     if (bytes !== undefined && !(bytes.length === 16 && bytes[0] === 0xfe && (bytes[1]! & 0xc0) === 0x80))
       values.push(a);
   }
-  if (sources.host !== undefined && !['0.0.0.0', '::', '[::]', ''].includes(sources.host)) values.push(sources.host);
+  if (sources.host !== undefined && !['0.0.0.0', '::', '[::]', ''].includes(sources.host))
+    values.push(sources.host);
   const extra = subjectAltNames(sources.extra ?? []);
   return subjectAltNames([...values, ...extra.dnsNames, ...extra.ipAddresses]);
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { S3ServiceException } from '@aws-sdk/client-s3';
 import { startUpGateway } from '../../cli/testing.js';
 import { sdkClient, type TestGateway } from './test-gateway.js';
 import type { AccessKey } from './credentials.js';
