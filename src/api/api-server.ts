@@ -150,7 +150,8 @@ export class ApiServer {
       this.guard = new ConnectionGuard({
         limits,
         servers: [this.server],
-        dispatch: (socket) => (plainAllowed(socket) ? this.server.emit('connection', socket) : socket.destroy()),
+        dispatch: (socket) =>
+          plainAllowed(socket) ? this.server.emit('connection', socket) : socket.destroy(),
       });
     } else {
       const tlsServer = createHttpsServer(

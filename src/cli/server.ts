@@ -157,7 +157,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     identity = await startAuthorization(store, { clock });
     tls = await openServingTls(dataDir, options, clock);
     if (options.s3Port !== undefined) {
-      s3 = await startObjectStore(store, dataDir, { ...options, s3Port: options.s3Port, storeSpec, tls }, clock);
+      s3 = await startObjectStore(
+        store,
+        dataDir,
+        { ...options, s3Port: options.s3Port, storeSpec, tls },
+        clock,
+      );
     }
     api = new ApiServer({
       tls: tls.pair('apiserver'),

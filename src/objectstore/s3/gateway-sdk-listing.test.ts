@@ -226,7 +226,10 @@ test('SDK: CORS configuration, preflight and response headers', async () => {
     assert.equal(seen.headers['access-control-allow-origin'], 'https://app.example');
     assert.equal(seen.headers['access-control-expose-headers'], 'ETag');
     assert.equal(seen.body.toString(), 'y');
-    const anonymous = await rawRequest(`${g.url}/web/x`, { headers: { origin: 'https://app.example' }, ...ca });
+    const anonymous = await rawRequest(`${g.url}/web/x`, {
+      headers: { origin: 'https://app.example' },
+      ...ca,
+    });
     assert.equal(anonymous.status, 403);
     assert.equal(
       anonymous.headers['access-control-allow-origin'],
