@@ -17,6 +17,7 @@ import type { Admission, Authenticator, UserInfo } from '../identity/index.js';
 import type { ResourceRegistry, ResourceType } from '../resources/index.js';
 import type { Store } from '../store/index.js';
 import { TypeIndex, type ApiDeps } from './api-context.js';
+import { serviceAllocation, type ServiceNetworkOptions } from './allocation/index.js';
 import { handleCreate, handleGet, handleList, handleUpdate } from './crud-handlers.js';
 import { Deleter } from './deletion.js';
 import { apiGroup, wantsAggregatedDiscovery } from './discovery.js';
@@ -68,6 +69,8 @@ export interface ApiServerOptions {
    * `storage.stratus.dev`), before the resource routes. Errors it throws become `Status` replies.
    */
   extensions?: ApiExtension[];
+  /** The ClusterIP and NodePort ranges of Services; default 127.77.0.0/16 and 30000-32767. */
+  services?: ServiceNetworkOptions;
   /** From connecting to a node's agent until its answer's headers (`pods/log`); default 10 000 ms. */
   podLogTimeoutMs?: number;
   /**
@@ -117,14 +120,17 @@ export class ApiServer {
   private closing = false;
   private readonly sweepTimer: NodeJS.Timeout;
   private readonly extensions: ApiExtension[];
+  private readonly services: ReturnType<typeof serviceAllocation>;
 
   constructor(options: ApiServerOptions) {
     this.extensions = options.extensions ?? [];
     const types = new TypeIndex(options.registry.all());
+    this.services = serviceAllocation(options.store, options.services);
     this.deps = {
       store: options.store,
       clock: options.clock ?? systemClock,
       types,
+      hooks: new Map([['services', this.services.hook]]),
       ...(options.podLogTimeoutMs !== undefined ? { podLogTimeoutMs: options.podLogTimeoutMs } : {}),
       ...(options.admission ? { admission: options.admission } : {}),
     };
@@ -189,6 +195,7 @@ export class ApiServer {
    * ::), which clients cannot connect to by that name.
    */
   async listen(port = 6443, host = '127.0.0.1'): Promise<string> {
+    await this.services.allocator.start();
     await this.deleter.start();
     await this.guard.listen(port, host);
     this.host = host;
@@ -243,6 +250,7 @@ export class ApiServer {
     this.guard.destroyAll();
     await closed;
     await this.deleter.close();
+    await this.services.allocator.close();
   }
 
   private track(req: IncomingMessage, res: ServerResponse): void {

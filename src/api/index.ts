@@ -10,3 +10,11 @@ export { ApiError, type StatusCause, type StatusDetails } from './errors.js';
 export { errorToStatus, type Status } from './status-errors.js';
 export { TABLE_CONTENT_TYPE } from './table.js';
 export { AGGREGATED_DISCOVERY_CONTENT_TYPE } from './discovery.js';
+export { ServiceRangeError } from './errors.js';
+export {
+  DEFAULT_NODE_PORT_RANGE,
+  DEFAULT_SERVICE_CIDR,
+  parsePortRange,
+  parseServiceCidr,
+  type ServiceNetworkOptions,
+} from './allocation/index.js';

@@ -184,19 +184,25 @@ export async function createObject(
   } else if (type.subresources.includes('status') && !STATUS_ON_CREATE.has(type.kind)) {
     delete object.status;
   }
-  validateOrThrow(type, object);
-  admit(deps, type, options, object, undefined);
-  if (!create.keepManagedFields) {
-    object = trackManagedFields(type, undefined, object, options.fieldManager, now, 'Update');
-  }
-  if (options.dryRun) return object;
+  const finish = await deps.hooks.get(type.storageResource)?.beginCreate(object, options);
+  let stored = false;
   try {
-    return await deps.store.create(type.storageResource, object);
+    validateOrThrow(type, object);
+    admit(deps, type, options, object, undefined);
+    if (!create.keepManagedFields) {
+      object = trackManagedFields(type, undefined, object, options.fieldManager, now, 'Update');
+    }
+    if (options.dryRun) return object;
+    const created = await deps.store.create(type.storageResource, object);
+    stored = true;
+    return created;
   } catch (err) {
     if (hasCode(err, 'STORE_ALREADY_EXISTS')) {
       throw alreadyExists(qualifiedResource(type), name, { name, group: type.group, kind: type.plural });
     }
     throw err;
+  } finally {
+    finish?.(stored);
   }
 }
 
@@ -250,22 +256,27 @@ export async function updateObject(
     else metadata[k] = old.metadata[k];
   }
   object = { ...object, metadata };
-  if (desiredStateChanged(old, object)) metadata.generation = (old.metadata.generation ?? 0) + 1;
-  validateOrThrow(type, object, old);
-  if (!contentChanged(old, object) && sameManagedFields(old, userManaged)) {
-    return { object: old, deleted: false };
-  }
-  admit(deps, type, options, object, old);
-  const now = deps.clock.now();
-  if (!mode.skipManagedFields) {
-    object = trackManagedFields(type, old, object, options.fieldManager, now, 'Update', mode.subresource);
-  }
-  const finalize =
-    object.metadata.deletionTimestamp !== undefined && (object.metadata.finalizers ?? []).length === 0;
-  if (options.dryRun) return { object, deleted: finalize };
+  const hook = mode.subresource === undefined ? deps.hooks.get(type.storageResource) : undefined;
+  const finish = await hook?.beginUpdate(object, old, options);
+  let written = false;
   let stored: KubeObject;
+  let finalize: boolean;
   try {
+    if (desiredStateChanged(old, object)) metadata.generation = (old.metadata.generation ?? 0) + 1;
+    validateOrThrow(type, object, old);
+    if (!contentChanged(old, object) && sameManagedFields(old, userManaged)) {
+      return { object: old, deleted: false };
+    }
+    admit(deps, type, options, object, old);
+    const now = deps.clock.now();
+    if (!mode.skipManagedFields) {
+      object = trackManagedFields(type, old, object, options.fieldManager, now, 'Update', mode.subresource);
+    }
+    finalize =
+      object.metadata.deletionTimestamp !== undefined && (object.metadata.finalizers ?? []).length === 0;
+    if (options.dryRun) return { object, deleted: finalize };
     stored = await deps.store.update(type.storageResource, object);
+    written = true;
   } catch (err) {
     if (hasCode(err, 'STORE_CONFLICT')) {
       throw conflict(qualifiedResource(type), name, { name, group: type.group, kind: type.plural });
@@ -273,6 +284,8 @@ export async function updateObject(
     if (hasCode(err, 'STORE_NOT_FOUND'))
       throw notFound(qualifiedResource(type), name, { name, group: type.group, kind: type.plural });
     throw err;
+  } finally {
+    finish?.(written);
   }
   if (finalize && type.kind !== 'Namespace') {
     try {

@@ -70,6 +70,10 @@ export interface ServerOptions {
   podEvictionTimeoutMs?: number;
   /** How the scheduler scores nodes: `binpack` (most allocated first, the default) or `spread`. */
   schedulerStrategy?: 'binpack' | 'spread';
+  /** Where Service cluster IPs come from (`--service-cluster-ip-range`); default 127.77.0.0/16. */
+  serviceClusterIPRange?: string;
+  /** Where node ports come from (`--service-node-port-range`); default 30000-32767. */
+  serviceNodePortRange?: string;
   /**
    * Tuning of the API server: its port's connection timeouts and caps (default
    * `API_CONNECTION_LIMITS`), how long a node's agent may take to answer a log request.
@@ -174,6 +178,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       admission: identity.admission,
       clock,
       ...(options.bookmarkIntervalMs !== undefined ? { bookmarkIntervalMs: options.bookmarkIntervalMs } : {}),
+      services: {
+        ...(options.serviceClusterIPRange ? { clusterIPRange: options.serviceClusterIPRange } : {}),
+        ...(options.serviceNodePortRange ? { nodePortRange: options.serviceNodePortRange } : {}),
+      },
       ...options.api,
     });
     const apiUrl = await api.listen(options.apiPort ?? 6443, options.host ?? '127.0.0.1');

@@ -44,3 +44,4 @@ export async function startUpGateway(): Promise<TestGateway> {
     throw err;
   }
 }
+export { collect, MAIN_JS } from './cli-harness.js';

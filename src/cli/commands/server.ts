@@ -28,6 +28,8 @@ const SERVE_OPTIONS = {
   'tls-cert-file': { type: 'string' },
   'tls-private-key-file': { type: 'string' },
   's3-insecure-http': { type: 'boolean' },
+  'service-cluster-ip-range': { type: 'string' },
+  'service-node-port-range': { type: 'string' },
 } as const;
 
 const SERVE_FLAGS = `  --data-dir DIR   where state and the kubeconfig live (default: ./.stratus)
@@ -94,6 +96,23 @@ function portFlag(values: FlagValues, flag: string, command: string): number | u
   return port;
 }
 
+/** A flag's text after `check` accepted it; what `check` throws becomes a usage error. */
+function checkedFlag(
+  values: FlagValues,
+  flag: string,
+  command: string,
+  check: (text: string) => unknown,
+): string | undefined {
+  const text = flagString(values, flag);
+  if (text === undefined) return undefined;
+  try {
+    check(text);
+  } catch (err) {
+    throw new UsageError(`--${flag}: ${(err as Error).message}`, command);
+  }
+  return text;
+}
+
 /** Parses `--storage-device PATH[:WEIGHT[:ZONE]]`. */
 export function parseStorageDevice(text: string, index: number, command: string): DeviceSpec {
   const [path = '', weight, zone] = text.split(':');
@@ -129,6 +148,10 @@ async function serve(
   if (strategy !== undefined && strategy !== 'binpack' && strategy !== 'spread') {
     throw new UsageError(`--scheduler-strategy must be binpack or spread, not "${strategy}"`, name);
   }
+  // Loaded here, not at the top: other commands should not pay for loading the API server.
+  const { parsePortRange, parseServiceCidr } = await import('../../api/index.js');
+  const ipRange = checkedFlag(values, 'service-cluster-ip-range', name, parseServiceCidr);
+  const portRange = checkedFlag(values, 'service-node-port-range', name, parsePortRange);
   const signal = ctx.untilSignal();
   const dataDir = flagString(values, 'data-dir');
   const host = flagString(values, 'host');
@@ -157,6 +180,8 @@ async function serve(
       ...(certFile === undefined ? {} : { tlsCertFile: resolve(certFile) }),
       ...(keyFile === undefined ? {} : { tlsKeyFile: resolve(keyFile) }),
       ...(flagBool(values, 's3-insecure-http') ? { s3InsecureHttp: true } : {}),
+      ...(ipRange === undefined ? {} : { serviceClusterIPRange: ipRange }),
+      ...(portRange === undefined ? {} : { serviceNodePortRange: portRange }),
     },
     components(up),
   );
