@@ -13,10 +13,13 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   PutObjectCommand,
+  DeleteObjectCommand,
+  DeleteBucketCommand,
+  HeadBucketCommand,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { startUpGateway } from '../../cli/testing.js';
-import { client } from './test-sdk.js';
+import { client, s3Error, withGateway } from './test-sdk.js';
 
 /** Deterministic pseudo-random bytes (xorshift32), so the data is incompressible but reproducible. */
 function block(seed: number, size: number): Buffer {
@@ -232,4 +235,27 @@ test('multipart: UploadPartCopy with ranges, EntityTooSmall, InvalidPart and Abo
     c.destroy();
     await g.close();
   }
+});
+
+test('multipart: DeleteBucket takes the incomplete uploads with it, but not while objects remain', async () => {
+  await withGateway(async (_g, c) => {
+    await c.send(new CreateBucketCommand({ Bucket: 'scratch' }));
+    const { UploadId } = await c.send(new CreateMultipartUploadCommand({ Bucket: 'scratch', Key: 'left' }));
+    const part = { Bucket: 'scratch', Key: 'left', UploadId, PartNumber: 1, Body: block(3, MiB) };
+    await c.send(new UploadPartCommand(part));
+    await c.send(new PutObjectCommand({ Bucket: 'scratch', Key: 'kept', Body: 'x' }));
+    await s3Error(c.send(new DeleteBucketCommand({ Bucket: 'scratch' })), 'BucketNotEmpty', 409);
+    const still = await c.send(new ListPartsCommand({ Bucket: 'scratch', Key: 'left', UploadId }));
+    assert.equal(still.Parts?.length, 1, 'a refused DeleteBucket changes nothing');
+
+    await c.send(new DeleteObjectCommand({ Bucket: 'scratch', Key: 'kept' }));
+    await c.send(new DeleteBucketCommand({ Bucket: 'scratch' }));
+    await s3Error(c.send(new HeadBucketCommand({ Bucket: 'scratch' })), 'NotFound', 404);
+    await c.send(new CreateBucketCommand({ Bucket: 'scratch' }));
+    assert.deepEqual(
+      (await c.send(new ListMultipartUploadsCommand({ Bucket: 'scratch' }))).Uploads ?? [],
+      [],
+    );
+    await s3Error(c.send(new UploadPartCommand(part)), 'NoSuchUpload', 404);
+  });
 });
