@@ -62,6 +62,9 @@ const ROOTS = [
   'authorization/v1#LocalSubjectAccessReview',
   'authorization/v1#SubjectAccessReview',
   'authorization/v1#SelfSubjectRulesReview',
+  'discovery/v1#EndpointSlice',
+  'networking/v1#Ingress',
+  'networking/v1#IngressClass',
 ];
 
 const MERGE_NAME: ListMeta = {

@@ -15,3 +15,11 @@ export { QuotaAdmission } from './admission/quota-admission.js';
 export type { ChargeResult } from './admission/quota-charger.js';
 export { AuditLog, type AuditLogOptions, type AuditSink } from './audit-log.js';
 export type { AuditEvent } from './audit-event.js';
+export { ServiceRangeError } from './errors.js';
+export {
+  DEFAULT_NODE_PORT_RANGE,
+  DEFAULT_SERVICE_CIDR,
+  parsePortRange,
+  parseServiceCidr,
+  type ServiceNetworkOptions,
+} from './allocation/index.js';

@@ -1,5 +1,5 @@
 import type { KubeObject, ObjectMeta } from '../common/kube-object.js';
-import type { WriteAttributes } from '../identity/index.js';
+import type { AdmissionFinish, WriteAttributes } from '../identity/index.js';
 import { hasCode } from '../common/stratus-error.js';
 import { strictDecodingMessage, type FieldError, type ResourceType } from '../resources/index.js';
 import { apiVersionOf, qualifiedResource, type ApiDeps, type WriteOptions } from './api-context.js';
@@ -187,10 +187,12 @@ export async function createObject(
   }
   const attributes = writeAttributes(type, options, object, undefined, '');
   await deps.admission?.mutate?.(attributes);
-  validateOrThrow(type, object);
-  const finish = await deps.admission?.admit(attributes);
+  const allocated = await deps.hooks.get(type.storageResource)?.beginCreate(object, options);
+  let admitted: void | AdmissionFinish | undefined;
   let stored = false;
   try {
+    validateOrThrow(type, object);
+    admitted = await deps.admission?.admit(attributes);
     if (!create.keepManagedFields) {
       object = trackManagedFields(type, undefined, object, options.fieldManager, now, 'Update');
     }
@@ -204,7 +206,8 @@ export async function createObject(
     }
     throw err;
   } finally {
-    finish?.(stored);
+    admitted?.(stored);
+    allocated?.(stored);
   }
 }
 
@@ -260,39 +263,43 @@ export async function updateObject(
   object = { ...object, metadata };
   const attributes = writeAttributes(type, options, object, old, mode.subresource ?? '');
   await deps.admission?.mutate?.(attributes);
-  if (desiredStateChanged(old, object)) metadata.generation = (old.metadata.generation ?? 0) + 1;
-  validateOrThrow(type, object, old);
-  if (
-    !contentChanged(old, object) &&
-    sameManagedFields(old, userManaged) &&
-    !deps.store.isStale?.(type.storageResource, old)
-  ) {
-    return { object: old, deleted: false };
-  }
-  const finish = await deps.admission?.admit(attributes);
-  const now = deps.clock.now();
-  if (!mode.skipManagedFields) {
-    object = trackManagedFields(type, old, object, options.fieldManager, now, 'Update', mode.subresource);
-  }
-  const finalize =
-    object.metadata.deletionTimestamp !== undefined && (object.metadata.finalizers ?? []).length === 0;
-  if (options.dryRun) {
-    finish?.(false);
-    return { object, deleted: finalize };
-  }
+  const hook = mode.subresource === undefined ? deps.hooks.get(type.storageResource) : undefined;
+  const allocated = await hook?.beginUpdate(object, old, options);
+  let admitted: void | AdmissionFinish | undefined;
+  let written = false;
   let stored: KubeObject;
+  let finalize: boolean;
   try {
+    if (desiredStateChanged(old, object)) metadata.generation = (old.metadata.generation ?? 0) + 1;
+    validateOrThrow(type, object, old);
+    if (
+      !contentChanged(old, object) &&
+      sameManagedFields(old, userManaged) &&
+      !deps.store.isStale?.(type.storageResource, old)
+    ) {
+      return { object: old, deleted: false };
+    }
+    admitted = await deps.admission?.admit(attributes);
+    const now = deps.clock.now();
+    if (!mode.skipManagedFields) {
+      object = trackManagedFields(type, old, object, options.fieldManager, now, 'Update', mode.subresource);
+    }
+    finalize =
+      object.metadata.deletionTimestamp !== undefined && (object.metadata.finalizers ?? []).length === 0;
+    if (options.dryRun) return { object, deleted: finalize };
     stored = await deps.store.update(type.storageResource, object);
+    written = true;
   } catch (err) {
-    finish?.(false);
     if (hasCode(err, 'STORE_CONFLICT')) {
       throw conflict(qualifiedResource(type), name, { name, group: type.group, kind: type.plural });
     }
     if (hasCode(err, 'STORE_NOT_FOUND'))
       throw notFound(qualifiedResource(type), name, { name, group: type.group, kind: type.plural });
     throw err;
+  } finally {
+    admitted?.(written);
+    allocated?.(written);
   }
-  finish?.(true);
   if (finalize && type.kind !== 'Namespace') {
     try {
       await deps.store.delete(type.storageResource, stored.metadata.namespace ?? '', name, {

@@ -9,6 +9,8 @@ import { cronJobKind } from './kinds/cronjob.js';
 import { daemonSetKind } from './kinds/daemonset.js';
 import { deploymentKind } from './kinds/deployment.js';
 import { endpointsKind } from './kinds/endpoints.js';
+import { endpointSliceKind } from './kinds/endpointslice.js';
+import { ingressClassKind, ingressKind } from './kinds/ingress.js';
 import { eventKind } from './kinds/event.js';
 import { jobKind } from './kinds/job.js';
 import { leaseKind } from './kinds/lease.js';
@@ -43,6 +45,9 @@ export const builtinKinds: readonly KindDefinition[] = [
   cronJobKind,
   leaseKind,
   runtimeClassKind,
+  endpointSliceKind,
+  ingressKind,
+  ingressClassKind,
   bucketKind,
   accessKeyKind,
   roleKind,

@@ -1,5 +1,6 @@
 import type { DeviceSpec } from '../../objectstore/index.js';
 import {
+  flagBool,
   flagString,
   flagStrings,
   write,
@@ -27,6 +28,12 @@ const SERVE_OPTIONS = {
   'audit-log-path': { type: 'string' },
   'audit-log-maxsize': { type: 'string' },
   'audit-log-maxbackup': { type: 'string' },
+  'tls-san': { type: 'string', multiple: true },
+  'tls-cert-file': { type: 'string' },
+  'tls-private-key-file': { type: 'string' },
+  's3-insecure-http': { type: 'boolean' },
+  'service-cluster-ip-range': { type: 'string' },
+  'service-node-port-range': { type: 'string' },
 } as const;
 
 const SERVE_FLAGS = `  --data-dir DIR   where state and the kubeconfig live (default: ./.stratus)
@@ -57,7 +64,18 @@ const SERVE_FLAGS = `  --data-dir DIR   where state and the kubeconfig live (def
   --audit-log-maxsize MB
                    size at which the audit log is rotated (default: 50)
   --audit-log-maxbackup N
-                   rotated audit logs kept, FILE.1 the newest (default: 5)`;
+                   rotated audit logs kept, FILE.1 the newest (default: 5)
+  --tls-san NAME   another host name or IP address the serving certificates are
+                   valid for; repeat or separate with commas (localhost,
+                   127.0.0.1, ::1, the host name, this machine's addresses and
+                   --host are always there)
+  --tls-cert-file FILE, --tls-private-key-file FILE
+                   serve the API and S3 with this certificate (PEM, chain after
+                   it) and key instead of ones signed by the cluster CA; re-read
+                   daily, so a renewed file needs no restart
+  --s3-insecure-http
+                   serve S3 in plain HTTP instead of HTTPS (credentials and
+                   objects then cross the network in the clear)`;
 
 /**
  * `stratus server`: the control plane in the foreground. Prints where the API listens and the
@@ -91,6 +109,23 @@ function portFlag(values: FlagValues, flag: string, command: string): number | u
     throw new UsageError(`--${flag} must be a port number, not "${text}"`, command);
   }
   return port;
+}
+
+/** A flag's text after `check` accepted it; what `check` throws becomes a usage error. */
+function checkedFlag(
+  values: FlagValues,
+  flag: string,
+  command: string,
+  check: (text: string) => unknown,
+): string | undefined {
+  const text = flagString(values, flag);
+  if (text === undefined) return undefined;
+  try {
+    check(text);
+  } catch (err) {
+    throw new UsageError(`--${flag}: ${(err as Error).message}`, command);
+  }
+  return text;
 }
 
 /** Parses `--storage-device PATH[:WEIGHT[:ZONE]]`. */
@@ -153,11 +188,20 @@ async function serve(
     throw new UsageError(`--scheduler-strategy must be binpack or spread, not "${strategy}"`, name);
   }
   const audit = auditFlags(values, ctx.io.cwd, name);
+  // Loaded here, not at the top: other commands should not pay for loading the API server.
+  const { parsePortRange, parseServiceCidr } = await import('../../api/index.js');
+  const ipRange = checkedFlag(values, 'service-cluster-ip-range', name, parseServiceCidr);
+  const portRange = checkedFlag(values, 'service-node-port-range', name, parsePortRange);
   const signal = ctx.untilSignal();
   const dataDir = flagString(values, 'data-dir');
   const host = flagString(values, 'host');
   const store = flagString(values, 'store');
   const encryption = flagString(values, 'encryption-provider-config');
+  const tlsSans = flagStrings(values, 'tls-san').flatMap((v) => v.split(',').filter((x) => x !== ''));
+  const certFile = flagString(values, 'tls-cert-file');
+  const keyFile = flagString(values, 'tls-private-key-file');
+  if ((certFile === undefined) !== (keyFile === undefined))
+    throw new UsageError('--tls-cert-file and --tls-private-key-file go together', name);
   // Loaded here, not at the top: other commands should not pay for loading the server.
   const up = await import('../up.js');
   const cloud = await up.startCloud(
@@ -175,6 +219,12 @@ async function serve(
       ...(strategy === undefined ? {} : { schedulerStrategy: strategy }),
       ...(encryption === undefined ? {} : { encryptionProviderConfig: resolve(ctx.io.cwd, encryption) }),
       audit,
+      ...(tlsSans.length > 0 ? { tlsSans } : {}),
+      ...(certFile === undefined ? {} : { tlsCertFile: resolve(ctx.io.cwd, certFile) }),
+      ...(keyFile === undefined ? {} : { tlsKeyFile: resolve(ctx.io.cwd, keyFile) }),
+      ...(flagBool(values, 's3-insecure-http') ? { s3InsecureHttp: true } : {}),
+      ...(ipRange === undefined ? {} : { serviceClusterIPRange: ipRange }),
+      ...(portRange === undefined ? {} : { serviceNodePortRange: portRange }),
     },
     components(up),
   );
