@@ -101,7 +101,7 @@ export async function benchServiceProxy(): Promise<BenchResult[]> {
       spec: { ports: [{ name: 'http', port: 8080, appProtocol: 'http' }] },
     });
     const ip = (svc['spec'] as { clusterIP: string }).clusterIP;
-    let current = (await client.create('endpointslices', slice(ups[0]!.port)));
+    let current = await client.create('endpointslices', slice(ups[0]!.port));
     await until(async () => ((await get(ip, 8080)) === 'a' ? true : undefined), 'the first endpoint');
     const samples: number[] = [];
     const writes: number[] = [];
@@ -119,7 +119,7 @@ export async function benchServiceProxy(): Promise<BenchResult[]> {
       while (answered !== target && performance.now() < deadline) answered = await get(ip, 8080);
       if (answered !== target) throw new Error(`change ${i}: ${target} did not answer within 10 s`);
       samples.push(performance.now() - t0);
-      current = (await written);
+      current = await written;
     }
     const p50 = quantile(samples, 0.5);
     const p99 = quantile(samples, 0.99);
