@@ -139,6 +139,15 @@ export class Agent {
     return this.proxy;
   }
 
+  /** The service proxy's driver and counters (of one `NS/NAME`'s listeners, or all), for `stratus explain service`. */
+  private async proxyStats(service: string): Promise<unknown> {
+    const proxy = this.proxy;
+    if (proxy === undefined) return undefined;
+    const all = await proxy.stats();
+    const listeners = service === '' ? all : all.filter((l) => l.name.startsWith(`${service}:`));
+    return { node: this.nodeName, driver: proxy.dataPlane.driver, listeners };
+  }
+
   /** The pods this agent runs, by uid (for tests and `stratus explain`). */
   get podUids(): string[] {
     return [...this.workers.keys()];
@@ -149,8 +158,11 @@ export class Agent {
     if (!existsSync(secretFile))
       writeFileSync(secretFile, randomBytes(32).toString('base64url'), { mode: 0o600 });
     const secret = readFileSync(secretFile, 'utf8').trim();
-    this.logServer = new LogServer(this.runtime, secret, (ns, pod, container) =>
-      this.lookup(ns, pod, container),
+    this.logServer = new LogServer(
+      this.runtime,
+      secret,
+      (ns, pod, container) => this.lookup(ns, pod, container),
+      (service) => this.proxyStats(service),
     );
     this.port = await this.logServer.listen(this.options.agentPort ?? 0);
     const client = this.options.client;

@@ -27,6 +27,7 @@ import { parseRoute, type ResourceRoute } from './routes.js';
 import { handleScale } from './scale.js';
 import { handleBinding } from './binding.js';
 import { handlePodLog } from './pod-log.js';
+import { serviceProxyStatsExtension } from './service-proxy-stats.js';
 import { sweepAbandonedPods } from './pod-sweeper.js';
 import { errorToStatus, type ErrorScope } from './status-errors.js';
 import { handleWatch, type WatchRegistry, type WatchSettings } from './watch.js';
@@ -117,7 +118,6 @@ export class ApiServer {
   private readonly services: ReturnType<typeof serviceAllocation>;
 
   constructor(options: ApiServerOptions) {
-    this.extensions = options.extensions ?? [];
     const types = new TypeIndex(options.registry.all());
     this.services = serviceAllocation(options.store, options.services);
     this.deps = {
@@ -128,6 +128,7 @@ export class ApiServer {
       ...(options.podLogTimeoutMs !== undefined ? { podLogTimeoutMs: options.podLogTimeoutMs } : {}),
       ...(options.admission ? { admission: options.admission } : {}),
     };
+    this.extensions = [...(options.extensions ?? []), serviceProxyStatsExtension(this.deps)];
     this.authorizer = options.authorizer;
     this.auth = new RequestAuth(options.authenticator, options.authorizer);
     this.deleter = new Deleter(this.deps);

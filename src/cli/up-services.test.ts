@@ -12,6 +12,7 @@ import { stringify } from 'yaml';
 import { findHaproxy } from '../network/index.js';
 import { eventually } from '../network/testing/eventually.js';
 import { runLoad } from '../network/testing/load.js';
+import { MAIN_JS } from './cli-harness.js';
 import { startCloud, UP_COMPONENTS, type RunningCloud } from './up.js';
 
 // Issue 10's Services as a user reaches them: `stratus up` (the server and an agent running the
@@ -119,10 +120,9 @@ async function responders(host: string, port: number, count: number): Promise<Se
   return seen;
 }
 
-async function withCloud(
-  l7: 'node' | 'haproxy',
-  body: (kubectl: (...a: string[]) => Promise<string>) => Promise<void>,
-) {
+type Cli = (...args: string[]) => Promise<string>;
+
+async function withCloud(l7: 'node' | 'haproxy', body: (kubectl: Cli, stratus: Cli) => Promise<void>) {
   const dir = await mkdtemp(join(tmpdir(), `stratus-up-services-${l7}-`));
   let cloud: RunningCloud | undefined;
   try {
@@ -139,7 +139,11 @@ async function withCloud(
       UP_COMPONENTS,
     );
     const kubeconfig = cloud.server.kubeconfigPath;
-    await body((...args) => run(KUBECTL, args, { HOME: dir, KUBECONFIG: kubeconfig }));
+    const env = { HOME: dir, KUBECONFIG: kubeconfig };
+    await body(
+      (...args) => run(KUBECTL, args, env),
+      (...args) => run(process.execPath, [MAIN_JS, ...args, '--kubeconfig', kubeconfig], env),
+    );
   } finally {
     await cloud?.close();
     await rm(dir, { recursive: true, force: true });
@@ -166,7 +170,7 @@ for (const l7 of ['node', 'haproxy'] as const) {
     { skip },
     async () => {
       const lbPort = await freePort();
-      await withCloud(l7, async (kubectl) => {
+      await withCloud(l7, async (kubectl, stratus) => {
         const dir = await mkdtemp(join(tmpdir(), 'stratus-echo-'));
         await writeFile(join(dir, 'echo.yaml'), manifests(lbPort));
         await kubectl('apply', '-f', join(dir, 'echo.yaml'));
@@ -228,6 +232,21 @@ for (const l7 of ['node', 'haproxy'] as const) {
           async () => same(await responders(clusterIP, lbPort, 9), rolled),
           { timeoutMs: 60_000 },
         );
+
+        // stratus explain service: the data plane, the algorithm and the three pods with their counts.
+        const explained = await eventually('three serving endpoints in explain', async () => {
+          const text = await stratus('explain', 'service', 'echo');
+          const section = text
+            .split('\nListener ')
+            .find((p) => p.startsWith('default/echo:http (ClusterIP)'));
+          const rows = (section ?? '')
+            .split('\n')
+            .filter((r) => /^\s+\S+:\d+\s+127\.0\.0\.1:\d+\s+serving\s+1\s+\d+\s+[\d.]+%\s+\d+$/.test(r));
+          return rows.length === 3 ? text : undefined;
+        });
+        assert.match(explained, new RegExp(`on ${clusterIP.replace(/\./g, '\\.')}:${lbPort}, node `));
+        assert.match(explained, new RegExp(`data plane ${l7} .*algorithm round-robin`));
+        assert.match(explained, /\(NodePort\) on 127\.0\.0\.1:/);
 
         // Scaling down: the remaining pod takes everything.
         await kubectl('scale', 'deploy/echo', '--replicas=1');
