@@ -10,8 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { findHaproxy } from '../network/index.js';
-import { eventually } from '../network/testing/eventually.js';
-import { runLoad } from '../network/testing/load.js';
+import { eventually, runLoad } from '../network/testing/index.js';
 import { MAIN_JS } from './cli-harness.js';
 import { startCloud, UP_COMPONENTS, type RunningCloud } from './up.js';
 
