@@ -1,5 +1,6 @@
 import type { DeviceSpec } from '../../objectstore/index.js';
 import {
+  flagBool,
   flagString,
   flagStrings,
   write,
@@ -24,6 +25,10 @@ const SERVE_OPTIONS = {
   'node-monitor-grace-period': { type: 'string' },
   'pod-eviction-timeout': { type: 'string' },
   'scheduler-strategy': { type: 'string' },
+  'tls-san': { type: 'string', multiple: true },
+  'tls-cert-file': { type: 'string' },
+  'tls-private-key-file': { type: 'string' },
+  's3-insecure-http': { type: 'boolean' },
   'service-cluster-ip-range': { type: 'string' },
   'service-node-port-range': { type: 'string' },
 } as const;
@@ -45,7 +50,18 @@ const SERVE_FLAGS = `  --data-dir DIR   where state and the kubeconfig live (def
                    and replaced elsewhere (default: 5m0s)
   --scheduler-strategy binpack|spread
                    place pods on the most allocated node that fits (binpack,
-                   the default) or the least allocated one (spread)`;
+                   the default) or the least allocated one (spread)
+  --tls-san NAME   another host name or IP address the serving certificates are
+                   valid for; repeat or separate with commas (localhost,
+                   127.0.0.1, ::1, the host name, this machine's addresses and
+                   --host are always there)
+  --tls-cert-file FILE, --tls-private-key-file FILE
+                   serve the API and S3 with this certificate (PEM, chain after
+                   it) and key instead of ones signed by the cluster CA; re-read
+                   daily, so a renewed file needs no restart
+  --s3-insecure-http
+                   serve S3 in plain HTTP instead of HTTPS (credentials and
+                   objects then cross the network in the clear)`;
 
 /**
  * `stratus server`: the control plane in the foreground. Prints where the API listens and the
@@ -142,6 +158,11 @@ async function serve(
   const dataDir = flagString(values, 'data-dir');
   const host = flagString(values, 'host');
   const store = flagString(values, 'store');
+  const tlsSans = flagStrings(values, 'tls-san').flatMap((v) => v.split(',').filter((x) => x !== ''));
+  const certFile = flagString(values, 'tls-cert-file');
+  const keyFile = flagString(values, 'tls-private-key-file');
+  if ((certFile === undefined) !== (keyFile === undefined))
+    throw new UsageError('--tls-cert-file and --tls-private-key-file go together', name);
   // Loaded here, not at the top: other commands should not pay for loading the server.
   const up = await import('../up.js');
   const cloud = await up.startCloud(
@@ -157,6 +178,10 @@ async function serve(
       ...(grace === undefined ? {} : { nodeMonitorGracePeriodMs: grace }),
       ...(eviction === undefined ? {} : { podEvictionTimeoutMs: eviction }),
       ...(strategy === undefined ? {} : { schedulerStrategy: strategy }),
+      ...(tlsSans.length > 0 ? { tlsSans } : {}),
+      ...(certFile === undefined ? {} : { tlsCertFile: resolve(certFile) }),
+      ...(keyFile === undefined ? {} : { tlsKeyFile: resolve(keyFile) }),
+      ...(flagBool(values, 's3-insecure-http') ? { s3InsecureHttp: true } : {}),
       ...(ipRange === undefined ? {} : { serviceClusterIPRange: ipRange }),
       ...(portRange === undefined ? {} : { serviceNodePortRange: portRange }),
       ...(serviceProxy === undefined ? {} : { serviceProxy }),
