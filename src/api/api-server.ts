@@ -31,6 +31,7 @@ import { parseRoute, type ResourceRoute } from './routes.js';
 import { handleScale } from './scale.js';
 import { handleBinding } from './binding.js';
 import { handlePodLog } from './pod-log.js';
+import { serviceProxyStatsExtension } from './service-proxy-stats.js';
 import { sweepAbandonedPods } from './pod-sweeper.js';
 import { errorToStatus, type ErrorScope } from './status-errors.js';
 import { handleWatch, type WatchRegistry, type WatchSettings } from './watch.js';
@@ -128,7 +129,6 @@ export class ApiServer {
   private readonly services: ReturnType<typeof serviceAllocation>;
 
   constructor(options: ApiServerOptions) {
-    this.extensions = options.extensions ?? [];
     this.audit = options.audit;
     const types = new TypeIndex(options.registry.all());
     this.services = serviceAllocation(options.store, options.services);
@@ -140,6 +140,7 @@ export class ApiServer {
       ...(options.podLogTimeoutMs !== undefined ? { podLogTimeoutMs: options.podLogTimeoutMs } : {}),
       ...(options.admission ? { admission: options.admission } : {}),
     };
+    this.extensions = [...(options.extensions ?? []), serviceProxyStatsExtension(this.deps)];
     this.authorizer = options.authorizer;
     this.auth = new RequestAuth(options.authenticator, options.authorizer);
     this.deleter = new Deleter(this.deps);

@@ -6,7 +6,11 @@ import { agentComponent } from './up-agent.js';
  * Where and how `stratus up` runs: the server role's options (ports, store, storage devices),
  * with the data directory defaulting to `./.stratus` and the API port to 6443.
  */
-export type UpOptions = Omit<ServerOptions, 'dataDir'> & { dataDir?: string };
+export type UpOptions = Omit<ServerOptions, 'dataDir'> & {
+  dataDir?: string;
+  /** The agent's service proxy: its L7 driver, or `none`; default `node`. */
+  serviceProxy?: 'node' | 'haproxy' | 'none';
+};
 
 /**
  * A part that joins the one-process cloud after the API server is up: the node agent, the S3
@@ -18,6 +22,7 @@ export interface UpComponent {
   start(cloud: {
     server: RunningServer;
     dataDir: string;
+    options: UpOptions;
   }): Promise<{ lines: string[]; close(): Promise<void> }>;
 }
 
@@ -63,7 +68,7 @@ export async function startCloud(
   };
   try {
     for (const component of components) {
-      const running = await component.start({ server, dataDir });
+      const running = await component.start({ server, dataDir, options });
       started.push(running);
       lines.push(...running.lines);
     }

@@ -11,6 +11,7 @@ import {
 import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { durationFlag } from './duration-flag.js';
+import { SERVICE_PROXY_USAGE, serviceProxyFlag } from './service-proxy-flag.js';
 import type * as Up from '../up.js';
 
 const SERVE_OPTIONS = {
@@ -96,8 +97,8 @@ export const serverCommand: Command = {
 export const upCommand: Command = {
   name: 'up',
   summary: 'Start a one-machine cloud in the foreground (data in ./.stratus)',
-  usage: `Usage: stratus up [flags]\n\n${SERVE_FLAGS}`,
-  options: SERVE_OPTIONS,
+  usage: `Usage: stratus up [flags]\n\n${SERVE_FLAGS}\n${SERVICE_PROXY_USAGE}`,
+  options: { ...SERVE_OPTIONS, 'service-proxy': { type: 'string' } },
   run: (ctx, values, positionals) => serve(ctx, values, positionals, 'up', (up) => up.UP_COMPONENTS),
 };
 
@@ -192,6 +193,7 @@ async function serve(
   const { parsePortRange, parseServiceCidr } = await import('../../api/index.js');
   const ipRange = checkedFlag(values, 'service-cluster-ip-range', name, parseServiceCidr);
   const portRange = checkedFlag(values, 'service-node-port-range', name, parsePortRange);
+  const serviceProxy = serviceProxyFlag(values, name);
   const signal = ctx.untilSignal();
   const dataDir = flagString(values, 'data-dir');
   const host = flagString(values, 'host');
@@ -225,6 +227,7 @@ async function serve(
       ...(flagBool(values, 's3-insecure-http') ? { s3InsecureHttp: true } : {}),
       ...(ipRange === undefined ? {} : { serviceClusterIPRange: ipRange }),
       ...(portRange === undefined ? {} : { serviceNodePortRange: portRange }),
+      ...(serviceProxy === undefined ? {} : { serviceProxy }),
     },
     components(up),
   );
