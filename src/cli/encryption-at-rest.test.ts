@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { GetObjectCommand, PutObjectCommand, S3Client, CreateBucketCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, type S3Client, CreateBucketCommand } from '@aws-sdk/client-s3';
+import { sdkClient } from '../objectstore/testing.js';
 import { kubectlSkipReason, runKubectl } from '../controllers/testing.js';
 import { collect, MAIN_JS, type CliResult } from './cli-harness.js';
 import { startServer, type RunningServer } from './server.js';
@@ -37,7 +38,7 @@ async function stop(): Promise<void> {
 }
 
 const s3Client = (credentials: { accessKeyId: string; secretAccessKey: string }): S3Client =>
-  new S3Client({ endpoint: server?.s3?.url ?? '', region: 'us-east-1', forcePathStyle: true, credentials });
+  sdkClient(server?.s3?.url ?? '', credentials, { ca: server?.tls.trust?.pem });
 
 const kubectl = (args: string[]) => runKubectl(dir, server?.kubeconfigPath ?? '', args);
 

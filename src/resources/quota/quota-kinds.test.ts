@@ -38,17 +38,17 @@ test('ResourceQuota names, quantities and scopes are validated as Kubernetes doe
   assert.deepEqual(
     messages(quota({ hard: { 'requests.cpu': '1' }, scopes: ['BestEffort', 'NotBestEffort'] })),
     [
-      'spec.scopes: Invalid value: ["BestEffort","NotBestEffort"]: unsupported scope applied to resource',
-      'spec.scopes: Invalid value: ["BestEffort","NotBestEffort"]: conflicting scopes',
+      'spec.scopes: Invalid value: []string{"BestEffort", "NotBestEffort"}: unsupported scope applied to resource',
+      'spec.scopes: Invalid value: []string{"BestEffort", "NotBestEffort"}: conflicting scopes',
     ],
   );
   assert.deepEqual(messages(quota({ hard: { pods: '1' }, scopes: ['Sometimes'] })), [
-    'spec.scopes: Invalid value: ["Sometimes"]: unsupported scope',
-    'spec.scopes: Invalid value: ["Sometimes"]: unsupported scope applied to resource',
+    'spec.scopes: Invalid value: []string{"Sometimes"}: unsupported scope',
+    'spec.scopes: Invalid value: []string{"Sometimes"}: unsupported scope applied to resource',
   ]);
   assert.deepEqual(
     messages(quota({ hard: { pods: '1' }, scopes: ['Terminating'] }), quota({ hard: { pods: '1' } })),
-    ['spec.scopes: Invalid value: ["Terminating"]: field is immutable'],
+    ['spec.scopes: Invalid value: []string{"Terminating"}: field is immutable'],
   );
 });
 
