@@ -1,12 +1,20 @@
 import { resolve } from 'node:path';
 import { startServer, type RunningServer, type ServerOptions } from './server.js';
 import { agentComponent } from './up-agent.js';
+import { ingressComponent, type IngressPorts } from './up-ingress.js';
 
 /**
  * Where and how `stratus up` runs: the server role's options (ports, store, storage devices),
  * with the data directory defaulting to `./.stratus` and the API port to 6443.
  */
-export type UpOptions = Omit<ServerOptions, 'dataDir'> & { dataDir?: string };
+export type UpOptions = Omit<ServerOptions, 'dataDir'> & {
+  dataDir?: string;
+  /**
+   * The Ingress controller's ports (`--ingress-http-port`, `--ingress-https-port`); unset, no
+   * Ingress controller runs. The CLI's `up` passes 80/443 when root, else 8080/8443.
+   */
+  ingress?: IngressPorts;
+};
 
 /**
  * A part that joins the one-process cloud after the API server is up: the node agent, the S3
@@ -18,11 +26,12 @@ export interface UpComponent {
   start(cloud: {
     server: RunningServer;
     dataDir: string;
+    options: UpOptions;
   }): Promise<{ lines: string[]; close(): Promise<void> }>;
 }
 
 /** The parts `stratus up` starts besides the API server. The agent and S3 gateway plug in here. */
-export const UP_COMPONENTS: readonly UpComponent[] = [agentComponent];
+export const UP_COMPONENTS: readonly UpComponent[] = [agentComponent, ingressComponent];
 
 /** A running one-machine cloud. */
 export interface RunningCloud {
@@ -58,7 +67,7 @@ export async function startCloud(
   };
   try {
     for (const component of components) {
-      const running = await component.start({ server, dataDir });
+      const running = await component.start({ server, dataDir, options });
       started.push(running);
       lines.push(...running.lines);
     }

@@ -25,6 +25,8 @@ const SERVE_OPTIONS = {
   'scheduler-strategy': { type: 'string' },
   'service-cluster-ip-range': { type: 'string' },
   'service-node-port-range': { type: 'string' },
+  'ingress-http-port': { type: 'string' },
+  'ingress-https-port': { type: 'string' },
 } as const;
 
 const SERVE_FLAGS = `  --data-dir DIR   where state and the kubeconfig live (default: ./.stratus)
@@ -44,7 +46,10 @@ const SERVE_FLAGS = `  --data-dir DIR   where state and the kubeconfig live (def
                    and replaced elsewhere (default: 5m0s)
   --scheduler-strategy binpack|spread
                    place pods on the most allocated node that fits (binpack,
-                   the default) or the least allocated one (spread)`;
+                   the default) or the least allocated one (spread)
+  --ingress-http-port N, --ingress-https-port N
+                   the Ingress controller's ports (\`up\` only; default: 80 and
+                   443 when root, else 8080 and 8443; 0 picks a free port)`;
 
 /**
  * `stratus server`: the control plane in the foreground. Prints where the API listens and the
@@ -136,6 +141,11 @@ async function serve(
   const { parsePortRange, parseServiceCidr } = await import('../../api/index.js');
   const ipRange = checkedFlag(values, 'service-cluster-ip-range', name, parseServiceCidr);
   const portRange = checkedFlag(values, 'service-node-port-range', name, parsePortRange);
+  const defaults = (await import('../up-ingress.js')).defaultIngressPorts();
+  const ingress = {
+    httpPort: portFlag(values, 'ingress-http-port', name) ?? defaults.httpPort,
+    httpsPort: portFlag(values, 'ingress-https-port', name) ?? defaults.httpsPort,
+  };
   const signal = ctx.untilSignal();
   const dataDir = flagString(values, 'data-dir');
   const host = flagString(values, 'host');
@@ -157,6 +167,7 @@ async function serve(
       ...(strategy === undefined ? {} : { schedulerStrategy: strategy }),
       ...(ipRange === undefined ? {} : { serviceClusterIPRange: ipRange }),
       ...(portRange === undefined ? {} : { serviceNodePortRange: portRange }),
+      ...(name === 'up' ? { ingress } : {}),
     },
     components(up),
   );

@@ -1,0 +1,84 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { KubeClient } from '../client/index.js';
+import { createToken, TokenAuthenticator } from '../identity/index.js';
+import type { Store } from '../store/index.js';
+import type { UpComponent } from './up.js';
+
+/** Where the Ingress controller listens; 0 picks a free port. */
+export interface IngressPorts {
+  httpPort: number;
+  httpsPort: number;
+  /** Default: the server's `host` (127.0.0.1). */
+  address?: string;
+}
+
+/** The ports `stratus up` uses by default: 80/443 when root, else 8080/8443. */
+export function defaultIngressPorts(): IngressPorts {
+  const root = process.getuid?.() === 0;
+  return { httpPort: root ? 80 : 8080, httpsPort: root ? 443 : 8443 };
+}
+
+const USER = 'system:stratus:ingress-controller';
+
+/**
+ * The controller's own token (user `system:stratus:ingress-controller`, bound to the ClusterRole
+ * of that name), kept in DATA_DIR/ingress/token (mode 0600) and reused while the store knows it.
+ */
+async function controllerToken(store: Store, dir: string): Promise<string> {
+  const file = join(dir, 'token');
+  if (existsSync(file)) {
+    const token = readFileSync(file, 'utf8').trim();
+    if ((await new TokenAuthenticator(store).authenticate(`Bearer ${token}`)) !== undefined) return token;
+  }
+  const token = await createToken(
+    store,
+    { username: USER, groups: [] },
+    { description: 'Ingress controller' },
+  );
+  writeFileSync(file, token, { mode: 0o600 });
+  return token;
+}
+
+/**
+ * The Ingress controller as a part of `stratus up`, when `options.ingress` names its ports:
+ * Ingresses of IngressClasses whose controller is `stratus.dev/ingress-controller` (and, if one
+ * such class is the default, Ingresses without a class), served on the server's address.
+ */
+export const ingressComponent: UpComponent = {
+  name: 'ingress',
+  async start({ server, dataDir, options }) {
+    const ports = options.ingress;
+    if (ports === undefined) return { lines: [], close: async () => undefined };
+    const { IngressController } = await import('../ingress/index.js');
+    const dir = join(dataDir, 'ingress');
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const client = new KubeClient({
+      server: server.httpUrl,
+      token: await controllerToken(server.store, dir),
+      namespace: 'default',
+      contextName: 'ingress-controller',
+    });
+    try {
+      const address = ports.address ?? options.host ?? '127.0.0.1';
+      const controller = await IngressController.start({
+        client,
+        address,
+        httpPort: ports.httpPort,
+        httpsPort: ports.httpsPort,
+      });
+      return {
+        lines: [
+          `Ingress controller (class controller stratus.dev/ingress-controller) on http://${address}:${controller.httpPort} and https://${address}:${controller.httpsPort}`,
+        ],
+        close: async () => {
+          await controller.close();
+          await client.close();
+        },
+      };
+    } catch (err) {
+      await client.close();
+      throw err;
+    }
+  },
+};
