@@ -49,7 +49,7 @@ export const ingressComponent: UpComponent = {
   name: 'ingress',
   async start({ server, dataDir, options }) {
     const ports = options.ingress;
-    if (ports === undefined) return { lines: [], close: async () => undefined };
+    if (ports === undefined) return { lines: [], close: () => Promise.resolve() };
     const { IngressController } = await import('../ingress/index.js');
     const dir = join(dataDir, 'ingress');
     mkdirSync(dir, { recursive: true, mode: 0o700 });

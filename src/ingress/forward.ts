@@ -6,7 +6,7 @@
  * before any answer is sent once more (the socket may have been closed under it); any other
  * failure before the answer is 502, a silent endpoint 504.
  */
-import { Agent, request, type IncomingMessage, type ServerResponse } from 'node:http';
+import { request, type Agent, type IncomingMessage, type ServerResponse } from 'node:http';
 import { connect, type Socket } from 'node:net';
 
 const HOP_BY_HOP = new Set([

@@ -89,7 +89,7 @@ export class IngressFront {
       return p;
     };
     this.plain = port(http, false);
-    this.secure = port(https as unknown as Server, true);
+    this.secure = port(https, true);
   }
 
   /** Listens on both ports; throws (closing what opened) when one cannot be bound. */
