@@ -60,10 +60,11 @@ function app(name: string, servicePort: Record<string, unknown>): unknown[] {
   ];
 }
 
-function tlsSecret(name: string, host: string): { doc: unknown; ca: string } {
+function tlsSecret(name: string, host: string): { doc: unknown; ca: string; key: string } {
   const pair = generateSelfSignedCert({ commonName: host, dnsNames: [host] });
   const b64 = (s: string): string => Buffer.from(s).toString('base64');
   return {
+    key: pair.key,
     doc: {
       apiVersion: 'v1',
       kind: 'Secret',
