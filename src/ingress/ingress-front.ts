@@ -83,8 +83,11 @@ export class IngressFront {
       server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) =>
         this.onUpgrade(p, req, socket, head),
       );
-      server.on('clientError', (_err, socket: Socket) => {
-        if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+      server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+        const status =
+          err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+        if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\n\r\n`);
+        else socket.destroy();
       });
       return p;
     };
