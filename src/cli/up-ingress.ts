@@ -1,8 +1,7 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { KubeClient } from '../client/index.js';
-import { createToken, TokenAuthenticator } from '../identity/index.js';
-import type { Store } from '../store/index.js';
+import { componentToken } from './component-token.js';
 import type { UpComponent } from './up.js';
 
 /** Where the Ingress controller listens; 0 picks a free port. */
@@ -17,27 +16,6 @@ export interface IngressPorts {
 export function defaultIngressPorts(): IngressPorts {
   const root = process.getuid?.() === 0;
   return { httpPort: root ? 80 : 8080, httpsPort: root ? 443 : 8443 };
-}
-
-const USER = 'system:stratus:ingress-controller';
-
-/**
- * The controller's own token (user `system:stratus:ingress-controller`, bound to the ClusterRole
- * of that name), kept in DATA_DIR/ingress/token (mode 0600) and reused while the store knows it.
- */
-async function controllerToken(store: Store, dir: string): Promise<string> {
-  const file = join(dir, 'token');
-  if (existsSync(file)) {
-    const token = readFileSync(file, 'utf8').trim();
-    if ((await new TokenAuthenticator(store).authenticate(`Bearer ${token}`)) !== undefined) return token;
-  }
-  const token = await createToken(
-    store,
-    { username: USER, groups: [] },
-    { description: 'Ingress controller' },
-  );
-  writeFileSync(file, token, { mode: 0o600 });
-  return token;
 }
 
 /**
@@ -55,7 +33,12 @@ export const ingressComponent: UpComponent = {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const client = new KubeClient({
       server: server.httpUrl,
-      token: await controllerToken(server.store, dir),
+      // Its own identity: user system:stratus:ingress-controller, bound to the ClusterRole of that name.
+      token: await componentToken(server.store, join(dir, 'token'), {
+        username: 'system:stratus:ingress-controller',
+        groups: [],
+        description: 'Ingress controller',
+      }),
       namespace: 'default',
       contextName: 'ingress-controller',
     });
