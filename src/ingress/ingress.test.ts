@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCloud, UP_COMPONENTS, type RunningCloud } from '../cli/up.js';
+import { MAIN_JS } from '../cli/testing.js';
 import { eventually, kubectlSkipReason, runKubectl } from '../controllers/testing.js';
 import { generateSelfSignedCert } from '../identity/index.js';
 
@@ -202,6 +203,21 @@ test(
     const table = await kubectl('get', 'ingress');
     assert.match(table, /^NAME\s+CLASS\s+HOSTS\s+ADDRESS\s+PORTS\s+AGE\n/);
     assert.match(table, /\nweb\s+<none>\s+shop\.example,api\.example\s+127\.0\.0\.1\s+80, 443\s+\S+\n/);
+
+    const stratusGet = await new Promise<string>((resolve, reject) =>
+      execFile(
+        process.execPath,
+        [MAIN_JS, 'get', 'ingress'],
+        { env: { ...process.env, KUBECONFIG: cloud.server.kubeconfigPath, HOME: dir }, timeout: 30_000 },
+        (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(stdout)),
+      ),
+    );
+    const noAge = (t: string): string =>
+      t
+        .split('\n')
+        .map((l) => l.replace(/\S+$/, ''))
+        .join('\n');
+    assert.equal(noAge(stratusGet), noAge(table), 'stratus get prints what kubectl prints');
 
     const shopUrl = `https://shop.example:${https}`;
     const apiUrl = `https://api.example:${https}`;
