@@ -4,9 +4,9 @@ import { ApiServer, ensureDefaultNamespaces, type ApiServerOptions } from '../ap
 import { systemClock, type Clock } from '../common/clock.js';
 import {
   bootstrapAdmin,
-  ensureServingCert,
   startAuthorization,
   type Authorization,
+  type ServingTls,
 } from '../identity/index.js';
 import { createRegistry } from '../resources/index.js';
 import {
@@ -21,6 +21,7 @@ import { SqliteStore, type Store } from '../store/index.js';
 import { KubeClient } from '../client/index.js';
 import type { ConnectionLimits, GuardStats } from '../connections/index.js';
 import { reserveForStore } from './store-reserve.js';
+import { openServingTls } from './serving-tls.js';
 import {
   NodeLifecycleController,
   startControllerManager,
@@ -80,11 +81,21 @@ export interface ServerOptions {
   api?: Pick<ApiServerOptions, 'podLogTimeoutMs' | 'connections'>;
   /** The S3 port's connection timeouts and caps; default `S3_CONNECTION_LIMITS`. */
   s3Connections?: ConnectionLimits;
+  /**
+   * More names and addresses for the serving certificates (k3s' `--tls-san`); loopback, the host
+   * name, the node's addresses and `host` are always there.
+   */
+  tlsSans?: string[];
+  /** A certificate (PEM, chain after it) and key of the user's own for the API and S3 ports. */
+  tlsCertFile?: string;
+  tlsKeyFile?: string;
+  /** Serve S3 in plain HTTP instead of HTTPS (`--s3-insecure-http`); default false. */
+  s3InsecureHttp?: boolean;
 }
 
 /** The object store part of a running server. */
 export interface RunningObjectStore {
-  /** `http://127.0.0.1:PORT`, the S3 endpoint. */
+  /** `https://127.0.0.1:PORT`, the S3 endpoint (`http://` with `s3InsecureHttp`). */
   url: string;
   /** The admin's access key pair in aws-cli credentials format (mode 0600). */
   credentialsPath: string;
@@ -101,10 +112,19 @@ export interface RunningObjectStore {
 export interface RunningServer {
   /** `https://127.0.0.1:PORT`: what the kubeconfig names (kubectl sends tokens only over TLS). */
   apiUrl: string;
-  /** `http://127.0.0.1:PORT`: the same port in plain HTTP, for fetch-based clients on loopback. */
+  /**
+   * `http://127.0.0.1:PORT`: the same port in plain HTTP, for clients on loopback (the server's
+   * own components, fetch-based tools); `apiUrl` when the server listens on no loopback address.
+   */
   httpUrl: string;
-  /** The self-signed serving certificate (PEM file) clients trust as the cluster's CA. */
-  caCertPath: string;
+  /**
+   * The file clients trust (kubeconfig, aws `ca_bundle`, `AWS_CA_BUNDLE`): the cluster CA
+   * (`DATA_DIR/tls/ca.crt`), or with a certificate of the user's own its file when it holds its
+   * root; undefined when it holds none (a CA the system trusts).
+   */
+  caCertPath: string | undefined;
+  /** The CA, serving certificates and their renewal. */
+  tls: ServingTls;
   /** The admin kubeconfig (mode 0600). */
   kubeconfigPath: string;
   adminToken: string;
@@ -118,10 +138,11 @@ export interface RunningServer {
 
 /**
  * The composition root of the server role: opens the store, creates the default namespaces,
- * starts the API server, then makes sure the admin token exists and writes the kubeconfig with
- * the URL the server really listens at (rewritten on every start, since the port may change).
- * The port speaks TLS (a self-signed certificate under DATA_DIR/tls, named in the kubeconfig)
- * and plain HTTP, told apart by the first byte of each connection.
+ * makes or loads the cluster CA and the serving certificates (DATA_DIR/tls), starts the API
+ * server, then makes sure the admin token exists and writes the kubeconfig with the URL the
+ * server really listens at and the CA (rewritten on every start, since the port may change).
+ * The API port speaks TLS, and plain HTTP to loopback clients, told apart by the first byte of
+ * each connection; S3 speaks HTTPS unless `s3InsecureHttp`.
  */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const dataDir = resolve(options.dataDir);
@@ -134,15 +155,21 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let api: ApiServer | undefined;
   let s3: (RunningObjectStore & { close(): Promise<void> }) | undefined;
   let identity: Authorization | undefined;
+  let tls: ServingTls | undefined;
   try {
     await ensureDefaultNamespaces(store, clock);
     identity = await startAuthorization(store, { clock });
-    const tls = await ensureServingCert(dataDir, { now: clock.now() });
+    tls = await openServingTls(dataDir, options, clock);
     if (options.s3Port !== undefined) {
-      s3 = await startObjectStore(store, dataDir, { ...options, s3Port: options.s3Port, storeSpec }, clock);
+      s3 = await startObjectStore(
+        store,
+        dataDir,
+        { ...options, s3Port: options.s3Port, storeSpec, tls },
+        clock,
+      );
     }
     api = new ApiServer({
-      tls,
+      tls: tls.pair('apiserver'),
       ...(s3 ? { extensions: storageApiExtensions(s3.engine) } : {}),
       store,
       registry: createRegistry(),
@@ -158,11 +185,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       ...options.api,
     });
     const apiUrl = await api.listen(options.apiPort ?? 6443, options.host ?? '127.0.0.1');
-    const httpUrl = api.httpUrl;
+    const running = api;
+    const served = tls;
+    tls.onChange(() => running.setTls(served.pair('apiserver')));
+    const trust = tls.trust;
+    const loopbackUrl = api.httpUrl;
+    const httpUrl = loopbackUrl ?? apiUrl;
     const admin = await bootstrapAdmin(store, dataDir, {
       serverUrl: apiUrl,
-      caCert: tls.cert,
-      httpUrl,
+      ...(trust !== undefined ? { caCert: trust.pem } : {}),
+      ...(loopbackUrl !== undefined ? { httpUrl: loopbackUrl } : {}),
       clock,
     });
     // The in-process components act as the admin (system:masters) until each gets its own
@@ -174,19 +206,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         token: admin.token,
         namespace: 'default',
         contextName: 'controller-manager',
+        ...(trust !== undefined ? { certificateAuthorityData: trust.pem } : {}),
       }),
       clock,
       ...(options.controllers ? {} : { controllers: ['clusterrole-aggregation'] }),
       ...(options.schedulerStrategy ? { scheduler: { strategy: options.schedulerStrategy } } : {}),
       extra: { nodelifecycle: (ctx) => new NodeLifecycleController(ctx, nodeLifecycleOptions(options)) },
     });
-    const running = api;
     const objectStore = s3;
     const auth = identity;
     return {
       apiUrl,
       httpUrl,
-      caCertPath: tls.certPath,
+      caCertPath: trust?.path,
+      tls: served,
       kubeconfigPath: admin.kubeconfigPath,
       adminToken: admin.token,
       store,
@@ -194,6 +227,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       ...(objectStore ? { s3: objectStore } : {}),
       close: async () => {
         await manager.close();
+        await served.close();
         // The API before the engine: its storage views read the engine.
         await running.close();
         await objectStore?.close();
@@ -202,6 +236,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       },
     };
   } catch (err) {
+    await tls?.close();
     await api?.close();
     await s3?.close();
     await identity?.close();
@@ -217,7 +252,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 async function startObjectStore(
   store: Store,
   dataDir: string,
-  options: ServerOptions & { s3Port: number; storeSpec: string },
+  options: ServerOptions & { s3Port: number; storeSpec: string; tls: ServingTls },
   clock: Clock,
 ): Promise<RunningObjectStore & { close(): Promise<void> }> {
   // Only the default device is created: a missing device folder may be an unmounted disk.
@@ -246,8 +281,14 @@ async function startObjectStore(
       host: options.host ?? '127.0.0.1',
       clock,
       ...(options.s3Connections !== undefined ? { connections: options.s3Connections } : {}),
+      ...(options.s3InsecureHttp === true ? {} : { tls: options.tls.pair('s3') }),
     });
-    await bootstrapS3Admin(store, dataDir, gateway.url);
+    if (options.s3InsecureHttp !== true) options.tls.onChange(() => gateway.setTls(options.tls.pair('s3')));
+    const caBundle = options.s3InsecureHttp === true ? undefined : options.tls.trust?.path;
+    await bootstrapS3Admin(store, dataDir, {
+      endpoint: gateway.url,
+      ...(caBundle !== undefined ? { caBundle } : {}),
+    });
     const buckets = new BucketMirror(engine, store, { clock });
     return {
       url: gateway.url,

@@ -19,6 +19,13 @@ async function nodeToken(store: Store, dir: string, node: string): Promise<strin
   return token;
 }
 
+/** The agent's `serviceProxy` option for `--service-proxy node|haproxy|none` (default node). */
+export function serviceProxyOption(flag: 'node' | 'haproxy' | 'none' | undefined): {
+  serviceProxy?: { l7: 'node' | 'haproxy' };
+} {
+  return flag === 'none' ? {} : { serviceProxy: { l7: flag ?? 'node' } };
+}
+
 /**
  * The node agent as a part of `stratus up`: one node named after the host, data under
  * DATA_DIR/agent, talking to the server over its plain-HTTP loopback URL with a node token.
@@ -27,7 +34,7 @@ async function nodeToken(store: Store, dir: string, node: string): Promise<strin
  */
 export const agentComponent: UpComponent = {
   name: 'agent',
-  async start({ server, dataDir }) {
+  async start({ server, dataDir, options }) {
     const { Agent } = await import('../agent/index.js');
     const dir = join(dataDir, 'agent');
     mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -44,11 +51,15 @@ export const agentComponent: UpComponent = {
         client,
         dataDir: dir,
         nodeName,
+        ...serviceProxyOption(options.serviceProxy),
         onError: (err) => process.stderr.write(`agent: ${(err as Error).message}\n`),
       });
       return {
         lines: [
           `Node ${agent.nodeName} ready (runtime: process; logs endpoint 127.0.0.1:${agent.agentPort})`,
+          agent.serviceProxy === undefined
+            ? 'Service proxy: off'
+            : `Service proxy: ${agent.serviceProxy.dataPlane.driver} data plane (ClusterIPs, NodePorts, LoadBalancers)`,
         ],
         close: async () => {
           await agent.stopAllPods();

@@ -14,6 +14,8 @@ export type UpOptions = Omit<ServerOptions, 'dataDir'> & {
    * Ingress controller runs. The CLI's `up` passes 80/443 when root, else 8080/8443.
    */
   ingress?: IngressPorts;
+  /** The agent's service proxy: its L7 driver, or `none`; default `node`. */
+  serviceProxy?: 'node' | 'haproxy' | 'none';
 };
 
 /**
@@ -54,11 +56,16 @@ export async function startCloud(
   const dataDir = resolve(options.dataDir ?? '.stratus');
   const server = await startServer({ ...options, dataDir, apiPort: options.apiPort ?? 6443 });
   const started: Array<{ close(): Promise<void> }> = [];
+  const ca = server.caCertPath;
   const lines = [
     `API server listening on ${server.apiUrl}`,
     `kubeconfig: ${server.kubeconfigPath}`,
+    ...(ca !== undefined ? [`CA certificate: ${ca}`] : []),
     ...(server.s3
-      ? [`S3 endpoint: ${server.s3.url}`, `S3 credentials: ${server.s3.credentialsPath} (aws-cli format)`]
+      ? [
+          `S3 endpoint: ${server.s3.url}`,
+          `S3 credentials: ${server.s3.credentialsPath} (aws-cli format; config: ${server.s3.configPath})`,
+        ]
       : []),
   ];
   const close = async (): Promise<void> => {
@@ -82,5 +89,15 @@ export async function startCloud(
     '  kubectl get all',
     '  stratus apply -f examples/',
   );
+  if (server.s3) {
+    const https = server.s3.url.startsWith('https:') && ca !== undefined;
+    lines.push(
+      '',
+      'and with the aws cli or an AWS SDK:',
+      `  export AWS_SHARED_CREDENTIALS_FILE=${server.s3.credentialsPath} AWS_CONFIG_FILE=${server.s3.configPath}`,
+      ...(https ? [`  export AWS_CA_BUNDLE=${ca}`] : []),
+      `  aws --endpoint-url ${server.s3.url} s3 ls`,
+    );
+  }
   return { server, dataDir, lines, close };
 }

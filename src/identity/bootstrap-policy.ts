@@ -222,7 +222,8 @@ export const BOOTSTRAP_CLUSTER_ROLES: readonly KubeObject[] = [
   // The node agent (`src/agent/`): registers its Node and RuntimeClass, renews its Lease, runs
   // the pods bound to it (their ConfigMaps and Secrets), writes their status and host-port
   // annotation, deletes them when stopped, and records Events. Its log Secret lives in
-  // kube-node-lease (the Role below). A Node authorizer narrows this to the node's own objects.
+  // kube-node-lease (the Role below). Its service proxy reads Services and EndpointSlices (as
+  // kube-proxy's system:node-proxier). A Node authorizer narrows this to the node's own objects.
   clusterRole('system:node', [
     r(['create', 'get', 'list', 'watch', 'update', 'patch'], [''], ['nodes']),
     r(['update', 'patch'], [''], ['nodes/status']),
@@ -232,6 +233,8 @@ export const BOOTSTRAP_CLUSTER_ROLES: readonly KubeObject[] = [
     r(['create', 'patch', 'update'], ['', 'events.k8s.io'], ['events']),
     r(['get', 'create', 'update', 'patch', 'delete'], ['coordination.k8s.io'], ['leases']),
     r(['get', 'list', 'watch', 'create'], ['node.k8s.io'], ['runtimeclasses']),
+    r(['get', 'list', 'watch'], [''], ['services']),
+    r(['list', 'watch'], ['discovery.k8s.io'], ['endpointslices']),
   ]),
   // The S3 gateway and bucket mirror (`src/objectstore/`): access keys to verify signatures
   // (and the admin's key at bootstrap), Bucket objects it keeps in line with the engine.

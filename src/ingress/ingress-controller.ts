@@ -12,10 +12,10 @@ import type { Ingress, IngressClass, IngressLoadBalancerIngress } from 'kubernet
 import { StatusError, type KubeClient } from '../client/index.js';
 import type { KubeObject } from '../common/kube-object.js';
 import type { ConnectionLimits } from '../connections/index.js';
-import { generateSelfSignedCert } from '../identity/index.js';
 import { Informer, InformerFactory } from '../machinery/index.js';
 import { createProxy, type DataPlane, type L7Driver } from '../network/index.js';
 import { backendListeners, listenerName } from './backend-listeners.js';
+import { selfSignedCertificate } from './default-certificate.js';
 import { INGRESS_CONTROLLER_NAME, servedIngresses } from './ingress-class.js';
 import { IngressFront } from './ingress-front.js';
 import { buildRouteTable } from './route-table.js';
@@ -91,10 +91,7 @@ export class IngressController {
     try {
       const certificates = new SniCertificates(
         options.defaultCertificate ??
-          generateSelfSignedCert({
-            commonName: 'Stratus Ingress Controller Fake Certificate',
-            dnsNames: ['ingress.local'],
-          }),
+          selfSignedCertificate('Stratus Ingress Controller Fake Certificate', ['ingress.local']),
       );
       front = await IngressFront.start({
         address: options.address ?? '127.0.0.1',

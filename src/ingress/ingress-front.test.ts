@@ -4,7 +4,7 @@ import { connect, type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { Ingress } from 'kubernetes-types/networking/v1.js';
 import { eventually } from '../controllers/testing.js';
-import { generateSelfSignedCert } from '../identity/index.js';
+import { selfSignedCertificate } from './default-certificate.js';
 import { createProxy, type DataPlane } from '../network/index.js';
 import { backendListeners, listenerName } from './backend-listeners.js';
 import { IngressFront } from './ingress-front.js';
@@ -82,7 +82,7 @@ describe('ingress front: limits, timeouts, upgrades', () => {
       address: '127.0.0.1',
       httpPort: 0,
       httpsPort: 0,
-      certificates: new SniCertificates(generateSelfSignedCert()),
+      certificates: new SniCertificates(selfSignedCertificate('localhost', ['localhost'])),
       limits: { headersTimeoutMs: 300 },
     });
     front.setState({ table, upstreams });

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { startCloud, UP_COMPONENTS, type RunningCloud } from '../cli/up.js';
 import { MAIN_JS } from '../cli/testing.js';
 import { eventually, kubectlSkipReason, runKubectl } from '../controllers/testing.js';
-import { generateSelfSignedCert } from '../identity/index.js';
+import { selfSignedCertificate } from './default-certificate.js';
 
 const skip = kubectlSkipReason();
 let dir: string;
@@ -62,7 +62,7 @@ function app(name: string, servicePort: Record<string, unknown>): unknown[] {
 }
 
 function tlsSecret(name: string, host: string): { doc: unknown; ca: string; key: string } {
-  const pair = generateSelfSignedCert({ commonName: host, dnsNames: [host] });
+  const pair = selfSignedCertificate(host, [host]);
   const b64 = (s: string): string => Buffer.from(s).toString('base64');
   return {
     key: pair.key,

@@ -1,5 +1,6 @@
 import type { DeviceSpec } from '../../objectstore/index.js';
 import {
+  flagBool,
   flagString,
   flagStrings,
   write,
@@ -10,6 +11,7 @@ import {
 import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { durationFlag } from './duration-flag.js';
+import { SERVICE_PROXY_USAGE, serviceProxyFlag } from './service-proxy-flag.js';
 import type * as Up from '../up.js';
 
 const SERVE_OPTIONS = {
@@ -23,6 +25,10 @@ const SERVE_OPTIONS = {
   'node-monitor-grace-period': { type: 'string' },
   'pod-eviction-timeout': { type: 'string' },
   'scheduler-strategy': { type: 'string' },
+  'tls-san': { type: 'string', multiple: true },
+  'tls-cert-file': { type: 'string' },
+  'tls-private-key-file': { type: 'string' },
+  's3-insecure-http': { type: 'boolean' },
   'service-cluster-ip-range': { type: 'string' },
   'service-node-port-range': { type: 'string' },
   'ingress-http-port': { type: 'string' },
@@ -47,6 +53,17 @@ const SERVE_FLAGS = `  --data-dir DIR   where state and the kubeconfig live (def
   --scheduler-strategy binpack|spread
                    place pods on the most allocated node that fits (binpack,
                    the default) or the least allocated one (spread)
+  --tls-san NAME   another host name or IP address the serving certificates are
+                   valid for; repeat or separate with commas (localhost,
+                   127.0.0.1, ::1, the host name, this machine's addresses and
+                   --host are always there)
+  --tls-cert-file FILE, --tls-private-key-file FILE
+                   serve the API and S3 with this certificate (PEM, chain after
+                   it) and key instead of ones signed by the cluster CA; re-read
+                   daily, so a renewed file needs no restart
+  --s3-insecure-http
+                   serve S3 in plain HTTP instead of HTTPS (credentials and
+                   objects then cross the network in the clear)
   --ingress-http-port N, --ingress-https-port N
                    the Ingress controller's ports (\`up\` only; default: 80 and
                    443 when root, else 8080 and 8443; 0 picks a free port)`;
@@ -70,8 +87,8 @@ export const serverCommand: Command = {
 export const upCommand: Command = {
   name: 'up',
   summary: 'Start a one-machine cloud in the foreground (data in ./.stratus)',
-  usage: `Usage: stratus up [flags]\n\n${SERVE_FLAGS}`,
-  options: SERVE_OPTIONS,
+  usage: `Usage: stratus up [flags]\n\n${SERVE_FLAGS}\n${SERVICE_PROXY_USAGE}`,
+  options: { ...SERVE_OPTIONS, 'service-proxy': { type: 'string' } },
   run: (ctx, values, positionals) => serve(ctx, values, positionals, 'up', (up) => up.UP_COMPONENTS),
 };
 
@@ -146,10 +163,16 @@ async function serve(
     httpPort: portFlag(values, 'ingress-http-port', name) ?? defaults.httpPort,
     httpsPort: portFlag(values, 'ingress-https-port', name) ?? defaults.httpsPort,
   };
+  const serviceProxy = serviceProxyFlag(values, name);
   const signal = ctx.untilSignal();
   const dataDir = flagString(values, 'data-dir');
   const host = flagString(values, 'host');
   const store = flagString(values, 'store');
+  const tlsSans = flagStrings(values, 'tls-san').flatMap((v) => v.split(',').filter((x) => x !== ''));
+  const certFile = flagString(values, 'tls-cert-file');
+  const keyFile = flagString(values, 'tls-private-key-file');
+  if ((certFile === undefined) !== (keyFile === undefined))
+    throw new UsageError('--tls-cert-file and --tls-private-key-file go together', name);
   // Loaded here, not at the top: other commands should not pay for loading the server.
   const up = await import('../up.js');
   const cloud = await up.startCloud(
@@ -165,9 +188,14 @@ async function serve(
       ...(grace === undefined ? {} : { nodeMonitorGracePeriodMs: grace }),
       ...(eviction === undefined ? {} : { podEvictionTimeoutMs: eviction }),
       ...(strategy === undefined ? {} : { schedulerStrategy: strategy }),
+      ...(tlsSans.length > 0 ? { tlsSans } : {}),
+      ...(certFile === undefined ? {} : { tlsCertFile: resolve(certFile) }),
+      ...(keyFile === undefined ? {} : { tlsKeyFile: resolve(keyFile) }),
+      ...(flagBool(values, 's3-insecure-http') ? { s3InsecureHttp: true } : {}),
       ...(ipRange === undefined ? {} : { serviceClusterIPRange: ipRange }),
       ...(portRange === undefined ? {} : { serviceNodePortRange: portRange }),
       ...(name === 'up' ? { ingress } : {}),
+      ...(serviceProxy === undefined ? {} : { serviceProxy }),
     },
     components(up),
   );
