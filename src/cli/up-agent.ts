@@ -1,9 +1,9 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { KubeClient } from '../client/index.js';
-import { createToken, TokenAuthenticator } from '../identity/index.js';
 import type { Store } from '../store/index.js';
+import { componentToken } from './component-token.js';
 import type { UpComponent } from './up.js';
 
 /**
@@ -11,17 +11,11 @@ import type { UpComponent } from './up.js';
  * DATA_DIR/agent/token (mode 0600) and reused while the store still knows it.
  */
 async function nodeToken(store: Store, dir: string, node: string): Promise<string> {
-  const file = join(dir, 'token');
-  if (existsSync(file)) {
-    const token = readFileSync(file, 'utf8').trim();
-    if ((await new TokenAuthenticator(store).authenticate(`Bearer ${token}`)) !== undefined) return token;
-  }
-  const token = await createToken(
-    store,
-    { username: `system:node:${node}`, groups: ['system:nodes'] },
-    { description: `node agent of ${node}` },
-  );
-  writeFileSync(file, token, { mode: 0o600 });
+  const token = await componentToken(store, join(dir, 'token'), {
+    username: `system:node:${node}`,
+    groups: ['system:nodes'],
+    description: `node agent of ${node}`,
+  });
   return token;
 }
 

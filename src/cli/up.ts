@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { startServer, type RunningServer, type ServerOptions } from './server.js';
 import { agentComponent } from './up-agent.js';
+import { ingressComponent, type IngressPorts } from './up-ingress.js';
 
 /**
  * Where and how `stratus up` runs: the server role's options (ports, store, storage devices),
@@ -8,6 +9,11 @@ import { agentComponent } from './up-agent.js';
  */
 export type UpOptions = Omit<ServerOptions, 'dataDir'> & {
   dataDir?: string;
+  /**
+   * The Ingress controller's ports (`--ingress-http-port`, `--ingress-https-port`); unset, no
+   * Ingress controller runs. The CLI's `up` passes 80/443 when root, else 8080/8443.
+   */
+  ingress?: IngressPorts;
   /** The agent's service proxy: its L7 driver, or `none`; default `node`. */
   serviceProxy?: 'node' | 'haproxy' | 'none';
 };
@@ -27,7 +33,7 @@ export interface UpComponent {
 }
 
 /** The parts `stratus up` starts besides the API server. The agent and S3 gateway plug in here. */
-export const UP_COMPONENTS: readonly UpComponent[] = [agentComponent];
+export const UP_COMPONENTS: readonly UpComponent[] = [agentComponent, ingressComponent];
 
 /** A running one-machine cloud. */
 export interface RunningCloud {

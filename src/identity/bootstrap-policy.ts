@@ -242,6 +242,14 @@ export const BOOTSTRAP_CLUSTER_ROLES: readonly KubeObject[] = [
     r(['get', 'list', 'watch', 'create'], ['iam.stratus.dev'], ['accesskeys']),
     r(READ_WRITE, ['storage.stratus.dev'], ['buckets']),
   ]),
+  // The Ingress controller (`src/ingress/`): what it routes and to where, the TLS Secrets it
+  // serves, and the status it writes, as ingress-nginx's ClusterRole.
+  clusterRole('system:stratus:ingress-controller', [
+    r(['get', 'list', 'watch'], ['networking.k8s.io'], ['ingresses', 'ingressclasses']),
+    r(['update', 'patch'], ['networking.k8s.io'], ['ingresses/status']),
+    r(['get', 'list', 'watch'], [''], ['services', 'secrets']),
+    r(['get', 'list', 'watch'], ['discovery.k8s.io'], ['endpointslices']),
+  ]),
 ];
 
 /** The agent's log Secret (`stratus-agent-NODE` in kube-node-lease), which the API's log proxy reads. */
@@ -304,6 +312,9 @@ export const BOOTSTRAP_CLUSTER_ROLE_BINDINGS: readonly KubeObject[] = [
   binding('ClusterRoleBinding', 'system:node', 'system:node', [group('system:nodes')]),
   binding('ClusterRoleBinding', 'system:stratus:s3-gateway', 'system:stratus:s3-gateway', [
     user('system:stratus:s3-gateway'),
+  ]),
+  binding('ClusterRoleBinding', 'system:stratus:ingress-controller', 'system:stratus:ingress-controller', [
+    user('system:stratus:ingress-controller'),
   ]),
 ];
 

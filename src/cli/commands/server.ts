@@ -35,6 +35,8 @@ const SERVE_OPTIONS = {
   's3-insecure-http': { type: 'boolean' },
   'service-cluster-ip-range': { type: 'string' },
   'service-node-port-range': { type: 'string' },
+  'ingress-http-port': { type: 'string' },
+  'ingress-https-port': { type: 'string' },
 } as const;
 
 const SERVE_FLAGS = `  --data-dir DIR   where state and the kubeconfig live (default: ./.stratus)
@@ -76,7 +78,10 @@ const SERVE_FLAGS = `  --data-dir DIR   where state and the kubeconfig live (def
                    daily, so a renewed file needs no restart
   --s3-insecure-http
                    serve S3 in plain HTTP instead of HTTPS (credentials and
-                   objects then cross the network in the clear)`;
+                   objects then cross the network in the clear)
+  --ingress-http-port N, --ingress-https-port N
+                   the Ingress controller's ports (\`up\` only; default: 80 and
+                   443 when root, else 8080 and 8443; 0 picks a free port)`;
 
 /**
  * `stratus server`: the control plane in the foreground. Prints where the API listens and the
@@ -193,6 +198,11 @@ async function serve(
   const { parsePortRange, parseServiceCidr } = await import('../../api/index.js');
   const ipRange = checkedFlag(values, 'service-cluster-ip-range', name, parseServiceCidr);
   const portRange = checkedFlag(values, 'service-node-port-range', name, parsePortRange);
+  const defaults = (await import('../up-ingress.js')).defaultIngressPorts();
+  const ingress = {
+    httpPort: portFlag(values, 'ingress-http-port', name) ?? defaults.httpPort,
+    httpsPort: portFlag(values, 'ingress-https-port', name) ?? defaults.httpsPort,
+  };
   const serviceProxy = serviceProxyFlag(values, name);
   const signal = ctx.untilSignal();
   const dataDir = flagString(values, 'data-dir');
@@ -227,6 +237,7 @@ async function serve(
       ...(flagBool(values, 's3-insecure-http') ? { s3InsecureHttp: true } : {}),
       ...(ipRange === undefined ? {} : { serviceClusterIPRange: ipRange }),
       ...(portRange === undefined ? {} : { serviceNodePortRange: portRange }),
+      ...(name === 'up' ? { ingress } : {}),
       ...(serviceProxy === undefined ? {} : { serviceProxy }),
     },
     components(up),
