@@ -43,6 +43,8 @@ const ROOTS = [
   'core/v1#Node',
   'core/v1#Event',
   'core/v1#Binding',
+  'core/v1#ResourceQuota',
+  'core/v1#LimitRange',
   'apps/v1#Deployment',
   'apps/v1#ReplicaSet',
   'apps/v1#DaemonSet',

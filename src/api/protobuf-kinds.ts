@@ -219,6 +219,24 @@ export const PROTO_KINDS: Record<string, ProtoMessage> = {
     5: f('immutable', 'bool'),
   },
   'v1/Pod': withMeta(podSpec),
+  'v1/ResourceQuota': withMeta({
+    1: f('hard', 'quantity', { map: true }),
+    2: f('scopes', 'string', { repeated: true }),
+    3: f(
+      'scopeSelector',
+      m({
+        1: f(
+          'matchExpressions',
+          m({
+            1: f('scopeName', 'string'),
+            2: f('operator', 'string'),
+            3: f('values', 'string', { repeated: true }),
+          }),
+          { repeated: true },
+        ),
+      }),
+    ),
+  }),
   'v1/Service': withMeta({
     1: f(
       'ports',

@@ -1,4 +1,5 @@
 import type { KubeObject, ObjectMeta } from '../common/kube-object.js';
+import type { AdmissionFinish, WriteAttributes } from '../identity/index.js';
 import { hasCode } from '../common/stratus-error.js';
 import { strictDecodingMessage, type FieldError, type ResourceType } from '../resources/index.js';
 import { apiVersionOf, qualifiedResource, type ApiDeps, type WriteOptions } from './api-context.js';
@@ -184,11 +185,14 @@ export async function createObject(
   } else if (type.subresources.includes('status') && !STATUS_ON_CREATE.has(type.kind)) {
     delete object.status;
   }
-  const finish = await deps.hooks.get(type.storageResource)?.beginCreate(object, options);
+  const attributes = writeAttributes(type, options, object, undefined, '');
+  await deps.admission?.mutate?.(attributes);
+  const allocated = await deps.hooks.get(type.storageResource)?.beginCreate(object, options);
+  let admitted: void | AdmissionFinish | undefined;
   let stored = false;
   try {
     validateOrThrow(type, object);
-    await admit(deps, type, options, object, undefined, '');
+    admitted = await deps.admission?.admit(attributes);
     if (!create.keepManagedFields) {
       object = trackManagedFields(type, undefined, object, options.fieldManager, now, 'Update');
     }
@@ -202,7 +206,8 @@ export async function createObject(
     }
     throw err;
   } finally {
-    finish?.(stored);
+    admitted?.(stored);
+    allocated?.(stored);
   }
 }
 
@@ -256,18 +261,25 @@ export async function updateObject(
     else metadata[k] = old.metadata[k];
   }
   object = { ...object, metadata };
+  const attributes = writeAttributes(type, options, object, old, mode.subresource ?? '');
+  await deps.admission?.mutate?.(attributes);
   const hook = mode.subresource === undefined ? deps.hooks.get(type.storageResource) : undefined;
-  const finish = await hook?.beginUpdate(object, old, options);
+  const allocated = await hook?.beginUpdate(object, old, options);
+  let admitted: void | AdmissionFinish | undefined;
   let written = false;
   let stored: KubeObject;
   let finalize: boolean;
   try {
     if (desiredStateChanged(old, object)) metadata.generation = (old.metadata.generation ?? 0) + 1;
     validateOrThrow(type, object, old);
-    if (!contentChanged(old, object) && sameManagedFields(old, userManaged)) {
+    if (
+      !contentChanged(old, object) &&
+      sameManagedFields(old, userManaged) &&
+      !deps.store.isStale?.(type.storageResource, old)
+    ) {
       return { object: old, deleted: false };
     }
-    await admit(deps, type, options, object, old, mode.subresource ?? '');
+    admitted = await deps.admission?.admit(attributes);
     const now = deps.clock.now();
     if (!mode.skipManagedFields) {
       object = trackManagedFields(type, old, object, options.fieldManager, now, 'Update', mode.subresource);
@@ -285,7 +297,8 @@ export async function updateObject(
       throw notFound(qualifiedResource(type), name, { name, group: type.group, kind: type.plural });
     throw err;
   } finally {
-    finish?.(written);
+    admitted?.(written);
+    allocated?.(written);
   }
   if (finalize && type.kind !== 'Namespace') {
     try {
@@ -316,16 +329,18 @@ function statusUpdate(type: ResourceType, old: KubeObject, object: KubeObject): 
   return { ...old, metadata, status: object.status };
 }
 
-/** Runs admission on a write about to be stored (dry runs included, as Kubernetes does). */
-async function admit(
-  deps: ApiDeps,
+/**
+ * What admission sees of a write about to be stored (dry runs included, as Kubernetes does).
+ * `object` is the pipeline's own copy, which mutating admission may change in place.
+ */
+function writeAttributes(
   type: ResourceType,
   options: WriteOptions,
   object: KubeObject,
   old: KubeObject | undefined,
   subresource: string,
-): Promise<void> {
-  await deps.admission?.admit({
+): WriteAttributes {
+  return {
     operation: old === undefined ? 'create' : 'update',
     user: options.user,
     apiGroup: type.group,
@@ -336,7 +351,8 @@ async function admit(
     object,
     ...(old !== undefined ? { old } : {}),
     warnings: options.warnings,
-  });
+    dryRun: options.dryRun,
+  };
 }
 
 function sameManagedFields(old: KubeObject, candidate: unknown): boolean {

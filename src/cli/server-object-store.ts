@@ -2,21 +2,21 @@ import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KubeClient } from '../client/index.js';
 import type { Clock } from '../common/clock.js';
-import type { UserDirectory } from '../identity/index.js';
+import type { ServingTls, UserDirectory } from '../identity/index.js';
 import { BucketMirror, openObjectStore, type EngineObjectStore } from '../objectstore/index.js';
-import { ApiCredentials, bootstrapS3Admin, startS3Gateway } from '../objectstore/s3/index.js';
+import { bootstrapS3Admin, startS3Gateway, StoreCredentials } from '../objectstore/s3/index.js';
 import type { ConnectionLimits } from '../connections/index.js';
-import { SqliteStore, type Store } from '../store/index.js';
+import { SqliteStore, type EncryptingStore, type Store } from '../store/index.js';
 import type { RunningObjectStore, ServerOptions } from './server.js';
 import { reserveForStore } from './store-reserve.js';
 
 /**
  * Opens the storage engine on its devices (by default one, DATA_DIR/storage/dev0, 0700; only that
  * one is created, since a missing device folder may be an unmounted disk). Devices on the state
- * database's file system keep the store's free-space reserve.
+ * database's file system keep the store's free-space reserve (`backing`, the store as opened).
  */
 export async function openEngine(
-  store: Store,
+  backing: Store,
   dataDir: string,
   options: ServerOptions & { storeSpec: string },
   clock: Clock,
@@ -27,8 +27,12 @@ export async function openEngine(
     await mkdir(devices[0]!.path, { recursive: true, mode: 0o700 });
     await chmod(join(dataDir, 'storage'), 0o700);
   }
-  if (store instanceof SqliteStore) {
-    devices = reserveForStore(devices, options.storeSpec.slice('sqlite:'.length), store.stats().reserveBytes);
+  if (backing instanceof SqliteStore) {
+    devices = reserveForStore(
+      devices,
+      options.storeSpec.slice('sqlite:'.length),
+      backing.stats().reserveBytes,
+    );
   }
   return openObjectStore({
     devices,
@@ -40,13 +44,16 @@ export async function openEngine(
 }
 
 /**
- * Starts the S3 gateway in front of the engine and the bucket mirror, both reaching the API as
- * the gateway's own identity (`client`), with the access keys of removed users refused (`users`),
- * and writes the admin's access key for aws-cli. Closing stops the gateway before the engine.
+ * Starts the S3 gateway in front of the engine (HTTPS with the cluster CA's `s3` certificate
+ * unless `insecureHttp`) and the bucket mirror, and writes the admin's access key for aws-cli.
+ * The gateway alone reads access keys' secrets, from the store below the API (SigV4 needs them;
+ * the API never shows them), refusing the keys of removed users (`users`); the bucket mirror
+ * reaches the API as the gateway's own identity (`client`, `system:stratus:s3-gateway`).
+ * Closing stops the gateway before the engine.
  */
 export async function startGateway(
   engine: EngineObjectStore,
-  store: Store,
+  store: EncryptingStore,
   options: {
     dataDir: string;
     port: number;
@@ -54,33 +61,45 @@ export async function startGateway(
     clock: Clock;
     client: KubeClient;
     users: UserDirectory;
+    tls: ServingTls;
+    insecureHttp?: boolean;
     connections?: ConnectionLimits;
   },
 ): Promise<RunningObjectStore & { close(): Promise<void> }> {
-  const credentials = new ApiCredentials(options.client, (user) => options.users.exists(user));
+  const keys = store.revealing();
+  const credentials = new StoreCredentials(keys, (user) => options.users.exists(user));
+  const tls = options.insecureHttp === true ? undefined : options.tls;
+  let gateway: Awaited<ReturnType<typeof startS3Gateway>> | undefined;
   let buckets: BucketMirror | undefined;
   try {
-    const gateway = await startS3Gateway({
+    gateway = await startS3Gateway({
       objectStore: engine,
       credentials,
       port: options.port,
       host: options.host,
       clock: options.clock,
       ...(options.connections !== undefined ? { connections: options.connections } : {}),
+      ...(tls ? { tls: tls.pair('s3') } : {}),
     });
+    const serving = gateway;
+    tls?.onChange(() => serving.setTls(tls.pair('s3')));
+    const caBundle = tls?.trust?.path;
     // The admin's key is bootstrap, as the admin's token: written to the store directly.
-    await bootstrapS3Admin(store, options.dataDir, gateway.url);
+    await bootstrapS3Admin(keys, options.dataDir, {
+      endpoint: serving.url,
+      ...(caBundle !== undefined ? { caBundle } : {}),
+    });
     buckets = new BucketMirror(engine, options.client);
     const mirror = buckets;
     return {
-      url: gateway.url,
+      url: serving.url,
       credentialsPath: join(options.dataDir, 's3-credentials'),
       configPath: join(options.dataDir, 's3-config'),
       engine,
-      connectionStats: gateway.connectionStats,
+      connectionStats: serving.connectionStats,
       buckets: mirror,
       close: async () => {
-        await gateway.close();
+        await serving.close();
         await mirror.close();
         await credentials.close();
         await options.client.close();
@@ -88,6 +107,8 @@ export async function startGateway(
       },
     };
   } catch (err) {
+    // A start that fails after the gateway listens (an access key no configured key opens).
+    await gateway?.close();
     await buckets?.close();
     await credentials.close();
     await options.client.close();

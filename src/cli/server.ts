@@ -2,20 +2,23 @@ import { chmod, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
   ApiServer,
+  AuditLog,
   ensureDefaultNamespaces,
-  type ApiServerOptions,
   ensureDefaultRuntimeClasses,
   ensureNamespaceDefaults,
+  LimitRangerAdmission,
+  QuotaAdmission,
+  type ApiServerOptions,
 } from '../api/index.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import {
   bootstrapAdmin,
-  ensureServingCert,
   PodSecurityAdmission,
   ServiceAccountAdmission,
   ServiceAccountTokens,
   startAuthorization,
   type Authorization,
+  type ServingTls,
   type UserInfo,
 } from '../identity/index.js';
 import { createRegistry } from '../resources/index.js';
@@ -25,10 +28,12 @@ import {
   type DeviceSpec,
   type EngineObjectStore,
 } from '../objectstore/index.js';
-import { SqliteStore, type Store } from '../store/index.js';
+import { ACCESS_KEY_RESOURCE } from '../objectstore/s3/index.js';
+import { EncryptingStore, loadEncryptionConfig, SqliteStore, type Store } from '../store/index.js';
 import { openEngine, startGateway } from './server-object-store.js';
 import { KubeClient } from '../client/index.js';
 import type { ConnectionLimits, GuardStats } from '../connections/index.js';
+import { openServingTls } from './serving-tls.js';
 import {
   CONTROLLERS,
   NodeLifecycleController,
@@ -91,11 +96,32 @@ export interface ServerOptions {
   api?: Pick<ApiServerOptions, 'podLogTimeoutMs' | 'connections'>;
   /** The S3 port's connection timeouts and caps; default `S3_CONNECTION_LIMITS`. */
   s3Connections?: ConnectionLimits;
+  /**
+   * kube-apiserver's `--encryption-provider-config`: an EncryptionConfiguration file saying how
+   * Secrets and AccessKeys are encrypted at rest. Default DATA_DIR/encryption-config.yaml, made
+   * with a fresh AES-GCM key (mode 0600) on first start.
+   */
+  encryptionProviderConfig?: string;
+  /**
+   * The audit log of every mutating and every refused API request (kube-apiserver's
+   * `--audit-log-path`, `-maxsize`, `-maxbackup`): default DATA_DIR/audit.log, 50 MiB, 5 backups.
+   */
+  audit?: { path?: string; maxBytes?: number; maxBackups?: number };
+  /**
+   * More names and addresses for the serving certificates (k3s' `--tls-san`); loopback, the host
+   * name, the node's addresses and `host` are always there.
+   */
+  tlsSans?: string[];
+  /** A certificate (PEM, chain after it) and key of the user's own for the API and S3 ports. */
+  tlsCertFile?: string;
+  tlsKeyFile?: string;
+  /** Serve S3 in plain HTTP instead of HTTPS (`--s3-insecure-http`); default false. */
+  s3InsecureHttp?: boolean;
 }
 
 /** The object store part of a running server. */
 export interface RunningObjectStore {
-  /** `http://127.0.0.1:PORT`, the S3 endpoint. */
+  /** `https://127.0.0.1:PORT`, the S3 endpoint (`http://` with `s3InsecureHttp`). */
   url: string;
   /** The admin's access key pair in aws-cli credentials format (mode 0600). */
   credentialsPath: string;
@@ -112,14 +138,26 @@ export interface RunningObjectStore {
 export interface RunningServer {
   /** `https://127.0.0.1:PORT`: what the kubeconfig names (kubectl sends tokens only over TLS). */
   apiUrl: string;
-  /** `http://127.0.0.1:PORT`: the same port in plain HTTP, for fetch-based clients on loopback. */
+  /**
+   * `http://127.0.0.1:PORT`: the same port in plain HTTP, for clients on loopback (the server's
+   * own components, fetch-based tools); `apiUrl` when the server listens on no loopback address.
+   */
   httpUrl: string;
-  /** The self-signed serving certificate (PEM file) clients trust as the cluster's CA. */
-  caCertPath: string;
+  /**
+   * The file clients trust (kubeconfig, aws `ca_bundle`, `AWS_CA_BUNDLE`): the cluster CA
+   * (`DATA_DIR/tls/ca.crt`), or with a certificate of the user's own its file when it holds its
+   * root; undefined when it holds none (a CA the system trusts).
+   */
+  caCertPath: string | undefined;
+  /** The CA, serving certificates and their renewal. */
+  tls: ServingTls;
   /** The admin kubeconfig (mode 0600). */
   kubeconfigPath: string;
   adminToken: string;
+  /** The store as the API sees it: Secrets and AccessKeys in plaintext (see EncryptingStore). */
   store: Store;
+  /** The store as opened, below encryption (what the SQLite file holds; its stats). */
+  backingStore: Store;
   /** What the API port's connection guard did (refusals, timeouts). */
   apiConnectionStats: GuardStats;
   /**
@@ -134,10 +172,11 @@ export interface RunningServer {
 
 /**
  * The composition root of the server role: opens the store, creates the default namespaces,
- * starts the API server, then makes sure the admin token exists and writes the kubeconfig with
- * the URL the server really listens at (rewritten on every start, since the port may change).
- * The port speaks TLS (a self-signed certificate under DATA_DIR/tls, named in the kubeconfig)
- * and plain HTTP, told apart by the first byte of each connection.
+ * makes or loads the cluster CA and the serving certificates (DATA_DIR/tls), starts the API
+ * server, then makes sure the admin token exists and writes the kubeconfig with the URL the
+ * server really listens at and the CA (rewritten on every start, since the port may change).
+ * The API port speaks TLS, and plain HTTP to loopback clients, told apart by the first byte of
+ * each connection; S3 speaks HTTPS unless `s3InsecureHttp`.
  */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const dataDir = resolve(options.dataDir);
@@ -146,26 +185,50 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   await chmod(dataDir, 0o700);
   const clock = options.clock ?? systemClock;
   const storeSpec = options.store ?? `sqlite:${join(dataDir, 'state.db')}`;
-  const store = await openStore(storeSpec, clock);
+  const backing = await openStore(storeSpec, clock);
+  let encryption: Awaited<ReturnType<typeof loadEncryptionConfig>>;
+  try {
+    encryption = await loadEncryptionConfig(dataDir, {
+      ...(options.encryptionProviderConfig !== undefined ? { file: options.encryptionProviderConfig } : {}),
+    });
+  } catch (err) {
+    await backing.close();
+    throw err;
+  }
+  // Everything above reads and writes plaintext; the backing store holds ciphertext.
+  const store = new EncryptingStore(backing, {
+    config: encryption.config,
+    writeOnly: { [ACCESS_KEY_RESOURCE]: ['spec.secretAccessKey'] },
+  });
   let api: ApiServer | undefined;
   let s3: (RunningObjectStore & { close(): Promise<void> }) | undefined;
   let engine: EngineObjectStore | undefined;
   let identity: Authorization | undefined;
+  let audit: AuditLog | undefined;
+  let tls: ServingTls | undefined;
+  const limitRanger = new LimitRangerAdmission(store);
+  const quota = new QuotaAdmission(store, clock);
   try {
     await ensureDefaultNamespaces(store, clock);
     await ensureDefaultRuntimeClasses(store, clock);
-    const tls = await ensureServingCert(dataDir, { now: clock.now() });
-    await ensureNamespaceDefaults(store, clock, tls.cert);
+    tls = await openServingTls(dataDir, options, clock);
+    // The CA pods trust (kube-root-ca.crt): the cluster CA, or the root of a certificate of the
+    // user's own; none when the certificate's CA is one the system trusts.
+    const caPem = tls.trust?.pem ?? '';
+    await ensureNamespaceDefaults(store, clock, caPem);
     const serviceAccountTokens = await ServiceAccountTokens.open(dataDir, store, { clock });
+    await limitRanger.start();
+    await quota.start();
     identity = await startAuthorization(store, {
       clock,
       verifiers: [serviceAccountTokens],
-      admissions: [new ServiceAccountAdmission(store), new PodSecurityAdmission(store)],
+      admissions: [new ServiceAccountAdmission(store), new PodSecurityAdmission(store), limitRanger, quota],
     });
+    audit = new AuditLog({ ...options.audit, path: options.audit?.path ?? join(dataDir, 'audit.log') });
     if (options.s3Port !== undefined)
-      engine = await openEngine(store, dataDir, { ...options, storeSpec }, clock);
+      engine = await openEngine(backing, dataDir, { ...options, storeSpec }, clock);
     api = new ApiServer({
-      tls,
+      tls: tls.pair('apiserver'),
       ...(engine ? { extensions: storageApiExtensions(engine) } : {}),
       store,
       registry: createRegistry(),
@@ -174,6 +237,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       admission: identity.admission,
       serviceAccountTokens,
       clock,
+      audit,
       ...(options.bookmarkIntervalMs !== undefined ? { bookmarkIntervalMs: options.bookmarkIntervalMs } : {}),
       services: {
         ...(options.serviceClusterIPRange ? { clusterIPRange: options.serviceClusterIPRange } : {}),
@@ -182,16 +246,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       ...options.api,
     });
     const apiUrl = await api.listen(options.apiPort ?? 6443, options.host ?? '127.0.0.1');
-    const httpUrl = api.httpUrl;
+    const running = api;
+    const served = tls;
+    tls.onChange(() => running.setTls(served.pair('apiserver')));
+    const trust = tls.trust;
+    const loopbackUrl = api.httpUrl;
+    const httpUrl = loopbackUrl ?? apiUrl;
     const admin = await bootstrapAdmin(store, dataDir, {
       serverUrl: apiUrl,
-      caCert: tls.cert,
-      httpUrl,
+      ...(trust !== undefined ? { caCert: trust.pem } : {}),
+      ...(loopbackUrl !== undefined ? { httpUrl: loopbackUrl } : {}),
       clock,
     });
     // Each in-process component has its own least-privilege identity, with a loopback token
-    // that only this process knows. Without `controllers`, only the clusterrole-aggregation
-    // controller runs: RBAC's aggregated roles (admin, edit, view) need it.
+    // that only this process knows. Without `controllers`, only the ALWAYS controllers run.
     const auth = identity;
     const clientAs = (username: string, contextName: string): KubeClient =>
       new KubeClient({
@@ -199,8 +267,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         token: auth.authenticator.issueLoopbackToken({ username, groups: [] }),
         namespace: 'default',
         contextName,
+        ...(trust !== undefined ? { certificateAuthorityData: trust.pem } : {}),
       });
-    const managers = await startComponents(options, clock, clientAs, tls.cert);
+    const managers = await startComponents(options, clock, clientAs, caPem);
     if (engine !== undefined && options.s3Port !== undefined) {
       s3 = await startGateway(engine, store, {
         dataDir,
@@ -209,35 +278,47 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         clock,
         client: clientAs('system:stratus:s3-gateway', 's3-gateway'),
         users: auth.users,
+        tls,
+        ...(options.s3InsecureHttp === true ? { insecureHttp: true } : {}),
         ...(options.s3Connections !== undefined ? { connections: options.s3Connections } : {}),
       });
     }
-    const running = api;
     const objectStore = s3;
+    const auditLog = audit;
     return {
       apiUrl,
       httpUrl,
-      caCertPath: tls.certPath,
+      caCertPath: trust?.path,
+      tls: served,
       kubeconfigPath: admin.kubeconfigPath,
       adminToken: admin.token,
       store,
+      backingStore: backing,
       apiConnectionStats: running.connectionStats,
       loopbackToken: (user) => auth.authenticator.issueLoopbackToken(user),
       ...(objectStore ? { s3: objectStore } : {}),
       close: async () => {
         for (const m of managers) await m.close();
+        await served.close();
         // The API before the engine: its storage views read the engine.
         await running.close();
+        auditLog.close();
         await objectStore?.close();
         await auth.close();
+        await limitRanger.close();
+        await quota.close();
         await store.close();
       },
     };
   } catch (err) {
+    await tls?.close();
     await api?.close();
+    audit?.close();
     await s3?.close();
     if (s3 === undefined) await engine?.close();
     await identity?.close();
+    await limitRanger.close();
+    await quota.close();
     await store.close();
     throw err;
   }
@@ -247,9 +328,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 const ALWAYS = ['clusterrole-aggregation', 'serviceaccount', 'root-ca-cert-publisher'];
 
 /**
- * Starts the controllers as `system:kube-controller-manager` and, in a manager of its own, the
+ * Starts the controllers as `system:kube-controller-manager`; in managers of their own, the
+ * resourcequota controller as `system:controller:resourcequota-controller` (always) and the
  * scheduler as `system:kube-scheduler` (kube-scheduler is its own process in Kubernetes). With
- * `controllers` off only the ALWAYS ones run.
+ * `controllers` off only the ALWAYS ones and the resourcequota controller run.
  */
 async function startComponents(
   options: ServerOptions,
@@ -264,7 +346,7 @@ async function startComponents(
   };
   try {
     const controllers = [
-      ...Object.keys(CONTROLLERS).filter((n) => n !== 'scheduler'),
+      ...Object.keys(CONTROLLERS).filter((n) => n !== 'scheduler' && n !== 'resourcequota'),
       'root-ca-cert-publisher',
     ];
     started.push(
@@ -276,6 +358,15 @@ async function startComponents(
           nodelifecycle: (ctx) => new NodeLifecycleController(ctx, nodeLifecycleOptions(options)),
           'root-ca-cert-publisher': (ctx) => rootCaPublisher(ctx, caCert),
         },
+      }),
+    );
+    // Always, as its own user (kube-controller-manager's --use-service-account-credentials):
+    // quota admission charges against each quota's status, and counting may list any kind.
+    started.push(
+      await startControllerManager({
+        client: clientAs('system:controller:resourcequota-controller', 'resourcequota-controller'),
+        clock,
+        controllers: ['resourcequota'],
       }),
     );
     if (options.controllers) {

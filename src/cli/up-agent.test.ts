@@ -35,7 +35,7 @@ test("up's agent retires the stored node token and is confined as its node", asy
       oldClient.get('nodes', node),
       (e: unknown) => e instanceof StatusError && e.status === 404,
     );
-    agent = await agentComponent.start({ server: cloud.server, dataDir: cloud.dataDir });
+    agent = await agentComponent.start({ server: cloud.server, dataDir: cloud.dataDir, options: {} });
     assert.equal(existsSync(join(cloud.dataDir, 'agent', 'token')), false);
     await assert.rejects(
       oldClient.list('pods'),

@@ -1,21 +1,16 @@
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { KubeClient } from '../client/index.js';
-import { hashToken, nodeUser, TOKEN_NAMESPACE, tokenSecretName } from '../identity/index.js';
-import type { Store } from '../store/index.js';
+import { nodeUser } from '../identity/index.js';
+import { retireStoredToken } from './component-token.js';
 import type { UpComponent } from './up.js';
 
-/**
- * Earlier versions kept a never-expiring node token in DATA_DIR/agent/token; the agent now uses
- * a loopback token, so that one is revoked and its file removed.
- */
-async function retireStoredToken(store: Store, dir: string): Promise<void> {
-  const file = join(dir, 'token');
-  if (!existsSync(file)) return;
-  const name = tokenSecretName(hashToken(readFileSync(file, 'utf8').trim()));
-  await store.delete('secrets', TOKEN_NAMESPACE, name).catch(() => undefined);
-  rmSync(file, { force: true });
+/** The agent's `serviceProxy` option for `--service-proxy node|haproxy|none` (default node). */
+export function serviceProxyOption(flag: 'node' | 'haproxy' | 'none' | undefined): {
+  serviceProxy?: { l7: 'node' | 'haproxy' };
+} {
+  return flag === 'none' ? {} : { serviceProxy: { l7: flag ?? 'node' } };
 }
 
 /**
@@ -28,11 +23,12 @@ async function retireStoredToken(store: Store, dir: string): Promise<void> {
  */
 export const agentComponent: UpComponent = {
   name: 'agent',
-  async start({ server, dataDir }) {
+  async start({ server, dataDir, options }) {
     const { Agent } = await import('../agent/index.js');
     const dir = join(dataDir, 'agent');
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    await retireStoredToken(server.store, dir);
+    // Earlier versions kept a never-expiring node token there.
+    await retireStoredToken(server.store, join(dir, 'token'));
     const nodeName = hostname().toLowerCase();
     const client = new KubeClient({
       server: server.httpUrl,
@@ -45,11 +41,15 @@ export const agentComponent: UpComponent = {
         client,
         dataDir: dir,
         nodeName,
+        ...serviceProxyOption(options.serviceProxy),
         onError: (err) => process.stderr.write(`agent: ${(err as Error).message}\n`),
       });
       return {
         lines: [
           `Node ${agent.nodeName} ready (runtime: process; logs endpoint 127.0.0.1:${agent.agentPort})`,
+          agent.serviceProxy === undefined
+            ? 'Service proxy: off'
+            : `Service proxy: ${agent.serviceProxy.dataPlane.driver} data plane (ClusterIPs, NodePorts, LoadBalancers)`,
         ],
         close: async () => {
           await agent.stopAllPods();

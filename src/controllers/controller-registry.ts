@@ -12,6 +12,7 @@ import { EndpointSliceController } from './endpointslice-controller.js';
 import { LoadBalancerController } from './loadbalancer-controller.js';
 import { ClusterRoleAggregationController } from './clusterrole-aggregation-controller.js';
 import { defaultServiceAccounts } from './namespace-defaults-controller.js';
+import { ResourceQuotaController } from './resourcequota-controller.js';
 
 /** Builds one controller from the manager's shared context. */
 export type ControllerFactory = (ctx: ControllerContext) => Runnable;
@@ -41,4 +42,5 @@ export const CONTROLLERS: Record<string, ControllerFactory> = {
   loadbalancer: (ctx) => new LoadBalancerController(ctx),
   'clusterrole-aggregation': (ctx) => new ClusterRoleAggregationController(ctx),
   serviceaccount: (ctx) => defaultServiceAccounts(ctx),
+  resourcequota: (ctx) => new ResourceQuotaController(ctx),
 };

@@ -20,3 +20,4 @@ export {
   rootCaPublisher,
   type NamespaceDefault,
 } from './namespace-defaults-controller.js';
+export { ResourceQuotaController, type ResourceQuotaOptions } from './resourcequota-controller.js';

@@ -34,19 +34,54 @@ export interface WriteAttributes {
   old?: KubeObject;
   /** Where an admission adds warnings for the reply's `Warning` headers (PodSecurity's `warn`). */
   warnings?: string[];
+  /** A dry run: admission checks but keeps nothing (no quota is charged). */
+  dryRun?: boolean;
 }
 
-/** Checks a write before it is stored; throws a 403 (or 404, 422) error to refuse it. */
+/**
+ * Told once a write that admission let through is stored (`true`) or failed after admission
+ * (`false`), so that what admission reserved (a quota charge) can be settled.
+ */
+export type AdmissionFinish = (stored: boolean) => void;
+
+/**
+ * Checks a write before it is stored, as kube-apiserver's admission plugins: `mutate` (optional)
+ * runs before validation and may change `object` (LimitRanger's defaults); `admit` runs after
+ * validation and throws a 403 (or 404, 422) error to refuse the write, or returns a finish callback
+ * for what it reserved (quota).
+ */
 export interface Admission {
-  admit(write: WriteAttributes): void | Promise<void>;
+  mutate?(write: WriteAttributes): void | Promise<void>;
+  admit(write: WriteAttributes): void | AdmissionFinish | Promise<void | AdmissionFinish>;
 }
 
-/** Runs admissions in order; the first refusal wins (kube-apiserver's admission chain). */
+/**
+ * Runs admissions in order (kube-apiserver's admission chain): every `mutate`, then every
+ * `admit`, the first refusal winning; when a later one refuses, the finish callbacks of the
+ * earlier ones are told the write failed.
+ */
 export class AdmissionChain implements Admission {
   constructor(private readonly admissions: readonly Admission[]) {}
 
-  async admit(write: WriteAttributes): Promise<void> {
-    for (const a of this.admissions) await a.admit(write);
+  async mutate(write: WriteAttributes): Promise<void> {
+    for (const a of this.admissions) await a.mutate?.(write);
+  }
+
+  async admit(write: WriteAttributes): Promise<AdmissionFinish | undefined> {
+    const finishes: AdmissionFinish[] = [];
+    try {
+      for (const a of this.admissions) {
+        const finish = await a.admit(write);
+        if (finish) finishes.push(finish);
+      }
+    } catch (err) {
+      for (const f of finishes) f(false);
+      throw err;
+    }
+    if (finishes.length === 0) return undefined;
+    return (stored) => {
+      for (const f of finishes) f(stored);
+    };
   }
 }
 
@@ -151,7 +186,10 @@ function guardTokenSecret(w: WriteAttributes): void {
 }
 
 /** `clusterroles.rbac.authorization.k8s.io "x" is forbidden: …` (Kubernetes' NewForbidden). */
-export function forbiddenWrite(w: WriteAttributes, why: string): IdentityError {
+export function forbiddenWrite(
+  w: Pick<WriteAttributes, 'apiGroup' | 'resource' | 'object'>,
+  why: string,
+): IdentityError {
   const resource = w.apiGroup === '' ? w.resource : `${w.resource}.${w.apiGroup}`;
   const name = w.object.metadata.name ?? '';
   return new IdentityError('IDENTITY_FORBIDDEN', 403, `${resource} "${name}" is forbidden: ${why}`, {

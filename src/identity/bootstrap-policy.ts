@@ -251,6 +251,22 @@ export const BOOTSTRAP_CLUSTER_ROLES: readonly KubeObject[] = [
     r(READ_WRITE, ['storage.stratus.dev'], ['buckets']),
     r(['patch', 'update'], ['storage.stratus.dev'], ['buckets/status']),
   ]),
+  // The resourcequota controller (`src/controllers/resourcequota-controller.ts`, user
+  // `system:controller:resourcequota-controller`), as Kubernetes' role of that name: it counts
+  // what each namespace's objects use, of any kind a quota may name, and writes quotas' status.
+  clusterRole('system:controller:resourcequota-controller', [
+    r(['list', 'watch'], ['*'], ['*']),
+    r(['update'], [''], ['resourcequotas/status']),
+    r(['create', 'patch', 'update'], ['', 'events.k8s.io'], ['events']),
+  ]),
+  // The Ingress controller (`src/ingress/`): what it routes and to where, the TLS Secrets it
+  // serves, and the status it writes, as ingress-nginx's ClusterRole.
+  clusterRole('system:stratus:ingress-controller', [
+    r(['get', 'list', 'watch'], ['networking.k8s.io'], ['ingresses', 'ingressclasses']),
+    r(['update', 'patch'], ['networking.k8s.io'], ['ingresses/status']),
+    r(['get', 'list', 'watch'], [''], ['services', 'secrets']),
+    r(['get', 'list', 'watch'], ['discovery.k8s.io'], ['endpointslices']),
+  ]),
 ];
 
 /** No namespaced Roles are bootstrapped (the agents' log Secrets are the Node authorizer's). */
@@ -306,6 +322,15 @@ export const BOOTSTRAP_CLUSTER_ROLE_BINDINGS: readonly KubeObject[] = [
   ]),
   binding('ClusterRoleBinding', 'system:stratus:s3-gateway', 'system:stratus:s3-gateway', [
     user('system:stratus:s3-gateway'),
+  ]),
+  binding(
+    'ClusterRoleBinding',
+    'system:controller:resourcequota-controller',
+    'system:controller:resourcequota-controller',
+    [user('system:controller:resourcequota-controller')],
+  ),
+  binding('ClusterRoleBinding', 'system:stratus:ingress-controller', 'system:stratus:ingress-controller', [
+    user('system:stratus:ingress-controller'),
   ]),
 ];
 

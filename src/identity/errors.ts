@@ -16,6 +16,12 @@ import { StratusError } from '../common/stratus-error.js';
  *   lifetime under ten minutes, a PodSecurity level), with Kubernetes' `Invalid value` wording.
  * - `IDENTITY_KEY_UNREADABLE` (500): the ServiceAccount signing key in the data directory is
  *   not a key Stratus wrote; it is never replaced silently, since every token depends on it.
+ * - `IDENTITY_TLS_SAN_INVALID` (400): a subject alternative name (`--tls-san`) that is neither a
+ *   DNS name nor an IP address.
+ * - `IDENTITY_TLS_FILES_INVALID` (400): `--tls-cert-file`/`--tls-private-key-file` missing one of
+ *   the two, unreadable, or a key that does not belong to the certificate.
+ * - `IDENTITY_CA_INVALID` (500): the cluster CA in the data directory cannot be used (half a pair,
+ *   not a CA, expired, a key that does not match); it is never replaced without being asked.
  */
 export class IdentityError extends StratusError {
   constructor(
@@ -26,7 +32,10 @@ export class IdentityError extends StratusError {
       | 'IDENTITY_TTL_INVALID'
       | 'IDENTITY_NOT_FOUND'
       | 'IDENTITY_INVALID'
-      | 'IDENTITY_KEY_UNREADABLE',
+      | 'IDENTITY_KEY_UNREADABLE'
+      | 'IDENTITY_TLS_SAN_INVALID'
+      | 'IDENTITY_TLS_FILES_INVALID'
+      | 'IDENTITY_CA_INVALID',
     status: number,
     message: string,
     details?: Record<string, unknown>,

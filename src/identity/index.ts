@@ -90,6 +90,7 @@ export {
   forbiddenWrite,
   RbacAdmission,
   type Admission,
+  type AdmissionFinish,
   type WriteAttributes,
 } from './admission.js';
 export {
@@ -112,8 +113,6 @@ export {
   RETIRED_BOOTSTRAP_POLICY,
 } from './bootstrap-policy.js';
 export { startAuthorization, type Authorization } from './authorization.js';
-export { generateSelfSignedCert, type CertificatePair, type SelfSignedOptions } from './self-signed-cert.js';
-export { ensureServingCert } from './serving-cert.js';
 export { caCertHash } from './ca-cert-hash.js';
 export {
   ServiceAccountTokens,
@@ -122,3 +121,24 @@ export {
   type BoundObject,
   type TokenClaims,
 } from './service-account-token.js';
+export {
+  issueCertificate,
+  splitPemCertificates,
+  type CertificatePair,
+  type CertificateTemplate,
+} from './certificate.js';
+export { ensureClusterCa, CA_VALIDITY_MS, type ClusterCa } from './cluster-ca.js';
+export { SERVING_RENEW_BEFORE_MS, SERVING_VALIDITY_MS } from './serving-cert.js';
+export {
+  ServingTls,
+  SERVING_PORTS,
+  type ServingPort,
+  type ServingTlsOptions,
+  type TrustBundle,
+} from './serving-tls.js';
+export {
+  servingNames,
+  subjectAltNames,
+  type ServingNameSources,
+  type SubjectAltNames,
+} from './subject-alt-names.js';

@@ -10,7 +10,8 @@ const READ = ['get', 'list', 'watch'];
 /**
  * What every node may do beyond what the Node authorizer decides object by object: Kubernetes'
  * `NodeRules()` (the `system:node` ClusterRole), for the resources Stratus serves, plus
- * `nodecredentialrequests` (a node renews its own credential; the handler checks the name).
+ * `nodecredentialrequests` (a node renews its own credential; the handler checks the name) and
+ * EndpointSlices for the agent's service proxy (kube-proxy's `system:node-proxier`).
  * The Node authorizer narrows secrets, configmaps, pods, nodes, leases, persistent volume
  * claims and service account tokens to the node's own objects; NodeRestriction admission
  * narrows the writes these rules allow. Pure data.
@@ -19,6 +20,8 @@ export const NODE_RULES: readonly PolicyRule[] = [
   r(['create'], ['authentication.k8s.io'], ['tokenreviews']),
   r(['create'], ['authorization.k8s.io'], ['subjectaccessreviews', 'localsubjectaccessreviews']),
   r(READ, [''], ['services']),
+  // The agent's service proxy watches EndpointSlices, as kube-proxy's system:node-proxier.
+  r(['list', 'watch'], ['discovery.k8s.io'], ['endpointslices']),
   r(['create', 'get', 'list', 'watch'], [''], ['nodes']),
   r(['update', 'patch'], [''], ['nodes/status']),
   r(['update', 'patch'], [''], ['nodes']),

@@ -1,3 +1,3 @@
 /** The object store's test support for other parts' tests: a gateway over a real engine. */
-export { startTestGateway, type TestGateway } from './s3/test-gateway.js';
+export { sdkClient, startTestGateway, type TestGateway } from './s3/test-gateway.js';
 export { s3Error } from './s3/test-sdk.js';

@@ -25,6 +25,8 @@ import { serviceKind } from './kinds/service.js';
 import { clusterRoleBindingKind, clusterRoleKind, roleBindingKind, roleKind } from './kinds/rbac.js';
 import { reviewKinds } from './kinds/reviews.js';
 import { nodeCredentialRequestKind } from './kinds/node-credential-request.js';
+import { resourceQuotaKind } from './kinds/resource-quota.js';
+import { limitRangeKind } from './kinds/limit-range.js';
 
 /** The kinds Stratus serves out of the box, in discovery order. */
 export const builtinKinds: readonly KindDefinition[] = [
@@ -34,6 +36,8 @@ export const builtinKinds: readonly KindDefinition[] = [
   configMapKind,
   secretKind,
   serviceAccountKind,
+  resourceQuotaKind,
+  limitRangeKind,
   namespaceKind,
   nodeKind,
   eventKind,

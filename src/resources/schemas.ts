@@ -55,7 +55,8 @@ export const stratusDefinitions: Record<string, SchemaNode> = {
   },
   'dev.stratus.iam.v1.AccessKeySpec': {
     type: 'object',
-    required: ['secretAccessKey'],
+    // Neither is required by the schema: AccessKey admission fills in the creator as the user,
+    // and the secret is required on create only (reads never show it, so updates may omit it).
     properties: { user: { type: 'string' }, secretAccessKey: { type: 'string' } },
   },
 };

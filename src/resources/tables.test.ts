@@ -30,6 +30,8 @@ test('every kind has the kubectl columns; cells line up with columns', () => {
     configmaps: 'NAME DATA AGE',
     secrets: 'NAME TYPE DATA AGE',
     serviceaccounts: 'NAME SECRETS AGE',
+    resourcequotas: 'NAME AGE REQUEST LIMIT',
+    limitranges: 'NAME CREATED AT',
     namespaces: 'NAME STATUS AGE',
     nodes:
       'NAME STATUS ROLES AGE VERSION | INTERNAL-IP EXTERNAL-IP OS-IMAGE KERNEL-VERSION CONTAINER-RUNTIME',

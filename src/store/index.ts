@@ -16,3 +16,14 @@ export type { SyncMode } from './sqlite-schema.js';
 export { StoreError } from './errors.js';
 export { compileWatchFilter, type Change, type WatchFilterOptions } from './watch-filter.js';
 export { decodeContinue, encodeContinue, type ContinuePosition } from './continue-token.js';
+export {
+  EncryptingStore,
+  loadEncryptionConfig,
+  parseEncryptionConfig,
+  defaultEncryptionConfigText,
+  ENCRYPTION_CONFIG_FILE,
+  IDENTITY_CONFIG,
+  SEALED_FIELD,
+  type EncryptionConfig,
+  type EncryptingStoreOptions,
+} from './encryption/index.js';

@@ -58,6 +58,14 @@ export interface Store {
   compact(revision: number): Promise<void>;
 
   close(): Promise<void>;
+
+  /**
+   * Optional: true when `object`, as this store last returned it, is stored in a form due for a
+   * rewrite (encrypted with a key that is no longer the write key), so that an update changing
+   * nothing is still written, as kube-apiserver writes an unchanged object whose transformer
+   * reports it stale (what makes `kubectl replace` re-encrypt).
+   */
+  isStale?(resource: string, object: KubeObject): boolean;
 }
 
 export interface ListOptions {

@@ -6,6 +6,7 @@ import { joinCluster, NODE_KUBECONFIG, type NodeSession } from '../agent-join.js
 import { flagString, write, type Command, type CommandContext, type FlagValues } from '../command.js';
 import { UsageError } from '../errors.js';
 import { durationFlag } from './duration-flag.js';
+import { SERVICE_PROXY_USAGE, serviceProxyFlag } from './service-proxy-flag.js';
 
 const OPTIONS = {
   server: { type: 'string' },
@@ -20,6 +21,7 @@ const OPTIONS = {
   'insecure-skip-tls-verify': { type: 'boolean' },
   simulate: { type: 'string' },
   'node-status-update-frequency': { type: 'string' },
+  'service-proxy': { type: 'string' },
 } as const;
 
 function positiveNumber(values: FlagValues, flag: string, integer: boolean): number | undefined {
@@ -100,7 +102,8 @@ export const agentCommand: Command = {
   --insecure-skip-tls-verify  do not check the server's certificate (https URLs;
                      a plain http:// URL on loopback needs no certificate)
   --simulate N       register N simulated nodes that report their pods Running without
-                     starting processes (as kwok does), for testing at scale`,
+                     starting processes (as kwok does), for testing at scale
+${SERVICE_PROXY_USAGE}`,
   options: OPTIONS,
   run: async (ctx, values, positionals) => {
     if (positionals.length > 0)
@@ -117,6 +120,7 @@ export const agentCommand: Command = {
     const simulate = positiveNumber(values, 'simulate', true);
     const leaseIntervalMs = durationFlag(values, 'node-status-update-frequency', { command: 'agent' });
     const dataDir = resolve(ctx.io.cwd, flagString(values, 'data-dir') ?? '.stratus/agent');
+    const serviceProxy = serviceProxyFlag(values, 'agent') ?? 'node';
     const signal = ctx.untilSignal();
     if (simulate !== undefined) return simulateNodes(ctx, values, simulate, signal);
     const { session, owned } = await sessionFor(ctx, values, dataDir, nodeName ?? hostname().toLowerCase());
@@ -142,11 +146,12 @@ export const agentCommand: Command = {
       ...(memory !== undefined ? { memory } : {}),
       ...(maxPods !== undefined ? { maxPods } : {}),
       ...(leaseIntervalMs !== undefined ? { leaseIntervalMs } : {}),
+      ...(serviceProxy === 'none' ? {} : { serviceProxy: { l7: serviceProxy } }),
       onError: (err) => ctx.io.stderr.write(`agent: ${(err as Error).message}\n`),
     });
     await write(
       ctx.io.stdout,
-      `node ${agent.nodeName} registered; log endpoint on 127.0.0.1:${agent.agentPort}\n`,
+      `node ${agent.nodeName} registered; log endpoint on 127.0.0.1:${agent.agentPort}; service proxy: ${agent.serviceProxy?.dataPlane.driver ?? 'none'}\n`,
     );
     const received = await signal;
     await write(ctx.io.stderr, `${received}: shutting down\n`);

@@ -39,18 +39,27 @@ export class StoreCredentials implements CredentialStore {
   private starting: Promise<void> | undefined;
   private closed = false;
 
-  constructor(private readonly store: Store) {}
+  /**
+   * `active` decides whether a key's user still exists: a removed user's keys answer as unknown
+   * keys (`InvalidAccessKeyId`), as AWS answers for the keys of a deleted IAM user.
+   */
+  constructor(
+    private readonly store: Store,
+    private readonly active: (user: string) => Promise<boolean> = () => Promise.resolve(true),
+  ) {}
 
   /** Looks up a key, filling the cache and starting the watch on first use. */
   async lookup(accessKeyId: string): Promise<{ secretAccessKey: string; user: string } | undefined> {
     await this.start();
-    const hit = this.cache.get(accessKeyId);
-    if (hit !== undefined) return { secretAccessKey: hit.secretAccessKey, user: hit.user };
-    if (!/^[A-Za-z0-9._-]{1,128}$/.test(accessKeyId)) return undefined;
-    const obj = await this.store.get(ACCESS_KEY_RESOURCE, '', accessKeyId);
-    const key = obj === undefined ? undefined : toAccessKey(obj);
-    if (key === undefined) return undefined;
-    this.cache.set(key.accessKeyId, key);
+    let key = this.cache.get(accessKeyId);
+    if (key === undefined) {
+      if (!/^[A-Za-z0-9._-]{1,128}$/.test(accessKeyId)) return undefined;
+      const obj = await this.store.get(ACCESS_KEY_RESOURCE, '', accessKeyId);
+      key = obj === undefined ? undefined : toAccessKey(obj);
+      if (key === undefined) return undefined;
+      this.cache.set(key.accessKeyId, key);
+    }
+    if (!(await this.active(key.user))) return undefined;
     return { secretAccessKey: key.secretAccessKey, user: key.user };
   }
 
@@ -155,9 +164,14 @@ export function parseCredentialsIni(text: string): { accessKeyId?: string; secre
  * Makes sure the admin has an S3 key pair: on first start (no `DATA_DIR/s3-credentials`, or one
  * whose key is gone from the store) it creates one for user `admin` and writes
  * `DATA_DIR/s3-credentials` (aws-cli credentials INI) and `DATA_DIR/s3-config` (region,
- * endpoint_url, path-style addressing), both mode 0600. Later starts reuse the pair.
+ * endpoint_url, path-style addressing and, for an https endpoint with a private CA, `ca_bundle`
+ * naming the CA file), both mode 0600. Later starts reuse the pair and rewrite the config.
  */
-export async function bootstrapS3Admin(store: Store, dataDir: string, endpoint: string): Promise<AccessKey> {
+export async function bootstrapS3Admin(
+  store: Store,
+  dataDir: string,
+  options: { endpoint: string; caBundle?: string },
+): Promise<AccessKey> {
   const credPath = join(dataDir, 's3-credentials');
   const configPath = join(dataDir, 's3-config');
   let key: AccessKey | undefined;
@@ -173,7 +187,9 @@ export async function bootstrapS3Admin(store: Store, dataDir: string, endpoint: 
   }
   await writePrivate(
     configPath,
-    `[default]\nregion = us-east-1\nendpoint_url = ${endpoint}\ns3 =\n    addressing_style = path\n`,
+    `[default]\nregion = us-east-1\nendpoint_url = ${options.endpoint}\n` +
+      (options.caBundle === undefined ? '' : `ca_bundle = ${options.caBundle}\n`) +
+      's3 =\n    addressing_style = path\n',
   );
   return key;
 }

@@ -2,7 +2,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import {
-  S3Client,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   UploadPartCommand,
@@ -20,7 +19,7 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { startUpGateway } from '../../cli/testing.js';
-import { s3Error, withGateway } from './test-sdk.js';
+import { client, s3Error, withGateway } from './test-sdk.js';
 
 /** Deterministic pseudo-random bytes (xorshift32), so the data is incompressible but reproducible. */
 function block(seed: number, size: number): Buffer {
@@ -39,12 +38,7 @@ const MiB = 1024 * 1024;
 
 test('multipart: a 100 MiB upload in 10 MiB parts reads back with the same MD5', async () => {
   const g = await startUpGateway();
-  const c = new S3Client({
-    endpoint: g.url,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId: g.key.accessKeyId, secretAccessKey: g.key.secretAccessKey },
-  });
+  const c = client(g);
   try {
     await c.send(new CreateBucketCommand({ Bucket: 'big' }));
     const { UploadId } = await c.send(
@@ -132,12 +126,7 @@ test('multipart: a 100 MiB upload in 10 MiB parts reads back with the same MD5',
 
 test('multipart: UploadPartCopy with ranges, EntityTooSmall, InvalidPart and Abort', async () => {
   const g = await startUpGateway();
-  const c = new S3Client({
-    endpoint: g.url,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId: g.key.accessKeyId, secretAccessKey: g.key.secretAccessKey },
-  });
+  const c = client(g);
   try {
     await c.send(new CreateBucketCommand({ Bucket: 'mpu' }));
     const source = block(7, 6 * MiB);

@@ -15,6 +15,5 @@ export {
   type AccessKey,
   type CredentialStore,
 } from './credentials.js';
-export { ApiCredentials } from './api-credentials.js';
 export { presignUrl, signRequest, type SigningCredentials } from './sigv4-signer.js';
 export { S3Error, type S3ErrorCode } from './errors.js';
