@@ -76,6 +76,13 @@ const COMPONENTS: Record<string, Ask[]> = {
     ['delete', 'buckets', 'storage.stratus.dev'],
     ['patch', 'buckets', 'storage.stratus.dev', '', 'status'],
   ],
+  'system:stratus:ingress-controller': [
+    ['watch', 'ingresses', 'networking.k8s.io'],
+    ['list', 'ingressclasses', 'networking.k8s.io'],
+    ['update', 'ingresses', 'networking.k8s.io', 'default', 'status'],
+    ['watch', 'services'],
+    ['watch', 'endpointslices', 'discovery.k8s.io'],
+  ],
 };
 
 /** What one component may do that another must not. */
@@ -95,6 +102,11 @@ const NOT: Record<string, Ask[]> = {
     ['create', 'pods', '', 'default'],
     ['delete', 'accesskeys', 'iam.stratus.dev'],
   ],
+  'system:stratus:ingress-controller': [
+    ['update', 'ingresses', 'networking.k8s.io', 'default'],
+    ['list', 'pods'],
+    ['list', 'accesskeys', 'iam.stratus.dev'],
+  ],
 };
 
 test('each component may do its job and nothing that hands out credentials', async () => {
@@ -102,6 +114,42 @@ test('each component may do its job and nothing that hands out credentials', asy
     for (const ask of asks) assert.equal(await allowed(user, ask), true, `${user} may ${ask.join(' ')}`);
     for (const ask of [...NEVER, ...(NOT[user] ?? [])])
       assert.equal(await allowed(user, ask), false, `${user} may not ${ask.join(' ')}`);
+  }
+});
+
+test("the resourcequota controller counts any kind and writes only quotas' status", async () => {
+  const user = 'system:controller:resourcequota-controller';
+  const may: Ask[] = [
+    ['list', 'pods'],
+    ['watch', 'secrets'],
+    ['list', 'buckets', 'storage.stratus.dev'],
+    ['update', 'resourcequotas', '', 'team', 'status'],
+  ];
+  const mayNot: Ask[] = [
+    ['get', 'secrets', '', 'kube-system'],
+    ['update', 'resourcequotas', '', 'team'],
+    ['create', 'pods', '', 'default'],
+    ...NEVER.filter(([verb]) => verb !== 'list'),
+  ];
+  for (const ask of may) assert.equal(await allowed(user, ask), true, `${user} may ${ask.join(' ')}`);
+  for (const ask of mayNot) assert.equal(await allowed(user, ask), false, `${user} may not ${ask.join(' ')}`);
+});
+
+test("a node's service proxy may read Services and EndpointSlices", async () => {
+  for (const [verb, resource, group] of [
+    ['watch', 'services', ''],
+    ['list', 'endpointslices', 'discovery.k8s.io'],
+  ] as const) {
+    const r = await c.call('POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', {
+      body: {
+        spec: {
+          user: 'system:node:n1',
+          groups: ['system:nodes', 'system:authenticated'],
+          resourceAttributes: { verb, resource, group },
+        },
+      },
+    });
+    assert.equal(r.body.status.allowed, true, `${verb} ${resource}`);
   }
 });
 

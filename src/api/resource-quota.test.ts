@@ -15,6 +15,14 @@ after(async () => {
 async function namespace(name: string): Promise<void> {
   const r = await c.call('POST', '/api/v1/namespaces', { body: { metadata: { name } } });
   assert.equal(r.status, 201, JSON.stringify(r.body));
+  // Every namespace gets the kube-root-ca.crt ConfigMap (root-ca-cert-publisher); quotas count it.
+  assert.ok(
+    await eventually(
+      async () =>
+        (await c.call('GET', `/api/v1/namespaces/${name}/configmaps/kube-root-ca.crt`)).status === 200,
+    ),
+    'kube-root-ca.crt is published',
+  );
 }
 
 /** Creates a quota and waits for the controller to fill its status (admission needs it). */
@@ -50,7 +58,7 @@ const pod = (name: string, resources: object = {}) => ({
 
 test('creating past a quota fails with Kubernetes message and stores nothing', async () => {
   await namespace('q1');
-  await quota('q1', 'q', { pods: '2', configmaps: '1' });
+  await quota('q1', 'q', { pods: '2', configmaps: '2' });
   for (const name of ['a', 'b']) {
     assert.equal((await c.call('POST', '/api/v1/namespaces/q1/pods', { body: pod(name) })).status, 201);
   }
@@ -62,13 +70,13 @@ test('creating past a quota fails with Kubernetes message and stores nothing', a
     'pods "c" is forbidden: exceeded quota: q, requested: pods=1, used: pods=2, limited: pods=2',
   );
   assert.equal((await c.call('GET', '/api/v1/namespaces/q1/pods/c')).status, 404, 'nothing stored');
-  assert.deepEqual((await status('q1', 'q')).used, { configmaps: '0', pods: '2' });
+  assert.deepEqual((await status('q1', 'q')).used, { configmaps: '1', pods: '2' });
   // A dry run is checked like a real create, and charges nothing.
   const dry = await c.call('POST', '/api/v1/namespaces/q1/configmaps?dryRun=All', {
     body: { metadata: { name: 'x' } },
   });
   assert.equal(dry.status, 201);
-  assert.deepEqual((await status('q1', 'q')).used, { configmaps: '0', pods: '2' });
+  assert.deepEqual((await status('q1', 'q')).used, { configmaps: '1', pods: '2' });
   // Deleting a pod gives the quota back.
   assert.equal((await c.call('DELETE', '/api/v1/namespaces/q1/pods/a?gracePeriodSeconds=0')).status, 200);
   assert.ok(await eventually(async () => (await status('q1', 'q')).used.pods === '1'));
@@ -77,7 +85,7 @@ test('creating past a quota fails with Kubernetes message and stores nothing', a
 
 test('concurrent creates never exceed a quota, and the count stays exact', async () => {
   await namespace('q2');
-  await quota('q2', 'q', { 'count/configmaps': '7' });
+  await quota('q2', 'q', { 'count/configmaps': '8' });
   const results = await Promise.all(
     Array.from({ length: 30 }, (_, i) =>
       c.call('POST', '/api/v1/namespaces/q2/configmaps', { body: { metadata: { name: `cm-${i}` } } }),
@@ -89,11 +97,11 @@ test('concurrent creates never exceed a quota, and the count stays exact', async
   assert.equal(refused.length, 23);
   assert.match(
     refused[0]?.body.message,
-    /exceeded quota: q, requested: count\/configmaps=1, used: count\/configmaps=7, limited: count\/configmaps=7$/,
+    /exceeded quota: q, requested: count\/configmaps=1, used: count\/configmaps=8, limited: count\/configmaps=8$/,
   );
   const listed = await c.call('GET', '/api/v1/namespaces/q2/configmaps');
-  assert.equal(listed.body.items.length, 7);
-  assert.ok(await eventually(async () => (await status('q2', 'q')).used['count/configmaps'] === '7'));
+  assert.equal(listed.body.items.length, 8, 'kube-root-ca.crt and 7 of ours');
+  assert.ok(await eventually(async () => (await status('q2', 'q')).used['count/configmaps'] === '8'));
   const q = await c.call('GET', '/api/v1/namespaces/q2/resourcequotas/q');
   assert.ok(
     await eventually(async () => {

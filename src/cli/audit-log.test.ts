@@ -5,7 +5,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AuditEvent } from '../api/index.js';
-import { kubectlSkipReason, runKubectl } from '../controllers/testing.js';
+import { eventually, kubectlSkipReason, runKubectl } from '../controllers/testing.js';
 import { startServer, type RunningServer } from './server.js';
 
 const skip = kubectlSkipReason() ?? false;
@@ -95,3 +95,19 @@ test(
     );
   },
 );
+
+test("the in-process components' writes are logged under their own users", { skip }, async () => {
+  const r = await kubectl(['create', 'namespace', 'audited-ns']);
+  assert.equal(r.code, 0, r.stderr);
+  // The serviceaccount controller gives the namespace its default ServiceAccount.
+  const made = await eventually('the default ServiceAccount is logged', async () =>
+    (await events()).find(
+      (e) =>
+        e.verb === 'create' &&
+        e.objectRef?.resource === 'serviceaccounts' &&
+        e.objectRef.namespace === 'audited-ns',
+    ),
+  );
+  assert.equal(made.user.username, 'system:kube-controller-manager');
+  assert.equal(made.responseStatus.code, 201);
+});

@@ -133,6 +133,15 @@ test(
     assert.equal(r.stdout, PASSWORD_B64, 'reads are plaintext');
 
     // An S3 key: its secret is shown once, then never again; S3 still verifies signatures with it.
+    // Keys belong to users who exist.
+    const alice = await stratus([
+      'user',
+      'create',
+      'alice',
+      '--kubeconfig-out',
+      join(dir, 'alice.kubeconfig'),
+    ]);
+    assert.equal(alice.code, 0, alice.stderr);
     const made = await stratus(['s3', 'keys', 'create', '--user', 'alice']);
     assert.equal(made.code, 0, made.stderr);
     const key = parseKeyPair(made.stdout);

@@ -19,7 +19,7 @@ import {
   PutBucketCorsCommand,
   PutObjectCommand,
   PutObjectTaggingCommand,
-  S3Client,
+  type S3Client,
   UploadPartCommand,
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
@@ -28,7 +28,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeClient, StatusError } from '../client/index.js';
 import { accessKeyObject, generateAccessKey, type AccessKey } from '../objectstore/s3/index.js';
-import { s3Error } from '../objectstore/testing.js';
+import { s3Error, sdkClient } from '../objectstore/testing.js';
 import { newToken, tokenSecret } from '../identity/index.js';
 import { spawn } from 'node:child_process';
 import { collect, MAIN_JS } from './cli-harness.js';
@@ -43,12 +43,7 @@ let admin: KubeClient;
 const users: Record<string, { token: string; key: AccessKey; s3: S3Client; api: KubeClient }> = {};
 
 function s3For(key: AccessKey): S3Client {
-  return new S3Client({
-    endpoint: cloud.server.s3?.url ?? '',
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey },
-  });
+  return sdkClient(cloud.server.s3?.url ?? '', key, { ca: cloud.server.tls.trust?.pem });
 }
 
 /** A user as `stratus user create` makes one, allowed to make their own S3 keys, with one. */

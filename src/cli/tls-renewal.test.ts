@@ -52,7 +52,7 @@ test('serving certificates are renewed before they expire while the server runs,
 
   // Clients holding the CA notice nothing.
   const kube = KubeClient.fromKubeconfig(server.kubeconfigPath);
-  const key = await createAccessKey(server.store, 'renewal');
+  const key = await createAccessKey(server.store, 'admin');
   const s3 = sdkClient(s3Url, key, { ca });
   try {
     assert.equal((await kube.get('namespaces', 'default')).metadata?.name, 'default');

@@ -4,7 +4,7 @@ import type { Pod, Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import type { KubeClient } from '../../client/index.js';
 import type { KubeObject } from '../../common/kube-object.js';
-import { InformerFactory, type Informer } from '../../machinery/index.js';
+import { Informer, InformerFactory } from '../../machinery/index.js';
 import { createProxy, type L7Driver } from '../create-proxy.js';
 import type { DataPlane } from '../data-plane.js';
 import { NetworkError } from '../errors.js';
@@ -49,8 +49,8 @@ function canBind(l: ListenerConfig): Promise<string | undefined> {
 }
 
 /**
- * The service proxy every agent runs (kube-proxy): watches Services, EndpointSlices and Pods
- * (for weights) through informers, computes the data plane's configuration and applies it on
+ * The service proxy every agent runs (kube-proxy): watches Services, EndpointSlices and its
+ * node's Pods (for weights) through informers, computes the data plane's configuration and applies it on
  * every change, one apply at a time, coalescing the changes that arrive meanwhile. A listener
  * whose address cannot be bound (taken by another agent on the same host, a privileged port
  * without root) is left out and reported once, and tried again every `retryMs`.
@@ -79,7 +79,12 @@ export class ServiceProxy {
     this.informers = new InformerFactory(options.client, { onError: this.onError });
     this.services = this.informers.for<Service & KubeObject>('services');
     this.slices = this.informers.for<EndpointSlice & KubeObject>('endpointslices');
-    this.pods = this.informers.for<Pod & KubeObject>('pods');
+    // Only this node's pods: a node credential may list no others (the Node authorizer), so the
+    // weights of endpoints on other nodes are the default.
+    this.pods = new Informer<Pod & KubeObject>(options.client, 'pods', {
+      onError: this.onError,
+      fieldSelector: `spec.nodeName=${options.node.name}`,
+    });
   }
 
   /** Starts the data plane and the informers; resolves once the first configuration is applied. */
@@ -231,6 +236,7 @@ export class ServiceProxy {
     if (this.timer !== undefined) clearInterval(this.timer);
     for (const w of this.appliedWaiters.splice(0)) w();
     await this.informers.close();
+    await this.pods.close();
     await this.running?.catch(() => undefined);
     await this.dataPlane.close();
   }
