@@ -1,3 +1,4 @@
 /** The object store's test support for other parts' tests: a gateway over a real engine. */
 export { sdkClient, startTestGateway, type TestGateway } from './s3/test-gateway.js';
 export { s3Error } from './s3/test-sdk.js';
+export { rawRequest, type RawResponse } from './s3/test-http.js';
