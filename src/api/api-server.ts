@@ -10,7 +10,7 @@ import { systemClock, type Clock } from '../common/clock.js';
 import { queryBool } from '../common/query-bool.js';
 import type { Admission, Authenticator, UserInfo } from '../identity/index.js';
 import type { ResourceRegistry, ResourceType } from '../resources/index.js';
-import type { Store } from '../store/index.js';
+import type { CachedStore } from '../store/index.js';
 import { TypeIndex, type ApiDeps } from './api-context.js';
 import { handleCreate, handleGet, handleList, handleUpdate } from './crud-handlers.js';
 import { Deleter } from './deletion.js';
@@ -33,7 +33,8 @@ import { handleReview, type ReviewAuthorizer } from './reviews.js';
 
 /** What the API server is built from. */
 export interface ApiServerOptions {
-  store: Store;
+  /** The store behind its watch cache: gets, lists and watches are served from the cache. */
+  store: CachedStore;
   /** The resource types served: the resources part's registry (`createRegistry()`). */
   registry: Pick<ResourceRegistry, 'all'>;
   authenticator: Authenticator;

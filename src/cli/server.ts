@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ApiServer, ensureDefaultNamespaces } from '../api/index.js';
+import { ApiServer, ensureDefaultNamespaces, WATCH_CACHE_INDEXES } from '../api/index.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import {
   bootstrapAdmin,
@@ -17,7 +17,7 @@ import {
   type EngineObjectStore,
 } from '../objectstore/index.js';
 import { bootstrapS3Admin, startS3Gateway, StoreCredentials } from '../objectstore/s3/index.js';
-import { SqliteStore, type Store } from '../store/index.js';
+import { SqliteStore, WatchCache, type Store } from '../store/index.js';
 import { KubeClient } from '../client/index.js';
 import {
   NodeLifecycleController,
@@ -93,7 +93,10 @@ export interface RunningServer {
   /** The admin kubeconfig (mode 0600). */
   kubeconfigPath: string;
   adminToken: string;
-  store: Store;
+  /** The store behind its watch cache: what every in-process part reads and writes through. */
+  store: WatchCache;
+  /** The store itself (its statistics show which reads reach it). */
+  backend: Store;
   /** Present when the server runs the object store (`s3Port` given). */
   s3?: RunningObjectStore;
   close(): Promise<void>;
@@ -110,7 +113,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const dataDir = resolve(options.dataDir);
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const clock = options.clock ?? systemClock;
-  const store = await openStore(options.store ?? `sqlite:${join(dataDir, 'state.db')}`, clock);
+  const backend = await openStore(options.store ?? `sqlite:${join(dataDir, 'state.db')}`, clock);
+  // One watch cache for the whole process: the API, the garbage collector, tokens and RBAC all
+  // read through it, so each resource has one store watch and each write one parse.
+  const store = new WatchCache(backend, { indexes: WATCH_CACHE_INDEXES });
   let api: ApiServer | undefined;
   let s3: (RunningObjectStore & { close(): Promise<void> }) | undefined;
   let identity: Authorization | undefined;
@@ -165,6 +171,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       kubeconfigPath: admin.kubeconfigPath,
       adminToken: admin.token,
       store,
+      backend,
       ...(objectStore ? { s3: objectStore } : {}),
       close: async () => {
         await manager.close();
