@@ -65,18 +65,21 @@ export class GraphFeed {
   }
 
   private async followCache(cache: CachedStore): Promise<void> {
-    for (const resource of this.resources) {
-      const follower = await cache.follow(
-        resource,
-        (event, object) => {
-          if (event.type === 'DELETED') this.remove(object);
-          else this.observe(resource, object, true);
-        },
-        (object) => this.observe(resource, object, false),
-      );
-      if (this.closed) follower.close();
-      else this.followers.push(follower);
-    }
+    // Every resource at once: loading one is a few event-loop turns, mostly waiting.
+    const followers = await Promise.all(
+      this.resources.map((resource) =>
+        cache.follow(
+          resource,
+          (event, object) => {
+            if (event.type === 'DELETED') this.remove(object);
+            else this.observe(resource, object, true);
+          },
+          (object) => this.observe(resource, object, false),
+        ),
+      ),
+    );
+    if (this.closed) for (const f of followers) f.close();
+    else this.followers.push(...followers);
   }
 
   private async follow(resource: string, revision: number): Promise<void> {

@@ -90,14 +90,25 @@ export async function handleWatch(
     });
     return `${JSON.stringify({ type: eventType, object: payload })}\n`;
   };
+  // Events delivered in one batch (one turn of the cache's delivery) leave in one socket write.
+  let corked = false;
+  const uncork = (): void => {
+    corked = false;
+    res.uncork();
+    if (res.writableLength > MAX_BUFFERED_BYTES) end();
+  };
   const write = (line: string): void => {
     if (ended) return;
     if (!ready) {
       pending.push(line);
       return;
     }
+    if (!corked) {
+      corked = true;
+      res.cork();
+      queueMicrotask(uncork);
+    }
     res.write(line);
-    if (res.writableLength > MAX_BUFFERED_BYTES) end();
   };
 
   let watcher: Watcher | undefined;

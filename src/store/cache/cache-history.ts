@@ -1,17 +1,22 @@
 import type { CacheEvent } from './cache-event.js';
 
+/** Slots a ring starts with; it doubles up to its capacity as changes come. */
+const INITIAL_SLOTS = 64;
+
 /**
- * The last changes of one resource, oldest first, in a ring of fixed capacity: what watches
- * resume from and what list snapshots are rolled back with. Revisions only grow, so "the changes
- * after r" is a binary search.
+ * The last changes of one resource, oldest first, in a ring of at most `capacity` changes: what
+ * watches resume from and what list snapshots are rolled back with. Revisions only grow, so "the
+ * changes after r" is a binary search. A quiet resource's ring stays small.
  */
 export class CacheHistory {
-  private readonly ring: Array<CacheEvent | undefined>;
+  private ring: Array<CacheEvent | undefined>;
   private head = 0;
   private count = 0;
+  readonly capacity: number;
 
-  constructor(readonly capacity: number) {
-    this.ring = new Array<CacheEvent | undefined>(Math.max(1, capacity));
+  constructor(capacity: number) {
+    this.capacity = Math.max(1, Math.floor(capacity));
+    this.ring = new Array<CacheEvent | undefined>(Math.min(this.capacity, INITIAL_SLOTS)).fill(undefined);
   }
 
   get size(): number {
@@ -20,6 +25,7 @@ export class CacheHistory {
 
   /** Appends a change; returns the one pushed out when the ring was full. */
   push(event: CacheEvent): CacheEvent | undefined {
+    if (this.count === this.ring.length && this.count < this.capacity) this.grow();
     const cap = this.ring.length;
     if (this.count < cap) {
       this.ring[(this.head + this.count) % cap] = event;
@@ -59,6 +65,15 @@ export class CacheHistory {
     this.ring.fill(undefined);
     this.head = 0;
     this.count = 0;
+  }
+
+  private grow(): void {
+    const next = new Array<CacheEvent | undefined>(Math.min(this.capacity, this.ring.length * 2)).fill(
+      undefined,
+    );
+    for (let i = 0; i < this.count; i++) next[i] = this.at(i);
+    this.ring = next;
+    this.head = 0;
   }
 
   private at(i: number): CacheEvent {
