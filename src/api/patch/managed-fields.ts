@@ -202,9 +202,19 @@ export function filterComparison(diff: Comparison, ignored: FieldSet): Compariso
   return { added: clean(diff.added), removed: clean(diff.removed), modified: clean(diff.modified) };
 }
 
+/** The last second formatted: every write in the same second stamps the same text. */
+let lastSecond = NaN;
+let lastText = '';
+
 /** Formats `now` as Kubernetes' second-precision RFC 3339 time. */
 export function formatTime(now: string | number): string {
-  return typeof now === 'string' ? now : new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  if (typeof now === 'string') return now;
+  const second = Math.floor(now / 1000);
+  if (second !== lastSecond) {
+    lastText = new Date(second * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    lastSecond = second;
+  }
+  return lastText;
 }
 
 /** The writer's manager record, without its fields. */
