@@ -3,7 +3,8 @@ SHELL := /bin/bash
 NODE_MODULES_STAMP := node_modules/.installed
 # command:debian-package pairs the project and its tests use.
 SYSTEM_DEPS := /usr/bin/aws:awscli rclone:rclone etcd:etcd-server runc:runc docker-registry:docker-registry \
-	/usr/lib/python3/dist-packages/kubernetes/__init__.py:python3-kubernetes
+	/usr/lib/python3/dist-packages/kubernetes/__init__.py:python3-kubernetes \
+	/usr/sbin/haproxy:haproxy /usr/sbin/nginx:nginx wrk:wrk
 
 .PHONY: up test bench build lint typecheck deps system-deps clean
 
@@ -36,8 +37,9 @@ lint: $(NODE_MODULES_STAMP)
 up: deps build
 	bin/stratus up
 
+# The slow-connection tests hold thousands of sockets: raise the soft open-file limit to the hard one.
 test: deps build lint
-	node scripts/run-tests.js $(TEST)
+	ulimit -n $$(ulimit -Hn) 2>/dev/null; node scripts/run-tests.js $(TEST)
 
 bench: deps build
 	node dist/bench/run.js $(BENCH)

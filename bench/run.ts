@@ -23,6 +23,8 @@ const REGISTRY: readonly BenchModule[] = [
   { name: 'scheduler', specifier: './scheduler.js', exportName: 'benchScheduler' },
   { name: 'workloads', specifier: './workloads.js', exportName: 'benchWorkloads' },
   { name: 'scale', specifier: './scale.js', exportName: 'benchScale' },
+  { name: 'connections', specifier: './connections.js', exportName: 'benchConnections' },
+  { name: 'lb', specifier: './lb.js', exportName: 'benchLb' },
 ];
 
 /** Formats results as a padded text table. */

@@ -1,13 +1,21 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { KubeClient } from '../client/index.js';
 import { StatusError } from '../client/index.js';
 import { systemClock, type Clock } from '../common/clock.js';
-import { CrashBackoff, ProcessRuntime, type BackoffOptions, type Runtime } from '../runtime/index.js';
+import {
+  CrashBackoff,
+  ProcessRuntime,
+  type BackoffOptions,
+  type DiskFailure,
+  type Runtime,
+} from '../runtime/index.js';
 import { EventRecorder } from '../client/index.js';
+import { claimDataDir } from './data-dir.js';
+import { DiskPressure } from './disk-pressure.js';
 import { LogServer } from './log-server.js';
 import type { NodeCapacity } from './node-object.js';
 import { ensureObject, NodeRegistration, upsertObject } from './node-registration.js';
@@ -33,7 +41,10 @@ export interface AgentOptions extends NodeCapacity {
   probeTickMs?: number;
   /** Crash back-off figures; default kubelet's (10 s doubling to 5 min). */
   backoff?: BackoffOptions;
-  /** Default: a ProcessRuntime under DATA_DIR/runtime. */
+  /**
+   * Default: a ProcessRuntime under DATA_DIR/runtime, whose refused disk writes the agent reports
+   * (a Warning Event on the pod, the Node's DiskPressure condition).
+   */
   runtime?: Runtime;
   /** Where sync errors go; default: stderr. */
   onError?: (err: unknown) => void;
@@ -63,6 +74,8 @@ export class Agent {
   private logServer: LogServer | undefined;
   private port = 0;
   private readonly deps: WorkerDeps;
+  private readonly disk: DiskPressure;
+  private registration: NodeRegistration | undefined;
 
   private constructor(
     private readonly options: AgentOptions,
@@ -83,14 +96,23 @@ export class Agent {
       runtimeClasses: new Set([runtime.name]),
       onError: options.onError ?? ((err) => process.stderr.write(`agent: ${(err as Error).message}\n`)),
     };
+    this.disk = new DiskPressure(this.dataDir, clock);
   }
 
   /** Starts an agent: registration, adoption, then the watch. */
   static async start(options: AgentOptions): Promise<Agent> {
     const dataDir = resolve(options.dataDir);
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    const runtime = options.runtime ?? new ProcessRuntime({ dataDir: join(dataDir, 'runtime') });
+    claimDataDir(dataDir);
+    // The runtime adopts containers as it is built, before the agent that reports for it exists.
+    const reporter: { agent?: Agent } = {};
+    const runtime =
+      options.runtime ??
+      new ProcessRuntime({
+        dataDir: join(dataDir, 'runtime'),
+        onDiskError: (f) => reporter.agent?.diskFailed(f),
+      });
     const agent = new Agent(options, runtime);
+    reporter.agent = agent;
     try {
       await agent.begin(dataDir);
     } catch (err) {
@@ -126,14 +148,20 @@ export class Agent {
       metadata: { name: this.runtime.name },
       handler: this.runtime.name,
     });
-    const registration = new NodeRegistration(client, this.deps.clock, {
-      name: this.nodeName,
-      dataDir,
-      agentPort: this.port,
-      ...(this.options.cpu !== undefined ? { cpu: this.options.cpu } : {}),
-      ...(this.options.memory !== undefined ? { memory: this.options.memory } : {}),
-      ...(this.options.maxPods !== undefined ? { maxPods: this.options.maxPods } : {}),
-    });
+    const registration = new NodeRegistration(
+      client,
+      this.deps.clock,
+      {
+        name: this.nodeName,
+        dataDir,
+        agentPort: this.port,
+        ...(this.options.cpu !== undefined ? { cpu: this.options.cpu } : {}),
+        ...(this.options.memory !== undefined ? { memory: this.options.memory } : {}),
+        ...(this.options.maxPods !== undefined ? { maxPods: this.options.maxPods } : {}),
+      },
+      () => this.disk.current(),
+    );
+    this.registration = registration;
     await registration.register();
     await upsertObject(client, 'secrets', {
       apiVersion: 'v1',
@@ -150,6 +178,30 @@ export class Agent {
     this.timers.push(setInterval(() => void this.probeAll(), this.options.probeTickMs ?? 100));
     const rv = await this.relist(true);
     this.watchLoop = this.watchPods(rv);
+  }
+
+  /**
+   * A write the disk refused: a Warning Event on the pod (it may not land when the store shares
+   * the full disk) and, when the node was not under pressure yet, a status update at once so the
+   * DiskPressure condition shows without waiting for the next heartbeat.
+   */
+  private diskFailed(f: DiskFailure): void {
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: f.spec.podName, namespace: f.spec.podNamespace, uid: f.spec.podUid },
+    };
+    const [reason, message] =
+      f.what === 'log'
+        ? ['LogWriteFailed', `output is dropped until the disk has room`]
+        : ['RecordWriteFailed', `its state is kept in memory only until the agent restarts`];
+    this.deps.events.event(
+      pod,
+      'Warning',
+      reason,
+      `Cannot write ${f.what === 'log' ? 'the log' : 'the record'} of container "${f.spec.containerName}": ${f.error.message}; ${message}`,
+    );
+    if (this.disk.failed(f.error.message)) void this.registration?.heartbeat().catch(this.deps.onError);
   }
 
   private lookup(ns: string, pod: string, container: string): string | undefined {

@@ -22,3 +22,20 @@ export function agentContainerNotFound(namespace: string, pod: string, container
     { namespace, pod, container },
   );
 }
+
+/** A log request whose path is not `/containerLogs/{namespace}/{pod}/{container}` with valid escapes. */
+export function agentBadLogPath(path: string, why: string): AgentError {
+  const shown = path.length > 200 ? `${path.slice(0, 200)}…` : path;
+  return new AgentError('AGENT_BAD_LOG_PATH', 400, `Bad log path "${shown}": ${why}`, { path: shown });
+}
+
+/** The agent's data directory belongs to another user, who could plant files the agent acts on. */
+export function agentDataDirForeign(dir: string, owner: number, self: number): AgentError {
+  return new AgentError(
+    'AGENT_DATA_DIR_FOREIGN',
+    400,
+    `data directory ${dir} is owned by uid ${owner}, not by this user (uid ${self}): refusing to ` +
+      'keep pods, logs and the node secret there; give the agent a directory of its own',
+    { dir, owner },
+  );
+}

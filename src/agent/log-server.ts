@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { queryBool } from '../common/query-bool.js';
 import type { LogOptions, Runtime } from '../runtime/index.js';
-import { agentContainerNotFound, agentUnauthorized, type AgentError } from './errors.js';
+import { agentBadLogPath, agentContainerNotFound, agentUnauthorized, type AgentError } from './errors.js';
 
 /** Finds the runtime container id of `container` in pod `namespace/name` on this node. */
 export type ContainerLookup = (namespace: string, pod: string, container: string) => string | undefined;
@@ -35,6 +35,23 @@ export function parseLogQuery(q: URLSearchParams): LogOptions {
   return out;
 }
 
+/** Splits a request target into its decoded path segments and query, or says what is wrong. */
+function parseLogPath(target: string): { query: URLSearchParams; parts: string[] } | { error: AgentError } {
+  if (!target.startsWith('/'))
+    return { error: agentBadLogPath(target, 'not a path (it must start with "/")') };
+  const q = target.indexOf('?');
+  const parts: string[] = [];
+  for (const p of (q < 0 ? target : target.slice(0, q)).split('/')) {
+    if (p === '') continue;
+    try {
+      parts.push(decodeURIComponent(p));
+    } catch {
+      return { error: agentBadLogPath(target, `"${p}" is not valid percent-encoded UTF-8`) };
+    }
+  }
+  return { query: new URLSearchParams(q < 0 ? '' : target.slice(q + 1)), parts };
+}
+
 /**
  * The agent's HTTP endpoint for container logs, as kubelet's `/containerLogs/{ns}/{pod}/{container}`:
  * only the API server calls it, with the node's secret as a bearer token. A follow stream ends
@@ -49,7 +66,16 @@ export class LogServer {
     private readonly secret: string,
     private readonly lookup: ContainerLookup,
   ) {
-    this.server = createServer((req, res) => void this.handle(req, res));
+    this.server = createServer((req, res) => {
+      // Nothing a request holds may end the process (the agent shares it with the whole cloud).
+      this.handle(req, res).catch((err: unknown) => {
+        try {
+          this.fail(res, { status: 500, message: `log request failed: ${(err as Error).message}` });
+        } catch {
+          res.destroy();
+        }
+      });
+    });
     this.server.on('connection', (s: Socket) => {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
@@ -76,11 +102,9 @@ export class LogServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!sameSecret(req.headers.authorization, this.secret)) return this.fail(res, agentUnauthorized());
-    const url = new URL(req.url ?? '/', 'http://agent');
-    const parts = url.pathname
-      .split('/')
-      .filter((p) => p !== '')
-      .map(decodeURIComponent);
+    const parsed = parseLogPath(req.url ?? '/');
+    if ('error' in parsed) return this.fail(res, parsed.error);
+    const { query, parts } = parsed;
     const [root, ns = '', pod = '', container = ''] = parts;
     if (req.method !== 'GET' || root !== 'containerLogs' || parts.length !== 4) {
       return this.fail(res, { status: 404, message: 'not found' });
@@ -91,7 +115,7 @@ export class LogServer {
     res.on('close', () => abort.abort());
     try {
       const stream = await this.runtime.logs(id, {
-        ...parseLogQuery(url.searchParams),
+        ...parseLogQuery(query),
         signal: abort.signal,
       });
       res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-cache' });

@@ -24,6 +24,8 @@ export interface NodeObjectOptions extends NodeCapacity {
   now: string;
   /** RFC 3339 time the conditions last changed; default `now`. */
   transitionTime?: string;
+  /** The DiskPressure condition: why the disk is under pressure (undefined: it is not), since when. */
+  diskPressure?: { message: string | undefined; since: string };
 }
 
 function osImage(): string {
@@ -106,7 +108,12 @@ export function buildNode(options: NodeObjectOptions): KubeObject {
           'KubeletHasSufficientMemory',
           'kubelet has sufficient memory available',
         ),
-        cond('DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'),
+        {
+          ...(options.diskPressure?.message === undefined
+            ? cond('DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure')
+            : cond('DiskPressure', 'True', 'KubeletHasDiskPressure', options.diskPressure.message)),
+          ...(options.diskPressure ? { lastTransitionTime: options.diskPressure.since } : {}),
+        },
         cond('PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
         cond('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status'),
       ],

@@ -47,17 +47,31 @@ export async function upsertObject(
  */
 export class NodeRegistration {
   private readonly since: string;
+  /** Whether the disk was under pressure at the last look, and since when that holds. */
+  private pressure = { on: false, since: '' };
 
+  /** `diskPressure` says why the node's disk is under pressure, when it is (the condition's message). */
   constructor(
     private readonly client: KubeClient,
     private readonly clock: Clock,
     private readonly node: NodeCapacity & { name: string; dataDir: string; agentPort: number },
+    private readonly diskPressure: () => string | undefined = () => undefined,
   ) {
     this.since = iso(clock.now());
+    this.pressure.since = this.since;
   }
 
   private nodeObject(): KubeObject {
-    return buildNode({ ...this.node, now: iso(this.clock.now()), transitionTime: this.since });
+    const now = iso(this.clock.now());
+    const message = this.diskPressure();
+    if ((message !== undefined) !== this.pressure.on)
+      this.pressure = { on: message !== undefined, since: now };
+    return buildNode({
+      ...this.node,
+      now,
+      transitionTime: this.since,
+      diskPressure: { message, since: this.pressure.since },
+    });
   }
 
   /** Creates or updates the Node, then writes its status. */

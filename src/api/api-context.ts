@@ -66,6 +66,8 @@ export interface ApiDeps {
   store: CachedStore;
   clock: Clock;
   types: TypeIndex;
+  /** From connecting to a node's agent until its answer's headers (`pods/log`); default 10 000 ms. */
+  podLogTimeoutMs?: number;
   /** Checks each write before it is stored (see `Admission`); absent: none. */
   admission?: Admission;
 }

@@ -1,12 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import {
-  createServer as createNetServer,
-  type AddressInfo,
-  type Server as NetServer,
-  type Socket,
-} from 'node:net';
+import type { Socket } from 'node:net';
 import { systemClock, type Clock } from '../common/clock.js';
+import {
+  ConnectionGuard,
+  openFileLimit,
+  resolveLimits,
+  type ConnectionLimits,
+} from '../connections/index.js';
 import { queryBool } from '../common/query-bool.js';
 import type { Admission, Authenticator, UserInfo } from '../identity/index.js';
 import type { ResourceRegistry, ResourceType } from '../resources/index.js';
@@ -64,7 +65,25 @@ export interface ApiServerOptions {
    * `storage.stratus.dev`), before the resource routes. Errors it throws become `Status` replies.
    */
   extensions?: ApiExtension[];
+  /** From connecting to a node's agent until its answer's headers (`pods/log`); default 10 000 ms. */
+  podLogTimeoutMs?: number;
+  /**
+   * Timeouts and caps of the port's connections; defaults `API_CONNECTION_LIMITS`, the caps from
+   * the open-file limit (`resolveLimits`).
+   */
+  connections?: ConnectionLimits;
 }
+
+/**
+ * The API port's connection limits: request headers (TLS handshake included) within 30 s, the
+ * next request on a keep-alive connection within 65 s, a request body within 60 s (bodies are at
+ * most 3 MiB). Watches, follow streams and other answers are never timed.
+ */
+export const API_CONNECTION_LIMITS: ConnectionLimits = {
+  headersTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 65_000,
+  requestTimeoutMs: 60_000,
+};
 
 /** An endpoint another part serves through the API server (see `ApiServerOptions.extensions`). */
 export interface ApiExtension {
@@ -84,8 +103,7 @@ export class ApiServer {
   private readonly authorizer: ReviewAuthorizer;
   private readonly deleter: Deleter;
   private readonly server: Server;
-  private readonly front: Server | NetServer;
-  private readonly sockets = new Set<Socket>();
+  private readonly guard: ConnectionGuard;
   private readonly secure: boolean;
   private readonly watches: WatchRegistry = new Set();
   private readonly watchSettings: WatchSettings;
@@ -102,6 +120,7 @@ export class ApiServer {
       store: options.store,
       clock: options.clock ?? systemClock,
       types,
+      ...(options.podLogTimeoutMs !== undefined ? { podLogTimeoutMs: options.podLogTimeoutMs } : {}),
       ...(options.admission ? { admission: options.admission } : {}),
     };
     this.authorizer = options.authorizer;
@@ -115,49 +134,50 @@ export class ApiServer {
     );
     this.sweepTimer.unref();
     const handler = (req: IncomingMessage, res: ServerResponse): void => this.track(req, res);
-    this.server = createServer({ keepAlive: true, keepAliveTimeout: 65_000 }, handler);
-    this.server.keepAliveTimeout = 65_000;
+    const limits = resolveLimits(options.connections, API_CONNECTION_LIMITS, openFileLimit());
+    const keepAliveTimeout = limits.keepAliveTimeoutMs;
+    this.server = createServer({ keepAlive: true, keepAliveTimeout }, handler);
+    this.server.keepAliveTimeout = keepAliveTimeout;
     this.secure = options.tls !== undefined;
     if (options.tls === undefined) {
-      this.front = this.server;
-      this.server.on('connection', (socket: Socket) => this.trackSocket(socket));
+      this.guard = new ConnectionGuard({
+        limits,
+        servers: [this.server],
+        dispatch: (socket) => this.server.emit('connection', socket),
+      });
     } else {
       const tlsServer = createHttpsServer(
         { cert: options.tls.cert, key: options.tls.key, keepAlive: true },
         handler,
       );
-      tlsServer.keepAliveTimeout = 65_000;
+      tlsServer.keepAliveTimeout = keepAliveTimeout;
       tlsServer.on('tlsClientError', () => undefined);
-      this.front = createNetServer((socket) => {
-        this.trackSocket(socket);
-        socket.once('data', (chunk: Buffer) => {
-          socket.pause();
-          socket.unshift(chunk);
-          // A TLS ClientHello starts with record type 22 (handshake).
-          (chunk[0] === 0x16 ? tlsServer : this.server).emit('connection', socket);
-          process.nextTick(() => socket.resume());
-        });
+      this.guard = new ConnectionGuard({
+        limits,
+        servers: [this.server, tlsServer],
+        dispatch: (socket: Socket) => {
+          socket.once('data', (chunk: Buffer) => {
+            socket.pause();
+            socket.unshift(chunk);
+            // A TLS ClientHello starts with record type 22 (handshake).
+            (chunk[0] === 0x16 ? tlsServer : this.server).emit('connection', socket);
+            process.nextTick(() => socket.resume());
+          });
+        },
       });
     }
-  }
-
-  private trackSocket(socket: Socket): void {
-    this.sockets.add(socket);
-    socket.on('error', () => undefined);
-    socket.on('close', () => this.sockets.delete(socket));
   }
 
   /** Starts listening; resolves with the base URL (`http://127.0.0.1:PORT`). */
   async listen(port = 6443, host = '127.0.0.1'): Promise<string> {
     await this.deleter.start();
-    await new Promise<void>((resolve, reject) => {
-      this.front.once('error', reject);
-      this.front.listen(port, host, () => {
-        this.front.off('error', reject);
-        resolve();
-      });
-    });
+    await this.guard.listen(port, host);
     return this.url;
+  }
+
+  /** What the port's connection guard did (refusals, timeouts); for metrics and tests. */
+  get connectionStats(): ConnectionGuard['stats'] {
+    return this.guard.stats;
   }
 
   /** The base URL the server listens at: https when it has a certificate. */
@@ -171,8 +191,8 @@ export class ApiServer {
   }
 
   private urlFor(scheme: string): string {
-    const addr = this.front.address() as AddressInfo | null;
-    if (addr === null) throw new RangeError('the API server is not listening');
+    const addr = this.guard.address();
+    if (addr === undefined) throw new RangeError('the API server is not listening');
     const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
     return `${scheme}://${host}:${addr.port}`;
   }
@@ -192,10 +212,10 @@ export class ApiServer {
     if (this.closing) return;
     this.closing = true;
     clearInterval(this.sweepTimer);
-    const closed = new Promise<void>((resolve) => this.front.close(() => resolve()));
+    const closed = this.guard.stopAccepting();
     for (const end of [...this.watches]) end();
     await Promise.allSettled([...this.inflight]);
-    for (const socket of this.sockets) socket.destroy();
+    this.guard.destroyAll();
     await closed;
     await this.deleter.close();
   }

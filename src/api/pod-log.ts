@@ -1,4 +1,5 @@
 import { request, type IncomingMessage } from 'node:http';
+import { BlockList, isIP } from 'node:net';
 import type { KubeObject } from '../common/kube-object.js';
 import { queryBool } from '../common/query-bool.js';
 import type { ApiDeps } from './api-context.js';
@@ -61,6 +62,41 @@ function checkState(pod: KubeObject, name: string, container: string, previous: 
   }
 }
 
+/** Addresses a log request is never sent to, whatever a Node's status says. */
+const FORBIDDEN = new BlockList();
+for (const [net, bits] of [
+  ['0.0.0.0', 8], // "this network"
+  ['169.254.0.0', 16], // link-local: cloud metadata services live here
+  ['224.0.0.0', 4], // multicast
+  ['240.0.0.0', 4], // reserved, and the broadcast address
+] as const)
+  FORBIDDEN.addSubnet(net, bits, 'ipv4');
+for (const [net, bits] of [
+  ['::', 128],
+  ['fe80::', 10],
+  ['ff00::', 8],
+] as const)
+  FORBIDDEN.addSubnet(net, bits, 'ipv6');
+
+/**
+ * The agent endpoint of a node, checked: `Node.status` is written by the node, so its address is
+ * only used when it is a unicast IP literal (no host name: nothing is resolved) outside the
+ * link-local, multicast and unspecified ranges, with IPv4 written as IPv4, and the port a number
+ * from 1 to 65535. The answer explains what was refused.
+ */
+export function checkLogTarget(host: unknown, port: unknown): string | undefined {
+  const family = typeof host === 'string' ? isIP(host) : 0;
+  if (family === 0) return `its InternalIP ${JSON.stringify(host)} is not an IP address`;
+  const h = host as string;
+  if ((family === 6 && h.includes('.')) || FORBIDDEN.check(h, family === 4 ? 'ipv4' : 'ipv6')) {
+    return `its InternalIP ${h} is not a unicast address the API may connect to`;
+  }
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
+    return `its log endpoint port ${JSON.stringify(port)} is not a port number`;
+  }
+  return undefined;
+}
+
 async function agentTarget(
   deps: ApiDeps,
   nodeName: string,
@@ -68,8 +104,8 @@ async function agentTarget(
   const node = await deps.store.get('nodes', '', nodeName);
   const secret = await deps.store.get('secrets', 'kube-node-lease', agentSecretName(nodeName));
   const status = (node?.['status'] ?? {}) as {
-    addresses?: { type: string; address: string }[];
-    daemonEndpoints?: { kubeletEndpoint?: { Port?: number } };
+    addresses?: { type: string; address: unknown }[];
+    daemonEndpoints?: { kubeletEndpoint?: { Port?: unknown } };
   };
   const host = status.addresses?.find((a) => a.type === 'InternalIP')?.address;
   const port = status.daemonEndpoints?.kubeletEndpoint?.Port;
@@ -77,16 +113,29 @@ async function agentTarget(
   if (node === undefined || host === undefined || port === undefined || token === undefined) {
     throw nodeUnreachable(nodeName, 'the node has no log endpoint registered');
   }
-  return { host, port, token: Buffer.from(token, 'base64').toString('utf8') };
+  const refused = checkLogTarget(host, port);
+  if (refused !== undefined) throw nodeUnreachable(nodeName, refused);
+  return { host: host as string, port: port as number, token: Buffer.from(token, 'base64').toString('utf8') };
 }
 
-function readAll(res: IncomingMessage): Promise<string> {
+/** At most this much of an agent's error answer is read (and quoted to the client). */
+const ERROR_BODY_LIMIT = 64 * 1024;
+
+function readError(res: IncomingMessage): Promise<string> {
   return new Promise((resolve) => {
-    let text = '';
-    res.setEncoding('utf8');
-    res.on('data', (d: string) => (text += d));
-    res.on('end', () => resolve(text));
-    res.on('error', () => resolve(text));
+    const parts: Buffer[] = [];
+    let size = 0;
+    const done = (): void => resolve(Buffer.concat(parts).toString('utf8'));
+    res.on('data', (d: Buffer) => {
+      parts.push(d.subarray(0, ERROR_BODY_LIMIT - size));
+      size += d.length;
+      if (size >= ERROR_BODY_LIMIT) {
+        res.destroy();
+        done();
+      }
+    });
+    res.on('end', done);
+    res.on('error', done);
   });
 }
 
@@ -115,19 +164,32 @@ export async function handlePodLog(deps: ApiDeps, r: ResourceRequest): Promise<v
     if (v !== null) qs.set(k, v);
   }
   const path = `/containerLogs/${encodeURIComponent(r.namespace)}/${encodeURIComponent(name)}/${encodeURIComponent(container)}?${qs.toString()}`;
+  const timeoutMs = deps.podLogTimeoutMs ?? 10_000;
   const upstream = await new Promise<IncomingMessage>((resolve, reject) => {
     const req = request(
       { host: target.host, port: target.port, path, headers: { authorization: `Bearer ${target.token}` } },
-      resolve,
+      (res) => {
+        clearTimeout(timer);
+        resolve(res);
+      },
     );
-    req.on('error', (err) => reject(nodeUnreachable(nodeName, err.message)));
+    const timer = setTimeout(
+      () => req.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)),
+      timeoutMs,
+    );
+    req.on('error', (err) => {
+      clearTimeout(timer);
+      reject(nodeUnreachable(nodeName, err.message));
+    });
     r.res.on('close', () => req.destroy());
     req.end();
   });
-  if (upstream.statusCode !== 200) {
-    const text = await readAll(upstream);
-    throw podLogFailed(upstream.statusCode ?? 500, text);
+  const code = upstream.statusCode ?? 500;
+  if (code >= 300 && code < 400) {
+    upstream.destroy();
+    throw nodeUnreachable(nodeName, `its agent answered ${code}, a redirect, which is not followed`);
   }
+  if (code !== 200) throw podLogFailed(code, await readError(upstream));
   r.res.writeHead(200, { 'content-type': 'text/plain', 'transfer-encoding': 'chunked' });
   r.res.flushHeaders();
   upstream.on('error', () => r.res.destroy());

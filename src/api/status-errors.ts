@@ -36,6 +36,8 @@ const REASONS: Record<number, string> = {
   429: 'TooManyRequests',
   503: 'ServiceUnavailable',
   504: 'Timeout',
+  // Not one of Kubernetes' reasons (it has none for a full disk); clients treat any reason as text.
+  507: 'InsufficientStorage',
 };
 
 const STORE_REASONS: Record<string, string> = {

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, type RunningServer } from '../cli/server.js';
+import { startServer, type RunningServer, type ServerOptions } from '../cli/server.js';
 
 /** A server in a temp dir plus a fetch helper that sends the admin token; for this part's tests. */
 export interface TestCluster {
@@ -32,9 +32,7 @@ export interface CallResult {
 }
 
 /** Options of startTestCluster. */
-export interface TestClusterOptions {
-  bookmarkIntervalMs?: number;
-  s3Port?: number;
+export interface TestClusterOptions extends Pick<ServerOptions, 'bookmarkIntervalMs' | 'api' | 's3Port'> {
   /** Use this data directory (a restarted server's) and leave it in place on close; default a fresh temp dir, removed on close. */
   dataDir?: string;
 }

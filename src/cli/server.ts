@@ -1,6 +1,11 @@
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ApiServer, ensureDefaultNamespaces, WATCH_CACHE_INDEXES } from '../api/index.js';
+import {
+  ApiServer,
+  ensureDefaultNamespaces,
+  WATCH_CACHE_INDEXES,
+  type ApiServerOptions,
+} from '../api/index.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import {
   bootstrapAdmin,
@@ -19,6 +24,8 @@ import {
 import { bootstrapS3Admin, startS3Gateway, StoreCredentials } from '../objectstore/s3/index.js';
 import { SqliteStore, WatchCache, type Store } from '../store/index.js';
 import { KubeClient } from '../client/index.js';
+import type { ConnectionLimits, GuardStats } from '../connections/index.js';
+import { reserveForStore } from './store-reserve.js';
 import {
   NodeLifecycleController,
   startControllerManager,
@@ -67,6 +74,13 @@ export interface ServerOptions {
   podEvictionTimeoutMs?: number;
   /** How the scheduler scores nodes: `binpack` (most allocated first, the default) or `spread`. */
   schedulerStrategy?: 'binpack' | 'spread';
+  /**
+   * Tuning of the API server: its port's connection timeouts and caps (default
+   * `API_CONNECTION_LIMITS`), how long a node's agent may take to answer a log request.
+   */
+  api?: Pick<ApiServerOptions, 'podLogTimeoutMs' | 'connections'>;
+  /** The S3 port's connection timeouts and caps; default `S3_CONNECTION_LIMITS`. */
+  s3Connections?: ConnectionLimits;
 }
 
 /** The object store part of a running server. */
@@ -78,6 +92,8 @@ export interface RunningObjectStore {
   /** An aws-cli config file naming the endpoint (mode 0600). */
   configPath: string;
   engine: EngineObjectStore;
+  /** What the S3 port's connection guard did (refusals, timeouts). */
+  connectionStats: GuardStats;
   /** Keeps the Bucket objects of the API in line with the engine's buckets. */
   buckets: BucketMirror;
 }
@@ -97,6 +113,8 @@ export interface RunningServer {
   store: WatchCache;
   /** The store itself (its statistics show which reads reach it). */
   backend: Store;
+  /** What the API port's connection guard did (refusals, timeouts). */
+  apiConnectionStats: GuardStats;
   /** Present when the server runs the object store (`s3Port` given). */
   s3?: RunningObjectStore;
   close(): Promise<void>;
@@ -112,8 +130,11 @@ export interface RunningServer {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const dataDir = resolve(options.dataDir);
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  // Also an existing one: it holds the state, keys and credentials.
+  await chmod(dataDir, 0o700);
   const clock = options.clock ?? systemClock;
-  const backend = await openStore(options.store ?? `sqlite:${join(dataDir, 'state.db')}`, clock);
+  const storeSpec = options.store ?? `sqlite:${join(dataDir, 'state.db')}`;
+  const backend = await openStore(storeSpec, clock);
   // One watch cache for the whole process: the API, the garbage collector, tokens and RBAC all
   // read through it, so each resource has one store watch and each write one parse.
   const store = new WatchCache(backend, { indexes: WATCH_CACHE_INDEXES });
@@ -125,7 +146,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     identity = await startAuthorization(store, { clock });
     const tls = await ensureServingCert(dataDir, { now: clock.now() });
     if (options.s3Port !== undefined) {
-      s3 = await startObjectStore(store, dataDir, { ...options, s3Port: options.s3Port }, clock);
+      s3 = await startObjectStore(store, dataDir, { ...options, s3Port: options.s3Port, storeSpec }, clock);
     }
     api = new ApiServer({
       tls,
@@ -137,6 +158,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       admission: identity.admission,
       clock,
       ...(options.bookmarkIntervalMs !== undefined ? { bookmarkIntervalMs: options.bookmarkIntervalMs } : {}),
+      ...options.api,
     });
     const apiUrl = await api.listen(options.apiPort ?? 6443, options.host ?? '127.0.0.1');
     const httpUrl = api.httpUrl;
@@ -172,6 +194,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       adminToken: admin.token,
       store,
       backend,
+      apiConnectionStats: running.connectionStats,
       ...(objectStore ? { s3: objectStore } : {}),
       close: async () => {
         await manager.close();
@@ -196,16 +219,24 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
  * admin's access key written for aws-cli. Closing stops the gateway before the engine.
  */
 async function startObjectStore(
-  store: Store,
+  store: WatchCache,
   dataDir: string,
-  options: ServerOptions & { s3Port: number },
+  options: ServerOptions & { s3Port: number; storeSpec: string },
   clock: Clock,
 ): Promise<RunningObjectStore & { close(): Promise<void> }> {
   // Only the default device is created: a missing device folder may be an unmounted disk.
   let devices = options.storageDevices;
   if (!devices) {
     devices = [{ id: 'dev0', path: join(dataDir, 'storage', 'dev0') }];
-    await mkdir(devices[0]!.path, { recursive: true });
+    await mkdir(devices[0]!.path, { recursive: true, mode: 0o700 });
+    await chmod(join(dataDir, 'storage'), 0o700);
+  }
+  if (store.backend instanceof SqliteStore) {
+    devices = reserveForStore(
+      devices,
+      options.storeSpec.slice('sqlite:'.length),
+      store.backend.stats().reserveBytes,
+    );
   }
   const engine = await openObjectStore({
     devices,
@@ -222,6 +253,7 @@ async function startObjectStore(
       port: options.s3Port,
       host: options.host ?? '127.0.0.1',
       clock,
+      ...(options.s3Connections !== undefined ? { connections: options.s3Connections } : {}),
     });
     await bootstrapS3Admin(store, dataDir, gateway.url);
     const buckets = new BucketMirror(engine, store, { clock });
@@ -230,6 +262,7 @@ async function startObjectStore(
       credentialsPath: join(dataDir, 's3-credentials'),
       configPath: join(dataDir, 's3-config'),
       engine,
+      connectionStats: gateway.connectionStats,
       buckets,
       close: async () => {
         await gateway.close();

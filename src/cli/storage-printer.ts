@@ -1,4 +1,5 @@
 import type { EngineStatus, ExplainResult, RingView } from '../objectstore/index.js';
+import { describeBytes } from '../common/disk-space.js';
 import { TablePrinter } from './table-printer.js';
 
 /** Prints rows of strings as a kubectl-style table with the given upper-case headers. */
@@ -15,15 +16,7 @@ function percent(n: number): string {
 }
 
 function bytes(n: number | undefined): string {
-  if (n === undefined) return '?';
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`;
+  return n === undefined ? '?' : describeBytes(n);
 }
 
 /**

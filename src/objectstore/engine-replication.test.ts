@@ -187,7 +187,11 @@ test('a full device leaves the write set instead of failing writes', async () =>
     for (const k of keys) await store.putObject('full', k, body(`value of ${k}`), {});
     await expectAll(store, 'full', keys);
     assert.equal((await dataFiles(join(dir, 'd1'))).length, 0);
-    assert.equal((await store.status()).devices.find((d) => d.id === 'd1')?.health.reason, 'full');
+    const health = (await store.status()).devices.find((d) => d.id === 'd1')?.health;
+    assert.match(health?.lowSpace ?? '', /device d1 .* free, below the reserve of/);
+    // Below its reserve a device still takes tombstones: deletes free space.
+    for (const k of keys) await store.deleteObject('full', k);
+    await assert.rejects(store.getObject('full', keys[0]!), { code: 'NoSuchKey' });
   } finally {
     await store.close();
     await rm(dir, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { systemClock, type Clock } from '../common/clock.js';
 import { Auditor, type AuditProgress } from './auditor.js';
@@ -106,11 +106,19 @@ export async function openObjectStore(options: OpenObjectStoreOptions): Promise<
   const clock = options.clock ?? systemClock;
   const devices = new Map<string, LocalDevice>();
   const specs: RingDevice[] = [];
-  for (const spec of options.devices) {
-    const d = await openDevice(spec, clock, options.reserveBytes);
-    if (devices.has(d.id)) throw new RangeError(`device id ${d.id} is given twice`);
-    devices.set(d.id, d);
-    specs.push(ringDevice(d.id, spec));
+  try {
+    for (const spec of options.devices) {
+      const d = await openDevice(spec, clock, options.reserveBytes);
+      if (devices.has(d.id)) {
+        await d.close();
+        throw new RangeError(`device id ${d.id} is given twice`);
+      }
+      devices.set(d.id, d);
+      specs.push(ringDevice(d.id, spec));
+    }
+  } catch (err) {
+    for (const d of devices.values()) await d.close();
+    throw err;
   }
   let ring = await loadRing([...devices.values()]);
   let changed = false;
@@ -261,7 +269,9 @@ async function openDevice(
 ): Promise<LocalDevice> {
   const reserveBytes = spec.reserveBytes ?? storeReserve;
   const path = resolve(spec.path);
-  await mkdir(path, { recursive: true });
+  await mkdir(path, { recursive: true, mode: 0o700 });
+  // Objects are readable by whoever can read the folder: this user only, also for an old folder.
+  await chmod(path, 0o700);
   let id = spec.id;
   const marker = join(path, 'device.json');
   if (id === undefined && existsSync(marker)) {
@@ -269,7 +279,12 @@ async function openDevice(
   }
   id ??= `d-${createHash('md5').update(path).digest('hex').slice(0, 8)}`;
   await writeFile(marker, JSON.stringify({ id }) + '\n');
-  return new LocalDevice(id, path, { clock, ...(reserveBytes !== undefined ? { reserveBytes } : {}) });
+  const device = new LocalDevice(id, path, {
+    clock,
+    ...(reserveBytes !== undefined ? { reserveBytes } : {}),
+  });
+  await device.claim();
+  return device;
 }
 
 function ringDevice(id: string, spec: DeviceSpec): RingDevice {

@@ -47,3 +47,13 @@ export class ObjectStoreError extends StratusError {
 export function isObjectStoreError(err: unknown, code?: ObjectStoreErrorCode): err is ObjectStoreError {
   return err instanceof ObjectStoreError && (code === undefined || err.code === code);
 }
+
+/** A device folder another process (or another store in this one) has open: one owner per device. */
+export function deviceInUse(path: string): StratusError {
+  return new StratusError(
+    'DEVICE_IN_USE',
+    409,
+    `storage device ${path} is in use by another process: a device has one owner at a time`,
+    { path },
+  );
+}

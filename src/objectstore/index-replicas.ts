@@ -1,10 +1,11 @@
 import type { BucketIndex } from './device/bucket-index.js';
 import type { Device } from './device/device.js';
 import { INDEX_SCHEMA, type IndexTable, type IndexTables, type ObjectRow } from './device/index-rows.js';
+import { isDiskFull } from '../common/disk-space.js';
 import { ObjectStoreError } from './errors.js';
 import { inlineIntact, isInline } from './inline-object.js';
 import { IndexWriteBatcher } from './index-write-batch.js';
-import type { Location, Placement } from './placement.js';
+import { unhealthy, type Location, type Placement } from './placement.js';
 
 /** How many index writes trust a device's last good health check (bounds how stale it gets). */
 const HEALTH_REUSE = 64;
@@ -20,8 +21,11 @@ const HANDLE_REUSE = 64;
  */
 export class IndexReplicas {
   private readonly batcher = new IndexWriteBatcher();
-  /** Devices found healthy, and how many more writes may trust that before checking again. */
-  private readonly healthy = new Map<Device, number>();
+  /**
+   * Devices found healthy, how many more writes may trust that before checking again, and
+   * whether the device was below its free-space reserve (then it takes no inline bodies).
+   */
+  private readonly healthy = new Map<Device, { left: number; lowSpace: string | undefined }>();
   /** Open index handles for reads, and how many more reads may use them before asking again. */
   private readonly readHandles = new Map<string, { device: Device; idx: BucketIndex; uses: number }>();
   /** Queries a replica failed to answer (an error, not a missing copy), counted for the bucket cache. */
@@ -36,20 +40,27 @@ export class IndexReplicas {
    * found healthy is trusted for the next HEALTH_REUSE writes, or until a write to it fails.
    * An unhealthy device is checked again every time, so it rejoins as soon as it is back.
    */
-  private async targets(loc: Location): Promise<Device[]> {
-    const out: Device[] = [];
+  private async targets(loc: Location, bodies: boolean): Promise<{ targets: Device[]; skipped: string[] }> {
+    const targets: Device[] = [];
+    const skipped: string[] = [];
     for (const d of [...loc.primaries, ...loc.handoffs]) {
-      if (out.length >= this.placement.ring.replicas) break;
-      const left = this.healthy.get(d) ?? 0;
-      if (left > 0) {
-        this.healthy.set(d, left - 1);
-        out.push(d);
-      } else if ((await d.check()).ok) {
-        this.healthy.set(d, HEALTH_REUSE);
-        out.push(d);
-      } else this.healthy.delete(d);
+      if (targets.length >= this.placement.ring.replicas) break;
+      let known = this.healthy.get(d);
+      if (known !== undefined && known.left > 0) known.left--;
+      else {
+        const health = await d.check();
+        known = health.ok ? { left: HEALTH_REUSE, lowSpace: health.lowSpace } : undefined;
+        if (known === undefined) {
+          this.healthy.delete(d);
+          skipped.push(unhealthy(d.id, health.reason));
+          continue;
+        }
+        this.healthy.set(d, known);
+      }
+      if (known.lowSpace === undefined || !bodies) targets.push(d);
+      else skipped.push(known.lowSpace);
     }
-    return out;
+    return { targets, skipped };
   }
 
   /** Applies rows to the write set; fails with ServiceUnavailable below a quorum. */
@@ -59,9 +70,11 @@ export class IndexReplicas {
     table: T,
     rows: Array<IndexTables[T]>,
   ): Promise<void> {
-    const targets = await this.targets(loc);
+    // An inline object's body rides in its row: it is kept off devices below their reserve.
+    const bodies = rows.some((r) => Buffer.isBuffer((r as { data?: unknown }).data));
+    const { targets, skipped } = await this.targets(loc, bodies);
     let ok = 0;
-    const errors: string[] = [];
+    const errors: string[] = [...skipped];
     await Promise.all(
       targets.map(async (d) => {
         try {
@@ -70,7 +83,7 @@ export class IndexReplicas {
         } catch (err) {
           errors.push(`${d.id}: ${(err as Error).message}`);
           this.healthy.delete(d);
-          if ((err as { code?: string }).code === 'SQLITE_FULL') d.markFull();
+          if (isDiskFull(err)) d.markFull();
         }
       }),
     );

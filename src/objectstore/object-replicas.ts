@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Readable } from 'node:stream';
 import type { DataFooter, DataReader, DataWriter, Device } from './device/device.js';
+import { isDiskFull } from '../common/disk-space.js';
 import { ObjectStoreError, isObjectStoreError } from './errors.js';
 import type { Checksum } from './object-store.js';
 import type { Location, Placement } from './placement.js';
@@ -70,7 +71,7 @@ export class ObjectReplicas {
 
   async put(loc: Location, body: Readable, opts: PutDataOptions): Promise<PutDataResult> {
     const quorum = this.placement.quorum();
-    const targets = await this.placement.writeTargets(loc);
+    const { targets, skipped } = await this.placement.writeSet(loc);
     const opened = await Promise.allSettled(
       targets.map((d) => d.writer(loc.partition, loc.hash, opts.keepOlder === true)),
     );
@@ -84,7 +85,8 @@ export class ObjectReplicas {
     if (live.length < quorum) {
       await Promise.all(live.map((l) => l.w.abort()));
       body.destroy();
-      throw unavailable(`${live.length} of ${quorum} devices needed could take the write`);
+      const why = skipped.length > 0 ? ` (${skipped.join('; ')})` : '';
+      throw unavailable(`${live.length} of ${quorum} devices needed could take the write${why}`);
     }
     const md5 =
       this.hashes === undefined || (opts.size !== undefined && opts.size <= INLINE_HASH_LIMIT)
@@ -258,7 +260,8 @@ export class ObjectReplicas {
 
   /** Writes tombstones for `name` on the write set (quorum). */
   async remove(loc: Location, footer: DataFooter): Promise<void> {
-    const targets = await this.placement.writeTargets(loc);
+    // A tombstone is tiny and frees space: devices below their reserve take it too.
+    const targets = await this.placement.writeTargets(loc, false);
     const done = await Promise.allSettled(
       targets.map((d) => d.writeTombstone(loc.partition, loc.hash, footer)),
     );
@@ -314,5 +317,5 @@ function unavailable(why: string): ObjectStoreError {
 }
 
 function noteFailure(device: Device, err: unknown): void {
-  if ((err as { code?: string }).code === 'ENOSPC') device.markFull();
+  if (isDiskFull(err)) device.markFull();
 }

@@ -56,15 +56,25 @@ export class Placement {
 
   /**
    * The devices to write to: the first R healthy ones among the primaries then the handoffs.
-   * A missing or full device is skipped so writes go on while others have room.
+   * A missing or full device is skipped so writes go on while others have room; so is one below
+   * its free-space reserve when the write carries object bodies (`bodies`, the default) rather
+   * than a tombstone.
    */
-  async writeTargets(loc: Location): Promise<Device[]> {
-    const out: Device[] = [];
+  async writeTargets(loc: Location, bodies = true): Promise<Device[]> {
+    return (await this.writeSet(loc, bodies)).targets;
+  }
+
+  /** `writeTargets` plus why the devices passed over were (`id: reason`), for error messages. */
+  async writeSet(loc: Location, bodies = true): Promise<{ targets: Device[]; skipped: string[] }> {
+    const targets: Device[] = [];
+    const skipped: string[] = [];
     for (const d of [...loc.primaries, ...loc.handoffs]) {
-      if (out.length >= this.ring.replicas) break;
-      if ((await d.check()).ok) out.push(d);
+      if (targets.length >= this.ring.replicas) break;
+      const health = await d.check();
+      if (health.ok && (health.lowSpace === undefined || !bodies)) targets.push(d);
+      else skipped.push(health.lowSpace ?? unhealthy(d.id, health.reason));
     }
-    return out;
+    return { targets, skipped };
   }
 
   /** The write quorum: a majority of R. */
@@ -79,4 +89,11 @@ export class Placement {
   private devicesOf(list: Array<{ id: string }>): Device[] {
     return list.map((d) => this.devices.get(d.id)).filter((d): d is Device => d !== undefined);
   }
+}
+
+/** Why a device is out of the write set, in words, for error messages. */
+export function unhealthy(id: string, reason: string | undefined): string {
+  if (reason === 'full')
+    return `${id}: full (it refused a write for lack of space; it rejoins once space is freed)`;
+  return `${id}: ${reason ?? 'unavailable'}`;
 }

@@ -3,16 +3,15 @@ import {
   closeSync,
   existsSync,
   fstatSync,
+  ftruncateSync,
   mkdirSync,
   openSync,
-  readdirSync,
-  readFileSync,
   renameSync,
   rmSync,
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { formatLogLine, formatTimestamp, parseLogLine, type LogRecord, type LogStream } from './cri-log.js';
+import { formatLogLine, formatTimestamp, type LogRecord, type LogStream } from './cri-log.js';
 
 /** Size and count limits of a container's log files. */
 export interface LogRotation {
@@ -46,10 +45,19 @@ export function logFilePath(dir: string, attempt: number): string {
  * rotating by size (`<attempt>.log.1` is the newest rotated file). Writes are synchronous so that
  * a reader that reads the files and then subscribes to `record` in the same tick misses nothing.
  * Emits `record` (LogRecord) for each record and `end` when both streams have ended.
+ *
+ * A write the disk refuses (ENOSPC, EIO) never throws: the file is cut back to its last whole
+ * line, the output is dropped (counted in `droppedBytes`) and `writeError` is emitted once when
+ * writes start failing (again after one succeeded), so the container runs on and whoever owns the
+ * writer reports it.
  */
 export class LogWriter extends EventEmitter {
-  private fd: number;
+  /** Undefined after a rotation that could not open the new file; the next write tries again. */
+  private fd: number | undefined;
   private size = 0;
+  private failing = false;
+  /** Bytes of output dropped because the disk refused them. */
+  droppedBytes = 0;
   private readonly pending: Record<LogStream, string> = { stdout: '', stderr: '' };
   private readonly maxBytes: number;
   private readonly maxFiles: number;
@@ -95,7 +103,8 @@ export class LogWriter extends EventEmitter {
       this.pending[stream] = '';
     }
     this.closed = true;
-    closeSync(this.fd);
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
     this.emit('end');
   }
 
@@ -111,8 +120,7 @@ export class LogWriter extends EventEmitter {
     let outBytes = 0;
     const flush = (): void => {
       if (outBytes === 0) return;
-      writeSync(this.fd, out);
-      this.size += outBytes;
+      this.put(out, outBytes);
       out = '';
       outBytes = 0;
     };
@@ -133,36 +141,49 @@ export class LogWriter extends EventEmitter {
     flush();
   }
 
-  private rotate(): void {
-    closeSync(this.fd);
-    const base = logFilePath(this.dir, this.attempt);
-    rmSync(`${base}.${this.maxFiles - 1}`, { force: true });
-    for (let i = this.maxFiles - 2; i >= 1; i--) {
-      if (existsSync(`${base}.${i}`)) renameSync(`${base}.${i}`, `${base}.${i + 1}`);
+  /** One synchronous write; a refused one is dropped and reported (see the class comment). */
+  private put(text: string, bytes: number): void {
+    try {
+      this.fd ??= openSync(logFilePath(this.dir, this.attempt), 'a');
+      const n = writeSync(this.fd, text);
+      if (n < bytes) {
+        throw Object.assign(new Error(`short write: ${n} of ${bytes} bytes`), { code: 'ENOSPC' });
+      }
+      this.size += n;
+      this.failing = false;
+    } catch (err) {
+      try {
+        if (this.fd !== undefined) ftruncateSync(this.fd, this.size);
+      } catch {
+        // the next write appends after the torn line; a reader skips what it cannot parse
+      }
+      this.droppedBytes += bytes;
+      if (!this.failing) {
+        this.failing = true;
+        this.emit('writeError', err);
+      }
     }
-    if (this.maxFiles > 1) renameSync(base, `${base}.1`);
-    else rmSync(base, { force: true });
-    this.fd = openSync(base, 'a');
-    this.size = 0;
   }
-}
 
-/** Every record of an attempt still on disk, oldest first (rotated files, then the current one). */
-export function readLogRecords(dir: string, attempt: number): LogRecord[] {
-  if (!existsSync(dir)) return [];
-  const base = `${attempt}.log`;
-  const rotated = readdirSync(dir)
-    .filter((f) => f.startsWith(`${base}.`) && /^\d+$/.test(f.slice(base.length + 1)))
-    .map((f) => Number(f.slice(base.length + 1)))
-    .sort((a, b) => b - a)
-    .map((n) => join(dir, `${base}.${n}`));
-  const files = [...rotated, join(dir, base)].filter((f) => existsSync(f));
-  const out: LogRecord[] = [];
-  for (const file of files) {
-    for (const line of readFileSync(file, 'utf8').split('\n')) {
-      const rec = line === '' ? undefined : parseLogLine(line);
-      if (rec !== undefined) out.push(rec);
+  private rotate(): void {
+    try {
+      if (this.fd !== undefined) closeSync(this.fd);
+      this.fd = undefined;
+      const base = logFilePath(this.dir, this.attempt);
+      rmSync(`${base}.${this.maxFiles - 1}`, { force: true });
+      for (let i = this.maxFiles - 2; i >= 1; i--) {
+        if (existsSync(`${base}.${i}`)) renameSync(`${base}.${i}`, `${base}.${i + 1}`);
+      }
+      if (this.maxFiles > 1) renameSync(base, `${base}.1`);
+      else rmSync(base, { force: true });
+      this.size = 0;
+      this.fd = openSync(base, 'a');
+    } catch (err) {
+      // The next write opens the current file again (appending to it if the rename failed).
+      if (!this.failing) {
+        this.failing = true;
+        this.emit('writeError', err);
+      }
     }
   }
-  return out;
 }

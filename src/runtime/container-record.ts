@@ -50,10 +50,16 @@ export class RecordStore {
     };
   }
 
+  /** Writes the record atomically; on failure (a full disk) the old record stays and this throws. */
   save(record: ContainerRecord): void {
     const file = this.paths(record.id).record;
-    writeFileSync(`${file}.tmp`, JSON.stringify(record), { mode: 0o600 });
-    renameSync(`${file}.tmp`, file);
+    try {
+      writeFileSync(`${file}.tmp`, JSON.stringify(record), { mode: 0o600 });
+      renameSync(`${file}.tmp`, file);
+    } catch (err) {
+      rmSync(`${file}.tmp`, { force: true });
+      throw err;
+    }
   }
 
   /** Every readable record; a torn or foreign file is skipped. */

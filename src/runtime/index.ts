@@ -17,7 +17,12 @@ export type {
   StopOptions,
   TerminationReason,
 } from './runtime.js';
-export { ProcessRuntime, podLogDir, type ProcessRuntimeOptions } from './process-runtime.js';
+export {
+  ProcessRuntime,
+  podLogDir,
+  type DiskFailure,
+  type ProcessRuntimeOptions,
+} from './process-runtime.js';
 export { interpretExit, type ExitStatus } from './exit-status.js';
 export { RuntimeError, containerConfigError, containerNotFound, startFailed } from './errors.js';
 export { CrashBackoff, type BackoffOptions } from './backoff.js';

@@ -38,6 +38,20 @@ export interface ProcessRuntimeOptions {
   cgroupParent?: string;
   /** How often adopted containers are checked for exit; default 200 ms. */
   pollMs?: number;
+  /**
+   * Told when the disk refuses one of the runtime's writes: a container's output (`log`: dropped
+   * until writes succeed again; told once per failing spell) or its record (`record`: a start
+   * fails, a stop or exit is kept in memory only). The runtime goes on either way.
+   */
+  onDiskError?: (failure: DiskFailure) => void;
+}
+
+/** A write the disk refused (see `ProcessRuntimeOptions.onDiskError`). */
+export interface DiskFailure {
+  what: 'log' | 'record';
+  /** The container it concerns (its pod's namespace, name and uid). */
+  spec: ContainerSpec;
+  error: Error;
 }
 
 interface Live {
@@ -99,7 +113,7 @@ export class ProcessRuntime implements Runtime {
     const paths = this.records.paths(id);
     const logDir = spec.logDir ?? join(podLogDir(this.options.dataDir, spec), spec.containerName);
     await makeFifos([paths.stdoutFifo, paths.stderrFifo]);
-    const writer = new LogWriter(logDir, spec.attempt, this.options.rotation);
+    const writer = this.logWriter(logDir, spec);
     const pump = new FifoPump(paths.stdoutFifo, paths.stderrFifo, writer);
     let cgroup: CgroupRef | undefined;
     let child: ChildProcess;
@@ -139,7 +153,20 @@ export class ProcessRuntime implements Runtime {
       startedAt: nowIso(),
       ...(cgroup !== undefined ? { cgroup } : {}),
     };
-    this.records.save(record);
+    try {
+      this.records.save(record);
+    } catch (err) {
+      // Without its record a container could not be adopted or reported after a restart.
+      killGroup(pid, 'SIGKILL');
+      pump.detach();
+      writer.close();
+      if (cgroup !== undefined) await Cgroups.remove(cgroup);
+      this.records.delete(id);
+      this.report('record', spec, err);
+      throw startFailed(
+        `Cannot start container "${spec.containerName}": its record could not be saved: ${(err as Error).message}`,
+      );
+    }
     const live = this.track(record, writer, pump);
     live.child = child;
     child.on('exit', (code, signal) => {
@@ -167,7 +194,7 @@ export class ProcessRuntime implements Runtime {
       await within(live.exited, Math.max(floor, deadline - Date.now()));
       if (live.record.finishedAt === undefined && !live.finishing) {
         live.record.killed = true;
-        this.records.save(live.record);
+        this.saveRecord(live.record);
         killGroup(live.record.pid, 'SIGKILL');
       }
       await within(live.exited, 10_000);
@@ -286,12 +313,15 @@ export class ProcessRuntime implements Runtime {
       return;
     }
     const paths = this.records.paths(record.id);
-    const writer = new LogWriter(record.logDir, record.spec.attempt, this.options.rotation);
+    let writer: LogWriter | undefined;
     let pump: FifoPump | undefined;
     try {
+      writer = this.logWriter(record.logDir, record.spec);
       // The pipes exist since start; if someone deleted them, the output cannot be re-attached.
       pump = new FifoPump(paths.stdoutFifo, paths.stderrFifo, writer);
-    } catch {
+    } catch (err) {
+      // Output waits in the pipes (the container blocks once they are full) for a later runtime.
+      if (writer === undefined) this.report('log', record.spec, err);
       pump = undefined;
     }
     const live = this.track(record, writer, pump);
@@ -300,6 +330,26 @@ export class ProcessRuntime implements Runtime {
     };
     live.poll = setInterval(check, this.options.pollMs ?? 200);
     check();
+  }
+
+  private logWriter(dir: string, spec: ContainerSpec): LogWriter {
+    const writer = new LogWriter(dir, spec.attempt, this.options.rotation);
+    writer.on('writeError', (err: unknown) => this.report('log', spec, err));
+    return writer;
+  }
+
+  /** Saves a record whose change is already in effect; a refused write is reported, not thrown. */
+  private saveRecord(record: ContainerRecord): void {
+    try {
+      this.records.save(record);
+    } catch (err) {
+      this.report('record', record.spec, err);
+    }
+  }
+
+  private report(what: DiskFailure['what'], spec: ContainerSpec, err: unknown): void {
+    const error = err instanceof Error ? err : new Error(String(err));
+    this.options.onDiskError?.({ what, spec, error });
   }
 
   /** The wrapper exited: kill what is left of the group, drain the log, record why it ended. */
@@ -329,7 +379,7 @@ export class ProcessRuntime implements Runtime {
     record.reason = exit.reason;
     record.finishedAt = nowIso();
     if (record.cgroup !== undefined) await Cgroups.remove(record.cgroup);
-    if (!this.closed) this.records.save(record);
+    if (!this.closed) this.saveRecord(record);
     live.resolveExited();
   }
 }

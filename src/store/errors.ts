@@ -105,3 +105,18 @@ export function tooLargeResourceVersion(requested: number, current: number): Sto
     { requestedRevision: requested, currentRevision: current },
   );
 }
+
+/** 507: the store refuses a write because its file system is (nearly) full. */
+export function storeDiskFull(message: string, details?: Record<string, unknown>): StoreError {
+  return new StoreError('STORE_DISK_FULL', 507, message, details);
+}
+
+/** 500: the disk failed the write (an I/O error); nothing of it was stored. */
+export function storeDiskError(path: string, cause: unknown): StoreError {
+  return new StoreError(
+    'STORE_IO_ERROR',
+    500,
+    `the store could not write to ${path}: ${(cause as Error).message}; nothing of this write was stored`,
+    { path },
+  );
+}

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
 import { StoreError } from './errors.js';
 
 /**
@@ -39,6 +40,7 @@ export type SyncMode = 'full' | 'normal';
  * and reuse revisions (it fails with STORE_LOCKED instead).
  */
 export function openDatabase(path: string, sync: SyncMode): Database.Database {
+  privateFiles(path);
   const db = new Database(path, { timeout: 1000 });
   try {
     // auto_vacuum only takes effect before the first table exists; harmless afterwards.
@@ -61,6 +63,17 @@ export function openDatabase(path: string, sync: SyncMode): Database.Database {
     throw err;
   }
   return db;
+}
+
+/**
+ * Makes the database and its WAL and shared-memory files readable by this user only (mode 0600),
+ * creating the database file so: SQLite gives the WAL and shm files it creates later the mode of
+ * the database file. Files left by an earlier version with wider modes are tightened.
+ */
+function privateFiles(path: string): void {
+  if (path === ':memory:' || path === '') return;
+  closeSync(openSync(path, 'a', 0o600));
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(file)) chmodSync(file, 0o600);
 }
 
 /** A row of `current`. */

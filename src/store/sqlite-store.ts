@@ -1,8 +1,10 @@
 import { statSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import { systemClock, type Clock } from '../common/clock.js';
+import { isDiskError } from '../common/disk-space.js';
 import type { KubeObject } from '../common/kube-object.js';
 import { revisionCompacted, storeClosed, StoreError } from './errors.js';
+import { DiskReserve } from './disk-reserve.js';
 import {
   LOG_CREATE,
   LOG_DELETE,
@@ -37,6 +39,12 @@ export interface SqliteStoreOptions {
   compactIntervalMs?: number;
   /** `full` (default) makes a commit survive power loss; `normal` only a process crash, and is faster. */
   synchronous?: SyncMode;
+  /**
+   * Free bytes kept on the database's file system: below this creates are refused, below half of
+   * it updates too, with STORE_DISK_FULL (507); deletes, which free space, always run. Default
+   * `defaultReserveBytes` of the file system (2 %, at most 1 GiB); 0 turns the check off.
+   */
+  reserveBytes?: number;
 }
 
 /** Figures about the database, for metrics and tests. */
@@ -56,6 +64,10 @@ export interface SqliteStoreStats {
   /** Get calls served: with a watch cache in front, shows which reads reach the store. */
   gets: number;
   lastMaintenanceMs: number | undefined;
+  /** The free-space reserve in force (see `SqliteStoreOptions.reserveBytes`). */
+  reserveBytes: number;
+  /** Why the last compaction or WAL checkpoint failed (a full disk); cleared when one succeeds. */
+  maintenanceError: string | undefined;
 }
 
 interface Pending {
@@ -98,6 +110,8 @@ export class SqliteStore implements Store {
   private lists = 0;
   private gets = 0;
   private lastMaintenanceMs: number | undefined;
+  private maintenanceError: string | undefined;
+  private readonly disk: DiskReserve;
 
   private constructor(
     private readonly db: Database.Database,
@@ -109,6 +123,7 @@ export class SqliteStore implements Store {
     this.clock = options.clock ?? systemClock;
     this.revision = Math.max(this.stmts.getMeta.get('revision') ?? 0, this.stmts.maxLogRev.get() ?? 0);
     this.compacted = this.stmts.getMeta.get('compacted') ?? 0;
+    this.disk = new DiskReserve(path, options.reserveBytes);
     const interval = options.compactIntervalMs ?? 60_000;
     if (interval > 0) {
       this.timer = setInterval(() => this.maintenanceSync(), interval);
@@ -256,6 +271,8 @@ export class SqliteStore implements Store {
       lists: this.lists,
       gets: this.gets,
       lastMaintenanceMs: this.lastMaintenanceMs,
+      reserveBytes: this.disk.reserveBytes,
+      maintenanceError: this.maintenanceError,
     };
   }
 
@@ -270,6 +287,8 @@ export class SqliteStore implements Store {
     await Promise.all(all.map((w) => w.close()));
     try {
       this.db.pragma('wal_checkpoint(TRUNCATE)');
+    } catch {
+      // A full disk: the WAL stays and SQLite replays it at the next open.
     } finally {
       this.db.close();
     }
@@ -327,11 +346,13 @@ export class SqliteStore implements Store {
       for (const p of batch) p.reject(storeClosed());
       return;
     }
+    const admitted = this.disk.admit(batch);
+    if (admitted.length === 0) return;
     const startRevision = this.revision;
     let results: Array<ResourceChange | StoreError>;
     try {
       results = this.db.transaction(() => {
-        const out = batch.map((p) => {
+        const out = admitted.map((p) => {
           try {
             const change = applyWrite(this.stmts, p.op, this.revision + 1);
             this.revision = change.revision;
@@ -346,12 +367,13 @@ export class SqliteStore implements Store {
       })();
     } catch (err) {
       this.revision = startRevision;
-      for (const p of batch) p.reject(err);
+      const failure = this.disk.failure(err);
+      for (const p of admitted) p.reject(failure);
       return;
     }
     this.commits++;
     results.forEach((r, i) => {
-      const p = batch[i] as Pending;
+      const p = admitted[i] as Pending;
       if (r instanceof StoreError) return p.reject(r);
       this.writes++;
       p.resolve(changeObject(r));
@@ -360,7 +382,18 @@ export class SqliteStore implements Store {
     });
     const slack = Math.max(1, Math.floor(this.historyLimit / 10));
     if (this.revision - this.compacted >= this.historyLimit + slack) {
-      this.compactSync(this.revision - this.historyLimit);
+      this.tryMaintenance(() => this.compactSync(this.revision - this.historyLimit));
+    }
+  }
+
+  /** Runs compaction or checkpointing work; a full disk postpones it, never fails a caller. */
+  private tryMaintenance(work: () => void): void {
+    try {
+      work();
+      this.maintenanceError = undefined;
+    } catch (err) {
+      if (!isDiskError(err)) throw err;
+      this.maintenanceError = (err as Error).message;
     }
   }
 
@@ -383,9 +416,11 @@ export class SqliteStore implements Store {
 
   private maintenanceSync(): void {
     if (this.closed) return;
-    this.compactSync(this.revision - this.historyLimit);
-    this.db.pragma('wal_checkpoint(TRUNCATE)');
-    this.db.pragma('incremental_vacuum');
+    this.tryMaintenance(() => {
+      this.compactSync(this.revision - this.historyLimit);
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+      this.db.pragma('incremental_vacuum');
+    });
     this.lastMaintenanceMs = this.clock.now();
   }
 }

@@ -29,6 +29,11 @@ export interface DeviceHealth {
   /** Why the device is out of the write set: 'missing', 'full', 'error'. */
   reason?: string;
   freeBytes?: number;
+  /**
+   * Set when free space is below the device's reserve: it still takes index rows and tombstones
+   * (small, and deletes free space) but no object bodies; the text says why, for error messages.
+   */
+  lowSpace?: string;
 }
 
 /** One file on a device: the newest one of its (hash, name). */

@@ -1,20 +1,32 @@
+import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { open, readdir, readFile, rename, rm, rmdir, stat, statfs, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../../common/clock.js';
+import { belowReserve, defaultReserveBytes } from '../../common/disk-space.js';
+import { deviceInUse } from '../errors.js';
 import { BucketIndex } from './bucket-index.js';
 import { decodeFooter, fileNameOf, parseFileName } from './data-file.js';
 import { openDataWriter } from './local-data-writer.js';
 import { dirNames, mkdirIn, openData, writeAll } from './local-files.js';
 import type { DataFooter, DataReader, DataWriter, Device, DeviceHealth, FileEntry } from './device.js';
 
+/** Free bytes an ENOSPC'd device must gain to rejoin the write set before its hold ends. */
+const RELEASE_BYTES = 1024 * 1024;
+
 /** Options of a LocalDevice. */
 export interface LocalDeviceOptions {
   clock: Clock;
-  /** Free bytes below which the device leaves the write set; default 0 (only ENOSPC). */
+  /**
+   * Free bytes below which the device takes no more object bodies (index rows and tombstones
+   * still); default `defaultReserveBytes` of its file system (2 %, at most 1 GiB), 0 turns it off.
+   */
   reserveBytes?: number;
-  /** How long a device that hit ENOSPC stays out of the write set; default 60 s. */
+  /**
+   * How long a device that hit ENOSPC stays out of the write set, unless its free space grows by
+   * 1 MiB meanwhile (something was deleted); default 60 s.
+   */
   fullHoldMs?: number;
 }
 
@@ -27,12 +39,40 @@ export interface LocalDeviceOptions {
 export class LocalDevice implements Device {
   private readonly indexCache = new Map<string, BucketIndex>();
   private fullUntil = 0;
+  /** Free bytes seen first after the device hit ENOSPC: the hold ends when there are more. */
+  private fullFree: number | undefined;
+  private lock: Database.Database | undefined;
 
   constructor(
     readonly id: string,
     readonly path: string,
     private readonly options: LocalDeviceOptions,
   ) {}
+
+  /**
+   * Takes the device for this process: an exclusive lock on `device.lock` (SQLite's, so the
+   * operating system drops it when the process dies) fails with DEVICE_IN_USE while another owner
+   * holds it. Then everything in `tmp/` is a write that no longer has a writer (a crashed or
+   * killed upload), since only the owner writes there and it has not started, so all of it goes;
+   * an age limit would keep a crash's files until some later start. Returns how many went.
+   */
+  async claim(): Promise<number> {
+    const db = new Database(join(this.path, 'device.lock'), { timeout: 0 });
+    try {
+      db.pragma('locking_mode = EXCLUSIVE');
+      db.exec('BEGIN EXCLUSIVE; COMMIT');
+    } catch (err) {
+      db.close();
+      const code = (err as { code?: string }).code;
+      if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') throw deviceInUse(this.path);
+      throw err;
+    }
+    this.lock = db;
+    const tmp = join(this.path, 'tmp');
+    const left = await readdir(tmp).catch(() => [] as string[]);
+    for (const name of left) await rm(join(tmp, name), { recursive: true, force: true });
+    return left.length;
+  }
 
   async check(): Promise<DeviceHealth> {
     try {
@@ -48,8 +88,19 @@ export class LocalDevice implements Device {
       }
       const fs = await statfs(this.path);
       const freeBytes = fs.bavail * fs.bsize;
-      if (this.options.clock.now() < this.fullUntil) return { ok: false, reason: 'full', freeBytes };
-      if (freeBytes < (this.options.reserveBytes ?? 0)) return { ok: false, reason: 'full', freeBytes };
+      if (this.options.clock.now() < this.fullUntil) {
+        this.fullFree ??= freeBytes;
+        if (freeBytes < this.fullFree + RELEASE_BYTES) return { ok: false, reason: 'full', freeBytes };
+        this.fullUntil = 0;
+      }
+      const reserve = this.options.reserveBytes ?? defaultReserveBytes(fs.blocks * fs.bsize);
+      if (freeBytes < reserve) {
+        return {
+          ok: true,
+          freeBytes,
+          lowSpace: belowReserve(`device ${this.id} (${this.path})`, freeBytes, reserve),
+        };
+      }
       return { ok: true, freeBytes };
     } catch {
       return { ok: false, reason: 'error' };
@@ -58,6 +109,7 @@ export class LocalDevice implements Device {
 
   markFull(): void {
     this.fullUntil = this.options.clock.now() + (this.options.fullHoldMs ?? 60_000);
+    this.fullFree = undefined;
   }
 
   async writer(partition: number, hash: string, keepOlder = false): Promise<DataWriter> {
@@ -202,6 +254,8 @@ export class LocalDevice implements Device {
   async close(): Promise<void> {
     for (const idx of this.indexCache.values()) await idx.close();
     this.indexCache.clear();
+    this.lock?.close();
+    this.lock = undefined;
   }
 
   private missing(): DeviceHealth {

@@ -2,9 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { BufferBody } from '../buffer-body.js';
 import { FileBody } from '../file-body.js';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Readable, pipeline } from 'node:stream';
 import { systemClock, type Clock } from '../../common/clock.js';
+import {
+  ConnectionGuard,
+  openFileLimit,
+  resolveLimits,
+  type ConnectionLimits,
+  type GuardStats,
+} from '../../connections/index.js';
+import { S3_CONNECTION_LIMITS, slowDown } from './connections.js';
 import type { BucketInfo, ObjectStore } from '../object-store.js';
 import { authenticate } from './auth.js';
 import { bucketHandlers } from './bucket-handlers.js';
@@ -36,16 +43,20 @@ export interface S3GatewayOptions {
   /** Domains under which `BUCKET.domain` is virtual-hosted style; default `localhost`, `s3.localhost`. */
   baseDomains?: string[];
   /**
-   * A connection that moves no byte for this long is closed; default 2 minutes. There is no
-   * limit on a whole request: a 5 GiB upload over a slow link may take an hour.
+   * A connection that moves no byte for this long during a request is closed; default 2 minutes.
+   * There is no limit on a whole request: a 5 GiB upload over a slow link may take an hour.
    */
   idleTimeoutMs?: number;
+  /** Timeouts and caps of the port's connections; defaults `S3_CONNECTION_LIMITS` (`resolveLimits`). */
+  connections?: ConnectionLimits;
 }
 
 /** A running gateway. */
 export interface S3Gateway {
   /** `http://host:port`. */
   url: string;
+  /** What the port's connection guard did (refusals, timeouts); for metrics and tests. */
+  connectionStats: GuardStats;
   close(): Promise<void>;
 }
 
@@ -69,8 +80,15 @@ interface Shared {
 /** The empty header set (compared by identity: no merge needed). */
 const NO_HEADERS: Record<string, string> = Object.freeze({});
 
+/**
+ * Discards what is left of a request's body, so that the client, which may still be sending it,
+ * reads the answer and the connection stays usable. The body's consumers go first: one the
+ * handler abandoned (a write refused before it read the body) would hold the socket paused.
+ */
 function drain(req: IncomingMessage): void {
-  if (!req.complete) req.resume();
+  if (req.complete) return;
+  req.unpipe();
+  req.resume();
 }
 
 /**
@@ -308,8 +326,10 @@ export async function startS3Gateway(options: S3GatewayOptions): Promise<S3Gatew
     // A private copy: routes.ts caches the sorted form per array.
     baseDomains: [...(options.baseDomains ?? ['localhost', 's3.localhost'])],
   };
-  // node:http's default requestTimeout (5 minutes for the whole request) would cut large uploads.
-  const server = createServer({ keepAliveTimeout: 5000, requestTimeout: 0 }, (req, res) => {
+  // The guard accepts the connections, so node's own header and request timeouts (which cut a
+  // large upload after 5 minutes) never run: the guard's apply instead.
+  const limits = resolveLimits(options.connections, S3_CONNECTION_LIMITS, openFileLimit());
+  const server = createServer({ keepAliveTimeout: limits.keepAliveTimeoutMs }, (req, res) => {
     handle(shared, req, res).catch((err: unknown) => {
       console.error('s3 gateway: unhandled request failure', err);
       res.destroy();
@@ -322,22 +342,19 @@ export async function startS3Gateway(options: S3GatewayOptions): Promise<S3Gatew
       socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
     else socket.destroy();
   });
-  const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 9000, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
+  const guard = new ConnectionGuard({
+    limits,
+    servers: [server],
+    dispatch: (socket) => server.emit('connection', socket),
+    refusal: slowDown,
   });
-  const port = (server.address() as AddressInfo).port;
+  const host = options.host ?? '127.0.0.1';
+  await guard.listen(options.port ?? 9000, host);
+  const port = guard.address()?.port ?? 0;
   const urlHost = host.includes(':') ? `[${host}]` : host;
   return {
     url: `http://${urlHost}:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    connectionStats: guard.stats,
+    close: () => guard.close(),
   };
 }

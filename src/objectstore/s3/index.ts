@@ -3,6 +3,7 @@
  * kept in the resource store.
  */
 export { startS3Gateway, type S3Gateway, type S3GatewayOptions } from './gateway.js';
+export { S3_CONNECTION_LIMITS } from './connections.js';
 export {
   ACCESS_KEY_RESOURCE,
   StoreCredentials,

@@ -1,0 +1,18 @@
+/**
+ * Connections of the ports Stratus serves HTTP on (the API, S3): header, keep-alive and request
+ * timeouts and caps per client and in total, applied to sockets the port accepts itself.
+ */
+export {
+  ConnectionGuard,
+  openFileLimit,
+  type ConnectionGuardOptions,
+  type GuardStats,
+} from './connection-guard.js';
+export {
+  ClientCounts,
+  clientKey,
+  resolveLimits,
+  type ConnectionLimits,
+  type Refusal,
+  type ResolvedLimits,
+} from './connection-limits.js';
