@@ -49,6 +49,11 @@ export class ResourceFeed {
     this.ready.catch(() => undefined);
   }
 
+  /** True once loaded: reads need not wait for `ready`. */
+  get isLoaded(): boolean {
+    return this.loaded;
+  }
+
   /** The resource's state (replaced only while loading). */
   get cache(): ResourceCache {
     return this.current;
@@ -59,7 +64,7 @@ export class ResourceFeed {
    * has been applied: what a consistent read waits for.
    */
   async sync(): Promise<number> {
-    await this.ready;
+    if (!this.loaded) await this.ready;
     const revision = await this.gate.wait();
     if (revision > this.current.revision) this.current.revision = revision;
     return revision;

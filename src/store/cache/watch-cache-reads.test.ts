@@ -169,6 +169,33 @@ test('a watch older than the window resumes from the store; with the store compa
     );
   }));
 
+test('a compaction between two pages of the load restarts it; the cache then holds every object', () =>
+  withCache({}, async (cache, sqlite) => {
+    // More objects than one load page (1,000), so the load reads two pages.
+    await Promise.all(
+      Array.from({ length: 1200 }, (_, i) =>
+        sqlite.create('configmaps', obj(`cm${String(i).padStart(4, '0')}`)),
+      ),
+    );
+    const listStored = sqlite.listStored.bind(sqlite);
+    const firstPages: number[] = [];
+    sqlite.listStored = async (resource, options) => {
+      const page = await listStored(resource, options);
+      if (options?.continue === undefined) firstPages.push(page.revision);
+      if (firstPages.length === 1 && page.continue !== undefined) {
+        // Between the first and second page of the first load: a write, then a compaction past
+        // the first page's revision, so its continue token has expired.
+        await sqlite.create('configmaps', obj('late'));
+        await sqlite.compact(await sqlite.currentRevision());
+      }
+      return page;
+    };
+    const listed = await cache.listCached('configmaps', {});
+    assert.equal(firstPages.length, 2, 'loads started');
+    assert.equal(listed.items.length, 1201);
+    assert.ok(await cache.get('configmaps', 'default', 'late'));
+  }));
+
 test('followers get the initial objects, then each change with one shared parse', () =>
   withCache({}, async (cache) => {
     await cache.create('configmaps', obj('first'));

@@ -52,7 +52,7 @@ export class WatchCache implements CachedStore {
 
   /** Loads resources now (the API server does at start) rather than at their first use. */
   async start(resources: readonly string[]): Promise<void> {
-    await Promise.all(resources.map((r) => this.ready(r)));
+    await Promise.all(resources.map((r) => this.load(r)));
   }
 
   async get(resource: string, namespace: string, name: string): Promise<KubeObject | undefined> {
@@ -105,8 +105,10 @@ export class WatchCache implements CachedStore {
     name: string,
     at: ReadAt = LATEST,
   ): Promise<CacheEntry | undefined> {
-    const feed = await this.ready(resource);
-    await this.reach(feed, at.kind === 'exact' ? { kind: 'notOlderThan', revision: at.revision } : at);
+    const ready = this.ready(resource);
+    const feed = ready instanceof ResourceFeed ? ready : await ready;
+    // An `Exact` get reads as `NotOlderThan`: the cache keeps only the latest version per object.
+    await this.reach(feed, at);
     return feed.cache.get(namespace, name);
   }
 
@@ -198,8 +200,14 @@ export class WatchCache implements CachedStore {
     return this.options.indexes?.[resource] ?? NO_PATHS;
   }
 
-  private async ready(resource: string): Promise<ResourceFeed> {
+  private ready(resource: string): Promise<ResourceFeed> | ResourceFeed {
     if (this.closed) throw storeClosed();
+    const feed = this.feeds.get(resource);
+    // The common case costs no extra promise: a loaded feed is used as it is.
+    return feed?.isLoaded === true ? feed : this.load(resource);
+  }
+
+  private async load(resource: string): Promise<ResourceFeed> {
     let feed = this.feeds.get(resource);
     if (feed === undefined) {
       feed = new ResourceFeed(this.backend, resource, {
@@ -217,6 +225,7 @@ export class WatchCache implements CachedStore {
     return feed;
   }
 
+  /** Waits for what `at` asks: a consistent read's progress, or a client's resourceVersion. */
   private async reach(feed: ResourceFeed, at: ReadAt): Promise<void> {
     if (at.kind === 'latest') await feed.sync();
     else if (at.kind !== 'any') await this.atLeast(feed, at.revision);
