@@ -208,6 +208,7 @@ export class WatchCache implements CachedStore {
   }
 
   private async load(resource: string): Promise<ResourceFeed> {
+    if (this.closed) throw storeClosed();
     let feed = this.feeds.get(resource);
     if (feed === undefined) {
       feed = new ResourceFeed(this.backend, resource, {
