@@ -25,6 +25,7 @@ const REGISTRY: readonly BenchModule[] = [
   { name: 'scale', specifier: './scale.js', exportName: 'benchScale' },
   { name: 'connections', specifier: './connections.js', exportName: 'benchConnections' },
   { name: 'lb', specifier: './lb.js', exportName: 'benchLb' },
+  { name: 'service-proxy', specifier: './service-proxy.js', exportName: 'benchServiceProxy' },
 ];
 
 /** Formats results as a padded text table. */

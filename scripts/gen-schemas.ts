@@ -42,6 +42,8 @@ const ROOTS = [
   'core/v1#Node',
   'core/v1#Event',
   'core/v1#Binding',
+  'core/v1#ResourceQuota',
+  'core/v1#LimitRange',
   'apps/v1#Deployment',
   'apps/v1#ReplicaSet',
   'apps/v1#DaemonSet',
@@ -60,6 +62,9 @@ const ROOTS = [
   'authorization/v1#LocalSubjectAccessReview',
   'authorization/v1#SubjectAccessReview',
   'authorization/v1#SelfSubjectRulesReview',
+  'discovery/v1#EndpointSlice',
+  'networking/v1#Ingress',
+  'networking/v1#IngressClass',
 ];
 
 const MERGE_NAME: ListMeta = {

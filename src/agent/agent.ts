@@ -14,6 +14,7 @@ import {
   type Runtime,
 } from '../runtime/index.js';
 import { EventRecorder } from '../client/index.js';
+import { ServiceProxy, type L7Driver } from '../network/index.js';
 import { claimDataDir } from './data-dir.js';
 import { DiskPressure } from './disk-pressure.js';
 import { LogServer } from './log-server.js';
@@ -46,6 +47,11 @@ export interface AgentOptions extends NodeCapacity {
    * (a Warning Event on the pod, the Node's DiskPressure condition).
    */
   runtime?: Runtime;
+  /**
+   * The service proxy (Services' ClusterIPs, NodePorts and LoadBalancer addresses) with its L7
+   * driver; default: none (`stratus up` and `stratus agent` run one with `node`).
+   */
+  serviceProxy?: { l7: L7Driver; threads?: number };
   /** Where sync errors go; default: stderr. */
   onError?: (err: unknown) => void;
 }
@@ -76,6 +82,7 @@ export class Agent {
   private readonly deps: WorkerDeps;
   private readonly disk: DiskPressure;
   private registration: NodeRegistration | undefined;
+  private proxy: ServiceProxy | undefined;
 
   private constructor(
     private readonly options: AgentOptions,
@@ -127,6 +134,20 @@ export class Agent {
     return this.port;
   }
 
+  /** The node's service proxy, when it runs one. */
+  get serviceProxy(): ServiceProxy | undefined {
+    return this.proxy;
+  }
+
+  /** The service proxy's driver and counters (of one `NS/NAME`'s listeners, or all), for `stratus explain service`. */
+  private async proxyStats(service: string): Promise<unknown> {
+    const proxy = this.proxy;
+    if (proxy === undefined) return undefined;
+    const all = await proxy.stats();
+    const listeners = service === '' ? all : all.filter((l) => l.name.startsWith(`${service}:`));
+    return { node: this.nodeName, driver: proxy.dataPlane.driver, listeners };
+  }
+
   /** The pods this agent runs, by uid (for tests and `stratus explain`). */
   get podUids(): string[] {
     return [...this.workers.keys()];
@@ -137,8 +158,11 @@ export class Agent {
     if (!existsSync(secretFile))
       writeFileSync(secretFile, randomBytes(32).toString('base64url'), { mode: 0o600 });
     const secret = readFileSync(secretFile, 'utf8').trim();
-    this.logServer = new LogServer(this.runtime, secret, (ns, pod, container) =>
-      this.lookup(ns, pod, container),
+    this.logServer = new LogServer(
+      this.runtime,
+      secret,
+      (ns, pod, container) => this.lookup(ns, pod, container),
+      (service) => this.proxyStats(service),
     );
     this.port = await this.logServer.listen(this.options.agentPort ?? 0);
     const client = this.options.client;
@@ -178,6 +202,15 @@ export class Agent {
     this.timers.push(setInterval(() => void this.probeAll(), this.options.probeTickMs ?? 100));
     const rv = await this.relist(true);
     this.watchLoop = this.watchPods(rv);
+    const proxy = this.options.serviceProxy;
+    if (proxy !== undefined) {
+      this.proxy = await ServiceProxy.start({
+        client,
+        node: { name: this.nodeName, address: this.deps.hostIP },
+        ...proxy,
+        onError: (err) => this.deps.onError(new Error(`service proxy: ${(err as Error).message}`)),
+      });
+    }
   }
 
   /**
@@ -346,6 +379,7 @@ export class Agent {
   /** Stops watching, probing and serving logs; the pods' processes keep running for adoption. */
   async close(): Promise<void> {
     this.stopLoops();
+    await this.proxy?.close();
     for (const w of this.workers.values()) w.close();
     await this.watchLoop?.catch(() => undefined);
     await Promise.all([...this.workers.values()].map((w) => w.idle().catch(() => undefined)));

@@ -52,10 +52,13 @@ function parseLogPath(target: string): { query: URLSearchParams; parts: string[]
   return { query: new URLSearchParams(q < 0 ? '' : target.slice(q + 1)), parts };
 }
 
+/** The node's service proxy counters (`GET /serviceProxy/stats`), when it runs one. */
+export type ProxyStatsSource = (service: string) => Promise<unknown> | undefined;
+
 /**
- * The agent's HTTP endpoint for container logs, as kubelet's `/containerLogs/{ns}/{pod}/{container}`:
- * only the API server calls it, with the node's secret as a bearer token. A follow stream ends
- * when the caller goes away.
+ * The agent's HTTP endpoint for container logs, as kubelet's `/containerLogs/{ns}/{pod}/{container}`,
+ * and for its service proxy's counters (`/serviceProxy/stats`, JSON): only the API server calls
+ * it, with the node's secret as a bearer token. A follow stream ends when the caller goes away.
  */
 export class LogServer {
   private readonly server: Server;
@@ -65,6 +68,7 @@ export class LogServer {
     private readonly runtime: Runtime,
     private readonly secret: string,
     private readonly lookup: ContainerLookup,
+    private readonly proxyStats: ProxyStatsSource = () => undefined,
   ) {
     this.server = createServer((req, res) => {
       // Nothing a request holds may end the process (the agent shares it with the whole cloud).
@@ -106,6 +110,14 @@ export class LogServer {
     if ('error' in parsed) return this.fail(res, parsed.error);
     const { query, parts } = parsed;
     const [root, ns = '', pod = '', container = ''] = parts;
+    if (req.method === 'GET' && root === 'serviceProxy' && ns === 'stats' && parts.length === 2) {
+      const stats = await this.proxyStats(query.get('service') ?? '');
+      if (stats === undefined)
+        return this.fail(res, { status: 404, message: 'this node runs no service proxy' });
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(stats));
+      return;
+    }
     if (req.method !== 'GET' || root !== 'containerLogs' || parts.length !== 4) {
       return this.fail(res, { status: 404, message: 'not found' });
     }

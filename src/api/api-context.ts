@@ -2,6 +2,7 @@ import type { Clock } from '../common/clock.js';
 import type { Admission, UserInfo } from '../identity/index.js';
 import type { CachedStore } from '../store/index.js';
 import type { ResourceType } from '../resources/index.js';
+import type { RegistryHooks } from './registry-hooks.js';
 
 /**
  * The registry as the API server indexes it: by URL (group, version, plural) and by store key.
@@ -61,11 +62,16 @@ export const WATCH_CACHE_INDEXES: Readonly<Record<string, readonly string[]>> = 
   pods: ['spec.nodeName'],
 };
 
-/** What every handler needs: the store (behind its watch cache), the clock, the registry index. */
+/**
+ * What every handler needs: the store (behind its watch cache), the clock, the registry index,
+ * the kinds' hooks, admission.
+ */
 export interface ApiDeps {
   store: CachedStore;
   clock: Clock;
   types: TypeIndex;
+  /** Registry steps by store key, run between defaulting and validation (see RegistryHook). */
+  hooks: RegistryHooks;
   /** From connecting to a node's agent until its answer's headers (`pods/log`); default 10 000 ms. */
   podLogTimeoutMs?: number;
   /** Checks each write before it is stored (see `Admission`); absent: none. */

@@ -1,11 +1,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import { systemClock, type Clock } from '../common/clock.js';
 import {
   ConnectionGuard,
+  isLoopbackAddress,
+  loopbackUrlHost,
   openFileLimit,
   resolveLimits,
+  sniffTls,
+  urlHost,
   type ConnectionLimits,
 } from '../connections/index.js';
 import { queryBool } from '../common/query-bool.js';
@@ -13,6 +17,7 @@ import type { Admission, Authenticator, UserInfo } from '../identity/index.js';
 import type { ResourceRegistry, ResourceType } from '../resources/index.js';
 import type { CachedStore } from '../store/index.js';
 import { TypeIndex, type ApiDeps } from './api-context.js';
+import { serviceAllocation, type ServiceNetworkOptions } from './allocation/index.js';
 import { handleCreate, handleGet, handleList, handleUpdate } from './crud-handlers.js';
 import { Deleter } from './deletion.js';
 import { apiGroup, wantsAggregatedDiscovery } from './discovery.js';
@@ -26,11 +31,14 @@ import { parseRoute, type ResourceRoute } from './routes.js';
 import { handleScale } from './scale.js';
 import { handleBinding } from './binding.js';
 import { handlePodLog } from './pod-log.js';
+import { serviceProxyStatsExtension } from './service-proxy-stats.js';
 import { sweepAbandonedPods } from './pod-sweeper.js';
 import { errorToStatus, type ErrorScope } from './status-errors.js';
 import { handleWatch, type WatchRegistry, type WatchSettings } from './watch.js';
 import { RequestAuth } from './request-auth.js';
 import { handleReview, type ReviewAuthorizer } from './reviews.js';
+import type { AuditTrace } from './audit-event.js';
+import { auditWhenDone, type AuditSink } from './audit-log.js';
 
 /** What the API server is built from. */
 export interface ApiServerOptions {
@@ -65,6 +73,8 @@ export interface ApiServerOptions {
    * `storage.stratus.dev`), before the resource routes. Errors it throws become `Status` replies.
    */
   extensions?: ApiExtension[];
+  /** The ClusterIP and NodePort ranges of Services; default 127.77.0.0/16 and 30000-32767. */
+  services?: ServiceNetworkOptions;
   /** From connecting to a node's agent until its answer's headers (`pods/log`); default 10 000 ms. */
   podLogTimeoutMs?: number;
   /**
@@ -72,6 +82,8 @@ export interface ApiServerOptions {
    * the open-file limit (`resolveLimits`).
    */
   connections?: ConnectionLimits;
+  /** Where every mutating and every refused request is recorded (`AuditLog`); default: nowhere. */
+  audit?: AuditSink;
 }
 
 /**
@@ -105,6 +117,8 @@ export class ApiServer {
   private readonly server: Server;
   private readonly guard: ConnectionGuard;
   private readonly secure: boolean;
+  private tlsServer: HttpsServer | undefined;
+  private host: string | undefined;
   private readonly watches: WatchRegistry = new Set();
   private readonly watchSettings: WatchSettings;
   private readonly docs: StaticDocuments;
@@ -112,17 +126,22 @@ export class ApiServer {
   private closing = false;
   private readonly sweepTimer: NodeJS.Timeout;
   private readonly extensions: ApiExtension[];
+  private readonly audit: AuditSink | undefined;
+  private readonly services: ReturnType<typeof serviceAllocation>;
 
   constructor(options: ApiServerOptions) {
-    this.extensions = options.extensions ?? [];
+    this.audit = options.audit;
     const types = new TypeIndex(options.registry.all());
+    this.services = serviceAllocation(options.store, options.services);
     this.deps = {
       store: options.store,
       clock: options.clock ?? systemClock,
       types,
+      hooks: new Map([['services', this.services.hook]]),
       ...(options.podLogTimeoutMs !== undefined ? { podLogTimeoutMs: options.podLogTimeoutMs } : {}),
       ...(options.admission ? { admission: options.admission } : {}),
     };
+    this.extensions = [...(options.extensions ?? []), serviceProxyStatsExtension(this.deps)];
     this.authorizer = options.authorizer;
     this.auth = new RequestAuth(options.authenticator, options.authorizer);
     this.deleter = new Deleter(this.deps);
@@ -139,11 +158,14 @@ export class ApiServer {
     this.server = createServer({ keepAlive: true, keepAliveTimeout }, handler);
     this.server.keepAliveTimeout = keepAliveTimeout;
     this.secure = options.tls !== undefined;
+    // Plain HTTP carries bearer tokens in the clear: only loopback clients may speak it.
+    const plainAllowed = (socket: Socket): boolean => isLoopbackAddress(socket.remoteAddress);
     if (options.tls === undefined) {
       this.guard = new ConnectionGuard({
         limits,
         servers: [this.server],
-        dispatch: (socket) => this.server.emit('connection', socket),
+        dispatch: (socket) =>
+          plainAllowed(socket) ? this.server.emit('connection', socket) : socket.destroy(),
       });
     } else {
       const tlsServer = createHttpsServer(
@@ -152,26 +174,39 @@ export class ApiServer {
       );
       tlsServer.keepAliveTimeout = keepAliveTimeout;
       tlsServer.on('tlsClientError', () => undefined);
+      this.tlsServer = tlsServer;
       this.guard = new ConnectionGuard({
         limits,
         servers: [this.server, tlsServer],
-        dispatch: (socket: Socket) => {
-          socket.once('data', (chunk: Buffer) => {
-            socket.pause();
-            socket.unshift(chunk);
-            // A TLS ClientHello starts with record type 22 (handshake).
-            (chunk[0] === 0x16 ? tlsServer : this.server).emit('connection', socket);
-            process.nextTick(() => socket.resume());
-          });
-        },
+        dispatch: sniffTls({
+          tls: tlsServer,
+          plain: this.server,
+          allowPlain: plainAllowed,
+          refusal: 'plain HTTP is served to loopback clients only; use https:// and trust the cluster CA',
+        }),
       });
     }
   }
 
-  /** Starts listening; resolves with the base URL (`http://127.0.0.1:PORT`). */
+  /**
+   * Serves a new certificate and key from the next TLS handshake on (a renewed serving
+   * certificate); connections already open keep theirs.
+   */
+  setTls(pair: { cert: string; key: string }): void {
+    if (this.tlsServer === undefined) throw new RangeError('the API server was started without TLS');
+    this.tlsServer.setSecureContext({ cert: pair.cert, key: pair.key });
+  }
+
+  /**
+   * Starts listening; resolves with the base URL (`https://127.0.0.1:PORT`). The URL names the
+   * host as given when it is a name, and loopback when it is the unspecified address (0.0.0.0,
+   * ::), which clients cannot connect to by that name.
+   */
   async listen(port = 6443, host = '127.0.0.1'): Promise<string> {
+    await this.services.allocator.start();
     await this.deleter.start();
     await this.guard.listen(port, host);
+    this.host = host;
     return this.url;
   }
 
@@ -185,16 +220,21 @@ export class ApiServer {
     return this.urlFor(this.secure ? 'https' : 'http');
   }
 
-  /** The plain-HTTP URL of the same port (fetch-based clients on loopback). */
-  get httpUrl(): string {
-    return this.urlFor('http');
+  /**
+   * The plain-HTTP URL of the same port for clients on loopback (fetch-based ones, the server's
+   * own components); undefined when the port listens on no loopback address.
+   */
+  get httpUrl(): string | undefined {
+    const addr = this.guard.address();
+    if (addr === undefined) throw new RangeError('the API server is not listening');
+    const host = loopbackUrlHost(addr);
+    return host === undefined ? undefined : `http://${host}:${addr.port}`;
   }
 
   private urlFor(scheme: string): string {
     const addr = this.guard.address();
     if (addr === undefined) throw new RangeError('the API server is not listening');
-    const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-    return `${scheme}://${host}:${addr.port}`;
+    return `${scheme}://${urlHost(addr, this.host)}:${addr.port}`;
   }
 
   /** Resolves when background deletions (dependents, namespaces) have finished; for tests. */
@@ -218,6 +258,7 @@ export class ApiServer {
     this.guard.destroyAll();
     await closed;
     await this.deleter.close();
+    await this.services.allocator.close();
   }
 
   private track(req: IncomingMessage, res: ServerResponse): void {
@@ -228,12 +269,14 @@ export class ApiServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let scope: ErrorScope | undefined;
+    const trace: AuditTrace = {};
     try {
       const url = req.url ?? '/';
       const q = url.indexOf('?');
       const path = q < 0 ? url : url.slice(0, q);
       const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
-      const { user } = await this.auth.check(req, path, query);
+      if (this.audit) auditWhenDone(this.audit, { req, res }, { path, query, trace }, this.deps.clock);
+      const { user } = await this.auth.check(req, path, query, trace);
       const extension = this.extensions.find((e) => path === e.prefix || path.startsWith(`${e.prefix}/`));
       if (extension !== undefined) return await extension.handle(req, res);
       const route = parseRoute(path);
@@ -245,7 +288,7 @@ export class ApiServer {
           plural: resolved.plural,
           ...(route.name !== undefined ? { name: route.name } : {}),
         };
-        await this.handleResource(req, res, route, resolved, query, method, path, user);
+        await this.handleResource(req, res, route, resolved, query, method, path, user, trace);
         return;
       }
       if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed(method, path);
@@ -296,6 +339,7 @@ export class ApiServer {
         return;
       }
       const status = errorToStatus(err, scope);
+      trace.status = status;
       sendJson(res, status.code, status);
       if (status.code === 413 || status.code === 400) req.resume();
     }
@@ -322,9 +366,11 @@ export class ApiServer {
     method: string,
     path: string,
     user: UserInfo,
+    trace: AuditTrace,
   ): Promise<void> {
     const r: ResourceRequest = {
       user,
+      trace,
       req,
       res,
       type,

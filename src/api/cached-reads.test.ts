@@ -21,7 +21,7 @@ const cm = (
 });
 
 function storeReads(): { gets: number; lists: number } {
-  const stats = (c.server.backend as SqliteStore).stats();
+  const stats = (c.server.backingStore as SqliteStore).stats();
   return { gets: stats.gets, lists: stats.lists };
 }
 

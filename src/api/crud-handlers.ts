@@ -122,7 +122,9 @@ export async function handleCreate(deps: ApiDeps, r: ResourceRequest): Promise<v
   const options = writeOptions(r);
   const body = parseObjectBody(await readBody(r.req), r.req.headers['content-type'] ?? '');
   const object = checkIdentity(r.type, body, r.namespace, undefined);
+  if (r.trace && object.metadata.name !== undefined) r.trace.name = object.metadata.name;
   const created = await createObject(deps, r.type, object, options);
+  if (r.trace) r.trace.name = created.metadata.name ?? '';
   sendObject(r, 201, created, options.warnings);
 }
 

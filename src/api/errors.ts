@@ -166,3 +166,14 @@ export function podLogFailed(agentStatus: number, message: string): ApiError {
   const bad = agentStatus === 400 || agentStatus === 404;
   return new ApiError('API_POD_LOG_FAILED', bad ? 400 : 500, bad ? 'BadRequest' : 'InternalError', message);
 }
+
+/**
+ * A Service IP or NodePort range the server cannot use (`--service-cluster-ip-range`,
+ * `--service-node-port-range`): `API_SERVICE_RANGE_INVALID`.
+ */
+export class ServiceRangeError extends ApiError {
+  constructor(message: string) {
+    super('API_SERVICE_RANGE_INVALID', 400, 'BadRequest', message);
+    this.name = 'ServiceRangeError';
+  }
+}

@@ -40,7 +40,7 @@ async function createAll(ns: string, objects: Array<Record<string, unknown>>): P
 }
 
 function storeLists(): number {
-  return (c.server.backend as SqliteStore).stats().lists;
+  return (c.server.backingStore as SqliteStore).stats().lists;
 }
 
 /**

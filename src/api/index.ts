@@ -11,3 +11,16 @@ export { ApiError, type StatusCause, type StatusDetails } from './errors.js';
 export { errorToStatus, type Status } from './status-errors.js';
 export { TABLE_CONTENT_TYPE } from './table.js';
 export { AGGREGATED_DISCOVERY_CONTENT_TYPE } from './discovery.js';
+export { LimitRangerAdmission } from './admission/limit-ranger-admission.js';
+export { QuotaAdmission } from './admission/quota-admission.js';
+export type { ChargeResult } from './admission/quota-charger.js';
+export { AuditLog, type AuditLogOptions, type AuditSink } from './audit-log.js';
+export type { AuditEvent } from './audit-event.js';
+export { ServiceRangeError } from './errors.js';
+export {
+  DEFAULT_NODE_PORT_RANGE,
+  DEFAULT_SERVICE_CIDR,
+  parsePortRange,
+  parseServiceCidr,
+  type ServiceNetworkOptions,
+} from './allocation/index.js';

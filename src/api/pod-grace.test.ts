@@ -60,7 +60,7 @@ describe('graceful pod deletion', () => {
 describe('sweepAbandonedPods', () => {
   it('removes pods terminating on a vanished node once grace + 60 s have passed, and only those', async () => {
     await withStore(async (store, clock) => {
-      const deps = { store, clock, types: new TypeIndex(createRegistry().all()) };
+      const deps = { store, clock, types: new TypeIndex(createRegistry().all()), hooks: new Map() };
       const ts = new Date(clock.now()).toISOString().replace(/\.\d+Z$/, 'Z');
       const pod = (name: string, node: string): KubeObject => ({
         apiVersion: 'v1',
@@ -109,7 +109,12 @@ describe('deleting while another writer updates the object', () => {
           };
         },
       });
-      const deletion = new Deleter({ store: racing, clock, types: new TypeIndex(types) });
+      const deletion = new Deleter({
+        store: racing,
+        clock,
+        types: new TypeIndex(types),
+        hooks: new Map(),
+      });
       const podT = podType!;
       await assert.rejects(
         deletion.delete(podT, 'default', 'p', {

@@ -97,7 +97,8 @@ export function checkLogTarget(host: unknown, port: unknown): string | undefined
   return undefined;
 }
 
-async function agentTarget(
+/** Where a node's agent listens and the secret it wants; API_NODE_UNREACHABLE when unknown or refused. */
+export async function agentTarget(
   deps: ApiDeps,
   nodeName: string,
 ): Promise<{ host: string; port: number; token: string }> {
@@ -121,15 +122,16 @@ async function agentTarget(
 /** At most this much of an agent's error answer is read (and quoted to the client). */
 const ERROR_BODY_LIMIT = 64 * 1024;
 
-function readError(res: IncomingMessage): Promise<string> {
+/** Reads an agent's answer, at most `limit` bytes (default: 64 KiB, for an error text). */
+export function readError(res: IncomingMessage, limit = ERROR_BODY_LIMIT): Promise<string> {
   return new Promise((resolve) => {
     const parts: Buffer[] = [];
     let size = 0;
     const done = (): void => resolve(Buffer.concat(parts).toString('utf8'));
     res.on('data', (d: Buffer) => {
-      parts.push(d.subarray(0, ERROR_BODY_LIMIT - size));
+      parts.push(d.subarray(0, limit - size));
       size += d.length;
-      if (size >= ERROR_BODY_LIMIT) {
+      if (size >= limit) {
         res.destroy();
         done();
       }

@@ -4,8 +4,8 @@ import { PROTO_KINDS, type ProtoMessage, type ProtoType } from './protobuf-kinds
 
 /**
  * Reads the Kubernetes protobuf encoding (`application/vnd.kubernetes.protobuf`) that kubectl's
- * typed commands (`create namespace|configmap|secret|deployment|job|cronjob|role|rolebinding`,
- * `run`, `expose`, `auth whoami|can-i`)
+ * typed commands (`create namespace|configmap|secret|deployment|job|cronjob|role|rolebinding|
+ * service|ingress`, `run`, `expose`, `auth whoami|can-i`)
  * send, into JSON: the `k8s\0` envelope, a runtime.Unknown with the type and the raw message,
  * decoded with the field table of `protobuf-kinds.ts`. kubectl 1.32 does not retry in JSON on
  * 415, so these need reading; other kinds get 415 naming the kind. Pure.
@@ -104,8 +104,9 @@ function decodeMessage(buf: Uint8Array, message: ProtoMessage): Record<string, u
       ((out[spec.name] ??= []) as unknown[]).push(scalar(field, spec.type));
     } else {
       const value = scalar(field, spec.type);
-      if (value === '' || value === false || (value === 0 && !spec.keepZero)) continue;
-      out[spec.name] = value;
+      if (spec.name === '') Object.assign(out, value);
+      else if (value === '' || value === false || (value === 0 && !spec.keepZero)) continue;
+      else out[spec.name] = value;
     }
   }
   return out;

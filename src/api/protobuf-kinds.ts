@@ -8,7 +8,8 @@ export type ProtoType =
   'string' | 'int' | 'bool' | 'bytes' | 'quantity' | 'int-or-string' | { message: ProtoMessage };
 
 /**
- * One field: its JSON name and type; `repeated` lists, or `map` with string keys. Go's protobuf
+ * One field: its JSON name (empty for an embedded message whose fields JSON inlines) and type;
+ * `repeated` lists, or `map` with string keys. Go's protobuf
  * writes non-pointer fields even when empty, and JSON omits them, so empty strings, false and
  * 0 are dropped unless `keepZero` marks a pointer field whose 0 means something (`replicas`).
  */
@@ -114,6 +115,45 @@ const jobSpec: ProtoMessage = {
   8: f('ttlSecondsAfterFinished', 'int', { keepZero: true }),
 };
 
+const ingressBackend: ProtoMessage = {
+  3: f('resource', m({ 1: f('apiGroup', 'string'), 2: f('kind', 'string'), 3: f('name', 'string') })),
+  4: f(
+    'service',
+    m({ 1: f('name', 'string'), 2: f('port', m({ 1: f('name', 'string'), 2: f('number', 'int') })) }),
+  ),
+};
+
+/** networking/v1 IngressSpec (`kubectl create ingress`); a rule's `ingressRuleValue` is inlined in JSON. */
+const ingressSpec: ProtoMessage = {
+  1: f('defaultBackend', m(ingressBackend)),
+  2: f('tls', m({ 1: f('hosts', 'string', { repeated: true }), 2: f('secretName', 'string') }), {
+    repeated: true,
+  }),
+  3: f(
+    'rules',
+    m({
+      1: f('host', 'string'),
+      2: f(
+        '',
+        m({
+          1: f(
+            'http',
+            m({
+              1: f(
+                'paths',
+                m({ 1: f('path', 'string'), 2: f('backend', m(ingressBackend)), 3: f('pathType', 'string') }),
+                { repeated: true },
+              ),
+            }),
+          ),
+        }),
+      ),
+    }),
+    { repeated: true },
+  ),
+  4: f('ingressClassName', 'string'),
+};
+
 const withMeta = (spec: ProtoMessage, extra: ProtoMessage = {}): ProtoMessage => ({
   1: f('metadata', m(objectMeta)),
   2: f('spec', m(spec)),
@@ -179,6 +219,24 @@ export const PROTO_KINDS: Record<string, ProtoMessage> = {
     5: f('immutable', 'bool'),
   },
   'v1/Pod': withMeta(podSpec),
+  'v1/ResourceQuota': withMeta({
+    1: f('hard', 'quantity', { map: true }),
+    2: f('scopes', 'string', { repeated: true }),
+    3: f(
+      'scopeSelector',
+      m({
+        1: f(
+          'matchExpressions',
+          m({
+            1: f('scopeName', 'string'),
+            2: f('operator', 'string'),
+            3: f('values', 'string', { repeated: true }),
+          }),
+          { repeated: true },
+        ),
+      }),
+    ),
+  }),
   'v1/Service': withMeta({
     1: f(
       'ports',
@@ -188,13 +246,19 @@ export const PROTO_KINDS: Record<string, ProtoMessage> = {
         3: f('port', 'int'),
         4: f('targetPort', 'int-or-string'),
         5: f('nodePort', 'int'),
+        6: f('appProtocol', 'string'),
       }),
       { repeated: true },
     ),
     2: f('selector', 'string', { map: true }),
     3: f('clusterIP', 'string'),
     4: f('type', 'string'),
+    5: f('externalIPs', 'string', { repeated: true }),
+    7: f('sessionAffinity', 'string'),
+    8: f('loadBalancerIP', 'string'),
+    10: f('externalName', 'string'),
   }),
+  'networking.k8s.io/v1/Ingress': withMeta(ingressSpec),
   'apps/v1/Deployment': withMeta({
     1: f('replicas', 'int', { keepZero: true }),
     2: f('selector', m(labelSelector)),

@@ -14,6 +14,7 @@ import {
 } from '../identity/index.js';
 import { ApiError, badRequest, unauthorized } from './errors.js';
 import { forbiddenMessage, requestInfo, withUser, type RequestInfo } from './request-attributes.js';
+import type { AuditTrace } from './audit-event.js';
 
 /**
  * The paths a request without credentials may ask for, as `system:anonymous`: health and
@@ -78,18 +79,24 @@ export class RequestAuth {
     private readonly authorizer: Authorizer,
   ) {}
 
-  /** The user the request acts as, once allowed; throws the 401 or 403 otherwise. */
+  /**
+   * The user the request acts as, once allowed; throws the 401 or 403 otherwise. `trace` gets
+   * who the credentials named and whom they impersonate, as soon as known (for the audit log).
+   */
   async check(
     req: IncomingMessage,
     path: string,
     query: URLSearchParams,
+    trace: AuditTrace = {},
   ): Promise<{ user: UserInfo; info: RequestInfo }> {
     const authorization = req.headers.authorization;
     let user: UserInfo | undefined;
     if (authorization === undefined && anonymousPath(path)) user = ANONYMOUS_USER;
     else user = await this.authenticator.authenticate(authorization);
     if (user === undefined) throw unauthorized();
+    trace.user = user;
     user = this.impersonate(req, user);
+    if (user !== trace.user) trace.impersonatedUser = user;
     const info = requestInfo(req.method ?? 'GET', path, query);
     const attributes = withUser(info, user);
     const verdict = this.authorizer.authorize(attributes);

@@ -3,6 +3,7 @@ import type { KubeObject } from '../common/kube-object.js';
 import type { UserInfo } from '../identity/index.js';
 import type { ResourceType } from '../resources/index.js';
 import type { WriteOptions } from './api-context.js';
+import type { AuditTrace } from './audit-event.js';
 import { badRequest } from './errors.js';
 import { sendJson, wantsPartialMetadata, wantsTable } from './http-io.js';
 import { buildTable, parseIncludeObject, partialObjectMetadata, TABLE_CONTENT_TYPE } from './table.js';
@@ -21,6 +22,8 @@ export interface ResourceRequest {
   query: URLSearchParams;
   /** The time of the request, for AGE cells. */
   now: number;
+  /** What the audit log notes about the request (a create's object name). */
+  trace?: AuditTrace;
 }
 
 const FIELD_VALIDATION = new Set(['Strict', 'Warn', 'Ignore']);

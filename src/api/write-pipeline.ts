@@ -1,4 +1,5 @@
 import type { KubeObject, ObjectMeta } from '../common/kube-object.js';
+import type { AdmissionFinish, WriteAttributes } from '../identity/index.js';
 import { hasCode } from '../common/stratus-error.js';
 import type { CacheEntry } from '../store/index.js';
 import { strictDecodingMessage, type FieldError, type ResourceType } from '../resources/index.js';
@@ -197,19 +198,29 @@ export async function createObject(
   } else if (type.subresources.includes('status') && !STATUS_ON_CREATE.has(type.kind)) {
     delete object.status;
   }
-  validateOrThrow(type, object);
-  admit(deps, type, options, object, undefined);
-  if (!create.keepManagedFields) {
-    object = trackManagedFields(type, undefined, object, options.fieldManager, now, 'Update');
-  }
-  if (options.dryRun) return object;
+  const attributes = writeAttributes(type, options, object, undefined, '');
+  await deps.admission?.mutate?.(attributes);
+  const allocated = await deps.hooks.get(type.storageResource)?.beginCreate(object, options);
+  let admitted: void | AdmissionFinish | undefined;
+  let stored = false;
   try {
-    return await deps.store.create(type.storageResource, object);
+    validateOrThrow(type, object);
+    admitted = await deps.admission?.admit(attributes);
+    if (!create.keepManagedFields) {
+      object = trackManagedFields(type, undefined, object, options.fieldManager, now, 'Update');
+    }
+    if (options.dryRun) return object;
+    const created = await deps.store.create(type.storageResource, object);
+    stored = true;
+    return created;
   } catch (err) {
     if (hasCode(err, 'STORE_ALREADY_EXISTS')) {
       throw alreadyExists(qualifiedResource(type), name, { name, group: type.group, kind: type.plural });
     }
     throw err;
+  } finally {
+    admitted?.(stored);
+    allocated?.(stored);
   }
 }
 
@@ -263,22 +274,34 @@ export async function updateObject(
     else metadata[k] = old.metadata[k];
   }
   object = { ...object, metadata };
-  if (desiredStateChanged(old, object)) metadata.generation = (old.metadata.generation ?? 0) + 1;
-  validateOrThrow(type, object, old);
-  if (!contentChanged(old, object) && sameManagedFields(old, userManaged)) {
-    return { object: old, deleted: false };
-  }
-  admit(deps, type, options, object, old);
-  const now = deps.clock.now();
-  if (!mode.skipManagedFields) {
-    object = trackManagedFields(type, old, object, options.fieldManager, now, 'Update', mode.subresource);
-  }
-  const finalize =
-    object.metadata.deletionTimestamp !== undefined && (object.metadata.finalizers ?? []).length === 0;
-  if (options.dryRun) return { object, deleted: finalize };
+  const attributes = writeAttributes(type, options, object, old, mode.subresource ?? '');
+  await deps.admission?.mutate?.(attributes);
+  const hook = mode.subresource === undefined ? deps.hooks.get(type.storageResource) : undefined;
+  const allocated = await hook?.beginUpdate(object, old, options);
+  let admitted: void | AdmissionFinish | undefined;
+  let written = false;
   let stored: KubeObject;
+  let finalize: boolean;
   try {
+    if (desiredStateChanged(old, object)) metadata.generation = (old.metadata.generation ?? 0) + 1;
+    validateOrThrow(type, object, old);
+    if (
+      !contentChanged(old, object) &&
+      sameManagedFields(old, userManaged) &&
+      !deps.store.isStale?.(type.storageResource, old)
+    ) {
+      return { object: old, deleted: false };
+    }
+    admitted = await deps.admission?.admit(attributes);
+    const now = deps.clock.now();
+    if (!mode.skipManagedFields) {
+      object = trackManagedFields(type, old, object, options.fieldManager, now, 'Update', mode.subresource);
+    }
+    finalize =
+      object.metadata.deletionTimestamp !== undefined && (object.metadata.finalizers ?? []).length === 0;
+    if (options.dryRun) return { object, deleted: finalize };
     stored = await deps.store.update(type.storageResource, object);
+    written = true;
   } catch (err) {
     if (hasCode(err, 'STORE_CONFLICT')) {
       throw conflict(qualifiedResource(type), name, { name, group: type.group, kind: type.plural });
@@ -286,6 +309,9 @@ export async function updateObject(
     if (hasCode(err, 'STORE_NOT_FOUND'))
       throw notFound(qualifiedResource(type), name, { name, group: type.group, kind: type.plural });
     throw err;
+  } finally {
+    admitted?.(written);
+    allocated?.(written);
   }
   if (finalize && type.kind !== 'Namespace') {
     try {
@@ -300,24 +326,29 @@ export async function updateObject(
   return { object: stored, deleted: false };
 }
 
-/** Runs admission on a write about to be stored (dry runs included, as Kubernetes does). */
-function admit(
-  deps: ApiDeps,
+/**
+ * What admission sees of a write about to be stored (dry runs included, as Kubernetes does).
+ * `object` is the pipeline's own copy, which mutating admission may change in place.
+ */
+function writeAttributes(
   type: ResourceType,
   options: WriteOptions,
   object: KubeObject,
   old: KubeObject | undefined,
-): void {
-  deps.admission?.admit({
+  subresource: string,
+): WriteAttributes {
+  return {
     operation: old === undefined ? 'create' : 'update',
     user: options.user,
     apiGroup: type.group,
     resource: type.plural,
+    subresource,
     namespace: object.metadata.namespace ?? '',
     requestName: options.requestName ?? '',
     object,
     ...(old !== undefined ? { old } : {}),
-  });
+    dryRun: options.dryRun,
+  };
 }
 
 function sameManagedFields(old: KubeObject, candidate: unknown): boolean {

@@ -21,6 +21,8 @@ test('apply -f examples/ creates every object, in file order', async () => {
     r.stdout,
     [
       'cronjob.batch/tick created',
+      'ingressclass.networking.k8s.io/stratus created',
+      'ingress.networking.k8s.io/web created',
       'job.batch/crunch created',
       'configmap/web-config created',
       'deployment.apps/web created',

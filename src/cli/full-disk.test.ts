@@ -15,9 +15,10 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { GetObjectCommand, PutObjectCommand, S3Client, CreateBucketCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, CreateBucketCommand } from '@aws-sdk/client-s3';
 import { KubeClient, StatusError } from '../client/index.js';
 import { parseCredentialsIni } from '../objectstore/s3/credentials.js';
+import { sdkClient } from '../objectstore/testing.js';
 import { MAIN_JS, OutputBuffer } from './cli-harness.js';
 
 const SIZE_MIB = 48;
@@ -106,12 +107,12 @@ test(
     const s3Url = /S3 endpoint: (\S+)/.exec(out)?.[1] ?? '';
     const creds = parseCredentialsIni(readFileSync(/S3 credentials: (\S+)/.exec(out)?.[1] ?? '', 'utf8'));
     const kube = KubeClient.fromKubeconfig(kubeconfig);
-    const s3 = new S3Client({
-      endpoint: s3Url,
-      region: 'us-east-1',
-      forcePathStyle: true,
-      credentials: { accessKeyId: creds.accessKeyId ?? '', secretAccessKey: creds.secretAccessKey ?? '' },
-    });
+    const ca = readFileSync(/CA certificate: (\S+)/.exec(out)?.[1] ?? '', 'utf8');
+    const s3 = sdkClient(
+      s3Url,
+      { accessKeyId: creds.accessKeyId ?? '', secretAccessKey: creds.secretAccessKey ?? '' },
+      { ca },
+    );
     t.after(async () => {
       s3.destroy();
       await kube.close();

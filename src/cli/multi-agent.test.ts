@@ -236,6 +236,33 @@ test(
 );
 
 test(
+  "a Service over the DaemonSet answers on its ClusterIP with every agent's pod, whichever agent's proxy holds the address",
+  { skip },
+  async () => {
+    await apply('echo-svc', [
+      {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'echo' },
+        spec: { selector: { app: 'echo' }, ports: [{ port: 8080, targetPort: 'http', appProtocol: 'http' }] },
+      },
+    ]);
+    const ip = await kubectl('get', 'svc', 'echo', '-o', 'jsonpath={.spec.clusterIP}');
+    await waitFor('the pods of all three nodes behind the ClusterIP', async () => {
+      const seen = new Set<string>();
+      for (let i = 0; i < 9; i++) seen.add(await (await fetch(`http://${ip}:8080/`)).text());
+      return seen.size === 3 ? seen : undefined;
+    }).then((seen) =>
+      assert.deepEqual(
+        [...seen].sort(),
+        NODES.map((n) => `echo on ${n}\n`),
+      ),
+    );
+    await kubectl('delete', 'svc', 'echo');
+  },
+);
+
+test(
   'a pod asking for a hostPort gets that port, published and shown by stratus describe',
   { skip },
   async () => {

@@ -8,7 +8,7 @@ async function run(args: string[]): Promise<{ code: number | null; stderr: strin
   return { code: r.code, stderr: r.stderr };
 }
 
-test('server, up and agent refuse bad node timing and scheduler flags before starting anything', async () => {
+test('server, up and agent refuse bad node timing, scheduler and Service range flags before starting anything', async () => {
   const cases: Array<[string[], RegExp]> = [
     [
       ['server', '--node-monitor-grace-period', '40'],
@@ -21,6 +21,14 @@ test('server, up and agent refuse bad node timing and scheduler flags before sta
     [
       ['server', '--scheduler-strategy', 'random'],
       /--scheduler-strategy must be binpack or spread, not "random"/,
+    ],
+    [
+      ['server', '--service-cluster-ip-range', '10.0.0.0/8'],
+      /--service-cluster-ip-range: service cluster IP range "10\.0\.0\.0\/8" must have a prefix length from 12 to 30/,
+    ],
+    [
+      ['up', '--service-node-port-range', '30000-20000'],
+      /--service-node-port-range: node port range "30000-20000" must be LOW-HIGH within 1-65535/,
     ],
     [
       ['agent', '--server', 'http://127.0.0.1:1', '--token', 't', '--node-status-update-frequency', '0s'],

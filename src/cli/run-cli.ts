@@ -10,6 +10,7 @@ import { getCommand } from './commands/get.js';
 import { kubeconfigCommand } from './commands/kubeconfig.js';
 import { planCommand } from './commands/plan.js';
 import { s3Command } from './commands/s3.js';
+import { secretsCommand } from './commands/secrets.js';
 import { serverCommand, upCommand } from './commands/server.js';
 import { storageCommand } from './commands/storage.js';
 import { tokenCommand } from './commands/token.js';
@@ -31,6 +32,7 @@ export const COMMANDS: readonly Command[] = [
   kubeconfigCommand,
   userCommand,
   tokenCommand,
+  secretsCommand,
   s3Command,
   storageCommand,
   explainCommand,

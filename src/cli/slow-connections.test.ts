@@ -85,6 +85,9 @@ test(
       bookmarkIntervalMs: 500,
       api: { connections: LIMITS },
       s3Connections: { ...LIMITS, requestTimeoutMs: 0 }, // as S3_CONNECTION_LIMITS: uploads are not timed
+      // The slow clients speak plain HTTP to S3 (and the 503 SlowDown over a cap is readable only
+      // there); over TLS the guard is the same, and the API port shows the stalled handshakes.
+      s3InsecureHttp: true,
     });
     const s3Url = server.s3?.url ?? '';
     const key = await createAccessKey(server.store, 'tester');

@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { sdkClient } from '../objectstore/testing.js';
 import { collect, MAIN_JS, type CliResult } from './cli-harness.js';
 import { startServer, type RunningObjectStore, type RunningServer } from './server.js';
 
@@ -52,12 +53,7 @@ export class StorageTestCloud {
 
   /** An AWS SDK client for the S3 endpoint with the given key pair. */
   client(key: { accessKeyId: string; secretAccessKey: string }): S3Client {
-    return new S3Client({
-      endpoint: this.s3.url,
-      region: 'us-east-1',
-      forcePathStyle: true,
-      credentials: { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey },
-    });
+    return sdkClient(this.s3.url, key, { ca: this.server.tls.trust?.pem });
   }
 
   async close(): Promise<void> {

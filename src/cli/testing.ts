@@ -8,7 +8,8 @@ import { startCloud } from './up.js';
 /**
  * `stratus up`'s S3 endpoint as a TestGateway, for the client tests (SDK, aws cli, rclone): the
  * cloud wired exactly as `up` wires it (API server, store, object store, gateway) on free ports
- * in a temp dir, and the admin's key pair read back from the credentials file `up` writes. What
+ * in a temp dir (S3 over HTTPS with the cluster CA, as `up` serves it), and the admin's key pair
+ * read back from the credentials file `up` writes. What
  * those tests show is then what a user of `make up` gets. `close` stops it and removes the dir.
  */
 export async function startUpGateway(): Promise<TestGateway> {
@@ -23,8 +24,10 @@ export async function startUpGateway(): Promise<TestGateway> {
       throw new Error(`no key pair in ${s3.credentialsPath}`);
     }
     const store = cloud.server.store;
+    const ca = cloud.server.tls.trust?.pem;
     return {
       url: s3.url,
+      ...(ca !== undefined ? { ca } : {}),
       dir: dataDir, // where up wrote s3-credentials and s3-config
       store,
       objectStore: s3.engine,
@@ -41,3 +44,4 @@ export async function startUpGateway(): Promise<TestGateway> {
     throw err;
   }
 }
+export { collect, MAIN_JS } from './cli-harness.js';

@@ -1,9 +1,9 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { KubeClient } from '../client/index.js';
-import { createToken, TokenAuthenticator } from '../identity/index.js';
 import type { Store } from '../store/index.js';
+import { componentToken } from './component-token.js';
 import type { UpComponent } from './up.js';
 
 /**
@@ -11,18 +11,19 @@ import type { UpComponent } from './up.js';
  * DATA_DIR/agent/token (mode 0600) and reused while the store still knows it.
  */
 async function nodeToken(store: Store, dir: string, node: string): Promise<string> {
-  const file = join(dir, 'token');
-  if (existsSync(file)) {
-    const token = readFileSync(file, 'utf8').trim();
-    if ((await new TokenAuthenticator(store).authenticate(`Bearer ${token}`)) !== undefined) return token;
-  }
-  const token = await createToken(
-    store,
-    { username: `system:node:${node}`, groups: ['system:nodes'] },
-    { description: `node agent of ${node}` },
-  );
-  writeFileSync(file, token, { mode: 0o600 });
+  const token = await componentToken(store, join(dir, 'token'), {
+    username: `system:node:${node}`,
+    groups: ['system:nodes'],
+    description: `node agent of ${node}`,
+  });
   return token;
+}
+
+/** The agent's `serviceProxy` option for `--service-proxy node|haproxy|none` (default node). */
+export function serviceProxyOption(flag: 'node' | 'haproxy' | 'none' | undefined): {
+  serviceProxy?: { l7: 'node' | 'haproxy' };
+} {
+  return flag === 'none' ? {} : { serviceProxy: { l7: flag ?? 'node' } };
 }
 
 /**
@@ -33,7 +34,7 @@ async function nodeToken(store: Store, dir: string, node: string): Promise<strin
  */
 export const agentComponent: UpComponent = {
   name: 'agent',
-  async start({ server, dataDir }) {
+  async start({ server, dataDir, options }) {
     const { Agent } = await import('../agent/index.js');
     const dir = join(dataDir, 'agent');
     mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -50,11 +51,15 @@ export const agentComponent: UpComponent = {
         client,
         dataDir: dir,
         nodeName,
+        ...serviceProxyOption(options.serviceProxy),
         onError: (err) => process.stderr.write(`agent: ${(err as Error).message}\n`),
       });
       return {
         lines: [
           `Node ${agent.nodeName} ready (runtime: process; logs endpoint 127.0.0.1:${agent.agentPort})`,
+          agent.serviceProxy === undefined
+            ? 'Service proxy: off'
+            : `Service proxy: ${agent.serviceProxy.dataPlane.driver} data plane (ClusterIPs, NodePorts, LoadBalancers)`,
         ],
         close: async () => {
           await agent.stopAllPods();

@@ -11,8 +11,8 @@ import {
   GetObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
-  S3Client,
 } from '@aws-sdk/client-s3';
+import { sdkClient } from '../objectstore/testing.js';
 import { startCloud, type RunningCloud } from './up.js';
 
 const KUBECTL = '/usr/bin/kubectl';
@@ -45,11 +45,9 @@ test('up serves S3 with the credentials it writes, and kubectl lists the buckets
     cloud.lines.some((l) => l.includes(s3.url)),
     'up prints the S3 endpoint',
   );
-  const client = new S3Client({
-    endpoint: s3.url,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: await credentials(s3.credentialsPath),
+  assert.match(s3.url, /^https:\/\/127\.0\.0\.1:\d+$/, 'S3 speaks HTTPS by default');
+  const client = sdkClient(s3.url, await credentials(s3.credentialsPath), {
+    ca: await readFile(cloud.server.caCertPath ?? '', 'utf8'),
   });
   try {
     await client.send(new CreateBucketCommand({ Bucket: 'photos' }));

@@ -1,12 +1,22 @@
 import { resolve } from 'node:path';
 import { startServer, type RunningServer, type ServerOptions } from './server.js';
 import { agentComponent } from './up-agent.js';
+import { ingressComponent, type IngressPorts } from './up-ingress.js';
 
 /**
  * Where and how `stratus up` runs: the server role's options (ports, store, storage devices),
  * with the data directory defaulting to `./.stratus` and the API port to 6443.
  */
-export type UpOptions = Omit<ServerOptions, 'dataDir'> & { dataDir?: string };
+export type UpOptions = Omit<ServerOptions, 'dataDir'> & {
+  dataDir?: string;
+  /**
+   * The Ingress controller's ports (`--ingress-http-port`, `--ingress-https-port`); unset, no
+   * Ingress controller runs. The CLI's `up` passes 80/443 when root, else 8080/8443.
+   */
+  ingress?: IngressPorts;
+  /** The agent's service proxy: its L7 driver, or `none`; default `node`. */
+  serviceProxy?: 'node' | 'haproxy' | 'none';
+};
 
 /**
  * A part that joins the one-process cloud after the API server is up: the node agent, the S3
@@ -18,11 +28,12 @@ export interface UpComponent {
   start(cloud: {
     server: RunningServer;
     dataDir: string;
+    options: UpOptions;
   }): Promise<{ lines: string[]; close(): Promise<void> }>;
 }
 
 /** The parts `stratus up` starts besides the API server. The agent and S3 gateway plug in here. */
-export const UP_COMPONENTS: readonly UpComponent[] = [agentComponent];
+export const UP_COMPONENTS: readonly UpComponent[] = [agentComponent, ingressComponent];
 
 /** A running one-machine cloud. */
 export interface RunningCloud {
@@ -45,11 +56,16 @@ export async function startCloud(
   const dataDir = resolve(options.dataDir ?? '.stratus');
   const server = await startServer({ ...options, dataDir, apiPort: options.apiPort ?? 6443 });
   const started: Array<{ close(): Promise<void> }> = [];
+  const ca = server.caCertPath;
   const lines = [
     `API server listening on ${server.apiUrl}`,
     `kubeconfig: ${server.kubeconfigPath}`,
+    ...(ca !== undefined ? [`CA certificate: ${ca}`] : []),
     ...(server.s3
-      ? [`S3 endpoint: ${server.s3.url}`, `S3 credentials: ${server.s3.credentialsPath} (aws-cli format)`]
+      ? [
+          `S3 endpoint: ${server.s3.url}`,
+          `S3 credentials: ${server.s3.credentialsPath} (aws-cli format; config: ${server.s3.configPath})`,
+        ]
       : []),
   ];
   const close = async (): Promise<void> => {
@@ -58,7 +74,7 @@ export async function startCloud(
   };
   try {
     for (const component of components) {
-      const running = await component.start({ server, dataDir });
+      const running = await component.start({ server, dataDir, options });
       started.push(running);
       lines.push(...running.lines);
     }
@@ -73,5 +89,15 @@ export async function startCloud(
     '  kubectl get all',
     '  stratus apply -f examples/',
   );
+  if (server.s3) {
+    const https = server.s3.url.startsWith('https:') && ca !== undefined;
+    lines.push(
+      '',
+      'and with the aws cli or an AWS SDK:',
+      `  export AWS_SHARED_CREDENTIALS_FILE=${server.s3.credentialsPath} AWS_CONFIG_FILE=${server.s3.configPath}`,
+      ...(https ? [`  export AWS_CA_BUNDLE=${ca}`] : []),
+      `  aws --endpoint-url ${server.s3.url} s3 ls`,
+    );
+  }
   return { server, dataDir, lines, close };
 }

@@ -123,6 +123,18 @@ export class ConnectionGuard {
     });
   }
 
+  /**
+   * Stops timing a connection that has left HTTP (an Upgrade tunnel, which times its own
+   * silence); it still counts against the caps until it closes.
+   */
+  untime(socket: Socket): void {
+    const conn = this.conns.get(connKey(socket));
+    if (conn === undefined) return;
+    conn.phase = 'request';
+    conn.req = undefined;
+    conn.deadline = Infinity;
+  }
+
   /** Closes every open connection. */
   destroyAll(): void {
     for (const c of this.conns.values()) c.socket.destroy();

@@ -7,7 +7,11 @@ import { CronJobController } from './cronjob-controller.js';
 import { DaemonSetController } from './daemonset-controller.js';
 import { JobController } from './job-controller.js';
 import { NodeLifecycleController } from './node-lifecycle-controller.js';
+import { EndpointsController } from './endpoints-controller.js';
+import { EndpointSliceController } from './endpointslice-controller.js';
+import { LoadBalancerController } from './loadbalancer-controller.js';
 import { ClusterRoleAggregationController } from './clusterrole-aggregation-controller.js';
+import { ResourceQuotaController } from './resourcequota-controller.js';
 
 /** Builds one controller from the manager's shared context. */
 export type ControllerFactory = (ctx: ControllerContext) => Runnable;
@@ -32,5 +36,9 @@ export const CONTROLLERS: Record<string, ControllerFactory> = {
   job: (ctx) => new JobController(ctx),
   cronjob: (ctx) => new CronJobController(ctx),
   nodelifecycle: (ctx) => new NodeLifecycleController(ctx),
+  endpoints: (ctx) => new EndpointsController(ctx),
+  endpointslice: (ctx) => new EndpointSliceController(ctx),
+  loadbalancer: (ctx) => new LoadBalancerController(ctx),
   'clusterrole-aggregation': (ctx) => new ClusterRoleAggregationController(ctx),
+  resourcequota: (ctx) => new ResourceQuotaController(ctx),
 };

@@ -201,6 +201,14 @@ export class DeploymentController extends Controller {
 
   private async rolling(d: D, newRS: RS, old: RS[]): Promise<void> {
     const all = [newRS, ...old];
+    const desired = d.spec?.replicas ?? 1;
+    // `kubectl scale` down with no rollout in progress: the one active ReplicaSet simply takes
+    // the new count (Kubernetes' scale() for a single active ReplicaSet); the surge arithmetic
+    // below only ever grows the new ReplicaSet.
+    if (old.every((rs) => replicasOf(rs) === 0) && replicasOf(newRS) > desired) {
+      await this.scale(d, newRS, desired);
+      return;
+    }
     const target = newReplicaSetReplicas(d, newRS, all);
     if (target !== replicasOf(newRS)) {
       await this.scale(d, newRS, target);

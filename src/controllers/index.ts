@@ -14,3 +14,4 @@ export { ControllerError } from './errors.js';
 export { isPodActive, isPodAvailable, isPodReady, compareForDeletion } from './pod-state.js';
 export { NodeLifecycleController, type NodeLifecycleOptions } from './node-lifecycle-controller.js';
 export { ClusterRoleAggregationController, aggregatedRules } from './clusterrole-aggregation-controller.js';
+export { ResourceQuotaController, type ResourceQuotaOptions } from './resourcequota-controller.js';

@@ -20,17 +20,63 @@ export interface WriteAttributes {
   apiGroup: string;
   /** The resource plural (`clusterroles`). */
   resource: string;
+  /** The subresource written (`status`), '' for the object itself. */
+  subresource: string;
   /** The namespace of the request ('' for cluster-scoped kinds). */
   namespace: string;
   /** The name in the request's URL ('' on create, which posts to the collection). */
   requestName: string;
   object: KubeObject;
   old?: KubeObject;
+  /** A dry run: admission checks but keeps nothing (no quota is charged). */
+  dryRun?: boolean;
 }
 
-/** Checks a write before it is stored; throws a 403 (or 404) IdentityError to refuse it. */
+/**
+ * Told once a write that admission let through is stored (`true`) or failed after admission
+ * (`false`), so that what admission reserved (a quota charge) can be settled.
+ */
+export type AdmissionFinish = (stored: boolean) => void;
+
+/**
+ * Checks a write before it is stored, as kube-apiserver's admission plugins: `mutate` (optional)
+ * runs before validation and may change `object` (LimitRanger's defaults); `admit` runs after
+ * validation and throws a 403 (or 404) error to refuse the write, or returns a finish callback
+ * for what it reserved (quota).
+ */
 export interface Admission {
-  admit(write: WriteAttributes): void;
+  mutate?(write: WriteAttributes): void | Promise<void>;
+  admit(write: WriteAttributes): void | AdmissionFinish | Promise<void | AdmissionFinish>;
+}
+
+/**
+ * Runs admissions in order (kube-apiserver's admission chain): every `mutate`, then every
+ * `admit`, the first refusal winning; when a later one refuses, the finish callbacks of the
+ * earlier ones are told the write failed.
+ */
+export class AdmissionChain implements Admission {
+  constructor(private readonly admissions: readonly Admission[]) {}
+
+  async mutate(write: WriteAttributes): Promise<void> {
+    for (const a of this.admissions) await a.mutate?.(write);
+  }
+
+  async admit(write: WriteAttributes): Promise<AdmissionFinish | undefined> {
+    const finishes: AdmissionFinish[] = [];
+    try {
+      for (const a of this.admissions) {
+        const finish = await a.admit(write);
+        if (finish) finishes.push(finish);
+      }
+    } catch (err) {
+      for (const f of finishes) f(false);
+      throw err;
+    }
+    if (finishes.length === 0) return undefined;
+    return (stored) => {
+      for (const f of finishes) f(stored);
+    };
+  }
 }
 
 const RBAC_GROUP = 'rbac.authorization.k8s.io';
@@ -89,7 +135,7 @@ export class RbacAdmission implements Admission {
     if (w.resource === 'clusterroles' && aggregation !== undefined && changed) {
       const held = this.policy.rulesFor(user, '').rules;
       if (uncoveredRules(held, FULL_AUTHORITY).length > 0) {
-        throw forbidden(w, 'must have cluster-admin privileges to use the aggregationRule');
+        throw forbiddenWrite(w, 'must have cluster-admin privileges to use the aggregationRule');
       }
     }
   }
@@ -118,20 +164,23 @@ export class RbacAdmission implements Admission {
       `user ${JSON.stringify(user.username)} (groups=${goQuotedList(user.groups)}) is attempting to grant RBAC ` +
       `permissions not currently held:\n${lines.join('\n')}`;
     if (held.errors.length > 0) msg += `; resolution errors: [${held.errors.join(' ')}]`;
-    throw forbidden(w, msg);
+    throw forbiddenWrite(w, msg);
   }
 }
 
 function guardTokenSecret(w: WriteAttributes): void {
   if (w.object.type !== TOKEN_SECRET_TYPE && w.old?.type !== TOKEN_SECRET_TYPE) return;
-  throw forbidden(
+  throw forbiddenWrite(
     w,
     `only members of system:masters may create or change Secrets of type ${TOKEN_SECRET_TYPE}`,
   );
 }
 
 /** `clusterroles.rbac.authorization.k8s.io "x" is forbidden: …` (Kubernetes' NewForbidden). */
-function forbidden(w: WriteAttributes, why: string): IdentityError {
+export function forbiddenWrite(
+  w: Pick<WriteAttributes, 'apiGroup' | 'resource' | 'object'>,
+  why: string,
+): IdentityError {
   const resource = w.apiGroup === '' ? w.resource : `${w.resource}.${w.apiGroup}`;
   const name = w.object.metadata.name ?? '';
   return new IdentityError('IDENTITY_FORBIDDEN', 403, `${resource} "${name}" is forbidden: ${why}`);

@@ -1,6 +1,6 @@
 import type { Clock } from '../common/clock.js';
 import type { Store } from '../store/index.js';
-import { RbacAdmission, type Admission } from './admission.js';
+import { AdmissionChain, RbacAdmission, type Admission } from './admission.js';
 import { AuthorizerChain, mastersAuthorizer } from './authorizer.js';
 import { RbacAuthorizer } from './rbac-authorizer.js';
 import { reconcileBootstrapPolicy } from './reconcile-policy.js';
@@ -23,7 +23,7 @@ export interface Authorization {
  */
 export async function startAuthorization(
   store: Store,
-  options: { clock?: Clock } = {},
+  options: { clock?: Clock; admissions?: Admission[] } = {},
 ): Promise<Authorization> {
   await reconcileBootstrapPolicy(store, options);
   const rbac = new RbacAuthorizer(store);
@@ -41,7 +41,10 @@ export async function startAuthorization(
     authenticator,
     authorizer,
     rbac,
-    admission: new RbacAdmission(authorizer, rbac.policy),
+    admission: new AdmissionChain([
+      new RbacAdmission(authorizer, rbac.policy),
+      ...(options.admissions ?? []),
+    ]),
     close: async () => {
       await rbac.close();
       await authenticator.close();

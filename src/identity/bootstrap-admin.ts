@@ -1,9 +1,10 @@
-import { chmod, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { systemClock, type Clock } from '../common/clock.js';
 import type { Store } from '../store/index.js';
 import { IdentityError } from './errors.js';
+import { writeFileAtomic } from './private-file.js';
 import {
   createToken,
   hashToken,
@@ -106,10 +107,7 @@ export function kubeconfigText(
 
 /** Writes a kubeconfig atomically with mode 0600 (it holds a bearer token). */
 export async function writeKubeconfig(path: string, text: string): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, text, { mode: 0o600 });
-  await chmod(tmp, 0o600);
-  await rename(tmp, path);
+  await writeFileAtomic(path, text, 0o600);
 }
 
 async function existingToken(path: string): Promise<string | undefined> {

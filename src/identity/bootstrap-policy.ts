@@ -222,7 +222,8 @@ export const BOOTSTRAP_CLUSTER_ROLES: readonly KubeObject[] = [
   // The node agent (`src/agent/`): registers its Node and RuntimeClass, renews its Lease, runs
   // the pods bound to it (their ConfigMaps and Secrets), writes their status and host-port
   // annotation, deletes them when stopped, and records Events. Its log Secret lives in
-  // kube-node-lease (the Role below). A Node authorizer narrows this to the node's own objects.
+  // kube-node-lease (the Role below). Its service proxy reads Services and EndpointSlices (as
+  // kube-proxy's system:node-proxier). A Node authorizer narrows this to the node's own objects.
   clusterRole('system:node', [
     r(['create', 'get', 'list', 'watch', 'update', 'patch'], [''], ['nodes']),
     r(['update', 'patch'], [''], ['nodes/status']),
@@ -232,12 +233,22 @@ export const BOOTSTRAP_CLUSTER_ROLES: readonly KubeObject[] = [
     r(['create', 'patch', 'update'], ['', 'events.k8s.io'], ['events']),
     r(['get', 'create', 'update', 'patch', 'delete'], ['coordination.k8s.io'], ['leases']),
     r(['get', 'list', 'watch', 'create'], ['node.k8s.io'], ['runtimeclasses']),
+    r(['get', 'list', 'watch'], [''], ['services']),
+    r(['list', 'watch'], ['discovery.k8s.io'], ['endpointslices']),
   ]),
   // The S3 gateway and bucket mirror (`src/objectstore/`): access keys to verify signatures
   // (and the admin's key at bootstrap), Bucket objects it keeps in line with the engine.
   clusterRole('system:stratus:s3-gateway', [
     r(['get', 'list', 'watch', 'create'], ['iam.stratus.dev'], ['accesskeys']),
     r(READ_WRITE, ['storage.stratus.dev'], ['buckets']),
+  ]),
+  // The Ingress controller (`src/ingress/`): what it routes and to where, the TLS Secrets it
+  // serves, and the status it writes, as ingress-nginx's ClusterRole.
+  clusterRole('system:stratus:ingress-controller', [
+    r(['get', 'list', 'watch'], ['networking.k8s.io'], ['ingresses', 'ingressclasses']),
+    r(['update', 'patch'], ['networking.k8s.io'], ['ingresses/status']),
+    r(['get', 'list', 'watch'], [''], ['services', 'secrets']),
+    r(['get', 'list', 'watch'], ['discovery.k8s.io'], ['endpointslices']),
   ]),
 ];
 
@@ -301,6 +312,9 @@ export const BOOTSTRAP_CLUSTER_ROLE_BINDINGS: readonly KubeObject[] = [
   binding('ClusterRoleBinding', 'system:node', 'system:node', [group('system:nodes')]),
   binding('ClusterRoleBinding', 'system:stratus:s3-gateway', 'system:stratus:s3-gateway', [
     user('system:stratus:s3-gateway'),
+  ]),
+  binding('ClusterRoleBinding', 'system:stratus:ingress-controller', 'system:stratus:ingress-controller', [
+    user('system:stratus:ingress-controller'),
   ]),
 ];
 

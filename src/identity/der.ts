@@ -111,3 +111,57 @@ export function pem(label: string, der: Uint8Array): string {
   const lines = b64.match(/.{1,64}/g) ?? [];
   return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`;
 }
+
+/** GeneralizedTime, which X.509 requires from the year 2050 on. */
+export function generalizedTime(ms: number): Uint8Array {
+  const text = new Date(ms)
+    .toISOString()
+    .replace(/[-:T]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z');
+  return tlv(0x18, new TextEncoder().encode(text));
+}
+
+/** A certificate validity time: UTCTime through 2049, GeneralizedTime after, as RFC 5280 says. */
+export function x509Time(ms: number): Uint8Array {
+  return new Date(ms).getUTCFullYear() < 2050 ? utcTime(ms) : generalizedTime(ms);
+}
+
+/** One DER element found in a byte array: its tag, and where its content starts and ends. */
+export interface DerElement {
+  tag: number;
+  /** Offset of the tag byte. */
+  offset: number;
+  /** Offset of the first content byte. */
+  start: number;
+  /** Offset just past the content. */
+  end: number;
+}
+
+/** Reads the element at `offset`; a RangeError when the bytes are not DER. */
+export function readElement(bytes: Uint8Array, offset: number): DerElement {
+  const tag = bytes[offset];
+  let len = bytes[offset + 1];
+  if (tag === undefined || len === undefined) throw new RangeError(`DER: no element at offset ${offset}`);
+  let start = offset + 2;
+  if (len & 0x80) {
+    const n = len & 0x7f;
+    if (n === 0 || n > 4) throw new RangeError(`DER: unsupported length at offset ${offset}`);
+    len = 0;
+    for (let i = 0; i < n; i++) len = len * 256 + (bytes[start + i] ?? 0);
+    start += n;
+  }
+  const end = start + len;
+  if (end > bytes.length) throw new RangeError(`DER: element at offset ${offset} runs past the end`);
+  return { tag, offset, start, end };
+}
+
+/** The elements inside a constructed element (a SEQUENCE, a SET, an explicit tag). */
+export function childrenOf(bytes: Uint8Array, parent: DerElement): DerElement[] {
+  const out: DerElement[] = [];
+  for (let at = parent.start; at < parent.end;) {
+    const el = readElement(bytes, at);
+    out.push(el);
+    at = el.end;
+  }
+  return out;
+}

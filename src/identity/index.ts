@@ -44,7 +44,14 @@ export {
 export { RbacAuthorizer } from './rbac-authorizer.js';
 export { ruleAllows, uncoveredRules } from './rbac-rules.js';
 export { RbacPolicy, RBAC_RESOURCES, type RoleRef, type Subject } from './rbac-policy.js';
-export { RbacAdmission, type Admission, type WriteAttributes } from './admission.js';
+export {
+  AdmissionChain,
+  forbiddenWrite,
+  RbacAdmission,
+  type Admission,
+  type AdmissionFinish,
+  type WriteAttributes,
+} from './admission.js';
 export {
   bootstrapAdmin,
   kubeconfigText,
@@ -64,5 +71,24 @@ export {
   AUTOUPDATE_ANNOTATION,
 } from './bootstrap-policy.js';
 export { startAuthorization, type Authorization } from './authorization.js';
-export { generateSelfSignedCert, type CertificatePair, type SelfSignedOptions } from './self-signed-cert.js';
-export { ensureServingCert } from './serving-cert.js';
+export {
+  issueCertificate,
+  splitPemCertificates,
+  type CertificatePair,
+  type CertificateTemplate,
+} from './certificate.js';
+export { ensureClusterCa, CA_VALIDITY_MS, type ClusterCa } from './cluster-ca.js';
+export { SERVING_RENEW_BEFORE_MS, SERVING_VALIDITY_MS } from './serving-cert.js';
+export {
+  ServingTls,
+  SERVING_PORTS,
+  type ServingPort,
+  type ServingTlsOptions,
+  type TrustBundle,
+} from './serving-tls.js';
+export {
+  servingNames,
+  subjectAltNames,
+  type ServingNameSources,
+  type SubjectAltNames,
+} from './subject-alt-names.js';

@@ -44,3 +44,11 @@ export {
 } from './traffic-stats.js';
 export type { AccessLogEntry } from './access-log.js';
 export { NetworkError } from './errors.js';
+export { ServiceProxy, type ServiceProxyOptions } from './service-proxy/service-proxy.js';
+export {
+  ALGORITHM_ANNOTATION,
+  PROXY_PROTOCOL_ANNOTATION,
+  WEIGHT_ANNOTATION,
+  serviceListeners,
+  type ProxyNode,
+} from './service-proxy/service-listeners.js';

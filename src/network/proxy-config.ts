@@ -95,6 +95,11 @@ export interface ListenerConfig {
   maxBodyBytes?: number;
   /** An idle upstream keep-alive socket is retired after this long; default 2 s. */
   upstreamIdleMs?: number;
+  /**
+   * Pass the client's X-Forwarded-For/-Proto/-Host on unchanged and add none; default false.
+   * Only for a listener on loopback behind a trusted front (the Ingress controller's TLS port).
+   */
+  trustForwarded?: boolean;
   endpoints: EndpointConfig[];
 }
 
@@ -276,6 +281,7 @@ function listenerOf(at: string, l: ListenerConfig): Listener {
     maxHeaderBytes: int(`${at}.maxHeaderBytes`, l.maxHeaderBytes, 16_384, 1024, 1_048_576),
     maxBodyBytes: int(`${at}.maxBodyBytes`, l.maxBodyBytes, 0, 0, Number.MAX_SAFE_INTEGER),
     upstreamIdleMs: int(`${at}.upstreamIdleMs`, l.upstreamIdleMs, 2000, 100, 600_000),
+    trustForwarded: l.trustForwarded === true,
     endpoints,
   };
 }

@@ -1,6 +1,7 @@
 import type { EngineContext } from './context.js';
 import { mergeRows, type BucketRow } from './device/index-rows.js';
 import { ObjectStoreError } from './errors.js';
+import { abortUpload, listUploads } from './multipart.js';
 import type { BucketInfo } from './object-store.js';
 import { bucketInfo } from './stored-meta.js';
 import { timestampMs } from './timestamp.js';
@@ -40,14 +41,22 @@ export async function createBucket(ctx: EngineContext, name: string, owner: stri
   return bucketInfo(row);
 }
 
-/** Deletes an empty bucket (BucketNotEmpty while versions, delete markers or uploads remain). */
+/**
+ * Deletes a bucket without versions or delete markers (else BucketNotEmpty). Its incomplete
+ * multipart uploads go with it, as on AWS and RGW: an abandoned upload must not block cleanup.
+ */
 export async function deleteBucket(ctx: EngineContext, name: string): Promise<void> {
   const row = await ctx.requireBucket(name);
   const bi = ctx.bucketIndex(name);
   const idx = await ctx.index.repaired(bi.loc, bi.name);
-  if (idx?.hasContent()) {
+  if (idx?.hasObjects()) {
     throw new ObjectStoreError('BucketNotEmpty', `The bucket "${name}" is not empty`, { bucket: name });
   }
+  let page;
+  do {
+    page = await listUploads(ctx, name, {});
+    for (const u of page.uploads) await abortUpload(ctx, { bucket: name, key: u.key, uploadId: u.uploadId });
+  } while (page.isTruncated);
   const { loc, name: db } = ctx.accountIndex();
   await ctx.index.write(loc, db, 'buckets', [{ ...row, ts: ctx.stamps.next(), deleted: 1 }]);
 }

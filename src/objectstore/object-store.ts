@@ -8,7 +8,7 @@ import type { Readable } from 'node:stream';
  */
 export interface ObjectStore {
   createBucket(name: string, owner: string): Promise<BucketInfo>;
-  /** Fails with BucketNotEmpty while objects, versions or uploads remain. */
+  /** Fails with BucketNotEmpty while objects or versions remain; incomplete uploads are aborted. */
   deleteBucket(name: string): Promise<void>;
   getBucket(name: string): Promise<BucketInfo | undefined>;
   /** Every bucket, or those of one owner; sorted by name. */

@@ -1,2 +1,2 @@
 /** The object store's test support for other parts' tests: a gateway over a real engine. */
-export { startTestGateway, type TestGateway } from './s3/test-gateway.js';
+export { sdkClient, startTestGateway, type TestGateway } from './s3/test-gateway.js';

@@ -5,12 +5,15 @@ import type { FieldError } from './resource-type.js';
  * (k8s.io/apimachinery/pkg/util/validation/field), so that kubectl users see the messages they
  * know: `Required value`, `Invalid value: "Foo": …`, `Unsupported value: "x": supported values:
  * "Always", "Never"`. Values are printed as Go prints them: strings quoted, numbers bare,
- * string maps as `map[string]string{"app":"web"}`.
+ * string maps as `map[string]string{"app":"web"}`, string lists as `[]string{"a", "b"}`.
  */
 export function formatValue(value: unknown): string {
   if (value === null || value === undefined) return 'null';
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) {
+    return `[]string{${value.map((v) => JSON.stringify(v)).join(', ')}}`;
+  }
   if (typeof value === 'object' && !Array.isArray(value)) {
     const entries = Object.entries(value as Record<string, unknown>);
     if (entries.every(([, v]) => typeof v === 'string')) {

@@ -24,6 +24,8 @@ export {
   invalidMessage,
   strictDecodingMessage,
 } from './errors.js';
+export { formatValue as formatFieldValue, invalid as fieldInvalid } from './field-error.js';
+export { validateServiceClusterIPs } from './kinds/service-ip-validation.js';
 export type { Bucket } from './kinds/bucket.js';
 export { jobStatus } from './kinds/job.js';
 export { nodeStatus } from './kinds/node.js';

@@ -1,10 +1,21 @@
 import type { ObjectMeta } from '../common/kube-object.js';
 import type { FieldError } from './resource-type.js';
 import { forbidden, invalid, required } from './field-error.js';
-import { isDns1123Label, isDns1123Subdomain, isQualifiedName, isValidLabelValue } from './names.js';
+import {
+  isDns1035Label,
+  isDns1123Label,
+  isDns1123Subdomain,
+  isQualifiedName,
+  isValidLabelValue,
+} from './names.js';
 
-/** Which rule an object name follows: most kinds use a DNS subdomain, a few a DNS label. */
-export type NameRule = 'subdomain' | 'label' | 'none';
+/**
+ * Which rule an object name follows: most kinds use a DNS subdomain, a few a DNS label, and
+ * Services a DNS-1035 label (their names become DNS names and environment variables).
+ */
+export type NameRule = 'subdomain' | 'label' | 'dns1035' | 'none';
+
+const NAME_CHECKS = { subdomain: isDns1123Subdomain, label: isDns1123Label, dns1035: isDns1035Label };
 
 /** The largest total size of an object's annotations, as Kubernetes: 256 KiB. */
 const ANNOTATIONS_MAX = 256 * 1024;
@@ -20,7 +31,7 @@ export function validateObjectMeta(
 ): FieldError[] {
   const errs: FieldError[] = [];
   const m = meta ?? {};
-  const check = options.nameRule === 'label' ? isDns1123Label : isDns1123Subdomain;
+  const check = options.nameRule === 'none' ? isDns1123Subdomain : NAME_CHECKS[options.nameRule];
   if (typeof m.name !== 'string' || m.name === '') {
     if (!m.generateName) errs.push(required('metadata.name', 'name or generateName is required'));
   } else if (options.nameRule !== 'none') {

@@ -3,6 +3,7 @@ import type { FieldError } from './resource-type.js';
 import { duplicate, invalid, notSupported, required } from './field-error.js';
 import { isDns1123Label } from './names.js';
 import { validateQuantity } from './quantity.js';
+import { compareQuantity, formatQuantity, parseExactQuantity } from '../common/exact-quantity.js';
 
 const RESTART_POLICIES = ['Always', 'OnFailure', 'Never'];
 const DNS_POLICIES = ['ClusterFirstWithHostNet', 'ClusterFirst', 'Default', 'None'];
@@ -75,6 +76,25 @@ function validateContainer(c: Container, path: string, volumes: Set<string>, err
       errs.push(...validateQuantity(q, `${path}.resources.${kind}[${k}]`));
     }
   }
+  errs.push(...requestsWithinLimits(c, path));
+}
+
+/** `requests: Invalid value: "500m": must be less than or equal to cpu limit of 100m`. */
+function requestsWithinLimits(c: Container, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  for (const [k, text] of Object.entries(c.resources?.requests ?? {})) {
+    const request = parseExactQuantity(text);
+    const limit = parseExactQuantity(c.resources?.limits?.[k]);
+    if (request === undefined || limit === undefined || compareQuantity(request, limit) <= 0) continue;
+    errs.push(
+      invalid(
+        `${path}.resources.requests`,
+        formatQuantity(request),
+        `must be less than or equal to ${k} limit of ${formatQuantity(limit)}`,
+      ),
+    );
+  }
+  return errs;
 }
 
 /**

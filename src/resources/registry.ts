@@ -9,6 +9,8 @@ import { cronJobKind } from './kinds/cronjob.js';
 import { daemonSetKind } from './kinds/daemonset.js';
 import { deploymentKind } from './kinds/deployment.js';
 import { endpointsKind } from './kinds/endpoints.js';
+import { endpointSliceKind } from './kinds/endpointslice.js';
+import { ingressClassKind, ingressKind } from './kinds/ingress.js';
 import { eventKind } from './kinds/event.js';
 import { jobKind } from './kinds/job.js';
 import { leaseKind } from './kinds/lease.js';
@@ -21,6 +23,8 @@ import { secretKind } from './kinds/secret.js';
 import { serviceKind } from './kinds/service.js';
 import { clusterRoleBindingKind, clusterRoleKind, roleBindingKind, roleKind } from './kinds/rbac.js';
 import { reviewKinds } from './kinds/reviews.js';
+import { resourceQuotaKind } from './kinds/resource-quota.js';
+import { limitRangeKind } from './kinds/limit-range.js';
 
 /** The kinds Stratus serves out of the box, in discovery order. */
 export const builtinKinds: readonly KindDefinition[] = [
@@ -29,6 +33,8 @@ export const builtinKinds: readonly KindDefinition[] = [
   endpointsKind,
   configMapKind,
   secretKind,
+  resourceQuotaKind,
+  limitRangeKind,
   namespaceKind,
   nodeKind,
   eventKind,
@@ -39,6 +45,9 @@ export const builtinKinds: readonly KindDefinition[] = [
   cronJobKind,
   leaseKind,
   runtimeClassKind,
+  endpointSliceKind,
+  ingressKind,
+  ingressClassKind,
   bucketKind,
   accessKeyKind,
   roleKind,

@@ -37,7 +37,8 @@ export const stratusDefinitions: Record<string, SchemaNode> = {
   },
   'dev.stratus.iam.v1.AccessKeySpec': {
     type: 'object',
-    required: ['user', 'secretAccessKey'],
+    // The secret is required on create only: reads never show it, so updates may omit it.
+    required: ['user'],
     properties: { user: { type: 'string' }, secretAccessKey: { type: 'string' } },
   },
 };

@@ -19,6 +19,13 @@ export const nameColumn: ColumnDefinition = column(
   { format: 'name' },
 );
 
+/** The `Created At` column of Kubernetes' default table (roles and LimitRanges print no other). */
+export const createdAtColumn: ColumnDefinition = column(
+  'Created At',
+  'date',
+  'CreationTimestamp is a timestamp representing the server time when this object was created.',
+);
+
 /** The `Age` column: the time since creationTimestamp, as a human duration. */
 export const ageColumn: ColumnDefinition = column(
   'Age',

@@ -29,6 +29,8 @@ test('every kind has the kubectl columns; cells line up with columns', () => {
     services: 'NAME TYPE CLUSTER-IP EXTERNAL-IP PORT(S) AGE | SELECTOR',
     configmaps: 'NAME DATA AGE',
     secrets: 'NAME TYPE DATA AGE',
+    resourcequotas: 'NAME AGE REQUEST LIMIT',
+    limitranges: 'NAME CREATED AT',
     namespaces: 'NAME STATUS AGE',
     nodes:
       'NAME STATUS ROLES AGE VERSION | INTERNAL-IP EXTERNAL-IP OS-IMAGE KERNEL-VERSION CONTAINER-RUNTIME',
@@ -36,6 +38,9 @@ test('every kind has the kubectl columns; cells line up with columns', () => {
     jobs: 'NAME STATUS COMPLETIONS DURATION AGE | CONTAINERS IMAGES SELECTOR',
     cronjobs: 'NAME SCHEDULE TIMEZONE SUSPEND ACTIVE LAST SCHEDULE AGE | CONTAINERS IMAGES SELECTOR',
     endpoints: 'NAME ENDPOINTS AGE',
+    endpointslices: 'NAME ADDRESSTYPE PORTS ENDPOINTS AGE',
+    ingresses: 'NAME CLASS HOSTS ADDRESS PORTS AGE',
+    ingressclasses: 'NAME CONTROLLER PARAMETERS AGE',
     leases: 'NAME HOLDER AGE',
     runtimeclasses: 'NAME HANDLER AGE',
     buckets: 'NAME OWNER OBJECTS BYTES VERSIONING AGE',

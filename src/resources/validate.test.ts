@@ -37,7 +37,7 @@ test('every example manifest is valid after defaulting', () => {
   }
 });
 
-test('object names follow DNS-1123 rules, in Kubernetes words', () => {
+test('object names follow DNS-1123 (Services DNS-1035) rules, in Kubernetes words', () => {
   const d = load<Deployment>(m.deploymentYaml);
   d.metadata.name = 'Foo';
   assert.deepEqual(check(d), [
@@ -46,7 +46,7 @@ test('object names follow DNS-1123 rules, in Kubernetes words', () => {
   const s = load<Service>(m.serviceYaml);
   s.metadata.name = 'my.service';
   assert.deepEqual(check(s), [
-    `metadata.name: Invalid value: "my.service": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`,
+    `metadata.name: Invalid value: "my.service": a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')`,
   ]);
   const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'a'.repeat(64) } } as Obj;
   assert.equal(
@@ -161,10 +161,15 @@ test('immutable fields: Deployment selector, Job template, Service clusterIP', (
   ]);
   const oldSvc = load<Service>(m.serviceYaml);
   oldSvc.spec!.clusterIP = '10.96.0.10';
+  oldSvc.spec!.clusterIPs = ['10.96.0.10'];
   const svc = load<Service>(m.serviceYaml);
   svc.spec!.clusterIP = '10.96.0.11';
-  assert.deepEqual(check(svc, oldSvc), ['spec.clusterIP: Invalid value: "10.96.0.11": field is immutable']);
+  svc.spec!.clusterIPs = ['10.96.0.11'];
+  assert.deepEqual(check(svc, oldSvc), [
+    'spec.clusterIPs[0]: Invalid value: []string{"10.96.0.11"}: may not change once set',
+  ]);
   svc.spec!.clusterIP = '10.96.0.10';
+  svc.spec!.clusterIPs = ['10.96.0.10'];
   assert.deepEqual(check(svc, oldSvc), []);
 });
 
@@ -199,9 +204,9 @@ test('Service rules: ports, names, types', () => {
   delete s.spec!.ports![1]!.name;
   s.spec!.type = 'Magic';
   assert.deepEqual(check(s), [
-    'spec.type: Unsupported value: "Magic": supported values: "ClusterIP", "NodePort", "LoadBalancer", "ExternalName"',
     'spec.ports[0].port: Invalid value: 0: must be between 1 and 65535, inclusive',
     'spec.ports[1].name: Required value',
+    'spec.type: Unsupported value: "Magic": supported values: "ClusterIP", "ExternalName", "LoadBalancer", "NodePort"',
   ]);
   const dup = load<Service>(m.serviceYaml);
   dup.spec!.ports![1]!.name = 'http';

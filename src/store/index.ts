@@ -30,3 +30,14 @@ export {
   type WatchCacheOptions,
   type WatchCacheStats,
 } from './cache/index.js';
+export {
+  EncryptingStore,
+  loadEncryptionConfig,
+  parseEncryptionConfig,
+  defaultEncryptionConfigText,
+  ENCRYPTION_CONFIG_FILE,
+  IDENTITY_CONFIG,
+  SEALED_FIELD,
+  type EncryptionConfig,
+  type EncryptingStoreOptions,
+} from './encryption/index.js';

@@ -60,6 +60,14 @@ export interface Store {
   close(): Promise<void>;
 
   /**
+   * Optional: true when `object`, as this store last returned it, is stored in a form due for a
+   * rewrite (encrypted with a key that is no longer the write key), so that an update changing
+   * nothing is still written, as kube-apiserver writes an unchanged object whose transformer
+   * reports it stale (what makes `kubectl replace` re-encrypt).
+   */
+  isStale?(resource: string, object: KubeObject): boolean;
+
+  /**
    * Optional: `watch` without selectors that hands over each change as the store holds it (JSON
    * text, parsed by nobody), so a cache in front parses each write once instead of once per
    * watcher plus a re-serialization. Same ordering, replay and 410 rules as `watch`.

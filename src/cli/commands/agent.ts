@@ -2,6 +2,7 @@ import { KubeClient } from '../../client/index.js';
 import { flagString, write, type Command, type CommandContext, type FlagValues } from '../command.js';
 import { UsageError } from '../errors.js';
 import { durationFlag } from './duration-flag.js';
+import { SERVICE_PROXY_USAGE, serviceProxyFlag } from './service-proxy-flag.js';
 
 const OPTIONS = {
   server: { type: 'string' },
@@ -15,6 +16,7 @@ const OPTIONS = {
   'insecure-skip-tls-verify': { type: 'boolean' },
   simulate: { type: 'string' },
   'node-status-update-frequency': { type: 'string' },
+  'service-proxy': { type: 'string' },
 } as const;
 
 function positiveNumber(values: FlagValues, flag: string, integer: boolean): number | undefined {
@@ -73,7 +75,8 @@ export const agentCommand: Command = {
   --insecure-skip-tls-verify  do not check the server's certificate (https URLs;
                      a plain http:// URL on loopback needs no certificate)
   --simulate N       register N simulated nodes that report their pods Running without
-                     starting processes (as kwok does), for testing at scale`,
+                     starting processes (as kwok does), for testing at scale
+${SERVICE_PROXY_USAGE}`,
   options: OPTIONS,
   run: async (ctx, values, positionals) => {
     if (positionals.length > 0)
@@ -89,6 +92,7 @@ export const agentCommand: Command = {
     const nodeName = flagString(values, 'node-name');
     const simulate = positiveNumber(values, 'simulate', true);
     const leaseIntervalMs = durationFlag(values, 'node-status-update-frequency', { command: 'agent' });
+    const serviceProxy = serviceProxyFlag(values, 'agent') ?? 'node';
     const { client, owned } = clientFor(ctx, values);
     const signal = ctx.untilSignal();
     if (simulate !== undefined) return simulateNodes(ctx, client, owned, simulate, signal);
@@ -102,11 +106,12 @@ export const agentCommand: Command = {
       ...(memory !== undefined ? { memory } : {}),
       ...(maxPods !== undefined ? { maxPods } : {}),
       ...(leaseIntervalMs !== undefined ? { leaseIntervalMs } : {}),
+      ...(serviceProxy === 'none' ? {} : { serviceProxy: { l7: serviceProxy } }),
       onError: (err) => ctx.io.stderr.write(`agent: ${(err as Error).message}\n`),
     });
     await write(
       ctx.io.stdout,
-      `node ${agent.nodeName} registered; log endpoint on 127.0.0.1:${agent.agentPort}\n`,
+      `node ${agent.nodeName} registered; log endpoint on 127.0.0.1:${agent.agentPort}; service proxy: ${agent.serviceProxy?.dataPlane.driver ?? 'none'}\n`,
     );
     const received = await signal;
     await write(ctx.io.stderr, `${received}: shutting down\n`);

@@ -1,5 +1,6 @@
 import type { DeviceSpec } from '../../objectstore/index.js';
 import {
+  flagBool,
   flagString,
   flagStrings,
   write,
@@ -10,6 +11,7 @@ import {
 import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { durationFlag } from './duration-flag.js';
+import { SERVICE_PROXY_USAGE, serviceProxyFlag } from './service-proxy-flag.js';
 import type * as Up from '../up.js';
 
 const SERVE_OPTIONS = {
@@ -23,6 +25,18 @@ const SERVE_OPTIONS = {
   'node-monitor-grace-period': { type: 'string' },
   'pod-eviction-timeout': { type: 'string' },
   'scheduler-strategy': { type: 'string' },
+  'encryption-provider-config': { type: 'string' },
+  'audit-log-path': { type: 'string' },
+  'audit-log-maxsize': { type: 'string' },
+  'audit-log-maxbackup': { type: 'string' },
+  'tls-san': { type: 'string', multiple: true },
+  'tls-cert-file': { type: 'string' },
+  'tls-private-key-file': { type: 'string' },
+  's3-insecure-http': { type: 'boolean' },
+  'service-cluster-ip-range': { type: 'string' },
+  'service-node-port-range': { type: 'string' },
+  'ingress-http-port': { type: 'string' },
+  'ingress-https-port': { type: 'string' },
 } as const;
 
 const SERVE_FLAGS = `  --data-dir DIR   where state and the kubeconfig live (default: ./.stratus)
@@ -42,7 +56,32 @@ const SERVE_FLAGS = `  --data-dir DIR   where state and the kubeconfig live (def
                    and replaced elsewhere (default: 5m0s)
   --scheduler-strategy binpack|spread
                    place pods on the most allocated node that fits (binpack,
-                   the default) or the least allocated one (spread)`;
+                   the default) or the least allocated one (spread)
+  --encryption-provider-config FILE
+                   how Secrets and AccessKeys are encrypted at rest (kube-apiserver's
+                   EncryptionConfiguration; default: DATA_DIR/encryption-config.yaml,
+                   made with a fresh AES-GCM key on first start)
+  --audit-log-path FILE
+                   the audit log of every mutating and every refused API request,
+                   JSON lines of audit.k8s.io/v1 Events (default: DATA_DIR/audit.log)
+  --audit-log-maxsize MB
+                   size at which the audit log is rotated (default: 50)
+  --audit-log-maxbackup N
+                   rotated audit logs kept, FILE.1 the newest (default: 5)
+  --tls-san NAME   another host name or IP address the serving certificates are
+                   valid for; repeat or separate with commas (localhost,
+                   127.0.0.1, ::1, the host name, this machine's addresses and
+                   --host are always there)
+  --tls-cert-file FILE, --tls-private-key-file FILE
+                   serve the API and S3 with this certificate (PEM, chain after
+                   it) and key instead of ones signed by the cluster CA; re-read
+                   daily, so a renewed file needs no restart
+  --s3-insecure-http
+                   serve S3 in plain HTTP instead of HTTPS (credentials and
+                   objects then cross the network in the clear)
+  --ingress-http-port N, --ingress-https-port N
+                   the Ingress controller's ports (\`up\` only; default: 80 and
+                   443 when root, else 8080 and 8443; 0 picks a free port)`;
 
 /**
  * `stratus server`: the control plane in the foreground. Prints where the API listens and the
@@ -63,8 +102,8 @@ export const serverCommand: Command = {
 export const upCommand: Command = {
   name: 'up',
   summary: 'Start a one-machine cloud in the foreground (data in ./.stratus)',
-  usage: `Usage: stratus up [flags]\n\n${SERVE_FLAGS}`,
-  options: SERVE_OPTIONS,
+  usage: `Usage: stratus up [flags]\n\n${SERVE_FLAGS}\n${SERVICE_PROXY_USAGE}`,
+  options: { ...SERVE_OPTIONS, 'service-proxy': { type: 'string' } },
   run: (ctx, values, positionals) => serve(ctx, values, positionals, 'up', (up) => up.UP_COMPONENTS),
 };
 
@@ -78,6 +117,23 @@ function portFlag(values: FlagValues, flag: string, command: string): number | u
   return port;
 }
 
+/** A flag's text after `check` accepted it; what `check` throws becomes a usage error. */
+function checkedFlag(
+  values: FlagValues,
+  flag: string,
+  command: string,
+  check: (text: string) => unknown,
+): string | undefined {
+  const text = flagString(values, flag);
+  if (text === undefined) return undefined;
+  try {
+    check(text);
+  } catch (err) {
+    throw new UsageError(`--${flag}: ${(err as Error).message}`, command);
+  }
+  return text;
+}
+
 /** Parses `--storage-device PATH[:WEIGHT[:ZONE]]`. */
 export function parseStorageDevice(text: string, index: number, command: string): DeviceSpec {
   const [path = '', weight, zone] = text.split(':');
@@ -89,6 +145,30 @@ export function parseStorageDevice(text: string, index: number, command: string)
     );
   }
   return { id: `dev${index}`, path: resolve(path), weight: w, ...(zone ? { zone } : {}) };
+}
+
+/** `--audit-log-path`, `--audit-log-maxsize` (MB) and `--audit-log-maxbackup`, checked. */
+function auditFlags(
+  values: FlagValues,
+  cwd: string,
+  name: string,
+): { path?: string; maxBytes?: number; maxBackups?: number } {
+  const whole = (flag: string, min: number): number | undefined => {
+    const text = flagString(values, flag);
+    if (text === undefined) return undefined;
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < min)
+      throw new UsageError(`--${flag} must be a whole number of at least ${min}, not "${text}"`, name);
+    return n;
+  };
+  const path = flagString(values, 'audit-log-path');
+  const size = whole('audit-log-maxsize', 1);
+  const backups = whole('audit-log-maxbackup', 0);
+  return {
+    ...(path === undefined ? {} : { path: resolve(cwd, path) }),
+    ...(size === undefined ? {} : { maxBytes: size * 1024 * 1024 }),
+    ...(backups === undefined ? {} : { maxBackups: backups }),
+  };
 }
 
 async function serve(
@@ -113,10 +193,27 @@ async function serve(
   if (strategy !== undefined && strategy !== 'binpack' && strategy !== 'spread') {
     throw new UsageError(`--scheduler-strategy must be binpack or spread, not "${strategy}"`, name);
   }
+  const audit = auditFlags(values, ctx.io.cwd, name);
+  // Loaded here, not at the top: other commands should not pay for loading the API server.
+  const { parsePortRange, parseServiceCidr } = await import('../../api/index.js');
+  const ipRange = checkedFlag(values, 'service-cluster-ip-range', name, parseServiceCidr);
+  const portRange = checkedFlag(values, 'service-node-port-range', name, parsePortRange);
+  const defaults = (await import('../up-ingress.js')).defaultIngressPorts();
+  const ingress = {
+    httpPort: portFlag(values, 'ingress-http-port', name) ?? defaults.httpPort,
+    httpsPort: portFlag(values, 'ingress-https-port', name) ?? defaults.httpsPort,
+  };
+  const serviceProxy = serviceProxyFlag(values, name);
   const signal = ctx.untilSignal();
   const dataDir = flagString(values, 'data-dir');
   const host = flagString(values, 'host');
   const store = flagString(values, 'store');
+  const encryption = flagString(values, 'encryption-provider-config');
+  const tlsSans = flagStrings(values, 'tls-san').flatMap((v) => v.split(',').filter((x) => x !== ''));
+  const certFile = flagString(values, 'tls-cert-file');
+  const keyFile = flagString(values, 'tls-private-key-file');
+  if ((certFile === undefined) !== (keyFile === undefined))
+    throw new UsageError('--tls-cert-file and --tls-private-key-file go together', name);
   // Loaded here, not at the top: other commands should not pay for loading the server.
   const up = await import('../up.js');
   const cloud = await up.startCloud(
@@ -132,6 +229,16 @@ async function serve(
       ...(grace === undefined ? {} : { nodeMonitorGracePeriodMs: grace }),
       ...(eviction === undefined ? {} : { podEvictionTimeoutMs: eviction }),
       ...(strategy === undefined ? {} : { schedulerStrategy: strategy }),
+      ...(encryption === undefined ? {} : { encryptionProviderConfig: resolve(ctx.io.cwd, encryption) }),
+      audit,
+      ...(tlsSans.length > 0 ? { tlsSans } : {}),
+      ...(certFile === undefined ? {} : { tlsCertFile: resolve(ctx.io.cwd, certFile) }),
+      ...(keyFile === undefined ? {} : { tlsKeyFile: resolve(ctx.io.cwd, keyFile) }),
+      ...(flagBool(values, 's3-insecure-http') ? { s3InsecureHttp: true } : {}),
+      ...(ipRange === undefined ? {} : { serviceClusterIPRange: ipRange }),
+      ...(portRange === undefined ? {} : { serviceNodePortRange: portRange }),
+      ...(name === 'up' ? { ingress } : {}),
+      ...(serviceProxy === undefined ? {} : { serviceProxy }),
     },
     components(up),
   );

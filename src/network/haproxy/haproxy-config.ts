@@ -120,9 +120,13 @@ function sections(l: Listener, slots: SlotTable | undefined, bake: boolean, logg
   const out = [
     `frontend f_${name}`,
     `  bind ${bind}`,
-    '  option forwardfor',
-    '  http-request set-header X-Forwarded-Proto http',
-    '  http-request set-header X-Forwarded-Host %[req.hdr(host)] if { req.hdr(host) -m found }',
+    ...(l.trustForwarded
+      ? []
+      : [
+          '  option forwardfor',
+          '  http-request set-header X-Forwarded-Proto http',
+          '  http-request set-header X-Forwarded-Host %[req.hdr(host)] if { req.hdr(host) -m found }',
+        ]),
     `  timeout client ${s(l.idleTimeoutMs)}`,
     `  timeout http-request ${s(l.requestTimeoutMs)}`,
     `  timeout http-keep-alive ${s(l.idleTimeoutMs)}`,

@@ -130,7 +130,10 @@ export class HttpExchange {
       this.connected = true;
       this.arm(owner.config.requestTimeoutMs, conn, 'ERESPONSETIMEOUT', 'response timeout');
       conn.socket.write(
-        upstreamRequestHead(head.method, head.url, head.raw, head.facts, head.clientAddress),
+        upstreamRequestHead(head.method, head.url, head.raw, head.facts, {
+          address: head.clientAddress,
+          trustForwarded: owner.config.trustForwarded,
+        }),
         'latin1',
       );
       if (this.held !== undefined && (this.bodyDone || !this.readFirst)) {

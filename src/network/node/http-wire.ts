@@ -104,22 +104,27 @@ function endToEnd(raw: readonly string[], facts: HeadFacts, skip?: ReadonlySet<s
 
 /** Replaced by the proxy's own (Expect: the proxy answers 100 Continue itself). */
 const FORWARDED = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'expect']);
+const EXPECT = new Set(['expect']);
 
 /**
- * The head sent upstream: request line, end-to-end headers, X-Forwarded-*, keep-alive, and
- * `Transfer-Encoding: chunked` when the client's body is chunked (it is sent re-chunked).
+ * The head sent upstream: request line, end-to-end headers, X-Forwarded-* (the client's own,
+ * unchanged, when `trustForwarded`), keep-alive, and `Transfer-Encoding: chunked` when the
+ * client's body is chunked (it is sent re-chunked).
  */
 export function upstreamRequestHead(
   method: string,
   url: string,
   raw: readonly string[],
   facts: HeadFacts,
-  clientAddress: string,
+  client: { address: string; trustForwarded: boolean },
 ): string {
-  let head = `${method} ${url} HTTP/1.1\r\n${endToEnd(raw, facts, FORWARDED)}`;
-  head += `X-Forwarded-For: ${facts.forwardedFor === undefined ? clientAddress : `${facts.forwardedFor}, ${clientAddress}`}\r\n`;
-  head += 'X-Forwarded-Proto: http\r\n';
-  if (facts.host !== undefined) head += `X-Forwarded-Host: ${facts.host}\r\n`;
+  let head = `${method} ${url} HTTP/1.1\r\n${endToEnd(raw, facts, client.trustForwarded ? EXPECT : FORWARDED)}`;
+  if (!client.trustForwarded) {
+    const clientAddress = client.address;
+    head += `X-Forwarded-For: ${facts.forwardedFor === undefined ? clientAddress : `${facts.forwardedFor}, ${clientAddress}`}\r\n`;
+    head += 'X-Forwarded-Proto: http\r\n';
+    if (facts.host !== undefined) head += `X-Forwarded-Host: ${facts.host}\r\n`;
+  }
   if (facts.chunked) head += 'Transfer-Encoding: chunked\r\n';
   return head + 'Connection: keep-alive\r\n\r\n';
 }

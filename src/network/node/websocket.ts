@@ -13,12 +13,13 @@ import { plainResponse } from './http-wire.js';
 
 const FORWARDED = /^x-forwarded-(for|proto|host)$/i;
 
-function upgradeHead(head: RequestHead): string {
+function upgradeHead(head: RequestHead, trustForwarded: boolean): string {
   let out = `${head.method} ${head.url} HTTP/1.1\r\n`;
   for (let i = 0; i < head.raw.length; i += 2) {
-    if (!FORWARDED.test(head.raw[i] as string))
+    if (trustForwarded || !FORWARDED.test(head.raw[i] as string))
       out += `${head.raw[i] as string}: ${head.raw[i + 1] as string}\r\n`;
   }
+  if (trustForwarded) return out + '\r\n';
   const f = head.facts;
   out += `X-Forwarded-For: ${f.forwardedFor === undefined ? head.clientAddress : `${f.forwardedFor}, ${head.clientAddress}`}\r\n`;
   out += 'X-Forwarded-Proto: http\r\n';
@@ -56,7 +57,7 @@ export function proxyUpgrade(owner: HttpListener, head: RequestHead, client: Soc
     upstream.once('connect', () => {
       connected = true;
       clearTimeout(timer);
-      upstream.write(upgradeHead(head), 'latin1');
+      upstream.write(upgradeHead(head, owner.config.trustForwarded), 'latin1');
       if (rest.length > 0) upstream.write(rest);
       client.setTimeout(owner.config.idleTimeoutMs, () => client.destroy());
       upstream.pipe(client);

@@ -114,6 +114,20 @@ export function l7Contract(label: string, make: PlaneFactory): void {
       );
     });
 
+    it("passes a trusted front's X-Forwarded-* on unchanged with trustForwarded", async () => {
+      await f.apply([e(0)], { trustForwarded: true });
+      const r = await f.send('/echo-headers', {
+        host: 'shop.example',
+        'x-forwarded-for': '10.1.2.3',
+        'x-forwarded-proto': 'https',
+        'x-forwarded-host': 'shop.example:8443',
+      });
+      const seen = JSON.parse(r.body) as Record<string, string>;
+      assert.equal(seen['x-forwarded-for'], '10.1.2.3');
+      assert.equal(seen['x-forwarded-proto'], 'https');
+      assert.equal(seen['x-forwarded-host'], 'shop.example:8443');
+    });
+
     it('upgrades to WebSocket and pipes both ways', async () => {
       await f.apply([e(1)]);
       const socket = connect(f.port, '127.0.0.1');

@@ -7,6 +7,8 @@ import { Agent, request } from 'node:http';
 
 /** Options of runLoad. */
 export interface LoadOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
   port: number;
   clients: number;
   durationMs: number;
@@ -46,7 +48,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       };
       const req = request(
         {
-          host: '127.0.0.1',
+          host: options.host ?? '127.0.0.1',
           port: options.port,
           path: options.path ?? '/',
           method: options.method ?? 'GET',

@@ -314,10 +314,8 @@ export class BucketIndex {
   }
 
   /** True when any live version, delete marker or upload remains. */
-  hasContent(): boolean {
-    const o = this.stmt('SELECT 1 FROM objects WHERE deleted = 0 LIMIT 1').get();
-    const u = this.stmt('SELECT 1 FROM uploads WHERE deleted = 0 LIMIT 1').get();
-    return o !== undefined || u !== undefined;
+  hasObjects(): boolean {
+    return this.stmt('SELECT 1 FROM objects WHERE deleted = 0 LIMIT 1').get() !== undefined;
   }
 
   /** Live uploads in key order then upload id. */

@@ -39,7 +39,7 @@ test('bootstrapS3Admin writes aws-cli files with mode 0600 once and reuses the p
   const dir = await mkdtemp(join(tmpdir(), 'stratus-boot-'));
   const store = await SqliteStore.open(join(dir, 'store.db'));
   try {
-    const first = await bootstrapS3Admin(store, dir, 'http://127.0.0.1:9000');
+    const first = await bootstrapS3Admin(store, dir, { endpoint: 'http://127.0.0.1:9000' });
     assert.equal(first.user, 'admin');
     const text = await readFile(join(dir, 's3-credentials'), 'utf8');
     assert.equal(
@@ -52,8 +52,15 @@ test('bootstrapS3Admin writes aws-cli files with mode 0600 once and reuses the p
       await readFile(join(dir, 's3-config'), 'utf8'),
       /endpoint_url = http:\/\/127\.0\.0\.1:9000\ns3 =\n {4}addressing_style = path\n/,
     );
-    const second = await bootstrapS3Admin(store, dir, 'http://127.0.0.1:9000');
+    const second = await bootstrapS3Admin(store, dir, {
+      endpoint: 'https://127.0.0.1:9000',
+      caBundle: '/data/tls/ca.crt',
+    });
     assert.deepEqual(second, first);
+    assert.match(
+      await readFile(join(dir, 's3-config'), 'utf8'),
+      /endpoint_url = https:\/\/127\.0\.0\.1:9000\nca_bundle = \/data\/tls\/ca\.crt\ns3 =\n/,
+    );
   } finally {
     await store.close();
     await rm(dir, { recursive: true, force: true });

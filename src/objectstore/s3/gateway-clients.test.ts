@@ -127,6 +127,8 @@ test('rclone: copies a folder tree up and back byte for byte', async (t) => {
       RCLONE_CONFIG_X_SECRET_ACCESS_KEY: g.key.secretAccessKey,
       RCLONE_CONFIG_X_REGION: 'us-east-1',
       RCLONE_CONFIG_X_FORCE_PATH_STYLE: 'true',
+      // The gateway speaks HTTPS with a certificate from the cluster CA.
+      RCLONE_CA_CERT: join(g.dir, 'tls', 'ca.crt'),
     };
     const rc = (...args: string[]) =>
       run(

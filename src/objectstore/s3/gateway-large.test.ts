@@ -91,20 +91,22 @@ test('a large single-part object streams back whole and by range; a rotten copy 
 });
 
 test('an upload may take as long as it keeps moving; a connection idle past the timeout is closed', async () => {
-  const g = await startTestGateway({ idleTimeoutMs: 300 });
+  const idleTimeoutMs = 1000;
+  const g = await startTestGateway({ idleTimeoutMs });
   try {
     await g.objectStore.createBucket('slow', 'alice');
     const url = new URL(presignUrl({ method: 'PUT', url: `${g.url}/slow/k` }, g.key));
     const head = (length: number): string =>
       `PUT ${url.pathname}${url.search} HTTP/1.1\r\nhost: ${url.host}\r\ncontent-length: ${length}\r\n\r\n`;
-    // Ten pieces 100 ms apart: a request that lasts three times the idle timeout, never idle.
-    const body = randomBytes(10 * 1024);
+    // A hundred pieces at least 20 ms apart: the request lasts at least twice the idle timeout,
+    // and only a stall of the whole machine for a second could make it look idle.
+    const body = randomBytes(100 * 64);
     const steady = connect(Number(url.port), url.hostname);
     const reply = new Promise<string>((resolve) => steady.once('data', (d: Buffer) => resolve(d.toString())));
     steady.write(head(body.length));
-    for (let i = 0; i < 10; i++) {
-      await sleep(100);
-      steady.write(body.subarray(i * 1024, (i + 1) * 1024));
+    for (let i = 0; i < 100; i++) {
+      await sleep(20);
+      steady.write(body.subarray(i * 64, (i + 1) * 64));
     }
     assert.match(await reply, /^HTTP\/1\.1 200 /);
     steady.destroy();

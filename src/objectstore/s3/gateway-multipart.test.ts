@@ -2,7 +2,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import {
-  S3Client,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   UploadPartCommand,
@@ -14,9 +13,13 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   PutObjectCommand,
+  DeleteObjectCommand,
+  DeleteBucketCommand,
+  HeadBucketCommand,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { startUpGateway } from '../../cli/testing.js';
+import { client, s3Error, withGateway } from './test-sdk.js';
 
 /** Deterministic pseudo-random bytes (xorshift32), so the data is incompressible but reproducible. */
 function block(seed: number, size: number): Buffer {
@@ -35,12 +38,7 @@ const MiB = 1024 * 1024;
 
 test('multipart: a 100 MiB upload in 10 MiB parts reads back with the same MD5', async () => {
   const g = await startUpGateway();
-  const c = new S3Client({
-    endpoint: g.url,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId: g.key.accessKeyId, secretAccessKey: g.key.secretAccessKey },
-  });
+  const c = client(g);
   try {
     await c.send(new CreateBucketCommand({ Bucket: 'big' }));
     const { UploadId } = await c.send(
@@ -128,12 +126,7 @@ test('multipart: a 100 MiB upload in 10 MiB parts reads back with the same MD5',
 
 test('multipart: UploadPartCopy with ranges, EntityTooSmall, InvalidPart and Abort', async () => {
   const g = await startUpGateway();
-  const c = new S3Client({
-    endpoint: g.url,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId: g.key.accessKeyId, secretAccessKey: g.key.secretAccessKey },
-  });
+  const c = client(g);
   try {
     await c.send(new CreateBucketCommand({ Bucket: 'mpu' }));
     const source = block(7, 6 * MiB);
@@ -242,4 +235,27 @@ test('multipart: UploadPartCopy with ranges, EntityTooSmall, InvalidPart and Abo
     c.destroy();
     await g.close();
   }
+});
+
+test('multipart: DeleteBucket takes the incomplete uploads with it, but not while objects remain', async () => {
+  await withGateway(async (_g, c) => {
+    await c.send(new CreateBucketCommand({ Bucket: 'scratch' }));
+    const { UploadId } = await c.send(new CreateMultipartUploadCommand({ Bucket: 'scratch', Key: 'left' }));
+    const part = { Bucket: 'scratch', Key: 'left', UploadId, PartNumber: 1, Body: block(3, MiB) };
+    await c.send(new UploadPartCommand(part));
+    await c.send(new PutObjectCommand({ Bucket: 'scratch', Key: 'kept', Body: 'x' }));
+    await s3Error(c.send(new DeleteBucketCommand({ Bucket: 'scratch' })), 'BucketNotEmpty', 409);
+    const still = await c.send(new ListPartsCommand({ Bucket: 'scratch', Key: 'left', UploadId }));
+    assert.equal(still.Parts?.length, 1, 'a refused DeleteBucket changes nothing');
+
+    await c.send(new DeleteObjectCommand({ Bucket: 'scratch', Key: 'kept' }));
+    await c.send(new DeleteBucketCommand({ Bucket: 'scratch' }));
+    await s3Error(c.send(new HeadBucketCommand({ Bucket: 'scratch' })), 'NotFound', 404);
+    await c.send(new CreateBucketCommand({ Bucket: 'scratch' }));
+    assert.deepEqual(
+      (await c.send(new ListMultipartUploadsCommand({ Bucket: 'scratch' }))).Uploads ?? [],
+      [],
+    );
+    await s3Error(c.send(new UploadPartCommand(part)), 'NoSuchUpload', 404);
+  });
 });

@@ -21,6 +21,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { s3Error, withGateway } from './test-sdk.js';
 import { presignUrl } from './sigv4-signer.js';
+import { rawRequest } from './test-http.js';
 
 test('SDK: listings v1 and v2 page with delimiters, tokens, markers and URL encoding', async () => {
   await withGateway(async (g, c) => {
@@ -168,6 +169,7 @@ test('SDK: versioning, ListObjectVersions, tagging and DeleteObjects', async () 
 
 test('SDK: CORS configuration, preflight and response headers', async () => {
   await withGateway(async (g, c) => {
+    const ca = g.ca !== undefined ? { ca: g.ca } : {};
     await c.send(new CreateBucketCommand({ Bucket: 'web' }));
     await s3Error(c.send(new GetBucketCorsCommand({ Bucket: 'web' })), 'NoSuchCORSConfiguration', 404);
     await c.send(
@@ -188,23 +190,25 @@ test('SDK: CORS configuration, preflight and response headers', async () => {
     );
     const cors = await c.send(new GetBucketCorsCommand({ Bucket: 'web' }));
     assert.deepEqual(cors.CORSRules?.[0]?.AllowedMethods, ['GET', 'PUT']);
-    const pre = await fetch(`${g.url}/web/x`, {
+    const pre = await rawRequest(`${g.url}/web/x`, {
       method: 'OPTIONS',
       headers: {
         origin: 'https://app.example',
         'access-control-request-method': 'PUT',
         'access-control-request-headers': 'content-type,x-amz-date',
       },
+      ...ca,
     });
     assert.equal(pre.status, 200);
-    assert.equal(pre.headers.get('access-control-allow-origin'), 'https://app.example');
-    assert.equal(pre.headers.get('access-control-max-age'), '600');
-    const denied = await fetch(`${g.url}/web/x`, {
+    assert.equal(pre.headers['access-control-allow-origin'], 'https://app.example');
+    assert.equal(pre.headers['access-control-max-age'], '600');
+    const denied = await rawRequest(`${g.url}/web/x`, {
       method: 'OPTIONS',
       headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' },
+      ...ca,
     });
     assert.equal(denied.status, 403);
-    assert.match(await denied.text(), /<Code>AccessForbidden<\/Code>/);
+    assert.match(denied.body.toString(), /<Code>AccessForbidden<\/Code>/);
     await c.send(new PutObjectCommand({ Bucket: 'web', Key: 'x', Body: 'y' }));
     c.middlewareStack.add(
       (next) => (args) => {
@@ -215,20 +219,23 @@ test('SDK: CORS configuration, preflight and response headers', async () => {
     );
     const got = await c.send(new GetObjectCommand({ Bucket: 'web', Key: 'x' }));
     await got.Body?.transformToString();
-    const seen = await fetch(presignUrl({ method: 'GET', url: `${g.url}/web/x` }, g.key), {
+    const seen = await rawRequest(presignUrl({ method: 'GET', url: `${g.url}/web/x` }, g.key), {
       headers: { origin: 'https://app.example' },
+      ...ca,
     });
-    assert.equal(seen.headers.get('access-control-allow-origin'), 'https://app.example');
-    assert.equal(seen.headers.get('access-control-expose-headers'), 'ETag');
-    assert.equal(await seen.text(), 'y');
-    const anonymous = await fetch(`${g.url}/web/x`, { headers: { origin: 'https://app.example' } });
+    assert.equal(seen.headers['access-control-allow-origin'], 'https://app.example');
+    assert.equal(seen.headers['access-control-expose-headers'], 'ETag');
+    assert.equal(seen.body.toString(), 'y');
+    const anonymous = await rawRequest(`${g.url}/web/x`, {
+      headers: { origin: 'https://app.example' },
+      ...ca,
+    });
     assert.equal(anonymous.status, 403);
     assert.equal(
-      anonymous.headers.get('access-control-allow-origin'),
+      anonymous.headers['access-control-allow-origin'],
       'https://app.example',
       'errors carry CORS headers',
     );
-    await anonymous.text();
     c.middlewareStack.remove('origin');
     await c.send(new DeleteBucketCorsCommand({ Bucket: 'web' }));
     await s3Error(c.send(new GetBucketCorsCommand({ Bucket: 'web' })), 'NoSuchCORSConfiguration', 404);

@@ -2,12 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { BufferBody } from '../buffer-body.js';
 import { FileBody } from '../file-body.js';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, Server as HttpsServer } from 'node:https';
+import type { Duplex } from 'node:stream';
 import { Readable, pipeline } from 'node:stream';
 import { systemClock, type Clock } from '../../common/clock.js';
 import {
   ConnectionGuard,
   openFileLimit,
   resolveLimits,
+  sniffTls,
+  urlHost,
   type ConnectionLimits,
   type GuardStats,
 } from '../../connections/index.js';
@@ -49,12 +53,19 @@ export interface S3GatewayOptions {
   idleTimeoutMs?: number;
   /** Timeouts and caps of the port's connections; defaults `S3_CONNECTION_LIMITS` (`resolveLimits`). */
   connections?: ConnectionLimits;
+  /**
+   * A serving certificate (PEM, chain after it) and key: the port speaks HTTPS only, and a plain
+   * HTTP request is answered 400 naming https. Without it the port speaks plain HTTP.
+   */
+  tls?: { cert: string; key: string };
 }
 
 /** A running gateway. */
 export interface S3Gateway {
-  /** `http://host:port`. */
+  /** `https://host:port` (with `tls`) or `http://host:port`. */
   url: string;
+  /** Serves a renewed certificate from the next TLS handshake on (a gateway with `tls` only). */
+  setTls(pair: { cert: string; key: string }): void;
   /** What the port's connection guard did (refusals, timeouts); for metrics and tests. */
   connectionStats: GuardStats;
   close(): Promise<void>;
@@ -329,31 +340,46 @@ export async function startS3Gateway(options: S3GatewayOptions): Promise<S3Gatew
   // The guard accepts the connections, so node's own header and request timeouts (which cut a
   // large upload after 5 minutes) never run: the guard's apply instead.
   const limits = resolveLimits(options.connections, S3_CONNECTION_LIMITS, openFileLimit());
-  const server = createServer({ keepAliveTimeout: limits.keepAliveTimeoutMs }, (req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
     handle(shared, req, res).catch((err: unknown) => {
       console.error('s3 gateway: unhandled request failure', err);
       res.destroy();
     });
-  });
+  };
+  const keepAliveTimeout = limits.keepAliveTimeoutMs;
+  const tls = options.tls;
+  const server =
+    tls === undefined
+      ? createServer({ keepAliveTimeout }, handler)
+      : createHttpsServer({ cert: tls.cert, key: tls.key, keepAliveTimeout }, handler);
   // Without a 'timeout' listener node destroys a socket that stayed idle this long.
   server.setTimeout(options.idleTimeoutMs ?? 120_000);
-  server.on('clientError', (_err, socket) => {
+  server.on('clientError', (_err: Error, socket: Duplex) => {
     if (socket.writable)
       socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
     else socket.destroy();
   });
+  server.on('tlsClientError', () => undefined);
   const guard = new ConnectionGuard({
     limits,
     servers: [server],
-    dispatch: (socket) => server.emit('connection', socket),
-    refusal: slowDown,
+    dispatch:
+      tls === undefined
+        ? (socket) => server.emit('connection', socket)
+        : sniffTls({ tls: server, refusal: 'this S3 endpoint speaks https only' }),
+    // A TLS port cannot answer before the handshake: a connection over a cap is closed.
+    ...(tls === undefined ? { refusal: slowDown } : {}),
   });
   const host = options.host ?? '127.0.0.1';
   await guard.listen(options.port ?? 9000, host);
-  const port = guard.address()?.port ?? 0;
-  const urlHost = host.includes(':') ? `[${host}]` : host;
+  const addr = guard.address();
+  if (addr === undefined) throw new RangeError('the S3 gateway is not listening');
   return {
-    url: `http://${urlHost}:${port}`,
+    url: `${tls === undefined ? 'http' : 'https'}://${urlHost(addr, host)}:${addr.port}`,
+    setTls: (pair) => {
+      if (!(server instanceof HttpsServer)) throw new RangeError('the S3 gateway was started without TLS');
+      server.setSecureContext({ cert: pair.cert, key: pair.key });
+    },
     connectionStats: guard.stats,
     close: () => guard.close(),
   };

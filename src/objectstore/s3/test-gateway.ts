@@ -1,4 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import { Agent } from 'node:https';
+import { S3Client } from '@aws-sdk/client-s3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Clock } from '../../common/clock.js';
@@ -11,6 +13,8 @@ import { startS3Gateway } from './gateway.js';
 /** A gateway over a real engine and a real SqliteStore in a temp dir, for tests and benchmarks. */
 export interface TestGateway {
   url: string;
+  /** The CA (PEM) an https `url` is verified with; undefined for plain HTTP. */
+  ca?: string;
   dir: string;
   store: Store;
   objectStore: EngineObjectStore;
@@ -55,4 +59,25 @@ export async function startTestGateway(
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * An AWS SDK client with default settings except endpoint, region, credentials, path style and,
+ * for an https endpoint, the CA it verifies the certificate with: the JS SDK reads neither
+ * `AWS_CA_BUNDLE` nor `ca_bundle`, its request handler takes the CA.
+ */
+export function sdkClient(
+  endpoint: string,
+  key: { accessKeyId: string; secretAccessKey: string },
+  options: { ca?: string | undefined } = {},
+): S3Client {
+  return new S3Client({
+    endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey },
+    ...(options.ca !== undefined
+      ? { requestHandler: { httpsAgent: new Agent({ ca: options.ca, keepAlive: true }) } }
+      : {}),
+  });
 }

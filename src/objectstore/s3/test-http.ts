@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 
 /** A raw HTTP answer. */
 export interface RawResponse {
@@ -14,12 +15,21 @@ export interface RawResponse {
  */
 export function rawRequest(
   url: string,
-  options: { method?: string; path?: string; headers?: Record<string, string>; body?: Buffer | string } = {},
+  options: {
+    method?: string;
+    path?: string;
+    headers?: Record<string, string>;
+    body?: Buffer | string;
+    /** The CA to trust for an https URL (`TestGateway.ca`). */
+    ca?: string;
+  } = {},
 ): Promise<RawResponse> {
   const u = new URL(url);
+  const send = u.protocol === 'https:' ? httpsRequest : request;
   return new Promise((resolve, reject) => {
-    const req = request(
+    const req = send(
       {
+        ...(options.ca !== undefined ? { ca: options.ca } : {}),
         host: u.hostname,
         port: u.port,
         method: options.method ?? 'GET',

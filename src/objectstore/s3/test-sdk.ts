@@ -1,17 +1,13 @@
 import assert from 'node:assert/strict';
-import { S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { S3ServiceException } from '@aws-sdk/client-s3';
 import { startUpGateway } from '../../cli/testing.js';
-import type { TestGateway } from './test-gateway.js';
+import { sdkClient, type TestGateway } from './test-gateway.js';
 import type { AccessKey } from './credentials.js';
 
-/** An SDK client with default settings except endpoint, region, credentials and path style. */
+/** An SDK client for the gateway with a key pair (its own by default), trusting its CA. */
 export function client(g: TestGateway, key: AccessKey = g.key): S3Client {
-  return new S3Client({
-    endpoint: g.url,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey },
-  });
+  return sdkClient(g.url, key, { ca: g.ca });
 }
 
 /** Asserts that a call fails with this S3 error name (and status). */

@@ -2,7 +2,7 @@ import type { KubeObject } from '../../common/kube-object.js';
 import type { KindDefinition } from '../define-kind.js';
 import type { FieldError } from '../resource-type.js';
 import { age } from '../age.js';
-import { invalid } from '../field-error.js';
+import { invalid, required } from '../field-error.js';
 import { ageColumn, column, nameColumn } from '../table.js';
 
 /** The shape of an `iam.stratus.dev/v1` AccessKey. */
@@ -16,7 +16,9 @@ const SECRET = /^[A-Za-z0-9+/]{40}$/;
 /**
  * iam.stratus.dev/v1 AccessKey: an S3 access key pair as an API object. Cluster-scoped; the
  * name is the access key id (upper case allowed, as AWS ids are) and `spec.user` the user the key acts as. `spec.secretAccessKey`
- * is 40 characters of base64 alphabet, as AWS issues them. The table never shows the secret.
+ * is 40 characters of base64 alphabet, as AWS issues them, required on create; the API shows it
+ * only in the create's reply (the store keeps it encrypted and write-only), so updates may omit
+ * it. The table never shows the secret.
  */
 export const accessKeyKind: KindDefinition = {
   group: 'iam.stratus.dev',
@@ -27,7 +29,7 @@ export const accessKeyKind: KindDefinition = {
   schemaRef: 'dev.stratus.iam.v1.AccessKey',
   // Access key ids are upper case (AKIA…), which a DNS subdomain forbids.
   nameRule: 'none',
-  validate(object) {
+  validate(object, old) {
     const k = object as AccessKeyObject;
     const errs: FieldError[] = [];
     const name = k.metadata.name ?? '';
@@ -39,6 +41,7 @@ export const accessKeyKind: KindDefinition = {
     const user = k.spec?.user;
     if (user !== undefined && user.length === 0) errs.push(invalid('spec.user', user, 'must not be empty'));
     const secret = k.spec?.secretAccessKey;
+    if (secret === undefined && old === undefined) errs.push(required('spec.secretAccessKey'));
     if (secret !== undefined && !SECRET.test(secret)) {
       errs.push(
         invalid('spec.secretAccessKey', '<hidden>', 'must be 40 characters of letters, digits, "+" and "/"'),

@@ -5,7 +5,7 @@ import { age } from '../age.js';
 import { invalid, required } from '../field-error.js';
 import { portNumberErrors } from '../pod-spec-validation.js';
 import { ageColumn, column, nameColumn } from '../table.js';
-import { isIP } from './service.js';
+import { isIP } from '../../common/ip-address.js';
 
 /** The ENDPOINTS cell: up to three `ip:port` pairs, then ` + N more...`, as kubectl's `formatEndpoints`. */
 export function formatEndpoints(ep: Endpoints): string {

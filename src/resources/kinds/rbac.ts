@@ -4,7 +4,7 @@ import type { ColumnDefinition, FieldError } from '../resource-type.js';
 import { age } from '../age.js';
 import { formatValue, invalid, notSupported, required } from '../field-error.js';
 import { isDns1123Subdomain } from '../names.js';
-import { ageColumn, column, nameColumn } from '../table.js';
+import { ageColumn, column, createdAtColumn, nameColumn } from '../table.js';
 
 /** The RBAC API group. */
 export const RBAC_GROUP = 'rbac.authorization.k8s.io';
@@ -100,13 +100,6 @@ function validateBinding(object: KubeObject, old: KubeObject | undefined, namesp
   }
   return errs;
 }
-
-/** The `Created At` column of Kubernetes' default table (roles print no other). */
-const createdAtColumn: ColumnDefinition = column(
-  'Created At',
-  'date',
-  'CreationTimestamp is a timestamp representing the server time when this object was created.',
-);
 
 const roleColumns = [nameColumn, createdAtColumn];
 const roleCells = (object: KubeObject): unknown[] => [

@@ -1,50 +1,24 @@
-import type { Service, ServicePort } from 'kubernetes-types/core/v1.js';
+import type { LoadBalancerStatus, Service } from 'kubernetes-types/core/v1.js';
 import type { KindDefinition } from '../define-kind.js';
-import type { FieldError } from '../resource-type.js';
 import { age } from '../age.js';
-import { duplicate, invalid, notSupported, required } from '../field-error.js';
 import { formatMapSelector } from '../label-selector.js';
-import { isValidPortName, portNumberErrors } from '../pod-spec-validation.js';
 import { ageColumn, column, nameColumn } from '../table.js';
-import { isDns1123Subdomain } from '../names.js';
+import { externallyAccessible, validateService, validateServiceUpdate } from './service-validation.js';
 
-const TYPES = ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'];
-const PROTOCOLS = ['TCP', 'UDP', 'SCTP'];
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+/** Kubernetes' DefaultClientIPServiceAffinitySeconds: three hours. */
+const DEFAULT_AFFINITY_SECONDS = 10800;
 
-/** True for an IPv4 or IPv6 address literal. */
-export function isIP(s: string): boolean {
-  return IPV4.test(s) || (/^[0-9a-fA-F:.]+$/.test(s) && s.includes(':') && s.split('::').length <= 2);
-}
-
-function validatePorts(svc: Service, errs: FieldError[]): void {
-  const ports = svc.spec?.ports ?? [];
-  const names = new Set<string>();
-  const keys = new Set<string>();
-  ports.forEach((p: ServicePort, i) => {
-    const pp = `spec.ports[${i}]`;
-    if (ports.length > 1 && !p.name) errs.push(required(`${pp}.name`));
-    if (p.name) {
-      for (const m of isValidPortName(p.name)) errs.push(invalid(`${pp}.name`, p.name, m));
-      if (names.has(p.name)) errs.push(duplicate(`${pp}.name`, p.name));
-      names.add(p.name);
-    }
-    for (const m of portNumberErrors(p.port)) errs.push(invalid(`${pp}.port`, p.port, m));
-    if (p.protocol !== undefined && !PROTOCOLS.includes(p.protocol)) {
-      errs.push(notSupported(`${pp}.protocol`, p.protocol, PROTOCOLS));
-    }
-    const key = `${p.port}/${p.protocol ?? 'TCP'}`;
-    if (keys.has(key)) errs.push(duplicate(pp, { port: p.port, protocol: p.protocol ?? 'TCP' }));
-    keys.add(key);
-    if (typeof p.targetPort === 'number') {
-      for (const m of portNumberErrors(p.targetPort)) errs.push(invalid(`${pp}.targetPort`, p.targetPort, m));
-    } else if (typeof p.targetPort === 'string') {
-      for (const m of isValidPortName(p.targetPort)) errs.push(invalid(`${pp}.targetPort`, p.targetPort, m));
-    }
-    if (p.nodePort !== undefined && p.nodePort !== 0) {
-      for (const m of portNumberErrors(p.nodePort)) errs.push(invalid(`${pp}.nodePort`, p.nodePort, m));
-    }
-  });
+/**
+ * Load-balancer addresses as kubectl's `loadBalancerStatusStringer`: IPs or hostnames joined
+ * by commas, cut to 13 characters and `...` in a narrow table. The API server builds its
+ * Tables wide (kube-apiserver's table convertor does), so its cells are never cut.
+ */
+export function loadBalancerAddresses(status: LoadBalancerStatus | undefined, wide: boolean): string {
+  const out = (status?.ingress ?? [])
+    .map((i) => i.ip || i.hostname || '')
+    .filter((x) => x !== '')
+    .join(',');
+  return !wide && out.length > 16 ? `${out.slice(0, 13)}...` : out;
 }
 
 /** The EXTERNAL-IP cell, as kubectl's `getServiceExternalIP`. */
@@ -52,15 +26,18 @@ function externalIP(svc: Service): string {
   const spec = svc.spec ?? {};
   const external = spec.externalIPs ?? [];
   switch (spec.type ?? 'ClusterIP') {
+    case 'ClusterIP':
+    case 'NodePort':
+      return external.length ? external.join(',') : '<none>';
     case 'LoadBalancer': {
-      const lb = (svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip || i.hostname || '');
-      const all = [...lb, ...external].filter((x) => x);
+      const lb = loadBalancerAddresses(svc.status?.loadBalancer, true);
+      const all = [...(lb ? lb.split(',') : []), ...external];
       return all.length ? all.join(',') : '<pending>';
     }
     case 'ExternalName':
-      return spec.externalName ?? '<none>';
+      return spec.externalName ?? '';
     default:
-      return external.length ? external.join(',') : '<none>';
+      return '<unknown>';
   }
 }
 
@@ -76,9 +53,12 @@ function portString(svc: Service): string {
 }
 
 /**
- * core/v1 Service: a DNS-label name; defaults type ClusterIP, sessionAffinity None, port
- * protocol TCP and targetPort = port; ports in range with unique names (required when more
- * than one); clusterIP may not change once set.
+ * core/v1 Service. Defaults as Kubernetes' SetDefaults_Service: type ClusterIP, sessionAffinity
+ * None (ClientIP gets a 10800 s timeout), port protocol TCP and targetPort = port,
+ * externalTrafficPolicy Cluster when externally accessible, internalTrafficPolicy Cluster,
+ * allocateLoadBalancerNodePorts true for LoadBalancers, ipMode VIP for load-balancer IPs.
+ * Cluster IPs, node ports and IP families are filled in by the API server's allocator, which
+ * runs before validation (`src/api/allocation/`).
  */
 export const serviceKind: KindDefinition = {
   group: '',
@@ -90,52 +70,32 @@ export const serviceKind: KindDefinition = {
   categories: ['all'],
   subresources: ['status'],
   schemaRef: 'io.k8s.api.core.v1.Service',
-  nameRule: 'label',
+  nameRule: 'dns1035',
   defaults(object) {
     const svc = object as Service;
     const spec = (svc.spec ??= {});
     spec.type ??= 'ClusterIP';
     spec.sessionAffinity ??= 'None';
+    if (spec.sessionAffinity === 'ClientIP') {
+      const clientIP = ((spec.sessionAffinityConfig ??= {}).clientIP ??= {});
+      clientIP.timeoutSeconds ??= DEFAULT_AFFINITY_SECONDS;
+    }
     for (const p of spec.ports ?? []) {
       p.protocol ??= 'TCP';
       if (p.targetPort === undefined || p.targetPort === 0 || p.targetPort === '') p.targetPort = p.port;
     }
-    if (spec.type !== 'ExternalName') spec.internalTrafficPolicy ??= 'Cluster';
-    if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') spec.externalTrafficPolicy ??= 'Cluster';
+    if (!spec.externalTrafficPolicy && externallyAccessible(spec)) spec.externalTrafficPolicy = 'Cluster';
+    if (['ClusterIP', 'NodePort', 'LoadBalancer'].includes(spec.type))
+      spec.internalTrafficPolicy ??= 'Cluster';
+    if (spec.type === 'LoadBalancer') {
+      spec.allocateLoadBalancerNodePorts ??= true;
+      for (const ing of svc.status?.loadBalancer?.ingress ?? []) if (ing.ip) ing.ipMode ??= 'VIP';
+    }
   },
   validate(object, old) {
-    const svc = object as Service;
-    const spec = svc.spec ?? {};
-    const errs: FieldError[] = [];
-    const type = spec.type ?? 'ClusterIP';
-    if (!TYPES.includes(type)) errs.push(notSupported('spec.type', type, TYPES));
-    const headless = spec.clusterIP === 'None';
-    if ((spec.ports ?? []).length === 0 && !headless && type !== 'ExternalName')
-      errs.push(required('spec.ports'));
-    validatePorts(svc, errs);
-    if (type === 'ExternalName') {
-      if (!spec.externalName) errs.push(required('spec.externalName'));
-      else
-        for (const m of isDns1123Subdomain(spec.externalName))
-          errs.push(invalid('spec.externalName', spec.externalName, m));
-    }
-    if (spec.clusterIP && spec.clusterIP !== 'None' && !isIP(spec.clusterIP)) {
-      errs.push(
-        invalid(
-          'spec.clusterIP',
-          spec.clusterIP,
-          'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)',
-        ),
-      );
-    }
-    if (spec.sessionAffinity !== undefined && !['ClientIP', 'None'].includes(spec.sessionAffinity)) {
-      errs.push(notSupported('spec.sessionAffinity', spec.sessionAffinity, ['ClientIP', 'None']));
-    }
-    const before = (old as Service | undefined)?.spec?.clusterIP;
-    if (before && spec.clusterIP !== before && type !== 'ExternalName') {
-      errs.push(invalid('spec.clusterIP', spec.clusterIP ?? '', 'field is immutable'));
-    }
-    return errs;
+    return old === undefined
+      ? validateService(object as Service)
+      : validateServiceUpdate(object as Service, old as Service);
   },
   columns: [
     nameColumn,

@@ -88,6 +88,11 @@ export class WatchCache implements CachedStore {
     );
   }
 
+  /** Whether the store below holds `object` in a form due for a rewrite (see `Store.isStale`). */
+  isStale(resource: string, object: KubeObject): boolean {
+    return this.backend.isStale?.(resource, object) ?? false;
+  }
+
   currentRevision(): Promise<number> {
     return this.open().currentRevision();
   }

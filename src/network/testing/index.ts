@@ -1,0 +1,3 @@
+/** The network part's test support other parts' tests use: bounded load and condition waits. */
+export { eventually } from './eventually.js';
+export { runLoad, type LoadOptions, type LoadResult } from './load.js';
