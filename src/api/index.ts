@@ -5,6 +5,7 @@
  */
 export { API_CONNECTION_LIMITS, ApiServer, type ApiServerOptions } from './api-server.js';
 export { SERVER_VERSION } from './documents.js';
+export { WATCH_CACHE_INDEXES } from './api-context.js';
 export { ensureDefaultNamespaces, DEFAULT_NAMESPACES } from './bootstrap.js';
 export { ApiError, type StatusCause, type StatusDetails } from './errors.js';
 export { errorToStatus, type Status } from './status-errors.js';

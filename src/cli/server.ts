@@ -6,6 +6,7 @@ import {
   ensureDefaultNamespaces,
   LimitRangerAdmission,
   QuotaAdmission,
+  WATCH_CACHE_INDEXES,
   type ApiServerOptions,
 } from '../api/index.js';
 import { systemClock, type Clock } from '../common/clock.js';
@@ -29,7 +30,13 @@ import {
   startS3Gateway,
   StoreCredentials,
 } from '../objectstore/s3/index.js';
-import { EncryptingStore, loadEncryptionConfig, SqliteStore, type Store } from '../store/index.js';
+import {
+  EncryptingStore,
+  loadEncryptionConfig,
+  SqliteStore,
+  WatchCache,
+  type Store,
+} from '../store/index.js';
 import { KubeClient } from '../client/index.js';
 import type { ConnectionLimits, GuardStats } from '../connections/index.js';
 import { reserveForStore } from './store-reserve.js';
@@ -151,8 +158,11 @@ export interface RunningServer {
   /** The admin kubeconfig (mode 0600). */
   kubeconfigPath: string;
   adminToken: string;
-  /** The store as the API sees it: Secrets and AccessKeys in plaintext (see EncryptingStore). */
-  store: Store;
+  /**
+   * The store as the API sees it, behind its watch cache: what every in-process part reads and
+   * writes through; Secrets and AccessKeys in plaintext (see EncryptingStore).
+   */
+  store: WatchCache;
   /** The store as opened, below encryption (what the SQLite file holds; its stats). */
   backingStore: Store;
   /** What the API port's connection guard did (refusals, timeouts). */
@@ -188,10 +198,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     throw err;
   }
   // Everything above reads and writes plaintext; the backing store holds ciphertext.
-  const store = new EncryptingStore(backing, {
+  const plain = new EncryptingStore(backing, {
     config: encryption.config,
     writeOnly: { [ACCESS_KEY_RESOURCE]: ['spec.secretAccessKey'] },
   });
+  // One watch cache for the whole process: the API, the garbage collector, tokens and RBAC all
+  // read through it, so each resource has one store watch and each write one parse.
+  const store = new WatchCache(plain, { indexes: WATCH_CACHE_INDEXES });
   let api: ApiServer | undefined;
   let s3: (RunningObjectStore & { close(): Promise<void> }) | undefined;
   let identity: Authorization | undefined;
@@ -208,7 +221,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     audit = new AuditLog({ ...options.audit, path: options.audit?.path ?? join(dataDir, 'audit.log') });
     if (options.s3Port !== undefined) {
       s3 = await startObjectStore(
-        store,
+        plain,
         dataDir,
         { ...options, s3Port: options.s3Port, storeSpec, backing, tls },
         clock,
