@@ -6,7 +6,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeClient } from '../client/index.js';
 import { startServer } from './server.js';
-import { collect, MAIN_JS, OutputBuffer } from './cli-harness.js';
+import { collect, MAIN_JS, NO_FIXED_PORTS, OutputBuffer } from './cli-harness.js';
 
 const SCRIPT =
   "console.log('pid='+process.pid);process.on('SIGTERM',()=>process.exit(0));setInterval(()=>{},1000)";
@@ -38,7 +38,7 @@ test('stratus up runs an agent: a bound pod runs, Ctrl-C stops it, the next up b
   const up = (): ChildProcessWithoutNullStreams =>
     spawn(
       process.execPath,
-      [MAIN_JS, 'up', '--data-dir', join(dir, 'data'), '--port', '0', '--s3-port', '0'],
+      [MAIN_JS, 'up', '--data-dir', join(dir, 'data'), '--port', '0', '--s3-port', '0', ...NO_FIXED_PORTS],
       {
         cwd: dir,
         env: { ...process.env, HOME: dir },

@@ -8,6 +8,9 @@ import { startServer, type RunningServer } from './server.js';
 
 /** The compiled CLI beside this file (dist/src/cli/main.js, or dist-NAME/… in a private build). */
 export const MAIN_JS = fileURLToPath(new URL('./main.js', import.meta.url));
+
+/** `stratus up` flags for free Ingress ports, so that parallel tests never race for 80/443 (or 8080/8443). */
+export const NO_FIXED_PORTS = ['--ingress-http-port', '0', '--ingress-https-port', '0'];
 /** The repository's examples/ folder, found from the compiled file. */
 export const EXAMPLES_DIR = fileURLToPath(new URL('../../../examples/', import.meta.url));
 

@@ -19,7 +19,7 @@ import { GetObjectCommand, PutObjectCommand, CreateBucketCommand } from '@aws-sd
 import { KubeClient, StatusError } from '../client/index.js';
 import { parseCredentialsIni } from '../objectstore/s3/credentials.js';
 import { sdkClient } from '../objectstore/testing.js';
-import { MAIN_JS, OutputBuffer } from './cli-harness.js';
+import { MAIN_JS, NO_FIXED_PORTS, OutputBuffer } from './cli-harness.js';
 
 const SIZE_MIB = 48;
 
@@ -79,7 +79,7 @@ test(
     const dataDir = join(mnt, 'data');
     const child = spawn(
       process.execPath,
-      [MAIN_JS, 'up', '--data-dir', dataDir, '--port', '0', '--s3-port', '0'],
+      [MAIN_JS, 'up', '--data-dir', dataDir, '--port', '0', '--s3-port', '0', ...NO_FIXED_PORTS],
       {
         env: { ...process.env, HOME: home },
         stdio: ['ignore', 'pipe', 'pipe'],

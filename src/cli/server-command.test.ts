@@ -5,7 +5,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeClient } from '../client/index.js';
-import { collect, MAIN_JS, OutputBuffer } from './cli-harness.js';
+import { collect, MAIN_JS, NO_FIXED_PORTS, OutputBuffer } from './cli-harness.js';
 
 test('stratus server prints where it listens and the kubeconfig, answers /readyz, exits 0 on SIGTERM', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'stratus-server-cmd-'));
@@ -53,7 +53,7 @@ test('stratus server refuses a bad port with a usage error', async () => {
 
 test('stratus up keeps its data in ./.stratus by default and exits 0 on SIGINT', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'stratus-up-cmd-'));
-  const child = spawn(process.execPath, [MAIN_JS, 'up', '--port', '0', '--s3-port', '0'], {
+  const child = spawn(process.execPath, [MAIN_JS, 'up', '--port', '0', '--s3-port', '0', ...NO_FIXED_PORTS], {
     cwd: dir,
     env: { ...process.env, HOME: dir },
   });
