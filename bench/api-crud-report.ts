@@ -1,6 +1,7 @@
 /**
  * Runs the CRUD figures of `api-crud.ts` for Stratus (over TLS, then plain HTTP, each in its own
- * namespace with its own watch, after an untimed warm-up round) and for etcd (the same way), and turns them into result rows with the issue's
+ * namespace with its own watch, after an untimed warm-up round of the same size with a watch
+ * open) and for etcd (the same way), and turns them into result rows with the issue's
  * goals: creates ≥ 1× etcd's puts, gets ≥ 3× etcd's ranges, deletes ≥ 0.8× creates, server CPU
  * per get ≤ 50 µs and per create ≤ 200 µs, peak RSS during the deletes ≤ 1.5× the RSS before.
  */
@@ -37,7 +38,9 @@ export async function measureStratusCrud(
     const agent = endpointAgent(endpoint);
     try {
       await ensureNamespaces(endpoint, agent, [namespace, `${namespace}-warm-up`]);
-      await warmUp(stratusCrud(endpoint, `${namespace}-warm-up`, agent));
+      await warmUp(stratusCrud(endpoint, `${namespace}-warm-up`, agent), () =>
+        stratusWatch(endpoint, `${namespace}-warm-up`),
+      );
       const watch = await stratusWatch(endpoint, namespace);
       try {
         return await runCrud(stratusCrud(endpoint, namespace, agent), pid, watch.events);
@@ -61,7 +64,7 @@ export async function measureStratusCrud(
 
 /** Measures etcd the same way (its JSON gateway, a watch on the prefix). */
 export async function measureEtcdCrud(url: string, agent: Agent): Promise<CrudFigures> {
-  await warmUp(etcdTarget(url, 'crud-warm-up', agent));
+  await warmUp(etcdTarget(url, 'crud-warm-up', agent), () => etcdWatch(url, 'crud-warm-up'));
   const watch = await etcdWatch(url, 'crud');
   try {
     const figures = await runCrud(etcdTarget(url, 'crud', agent), undefined, watch.events);

@@ -1,6 +1,6 @@
 import type { Clock } from '../common/clock.js';
 import type { Admission, UserInfo } from '../identity/index.js';
-import type { Store } from '../store/index.js';
+import type { CachedStore } from '../store/index.js';
 import type { ResourceType } from '../resources/index.js';
 import type { RegistryHooks } from './registry-hooks.js';
 
@@ -54,9 +54,20 @@ export function qualifiedResource(t: ResourceType): string {
   return t.group === '' ? t.plural : `${t.plural}.${t.group}`;
 }
 
-/** What every handler needs: the store, the clock, the registry index, the kinds' hooks, admission. */
+/**
+ * The fields the watch cache indexes for `=` selectors: every node agent lists and watches its
+ * own pods with `spec.nodeName=NODE`, which the index answers without looking at other pods.
+ */
+export const WATCH_CACHE_INDEXES: Readonly<Record<string, readonly string[]>> = {
+  pods: ['spec.nodeName'],
+};
+
+/**
+ * What every handler needs: the store (behind its watch cache), the clock, the registry index,
+ * the kinds' hooks, admission.
+ */
 export interface ApiDeps {
-  store: Store;
+  store: CachedStore;
   clock: Clock;
   types: TypeIndex;
   /** Registry steps by store key, run between defaulting and validation (see RegistryHook). */

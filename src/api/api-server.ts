@@ -15,7 +15,7 @@ import {
 import { queryBool } from '../common/query-bool.js';
 import type { Admission, Authenticator, ServiceAccountTokens, UserInfo } from '../identity/index.js';
 import type { ResourceRegistry, ResourceType } from '../resources/index.js';
-import type { Store } from '../store/index.js';
+import type { CachedStore } from '../store/index.js';
 import { TypeIndex, type ApiDeps } from './api-context.js';
 import { serviceAllocation, type ServiceNetworkOptions } from './allocation/index.js';
 import { handleCreate, handleGet, handleList, handleUpdate } from './crud-handlers.js';
@@ -44,7 +44,8 @@ import { auditWhenDone, type AuditSink } from './audit-log.js';
 
 /** What the API server is built from. */
 export interface ApiServerOptions {
-  store: Store;
+  /** The store behind its watch cache: gets, lists and watches are served from the cache. */
+  store: CachedStore;
   /** The resource types served: the resources part's registry (`createRegistry()`). */
   registry: Pick<ResourceRegistry, 'all'>;
   authenticator: Authenticator;

@@ -1,26 +1,49 @@
 import type { KubeObject } from '../common/kube-object.js';
-import type { ListOptions } from '../store/index.js';
+import type { CachedList, ListOptions } from '../store/index.js';
 import { apiVersionOf, qualifiedResource, type ApiDeps } from './api-context.js';
 import { badRequest, notFound } from './errors.js';
-import { checkListQuery } from './list-options.js';
-import { parseObjectBody, readBody, sendJson, wantsPartialMetadata, wantsTable } from './http-io.js';
+import { checkListQuery, readAt } from './list-options.js';
+import {
+  parseObjectBody,
+  readBody,
+  sendJson,
+  sendJsonList,
+  sendJsonText,
+  wantsPartialMetadata,
+  wantsTable,
+} from './http-io.js';
 import { sendObject, writeOptions, type ResourceRequest } from './resource-request.js';
 import { buildTable, parseIncludeObject, partialObjectMetadata, TABLE_CONTENT_TYPE } from './table.js';
 import { checkIdentity, createObject, updateObject } from './write-pipeline.js';
 
-/** Reads the object a request names, or fails with Kubernetes' NotFound. */
-export async function getExisting(deps: ApiDeps, r: ResourceRequest): Promise<KubeObject> {
+function notFoundError(r: ResourceRequest): Error {
   const name = r.name ?? '';
-  const object = await deps.store.get(r.type.storageResource, r.namespace, name);
-  if (object === undefined) {
-    throw notFound(qualifiedResource(r.type), name, { name, group: r.type.group, kind: r.type.plural });
-  }
+  return notFound(qualifiedResource(r.type), name, { name, group: r.type.group, kind: r.type.plural });
+}
+
+/** Reads the object a request names (consistently), or fails with Kubernetes' NotFound. */
+export async function getExisting(deps: ApiDeps, r: ResourceRequest): Promise<KubeObject> {
+  const object = await deps.store.get(r.type.storageResource, r.namespace, r.name ?? '');
+  if (object === undefined) throw notFoundError(r);
   return object;
 }
 
-/** GET of one object. */
+/**
+ * GET of one object, from the watch cache at the request's resourceVersion: its JSON text is
+ * sent as cached, parsed only for a Table or PartialObjectMetadata.
+ */
 export async function handleGet(deps: ApiDeps, r: ResourceRequest): Promise<void> {
-  sendObject(r, 200, await getExisting(deps, r));
+  const entry = await deps.store.getCached(
+    r.type.storageResource,
+    r.namespace,
+    r.name ?? '',
+    readAt(r.query),
+  );
+  if (entry === undefined) throw notFoundError(r);
+  const accept = r.req.headers.accept;
+  if (wantsTable(accept) || wantsPartialMetadata(accept))
+    sendObject(r, 200, JSON.parse(entry.json) as KubeObject);
+  else sendJsonText(r.res, 200, entry.json);
 }
 
 /** The list options of a list or watch request's query. */
@@ -44,17 +67,30 @@ export function listOptions(r: ResourceRequest): ListOptions {
 }
 
 /**
- * GET of a collection: a `…List`, a Table, or a PartialObjectMetadataList, with the store
- * revision as the list's resourceVersion. Every resourceVersion asks for at least that
- * revision, which the store's latest state always satisfies (`0` means any).
+ * GET of a collection from the watch cache: a `…List` assembled from the cached JSON text of
+ * its items, or a Table or a PartialObjectMetadataList, with the revision the list shows as its
+ * resourceVersion (see `readAt` for which one).
  */
 export async function handleList(deps: ApiDeps, r: ResourceRequest): Promise<void> {
   checkListQuery(r.query);
-  const result = await deps.store.list(r.type.storageResource, listOptions(r));
+  const result = await deps.store.listCached(r.type.storageResource, listOptions(r), readAt(r.query));
   const resourceVersion = String(result.revision);
   const accept = r.req.headers.accept;
+  const metadata: Record<string, unknown> = { resourceVersion };
+  if (result.continue !== undefined) metadata.continue = result.continue;
+  if (result.remainingItemCount !== undefined) metadata.remainingItemCount = result.remainingItemCount;
+  if (!wantsTable(accept) && !wantsPartialMetadata(accept)) {
+    const head = { kind: r.type.listKind, apiVersion: apiVersionOf(r.type), metadata };
+    await sendJsonList(
+      r.res,
+      head,
+      result.items.map((e) => e.json),
+    );
+    return;
+  }
+  const items = parsedItems(result);
   if (wantsTable(accept)) {
-    const table = buildTable(r.type, result.items, {
+    const table = buildTable(r.type, items, {
       now: r.now,
       includeObject: parseIncludeObject(r.query.get('includeObject')),
       resourceVersion,
@@ -64,29 +100,21 @@ export async function handleList(deps: ApiDeps, r: ResourceRequest): Promise<voi
     sendJson(r.res, 200, table, TABLE_CONTENT_TYPE);
     return;
   }
-  const metadata: Record<string, unknown> = { resourceVersion };
-  if (result.continue !== undefined) metadata.continue = result.continue;
-  if (result.remainingItemCount !== undefined) metadata.remainingItemCount = result.remainingItemCount;
-  if (wantsPartialMetadata(accept)) {
-    sendJson(
-      r.res,
-      200,
-      {
-        kind: 'PartialObjectMetadataList',
-        apiVersion: 'meta.k8s.io/v1',
-        metadata,
-        items: result.items.map(partialObjectMetadata),
-      },
-      'application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io',
-    );
-    return;
-  }
-  sendJson(r.res, 200, {
-    kind: r.type.listKind,
-    apiVersion: apiVersionOf(r.type),
-    metadata,
-    items: result.items,
-  });
+  sendJson(
+    r.res,
+    200,
+    {
+      kind: 'PartialObjectMetadataList',
+      apiVersion: 'meta.k8s.io/v1',
+      metadata,
+      items: items.map(partialObjectMetadata),
+    },
+    'application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io',
+  );
+}
+
+function parsedItems(list: CachedList): KubeObject[] {
+  return list.items.map((e) => JSON.parse(e.json) as KubeObject);
 }
 
 /** POST of a new object: 201 with the stored object. */

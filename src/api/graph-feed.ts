@@ -1,6 +1,6 @@
 import type { KubeObject } from '../common/kube-object.js';
 import { hasCode } from '../common/stratus-error.js';
-import type { Store, Watcher } from '../store/index.js';
+import type { CachedStore, Follower, Store, Watcher } from '../store/index.js';
 import type { GraphNode, GraphUpdate, OwnerGraph } from './owner-graph.js';
 
 /** Objects read per list page while rebuilding, so a rebuild never holds a whole resource at once. */
@@ -22,13 +22,18 @@ export interface GraphListener {
  * A watch that cannot start from its revision (410, history compacted) relists the resource and
  * reconciles: objects missing from the new list are reported removed. Only uids and the few
  * fields the graph needs are kept; each event's object is dropped once read.
+ *
+ * Over a watch cache (the API server's case) it follows the cache instead: the graph is rebuilt
+ * from the cached objects and then fed by the cache's own store watch with the object the cache
+ * parsed, so a write is watched and parsed once for both (the cache loads and relists for it).
  */
 export class GraphFeed {
   private readonly watchers = new Map<string, Watcher>();
+  private readonly followers: Follower[] = [];
   private closed = false;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: Store | CachedStore,
     private readonly graph: OwnerGraph,
     private readonly resources: readonly string[],
     private readonly listener: GraphListener,
@@ -36,6 +41,7 @@ export class GraphFeed {
 
   /** Rebuilds the graph from the store (no listener calls for that), then follows every resource. */
   async start(): Promise<void> {
+    if ('follow' in this.store) return this.followCache(this.store);
     const revisions = new Map<string, number>();
     for (const resource of this.resources) revisions.set(resource, await this.list(resource, false));
     for (const [resource, revision] of revisions) await this.follow(resource, revision);
@@ -43,15 +49,37 @@ export class GraphFeed {
 
   /** Resolves once every change committed before the call is in the graph (and told to the listener). */
   async sync(): Promise<void> {
-    await Promise.all([...this.watchers.values()].map((w) => w.progress()));
+    await Promise.all([
+      ...[...this.watchers.values()].map((w) => w.progress()),
+      ...this.followers.map((f) => f.sync()),
+    ]);
   }
 
   /** Stops every watch. */
   async close(): Promise<void> {
     this.closed = true;
+    for (const f of this.followers.splice(0)) f.close();
     const all = [...this.watchers.values()];
     this.watchers.clear();
     await Promise.all(all.map((w) => w.close()));
+  }
+
+  private async followCache(cache: CachedStore): Promise<void> {
+    // Every resource at once: loading one is a few event-loop turns, mostly waiting.
+    const followers = await Promise.all(
+      this.resources.map((resource) =>
+        cache.follow(
+          resource,
+          (event, object) => {
+            if (event.type === 'DELETED') this.remove(object);
+            else this.observe(resource, object, true);
+          },
+          (object) => this.observe(resource, object, false),
+        ),
+      ),
+    );
+    if (this.closed) for (const f of followers) f.close();
+    else this.followers.push(...followers);
   }
 
   private async follow(resource: string, revision: number): Promise<void> {

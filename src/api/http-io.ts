@@ -98,7 +98,17 @@ export function sendJson(
   contentType = 'application/json',
   warnings?: readonly string[],
 ): void {
-  const text = JSON.stringify(body);
+  sendJsonText(res, status, JSON.stringify(body), contentType, warnings);
+}
+
+/** Sends JSON text made elsewhere (an object as the watch cache holds it) as sendJson does. */
+export function sendJsonText(
+  res: ServerResponse,
+  status: number,
+  text: string,
+  contentType = 'application/json',
+  warnings?: readonly string[],
+): void {
   const headers: Record<string, string | string[] | number> = {
     'content-type': contentType,
     'content-length': Buffer.byteLength(text),
@@ -107,6 +117,55 @@ export function sendJson(
   if (warnings !== undefined && warnings.length > 0) headers.warning = warnings.map(warningHeader);
   res.writeHead(status, headers);
   res.end(text);
+}
+
+/** A list reply up to this size is one string; a larger one is written in pieces as the socket drains. */
+const ONE_PIECE_BYTES = 256 * 1024;
+
+/**
+ * Sends `{…head, "items": [ITEM, …]}` where each item is JSON text already made (the watch
+ * cache's), so a list is never re-serialized. A large list is written in pieces, waiting for the
+ * socket to drain, so that it never sits whole in the socket's buffer as well as in the cache.
+ */
+export async function sendJsonList(
+  res: ServerResponse,
+  head: Record<string, unknown>,
+  items: readonly string[],
+): Promise<void> {
+  const open = `${JSON.stringify(head).slice(0, -1)},"items":[`;
+  const close = ']}';
+  let length = Buffer.byteLength(open) + close.length + Math.max(0, items.length - 1);
+  for (const item of items) length += Buffer.byteLength(item);
+  res.writeHead(200, {
+    'content-type': 'application/json',
+    'content-length': length,
+    'cache-control': 'no-cache, private',
+  });
+  if (length <= ONE_PIECE_BYTES) {
+    res.end(open + items.join(',') + close);
+    return;
+  }
+  let piece = open;
+  for (let i = 0; i < items.length; i++) {
+    piece += (i > 0 ? ',' : '') + (items[i] as string);
+    if (piece.length < ONE_PIECE_BYTES / 4) continue;
+    if (!res.write(piece)) await drained(res);
+    piece = '';
+    if (res.destroyed) return;
+  }
+  res.end(piece + close);
+}
+
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
 
 /** Sends a plain text reply (health checks). */

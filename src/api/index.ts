@@ -5,6 +5,7 @@
  */
 export { API_CONNECTION_LIMITS, ApiServer, type ApiServerOptions } from './api-server.js';
 export { SERVER_VERSION } from './documents.js';
+export { WATCH_CACHE_INDEXES } from './api-context.js';
 export {
   ensureDefaultNamespaces,
   ensureDefaultRuntimeClasses,

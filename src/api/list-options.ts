@@ -1,4 +1,5 @@
 import { queryBool } from '../common/query-bool.js';
+import type { ReadAt } from '../store/index.js';
 import { fieldForbidden as forbidden, fieldNotSupported as notSupported } from '../resources/index.js';
 import { badRequest, invalid, type StatusCause } from './errors.js';
 
@@ -66,10 +67,23 @@ export function watchStart(query: URLSearchParams): WatchStart {
 }
 
 /**
- * Checks a list's `resourceVersionMatch` and `sendInitialEvents` as kube-apiserver does. Lists
- * are served from the latest state, which satisfies every accepted combination but `Exact` of
- * an older version; that one is for the watch cache to serve.
+ * Which state a list or get is served from, by its `resourceVersion` and `resourceVersionMatch`
+ * (already checked by `checkListQuery` for lists): none is a consistent read, `0` whatever the
+ * watch cache holds, a revision at least that one, or exactly it with `Exact`.
  */
+export function readAt(query: URLSearchParams): ReadAt {
+  const rv = query.get('resourceVersion') ?? '';
+  if (rv === '') return { kind: 'latest' };
+  if (!/^\d+$/.test(rv))
+    throw badRequest(`resourceVersion: Invalid value: "${rv}": must be a decimal number`);
+  const revision = Number(rv);
+  if (revision === 0) return { kind: 'any' };
+  return query.get('resourceVersionMatch') === 'Exact'
+    ? { kind: 'exact', revision }
+    : { kind: 'notOlderThan', revision };
+}
+
+/** Checks a list's `resourceVersionMatch` and `sendInitialEvents` as kube-apiserver does. */
 export function checkListQuery(query: URLSearchParams): void {
   const causes: StatusCause[] = [];
   const match = query.get('resourceVersionMatch') ?? '';

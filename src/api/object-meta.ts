@@ -1,11 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { KubeObject, ObjectMeta } from '../common/kube-object.js';
+import { formatTime } from './patch/index.js';
 
 const NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 
 /** Kubernetes' RFC 3339 timestamps have whole seconds: `2026-01-01T00:00:00Z`. */
 export function rfc3339(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return formatTime(ms);
 }
 
 /** A random 5-character suffix from Kubernetes' alphabet (no vowels, no look-alikes). */

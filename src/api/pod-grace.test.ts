@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { ManualClock } from '../common/clock.js';
 import type { KubeObject } from '../common/kube-object.js';
 import { createRegistry } from '../resources/index.js';
-import { SqliteStore } from '../store/index.js';
+import { SqliteStore, WatchCache } from '../store/index.js';
 import { TypeIndex } from './api-context.js';
 import { ABANDONED_POD_GRACE_MS, sweepAbandonedPods } from './pod-sweeper.js';
 import { Deleter, parseDeleteOptions, podGracePeriod } from './deletion.js';
@@ -15,11 +15,11 @@ const types = createRegistry().all();
 const podType = types.find((t) => t.kind === 'Pod' && t.group === '');
 const cmType = types.find((t) => t.kind === 'ConfigMap');
 
-/** Runs `fn` against a SQLite store in a fresh temp dir, then closes and removes both. */
-async function withStore(fn: (store: SqliteStore, clock: ManualClock) => Promise<void>): Promise<void> {
+/** Runs `fn` against a SQLite store (behind its watch cache) in a fresh temp dir, then closes and removes both. */
+async function withStore(fn: (store: WatchCache, clock: ManualClock) => Promise<void>): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'stratus-podgrace-'));
   const clock = new ManualClock();
-  const store = await SqliteStore.open(join(dir, 'state.db'), { clock });
+  const store = new WatchCache(await SqliteStore.open(join(dir, 'state.db'), { clock }));
   try {
     await fn(store, clock);
   } finally {

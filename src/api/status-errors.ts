@@ -35,6 +35,7 @@ const REASONS: Record<number, string> = {
   422: 'Invalid',
   429: 'TooManyRequests',
   503: 'ServiceUnavailable',
+  504: 'Timeout',
   // Not one of Kubernetes' reasons (it has none for a full disk); clients treat any reason as text.
   507: 'InsufficientStorage',
 };
@@ -44,6 +45,7 @@ const STORE_REASONS: Record<string, string> = {
   STORE_ALREADY_EXISTS: 'AlreadyExists',
   STORE_CONFLICT: 'Conflict',
   STORE_REVISION_COMPACTED: 'Expired',
+  STORE_TOO_LARGE_RESOURCE_VERSION: 'Timeout',
 };
 
 /**
@@ -59,6 +61,14 @@ export function errorToStatus(err: unknown, scope?: ErrorScope): Status {
   if (err instanceof StratusError) {
     const reason =
       STORE_REASONS[err.code] ?? REASONS[err.status] ?? (err.status >= 500 ? 'InternalError' : 'BadRequest');
+    if (err.code === 'STORE_TOO_LARGE_RESOURCE_VERSION') {
+      // kube-apiserver's NewTooLargeResourceVersionError: clients retry after a second.
+      return makeStatus(err.status, reason, err.message, {
+        ...scopeDetails(scope),
+        causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+        retryAfterSeconds: 1,
+      });
+    }
     // A part may name the object as Kubernetes' admission does (`details.statusDetails`).
     const own = err.details?.statusDetails as StatusDetails | undefined;
     return makeStatus(err.status, reason, err.message, own ?? scopeDetails(scope));

@@ -1,7 +1,7 @@
 import type { KubeObject } from '../common/kube-object.js';
 import type { ResourceType } from '../resources/index.js';
 import { hasCode } from '../common/stratus-error.js';
-import type { Watcher, WatchOptions } from '../store/index.js';
+import type { CacheEvent, ReadAt, Watcher, WatchOptions } from '../store/index.js';
 import { apiVersionOf, type ApiDeps } from './api-context.js';
 import { listOptions } from './crud-handlers.js';
 import { watchStart } from './list-options.js';
@@ -25,7 +25,8 @@ export interface WatchSettings {
 export type WatchRegistry = Set<() => void>;
 
 /**
- * Serves `?watch=true`: newline-delimited JSON events on a chunked 200 reply. Without a
+ * Serves `?watch=true` from the watch cache: newline-delimited JSON events on a chunked 200
+ * reply, each carrying the object's cached JSON text (serialized once for every watcher). Without a
  * resourceVersion (or with `0`) the current objects arrive first as ADDED; with one, changes
  * after it; a compacted one gets an ERROR event carrying a 410 `Expired` Status, as Kubernetes
  * sends. Table-form events when the Accept header asks for tables; BOOKMARKs with
@@ -52,15 +53,19 @@ export async function handleWatch(
   const table = wantsTable(r.req.headers.accept);
   const includeObject = parseIncludeObject(r.query.get('includeObject'));
 
-  let initial: KubeObject[] = [];
+  let initial: string[] = [];
   let fromRevision: number;
   if (start.initialEvents) {
-    const listed = await deps.store.list(type.storageResource, {
-      ...(options.namespace !== undefined ? { namespace: options.namespace } : {}),
-      ...(options.labelSelector !== undefined ? { labelSelector: options.labelSelector } : {}),
-      ...(options.fieldSelector !== undefined ? { fieldSelector: options.fieldSelector } : {}),
-    });
-    initial = listed.items;
+    const listed = await deps.store.listCached(
+      type.storageResource,
+      {
+        ...(options.namespace !== undefined ? { namespace: options.namespace } : {}),
+        ...(options.labelSelector !== undefined ? { labelSelector: options.labelSelector } : {}),
+        ...(options.fieldSelector !== undefined ? { fieldSelector: options.fieldSelector } : {}),
+      },
+      initialState(start.resourceVersion),
+    );
+    initial = listed.items.map((e) => e.json);
     fromRevision = listed.revision;
   } else if (start.resourceVersion === '' || start.resourceVersion === '0') {
     fromRevision = await deps.store.currentRevision();
@@ -72,17 +77,25 @@ export async function handleWatch(
   let ended = false;
   let ready = false;
   const pending: string[] = [];
-  const encode = (eventType: string, object: KubeObject): string => {
-    const payload = table
-      ? buildTable(type, [object], {
-          now: deps.clock.now(),
-          includeObject,
-          ...(object.metadata.resourceVersion !== undefined
-            ? { resourceVersion: object.metadata.resourceVersion }
-            : {}),
-        })
-      : object;
+  // The cached JSON text goes out as is; only Table watches parse it to build their rows.
+  const encode = (eventType: string, json: string): string => {
+    if (!table) return `{"type":"${eventType}","object":${json}}\n`;
+    const object = JSON.parse(json) as KubeObject;
+    const payload = buildTable(type, [object], {
+      now: deps.clock.now(),
+      includeObject,
+      ...(object.metadata.resourceVersion !== undefined
+        ? { resourceVersion: object.metadata.resourceVersion }
+        : {}),
+    });
     return `${JSON.stringify({ type: eventType, object: payload })}\n`;
+  };
+  // Events delivered in one batch (one turn of the cache's delivery) leave in one socket write.
+  let corked = false;
+  const uncork = (): void => {
+    corked = false;
+    res.uncork();
+    if (res.writableLength > MAX_BUFFERED_BYTES) end();
   };
   const write = (line: string): void => {
     if (ended) return;
@@ -90,8 +103,12 @@ export async function handleWatch(
       pending.push(line);
       return;
     }
+    if (!corked) {
+      corked = true;
+      res.cork();
+      queueMicrotask(uncork);
+    }
     res.write(line);
-    if (res.writableLength > MAX_BUFFERED_BYTES) end();
   };
 
   let watcher: Watcher | undefined;
@@ -110,15 +127,18 @@ export async function handleWatch(
   if (options.namespace !== undefined) watchOptions.namespace = options.namespace;
   if (options.labelSelector !== undefined) watchOptions.labelSelector = options.labelSelector;
   if (options.fieldSelector !== undefined) watchOptions.fieldSelector = options.fieldSelector;
-  let compactedError: unknown;
+  let startError: unknown;
   try {
-    watcher = await deps.store.watch(type.storageResource, watchOptions, (event) => {
+    watcher = await deps.store.watchCached(type.storageResource, watchOptions, (event: CacheEvent) => {
       if (event.revision > lastRevision) lastRevision = event.revision;
-      write(encode(event.type, event.object));
+      write(encode(event.type, event.json));
     });
   } catch (err) {
-    if (!hasCode(err, 'STORE_REVISION_COMPACTED')) throw err;
-    compactedError = err;
+    // As kube-apiserver's cacher: a resourceVersion too old or never reached ends the watch
+    // with an ERROR event (410 Expired, 504 Timeout) rather than an HTTP error.
+    if (!hasCode(err, 'STORE_REVISION_COMPACTED') && !hasCode(err, 'STORE_TOO_LARGE_RESOURCE_VERSION'))
+      throw err;
+    startError = err;
   }
 
   res.writeHead(200, {
@@ -131,12 +151,12 @@ export async function handleWatch(
   res.on('close', end);
   ready = true;
 
-  if (compactedError !== undefined) {
-    res.write(`${JSON.stringify({ type: 'ERROR', object: errorToStatus(compactedError) })}\n`);
+  if (startError !== undefined) {
+    res.write(`${JSON.stringify({ type: 'ERROR', object: errorToStatus(startError) })}\n`);
     end();
     return;
   }
-  for (const object of initial) res.write(encode('ADDED', object));
+  for (const json of initial) res.write(encode('ADDED', json));
   // The WatchList protocol: this BOOKMARK tells the client its initial state is complete.
   if (start.initialEventsEnd)
     res.write(bookmark(type, fromRevision, { 'k8s.io/initial-events-end': 'true' }));
@@ -151,6 +171,13 @@ export async function handleWatch(
     };
     timers.bookmark = setTimeout(tick, settings.bookmarkIntervalMs);
   }
+}
+
+/** The state a watch's initial events show: consistent without a resourceVersion, else as a list reads it. */
+function initialState(resourceVersion: string): ReadAt {
+  if (resourceVersion === '') return { kind: 'latest' };
+  const revision = Number(resourceVersion);
+  return revision === 0 ? { kind: 'any' } : { kind: 'notOlderThan', revision };
 }
 
 /** A BOOKMARK event line: an object of the watched kind with only a resourceVersion (and annotations). */

@@ -1,6 +1,7 @@
 import type { KubeObject, ObjectMeta } from '../common/kube-object.js';
 import type { AdmissionFinish, WriteAttributes } from '../identity/index.js';
 import { hasCode } from '../common/stratus-error.js';
+import type { CacheEntry } from '../store/index.js';
 import { strictDecodingMessage, type FieldError, type ResourceType } from '../resources/index.js';
 import { apiVersionOf, qualifiedResource, type ApiDeps, type WriteOptions } from './api-context.js';
 import {
@@ -106,6 +107,18 @@ function validateOrThrow(type: ResourceType, object: KubeObject, old?: KubeObjec
   throw invalid(type.kind, object.metadata.name ?? '', type.group, errors.map(toCause));
 }
 
+/** Whether a cached namespace version is terminating, parsed once per version (entries never change). */
+const terminating = new WeakMap<CacheEntry, boolean>();
+
+function isTerminating(entry: CacheEntry): boolean {
+  let t = terminating.get(entry);
+  if (t === undefined) {
+    t = (JSON.parse(entry.json) as KubeObject).metadata.deletionTimestamp !== undefined;
+    terminating.set(entry, t);
+  }
+  return t;
+}
+
 /** Fails unless the namespace exists and is not being terminated, with Kubernetes' errors. */
 export async function checkNamespace(
   deps: ApiDeps,
@@ -114,9 +127,9 @@ export async function checkNamespace(
   name: string,
 ): Promise<void> {
   if (!type.namespaced) return;
-  const ns = await deps.store.get('namespaces', '', namespace);
+  const ns = await deps.store.getCached('namespaces', '', namespace);
   if (ns === undefined) throw notFound('namespaces', namespace, { name: namespace, kind: 'namespaces' });
-  if (ns.metadata.deletionTimestamp !== undefined) {
+  if (isTerminating(ns)) {
     throw forbidden(
       `${qualifiedResource(type)} "${name}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`,
       {

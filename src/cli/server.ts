@@ -8,6 +8,7 @@ import {
   ensureNamespaceDefaults,
   LimitRangerAdmission,
   QuotaAdmission,
+  WATCH_CACHE_INDEXES,
   type ApiServerOptions,
 } from '../api/index.js';
 import { systemClock, type Clock } from '../common/clock.js';
@@ -29,7 +30,13 @@ import {
   type EngineObjectStore,
 } from '../objectstore/index.js';
 import { ACCESS_KEY_RESOURCE } from '../objectstore/s3/index.js';
-import { EncryptingStore, loadEncryptionConfig, SqliteStore, type Store } from '../store/index.js';
+import {
+  EncryptingStore,
+  loadEncryptionConfig,
+  SqliteStore,
+  WatchCache,
+  type Store,
+} from '../store/index.js';
 import { openEngine, startGateway } from './server-object-store.js';
 import { KubeClient } from '../client/index.js';
 import type { ConnectionLimits, GuardStats } from '../connections/index.js';
@@ -154,8 +161,11 @@ export interface RunningServer {
   /** The admin kubeconfig (mode 0600). */
   kubeconfigPath: string;
   adminToken: string;
-  /** The store as the API sees it: Secrets and AccessKeys in plaintext (see EncryptingStore). */
-  store: Store;
+  /**
+   * The store as the API sees it, behind its watch cache: what every in-process part reads and
+   * writes through; Secrets and AccessKeys in plaintext (see EncryptingStore).
+   */
+  store: WatchCache;
   /** The store as opened, below encryption (what the SQLite file holds; its stats). */
   backingStore: Store;
   /** What the API port's connection guard did (refusals, timeouts). */
@@ -196,10 +206,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     throw err;
   }
   // Everything above reads and writes plaintext; the backing store holds ciphertext.
-  const store = new EncryptingStore(backing, {
+  const plain = new EncryptingStore(backing, {
     config: encryption.config,
     writeOnly: { [ACCESS_KEY_RESOURCE]: ['spec.secretAccessKey'] },
   });
+  // One watch cache for the whole process: the API, the garbage collector, tokens and RBAC all
+  // read through it, so each resource has one store watch and each write one parse.
+  const store = new WatchCache(plain, { indexes: WATCH_CACHE_INDEXES });
   let api: ApiServer | undefined;
   let s3: (RunningObjectStore & { close(): Promise<void> }) | undefined;
   let engine: EngineObjectStore | undefined;
@@ -271,7 +284,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       });
     const managers = await startComponents(options, clock, clientAs, caPem);
     if (engine !== undefined && options.s3Port !== undefined) {
-      s3 = await startGateway(engine, store, {
+      s3 = await startGateway(engine, plain, {
         dataDir,
         port: options.s3Port,
         host: options.host ?? '127.0.0.1',

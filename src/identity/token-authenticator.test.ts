@@ -9,7 +9,7 @@ import { SqliteStore } from '../store/index.js';
 import { eventually } from '../api/testing.js';
 import { bootstrapAdmin } from './bootstrap-admin.js';
 import { TokenAuthenticator } from './token-authenticator.js';
-import { createToken, hashToken, TOKEN_NAMESPACE, tokenSecretName } from './token-secret.js';
+import { createToken, hashToken, newToken, TOKEN_NAMESPACE, tokenSecretName } from './token-secret.js';
 
 async function withStore(fn: (store: SqliteStore, dir: string) => Promise<void>): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'stratus-identity-'));
@@ -107,3 +107,9 @@ test('bootstrapAdmin replaces a kubeconfig token the store no longer holds', () 
     const second = await bootstrapAdmin(store, dir, { serverUrl: 'http://127.0.0.1:1111' });
     assert.notEqual(second.token, first.token);
   }));
+
+test('tokens never start with a dash, so a command line takes them as values of --token', () => {
+  const tokens = Array.from({ length: 1000 }, () => newToken());
+  for (const token of tokens) assert.match(token, /^stratus_[A-Za-z0-9_-]{43}$/);
+  assert.equal(new Set(tokens).size, tokens.length);
+});

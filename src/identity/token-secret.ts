@@ -26,9 +26,13 @@ export function tokenSecretName(hash: string): string {
   return `stratus-token-${tokenId(hash)}`;
 }
 
-/** A new random bearer token: 32 bytes, base64url. */
+/**
+ * A new random bearer token: `stratus_` and 32 random bytes in base64url. The prefix lets secret
+ * scanners recognize a leaked token, and keeps a token from starting with `-`, which a command
+ * line would read as an option (`stratus agent --token -x…`).
+ */
 export function newToken(): string {
-  return randomBytes(32).toString('base64url');
+  return `stratus_${randomBytes(32).toString('base64url')}`;
 }
 
 /** RFC 3339 in seconds, as Kubernetes writes times. */

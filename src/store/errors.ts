@@ -93,6 +93,19 @@ export function storeClosed(): StoreError {
   return new StoreError('STORE_CLOSED', 503, 'the store is closed');
 }
 
+/**
+ * 504 (Kubernetes' `Timeout`): a read asked for a resourceVersion the watch cache did not reach
+ * within its wait, as kube-apiserver answers a resourceVersion from the future.
+ */
+export function tooLargeResourceVersion(requested: number, current: number): StoreError {
+  return new StoreError(
+    'STORE_TOO_LARGE_RESOURCE_VERSION',
+    504,
+    `Too large resource version: ${requested}, current: ${current}`,
+    { requestedRevision: requested, currentRevision: current },
+  );
+}
+
 /** 507: the store refuses a write because its file system is (nearly) full. */
 export function storeDiskFull(message: string, details?: Record<string, unknown>): StoreError {
   return new StoreError('STORE_DISK_FULL', 507, message, details);

@@ -6,6 +6,8 @@ export type {
   ListOptions,
   ListResult,
   Store,
+  StoredChange,
+  StoredList,
   WatchEvent,
   WatchEventType,
   WatchOptions,
@@ -16,6 +18,18 @@ export type { SyncMode } from './sqlite-schema.js';
 export { StoreError } from './errors.js';
 export { compileWatchFilter, type Change, type WatchFilterOptions } from './watch-filter.js';
 export { decodeContinue, encodeContinue, type ContinuePosition } from './continue-token.js';
+export {
+  WatchCache,
+  type CacheEntry,
+  type CacheEvent,
+  type CachedList,
+  type CachedStore,
+  type ChangeListener,
+  type Follower,
+  type ReadAt,
+  type WatchCacheOptions,
+  type WatchCacheStats,
+} from './cache/index.js';
 export {
   EncryptingStore,
   loadEncryptionConfig,

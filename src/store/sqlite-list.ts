@@ -3,7 +3,7 @@ import { compileFieldSelector, compileLabelSelector } from '../common/selector.j
 import { decodeContinue, encodeContinue } from './continue-token.js';
 import { continueExpired } from './errors.js';
 import type { ListRow, Statements } from './sqlite-schema.js';
-import type { ListOptions, ListResult } from './store.js';
+import type { ListOptions, ListResult, StoredList } from './store.js';
 
 /** Rows read per statement when a limit is set; selectors may need several reads to fill a page. */
 const MIN_CHUNK = 256;
@@ -26,16 +26,10 @@ export function listPage(
   const labels = options.labelSelector ? compileLabelSelector(options.labelSelector) : undefined;
   const fields = options.fieldSelector ? compileFieldSelector(options.fieldSelector) : undefined;
   const limit = options.limit !== undefined && options.limit > 0 ? Math.floor(options.limit) : 0;
-  let revision = state.revision;
-  let scanNs = '';
-  let scanName = '';
-  if (options.continue) {
-    const pos = decodeContinue(options.continue);
-    if (pos.revision < state.compacted) throw continueExpired(pos.revision, state.compacted);
-    revision = pos.revision;
-    scanNs = pos.namespace;
-    scanName = pos.name;
-  }
+  const start = startPosition(options, state);
+  const revision = start.revision;
+  let scanNs = start.namespace;
+  let scanName = start.name;
   const read = (chunk: number): ListRow[] =>
     namespace === ''
       ? stmts.listAll.all(resource, scanNs, scanName, chunk)
@@ -70,6 +64,40 @@ export function listPage(
           ? (stmts.countAll.get(resource, last.namespace, last.name) ?? 0)
           : (stmts.countNamespace.get(resource, namespace, last.name) ?? 0);
     }
+  }
+  return result;
+}
+
+/** Where a listing starts: after the continue token's key, at its revision; else at the start. */
+function startPosition(
+  options: Pick<ListOptions, 'continue'>,
+  state: { revision: number; compacted: number },
+): { revision: number; namespace: string; name: string } {
+  if (!options.continue) return { revision: state.revision, namespace: '', name: '' };
+  const pos = decodeContinue(options.continue);
+  if (pos.revision < state.compacted) throw continueExpired(pos.revision, state.compacted);
+  return pos;
+}
+
+/**
+ * A page of every namespace's objects as stored (JSON text, no parse), in key order, with the
+ * same paging as `listPage`: what a watch cache loads from.
+ */
+export function listStoredPage(
+  stmts: Statements,
+  resource: string,
+  options: Pick<ListOptions, 'limit' | 'continue'>,
+  state: { revision: number; compacted: number },
+): StoredList {
+  const { revision, namespace, name } = startPosition(options, state);
+  const limit = options.limit !== undefined && options.limit > 0 ? Math.floor(options.limit) : 0;
+  const rows = stmts.listAll.all(resource, namespace, name, limit > 0 ? limit + 1 : Number.MAX_SAFE_INTEGER);
+  const more = limit > 0 && rows.length > limit;
+  const items = more ? rows.slice(0, limit) : rows;
+  const result: StoredList = { items, revision };
+  const last = items[items.length - 1];
+  if (more && last !== undefined) {
+    result.continue = encodeContinue({ revision, namespace: last.namespace, name: last.name });
   }
   return result;
 }

@@ -93,6 +93,7 @@ export interface ListRow {
 export interface LogRow {
   rev: number;
   namespace: string;
+  name: string;
   type: number;
   value: string;
   prev: string | null;
@@ -135,7 +136,7 @@ export function prepareStatements(db: Database.Database) {
       )
       .pluck(),
     history: db.prepare<[string, number, number], LogRow>(
-      'SELECT rev, namespace, type, value, prev FROM log WHERE resource = ? AND rev > ? ORDER BY rev LIMIT ?',
+      'SELECT rev, namespace, name, type, value, prev FROM log WHERE resource = ? AND rev > ? ORDER BY rev LIMIT ?',
     ),
     getMeta: db.prepare<[string], number>('SELECT value FROM meta WHERE key = ?').pluck(),
     setMeta: db.prepare<[number, string]>('UPDATE meta SET value = ? WHERE key = ?'),

@@ -14,10 +14,19 @@ import {
   type Statements,
   type SyncMode,
 } from './sqlite-schema.js';
-import { listPage } from './sqlite-list.js';
-import { SqliteWatch } from './sqlite-watch.js';
+import { listPage, listStoredPage } from './sqlite-list.js';
+import { SqliteWatch, type StoreWatch } from './sqlite-watch.js';
 import { applyWrite, type ResourceChange, type WriteOp } from './sqlite-writes.js';
-import type { ListOptions, ListResult, Store, WatchEvent, WatchOptions, Watcher } from './store.js';
+import type {
+  ListOptions,
+  ListResult,
+  Store,
+  StoredChange,
+  StoredList,
+  WatchEvent,
+  WatchOptions,
+  Watcher,
+} from './store.js';
 import { changeObject, compileWatchFilter, type Change } from './watch-filter.js';
 
 /** Options of SqliteStore.open; every field has a default. */
@@ -52,6 +61,8 @@ export interface SqliteStoreStats {
   writes: number;
   /** List calls served (pages count one each): shows who scans the store. */
   lists: number;
+  /** Get calls served: with a watch cache in front, shows which reads reach the store. */
+  gets: number;
   lastMaintenanceMs: number | undefined;
   /** The free-space reserve in force (see `SqliteStoreOptions.reserveBytes`). */
   reserveBytes: number;
@@ -91,12 +102,13 @@ export class SqliteStore implements Store {
   private flushScheduled = false;
   private groupTurns = 0;
   private groupSeen = 0;
-  private readonly watches = new Map<string, Set<SqliteWatch>>();
+  private readonly watches = new Map<string, Set<StoreWatch>>();
   private readonly timer: NodeJS.Timeout | undefined;
   private closed = false;
   private commits = 0;
   private writes = 0;
   private lists = 0;
+  private gets = 0;
   private lastMaintenanceMs: number | undefined;
   private maintenanceError: string | undefined;
   private readonly disk: DiskReserve;
@@ -136,6 +148,7 @@ export class SqliteStore implements Store {
 
   get(resource: string, namespace: string, name: string): Promise<KubeObject | undefined> {
     if (this.closed) return Promise.reject(storeClosed());
+    this.gets++;
     const row = this.stmts.getCurrent.get(resource, namespace, name);
     return Promise.resolve(row === undefined ? undefined : (JSON.parse(row.value) as KubeObject));
   }
@@ -145,6 +158,14 @@ export class SqliteStore implements Store {
     this.lists++;
     return this.sync(() =>
       listPage(this.stmts, resource, options, { revision: this.revision, compacted: this.compacted }),
+    );
+  }
+
+  /** One page of objects as stored (JSON text), for a cache to load from; see `listPage`. */
+  listStored(resource: string, options: Pick<ListOptions, 'limit' | 'continue'> = {}): Promise<StoredList> {
+    this.lists++;
+    return this.sync(() =>
+      listStoredPage(this.stmts, resource, options, { revision: this.revision, compacted: this.compacted }),
     );
   }
 
@@ -172,29 +193,46 @@ export class SqliteStore implements Store {
   }
 
   watch(resource: string, options: WatchOptions, onEvent: (event: WatchEvent) => void): Promise<Watcher> {
-    return this.sync(() => {
-      const filter = compileWatchFilter(options);
-      const from = Math.max(0, Math.floor(options.fromRevision));
-      if (from < this.compacted) throw revisionCompacted(from, this.compacted);
-      let set = this.watches.get(resource);
-      if (set === undefined) {
-        set = new Set();
-        this.watches.set(resource, set);
-      }
-      const watches = set;
-      const readHistory = (after: number, limit: number): Change[] =>
-        this.closed ? [] : this.stmts.history.all(resource, after, limit).map(toChange);
-      const watch = new SqliteWatch(
-        from,
-        () => this.revision,
-        readHistory,
-        filter,
-        onEvent,
-        (w) => watches.delete(w),
-      );
-      watches.add(watch);
-      return watch;
-    });
+    return this.sync(() =>
+      this.startWatch(resource, options.fromRevision, compileWatchFilter(options), onEvent),
+    );
+  }
+
+  /** Changes as stored: no parse, no selectors (see `Store.watchStored`). */
+  watchStored(
+    resource: string,
+    fromRevision: number,
+    onChange: (change: StoredChange) => void,
+  ): Promise<Watcher> {
+    return this.sync(() => this.startWatch(resource, fromRevision, storedChange, onChange));
+  }
+
+  private startWatch<E extends { revision: number }>(
+    resource: string,
+    fromRevision: number,
+    filter: (change: Change) => E | undefined,
+    onEvent: (event: E) => void,
+  ): Watcher {
+    const from = Math.max(0, Math.floor(fromRevision));
+    if (from < this.compacted) throw revisionCompacted(from, this.compacted);
+    let set = this.watches.get(resource);
+    if (set === undefined) {
+      set = new Set();
+      this.watches.set(resource, set);
+    }
+    const watches = set;
+    const readHistory = (after: number, limit: number): Change[] =>
+      this.closed ? [] : this.stmts.history.all(resource, after, limit).map(toChange);
+    const watch = new SqliteWatch<E>(
+      from,
+      () => this.revision,
+      readHistory,
+      filter,
+      onEvent,
+      (w) => watches.delete(w),
+    );
+    watches.add(watch);
+    return watch;
   }
 
   currentRevision(): Promise<number> {
@@ -231,6 +269,7 @@ export class SqliteStore implements Store {
       commits: this.commits,
       writes: this.writes,
       lists: this.lists,
+      gets: this.gets,
       lastMaintenanceMs: this.lastMaintenanceMs,
       reserveBytes: this.disk.reserveBytes,
       maintenanceError: this.maintenanceError,
@@ -388,7 +427,26 @@ export class SqliteStore implements Store {
 
 function toChange(row: LogRow): Change {
   const type = row.type === LOG_CREATE ? 'create' : row.type === LOG_DELETE ? 'delete' : 'update';
-  return { revision: row.rev, type, namespace: row.namespace, value: row.value, prev: row.prev };
+  return {
+    revision: row.rev,
+    type,
+    namespace: row.namespace,
+    name: row.name,
+    value: row.value,
+    prev: row.prev,
+  };
+}
+
+const STORED_TYPES = { create: 'ADDED', update: 'MODIFIED', delete: 'DELETED' } as const;
+
+function storedChange(change: Change): StoredChange {
+  return {
+    type: STORED_TYPES[change.type],
+    revision: change.revision,
+    namespace: change.namespace,
+    name: change.name,
+    value: change.value,
+  };
 }
 
 function fileSize(path: string): number {

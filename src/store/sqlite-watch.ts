@@ -1,5 +1,5 @@
 import type { Change } from './watch-filter.js';
-import type { WatchEvent, Watcher } from './store.js';
+import type { Watcher } from './store.js';
 
 /** How many history rows a replaying watch reads per event-loop turn. */
 const REPLAY_CHUNK = 500;
@@ -7,19 +7,29 @@ const REPLAY_CHUNK = 500;
 /** Reads history rows of one resource after a revision, oldest first, at most `limit`. */
 export type HistoryReader = (after: number, limit: number) => Change[];
 
+/** What the store sees of a watch, whatever it delivers. */
+export interface StoreWatch extends Watcher {
+  /** The last revision read from history or queued live. */
+  readonly cursor: number;
+  /** True once live changes are pushed to it. */
+  readonly live: boolean;
+  push(change: Change): void;
+}
+
 /**
- * One watch on a SqliteStore. It first replays history from the database in chunks (one chunk
+ * One watch on a SqliteStore, delivering what `filter` makes of each change (events with parsed
+ * objects for `watch`, the stored text for `watchStored`). It first replays history from the database in chunks (one chunk
  * per event-loop turn, so a long replay never blocks writers), then switches to live changes
  * pushed by the store after each commit. The switch happens in the same synchronous step as the
  * last history read, and commits are synchronous too, so no change is missed or seen twice.
  * Delivery is always asynchronous: the store only appends to a queue; the callback runs later.
  */
-export class SqliteWatch implements Watcher {
+export class SqliteWatch<E extends { revision: number }> implements StoreWatch {
   /** The last revision read from history or queued live; changes at or below it are not wanted. */
   cursor: number;
   /** False while replaying history; true once live changes are pushed to it. */
   live = false;
-  private readonly queue: WatchEvent[] = [];
+  private readonly queue: E[] = [];
   private scheduled = false;
   private closed = false;
   private progressWaiters: Array<{ revision: number; resolve: (revision: number) => void }> = [];
@@ -28,9 +38,9 @@ export class SqliteWatch implements Watcher {
     fromRevision: number,
     private readonly storeRevision: () => number,
     private readonly readHistory: HistoryReader,
-    private readonly filter: (change: Change) => WatchEvent | undefined,
-    private readonly onEvent: (event: WatchEvent) => void,
-    private readonly onClose: (watch: SqliteWatch) => void,
+    private readonly filter: (change: Change) => E | undefined,
+    private readonly onEvent: (event: E) => void,
+    private readonly onClose: (watch: StoreWatch) => void,
   ) {
     this.cursor = fromRevision;
     this.schedule();

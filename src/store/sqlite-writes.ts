@@ -39,11 +39,11 @@ export function applyWrite(stmts: Statements, op: WriteOp, revision: number): Re
   if (existing === undefined) {
     stmts.insertCurrent.run(resource, namespace, name, revision, value);
     stmts.insertLog.run(revision, resource, namespace, name, LOG_CREATE, value, null);
-    return { resource, revision, type: 'create', namespace, value, prev: null };
+    return { resource, revision, type: 'create', namespace, name, value, prev: null };
   }
   stmts.updateCurrent.run(revision, value, resource, namespace, name);
   stmts.insertLog.run(revision, resource, namespace, name, LOG_UPDATE, value, existing.value);
-  return { resource, revision, type: 'update', namespace, value, prev: existing.value };
+  return { resource, revision, type: 'update', namespace, name, value, prev: existing.value };
 }
 
 function applyDelete(
@@ -59,7 +59,7 @@ function applyDelete(
   // (`changeObject`), which spares each delete a parse and a serialization here.
   stmts.deleteCurrent.run(resource, namespace, name);
   stmts.insertLog.run(revision, resource, namespace, name, LOG_DELETE, existing.value, null);
-  return { resource, revision, type: 'delete', namespace, value: existing.value, prev: null };
+  return { resource, revision, type: 'delete', namespace, name, value: existing.value, prev: null };
 }
 
 /** An empty or absent resourceVersion is no precondition; anything else must equal the current one. */

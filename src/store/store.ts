@@ -66,6 +66,40 @@ export interface Store {
    * reports it stale (what makes `kubectl replace` re-encrypt).
    */
   isStale?(resource: string, object: KubeObject): boolean;
+
+  /**
+   * Optional: `watch` without selectors that hands over each change as the store holds it (JSON
+   * text, parsed by nobody), so a cache in front parses each write once instead of once per
+   * watcher plus a re-serialization. Same ordering, replay and 410 rules as `watch`.
+   */
+  watchStored?(
+    resource: string,
+    fromRevision: number,
+    onChange: (change: StoredChange) => void,
+  ): Promise<Watcher>;
+
+  /** Optional: `list` without selectors whose items are JSON text, for a cache to load from. */
+  listStored?(resource: string, options?: Pick<ListOptions, 'limit' | 'continue'>): Promise<StoredList>;
+}
+
+/** One write as the store holds it (see `Store.watchStored`). */
+export interface StoredChange {
+  type: WatchEventType;
+  revision: number;
+  namespace: string;
+  name: string;
+  /**
+   * The object's JSON text at `revision`, resourceVersion included; for DELETED, its last state
+   * as stored, whose resourceVersion is still that of the write before the deletion.
+   */
+  value: string;
+}
+
+/** A page of `Store.listStored`: the JSON text of each object, with its key. */
+export interface StoredList {
+  items: Array<{ namespace: string; name: string; value: string }>;
+  revision: number;
+  continue?: string;
 }
 
 export interface ListOptions {

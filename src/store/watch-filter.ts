@@ -12,6 +12,7 @@ export interface Change {
   revision: number;
   type: 'create' | 'update' | 'delete';
   namespace: string;
+  name: string;
   value: string;
   prev: string | null;
   /** Parsed `value`, shared by every watch that tests the change: read-only, never delivered. */

@@ -120,8 +120,7 @@ export class ServiceAllocator {
   /** Takes `requested` (or any free address) for `holder`; throws an AllocationError. */
   async allocateIP(requested: string | undefined, holder: Holder): Promise<string> {
     if (requested === undefined) {
-      const offset = this.ips.bitmap.allocateNext();
-      if (offset === undefined) throw new AllocationError('full', 'range is full');
+      const offset = await this.next(this.ips);
       this.ips.holders.set(offset, holder);
       return ipAt(this.ipRange, offset);
     }
@@ -139,8 +138,7 @@ export class ServiceAllocator {
   /** Takes `requested` (or any free port) for `holder`; throws an AllocationError. */
   async allocatePort(requested: number | undefined, holder: Holder): Promise<number> {
     if (requested === undefined) {
-      const offset = this.ports.bitmap.allocateNext();
-      if (offset === undefined) throw new AllocationError('full', 'range is full');
+      const offset = await this.next(this.ports);
       this.ports.holders.set(offset, holder);
       return this.portRange.base + offset;
     }
@@ -169,6 +167,20 @@ export class ServiceAllocator {
   /** True when `uid` holds the port (an update keeping its node ports claims nothing new). */
   holdsPort(port: number, uid: string): boolean {
     return this.ports.holders.get(port - this.portRange.base)?.uid === uid;
+  }
+
+  /**
+   * Takes a free offset. When none is free, deletions already committed may not have reached
+   * the watch yet (it follows the store through the watch cache): they are let in first.
+   */
+  private async next(pool: Pool): Promise<number> {
+    let offset = pool.bitmap.allocateNext();
+    if (offset === undefined) {
+      await this.watcher?.progress();
+      offset = pool.bitmap.allocateNext();
+    }
+    if (offset === undefined) throw new AllocationError('full', 'range is full');
+    return offset;
   }
 
   /**

@@ -123,18 +123,31 @@ export class FieldSet {
   }
 }
 
+/** Never modified: what `combine` reads for a side that has no subtree. */
+const NONE = new FieldSet();
+
+/**
+ * A set operation level by level. Subtrees present on one side only are visited only when the
+ * operation keeps such paths (a union keeps both sides, a difference only the left), and no
+ * intermediate arrays are made: this runs on every write's managed fields.
+ */
 function combine(a: FieldSet, b: FieldSet, keep: (inA: boolean, inB: boolean) => boolean): FieldSet {
   const out = new FieldSet();
-  for (const m of new Set([...a.members, ...b.members]))
-    if (keep(a.members.has(m), b.members.has(m))) out.members.add(m);
-  for (const c of new Set([...a.children.keys()])) {
-    const child = combine(a.child(c), b.child(c), keep);
+  for (const m of a.members) if (keep(true, b.members.has(m))) out.members.add(m);
+  if (keep(false, true)) for (const m of b.members) if (!a.members.has(m)) out.members.add(m);
+  const leftOnly = keep(true, false);
+  for (const [c, left] of a.children) {
+    const right = b.children.get(c);
+    if (right === undefined && !leftOnly) continue;
+    const child = combine(left, right ?? NONE, keep);
     if (!child.isEmpty()) out.children.set(c, child);
   }
-  for (const c of b.children.keys()) {
-    if (a.children.has(c)) continue;
-    const child = combine(new FieldSet(), b.child(c), keep);
-    if (!child.isEmpty()) out.children.set(c, child);
+  if (keep(false, true)) {
+    for (const [c, right] of b.children) {
+      if (a.children.has(c)) continue;
+      const child = combine(NONE, right, keep);
+      if (!child.isEmpty()) out.children.set(c, child);
+    }
   }
   return out;
 }

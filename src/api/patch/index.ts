@@ -7,7 +7,7 @@ export { applyJsonPatch } from './json-patch.js';
 export { applyMergePatch, applyObjectMergePatch } from './merge-patch.js';
 export { applyStrategicMergePatch } from './strategic-merge-patch.js';
 export { serverSideApply, BEFORE_FIRST_APPLY, type ServerSideApplyOptions } from './server-side-apply.js';
-export { updateManagedFields, type UpdateManagedFieldsOptions } from './managed-fields.js';
+export { formatTime, updateManagedFields, type UpdateManagedFieldsOptions } from './managed-fields.js';
 export { FieldSet, pathString } from './fields-v1.js';
 export { fieldSetOf } from './typed-value.js';
 export { ApplyConflictError, PatchError, type ApplyConflict } from './errors.js';

@@ -155,6 +155,15 @@ export function bodyOf(object: KubeObject | undefined): KubeObject | undefined {
 }
 
 /**
+ * The object without `metadata.managedFields`, sharing everything else with it: the comparison
+ * only reads, so the deep copy `bodyOf` makes is not needed here.
+ */
+function withoutManagedFields(object: KubeObject): KubeObject {
+  const { managedFields: _managed, ...metadata } = object.metadata;
+  return { ...object, metadata };
+}
+
+/**
  * Structured-merge-diff's `update` step: every manager other than `actor` that owns a field the
  * write adds or changes either conflicts (apply without force) or loses it; fields the write
  * removes are taken from every other manager. Managers left with nothing are dropped.
@@ -193,9 +202,30 @@ export function filterComparison(diff: Comparison, ignored: FieldSet): Compariso
   return { added: clean(diff.added), removed: clean(diff.removed), modified: clean(diff.modified) };
 }
 
+/** The last second formatted: every write in the same second stamps the same text. */
+let lastSecond = NaN;
+let lastText = '';
+
 /** Formats `now` as Kubernetes' second-precision RFC 3339 time. */
 export function formatTime(now: string | number): string {
-  return typeof now === 'string' ? now : new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  if (typeof now === 'string') return now;
+  const second = Math.floor(now / 1000);
+  if (second !== lastSecond) {
+    lastText = new Date(second * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    lastSecond = second;
+  }
+  return lastText;
+}
+
+/** The writer's manager record, without its fields. */
+function writer(options: UpdateManagedFieldsOptions, time: string): Omit<Manager, 'fields'> {
+  return {
+    manager: options.manager,
+    operation: 'Update',
+    apiVersion: options.apiVersion,
+    time,
+    subresource: options.subresource,
+  };
 }
 
 /** Options of `updateManagedFields`. */
@@ -217,7 +247,8 @@ export interface UpdateManagedFieldsOptions {
 /**
  * Records a non-apply write (create, update, patch) in `metadata.managedFields`, as Kubernetes
  * does: `manager` now owns every field the write added or changed (plus those it owned before
- * and did not remove), and other managers lose them. Returns a new object; inputs are unchanged.
+ * and did not remove), and other managers lose them. Returns a new object (its metadata is new,
+ * the rest is shared with `updated`); inputs are unchanged.
  * When the client sent its own `managedFields` that differ from the stored ones, they are taken
  * as the starting point (kubectl rewrites them this way when it migrates to server-side apply);
  * entries without a manager name (`[{}]`) clear the list.
@@ -230,24 +261,28 @@ export function updateManagedFields(
   const sent = updated.metadata.managedFields;
   const userSet = Array.isArray(sent) && sent.length > 0 && !deepEqual(sent, old?.metadata.managedFields);
   if (userSet && sent.every((e) => !isObject(e) || typeof e.manager !== 'string')) {
-    const cleared = bodyOf(updated) as KubeObject;
-    return cleared;
+    return withoutManagedFields(updated);
+  }
+  const after = withoutManagedFields(updated);
+  const time = formatTime(options.now);
+  if (old === undefined && !userSet) {
+    // A create: no other manager, nothing removed or modified; the writer owns what it set.
+    const added = compareValues({}, after, options.schema, options.schemas).added;
+    const fields = withoutSubtrees(added, ignoredFields(after, options.subresource)).difference(
+      STRIPPED_FIELDS,
+    );
+    if (fields.isEmpty()) return after;
+    const me: Manager = { ...writer(options, time), fields };
+    after.metadata.managedFields = writeManagers(new Map([[managerKey(me), me]]));
+    return after;
   }
   const managers = readManagers(userSet ? updated : old);
-  const before = bodyOf(old) ?? {};
-  const after = bodyOf(updated) as KubeObject;
+  const before = old === undefined ? {} : withoutManagedFields(old);
   const diff = filterComparison(
     compareValues(before, after, options.schema, options.schemas),
     ignoredFields(after, options.subresource),
   );
-  const me: Manager = {
-    manager: options.manager,
-    operation: 'Update',
-    apiVersion: options.apiVersion,
-    time: formatTime(options.now),
-    subresource: options.subresource,
-    fields: new FieldSet(),
-  };
+  const me: Manager = { ...writer(options, time), fields: new FieldSet() };
   const key = managerKey(me);
   transferOwnership(managers, diff, key, true);
   const previous = managers.get(key)?.fields ?? new FieldSet();
