@@ -78,6 +78,11 @@ test('a resourceVersion the server has not reached is 504 Timeout, as kube-apise
 
 test('pods are listed by spec.nodeName from the index, across namespaces', async () => {
   await c.call('POST', '/api/v1/namespaces', { body: { metadata: { name: 'idx' } } });
+  // Pods need their namespace's default ServiceAccount (ServiceAccount admission).
+  const sa = await c.call('POST', '/api/v1/namespaces/idx/serviceaccounts', {
+    body: { metadata: { name: 'default' } },
+  });
+  assert.ok(sa.status === 201 || sa.status === 409, JSON.stringify(sa.body));
   for (const [ns, name, node] of [
     ['default', 'a', 'n1'],
     ['idx', 'b', 'n1'],
