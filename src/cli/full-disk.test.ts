@@ -54,9 +54,9 @@ function killPods(dataDir: string): void {
   }
 }
 
-/** Writes zeros to `file` until the disk refuses more: the disk is full to the brim. */
+/** Appends zeros to `file` until the disk refuses more: the disk is full to the brim. */
 function fillDisk(file: string): number {
-  const fd = openSync(file, 'w');
+  const fd = openSync(file, 'a');
   const chunk = Buffer.alloc(256 * 1024);
   let written = 0;
   try {
@@ -185,9 +185,18 @@ test(
     await new Promise((r) => setTimeout(r, 500));
     const filled = fillDisk(filler);
     assert.ok(filled > 0);
-    for (let i = 0; i < 600 && (failures.s3.length < 5 || failures.store.length < 5); i++) {
+    // The disk stays full (topped up as failed writers free their partial files) until writes of
+    // both kinds failed and the agent saw a log write of the chatty pod refused.
+    const logRefused = /disk pressure: pod default\/chatty: Cannot write the log/;
+    for (
+      let i = 0;
+      i < 1200 && (failures.s3.length < 5 || failures.store.length < 5 || !logRefused.test(stderr.text));
+      i++
+    ) {
       await new Promise((r) => setTimeout(r, 100));
+      fillDisk(filler);
     }
+    assert.match(stderr.text, logRefused);
     stop = true;
     await writers;
     assert.ok(failures.s3.length >= 5, `S3 writes failed: ${failures.s3.length}`);
@@ -228,7 +237,7 @@ test(
 
     // The agent reported the refused log writes on the Node, and the pod's log still reads.
     let pressure: { status?: string; message?: string } | undefined;
-    for (let i = 0; i < 300; i++) {
+    for (let i = 0; i < 1200; i++) {
       const node = (await kube.list('nodes')).items[0] as {
         status?: { conditions?: Array<{ type: string; status?: string; message?: string }> };
       };
