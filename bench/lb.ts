@@ -16,6 +16,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { findHaproxy } from '../src/network/haproxy/haproxy-process.js';
+import { findNft } from '../src/network/index.js';
 import { haproxyConfig, nginxConfig, writeConfig } from './lb-peers.js';
 import { holdConnections, freePort, processRss, waitForPort } from './lb-clients.js';
 import type { BenchResult } from './result.js';
@@ -137,9 +138,19 @@ export async function benchLb(): Promise<BenchResult[]> {
     for (const p of ups) await start(children, ...node('./lb-upstream.js', p));
     const p = Object.fromEntries(
       await Promise.all(
-        ['haproxy', 'haproxyTcp', 'nginx', 'node', 'nodeTcp', 'driver', 'one', 'oneTcp', 'two', 'twoTcp'].map(
-          async (k) => [k, await freePort()],
-        ),
+        [
+          'haproxy',
+          'haproxyTcp',
+          'nginx',
+          'node',
+          'nodeTcp',
+          'driver',
+          'one',
+          'oneTcp',
+          'two',
+          'twoTcp',
+          'nft',
+        ].map(async (k) => [k, await freePort()]),
       ),
     ) as Record<string, number>;
     const hp = await start(
@@ -164,6 +175,9 @@ export async function benchLb(): Promise<BenchResult[]> {
     await start(children, ...node('./lb-stratus.js', 'haproxy', p.driver!, 0, ...ups));
     const one = await start(children, ...node('./lb-stratus.js', 'node1', p.one!, p.oneTcp!, ...ups));
     const two = await start(children, ...node('./lb-stratus.js', 'node1', p.two!, p.twoTcp!, ...ups));
+    const nft = findNft();
+    if ('missing' in nft) console.error(`lb: no nftables row: ${nft.missing}`);
+    else await start(children, ...node('./lb-stratus.js', 'nftables', 0, p.nft!, ...ups));
     const rows: Array<[string, number[]]> = [
       ['direct', [ups[0]!]],
       ['haproxy', [p.haproxy!]],
@@ -173,6 +187,7 @@ export async function benchLb(): Promise<BenchResult[]> {
       ['stratus haproxy driver', [p.driver!]],
       ['haproxy mode tcp', [p.haproxyTcp!]],
       ['stratus L4', [p.nodeTcp!]],
+      ...('missing' in nft ? [] : [['stratus nftables L4', [p.nft!]] as [string, number[]]]),
     ];
     const runs = new Map<string, Run[]>(rows.map(([name]) => [name, []]));
     for (let round = 0; round < ROUNDS; round++) {
@@ -231,6 +246,9 @@ export async function benchLb(): Promise<BenchResult[]> {
         '-',
       ),
       result('lb L4 req/s', 'stratus L4', 'haproxy mode tcp', 'rps', '>= 0.9x HAProxy tcp'),
+      ...('missing' in nft
+        ? []
+        : [result('lb nftables L4 req/s', 'stratus nftables L4', 'direct', 'rps', '>= 0.95x direct')]),
       {
         name: `lb node driver RSS, ${CONNECTIONS} connections`,
         value: rssNode,

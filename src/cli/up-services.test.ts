@@ -5,11 +5,11 @@ import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import { findHaproxy } from '../network/index.js';
+import { findHaproxy, findNft, tableName } from '../network/index.js';
 import { eventually, runLoad } from '../network/testing/index.js';
 import { MAIN_JS } from './cli-harness.js';
 import { startCloud, UP_COMPONENTS, type RunningCloud } from './up.js';
@@ -82,6 +82,7 @@ function manifests(port: number): string {
       sessionAffinity: 'ClientIP',
       ports: [{ port: 8080, targetPort: 'http' }],
     }),
+    service('echo-rr', { type: 'NodePort', selector: labels, ports: [{ port: 8080, targetPort: 'http' }] }),
   ]
     .map((m) => stringify(m))
     .join('---\n');
@@ -121,8 +122,15 @@ async function responders(host: string, port: number, count: number): Promise<Se
 
 type Cli = (...args: string[]) => Promise<string>;
 
-async function withCloud(l7: 'node' | 'haproxy', body: (kubectl: Cli, stratus: Cli) => Promise<void>) {
-  const dir = await mkdtemp(join(tmpdir(), `stratus-up-services-${l7}-`));
+/** Each data path's own Service ranges, so that parallel tests never share an address. */
+const RANGES = {
+  node: ['127.90.0.0/16', '31700-31799'],
+  haproxy: ['127.91.0.0/16', '31800-31899'],
+  nftables: ['127.92.0.0/16', '31900-31999'],
+} as const;
+
+async function withCloud(path: keyof typeof RANGES, body: (kubectl: Cli, stratus: Cli) => Promise<void>) {
+  const dir = await mkdtemp(join(tmpdir(), `stratus-up-services-${path}-`));
   let cloud: RunningCloud | undefined;
   try {
     cloud = await startCloud(
@@ -131,9 +139,9 @@ async function withCloud(l7: 'node' | 'haproxy', body: (kubectl: Cli, stratus: C
         apiPort: 0,
         s3Port: 0,
         controllers: true,
-        serviceProxy: l7,
-        serviceClusterIPRange: l7 === 'node' ? '127.90.0.0/16' : '127.91.0.0/16',
-        serviceNodePortRange: l7 === 'node' ? '31700-31799' : '31800-31899',
+        serviceProxy: path === 'nftables' ? { l7: 'node', l4: 'nftables' } : { l7: path, l4: 'userspace' },
+        serviceClusterIPRange: RANGES[path][0],
+        serviceNodePortRange: RANGES[path][1],
       },
       UP_COMPONENTS,
     );
@@ -266,6 +274,54 @@ for (const l7 of ['node', 'haproxy'] as const) {
     },
   );
 }
+
+const nft = findNft();
+const nftMissing = 'missing' in nft ? nft.missing : undefined;
+if (nftMissing !== undefined && process.env.CI === 'true')
+  throw new Error(`${nftMissing}; required under CI`);
+
+test(
+  'the nftables path: TCP Services as DNAT rules in the node’s table, shown by explain; stratus up --cleanup removes a crashed one’s table',
+  { skip: missingTool ? `${missingTool} is not installed` : (nftMissing ?? false) },
+  async () => {
+    const nftBinary = (nft as { binary: string }).binary;
+    const table = tableName(hostname().toLowerCase());
+    const tables = () => run(nftBinary, ['list', 'tables', 'ip']);
+    await withCloud('nftables', async (kubectl, stratus) => {
+      const dir = await mkdtemp(join(tmpdir(), 'stratus-echo-'));
+      await writeFile(join(dir, 'echo.yaml'), manifests(await freePort()));
+      await kubectl('apply', '-f', join(dir, 'echo.yaml'));
+      await rm(dir, { recursive: true, force: true });
+      await kubectl('rollout', 'status', 'deploy/echo', '--timeout=90s');
+      const two = await podNames(kubectl);
+      const rr = JSON.parse(await kubectl('get', 'svc', 'echo-rr', '-o', 'json'));
+      const [ip, nodePort] = [rr.spec.clusterIP as string, rr.spec.ports[0].nodePort as number];
+      await eventually('both pods behind the ClusterIP', async () =>
+        same(await responders(ip, 8080, 6), two),
+      );
+      assert.ok(two.has(await eventually('the NodePort', () => curl('127.0.0.1', nodePort))));
+      const tcpIP = JSON.parse(await kubectl('get', 'svc', 'echo-tcp', '-o', 'json')).spec
+        .clusterIP as string;
+      const pinned = await eventually('the affine Service', () => curl(tcpIP, 8080));
+      assert.deepEqual([...(await responders(tcpIP, 8080, 12))], [pinned]);
+      // The kernel, not a listener, answers: the rules are in the node's table.
+      assert.match(
+        await run(nftBinary, ['list', 'table', 'ip', table]),
+        new RegExp(ip.replace(/\./g, '\\.')),
+      );
+      assert.match(
+        await stratus('explain', 'service', 'echo-rr'),
+        /data plane nftables .*algorithm round-robin/,
+      );
+    });
+    assert.doesNotMatch(await tables(), new RegExp(`table ip ${table}\n`), 'the agent removed its table');
+    // A crash leaves the table behind; stratus up --cleanup removes it.
+    await run(nftBinary, ['add', 'table', 'ip', table]);
+    const cleaned = await run(process.execPath, [MAIN_JS, 'up', '--cleanup']);
+    assert.match(cleaned, new RegExp(`nftables: removed table ip ${table}`));
+    assert.doesNotMatch(await tables(), new RegExp(`table ip ${table}\n`));
+  },
+);
 
 const lowPortsNeedRoot =
   Number(readFileSync('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8')) > 80 &&
