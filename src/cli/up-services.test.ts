@@ -39,7 +39,8 @@ const ECHO = [
   "process.on('SIGTERM', () => server.close(() => process.exit(0)));",
 ].join('\n');
 
-function manifests(port: number): string {
+/** The echo Deployment and its Services; `preStopSeconds` keeps a leaving pod serving that long. */
+function manifests(port: number, preStopSeconds = 0): string {
   const labels = { app: 'echo' };
   const service = (name: string, spec: object) => ({
     apiVersion: 'v1',
@@ -66,6 +67,9 @@ function manifests(port: number): string {
                 command: ['node', '-e', ECHO],
                 ports: [{ name: 'http', containerPort: 8080 }],
                 readinessProbe: { httpGet: { path: '/', port: 'http' }, periodSeconds: 1 },
+                ...(preStopSeconds > 0
+                  ? { lifecycle: { preStop: { exec: { command: ['sleep', String(preStopSeconds)] } } } }
+                  : {}),
               },
             ],
           },
@@ -289,7 +293,7 @@ test(
     const tables = () => run(nftBinary, ['list', 'tables', 'ip']);
     await withCloud('nftables', async (kubectl, stratus) => {
       const dir = await mkdtemp(join(tmpdir(), 'stratus-echo-'));
-      await writeFile(join(dir, 'echo.yaml'), manifests(await freePort()));
+      await writeFile(join(dir, 'echo.yaml'), manifests(await freePort(), 5));
       await kubectl('apply', '-f', join(dir, 'echo.yaml'));
       await rm(dir, { recursive: true, force: true });
       await kubectl('rollout', 'status', 'deploy/echo', '--timeout=90s');
@@ -313,6 +317,24 @@ test(
         await stratus('explain', 'service', 'echo-rr'),
         /data plane nftables .*algorithm round-robin/,
       );
+      // A rolling update under load, a connection per request: with a preStop delay, as
+      // Kubernetes users give pods behind kube-proxy, the rules move before a pod stops
+      // listening, and no request fails.
+      const rollout = kubectl('set', 'env', 'deploy/echo', 'VERSION=2').then(() =>
+        kubectl('rollout', 'status', 'deploy/echo', '--timeout=120s'),
+      );
+      const load = await runLoad({
+        host: ip,
+        port: 8080,
+        clients: 4,
+        durationMs: 150_000,
+        maxRequests: 100_000,
+        until: rollout,
+        keepAlive: false,
+      });
+      await rollout;
+      assert.deepEqual(load.failures, {});
+      assert.ok(load.ok > 0);
     });
     assert.doesNotMatch(await tables(), new RegExp(`table ip ${table}\n`), 'the agent removed its table');
     // A crash leaves the table behind; stratus up --cleanup removes it.
