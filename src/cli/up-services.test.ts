@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -90,6 +91,23 @@ function manifests(port: number, preStopSeconds = 0): string {
   ]
     .map((m) => stringify(m))
     .join('---\n');
+}
+
+/** A Service without selector and the Endpoints that name `port` on 127.0.0.1, as a List. */
+function externalService(port: number): string {
+  return JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'List',
+    items: [
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'outside' }, spec: { ports: [{ port: 8080 }] } },
+      {
+        apiVersion: 'v1',
+        kind: 'Endpoints',
+        metadata: { name: 'outside' },
+        subsets: [{ addresses: [{ ip: '127.0.0.1' }], ports: [{ port }] }],
+      },
+    ],
+  });
 }
 
 /** A port free on 127.0.0.1 now (the LoadBalancer listens on the node's address). */
@@ -220,6 +238,23 @@ for (const l7 of ['node', 'haproxy'] as const) {
           .clusterIP as string;
         const pinned = await eventually('the affine Service', () => curl(tcpIP, 8080));
         assert.deepEqual([...(await responders(tcpIP, 8080, 12))], [pinned]);
+
+        // A Service without selector forwards to the Endpoints a user wrote (mirrored to a slice).
+        const outside = createHttpServer((_q, r) => r.end('outside 1\n'));
+        await new Promise<void>((r) => outside.listen(0, '127.0.0.1', r));
+        try {
+          const extDir = await mkdtemp(join(tmpdir(), 'stratus-outside-'));
+          await writeFile(
+            join(extDir, 'outside.json'),
+            externalService((outside.address() as { port: number }).port),
+          );
+          await kubectl('create', '-f', join(extDir, 'outside.json'));
+          await rm(extDir, { recursive: true, force: true });
+          const extIP = (await kubectl('get', 'svc', 'outside', '-o', 'jsonpath={.spec.clusterIP}')).trim();
+          assert.equal(await eventually('the Service without selector', () => curl(extIP, 8080)), 'outside');
+        } finally {
+          outside.close();
+        }
 
         // A rolling update under bounded load: no request fails.
         const rollout = kubectl('set', 'env', 'deploy/echo', 'VERSION=2').then(() =>
