@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { BufferBody } from '../buffer-body.js';
-import { FileBody } from '../file-body.js';
+import { BufferBody } from '../body/index.js';
+import { FileBody } from '../body/index.js';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
