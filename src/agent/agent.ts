@@ -229,8 +229,8 @@ export class Agent {
 
   /**
    * A write the disk refused: a Warning Event on the pod (it may not land when the store shares
-   * the full disk) and, when the node was not under pressure yet, a status update at once so the
-   * DiskPressure condition shows without waiting for the next heartbeat.
+   * the full disk) and, on the first refusal in a while, a line in the agent's log and a status
+   * update at once, so the DiskPressure condition shows without waiting for the next heartbeat.
    */
   private diskFailed(f: DiskFailure): void {
     const pod = {
@@ -242,13 +242,11 @@ export class Agent {
       f.what === 'log'
         ? ['LogWriteFailed', `output is dropped until the disk has room`]
         : ['RecordWriteFailed', `its state is kept in memory only until the agent restarts`];
-    this.deps.events.event(
-      pod,
-      'Warning',
-      reason,
-      `Cannot write ${f.what === 'log' ? 'the log' : 'the record'} of container "${f.spec.containerName}": ${f.error.message}; ${message}`,
-    );
-    if (this.disk.failed(f.error.message)) void this.registration?.heartbeat().catch(this.deps.onError);
+    const text = `Cannot write ${f.what === 'log' ? 'the log' : 'the record'} of container "${f.spec.containerName}": ${f.error.message}; ${message}`;
+    this.deps.events.event(pod, 'Warning', reason, text);
+    if (!this.disk.failed(f.error.message)) return;
+    this.deps.onError(new Error(`disk pressure: pod ${f.spec.podNamespace}/${f.spec.podName}: ${text}`));
+    void this.registration?.heartbeat().catch(this.deps.onError);
   }
 
   private lookup(ns: string, pod: string, container: string): string | undefined {

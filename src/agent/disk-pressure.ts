@@ -17,11 +17,11 @@ export class DiskPressure {
     private readonly holdMs = 300_000,
   ) {}
 
-  /** Records a refused write; true when the node was not under pressure before it. */
+  /** Records a refused write; true when it is the first within the hold period. */
   failed(message: string): boolean {
-    const was = this.current() !== undefined;
+    const first = this.recentFailure() === undefined;
     this.lastFailure = { at: this.clock.now(), message };
-    return !was;
+    return first;
   }
 
   /** Why the node is under disk pressure, or undefined when it is not. */
@@ -34,9 +34,12 @@ export class DiskPressure {
     } catch {
       // a data dir that cannot be looked at shows up in the writes that fail
     }
+    const f = this.recentFailure();
+    return f === undefined ? undefined : `a write to the disk failed: ${f}`;
+  }
+
+  private recentFailure(): string | undefined {
     const f = this.lastFailure;
-    if (f !== undefined && this.clock.now() - f.at < this.holdMs)
-      return `a write to the disk failed: ${f.message}`;
-    return undefined;
+    return f !== undefined && this.clock.now() - f.at < this.holdMs ? f.message : undefined;
   }
 }

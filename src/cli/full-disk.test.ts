@@ -4,7 +4,6 @@ import { createHash } from 'node:crypto';
 import {
   existsSync,
   mkdtempSync,
-  readdirSync,
   readFileSync,
   rmSync,
   rmdirSync,
@@ -19,7 +18,7 @@ import { GetObjectCommand, PutObjectCommand, CreateBucketCommand } from '@aws-sd
 import { KubeClient, StatusError } from '../client/index.js';
 import { parseCredentialsIni } from '../objectstore/s3/credentials.js';
 import { sdkClient } from '../objectstore/testing.js';
-import { MAIN_JS, NO_FIXED_PORTS, OutputBuffer } from './cli-harness.js';
+import { killAgentPods, MAIN_JS, NO_FIXED_PORTS, OutputBuffer } from './cli-harness.js';
 
 const SIZE_MIB = 48;
 
@@ -40,23 +39,9 @@ function bodyOf(key: string, size: number): Buffer {
   return out;
 }
 
-/** Kills the process groups of the pods `stratus up` left (their records name the wrappers). */
-function killPods(dataDir: string): void {
-  const dir = join(dataDir, 'agent', 'runtime', 'containers');
-  for (const f of existsSync(dir) ? readdirSync(dir) : []) {
-    if (!f.endsWith('.json')) continue;
-    try {
-      const pid = (JSON.parse(readFileSync(join(dir, f), 'utf8')) as { pid: number }).pid;
-      process.kill(-pid, 'SIGKILL');
-    } catch {
-      // gone already, or a torn record
-    }
-  }
-}
-
-/** Writes zeros to `file` until the disk refuses more: the disk is full to the brim. */
+/** Appends zeros to `file` until the disk refuses more: the disk is full to the brim. */
 function fillDisk(file: string): number {
-  const fd = openSync(file, 'w');
+  const fd = openSync(file, 'a');
   const chunk = Buffer.alloc(256 * 1024);
   let written = 0;
   try {
@@ -93,7 +78,7 @@ test(
       const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
       await exited;
       clearTimeout(timer);
-      killPods(dataDir);
+      killAgentPods(join(dataDir, 'agent'));
       try {
         execFileSync('umount', [mnt]);
       } catch {
@@ -185,9 +170,18 @@ test(
     await new Promise((r) => setTimeout(r, 500));
     const filled = fillDisk(filler);
     assert.ok(filled > 0);
-    for (let i = 0; i < 600 && (failures.s3.length < 5 || failures.store.length < 5); i++) {
+    // The disk stays full (topped up as failed writers free their partial files) until writes of
+    // both kinds failed and the agent saw a log write of the chatty pod refused.
+    const logRefused = /disk pressure: pod default\/chatty: Cannot write the log/;
+    for (
+      let i = 0;
+      i < 1200 && (failures.s3.length < 5 || failures.store.length < 5 || !logRefused.test(stderr.text));
+      i++
+    ) {
       await new Promise((r) => setTimeout(r, 100));
+      fillDisk(filler);
     }
+    assert.match(stderr.text, logRefused);
     stop = true;
     await writers;
     assert.ok(failures.s3.length >= 5, `S3 writes failed: ${failures.s3.length}`);
@@ -228,7 +222,7 @@ test(
 
     // The agent reported the refused log writes on the Node, and the pod's log still reads.
     let pressure: { status?: string; message?: string } | undefined;
-    for (let i = 0; i < 300; i++) {
+    for (let i = 0; i < 1200; i++) {
       const node = (await kube.list('nodes')).items[0] as {
         status?: { conditions?: Array<{ type: string; status?: string; message?: string }> };
       };

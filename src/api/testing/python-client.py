@@ -38,6 +38,12 @@ def main(kubeconfig):
     apps = client.AppsV1Api()
 
     core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=NS)))
+    # As in Kubernetes, a controller publishes kube-root-ca.crt into every new namespace; wait for
+    # it so the watches below see only this script's ConfigMaps.
+    wait_for(
+        lambda: any(i.metadata.name == "kube-root-ca.crt" for i in core.list_namespaced_config_map(NS).items),
+        "kube-root-ca.crt in the new namespace",
+    )
     created = core.create_namespaced_config_map(NS, cm("first", labels={"app": "py"}))
     assert created.metadata.uid, "the created object has a uid"
     step("create")
