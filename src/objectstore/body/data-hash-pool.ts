@@ -4,61 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { BufferPool } from './buffer-pool.js';
 import { BodyCrc32 } from './data-check.js';
 import { ObjectStoreError } from '../errors.js';
-
-/**
- * The worker's source, run with `eval` so that it survives bundling into one file (a worker file
- * next to the bundle would not exist). Messages: `b` (begin a job), `u` (hash the first `len`
- * bytes of the transferred buffer `buf`, then send it back), `r` (read `len` bytes of file
- * descriptor `fd` at `pos` into `buf`, add them to the CRC, send the buffer back with the count
- * `n`), `d` (digest and forget), `x` (cancel: forget). zlib's crc32 is missing before Node 20.15; the CRC is then left out.
- */
-const WORKER_SOURCE = `
-const { parentPort } = require('node:worker_threads');
-const { createHash } = require('node:crypto');
-const { crc32 } = require('node:zlib');
-const { readSync } = require('node:fs');
-const jobs = new Map();
-parentPort.on('message', (m) => {
-  if (m.op === 'r') {
-    const j = jobs.get(m.id);
-    const bytes = new Uint8Array(m.buf, 0, m.len);
-    let n = 0;
-    let error;
-    try {
-      while (n < m.len) {
-        const got = readSync(m.fd, bytes, n, m.len - n, m.pos + n);
-        if (got === 0) break;
-        n += got;
-      }
-      if (j !== undefined && crc32 !== undefined) j.crc = crc32(bytes.subarray(0, n), j.crc);
-    } catch (err) {
-      error = String(err && err.message);
-    }
-    parentPort.postMessage({ id: m.id, op: 'a', buf: m.buf, n, error }, [m.buf]);
-  } else if (m.op === 'b') {
-    jobs.set(m.id, { h: createHash('md5'), crc: 0 });
-  } else if (m.op === 'u') {
-    const j = jobs.get(m.id);
-    if (j !== undefined) {
-      const bytes = new Uint8Array(m.buf, 0, m.len);
-      j.h.update(bytes);
-      if (crc32 !== undefined) j.crc = crc32(bytes, j.crc);
-    }
-    parentPort.postMessage({ id: m.id, op: 'a', buf: m.buf }, [m.buf]);
-  } else if (m.op === 'd') {
-    const j = jobs.get(m.id);
-    jobs.delete(m.id);
-    parentPort.postMessage({
-      id: m.id,
-      op: 'r',
-      digest: j === undefined ? undefined : j.h.digest(),
-      crc: j === undefined || crc32 === undefined ? undefined : j.crc >>> 0,
-    });
-  } else if (m.op === 'x') {
-    jobs.delete(m.id);
-  }
-});
-`;
+import type { HashReply, HashRequest } from './hash-messages.js';
 
 /** Size of the buffers bytes travel to a hashing thread in (moved, not shared: no copy back). */
 export const HASH_BUFFER_BYTES = 512 * 1024;
@@ -96,18 +42,6 @@ export interface HashPoolOptions {
   idleMs?: number;
 }
 
-/** A reply from a hashing thread: a buffer coming back (`a`, with the count read) or the digests (`r`). */
-interface Reply {
-  id: number;
-  op: 'a' | 'r';
-  buf?: ArrayBuffer;
-  /** Bytes read (`r`), or the reason a read failed. */
-  n?: number;
-  error?: string;
-  digest?: Uint8Array;
-  crc?: number;
-}
-
 /** Reads pieces of a file on a hashing thread, keeping the CRC-32 of what it read. */
 export interface PieceReader {
   /**
@@ -121,8 +55,11 @@ export interface PieceReader {
   close(): Promise<void>;
 }
 
+/** A request without its job id, which `ask` adds. */
+type JobRequest = HashRequest extends infer R ? (R extends HashRequest ? Omit<R, 'id'> : never) : never;
+
 interface Waiter {
-  resolve: (v: Reply) => void;
+  resolve: (v: HashReply) => void;
   reject: (e: Error) => void;
 }
 
@@ -302,7 +239,7 @@ export class HashPool {
    * reply; `end` finishes it once `settled` (replies still due) resolved, and tells the thread.
    */
   private begin(): {
-    ask: (msg: object, transfer?: ArrayBuffer[]) => Promise<Reply>;
+    ask: (msg: JobRequest, transfer?: ArrayBuffer[]) => Promise<HashReply>;
     ended: () => boolean;
     end: (settled?: Promise<unknown>) => void;
   } {
@@ -316,21 +253,21 @@ export class HashPool {
       if (slot.idle !== undefined) clearTimeout(slot.idle);
       slot.idle = undefined;
     }
-    slot.worker.postMessage({ id, op: 'b' });
+    post(slot, { id, op: 'b' });
     let ended = false;
     return {
       ask: (msg, transfer = []) =>
         new Promise((resolve, reject) => {
           if (slot.failure !== undefined) return reject(slot.failure);
           waiters.push({ resolve, reject });
-          slot.worker.postMessage({ id, ...msg }, transfer);
+          post(slot, { id, ...msg }, transfer);
         }),
       ended: () => ended,
       end: (settled = Promise.resolve()) => {
         if (ended) return;
         ended = true;
         if (--slot.jobs === 0) this.idle(slot);
-        slot.worker.postMessage({ id, op: 'x' });
+        post(slot, { id, op: 'x' });
         void settled.then(() => slot.waiting.delete(id));
       },
     };
@@ -376,11 +313,11 @@ export class HashPool {
   }
 
   private spawn(index: number): Slot {
-    const worker = new Worker(WORKER_SOURCE, { eval: true });
+    const worker = new Worker(new URL('./hash-worker.js', import.meta.url));
     worker.unref();
     const slot: Slot = { worker, jobs: 0, waiting: new Map() };
     this.slots[index] = slot;
-    worker.on('message', (m: Reply) => slot.waiting.get(m.id)?.shift()?.resolve(m));
+    worker.on('message', (m: HashReply) => slot.waiting.get(m.id)?.shift()?.resolve(m));
     const fail = (err: Error): void => {
       slot.failure ??= err;
       if (this.slots[index] === slot) this.slots[index] = undefined;
@@ -390,6 +327,11 @@ export class HashPool {
     worker.on('exit', (code) => fail(hashFailed(`the hashing thread exited with ${code}`)));
     return slot;
   }
+}
+
+/** Sends a request to a slot's thread (moving the buffers in `transfer`). */
+function post(slot: Slot, msg: HashRequest, transfer: ArrayBuffer[] = []): void {
+  slot.worker.postMessage(msg, transfer);
 }
 
 function crcHex(crc: number | undefined): string | undefined {
