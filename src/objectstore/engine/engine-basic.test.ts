@@ -44,6 +44,9 @@ test('buckets: create, conflicts, list, delete', async () => {
     await rejects(s.createBucket('alpha', 'alice'), 'BucketAlreadyOwnedByYou');
     await rejects(s.createBucket('alpha', 'bob'), 'BucketAlreadyExists');
     await rejects(s.createBucket('Bad_Name', 'bob'), 'InvalidBucketName');
+    // The naming rules are the gateway's too: reserved prefixes and suffixes are refused here.
+    for (const reserved of ['xn--abc', 'sthree-abc', 'abc-s3alias', 'abc--ol-s3'])
+      await rejects(s.createBucket(reserved, 'bob'), 'InvalidBucketName');
     assert.deepEqual(
       (await s.listBuckets()).map((b) => b.name),
       ['alpha', 'beta'],

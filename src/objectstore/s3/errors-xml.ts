@@ -10,8 +10,8 @@ export interface S3ErrorReply {
 }
 
 /**
- * Maps any thrown value to an S3 error reply: StratusErrors whose code is an S3 code (the
- * gateway's S3Error, the engine's ObjectStoreError) keep their code and status; other
+ * Maps any thrown value to an S3 error reply: StratusErrors whose code is an S3 code (every
+ * ObjectStoreError, the engine's and the gateway's) keep their code and status; other
  * StratusErrors keep their status under a generic S3 code; anything else is InternalError
  * (500), without leaking its message.
  */
