@@ -8,6 +8,7 @@ import { EngineContext } from './context.js';
 import type { Device, DeviceHealth } from '../device/index.js';
 import { LocalDevice } from '../device/index.js';
 import { Engine } from './engine.js';
+import { dataFileNamed } from './orphans.js';
 import type { ObjectStore } from '../object-store.js';
 import { Placement } from '../replication/index.js';
 import { Replicator, type ReplicationProgress } from '../replication/index.js';
@@ -160,10 +161,11 @@ class EngineStore extends Engine implements EngineObjectStore {
       options.inlineMaxBytes !== undefined ? { inlineMaxBytes: options.inlineMaxBytes } : {},
     );
     const all = (): Device[] => [...local.values()];
-    this.auditor = new Auditor(
-      all,
-      options.auditBytesPerSecond ? { bytesPerSecond: options.auditBytesPerSecond } : {},
-    );
+    this.auditor = new Auditor(all, {
+      clock,
+      isNamed: (file) => dataFileNamed(this.ctx, file),
+      ...(options.auditBytesPerSecond ? { bytesPerSecond: options.auditBytesPerSecond } : {}),
+    });
     this.replicator = new Replicator(placement, all, {
       clock,
       ...(options.reclaimAgeMs !== undefined ? { reclaimAgeMs: options.reclaimAgeMs } : {}),

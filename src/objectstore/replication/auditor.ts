@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { systemClock, type Clock } from '../../common/clock.js';
 import type { InlineEntry } from '../device/index.js';
-import type { Device } from '../device/index.js';
+import type { Device, FileEntry } from '../device/index.js';
+import { timestampMs } from '../device/index.js';
 import { inlineIntact } from '../body/index.js';
 
 /** Cumulative auditor progress, for `status()` and metrics. */
@@ -16,13 +18,38 @@ export interface AuditProgress {
   lastPassCorrupt: number;
   /** Inline bodies (in bucket index rows) found corrupt and rewritten from a good index replica. */
   inlineRepaired: number;
+  /** Data files that no index row named (older than `orphanAgeMs`, on two passes), removed. */
+  orphansRemoved: number;
 }
+
+/** A data file as the orphan check sees it: its object, its name (version or part) and timestamp. */
+export interface DataFileRef {
+  bucket: string;
+  key: string;
+  name: string;
+  ts: string;
+}
+
+/** Whether an index row names a data file: true, false, or undefined when the index could not say. */
+export type FileNamedCheck = (file: DataFileRef) => Promise<boolean | undefined>;
 
 /** Options of the Auditor. */
 export interface AuditorOptions {
   /** Read rate limit in bytes per second; default unlimited. */
   bytesPerSecond?: number;
+  /**
+   * Asks the index whether a data file is named by a row (a version, a part, a manifest); files
+   * no row names are removed. Without it, no file is ever removed as an orphan.
+   */
+  isNamed?: FileNamedCheck;
+  /** Data files younger than this (by their timestamp) are never orphans; default 1 hour. */
+  orphanAgeMs?: number;
+  /** The clock file ages are read against; default the system clock. */
+  clock?: Clock;
 }
+
+/** Default for AuditorOptions.orphanAgeMs. */
+export const DEFAULT_ORPHAN_AGE_MS = 3_600_000;
 
 /**
  * Walks every device's data files at a bounded rate, recomputes each body's MD5 against the one
@@ -31,6 +58,13 @@ export interface AuditorOptions {
  * data. Inline bodies (small objects in bucket index rows) are checked against their row's ETag;
  * a damaged one is rewritten from another replica of the same index holding an intact copy of
  * the same version, or counted as corrupt when none does (reads then fail rather than lie).
+ *
+ * Data files that no index row names (left by a write killed between its data and its index
+ * row, or by an index write that reached too few replicas) are removed once they are older than
+ * `orphanAgeMs` and were found unnamed on two passes in a row: a file's timestamp is when its
+ * write began, so a PUT that took longer than that commits an already old file, and the second
+ * sighting (a pass later) leaves its index row time to land. A file whose index cannot be read
+ * at a quorum is left alone.
  */
 export class Auditor {
   readonly progress: AuditProgress = {
@@ -41,7 +75,10 @@ export class Auditor {
     lastPassObjects: 0,
     lastPassCorrupt: 0,
     inlineRepaired: 0,
+    orphansRemoved: 0,
   };
+  /** Data files found unnamed by the last pass (device, partition, hash, file name). */
+  private suspects = new Set<string>();
   private running: Promise<AuditProgress> | undefined;
   private stopped = false;
 
@@ -67,6 +104,7 @@ export class Auditor {
     let bytes = 0;
     let objects = 0;
     let corrupt = 0;
+    const suspects = new Set<string>();
     for (const device of this.devices()) {
       if (this.stopped) break;
       if ((await device.check()).reason === 'missing') continue;
@@ -105,13 +143,48 @@ export class Auditor {
           objects += r.checked;
           corrupt += r.corrupt;
         }
+        if (!this.stopped) await this.sweepOrphans(device, partition, suspects);
       }
     }
+    if (!this.stopped) this.suspects = suspects;
     delete this.progress.current;
     this.progress.passes++;
     this.progress.lastPassObjects = objects;
     this.progress.lastPassCorrupt = corrupt;
     return { ...this.progress };
+  }
+
+  /**
+   * Removes the partition's data files that no index row names and that the previous pass found
+   * unnamed too; records this pass's unnamed files in `suspects`.
+   */
+  private async sweepOrphans(device: Device, partition: number, suspects: Set<string>): Promise<void> {
+    const isNamed = this.options.isNamed;
+    if (isNamed === undefined) return;
+    const now = (this.options.clock ?? systemClock).now();
+    const minAge = this.options.orphanAgeMs ?? DEFAULT_ORPHAN_AGE_MS;
+    for (const e of await device.list(partition, true)) {
+      if (this.stopped) return;
+      if (e.kind !== 'data' || now - timestampMs(e.ts) < minAge) continue;
+      const ref = await this.refOf(device, e);
+      if (ref === undefined || (await isNamed(ref).catch(() => undefined)) !== false) continue;
+      const id = [device.id, partition, e.hash, e.fileName].join('/');
+      if (!this.suspects.has(id)) {
+        suspects.add(id);
+        continue;
+      }
+      await device.remove(partition, e.hash, e.fileName);
+      this.progress.orphansRemoved++;
+    }
+  }
+
+  /** The object, name and timestamp a data file's footer records; undefined when unreadable. */
+  private async refOf(device: Device, e: FileEntry): Promise<DataFileRef | undefined> {
+    const r = await device.open(e.partition, e.hash, e.name, e.ts).catch(() => undefined);
+    if (r === undefined || 'tombstone' in r) return undefined;
+    await r.close();
+    const { bucket, key, name, ts } = r.footer;
+    return name === e.name && ts === e.ts ? { bucket, key, name, ts } : undefined;
   }
 
   /** Checks every inline body of one index replica, a page at a time; repairs what it can. */
