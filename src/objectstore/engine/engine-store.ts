@@ -7,7 +7,7 @@ import { Auditor, type AuditProgress } from '../replication/index.js';
 import { EngineContext } from './context.js';
 import type { Device, DeviceHealth } from '../device/index.js';
 import { LocalDevice } from '../device/index.js';
-import { Engine } from './engine.js';
+import { Engine, type EngineHooks } from './engine.js';
 import { dataFileNamed } from './orphans.js';
 import type { ObjectStore } from '../object-store.js';
 import { Placement } from '../replication/index.js';
@@ -62,6 +62,8 @@ export interface OpenObjectStoreOptions {
   reclaimAgeMs?: number;
   /** Objects of at most this many bytes are stored inline in the bucket index; default 64 KiB, 0 never. */
   inlineMaxBytes?: number;
+  /** Test seams inside operations (EngineHooks); none by default. */
+  hooks?: EngineHooks;
 }
 
 /** What `status()` reports: devices, ring balance, auditor and replicator progress. */
@@ -156,10 +158,10 @@ class EngineStore extends Engine implements EngineObjectStore {
     private readonly clock: Clock,
     private readonly options: OpenObjectStoreOptions,
   ) {
-    super(
-      new EngineContext(placement, clock),
-      options.inlineMaxBytes !== undefined ? { inlineMaxBytes: options.inlineMaxBytes } : {},
-    );
+    super(new EngineContext(placement, clock), {
+      ...(options.inlineMaxBytes !== undefined ? { inlineMaxBytes: options.inlineMaxBytes } : {}),
+      ...(options.hooks !== undefined ? { hooks: options.hooks } : {}),
+    });
     const all = (): Device[] => [...local.values()];
     this.auditor = new Auditor(all, {
       clock,

@@ -35,6 +35,14 @@ import { etagMatches, validateKey } from './validation.js';
 export interface EngineOptions {
   /** Objects of at most this many bytes (declared size) are stored inline; default 64 KiB, 0 never. */
   inlineMaxBytes?: number;
+  /** Points where tests hold an operation to drive a race deterministically; none by default. */
+  hooks?: EngineHooks;
+}
+
+/** Test seams between an operation's read and its write (see EngineOptions.hooks). */
+export interface EngineHooks {
+  /** Runs after a tagging write read the version it updates, before it writes the row back. */
+  afterTagRead?: () => Promise<void>;
 }
 
 /**
@@ -45,12 +53,14 @@ export interface EngineOptions {
  */
 export class Engine implements ObjectStore {
   private readonly inlineMax: number;
+  private readonly hooks: EngineHooks;
 
   constructor(
     protected readonly ctx: EngineContext,
     options: EngineOptions = {},
   ) {
     this.inlineMax = options.inlineMaxBytes ?? DEFAULT_INLINE_MAX_BYTES;
+    this.hooks = options.hooks ?? {};
   }
 
   createBucket(name: string, owner: string): Promise<BucketInfo> {
@@ -164,8 +174,11 @@ export class Engine implements ObjectStore {
       const row = rows.find((r) => r.vid === vid && !r.deleted);
       if (!row)
         return { ...(options.versionId !== undefined ? { versionId: vid } : {}), deleteMarker: false };
+      // A deletion is an event of the version id in its own right: its `vts` is its own time, so
+      // it orders against other writes of the id by when it was made, as a new version would.
+      const ts = this.ctx.stamps.next();
       await this.ctx.index.write(bi.loc, bi.name, 'objects', [
-        { ...row, ts: this.ctx.stamps.next(), deleted: 1, data: null },
+        { ...row, ts, vts: ts, deleted: 1, data: null },
       ]);
       if (!isInline(row)) await this.ctx.dropData(bucket, row);
       return { ...(options.versionId !== undefined ? { versionId: vid } : {}), deleteMarker: row.dm === 1 };
@@ -244,6 +257,11 @@ export class Engine implements ObjectStore {
     if (Object.keys(tags).length > 0) meta.tags = tags;
     else delete meta.tags;
     const bi = this.ctx.bucketIndex(bucket);
+    await this.hooks.afterTagRead?.();
+    // Conditional on the version read: the row keeps its `vts`, and replicas order version rows
+    // by `vts` before `ts` (index-rows.ts `replaces`), so if an overwrite or a deletion landed
+    // since the read, this row loses to it on every replica (the tagging then happened before
+    // the overwrite, which brought its own tags) instead of writing the replaced version back.
     await this.ctx.index.write(bi.loc, bi.name, 'objects', [
       { ...row, ts: this.ctx.stamps.next(), meta: JSON.stringify(meta) },
     ]);
