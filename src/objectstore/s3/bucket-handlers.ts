@@ -2,11 +2,46 @@ import { type Handler, isoDate, requireBucket, xmlReply } from './context.js';
 import { corsToXml, parseCorsConfiguration } from './cors.js';
 import { ObjectStoreError } from '../errors.js';
 import { validateBucketName } from '../index.js';
+import { decodeToken, encodeToken } from './list-handlers.js';
 import { childText, escapeXml, parseXml, xmlDocument, type XmlNode } from './xml.js';
 import type { S3Operation } from './routes.js';
 
+/** `max-buckets`: an integer from 1 to 10,000, as AWS takes it; undefined when absent (every bucket). */
+function parseMaxBuckets(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = /^\d{1,5}$/.test(value) ? Number(value) : NaN;
+  if (!(n >= 1 && n <= 10_000))
+    throw new ObjectStoreError(
+      'InvalidArgument',
+      `max-buckets must be an integer from 1 to 10000, not ${JSON.stringify(value)}`,
+      { ArgumentName: 'max-buckets', ArgumentValue: value },
+    );
+  return n;
+}
+
+/**
+ * ListBuckets: the caller's buckets by name, filtered by `prefix` and `bucket-region` (every
+ * bucket is in the gateway's region), paged by `max-buckets` and the opaque `continuation-token`
+ * that a truncated page answers with.
+ */
 const listBuckets: Handler = async (ctx) => {
-  const buckets = await ctx.store.listBuckets(ctx.user);
+  const prefix = ctx.query.get('prefix');
+  const region = ctx.query.get('bucket-region');
+  const max = parseMaxBuckets(ctx.query.get('max-buckets'));
+  const token = ctx.query.get('continuation-token');
+  const after = token === undefined ? undefined : decodeToken(token);
+  const matching =
+    region !== undefined && region !== ctx.region
+      ? []
+      : (await ctx.store.listBuckets(ctx.user))
+          .filter(
+            (b) =>
+              (prefix === undefined || b.name.startsWith(prefix)) && (after === undefined || b.name > after),
+          )
+          .sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+  const page = max === undefined ? matching : matching.slice(0, max);
+  const last = page[page.length - 1];
+  const next = page.length < matching.length && last !== undefined ? encodeToken(last.name) : undefined;
   return xmlReply(
     xmlDocument('ListAllMyBucketsResult', [
       [
@@ -18,14 +53,17 @@ const listBuckets: Handler = async (ctx) => {
       ],
       [
         'Buckets',
-        buckets.map((b): XmlNode => [
+        page.map((b): XmlNode => [
           'Bucket',
           [
             ['Name', b.name],
             ['CreationDate', isoDate(b.created)],
+            ['BucketRegion', ctx.region],
           ],
         ]),
       ],
+      ['ContinuationToken', next],
+      ['Prefix', prefix],
     ]),
   );
 };
