@@ -161,8 +161,10 @@ export async function authenticate(
     amzDate = queryValue('X-Amz-Date') ?? '';
     const ms = parseAmzDate(amzDate);
     if (ms === undefined) throw bad("X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"");
-    const expires = Number(queryValue('X-Amz-Expires') ?? 'NaN');
-    if (!Number.isInteger(expires) || expires < 0) throw bad('X-Amz-Expires should be a number');
+    const expiresText = queryValue('X-Amz-Expires') ?? '';
+    const expires = /^-?\d{1,15}$/.test(expiresText) ? Number(expiresText) : NaN;
+    if (Number.isNaN(expires)) throw bad('X-Amz-Expires should be a number');
+    if (expires < 0) throw bad('X-Amz-Expires must be non-negative');
     if (expires > 604800)
       throw bad(
         'X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less than 604800 seconds',
@@ -173,9 +175,10 @@ export async function authenticate(
       .split(';')
       .filter((h) => h !== '')
       .map((h) => h.toLowerCase());
-    if (now > ms + expires * 1000) {
+    // A URL valid for 0 seconds has expired by the time it arrives (AWS accepts 1 to 604,800).
+    if (expires === 0 || now > ms + expires * 1000) {
       throw new ObjectStoreError('AccessDenied', 'Request has expired', {
-        XAmzExpires: expires,
+        'X-Amz-Expires': expires,
         Expires: new Date(ms + expires * 1000).toISOString(),
         ServerTime: new Date(now).toISOString(),
       });

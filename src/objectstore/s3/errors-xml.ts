@@ -44,7 +44,7 @@ export function errorXml(reply: S3ErrorReply, resource: string, requestId: strin
   const extra: XmlNode[] = Object.entries(reply.extra)
     .filter(
       ([k, v]) =>
-        /^[A-Z][A-Za-z]+$/.test(k) &&
+        /^[A-Z][A-Za-z-]+$/.test(k) &&
         (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean'),
     )
     .map(([k, v]): XmlNode => [k, v as string | number | boolean]);
