@@ -288,3 +288,32 @@ test('SDK: ListMultipartUploads URL-encodes keys, markers and the prefix with en
     );
   });
 });
+
+test('SDK: listing edge cases: empty delimiter, empty continuation token, fetch-owner', async () => {
+  await withGateway(async (_g, c) => {
+    await c.send(new CreateBucketCommand({ Bucket: 'edges' }));
+    for (const Key of ['a/1', 'a/2', 'b'])
+      await c.send(new PutObjectCommand({ Bucket: 'edges', Key, Body: Key }));
+    // An empty delimiter groups nothing.
+    const flat = await c.send(new ListObjectsV2Command({ Bucket: 'edges', Delimiter: '' }));
+    assert.deepEqual(
+      flat.Contents?.map((o) => o.Key),
+      ['a/1', 'a/2', 'b'],
+    );
+    assert.equal(flat.CommonPrefixes, undefined);
+    const v1 = await c.send(new ListObjectsCommand({ Bucket: 'edges', Delimiter: '' }));
+    assert.equal(v1.Contents?.length, 3);
+    // An empty continuation token is not a token.
+    await s3Error(
+      c.send(new ListObjectsV2Command({ Bucket: 'edges', ContinuationToken: '' })),
+      'InvalidArgument',
+      400,
+    );
+    // Owners only when asked for (v2); always in v1.
+    const without = await c.send(new ListObjectsV2Command({ Bucket: 'edges' }));
+    assert.ok(without.Contents?.every((o) => o.Owner === undefined));
+    const withOwner = await c.send(new ListObjectsV2Command({ Bucket: 'edges', FetchOwner: true }));
+    assert.ok(withOwner.Contents?.every((o) => o.Owner?.ID === 'admin'));
+    assert.ok(v1.Contents?.every((o) => o.Owner?.ID === 'admin'));
+  });
+});
