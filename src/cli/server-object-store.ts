@@ -64,6 +64,8 @@ export async function startGateway(
     tls: ServingTls;
     insecureHttp?: boolean;
     connections?: ConnectionLimits;
+    /** The region the gateway is in (and aws-cli's config names); default us-east-1. */
+    region?: string;
   },
 ): Promise<RunningObjectStore & { close(): Promise<void> }> {
   const keys = store.revealing();
@@ -78,6 +80,7 @@ export async function startGateway(
       port: options.port,
       host: options.host,
       clock: options.clock,
+      ...(options.region !== undefined ? { region: options.region } : {}),
       ...(options.connections !== undefined ? { connections: options.connections } : {}),
       ...(tls ? { tls: tls.pair('s3') } : {}),
     });
@@ -88,6 +91,7 @@ export async function startGateway(
     await bootstrapS3Admin(keys, options.dataDir, {
       endpoint: serving.url,
       ...(caBundle !== undefined ? { caBundle } : {}),
+      ...(options.region !== undefined ? { region: options.region } : {}),
     });
     buckets = new BucketMirror(engine, options.client);
     const mirror = buckets;

@@ -124,6 +124,8 @@ export interface ServerOptions {
   tlsKeyFile?: string;
   /** Serve S3 in plain HTTP instead of HTTPS (`--s3-insecure-http`); default false. */
   s3InsecureHttp?: boolean;
+  /** The S3 endpoint's region (`--s3-region`): what GetBucketLocation answers; default us-east-1. */
+  s3Region?: string;
 }
 
 /** The object store part of a running server. */
@@ -293,6 +295,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         users: auth.users,
         tls,
         ...(options.s3InsecureHttp === true ? { insecureHttp: true } : {}),
+        ...(options.s3Region !== undefined ? { region: options.s3Region } : {}),
         ...(options.s3Connections !== undefined ? { connections: options.s3Connections } : {}),
       });
     }

@@ -33,6 +33,7 @@ const SERVE_OPTIONS = {
   'tls-cert-file': { type: 'string' },
   'tls-private-key-file': { type: 'string' },
   's3-insecure-http': { type: 'boolean' },
+  's3-region': { type: 'string' },
   'service-cluster-ip-range': { type: 'string' },
   'service-node-port-range': { type: 'string' },
   'ingress-http-port': { type: 'string' },
@@ -79,6 +80,8 @@ const SERVE_FLAGS = `  --data-dir DIR   where state and the kubeconfig live (def
   --s3-insecure-http
                    serve S3 in plain HTTP instead of HTTPS (credentials and
                    objects then cross the network in the clear)
+  --s3-region NAME the S3 endpoint's region, which GetBucketLocation answers
+                   and clients sign for (default: us-east-1)
   --ingress-http-port N, --ingress-https-port N
                    the Ingress controller's ports (\`up\` only; default: 80 and
                    443 when root, else 8080 and 8443; 0 picks a free port)`;
@@ -188,6 +191,9 @@ async function serve(
   if (positionals.length > 0) throw new UsageError(`unexpected arguments: ${positionals.join(' ')}`, name);
   const port = portFlag(values, 'port', name);
   const s3Port = portFlag(values, 's3-port', name) ?? 9000;
+  const region = flagString(values, 's3-region');
+  if (region !== undefined && !/^[a-z][a-z0-9-]{0,62}$/.test(region))
+    throw new UsageError(`--s3-region must be a region name such as eu-west-1, not "${region}"`, name);
   const devices = flagStrings(values, 'storage-device').map((d, i) => parseStorageDevice(d, i, name));
   const replicasText = flagString(values, 'replicas');
   const replicas = replicasText === undefined ? undefined : Number(replicasText);
@@ -242,6 +248,7 @@ async function serve(
       ...(certFile === undefined ? {} : { tlsCertFile: resolve(ctx.io.cwd, certFile) }),
       ...(keyFile === undefined ? {} : { tlsKeyFile: resolve(ctx.io.cwd, keyFile) }),
       ...(flagBool(values, 's3-insecure-http') ? { s3InsecureHttp: true } : {}),
+      ...(region === undefined ? {} : { s3Region: region }),
       ...(ipRange === undefined ? {} : { serviceClusterIPRange: ipRange }),
       ...(portRange === undefined ? {} : { serviceNodePortRange: portRange }),
       ...(name === 'up' ? { ingress } : {}),

@@ -77,7 +77,7 @@ export class Auditor {
     inlineRepaired: 0,
     orphansRemoved: 0,
   };
-  /** Data files found unnamed by the last pass (device, partition, hash, file name). */
+  /** Data files found unnamed by the last pass, on any device (partition, hash, file name). */
   private suspects = new Set<string>();
   private running: Promise<AuditProgress> | undefined;
   private stopped = false;
@@ -168,11 +168,11 @@ export class Auditor {
       if (e.kind !== 'data' || now - timestampMs(e.ts) < minAge) continue;
       const ref = await this.refOf(device, e);
       if (ref === undefined || (await isNamed(ref).catch(() => undefined)) !== false) continue;
-      const id = [device.id, partition, e.hash, e.fileName].join('/');
-      if (!this.suspects.has(id)) {
-        suspects.add(id);
-        continue;
-      }
+      // Keyed without the device: a copy the replicator spread from another device goes in the
+      // same pass, and one it copies back after a removal goes in the next.
+      const id = [partition, e.hash, e.fileName].join('/');
+      suspects.add(id);
+      if (!this.suspects.has(id)) continue;
       await device.remove(partition, e.hash, e.fileName);
       this.progress.orphansRemoved++;
     }

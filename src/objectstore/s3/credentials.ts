@@ -163,14 +163,14 @@ export function parseCredentialsIni(text: string): { accessKeyId?: string; secre
 /**
  * Makes sure the admin has an S3 key pair: on first start (no `DATA_DIR/s3-credentials`, or one
  * whose key is gone from the store) it creates one for user `admin` and writes
- * `DATA_DIR/s3-credentials` (aws-cli credentials INI) and `DATA_DIR/s3-config` (region,
+ * `DATA_DIR/s3-credentials` (aws-cli credentials INI) and `DATA_DIR/s3-config` (region, us-east-1 by default,
  * endpoint_url, path-style addressing and, for an https endpoint with a private CA, `ca_bundle`
  * naming the CA file), both mode 0600. Later starts reuse the pair and rewrite the config.
  */
 export async function bootstrapS3Admin(
   store: Store,
   dataDir: string,
-  options: { endpoint: string; caBundle?: string },
+  options: { endpoint: string; caBundle?: string; region?: string },
 ): Promise<AccessKey> {
   const credPath = join(dataDir, 's3-credentials');
   const configPath = join(dataDir, 's3-config');
@@ -187,7 +187,7 @@ export async function bootstrapS3Admin(
   }
   await writePrivate(
     configPath,
-    `[default]\nregion = us-east-1\nendpoint_url = ${options.endpoint}\n` +
+    `[default]\nregion = ${options.region ?? 'us-east-1'}\nendpoint_url = ${options.endpoint}\n` +
       (options.caBundle === undefined ? '' : `ca_bundle = ${options.caBundle}\n`) +
       's3 =\n    addressing_style = path\n',
   );

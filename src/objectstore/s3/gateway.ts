@@ -251,8 +251,25 @@ function nextRequestId(): string {
   return REQUEST_ID_PREFIX + requestCounter.toString(16).toUpperCase().padStart(8, '0');
 }
 
-async function handle(shared: Shared, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/**
+ * Serves one request. With `expectContinue` (the client sent `Expect: 100-continue` and waits),
+ * `100 Continue` goes out only when the handler starts reading the body, after authentication,
+ * the bucket and the size were checked; a request refused before that is answered with the
+ * final status alone and the connection closed, so its body is never sent.
+ */
+async function handle(
+  shared: Shared,
+  req: IncomingMessage,
+  res: ServerResponse,
+  expectContinue = false,
+): Promise<void> {
   const requestId = nextRequestId();
+  let continued = !expectContinue;
+  const sendContinue = (): void => {
+    if (continued) return;
+    continued = true;
+    res.writeContinue();
+  };
   const method = (req.method ?? 'GET').toUpperCase();
   const head = method === 'HEAD';
   let resource = '/';
@@ -301,7 +318,7 @@ async function handle(shared: Shared, req: IncomingMessage, res: ServerResponse)
     const handler = HANDLERS[operation];
     if (handler === undefined)
       throw new ObjectStoreError('NotImplemented', `${operation} is not implemented`);
-    const body = requestBody(req, auth);
+    const body = requestBody(req, auth, sendContinue);
     bodyError = () => body.error();
     const ctx: S3Context = {
       requestId,
@@ -322,11 +339,13 @@ async function handle(shared: Shared, req: IncomingMessage, res: ServerResponse)
       checksum: body.checksum,
     };
     const reply = await handler(ctx);
-    await send(res, reply, head, cors, requestId);
+    await send(res, reply, head, continued ? cors : { ...cors, connection: 'close' }, requestId);
   } catch (err) {
     // The engine reports a failed body as IncompleteBody; the body's own error says why.
     const cause = bodyError();
-    sendError(res, cause instanceof ObjectStoreError ? cause : err, head, resource, requestId, cors);
+    // The client holds its body back until 100 Continue: none comes, so the connection ends.
+    const extra = continued ? cors : { ...cors, connection: 'close' };
+    sendError(res, cause instanceof ObjectStoreError ? cause : err, head, resource, requestId, extra);
   } finally {
     drain(req);
   }
@@ -349,12 +368,15 @@ export async function startS3Gateway(options: S3GatewayOptions): Promise<S3Gatew
   // The guard accepts the connections, so node's own header and request timeouts (which cut a
   // large upload after 5 minutes) never run: the guard's apply instead.
   const limits = resolveLimits(options.connections, S3_CONNECTION_LIMITS, openFileLimit());
-  const handler = (req: IncomingMessage, res: ServerResponse): void => {
-    handle(shared, req, res).catch((err: unknown) => {
-      console.error('s3 gateway: unhandled request failure', err);
-      res.destroy();
-    });
-  };
+  const serve =
+    (expectContinue: boolean) =>
+    (req: IncomingMessage, res: ServerResponse): void => {
+      handle(shared, req, res, expectContinue).catch((err: unknown) => {
+        console.error('s3 gateway: unhandled request failure', err);
+        res.destroy();
+      });
+    };
+  const handler = serve(false);
   const keepAliveTimeout = limits.keepAliveTimeoutMs;
   const tls = options.tls;
   const server =
@@ -369,6 +391,7 @@ export async function startS3Gateway(options: S3GatewayOptions): Promise<S3Gatew
     else socket.destroy();
   });
   server.on('tlsClientError', () => undefined);
+  server.on('checkContinue', serve(true));
   const guard = new ConnectionGuard({
     limits,
     servers: [server],

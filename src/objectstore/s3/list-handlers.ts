@@ -32,7 +32,11 @@ export function decodeToken(token: string): string {
   return text.slice(3);
 }
 
-function encoder(ctx: S3Context): {
+/**
+ * `encoding-type`: absent, or `url` (then every key-bearing field of the reply is URL-encoded);
+ * anything else is InvalidArgument.
+ */
+export function encoder(ctx: S3Context): {
   encode: (s: string | undefined) => string | undefined;
   encodingType: string | undefined;
 } {

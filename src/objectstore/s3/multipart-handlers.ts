@@ -11,7 +11,7 @@ import {
 } from './context.js';
 import { resolveCopySource } from './copy-handler.js';
 import { ObjectStoreError } from '../errors.js';
-import { parseMaxKeys } from './list-handlers.js';
+import { encoder, parseMaxKeys } from './list-handlers.js';
 import { contentMd5, putOptionsFrom, putResponseHeaders } from './object-handlers.js';
 import { resolveCopyRange } from './range.js';
 import type { S3Operation } from './routes.js';
@@ -182,6 +182,7 @@ const listParts: Handler = async (ctx) => {
 
 const listMultipartUploads: Handler = async (ctx) => {
   const bucket = requireBucket(ctx);
+  const { encode, encodingType } = encoder(ctx);
   const maxUploads = parseMaxKeys(ctx.query.get('max-uploads'), 'max-uploads');
   const prefix = ctx.query.get('prefix');
   const keyMarker = ctx.query.get('key-marker');
@@ -195,17 +196,18 @@ const listMultipartUploads: Handler = async (ctx) => {
   return xmlReply(
     xmlDocument('ListMultipartUploadsResult', [
       ['Bucket', bucket],
-      ['KeyMarker', keyMarker ?? ''],
+      ['KeyMarker', encode(keyMarker ?? '')],
       ['UploadIdMarker', uploadIdMarker ?? ''],
-      ['NextKeyMarker', r.nextKeyMarker],
+      ['NextKeyMarker', encode(r.nextKeyMarker)],
       ['NextUploadIdMarker', r.nextUploadIdMarker],
-      ['Prefix', prefix ?? ''],
+      ['Prefix', encode(prefix ?? '')],
+      ['EncodingType', encodingType],
       ['MaxUploads', maxUploads],
       ['IsTruncated', r.isTruncated],
       ...r.uploads.map((u): XmlNode => [
         'Upload',
         [
-          ['Key', u.key],
+          ['Key', encode(u.key)],
           ['UploadId', u.uploadId],
           person(u.owner, 'Initiator'),
           person(u.owner, 'Owner'),

@@ -50,8 +50,10 @@ function validChecksumValue(algorithm: ChecksumAlgorithm, value: string): boolea
  * and trailer signatures), and verifies the signed SHA-256, the declared length and any
  * `x-amz-checksum-*` (header or trailer) before the stream ends. The stream is built only when
  * a handler asks for it; an aborted client errors it, so nothing partial is ever committed.
+ * `beforeRead` runs once, when it is built: the gateway answers `Expect: 100-continue` there, so
+ * a request refused before its handler reads the body never has the body sent.
  */
-export function requestBody(req: IncomingMessage, auth: AuthResult): RequestBody {
+export function requestBody(req: IncomingMessage, auth: AuthResult, beforeRead?: () => void): RequestBody {
   const streaming = auth.payload.startsWith('streaming');
   const trailerMode = auth.payload.endsWith('trailer');
   const decodedLength = integerHeader(req, 'x-amz-decoded-content-length');
@@ -122,6 +124,7 @@ export function requestBody(req: IncomingMessage, auth: AuthResult): RequestBody
   }
   const stream = (): Readable => {
     if (made !== undefined) return made;
+    beforeRead?.();
     const decoder = streaming
       ? new AwsChunkedDecoder({
           trailer: trailerMode,
