@@ -4,7 +4,11 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
   CopyObjectCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
   CreateBucketCommand,
   HeadBucketCommand,
   HeadObjectCommand,
@@ -13,6 +17,7 @@ import {
   PutObjectCommand,
   S3ServiceException,
   type S3Client,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { KubeClient } from '../client/index.js';
 import { eventually } from '../api/testing.js';
@@ -138,6 +143,39 @@ test('bytes past storage.stratus.dev/bucket-bytes are refused with QuotaExceeded
       ['a', 600],
       ['b', 424],
     ],
+  );
+});
+
+test('completing a multipart upload past the bytes is refused; the upload can still be aborted', async () => {
+  await team.send(new DeleteObjectCommand({ Bucket: 'team-one', Key: 'b' }));
+  const upload = await team.send(new CreateMultipartUploadCommand({ Bucket: 'team-one', Key: 'big' }));
+  const part = await team.send(
+    new UploadPartCommand({
+      Bucket: 'team-one',
+      Key: 'big',
+      UploadId: upload.UploadId,
+      PartNumber: 1,
+      Body: 'p'.repeat(400),
+    }),
+  );
+  // Parts count once completed: meanwhile another write takes the room.
+  await team.send(new PutObjectCommand({ Bucket: 'team-one', Key: 'c', Body: 'c'.repeat(400) }));
+  await refused(
+    team.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: 'team-one',
+        Key: 'big',
+        UploadId: upload.UploadId,
+        MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] },
+      }),
+    ),
+    'QuotaExceeded',
+    403,
+    /requested: storage.stratus.dev\/bucket-bytes=400, used: storage.stratus.dev\/bucket-bytes=1000/,
+  );
+  await s3Error(team.send(new HeadObjectCommand({ Bucket: 'team-one', Key: 'big' })), 'NotFound', 404);
+  await team.send(
+    new AbortMultipartUploadCommand({ Bucket: 'team-one', Key: 'big', UploadId: upload.UploadId }),
   );
 });
 

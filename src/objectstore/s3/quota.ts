@@ -71,10 +71,20 @@ export async function admitQuota(
   return undefined;
 }
 
-const BYTE_WRITES = new Set(['PutObject', 'UploadPart', 'CopyObject', 'UploadPartCopy']);
+const BYTE_WRITES = new Set([
+  'PutObject',
+  'UploadPart',
+  'CopyObject',
+  'UploadPartCopy',
+  'CompleteMultipartUpload',
+]);
 
-/** The bytes a write adds: its declared size, or a copy source's size (all of it, for a range). */
+/**
+ * The bytes a write adds: its declared size, a copy source's size (all of it, for a range), or
+ * the parts of an upload being completed (all of them: parts are not counted until then).
+ */
 async function incomingBytes(ctx: S3Context): Promise<number | undefined> {
+  if (ctx.operation === 'CompleteMultipartUpload') return uploadedBytes(ctx);
   if (ctx.operation !== 'CopyObject' && ctx.operation !== 'UploadPartCopy') return ctx.size;
   const source = parseCopySource(header(ctx, 'x-amz-copy-source') ?? '');
   // Another user's source says nothing here (not even its size): the handler answers AccessDenied.
@@ -88,4 +98,26 @@ async function incomingBytes(ctx: S3Context): Promise<number | undefined> {
     .catch(() => undefined);
   // A source that cannot be read fails in the handler with the right error; it adds nothing.
   return info?.size ?? 0;
+}
+
+/** The size of every part of the upload being completed (0 when it cannot be listed: the handler says why). */
+async function uploadedBytes(ctx: S3Context): Promise<number> {
+  const id = ctx.query.get('uploadId');
+  if (ctx.bucket === undefined || ctx.key === undefined || id === undefined) return 0;
+  let total = 0;
+  let marker: number | undefined;
+  // At most 10,000 parts (S3's limit), listed a thousand at a time.
+  for (let page = 0; page < 10; page++) {
+    const listed = await ctx.store
+      .listParts(ctx.bucket, ctx.key, id, {
+        maxParts: 1000,
+        ...(marker !== undefined ? { partNumberMarker: marker } : {}),
+      })
+      .catch(() => undefined);
+    if (listed === undefined) return total;
+    for (const p of listed.parts) total += p.size;
+    if (!listed.isTruncated || listed.nextPartNumberMarker === undefined) break;
+    marker = listed.nextPartNumberMarker;
+  }
+  return total;
 }
