@@ -9,114 +9,21 @@
  * the VM is shared. `STRATUS_BENCH_LB_SECONDS` (default 8) and `STRATUS_BENCH_LB_ROUNDS`
  * (default 3) size it; the defaults take about 4 minutes.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { findHaproxy } from '../src/network/haproxy/haproxy-process.js';
+import { findNft } from '../src/network/index.js';
 import { haproxyConfig, nginxConfig, writeConfig } from './lb-peers.js';
-import { holdConnections, freePort, processRss, waitForPort } from './lb-clients.js';
+import { holdConnections, freePort, processRss } from './lb-clients.js';
+import { median, start, wrk, type Run } from './lb-wrk.js';
 import type { BenchResult } from './result.js';
 
 const SECONDS = Number(process.env.STRATUS_BENCH_LB_SECONDS ?? 8);
 const ROUNDS = Number(process.env.STRATUS_BENCH_LB_ROUNDS ?? 3);
 const CONNECTIONS = 10_000;
-
-/** One measured wrk run. */
-interface Run {
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: string;
-}
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
-
-function ms(text: string | undefined): number {
-  const m = /^([\d.]+)(us|ms|s)$/.exec(text ?? '');
-  if (m === null) return NaN;
-  const v = Number(m[1]);
-  return m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v;
-}
-
-/** One wrk run; with two ports, two wrk of half the threads and connections at once, summed. */
-async function wrk(ports: readonly number[], seconds: number): Promise<Run> {
-  const threads = 2 / ports.length;
-  const outs = await Promise.all(
-    ports.map(
-      (port) =>
-        new Promise<string>((resolve) => {
-          const args = [
-            `-t${threads}`,
-            `-c${64 / ports.length}`,
-            `-d${seconds}s`,
-            '--latency',
-            `http://127.0.0.1:${port}/`,
-          ];
-          const child = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'ignore'] });
-          let out = '';
-          child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-          const timer = setTimeout(() => child.kill('SIGKILL'), (seconds + 30) * 1000);
-          child.once('close', () => {
-            clearTimeout(timer);
-            resolve(out);
-          });
-        }),
-    ),
-  );
-  const runs = outs.map(parseWrk);
-  return {
-    rps: runs.reduce((a, r) => a + r.rps, 0),
-    p50: Math.max(...runs.map((r) => r.p50)),
-    p99: Math.max(...runs.map((r) => r.p99)),
-    errors: runs.map((r) => r.errors).join(' '),
-  };
-}
-
-function parseWrk(out: string): Run {
-  return {
-    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0),
-    p50: ms(/^\s+50%\s+(\S+)/m.exec(out)?.[1]),
-    p99: ms(/^\s+99%\s+(\S+)/m.exec(out)?.[1]),
-    errors: [/Socket errors:.*/.exec(out)?.[0], /Non-2xx.*/.exec(out)?.[0]].filter(Boolean).join('; '),
-  };
-}
-
-/** Spawns a child and waits for its "ready" line (or for `port` to accept, when given). */
-async function start(
-  children: ChildProcess[],
-  cmd: string,
-  args: readonly string[],
-  port?: number,
-): Promise<ChildProcess> {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
-  const exited = new Promise<never>((_, reject) =>
-    child.once('exit', (code) => reject(new Error(`${cmd} ${args.join(' ')} exited (${code}): ${stderr}`))),
-  );
-  const ready =
-    port === undefined
-      ? new Promise<void>((resolve) =>
-          createInterface({ input: child.stdout }).on('line', (l) => l === 'ready' && resolve()),
-        )
-      : waitForPort(port);
-  await Promise.race([
-    ready,
-    exited,
-    new Promise((_, r) => setTimeout(() => r(new Error(`${cmd} did not start`)), 30_000)),
-  ]);
-  child.stdout?.resume();
-  exited.catch(() => undefined);
-  return child;
-}
 
 /** Runs the benchmark (see the file comment). */
 export async function benchLb(): Promise<BenchResult[]> {
@@ -137,9 +44,19 @@ export async function benchLb(): Promise<BenchResult[]> {
     for (const p of ups) await start(children, ...node('./lb-upstream.js', p));
     const p = Object.fromEntries(
       await Promise.all(
-        ['haproxy', 'haproxyTcp', 'nginx', 'node', 'nodeTcp', 'driver', 'one', 'oneTcp', 'two', 'twoTcp'].map(
-          async (k) => [k, await freePort()],
-        ),
+        [
+          'haproxy',
+          'haproxyTcp',
+          'nginx',
+          'node',
+          'nodeTcp',
+          'driver',
+          'one',
+          'oneTcp',
+          'two',
+          'twoTcp',
+          'nft',
+        ].map(async (k) => [k, await freePort()]),
       ),
     ) as Record<string, number>;
     const hp = await start(
@@ -164,6 +81,9 @@ export async function benchLb(): Promise<BenchResult[]> {
     await start(children, ...node('./lb-stratus.js', 'haproxy', p.driver!, 0, ...ups));
     const one = await start(children, ...node('./lb-stratus.js', 'node1', p.one!, p.oneTcp!, ...ups));
     const two = await start(children, ...node('./lb-stratus.js', 'node1', p.two!, p.twoTcp!, ...ups));
+    const nft = findNft();
+    if ('missing' in nft) console.error(`lb: no nftables row: ${nft.missing}`);
+    else await start(children, ...node('./lb-stratus.js', 'nftables', 0, p.nft!, ...ups));
     const rows: Array<[string, number[]]> = [
       ['direct', [ups[0]!]],
       ['haproxy', [p.haproxy!]],
@@ -173,6 +93,7 @@ export async function benchLb(): Promise<BenchResult[]> {
       ['stratus haproxy driver', [p.driver!]],
       ['haproxy mode tcp', [p.haproxyTcp!]],
       ['stratus L4', [p.nodeTcp!]],
+      ...('missing' in nft ? [] : [['stratus nftables L4', [p.nft!]] as [string, number[]]]),
     ];
     const runs = new Map<string, Run[]>(rows.map(([name]) => [name, []]));
     for (let round = 0; round < ROUNDS; round++) {
@@ -231,6 +152,9 @@ export async function benchLb(): Promise<BenchResult[]> {
         '-',
       ),
       result('lb L4 req/s', 'stratus L4', 'haproxy mode tcp', 'rps', '>= 0.9x HAProxy tcp'),
+      ...('missing' in nft
+        ? []
+        : [result('lb nftables L4 req/s', 'stratus nftables L4', 'direct', 'rps', '>= 0.95x direct')]),
       {
         name: `lb node driver RSS, ${CONNECTIONS} connections`,
         value: rssNode,

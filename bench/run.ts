@@ -26,6 +26,7 @@ const REGISTRY: readonly BenchModule[] = [
   { name: 'scale', specifier: './scale.js', exportName: 'benchScale' },
   { name: 'connections', specifier: './connections.js', exportName: 'benchConnections' },
   { name: 'lb', specifier: './lb.js', exportName: 'benchLb' },
+  { name: 'lb-reload', specifier: './lb-reload.js', exportName: 'benchLbReload' },
   { name: 'service-proxy', specifier: './service-proxy.js', exportName: 'benchServiceProxy' },
 ];
 

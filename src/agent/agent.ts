@@ -14,7 +14,7 @@ import {
   type Runtime,
 } from '../runtime/index.js';
 import { EventRecorder } from '../client/index.js';
-import { ServiceProxy, type L7Driver } from '../network/index.js';
+import { ServiceProxy, type L4Mode, type L7Driver } from '../network/index.js';
 import { claimDataDir } from './data-dir.js';
 import { DiskPressure } from './disk-pressure.js';
 import { LogServer } from './log-server.js';
@@ -52,7 +52,7 @@ export interface AgentOptions extends NodeCapacity {
    * The service proxy (Services' ClusterIPs, NodePorts and LoadBalancer addresses) with its L7
    * driver; default: none (`stratus up` and `stratus agent` run one with `node`).
    */
-  serviceProxy?: { l7: L7Driver; threads?: number };
+  serviceProxy?: { l7: L7Driver; l4?: L4Mode; threads?: number };
   /** Where sync errors go; default: stderr. */
   onError?: (err: unknown) => void;
   /**

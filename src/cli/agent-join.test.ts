@@ -9,7 +9,7 @@ import { KubeClient } from '../client/index.js';
 import type { KubeObject } from '../common/kube-object.js';
 import { startServer, type RunningServer } from './server.js';
 import { kubectlSkipReason, runKubectl } from '../controllers/testing.js';
-import { collect, MAIN_JS, OutputBuffer, type CliResult } from './cli-harness.js';
+import { collect, killAgentPods, MAIN_JS, OutputBuffer, type CliResult } from './cli-harness.js';
 
 // Agents join as kubeadm's and k3s' do: the admin prints a join command with a bootstrap token
 // and the CA's pin; each agent trades the token for its own node credential, keeps it (0600) in
@@ -95,6 +95,7 @@ before(async () => {
 after(async () => {
   await admin?.close();
   await server?.close();
+  killAgentPods(join(dir, 'a1'));
   await rm(dir, { recursive: true, force: true });
 });
 

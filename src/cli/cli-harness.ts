@@ -1,4 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -136,5 +137,22 @@ export class OutputBuffer {
       this.waiters.add(check);
       check();
     });
+  }
+}
+
+/**
+ * Kills the process groups of the pods an agent with data directory `agentDataDir` left running
+ * (an agent that stops leaves its pods, as kubelet does; their records name the wrappers).
+ */
+export function killAgentPods(agentDataDir: string): void {
+  const dir = join(agentDataDir, 'runtime', 'containers');
+  for (const f of existsSync(dir) ? readdirSync(dir) : []) {
+    if (!f.endsWith('.json')) continue;
+    try {
+      const pid = (JSON.parse(readFileSync(join(dir, f), 'utf8')) as { pid: number }).pid;
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // gone already, or a torn record
+    }
   }
 }

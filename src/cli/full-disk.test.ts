@@ -4,7 +4,6 @@ import { createHash } from 'node:crypto';
 import {
   existsSync,
   mkdtempSync,
-  readdirSync,
   readFileSync,
   rmSync,
   rmdirSync,
@@ -19,7 +18,7 @@ import { GetObjectCommand, PutObjectCommand, CreateBucketCommand } from '@aws-sd
 import { KubeClient, StatusError } from '../client/index.js';
 import { parseCredentialsIni } from '../objectstore/s3/credentials.js';
 import { sdkClient } from '../objectstore/testing.js';
-import { MAIN_JS, NO_FIXED_PORTS, OutputBuffer } from './cli-harness.js';
+import { killAgentPods, MAIN_JS, NO_FIXED_PORTS, OutputBuffer } from './cli-harness.js';
 
 const SIZE_MIB = 48;
 
@@ -38,20 +37,6 @@ function bodyOf(key: string, size: number): Buffer {
   const out = Buffer.alloc(size);
   for (let i = 0; i < size; i += seed.length) seed.copy(out, i);
   return out;
-}
-
-/** Kills the process groups of the pods `stratus up` left (their records name the wrappers). */
-function killPods(dataDir: string): void {
-  const dir = join(dataDir, 'agent', 'runtime', 'containers');
-  for (const f of existsSync(dir) ? readdirSync(dir) : []) {
-    if (!f.endsWith('.json')) continue;
-    try {
-      const pid = (JSON.parse(readFileSync(join(dir, f), 'utf8')) as { pid: number }).pid;
-      process.kill(-pid, 'SIGKILL');
-    } catch {
-      // gone already, or a torn record
-    }
-  }
 }
 
 /** Appends zeros to `file` until the disk refuses more: the disk is full to the brim. */
@@ -93,7 +78,7 @@ test(
       const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
       await exited;
       clearTimeout(timer);
-      killPods(dataDir);
+      killAgentPods(join(dataDir, 'agent'));
       try {
         execFileSync('umount', [mnt]);
       } catch {

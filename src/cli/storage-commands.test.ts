@@ -131,6 +131,7 @@ test('explain shows three healthy copies; a flipped byte shows as corrupt until 
   assert.match(status.stdout, /^DEVICE\s+HEALTH\s+FREE\s+IN RING\s+PARTITIONS\s+PATH$/m);
   assert.match(status.stdout, /^dev0\s+ok\s+/m);
   assert.match(status.stdout, /^ {2}corrupt found:\s+1\b/m);
+  assert.match(status.stdout, /^ {2}orphans removed:\s+0\b/m);
   assert.match(status.stdout, /^ {2}files copied:\s+[1-9]/m);
 });
 

@@ -68,6 +68,7 @@ export function formatStatus(status: EngineStatus): string {
     `  passes:          ${a.passes}${a.current ? ` (now on ${a.current.device}, partition ${a.current.partition})` : ''}`,
     `  objects checked: ${a.objectsChecked} (${bytes(a.bytesChecked)})`,
     `  corrupt found:   ${a.corruptFound} (quarantined, restored by the replicator)`,
+    `  orphans removed: ${a.orphansRemoved} (data files no index row named, older than an hour)`,
     `  last pass:       ${a.passes === 0 ? 'none yet' : `${a.lastPassObjects} objects, ${a.lastPassCorrupt} corrupt`}`,
     '',
     'Replicator (copies missing files and indexes to where the ring wants them):',

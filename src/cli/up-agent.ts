@@ -6,13 +6,6 @@ import { nodeUser } from '../identity/index.js';
 import { retireStoredToken } from './component-token.js';
 import type { UpComponent } from './up.js';
 
-/** The agent's `serviceProxy` option for `--service-proxy node|haproxy|none` (default node). */
-export function serviceProxyOption(flag: 'node' | 'haproxy' | 'none' | undefined): {
-  serviceProxy?: { l7: 'node' | 'haproxy' };
-} {
-  return flag === 'none' ? {} : { serviceProxy: { l7: flag ?? 'node' } };
-}
-
 /**
  * The node agent as a part of `stratus up`: one node named after the host, data under
  * DATA_DIR/agent, talking to the server over its plain-HTTP loopback URL as
@@ -41,7 +34,9 @@ export const agentComponent: UpComponent = {
         client,
         dataDir: dir,
         nodeName,
-        ...serviceProxyOption(options.serviceProxy),
+        ...(options.serviceProxy === 'none'
+          ? {}
+          : { serviceProxy: options.serviceProxy ?? { l7: 'node' as const } }),
         onError: (err) => process.stderr.write(`agent: ${(err as Error).message}\n`),
       });
       return {

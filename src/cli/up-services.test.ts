@@ -4,12 +4,13 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import { findHaproxy } from '../network/index.js';
+import { findHaproxy, findNft, tableName } from '../network/index.js';
 import { eventually, runLoad } from '../network/testing/index.js';
 import { MAIN_JS } from './cli-harness.js';
 import { startCloud, UP_COMPONENTS, type RunningCloud } from './up.js';
@@ -39,7 +40,8 @@ const ECHO = [
   "process.on('SIGTERM', () => server.close(() => process.exit(0)));",
 ].join('\n');
 
-function manifests(port: number): string {
+/** The echo Deployment and its Services; `preStopSeconds` keeps a leaving pod serving that long. */
+function manifests(port: number, preStopSeconds = 0): string {
   const labels = { app: 'echo' };
   const service = (name: string, spec: object) => ({
     apiVersion: 'v1',
@@ -66,6 +68,9 @@ function manifests(port: number): string {
                 command: ['node', '-e', ECHO],
                 ports: [{ name: 'http', containerPort: 8080 }],
                 readinessProbe: { httpGet: { path: '/', port: 'http' }, periodSeconds: 1 },
+                ...(preStopSeconds > 0
+                  ? { lifecycle: { preStop: { exec: { command: ['sleep', String(preStopSeconds)] } } } }
+                  : {}),
               },
             ],
           },
@@ -82,9 +87,27 @@ function manifests(port: number): string {
       sessionAffinity: 'ClientIP',
       ports: [{ port: 8080, targetPort: 'http' }],
     }),
+    service('echo-rr', { type: 'NodePort', selector: labels, ports: [{ port: 8080, targetPort: 'http' }] }),
   ]
     .map((m) => stringify(m))
     .join('---\n');
+}
+
+/** A Service without selector and the Endpoints that name `port` on 127.0.0.1, as a List. */
+function externalService(port: number): string {
+  return JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'List',
+    items: [
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'outside' }, spec: { ports: [{ port: 8080 }] } },
+      {
+        apiVersion: 'v1',
+        kind: 'Endpoints',
+        metadata: { name: 'outside' },
+        subsets: [{ addresses: [{ ip: '127.0.0.1' }], ports: [{ port }] }],
+      },
+    ],
+  });
 }
 
 /** A port free on 127.0.0.1 now (the LoadBalancer listens on the node's address). */
@@ -121,8 +144,15 @@ async function responders(host: string, port: number, count: number): Promise<Se
 
 type Cli = (...args: string[]) => Promise<string>;
 
-async function withCloud(l7: 'node' | 'haproxy', body: (kubectl: Cli, stratus: Cli) => Promise<void>) {
-  const dir = await mkdtemp(join(tmpdir(), `stratus-up-services-${l7}-`));
+/** Each data path's own Service ranges, so that parallel tests never share an address. */
+const RANGES = {
+  node: ['127.90.0.0/16', '31700-31799'],
+  haproxy: ['127.91.0.0/16', '31800-31899'],
+  nftables: ['127.92.0.0/16', '31900-31999'],
+} as const;
+
+async function withCloud(path: keyof typeof RANGES, body: (kubectl: Cli, stratus: Cli) => Promise<void>) {
+  const dir = await mkdtemp(join(tmpdir(), `stratus-up-services-${path}-`));
   let cloud: RunningCloud | undefined;
   try {
     cloud = await startCloud(
@@ -131,9 +161,9 @@ async function withCloud(l7: 'node' | 'haproxy', body: (kubectl: Cli, stratus: C
         apiPort: 0,
         s3Port: 0,
         controllers: true,
-        serviceProxy: l7,
-        serviceClusterIPRange: l7 === 'node' ? '127.90.0.0/16' : '127.91.0.0/16',
-        serviceNodePortRange: l7 === 'node' ? '31700-31799' : '31800-31899',
+        serviceProxy: path === 'nftables' ? { l7: 'node', l4: 'nftables' } : { l7: path, l4: 'userspace' },
+        serviceClusterIPRange: RANGES[path][0],
+        serviceNodePortRange: RANGES[path][1],
       },
       UP_COMPONENTS,
     );
@@ -209,6 +239,23 @@ for (const l7 of ['node', 'haproxy'] as const) {
         const pinned = await eventually('the affine Service', () => curl(tcpIP, 8080));
         assert.deepEqual([...(await responders(tcpIP, 8080, 12))], [pinned]);
 
+        // A Service without selector forwards to the Endpoints a user wrote (mirrored to a slice).
+        const outside = createHttpServer((_q, r) => r.end('outside 1\n'));
+        await new Promise<void>((r) => outside.listen(0, '127.0.0.1', r));
+        try {
+          const extDir = await mkdtemp(join(tmpdir(), 'stratus-outside-'));
+          await writeFile(
+            join(extDir, 'outside.json'),
+            externalService((outside.address() as { port: number }).port),
+          );
+          await kubectl('create', '-f', join(extDir, 'outside.json'));
+          await rm(extDir, { recursive: true, force: true });
+          const extIP = (await kubectl('get', 'svc', 'outside', '-o', 'jsonpath={.spec.clusterIP}')).trim();
+          assert.equal(await eventually('the Service without selector', () => curl(extIP, 8080)), 'outside');
+        } finally {
+          outside.close();
+        }
+
         // A rolling update under bounded load: no request fails.
         const rollout = kubectl('set', 'env', 'deploy/echo', 'VERSION=2').then(() =>
           kubectl('rollout', 'status', 'deploy/echo', '--timeout=120s'),
@@ -266,6 +313,72 @@ for (const l7 of ['node', 'haproxy'] as const) {
     },
   );
 }
+
+const nft = findNft();
+const nftMissing = 'missing' in nft ? nft.missing : undefined;
+if (nftMissing !== undefined && process.env.CI === 'true')
+  throw new Error(`${nftMissing}; required under CI`);
+
+test(
+  'the nftables path: TCP Services as DNAT rules in the node’s table, shown by explain; stratus up --cleanup removes a crashed one’s table',
+  { skip: missingTool ? `${missingTool} is not installed` : (nftMissing ?? false) },
+  async () => {
+    const nftBinary = (nft as { binary: string }).binary;
+    const table = tableName(hostname().toLowerCase());
+    const tables = () => run(nftBinary, ['list', 'tables', 'ip']);
+    await withCloud('nftables', async (kubectl, stratus) => {
+      const dir = await mkdtemp(join(tmpdir(), 'stratus-echo-'));
+      await writeFile(join(dir, 'echo.yaml'), manifests(await freePort(), 5));
+      await kubectl('apply', '-f', join(dir, 'echo.yaml'));
+      await rm(dir, { recursive: true, force: true });
+      await kubectl('rollout', 'status', 'deploy/echo', '--timeout=90s');
+      const two = await podNames(kubectl);
+      const rr = JSON.parse(await kubectl('get', 'svc', 'echo-rr', '-o', 'json'));
+      const [ip, nodePort] = [rr.spec.clusterIP as string, rr.spec.ports[0].nodePort as number];
+      await eventually('both pods behind the ClusterIP', async () =>
+        same(await responders(ip, 8080, 6), two),
+      );
+      assert.ok(two.has(await eventually('the NodePort', () => curl('127.0.0.1', nodePort))));
+      const tcpIP = JSON.parse(await kubectl('get', 'svc', 'echo-tcp', '-o', 'json')).spec
+        .clusterIP as string;
+      const pinned = await eventually('the affine Service', () => curl(tcpIP, 8080));
+      assert.deepEqual([...(await responders(tcpIP, 8080, 12))], [pinned]);
+      // The kernel, not a listener, answers: the rules are in the node's table.
+      assert.match(
+        await run(nftBinary, ['list', 'table', 'ip', table]),
+        new RegExp(ip.replace(/\./g, '\\.')),
+      );
+      assert.match(
+        await stratus('explain', 'service', 'echo-rr'),
+        /data plane nftables .*algorithm round-robin/,
+      );
+      // A rolling update under load, a connection per request: with a preStop delay, as
+      // Kubernetes users give pods behind kube-proxy, the rules move before a pod stops
+      // listening, and no request fails.
+      const rollout = kubectl('set', 'env', 'deploy/echo', 'VERSION=2').then(() =>
+        kubectl('rollout', 'status', 'deploy/echo', '--timeout=120s'),
+      );
+      const load = await runLoad({
+        host: ip,
+        port: 8080,
+        clients: 4,
+        durationMs: 150_000,
+        maxRequests: 100_000,
+        until: rollout,
+        keepAlive: false,
+      });
+      await rollout;
+      assert.deepEqual(load.failures, {});
+      assert.ok(load.ok > 0);
+    });
+    assert.doesNotMatch(await tables(), new RegExp(`table ip ${table}\n`), 'the agent removed its table');
+    // A crash leaves the table behind; stratus up --cleanup removes it.
+    await run(nftBinary, ['add', 'table', 'ip', table]);
+    const cleaned = await run(process.execPath, [MAIN_JS, 'up', '--cleanup']);
+    assert.match(cleaned, new RegExp(`nftables: removed table ip ${table}`));
+    assert.doesNotMatch(await tables(), new RegExp(`table ip ${table}\n`));
+  },
+);
 
 const lowPortsNeedRoot =
   Number(readFileSync('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8')) > 80 &&

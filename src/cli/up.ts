@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import type { L4Mode, L7Driver } from '../network/index.js';
 import { startServer, type RunningServer, type ServerOptions } from './server.js';
 import { agentComponent } from './up-agent.js';
 import { ingressComponent, type IngressPorts } from './up-ingress.js';
@@ -14,8 +15,8 @@ export type UpOptions = Omit<ServerOptions, 'dataDir'> & {
    * Ingress controller runs. The CLI's `up` passes 80/443 when root, else 8080/8443.
    */
   ingress?: IngressPorts;
-  /** The agent's service proxy: its L7 driver, or `none`; default `node`. */
-  serviceProxy?: 'node' | 'haproxy' | 'none';
+  /** The agent's service proxy (its L7 driver and L4 mode), or `none`; default the `node` driver, userspace L4. */
+  serviceProxy?: { l7: L7Driver; l4?: L4Mode } | 'none';
 };
 
 /**

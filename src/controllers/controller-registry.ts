@@ -9,6 +9,7 @@ import { JobController } from './job-controller.js';
 import { NodeLifecycleController } from './node-lifecycle-controller.js';
 import { EndpointsController } from './endpoints-controller.js';
 import { EndpointSliceController } from './endpointslice-controller.js';
+import { EndpointSliceMirroringController } from './endpointslice-mirroring-controller.js';
 import { LoadBalancerController } from './loadbalancer-controller.js';
 import { ClusterRoleAggregationController } from './clusterrole-aggregation-controller.js';
 import { defaultServiceAccounts } from './namespace-defaults-controller.js';
@@ -39,6 +40,7 @@ export const CONTROLLERS: Record<string, ControllerFactory> = {
   nodelifecycle: (ctx) => new NodeLifecycleController(ctx),
   endpoints: (ctx) => new EndpointsController(ctx),
   endpointslice: (ctx) => new EndpointSliceController(ctx),
+  endpointslicemirroring: (ctx) => new EndpointSliceMirroringController(ctx),
   loadbalancer: (ctx) => new LoadBalancerController(ctx),
   'clusterrole-aggregation': (ctx) => new ClusterRoleAggregationController(ctx),
   serviceaccount: (ctx) => defaultServiceAccounts(ctx),

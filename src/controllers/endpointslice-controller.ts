@@ -1,5 +1,4 @@
 import type { Node } from 'kubernetes-types/core/v1.js';
-import { StatusError } from '../client/index.js';
 import type { KubeObject } from '../common/kube-object.js';
 import { objectKey, splitKey, type Informer } from '../machinery/index.js';
 import type { ControllerContext } from './controller-context.js';
@@ -8,10 +7,12 @@ import {
   MANAGED_BY,
   MANAGED_BY_LABEL,
   planSlices,
+  serviceOwner,
   SERVICE_NAME_LABEL,
   type Slice,
 } from './endpointslice-plan.js';
 import { ServicePodsController } from './service-pods-controller.js';
+import { writeSlicePlan } from './slice-writes.js';
 import { WriteTracker } from './write-tracker.js';
 
 type N = Node & KubeObject;
@@ -72,21 +73,7 @@ export class EndpointSliceController extends ServicePodsController {
     const groups = desiredEndpoints(svc, this.selectedPods(svc), (node) => {
       return this.nodes.get('', node)?.metadata.labels?.['topology.kubernetes.io/zone'];
     });
-    const plan = planSlices(svc, existing, groups);
-    const client = this.ctx.client;
-    for (const slice of [...plan.create, ...plan.update]) {
-      const stored = slice.metadata.name
-        ? await client.update('endpointslices', slice)
-        : await client.create('endpointslices', slice);
-      this.written.wrote(key, objectKey(stored), stored);
-    }
-    for (const slice of plan.delete) {
-      try {
-        await client.delete('endpointslices', slice.metadata.name ?? '', { namespace });
-        this.written.deleted(key, objectKey(slice));
-      } catch (err) {
-        if (!(err instanceof StatusError && err.status === 404)) throw err;
-      }
-    }
+    const plan = planSlices(serviceOwner(svc), existing, groups);
+    await writeSlicePlan(this.ctx.client, plan, key, namespace, this.written);
   }
 }

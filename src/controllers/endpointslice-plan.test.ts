@@ -2,9 +2,23 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Pod, Service } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../common/kube-object.js';
-import { desiredEndpoints, planSlices, type Slice, type SlicePlan } from './endpointslice-plan.js';
+import {
+  desiredEndpoints,
+  planSlices as planFor,
+  serviceOwner,
+  type Slice,
+  type SlicePlan,
+} from './endpointslice-plan.js';
 
 type Svc = Service & KubeObject;
+
+/** planSlices for a Service, as the endpointslice controller calls it. */
+const planSlices = (
+  svc: Svc,
+  existing: readonly Slice[],
+  groups: Parameters<typeof planFor>[2],
+  max?: number,
+): SlicePlan => planFor(serviceOwner(svc), existing, groups, max);
 
 const service = (extra: Partial<Service['spec']> = {}): Svc => ({
   metadata: { name: 'web', namespace: 'default', uid: 'svc-1', labels: { team: 'a' } },

@@ -23,7 +23,7 @@ export interface PortGroup {
 }
 
 /** Kubernetes' endpoint hash: addresses, hostname and the target pod. */
-function endpointKey(e: Endpoint): string {
+export function endpointKey(e: Endpoint): string {
   return JSON.stringify([
     [...(e.addresses ?? [])].sort(),
     e.hostname ?? '',
@@ -97,39 +97,63 @@ export function desiredEndpoints(
   return groups;
 }
 
-/** The labels of a Service's slices: the Service's own, then the reserved ones. */
-export function sliceLabels(svc: Service & KubeObject): Record<string, string> {
+/**
+ * Who a set of slices belongs to: a Service (the endpointslice controller) or the Endpoints a
+ * user wrote for a Service without selector (the mirroring controller).
+ */
+export interface SliceOwner {
+  /** The Service's name (`kubernetes.io/service-name`) and namespace. */
+  service: string;
+  namespace: string;
+  /** Labels copied onto the slices (the reserved ones are set after). */
+  labels: Record<string, string>;
+  /** The controller owner reference of every slice. */
+  ref: { apiVersion: string; kind: string; name: string; uid: string };
+  managedBy: string;
+  headless: boolean;
+  /** One empty slice when there are no endpoints (the endpointslice controller's placeholder). */
+  placeholder: boolean;
+  /** The owner is being deleted: no new slices. */
+  deleting: boolean;
+}
+
+/** A Service as the owner of its slices. */
+export function serviceOwner(svc: Service & KubeObject): SliceOwner {
+  return {
+    service: svc.metadata.name ?? '',
+    namespace: svc.metadata.namespace ?? '',
+    labels: svc.metadata.labels ?? {},
+    ref: { apiVersion: 'v1', kind: 'Service', name: svc.metadata.name ?? '', uid: svc.metadata.uid ?? '' },
+    managedBy: MANAGED_BY,
+    headless: !svc.spec?.clusterIP || svc.spec.clusterIP === 'None',
+    placeholder: true,
+    deleting: svc.metadata.deletionTimestamp !== undefined,
+  };
+}
+
+/** The labels of an owner's slices: the owner's own, then the reserved ones. */
+export function sliceLabels(owner: SliceOwner): Record<string, string> {
   const labels: Record<string, string> = {};
-  for (const [k, v] of Object.entries(svc.metadata.labels ?? {})) {
+  for (const [k, v] of Object.entries(owner.labels)) {
     if (k !== SERVICE_NAME_LABEL && k !== MANAGED_BY_LABEL && k !== HEADLESS_LABEL) labels[k] = v;
   }
-  if (!svc.spec?.clusterIP || svc.spec.clusterIP === 'None') labels[HEADLESS_LABEL] = '';
-  labels[SERVICE_NAME_LABEL] = svc.metadata.name ?? '';
-  labels[MANAGED_BY_LABEL] = MANAGED_BY;
+  if (owner.headless) labels[HEADLESS_LABEL] = '';
+  labels[SERVICE_NAME_LABEL] = owner.service;
+  labels[MANAGED_BY_LABEL] = owner.managedBy;
   return labels;
 }
 
-/** A new, unnamed slice of the Service (`generateName: <service>-`), controlled by it. */
-export function newSlice(svc: Service & KubeObject, ports: EndpointPort[]): Slice {
-  const name = svc.metadata.name ?? '';
-  const prefix = `${name}-`.length <= 253 ? `${name}-` : name;
+/** A new, unnamed slice of the owner (`generateName: <service>-`), controlled by it. */
+export function newSlice(owner: SliceOwner, ports: EndpointPort[]): Slice {
+  const prefix = `${owner.service}-`.length <= 253 ? `${owner.service}-` : owner.service;
   return {
     apiVersion: 'discovery.k8s.io/v1',
     kind: 'EndpointSlice',
     metadata: {
       generateName: prefix,
-      namespace: svc.metadata.namespace ?? '',
-      labels: sliceLabels(svc),
-      ownerReferences: [
-        {
-          apiVersion: 'v1',
-          kind: 'Service',
-          name,
-          uid: svc.metadata.uid ?? '',
-          controller: true,
-          blockOwnerDeletion: true,
-        },
-      ],
+      namespace: owner.namespace,
+      labels: sliceLabels(owner),
+      ownerReferences: [{ ...owner.ref, controller: true, blockOwnerDeletion: true }],
     },
     addressType: 'IPv4',
     ports,
@@ -144,10 +168,10 @@ export interface SlicePlan {
   delete: Slice[];
 }
 
-/** True when the slice is this Service's (by uid), not an old Service's of the same name. */
-export function ownedBy(slice: Slice, svc: Service & KubeObject): boolean {
+/** True when the slice is this owner's (by uid), not an old owner's of the same name. */
+export function ownedBy(slice: Slice, owner: SliceOwner): boolean {
   return (slice.metadata.ownerReferences ?? []).some(
-    (o) => o.uid === svc.metadata.uid && o.kind === 'Service' && o.apiVersion === 'v1',
+    (o) => o.uid === owner.ref.uid && o.kind === owner.ref.kind && o.apiVersion === owner.ref.apiVersion,
   );
 }
 
@@ -158,14 +182,14 @@ export function ownedBy(slice: Slice, svc: Service & KubeObject): boolean {
  * in new slices of at most `max`. Unchanged slices are not written.
  */
 function planGroup(
-  svc: Service & KubeObject,
+  owner: SliceOwner,
   existing: Slice[],
   group: PortGroup | undefined,
   max: number,
   plan: SlicePlan,
 ): void {
   const wanted = new Map(group?.endpoints ?? []);
-  const labels = sliceLabels(svc);
+  const labels = sliceLabels(owner);
   const changed: Slice[] = [];
   const unchanged: Slice[] = [];
   for (const slice of existing) {
@@ -206,7 +230,7 @@ function planGroup(
       target = { ...target, endpoints: [...(target.endpoints ?? [])] };
       changed.push(target);
     } else {
-      target = newSlice(svc, group?.ports ?? []);
+      target = newSlice(owner, group?.ports ?? []);
       plan.create.push(target);
     }
     while (rest.length > 0 && (target.endpoints ?? []).length < max)
@@ -216,14 +240,14 @@ function planGroup(
 }
 
 /**
- * The writes that make a Service's slices match its pods (Kubernetes' reconcileByAddressType
+ * The writes that make an owner's slices match its endpoints (Kubernetes' reconcileByAddressType
  * and finalize, IPv4 only): slices of another owner, address type or set of ports go; each
  * group of ports is planned alone; a Service with no endpoints keeps one empty placeholder
- * slice; a slice that would be deleted is reused for one that would be created; a Service
- * being deleted gets no new slices.
+ * slice (when `owner.placeholder`); a slice that would be deleted is reused for one that would
+ * be created; an owner being deleted gets no new slices.
  */
 export function planSlices(
-  svc: Service & KubeObject,
+  owner: SliceOwner,
   existing: readonly Slice[],
   groups: Map<string, PortGroup>,
   max = MAX_ENDPOINTS_PER_SLICE,
@@ -231,22 +255,24 @@ export function planSlices(
   const plan: SlicePlan = { create: [], update: [], delete: [] };
   const byPorts = new Map<string, Slice[]>();
   for (const slice of existing) {
-    if (!ownedBy(slice, svc) || slice.addressType !== 'IPv4') {
+    if (!ownedBy(slice, owner) || slice.addressType !== 'IPv4') {
       plan.delete.push(slice);
       continue;
     }
     const key = portsKey(slice.ports ?? []);
     byPorts.set(key, [...(byPorts.get(key) ?? []), slice]);
   }
-  for (const [key, group] of groups) planGroup(svc, byPorts.get(key) ?? [], group, max, plan);
+  for (const [key, group] of groups) planGroup(owner, byPorts.get(key) ?? [], group, max, plan);
   for (const [key, slices] of byPorts) if (!groups.has(key)) plan.delete.push(...slices);
-  if (plan.delete.length === existing.length && plan.create.length === 0 && plan.update.length === 0) {
-    const placeholder = newSlice(svc, []);
+  const empty =
+    plan.delete.length === existing.length && plan.create.length === 0 && plan.update.length === 0;
+  if (empty && owner.placeholder) {
+    const placeholder = newSlice(owner, []);
     const only = plan.delete[0];
     const isPlaceholder =
       plan.delete.length === 1 &&
       only !== undefined &&
-      ownedBy(only, svc) &&
+      ownedBy(only, owner) &&
       (only.endpoints ?? []).length === 0 &&
       (only.ports ?? []).length === 0 &&
       jsonEqual(only.metadata.labels ?? {}, placeholder.metadata.labels);
@@ -254,12 +280,12 @@ export function planSlices(
     else plan.create.push(placeholder);
   }
   while (plan.create.length > 0) {
-    const reuse = plan.delete.findIndex((s) => ownedBy(s, svc) && s.addressType === 'IPv4');
+    const reuse = plan.delete.findIndex((s) => ownedBy(s, owner) && s.addressType === 'IPv4');
     if (reuse < 0) break;
     const [old] = plan.delete.splice(reuse, 1);
     const slice = plan.create.pop()!;
-    plan.update.push({ ...slice, metadata: { ...old!.metadata, labels: sliceLabels(svc) } });
+    plan.update.push({ ...slice, metadata: { ...old!.metadata, labels: sliceLabels(owner) } });
   }
-  if (svc.metadata.deletionTimestamp !== undefined) plan.create = [];
+  if (owner.deleting) plan.create = [];
   return plan;
 }

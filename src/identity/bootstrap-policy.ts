@@ -243,7 +243,7 @@ export const BOOTSTRAP_CLUSTER_ROLES: readonly KubeObject[] = [
   // May create S3 access keys (each its own: AccessKey admission), not read anyone's. Bound to
   // nobody by default: `kubectl create clusterrolebinding NAME --clusterrole=stratus:s3-keys --user=U`.
   clusterRole('stratus:s3-keys', [r(['create'], ['iam.stratus.dev'], ['accesskeys'])]),
-  // The bucket mirror (`src/objectstore/bucket-mirror.ts`, user `system:stratus:s3-gateway`):
+  // The bucket mirror (`src/objectstore/cluster/bucket-mirror.ts`, user `system:stratus:s3-gateway`):
   // the Bucket objects it keeps in line with the engine, with exactly the verbs it calls. The
   // gateway reads access keys from the store below the API (their secrets are write-only there)
   // and the admin's key is bootstrap, so this user reads no key and no Secret.

@@ -1,16 +1,20 @@
 /**
  * The data path an agent runs: HTTP listeners on the chosen L7 driver (`node` or `haproxy`),
  * TCP and UDP listeners on the node data plane's userspace L4 proxy. The service proxy builds
- * one with `createProxy()` and calls `apply()` with every configuration it computes.
+ * one with `createProxy()` and calls `apply()` with every configuration it computes. With
+ * `l4: 'nftables'` the TCP and UDP listeners the kernel can serve become DNAT rules instead.
  */
 import type { BoundAddress, DataPlane } from './data-plane.js';
 import { HaproxyDataPlane } from './haproxy/haproxy-data-plane.js';
+import { nftablesDataPlane } from './nftables/nftables-data-plane.js';
 import { NodeDataPlane } from './node/node-data-plane.js';
 import { normalizeConfig, type ProxyConfig } from './proxy-config.js';
 import type { ListenerStats } from './traffic-stats.js';
 
 /** The L7 drivers. */
 export type L7Driver = 'node' | 'haproxy';
+/** Where TCP and UDP listeners are served: a userspace proxy, or nftables DNAT in the kernel. */
+export type L4Mode = 'userspace' | 'nftables';
 
 /** Options of createProxy. */
 export interface ProxyOptions {
@@ -21,6 +25,14 @@ export interface ProxyOptions {
   accessLogPath?: string;
   /** How long removed listeners' connections may finish; default 30 s. */
   drainMs?: number;
+  /**
+   * Default `userspace`. `nftables` serves the TCP and UDP listeners the kernel can (see
+   * `kernelCapable`) with DNAT rules in table `nftTable` (needs root and nft; else it throws
+   * NETWORK_DATA_PLANE_UNAVAILABLE).
+   */
+  l4?: L4Mode;
+  /** The nftables table of this data path; default `stratus-proxy`. */
+  nftTable?: string;
 }
 
 /** HTTP on one data plane, TCP and UDP on the node one. */
@@ -57,6 +69,17 @@ class SplitDataPlane implements DataPlane {
 
 /** Builds the data path (see the file comment). */
 export async function createProxy(options: ProxyOptions = {}): Promise<DataPlane> {
+  const plane = await userspaceProxy(options);
+  if (options.l4 !== 'nftables') return plane;
+  try {
+    return nftablesDataPlane(plane, options.nftTable ?? 'stratus-proxy');
+  } catch (err) {
+    await plane.close();
+    throw err;
+  }
+}
+
+async function userspaceProxy(options: ProxyOptions): Promise<DataPlane> {
   const common = {
     ...(options.accessLogPath === undefined ? {} : { accessLogPath: options.accessLogPath }),
     ...(options.drainMs === undefined ? {} : { drainMs: options.drainMs }),

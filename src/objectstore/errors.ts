@@ -1,27 +1,54 @@
 import { StratusError } from '../common/stratus-error.js';
 
-/** The S3 error codes the engine raises, with the HTTP status S3 answers them with. */
+/**
+ * Every S3 error code the object store answers with (the engine's and the gateway's: auth,
+ * parsing, routing), with the HTTP status S3 uses for it. The one table: the gateway writes
+ * `code` into the XML error unchanged, since clients switch on it.
+ */
 export const OBJECT_STORE_ERRORS = {
-  NoSuchBucket: 404,
-  NoSuchKey: 404,
-  NoSuchUpload: 404,
-  NoSuchVersion: 404,
-  BucketNotEmpty: 409,
+  AccessDenied: 403,
+  AccessForbidden: 403,
+  AuthorizationHeaderMalformed: 400,
+  AuthorizationQueryParametersError: 400,
+  BadDigest: 400,
   BucketAlreadyExists: 409,
   BucketAlreadyOwnedByYou: 409,
+  BucketNotEmpty: 409,
+  EntityTooLarge: 400,
+  EntityTooSmall: 400,
+  ExpiredToken: 400,
+  IncompleteBody: 400,
+  InvalidAccessKeyId: 403,
+  InvalidArgument: 400,
   InvalidBucketName: 400,
-  PreconditionFailed: 412,
-  BadDigest: 400,
   InvalidDigest: 400,
   InvalidPart: 400,
   InvalidPartOrder: 400,
-  EntityTooSmall: 400,
-  IncompleteBody: 400,
   InvalidRange: 416,
+  InvalidRequest: 400,
+  InvalidTag: 400,
+  InvalidURI: 400,
   KeyTooLongError: 400,
-  InvalidArgument: 400,
+  MalformedXML: 400,
+  MaxMessageLengthExceeded: 400,
   MethodNotAllowed: 405,
+  MissingContentLength: 411,
+  MissingSecurityHeader: 400,
+  NoSuchBucket: 404,
+  NoSuchCORSConfiguration: 404,
+  NoSuchKey: 404,
+  NoSuchTagSet: 404,
+  NoSuchUpload: 404,
+  NoSuchVersion: 404,
+  NotImplemented: 501,
+  NotModified: 304,
+  PreconditionFailed: 412,
+  QuotaExceeded: 403,
+  RequestTimeTooSkewed: 403,
+  SignatureDoesNotMatch: 403,
+  TooManyBuckets: 400,
   XAmzContentChecksumMismatch: 400,
+  XAmzContentSHA256Mismatch: 400,
   InternalError: 500,
   SlowDown: 503,
   ServiceUnavailable: 503,
@@ -31,9 +58,11 @@ export const OBJECT_STORE_ERRORS = {
 export type ObjectStoreErrorCode = keyof typeof OBJECT_STORE_ERRORS;
 
 /**
- * A user-facing object store error. `code` is the S3 error code (so the gateway writes it into
- * the XML error unchanged) and `status` the HTTP status S3 uses for it; `details` carries what
- * the gateway may echo back (bucket, key, versionId, isDeleteMarker).
+ * A user-facing object store error, from the engine or the gateway. `code` is the S3 error code
+ * (used verbatim, unlike the SCREAMING_CASE codes of other parts, because clients switch on it)
+ * and `status` the HTTP status S3 uses for it; `details` carries what the gateway may echo back
+ * as extra XML elements (`Key`, `BucketName`, `RequestTime`) or uses itself (bucket, key,
+ * versionId, isDeleteMarker).
  */
 export class ObjectStoreError extends StratusError {
   declare readonly code: ObjectStoreErrorCode;

@@ -6,7 +6,7 @@ import { joinCluster, NODE_KUBECONFIG, type NodeSession } from '../agent-join.js
 import { flagString, write, type Command, type CommandContext, type FlagValues } from '../command.js';
 import { UsageError } from '../errors.js';
 import { durationFlag } from './duration-flag.js';
-import { SERVICE_PROXY_USAGE, serviceProxyFlag } from './service-proxy-flag.js';
+import { SERVICE_PROXY_OPTIONS, SERVICE_PROXY_USAGE, serviceProxyFlags } from './service-proxy-flag.js';
 
 const OPTIONS = {
   server: { type: 'string' },
@@ -21,7 +21,7 @@ const OPTIONS = {
   'insecure-skip-tls-verify': { type: 'boolean' },
   simulate: { type: 'string' },
   'node-status-update-frequency': { type: 'string' },
-  'service-proxy': { type: 'string' },
+  ...SERVICE_PROXY_OPTIONS,
 } as const;
 
 function positiveNumber(values: FlagValues, flag: string, integer: boolean): number | undefined {
@@ -120,7 +120,7 @@ ${SERVICE_PROXY_USAGE}`,
     const simulate = positiveNumber(values, 'simulate', true);
     const leaseIntervalMs = durationFlag(values, 'node-status-update-frequency', { command: 'agent' });
     const dataDir = resolve(ctx.io.cwd, flagString(values, 'data-dir') ?? '.stratus/agent');
-    const serviceProxy = serviceProxyFlag(values, 'agent') ?? 'node';
+    const serviceProxy = serviceProxyFlags(values, 'agent');
     const signal = ctx.untilSignal();
     if (simulate !== undefined) return simulateNodes(ctx, values, simulate, signal);
     const { session, owned } = await sessionFor(ctx, values, dataDir, nodeName ?? hostname().toLowerCase());
@@ -146,7 +146,7 @@ ${SERVICE_PROXY_USAGE}`,
       ...(memory !== undefined ? { memory } : {}),
       ...(maxPods !== undefined ? { maxPods } : {}),
       ...(leaseIntervalMs !== undefined ? { leaseIntervalMs } : {}),
-      ...(serviceProxy === 'none' ? {} : { serviceProxy: { l7: serviceProxy } }),
+      ...(serviceProxy === undefined ? {} : { serviceProxy }),
       onError: (err) => ctx.io.stderr.write(`agent: ${(err as Error).message}\n`),
     });
     await write(

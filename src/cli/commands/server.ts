@@ -11,7 +11,7 @@ import {
 import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { durationFlag } from './duration-flag.js';
-import { SERVICE_PROXY_USAGE, serviceProxyFlag } from './service-proxy-flag.js';
+import { SERVICE_PROXY_OPTIONS, SERVICE_PROXY_USAGE, serviceProxyFlags } from './service-proxy-flag.js';
 import type * as Up from '../up.js';
 
 const SERVE_OPTIONS = {
@@ -102,9 +102,16 @@ export const serverCommand: Command = {
 export const upCommand: Command = {
   name: 'up',
   summary: 'Start a one-machine cloud in the foreground (data in ./.stratus)',
-  usage: `Usage: stratus up [flags]\n\n${SERVE_FLAGS}\n${SERVICE_PROXY_USAGE}`,
-  options: { ...SERVE_OPTIONS, 'service-proxy': { type: 'string' } },
-  run: (ctx, values, positionals) => serve(ctx, values, positionals, 'up', (up) => up.UP_COMPONENTS),
+  usage: `Usage: stratus up [flags]\n\n${SERVE_FLAGS}\n${SERVICE_PROXY_USAGE}
+  --cleanup        remove what a crashed \`stratus up\` left in the kernel (its
+                   nftables tables) and exit`,
+  options: { ...SERVE_OPTIONS, ...SERVICE_PROXY_OPTIONS, cleanup: { type: 'boolean' } },
+  run: async (ctx, values, positionals) => {
+    if (!flagBool(values, 'cleanup')) return serve(ctx, values, positionals, 'up', (up) => up.UP_COMPONENTS);
+    const { cleanupLeftovers } = await import('../up-cleanup.js');
+    await write(ctx.io.stdout, (await cleanupLeftovers()).join('\n') + '\n');
+    return 0;
+  },
 };
 
 function portFlag(values: FlagValues, flag: string, command: string): number | undefined {
@@ -203,7 +210,7 @@ async function serve(
     httpPort: portFlag(values, 'ingress-http-port', name) ?? defaults.httpPort,
     httpsPort: portFlag(values, 'ingress-https-port', name) ?? defaults.httpsPort,
   };
-  const serviceProxy = serviceProxyFlag(values, name);
+  const serviceProxy = name === 'up' ? serviceProxyFlags(values, name) : undefined;
   const signal = ctx.untilSignal();
   const dataDir = flagString(values, 'data-dir');
   const host = flagString(values, 'host');
@@ -238,7 +245,7 @@ async function serve(
       ...(ipRange === undefined ? {} : { serviceClusterIPRange: ipRange }),
       ...(portRange === undefined ? {} : { serviceNodePortRange: portRange }),
       ...(name === 'up' ? { ingress } : {}),
-      ...(serviceProxy === undefined ? {} : { serviceProxy }),
+      ...(name === 'up' ? { serviceProxy: serviceProxy ?? 'none' } : {}),
     },
     components(up),
   );

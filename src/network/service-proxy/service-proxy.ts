@@ -5,7 +5,8 @@ import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import type { KubeClient } from '../../client/index.js';
 import type { KubeObject } from '../../common/kube-object.js';
 import { Informer, InformerFactory } from '../../machinery/index.js';
-import { createProxy, type L7Driver } from '../create-proxy.js';
+import { createProxy, type L4Mode, type L7Driver } from '../create-proxy.js';
+import { tableName } from '../nftables/nft-ruleset.js';
 import type { DataPlane } from '../data-plane.js';
 import { NetworkError } from '../errors.js';
 import type { ListenerConfig, ProxyConfig } from '../proxy-config.js';
@@ -25,6 +26,8 @@ export interface ServiceProxyOptions {
   node: ProxyNode;
   /** The L7 driver; default `node`. */
   l7?: L7Driver;
+  /** TCP and UDP in userspace (default) or as nftables DNAT (table `stratus-<node>`). */
+  l4?: L4Mode;
   /** Threads of the data plane (default: the cores). */
   threads?: number;
   /** How often listeners that could not bind are tried again; default 10 s. */
@@ -91,6 +94,8 @@ export class ServiceProxy {
   static async start(options: ServiceProxyOptions): Promise<ServiceProxy> {
     const dataPlane = await createProxy({
       l7: options.l7 ?? 'node',
+      l4: options.l4 ?? 'userspace',
+      nftTable: tableName(options.node.name),
       ...(options.threads === undefined ? {} : { threads: options.threads }),
     });
     const proxy = new ServiceProxy(options, dataPlane);

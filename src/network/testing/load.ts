@@ -1,6 +1,6 @@
 /**
- * A bounded load for the data-plane tests: `clients` keep-alive clients send requests one
- * after another until `durationMs` passed or `maxRequests` were sent, and every answer is
+ * A bounded load for the data-plane tests: `clients` keep-alive clients (or, with `keepAlive:
+ * false`, a new connection per request) send requests one after another until `durationMs` passed or `maxRequests` were sent, and every answer is
  * counted: a failed request is a transport error or a status the caller did not expect.
  */
 import { Agent, request } from 'node:http';
@@ -19,6 +19,8 @@ export interface LoadOptions {
   pauseMs?: number;
   /** Stops early when this resolves. */
   until?: Promise<unknown>;
+  /** Default true; false opens a connection per request (what a kernel DNAT path balances). */
+  keepAlive?: boolean;
 }
 
 /** What the load saw. */
@@ -33,7 +35,8 @@ export interface LoadResult {
 
 /** Runs the load (see the file comment). */
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
-  const agent = new Agent({ keepAlive: true, maxSockets: options.clients });
+  const agent =
+    options.keepAlive === false ? false : new Agent({ keepAlive: true, maxSockets: options.clients });
   const result: LoadResult = { ok: 0, failed: 0, failures: {}, byEndpoint: {} };
   const deadline = Date.now() + options.durationMs;
   let sent = 0;
@@ -78,6 +81,6 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     }
   };
   await Promise.all(Array.from({ length: options.clients }, client));
-  agent.destroy();
+  if (agent !== false) agent.destroy();
   return result;
 }

@@ -56,6 +56,10 @@ export function bucketTablesVersion(): number {
   return bucketTableChanges;
 }
 
+/** `replaces` (index-rows.ts) for version rows, as an SQL condition of an update. */
+const OBJECT_NEWER =
+  '(@vts > vts OR (@vts = vts AND (@deleted > deleted OR (@deleted = deleted AND @ts > ts))))';
+
 /**
  * One replica of an index database (SQLite, WAL): the account index (buckets) or a bucket index
  * (object versions, uploads, parts). Writes are last-writer-wins upserts, so the same rows can be
@@ -102,7 +106,8 @@ export class BucketIndex {
   }
 
   /**
-   * Applies rows last-writer-wins (a row replaces the stored one only when its `ts` is newer):
+   * Applies rows last-writer-wins (a row replaces the stored one only when it is newer, by
+   * `replaces` in index-rows.ts: version rows by `vts`, then deletion, then `ts`):
    * an insert that skips an existing key, then an update guarded by `ts` for those. Knowing which
    * rows were new keeps the row counts of `fingerprint` without a scan.
    */
@@ -154,7 +159,7 @@ export class BucketIndex {
       ),
       update: this.stmt(
         `UPDATE ${table} SET ${others.map((c) => `${c} = @${c}`).join(', ')}
-         WHERE ${key.map((c) => `${c} = @${c}`).join(' AND ')} AND @ts > ts`,
+         WHERE ${key.map((c) => `${c} = @${c}`).join(' AND ')} AND ${table === 'objects' ? OBJECT_NEWER : '@ts > ts'}`,
       ),
     };
     this.upserts.set(table, upsert);

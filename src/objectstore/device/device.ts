@@ -102,8 +102,8 @@ export interface Device {
   writeTombstone(partition: number, hash: string, footer: DataFooter): Promise<void>;
   /** Removes the data files of (hash, name) written before `ts` (once the index points past them). */
   dropOlder(partition: number, hash: string, name: string, ts: string): Promise<void>;
-  /** The newest file of each (hash, name) in a partition. */
-  list(partition: number): Promise<FileEntry[]>;
+  /** The newest file of each (hash, name) in a partition; with `every`, every file. */
+  list(partition: number, every?: boolean): Promise<FileEntry[]>;
   /** Partitions that hold objects or indexes on this device. */
   partitions(): Promise<number[]>;
   /** Reads a file's raw bytes (body + footer) for replication. */

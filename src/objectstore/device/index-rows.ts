@@ -99,7 +99,25 @@ export function rowKey<T extends IndexTable>(table: T, row: IndexTables[T]): str
   return INDEX_SCHEMA[table].key.map((k) => String(row[k])).join('\u0000');
 }
 
-/** Merges row sets by last-writer-wins on `ts`; the result holds one row per primary key. */
+/**
+ * Whether `a` replaces `b` (rows of one primary key): the later `ts` wins, except that version
+ * rows order first by `vts` (a new version's and a deletion's own time; a metadata update such
+ * as tagging keeps the `vts` of the version it read), then a deletion over a live row. So a
+ * tagging that read a version never replaces a newer version of the id, nor revives a deletion,
+ * whichever replicas it reaches first. A total order: replicas converge whatever order rows
+ * arrive in. `BucketIndex.apply` is the same rule in SQL.
+ */
+export function replaces<T extends IndexTable>(table: T, a: IndexTables[T], b: IndexTables[T]): boolean {
+  if (table === 'objects') {
+    const x = a as ObjectRow;
+    const y = b as ObjectRow;
+    if (x.vts !== y.vts) return x.vts > y.vts;
+    if (x.deleted !== y.deleted) return x.deleted > y.deleted;
+  }
+  return a.ts > b.ts;
+}
+
+/** Merges row sets by `replaces` (last writer wins); the result holds one row per primary key. */
 export function mergeRows<T extends IndexTable>(
   table: T,
   sets: Array<Array<IndexTables[T]>>,
@@ -111,7 +129,7 @@ export function mergeRows<T extends IndexTable>(
     for (const row of rows) {
       const k = rowKey(table, row);
       const have = out.get(k);
-      if (!have || row.ts > have.ts) out.set(k, row);
+      if (!have || replaces(table, row, have)) out.set(k, row);
     }
   }
   return [...out.values()];

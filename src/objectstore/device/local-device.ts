@@ -157,12 +157,12 @@ export class LocalDevice implements Device {
     }
   }
 
-  async list(partition: number): Promise<FileEntry[]> {
+  async list(partition: number, every = false): Promise<FileEntry[]> {
     const base = join(this.path, 'objects', String(partition));
     const out: FileEntry[] = [];
     for (const suffix of await dirNames(base)) {
       for (const hash of await dirNames(join(base, suffix)))
-        out.push(...(await this.entriesOf(partition, hash)));
+        out.push(...(await this.entriesOf(partition, hash, every)));
     }
     return out;
   }
@@ -312,15 +312,20 @@ export class LocalDevice implements Device {
   }
 
   /** The newest file of every name in a hash folder. */
-  private async entriesOf(partition: number, hash: string): Promise<FileEntry[]> {
+  private async entriesOf(partition: number, hash: string, every = false): Promise<FileEntry[]> {
     const files = await readdir(this.hashDir(partition, hash)).catch(() => [] as string[]);
     const newest = new Map<string, FileEntry>();
+    const all: FileEntry[] = [];
     for (const fileName of files) {
       const p = parseFileName(fileName);
       if (!p) continue;
+      if (every) {
+        all.push({ partition, hash, ...p, fileName });
+        continue;
+      }
       const have = newest.get(p.name);
       if (!have || p.ts > have.ts) newest.set(p.name, { partition, hash, ...p, fileName });
     }
-    return [...newest.values()];
+    return every ? all : [...newest.values()];
   }
 }

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { ChunkSigning } from './chunked-decoder.js';
 import type { CredentialStore } from './credentials.js';
-import { S3Error } from './errors.js';
+import { ObjectStoreError } from '../errors.js';
 import {
   ALGORITHM,
   STREAMING_SIGNED,
@@ -59,7 +59,7 @@ function payloadMode(hash: string): PayloadMode {
       return 'streaming-unsigned-trailer';
     default:
       if (/^[0-9a-f]{64}$/.test(hash)) return 'sha256';
-      throw new S3Error(
+      throw new ObjectStoreError(
         'InvalidArgument',
         `x-amz-content-sha256 must be UNSIGNED-PAYLOAD, a STREAMING-* value or a hex SHA-256, not ${JSON.stringify(hash.slice(0, 80))}`,
       );
@@ -124,11 +124,14 @@ export async function authenticate(
           ? Date.parse(dateHeader)
           : undefined;
     if (ms === undefined || Number.isNaN(ms)) {
-      throw new S3Error('AccessDenied', 'AWS authentication requires a valid Date or x-amz-date header');
+      throw new ObjectStoreError(
+        'AccessDenied',
+        'AWS authentication requires a valid Date or x-amz-date header',
+      );
     }
     amzDate = xAmzDate ?? formatAmzDate(ms);
     if (Math.abs(now - ms) > MAX_SKEW_MS) {
-      throw new S3Error(
+      throw new ObjectStoreError(
         'RequestTimeTooSkewed',
         'The difference between the request time and the current time is too large.',
         {
@@ -140,14 +143,15 @@ export async function authenticate(
     }
     const hash = input.headers.get('x-amz-content-sha256');
     if (hash === undefined)
-      throw new S3Error(
+      throw new ObjectStoreError(
         'MissingSecurityHeader',
         'Your request was missing a required header: x-amz-content-sha256',
         { MissingHeaderName: 'x-amz-content-sha256' },
       );
     payloadHash = hash;
   } else if (presigned) {
-    const bad = (why: string): S3Error => new S3Error('AuthorizationQueryParametersError', why);
+    const bad = (why: string): ObjectStoreError =>
+      new ObjectStoreError('AuthorizationQueryParametersError', why);
     if (queryValue('X-Amz-Algorithm') !== ALGORITHM)
       throw bad(`X-Amz-Algorithm only supports "${ALGORITHM}"`);
     const cred = parseCredential(queryValue('X-Amz-Credential') ?? '');
@@ -157,8 +161,10 @@ export async function authenticate(
     amzDate = queryValue('X-Amz-Date') ?? '';
     const ms = parseAmzDate(amzDate);
     if (ms === undefined) throw bad("X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"");
-    const expires = Number(queryValue('X-Amz-Expires') ?? 'NaN');
-    if (!Number.isInteger(expires) || expires < 0) throw bad('X-Amz-Expires should be a number');
+    const expiresText = queryValue('X-Amz-Expires') ?? '';
+    const expires = /^-?\d{1,15}$/.test(expiresText) ? Number(expiresText) : NaN;
+    if (Number.isNaN(expires)) throw bad('X-Amz-Expires should be a number');
+    if (expires < 0) throw bad('X-Amz-Expires must be non-negative');
     if (expires > 604800)
       throw bad(
         'X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less than 604800 seconds',
@@ -169,48 +175,49 @@ export async function authenticate(
       .split(';')
       .filter((h) => h !== '')
       .map((h) => h.toLowerCase());
-    if (now > ms + expires * 1000) {
-      throw new S3Error('AccessDenied', 'Request has expired', {
-        XAmzExpires: expires,
+    // A URL valid for 0 seconds has expired by the time it arrives (AWS accepts 1 to 604,800).
+    if (expires === 0 || now > ms + expires * 1000) {
+      throw new ObjectStoreError('AccessDenied', 'Request has expired', {
+        'X-Amz-Expires': expires,
         Expires: new Date(ms + expires * 1000).toISOString(),
         ServerTime: new Date(now).toISOString(),
       });
     }
-    if (ms - now > MAX_SKEW_MS) throw new S3Error('AccessDenied', 'Request is not valid yet');
+    if (ms - now > MAX_SKEW_MS) throw new ObjectStoreError('AccessDenied', 'Request is not valid yet');
     payloadHash = input.headers.get('x-amz-content-sha256') ?? UNSIGNED_PAYLOAD;
   } else if (queryValue('AWSAccessKeyId') !== undefined) {
-    throw new S3Error(
+    throw new ObjectStoreError(
       'AccessDenied',
       'Signature Version 2 is not supported; sign requests with AWS4-HMAC-SHA256',
     );
   } else {
-    throw new S3Error(
+    throw new ObjectStoreError(
       'AccessDenied',
       'Anonymous access is forbidden; sign the request with AWS Signature Version 4',
     );
   }
   if (credential.date !== amzDate.slice(0, 8)) {
-    throw new S3Error(
+    throw new ObjectStoreError(
       'AuthorizationHeaderMalformed',
       `The credential date ${credential.date} does not match the request date ${amzDate.slice(0, 8)}`,
     );
   }
   if (credential.service !== 's3') {
-    throw new S3Error(
+    throw new ObjectStoreError(
       'AuthorizationHeaderMalformed',
       `The credential service must be s3, not ${JSON.stringify(credential.service)}`,
     );
   }
   if (!signedHeaders.includes('host')) {
-    throw new S3Error('AuthorizationHeaderMalformed', 'The signed headers must include host');
+    throw new ObjectStoreError('AuthorizationHeaderMalformed', 'The signed headers must include host');
   }
   const payload = payloadMode(payloadHash);
   if (presigned && payload !== 'unsigned' && payload !== 'sha256') {
-    throw new S3Error('InvalidRequest', 'Presigned URLs cannot use aws-chunked payloads');
+    throw new ObjectStoreError('InvalidRequest', 'Presigned URLs cannot use aws-chunked payloads');
   }
   const found = await credentials.lookup(credential.accessKeyId);
   if (found === undefined) {
-    throw new S3Error(
+    throw new ObjectStoreError(
       'InvalidAccessKeyId',
       'The AWS Access Key Id you provided does not exist in our records.',
       { AWSAccessKeyId: credential.accessKeyId },
@@ -230,7 +237,7 @@ export async function authenticate(
   const sts = stringToSign(amzDate, scope, sha256Hex(canonical));
   const expected = hmac(key, sts);
   if (!same(expected, signature)) {
-    throw new S3Error(
+    throw new ObjectStoreError(
       'SignatureDoesNotMatch',
       'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
       {

@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
-import { S3Error } from './errors.js';
+import { ObjectStoreError } from '../errors.js';
 import { createChecksum, type ChecksumAlgorithm, type ChecksumHasher } from './checksums.js';
 
 /** What a request body must satisfy by its end. */
@@ -37,7 +37,7 @@ export class BodyVerifier extends Transform {
     this.bytes += chunk.length;
     if (this.expect.maxLength !== undefined && this.bytes > this.expect.maxLength) {
       callback(
-        new S3Error(
+        new ObjectStoreError(
           'EntityTooLarge',
           `Your proposed upload exceeds the maximum allowed size of ${this.expect.maxLength} bytes`,
         ),
@@ -55,7 +55,7 @@ export class BodyVerifier extends Transform {
     const e = this.expect;
     if (e.length !== undefined && this.bytes !== e.length) {
       callback(
-        new S3Error(
+        new ObjectStoreError(
           'IncompleteBody',
           `You did not provide the number of bytes specified: got ${this.bytes}, expected ${e.length}`,
         ),
@@ -64,7 +64,7 @@ export class BodyVerifier extends Transform {
     }
     if (this.sha !== undefined && this.sha.digest('hex') !== e.sha256) {
       callback(
-        new S3Error(
+        new ObjectStoreError(
           'XAmzContentSHA256Mismatch',
           "The provided 'x-amz-content-sha256' header does not match what was computed",
         ),
@@ -76,7 +76,7 @@ export class BodyVerifier extends Transform {
       const value = e.checksum.value();
       if (value === undefined) {
         callback(
-          new S3Error(
+          new ObjectStoreError(
             'InvalidRequest',
             `The ${e.checksum.algorithm} checksum trailer was declared but not sent`,
           ),
@@ -85,7 +85,7 @@ export class BodyVerifier extends Transform {
       }
       if (value !== this.computedChecksum) {
         callback(
-          new S3Error(
+          new ObjectStoreError(
             'BadDigest',
             `The ${e.checksum.algorithm} you specified did not match the calculated checksum`,
           ),

@@ -1,31 +1,47 @@
 import { type Handler, isoDate, requireBucket, xmlReply } from './context.js';
 import { corsToXml, parseCorsConfiguration } from './cors.js';
-import { S3Error } from './errors.js';
+import { ObjectStoreError } from '../errors.js';
+import { validateBucketName } from '../index.js';
+import { decodeToken, encodeToken } from './list-handlers.js';
 import { childText, escapeXml, parseXml, xmlDocument, type XmlNode } from './xml.js';
 import type { S3Operation } from './routes.js';
 
-/**
- * Checks S3's bucket naming rules: 3–63 characters of lowercase letters, digits, `.` and `-`,
- * starting and ending with a letter or digit, no `..`, not an IP address, no reserved prefix
- * or suffix. Returns the reason a name is invalid, or undefined when it is fine.
- */
-export function bucketNameProblem(name: string): string | undefined {
-  if (name.length < 3 || name.length > 63) return 'bucket names must be 3 to 63 characters long';
-  if (!/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/.test(name)) {
-    return 'bucket names may contain only lowercase letters, digits, dots and hyphens, and must begin and end with a letter or digit';
-  }
-  if (name.includes('..') || name.includes('.-') || name.includes('-.'))
-    return 'bucket names must not contain "..", ".-" or "-."';
-  if (/^\d+\.\d+\.\d+\.\d+$/.test(name)) return 'bucket names must not be formatted as an IP address';
-  if (name.startsWith('xn--') || name.startsWith('sthree-'))
-    return 'bucket names must not start with "xn--" or "sthree-"';
-  if (name.endsWith('-s3alias') || name.endsWith('--ol-s3'))
-    return 'bucket names must not end with "-s3alias" or "--ol-s3"';
-  return undefined;
+/** `max-buckets`: an integer from 1 to 10,000, as AWS takes it; undefined when absent (every bucket). */
+function parseMaxBuckets(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = /^\d{1,5}$/.test(value) ? Number(value) : NaN;
+  if (!(n >= 1 && n <= 10_000))
+    throw new ObjectStoreError(
+      'InvalidArgument',
+      `max-buckets must be an integer from 1 to 10000, not ${JSON.stringify(value)}`,
+      { ArgumentName: 'max-buckets', ArgumentValue: value },
+    );
+  return n;
 }
 
+/**
+ * ListBuckets: the caller's buckets by name, filtered by `prefix` and `bucket-region` (every
+ * bucket is in the gateway's region), paged by `max-buckets` and the opaque `continuation-token`
+ * that a truncated page answers with.
+ */
 const listBuckets: Handler = async (ctx) => {
-  const buckets = await ctx.store.listBuckets(ctx.user);
+  const prefix = ctx.query.get('prefix');
+  const region = ctx.query.get('bucket-region');
+  const max = parseMaxBuckets(ctx.query.get('max-buckets'));
+  const token = ctx.query.get('continuation-token');
+  const after = token === undefined ? undefined : decodeToken(token);
+  const matching =
+    region !== undefined && region !== ctx.region
+      ? []
+      : (await ctx.store.listBuckets(ctx.user))
+          .filter(
+            (b) =>
+              (prefix === undefined || b.name.startsWith(prefix)) && (after === undefined || b.name > after),
+          )
+          .sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+  const page = max === undefined ? matching : matching.slice(0, max);
+  const last = page[page.length - 1];
+  const next = page.length < matching.length && last !== undefined ? encodeToken(last.name) : undefined;
   return xmlReply(
     xmlDocument('ListAllMyBucketsResult', [
       [
@@ -37,35 +53,34 @@ const listBuckets: Handler = async (ctx) => {
       ],
       [
         'Buckets',
-        buckets.map((b): XmlNode => [
+        page.map((b): XmlNode => [
           'Bucket',
           [
             ['Name', b.name],
             ['CreationDate', isoDate(b.created)],
+            ['BucketRegion', ctx.region],
           ],
         ]),
       ],
+      ['ContinuationToken', next],
+      ['Prefix', prefix],
     ]),
   );
 };
 
 const createBucket: Handler = async (ctx) => {
   const name = requireBucket(ctx);
-  const problem = bucketNameProblem(name);
-  if (problem !== undefined)
-    throw new S3Error('InvalidBucketName', `Cannot create bucket ${JSON.stringify(name)}: ${problem}`, {
-      BucketName: name,
-    });
+  validateBucketName(name);
   const body = await ctx.readBody(64 * 1024);
   if (body.length > 0) {
     const root = parseXml(body.toString('utf8'));
     if (root.name !== 'CreateBucketConfiguration')
-      throw new S3Error('MalformedXML', 'The root element must be CreateBucketConfiguration');
+      throw new ObjectStoreError('MalformedXML', 'The root element must be CreateBucketConfiguration');
   }
   const existing = await ctx.store.getBucket(name);
   if (existing !== undefined) {
     if (existing.owner === ctx.user) {
-      throw new S3Error(
+      throw new ObjectStoreError(
         'BucketAlreadyOwnedByYou',
         `Your previous request to create the named bucket succeeded and you already own it: ${name}`,
         { BucketName: name },
@@ -103,10 +118,10 @@ const getBucketVersioning: Handler = (ctx) => {
 const putBucketVersioning: Handler = async (ctx) => {
   const root = parseXml((await ctx.readBody(64 * 1024)).toString('utf8'));
   if (root.name !== 'VersioningConfiguration')
-    throw new S3Error('MalformedXML', 'The root element must be VersioningConfiguration');
+    throw new ObjectStoreError('MalformedXML', 'The root element must be VersioningConfiguration');
   const status = childText(root, 'Status')?.trim();
   if (status !== 'Enabled' && status !== 'Suspended') {
-    throw new S3Error(
+    throw new ObjectStoreError(
       'MalformedXML',
       `The versioning Status must be Enabled or Suspended, not ${JSON.stringify(status ?? '')}`,
     );
@@ -118,7 +133,7 @@ const putBucketVersioning: Handler = async (ctx) => {
 const getBucketCors: Handler = (ctx) => {
   const rules = ctx.bucketInfo?.cors;
   if (rules === undefined || rules.length === 0) {
-    throw new S3Error('NoSuchCORSConfiguration', 'The CORS configuration does not exist', {
+    throw new ObjectStoreError('NoSuchCORSConfiguration', 'The CORS configuration does not exist', {
       BucketName: ctx.bucket,
     });
   }

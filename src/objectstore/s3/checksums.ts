@@ -1,7 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import * as zlib from 'node:zlib';
 import type { Checksum } from '../object-store.js';
-import { crc32, crc32c, crc64nvme } from '../checksum.js';
+import { crc32, crc32c, crc64nvme } from '../body/index.js';
 
 /** The S3 additional checksum algorithms. */
 export type ChecksumAlgorithm = Checksum['algorithm'];

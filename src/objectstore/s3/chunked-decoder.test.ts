@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { AwsChunkedDecoder } from './chunked-decoder.js';
 import { signingKey, signChunk, signTrailer, sha256Hex } from './sigv4-signer.js';
-import { S3Error } from './errors.js';
+import { ObjectStoreError } from '../errors.js';
 
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 const cred = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', date: '20130524', region: 'us-east-1', service: 's3' };
@@ -49,7 +49,7 @@ test('the chunked upload example of the AWS documentation verifies chunk by chun
   tampered[200] = 'b'.charCodeAt(0);
   await assert.rejects(
     decode(tampered, new AwsChunkedDecoder({ signing, trailer: false })),
-    (e: unknown) => e instanceof S3Error && e.code === 'SignatureDoesNotMatch',
+    (e: unknown) => e instanceof ObjectStoreError && e.code === 'SignatureDoesNotMatch',
   );
 });
 
@@ -86,15 +86,15 @@ test('unsigned trailer bodies decode; truncated and malformed ones fail', async 
   assert.equal(d.trailers.get('x-amz-checksum-crc32'), 'DUoRhQ==');
   await assert.rejects(
     decode(body.subarray(0, 20), new AwsChunkedDecoder({ trailer: true })),
-    (e: unknown) => e instanceof S3Error && e.code === 'IncompleteBody',
+    (e: unknown) => e instanceof ObjectStoreError && e.code === 'IncompleteBody',
   );
   await assert.rejects(
     decode(Buffer.from('zz\r\nhello\r\n'), new AwsChunkedDecoder({ trailer: true })),
-    (e: unknown) => e instanceof S3Error && e.code === 'InvalidRequest',
+    (e: unknown) => e instanceof ObjectStoreError && e.code === 'InvalidRequest',
   );
   await assert.rejects(
     decode(Buffer.from('3\r\nhello\r\n0\r\n\r\n'), new AwsChunkedDecoder({ trailer: false })),
-    (e: unknown) => e instanceof S3Error,
+    (e: unknown) => e instanceof ObjectStoreError,
   );
   await assert.rejects(
     decode(body, new AwsChunkedDecoder({ trailer: true, decodedLength: 12 })),

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
-import { S3Error } from './errors.js';
+import { ObjectStoreError } from '../errors.js';
 import { EMPTY_SHA256 } from './sigv4.js';
 import { signChunk, signTrailer } from './sigv4-signer.js';
 
@@ -76,9 +76,9 @@ export class AwsChunkedDecoder extends Transform {
     try {
       if (this.state === 'trailer' && this.lineLength === 0) this.finishTrailers();
       if (this.state !== 'done')
-        throw new S3Error('IncompleteBody', 'The aws-chunked body ended before its final chunk');
+        throw new ObjectStoreError('IncompleteBody', 'The aws-chunked body ended before its final chunk');
       if (this.options.decodedLength !== undefined && this.decoded !== this.options.decodedLength) {
-        throw new S3Error(
+        throw new ObjectStoreError(
           'IncompleteBody',
           `The decoded body has ${this.decoded} bytes but x-amz-decoded-content-length says ${this.options.decodedLength}`,
         );
@@ -100,7 +100,7 @@ export class AwsChunkedDecoder extends Transform {
           this.line.push(buf.subarray(i, end));
           this.lineLength += end - i;
           if (this.lineLength > MAX_LINE)
-            throw new S3Error('InvalidRequest', 'An aws-chunked header line is too long');
+            throw new ObjectStoreError('InvalidRequest', 'An aws-chunked header line is too long');
           i = nl < 0 ? buf.length : nl + 1;
           if (nl >= 0) {
             let text = Buffer.concat(this.line).toString('latin1');
@@ -130,7 +130,11 @@ export class AwsChunkedDecoder extends Transform {
             this.sawCr = false;
             this.endChunk(this.chunkHash?.digest('hex') ?? '');
             this.state = 'header';
-          } else throw new S3Error('InvalidRequest', 'An aws-chunked chunk is longer than its declared size');
+          } else
+            throw new ObjectStoreError(
+              'InvalidRequest',
+              'An aws-chunked chunk is longer than its declared size',
+            );
           break;
         }
         case 'done':
@@ -143,18 +147,18 @@ export class AwsChunkedDecoder extends Transform {
   private onChunkHeader(line: string): void {
     const [sizeHex = '', ...extensions] = line.split(';');
     if (!/^[0-9a-fA-F]{1,16}$/.test(sizeHex.trim())) {
-      throw new S3Error(
+      throw new ObjectStoreError(
         'InvalidRequest',
         `Malformed aws-chunked chunk header ${JSON.stringify(line.slice(0, 100))}`,
       );
     }
     const size = parseInt(sizeHex.trim(), 16);
     if (size > MAX_CHUNK)
-      throw new S3Error('EntityTooLarge', `An aws-chunked chunk of ${size} bytes is too large`);
+      throw new ObjectStoreError('EntityTooLarge', `An aws-chunked chunk of ${size} bytes is too large`);
     const sig = extensions.map((e) => e.trim()).find((e) => e.startsWith('chunk-signature='));
     this.chunkSignature = sig?.slice('chunk-signature='.length);
     if (this.options.signing !== undefined && this.chunkSignature === undefined) {
-      throw new S3Error('SignatureDoesNotMatch', 'An aws-chunked chunk has no chunk-signature');
+      throw new ObjectStoreError('SignatureDoesNotMatch', 'An aws-chunked chunk has no chunk-signature');
     }
     if (size === 0) {
       this.endChunk(EMPTY_SHA256);
@@ -171,7 +175,7 @@ export class AwsChunkedDecoder extends Transform {
     if (s === undefined) return;
     const expected = signChunk(s.key, s.amzDate, s.scope, this.previousSignature, sha256);
     if (!sameSignature(expected, this.chunkSignature ?? '')) {
-      throw new S3Error(
+      throw new ObjectStoreError(
         'SignatureDoesNotMatch',
         `The chunk signature after byte ${this.decoded} does not match`,
       );
@@ -186,7 +190,7 @@ export class AwsChunkedDecoder extends Transform {
     }
     const colon = line.indexOf(':');
     if (colon <= 0 || !this.options.trailer) {
-      throw new S3Error(
+      throw new ObjectStoreError(
         'InvalidRequest',
         `Unexpected text after the last aws-chunked chunk: ${JSON.stringify(line.slice(0, 100))}`,
       );
@@ -205,7 +209,7 @@ export class AwsChunkedDecoder extends Transform {
     if (s !== undefined && this.options.trailer) {
       const expected = signTrailer(s.key, s.amzDate, s.scope, this.previousSignature, this.trailerCanonical);
       if (!sameSignature(expected, this.trailerSignature ?? '')) {
-        throw new S3Error(
+        throw new ObjectStoreError(
           'SignatureDoesNotMatch',
           'The trailer signature (x-amz-trailer-signature) does not match',
         );

@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Clock } from '../../common/clock.js';
 import type { BucketInfo, Checksum, ObjectHeaders, ObjectInfo, ObjectStore } from '../object-store.js';
-import { S3Error } from './errors.js';
+import { ObjectStoreError } from '../errors.js';
 import type { S3Operation } from './routes.js';
 
 /** Everything a handler sees of one authenticated request. */
@@ -54,13 +54,14 @@ export function header(ctx: { headers: IncomingHttpHeaders }, name: string): str
 
 /** The bucket name of a request that needs one. */
 export function requireBucket(ctx: S3Context): string {
-  if (ctx.bucket === undefined) throw new S3Error('InvalidRequest', 'This operation needs a bucket');
+  if (ctx.bucket === undefined) throw new ObjectStoreError('InvalidRequest', 'This operation needs a bucket');
   return ctx.bucket;
 }
 
 /** The key of a request that needs one. */
 export function requireKey(ctx: S3Context): string {
-  if (ctx.key === undefined) throw new S3Error('InvalidRequest', 'This operation needs an object key');
+  if (ctx.key === undefined)
+    throw new ObjectStoreError('InvalidRequest', 'This operation needs an object key');
   return ctx.key;
 }
 
@@ -99,7 +100,7 @@ export function objectHeadersFrom(headers: IncomingHttpHeaders): {
     bytes += name.length - 11 + v.length;
   }
   if (bytes > 2048)
-    throw new S3Error(
+    throw new ObjectStoreError(
       'InvalidArgument',
       `Your metadata headers exceed the maximum allowed metadata size of 2 KB (${bytes} bytes)`,
     );
@@ -146,7 +147,7 @@ export function objectResponseHeaders(info: ObjectInfo, withChecksum: boolean): 
 /** The byte length of a key in UTF-8; S3 allows 1,024. */
 export function checkKey(key: string): void {
   if (Buffer.byteLength(key, 'utf8') > 1024) {
-    throw new S3Error(
+    throw new ObjectStoreError(
       'KeyTooLongError',
       `Your key is too long: ${Buffer.byteLength(key, 'utf8')} bytes, the maximum is 1024`,
       { Size: Buffer.byteLength(key, 'utf8'), MaxSizeAllowed: 1024 },
@@ -164,7 +165,7 @@ export function parseTagQuery(value: string): Record<string, string> {
       try {
         return decodeURIComponent(s.replace(/\+/g, ' '));
       } catch {
-        throw new S3Error(
+        throw new ObjectStoreError(
           'InvalidArgument',
           `The x-amz-tagging value ${JSON.stringify(value)} has a bad escape`,
         );
@@ -181,12 +182,18 @@ export function parseTagQuery(value: string): Record<string, string> {
 export function validateTags(tags: Record<string, string>): void {
   const entries = Object.entries(tags);
   if (entries.length > 10)
-    throw new S3Error('InvalidArgument', `Object tags cannot be greater than 10 (got ${entries.length})`);
+    throw new ObjectStoreError(
+      'InvalidArgument',
+      `Object tags cannot be greater than 10 (got ${entries.length})`,
+    );
   for (const [k, v] of entries) {
     if (k.length === 0 || k.length > 128)
-      throw new S3Error('InvalidArgument', `The TagKey ${JSON.stringify(k)} must be 1 to 128 characters`);
+      throw new ObjectStoreError(
+        'InvalidArgument',
+        `The TagKey ${JSON.stringify(k)} must be 1 to 128 characters`,
+      );
     if (v.length > 256)
-      throw new S3Error(
+      throw new ObjectStoreError(
         'InvalidArgument',
         `The TagValue of ${JSON.stringify(k)} must be at most 256 characters`,
       );

@@ -12,7 +12,7 @@ import {
   requireKey,
   xmlReply,
 } from './context.js';
-import { S3Error } from './errors.js';
+import { ObjectStoreError } from '../errors.js';
 import type { S3Operation } from './routes.js';
 import { percentDecode } from './sigv4.js';
 import { xmlDocument } from './xml.js';
@@ -30,7 +30,7 @@ export function parseCopySource(value: string): CopySource {
   const path = percentDecode(q < 0 ? value : value.slice(0, q)).replace(/^\//, '');
   const slash = path.indexOf('/');
   if (slash <= 0 || slash === path.length - 1) {
-    throw new S3Error(
+    throw new ObjectStoreError(
       'InvalidArgument',
       `Invalid copy source ${JSON.stringify(value.slice(0, 200))}: it must be bucket/key`,
       { ArgumentName: 'x-amz-copy-source' },
@@ -53,11 +53,11 @@ export async function resolveCopySource(ctx: S3Context): Promise<{ source: CopyS
   const source = parseCopySource(header(ctx, 'x-amz-copy-source') ?? '');
   const bucket = await ctx.store.getBucket(source.bucket);
   if (bucket === undefined)
-    throw new S3Error('NoSuchBucket', `The specified bucket does not exist: ${source.bucket}`, {
+    throw new ObjectStoreError('NoSuchBucket', `The specified bucket does not exist: ${source.bucket}`, {
       BucketName: source.bucket,
     });
   if (bucket.owner !== ctx.user)
-    throw new S3Error('AccessDenied', `Access Denied to the copy source bucket ${source.bucket}`);
+    throw new ObjectStoreError('AccessDenied', `Access Denied to the copy source bucket ${source.bucket}`);
   const info = await ctx.store.headObject(
     source.bucket,
     source.key,
@@ -73,9 +73,13 @@ export async function resolveCopySource(ctx: S3Context): Promise<{ source: CopyS
     info,
   );
   if (verdict !== undefined)
-    throw new S3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', {
-      Condition: 'x-amz-copy-source-If-*',
-    });
+    throw new ObjectStoreError(
+      'PreconditionFailed',
+      'At least one of the pre-conditions you specified did not hold',
+      {
+        Condition: 'x-amz-copy-source-If-*',
+      },
+    );
   return { source, info };
 }
 
@@ -85,7 +89,7 @@ const copyObject: Handler = async (ctx) => {
   checkKey(key);
   const directive = (header(ctx, 'x-amz-metadata-directive') ?? 'COPY').toUpperCase();
   if (directive !== 'COPY' && directive !== 'REPLACE') {
-    throw new S3Error('InvalidArgument', `Unknown metadata directive ${JSON.stringify(directive)}`, {
+    throw new ObjectStoreError('InvalidArgument', `Unknown metadata directive ${JSON.stringify(directive)}`, {
       ArgumentName: 'x-amz-metadata-directive',
     });
   }
@@ -97,7 +101,7 @@ const copyObject: Handler = async (ctx) => {
     source.versionId === undefined &&
     directive === 'COPY'
   ) {
-    throw new S3Error(
+    throw new ObjectStoreError(
       'InvalidRequest',
       "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
     );

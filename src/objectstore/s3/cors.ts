@@ -1,5 +1,5 @@
 import type { CorsRule } from '../object-store.js';
-import { S3Error } from './errors.js';
+import { ObjectStoreError } from '../errors.js';
 import { children, childText, type XmlElement, type XmlNode } from './xml.js';
 
 function wildcard(pattern: string, value: string, caseInsensitive: boolean): boolean {
@@ -58,7 +58,7 @@ const METHODS = new Set(['GET', 'PUT', 'POST', 'DELETE', 'HEAD']);
 /** Reads a CORSConfiguration document into rules, validating methods and required fields. */
 export function parseCorsConfiguration(root: XmlElement): CorsRule[] {
   if (root.name !== 'CORSConfiguration')
-    throw new S3Error('MalformedXML', 'The root element must be CORSConfiguration');
+    throw new ObjectStoreError('MalformedXML', 'The root element must be CORSConfiguration');
   const rules = children(root, 'CORSRule').map((r): CorsRule => {
     const rule: CorsRule = {
       allowedOrigins: children(r, 'AllowedOrigin').map((e) => e.text.trim()),
@@ -69,15 +69,18 @@ export function parseCorsConfiguration(root: XmlElement): CorsRule[] {
     const maxAge = childText(r, 'MaxAgeSeconds');
     if (maxAge !== undefined) {
       if (!/^\d{1,9}$/.test(maxAge.trim()))
-        throw new S3Error('MalformedXML', `MaxAgeSeconds ${JSON.stringify(maxAge)} is not a number`);
+        throw new ObjectStoreError('MalformedXML', `MaxAgeSeconds ${JSON.stringify(maxAge)} is not a number`);
       rule.maxAgeSeconds = Number(maxAge.trim());
     }
     if (rule.allowedOrigins.length === 0 || rule.allowedMethods.length === 0) {
-      throw new S3Error('MalformedXML', 'Every CORSRule needs an AllowedOrigin and an AllowedMethod');
+      throw new ObjectStoreError(
+        'MalformedXML',
+        'Every CORSRule needs an AllowedOrigin and an AllowedMethod',
+      );
     }
     for (const m of rule.allowedMethods) {
       if (!METHODS.has(m))
-        throw new S3Error(
+        throw new ObjectStoreError(
           'InvalidRequest',
           `Found unsupported HTTP method in CORS config. Unsupported method is ${m}`,
         );
@@ -85,7 +88,7 @@ export function parseCorsConfiguration(root: XmlElement): CorsRule[] {
     return rule;
   });
   if (rules.length === 0 || rules.length > 100)
-    throw new S3Error('MalformedXML', 'A CORSConfiguration needs 1 to 100 CORSRules');
+    throw new ObjectStoreError('MalformedXML', 'A CORSConfiguration needs 1 to 100 CORSRules');
   return rules;
 }
 

@@ -10,8 +10,8 @@ export interface S3ErrorReply {
 }
 
 /**
- * Maps any thrown value to an S3 error reply: StratusErrors whose code is an S3 code (the
- * gateway's S3Error, the engine's ObjectStoreError) keep their code and status; other
+ * Maps any thrown value to an S3 error reply: StratusErrors whose code is an S3 code (every
+ * ObjectStoreError, the engine's and the gateway's) keep their code and status; other
  * StratusErrors keep their status under a generic S3 code; anything else is InternalError
  * (500), without leaking its message.
  */
@@ -44,7 +44,7 @@ export function errorXml(reply: S3ErrorReply, resource: string, requestId: strin
   const extra: XmlNode[] = Object.entries(reply.extra)
     .filter(
       ([k, v]) =>
-        /^[A-Z][A-Za-z]+$/.test(k) &&
+        /^[A-Z][A-Za-z-]+$/.test(k) &&
         (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean'),
     )
     .map(([k, v]): XmlNode => [k, v as string | number | boolean]);

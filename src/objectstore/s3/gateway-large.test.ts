@@ -11,7 +11,7 @@ import {
   GetObjectCommand,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
-import { dataFiles } from '../test-helpers.js';
+import { dataFiles } from '../engine/test-helpers.js';
 import { presignUrl } from './sigv4-signer.js';
 import { s3Error, withGateway } from './test-sdk.js';
 import { startTestGateway } from './test-gateway.js';

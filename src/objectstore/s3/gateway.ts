@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { BufferBody } from '../buffer-body.js';
-import { FileBody } from '../file-body.js';
+import { BufferBody } from '../body/index.js';
+import { FileBody } from '../body/index.js';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
@@ -23,7 +23,7 @@ import { type Handler, type S3Context, type S3Reply, checkKey } from './context.
 import { copyHandlers } from './copy-handler.js';
 import { corsHeaders, matchCorsRule } from './cors.js';
 import type { CredentialStore } from './credentials.js';
-import { S3Error } from './errors.js';
+import { ObjectStoreError } from '../errors.js';
 import { errorXml, toErrorReply } from './errors-xml.js';
 import { listHandlers } from './list-handlers.js';
 import { multipartHandlers } from './multipart-handlers.js';
@@ -215,9 +215,11 @@ function sendError(
 async function ownedBucket(shared: Shared, name: string, user: string): Promise<BucketInfo> {
   const info = await shared.store.getBucket(name);
   if (info === undefined)
-    throw new S3Error('NoSuchBucket', `The specified bucket does not exist: ${name}`, { BucketName: name });
+    throw new ObjectStoreError('NoSuchBucket', `The specified bucket does not exist: ${name}`, {
+      BucketName: name,
+    });
   if (info.owner !== user)
-    throw new S3Error('AccessDenied', `Access Denied: bucket ${name} belongs to another user`);
+    throw new ObjectStoreError('AccessDenied', `Access Denied: bucket ${name} belongs to another user`);
   return info;
 }
 
@@ -225,7 +227,7 @@ async function preflight(shared: Shared, req: IncomingMessage, address: S3Addres
   const origin = req.headers.origin;
   const method = req.headers['access-control-request-method'];
   if (origin === undefined || method === undefined) {
-    throw new S3Error(
+    throw new ObjectStoreError(
       'InvalidRequest',
       'Insufficient information. Origin and Access-Control-Request-Method request headers are needed.',
     );
@@ -237,7 +239,7 @@ async function preflight(shared: Shared, req: IncomingMessage, address: S3Addres
   const info = address.bucket === undefined ? undefined : await shared.store.getBucket(address.bucket);
   const rule = matchCorsRule(info?.cors, origin, method, requested);
   if (rule === undefined)
-    throw new S3Error(
+    throw new ObjectStoreError(
       'AccessForbidden',
       "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.",
     );
@@ -301,7 +303,8 @@ async function handle(shared: Shared, req: IncomingMessage, res: ServerResponse)
     }
     if (address.key !== undefined) checkKey(address.key);
     const handler = HANDLERS[operation];
-    if (handler === undefined) throw new S3Error('NotImplemented', `${operation} is not implemented`);
+    if (handler === undefined)
+      throw new ObjectStoreError('NotImplemented', `${operation} is not implemented`);
     const body = requestBody(req, auth);
     bodyError = () => body.error();
     const ctx: S3Context = {
@@ -333,7 +336,7 @@ async function handle(shared: Shared, req: IncomingMessage, res: ServerResponse)
   } catch (err) {
     // The engine reports a failed body as IncompleteBody; the body's own error says why.
     const cause = bodyError();
-    sendError(res, cause instanceof S3Error ? cause : err, head, resource, requestId, cors);
+    sendError(res, cause instanceof ObjectStoreError ? cause : err, head, resource, requestId, cors);
   } finally {
     drain(req);
   }

@@ -1,6 +1,6 @@
 import type { ObjectInfo } from '../object-store.js';
 import { type Handler, type S3Context, isoDate, requireBucket, xmlReply } from './context.js';
-import { S3Error } from './errors.js';
+import { ObjectStoreError } from '../errors.js';
 import type { S3Operation } from './routes.js';
 import { uriEncode } from './sigv4.js';
 import { XML_RAW, escapeXml, xmlDocument, type XmlNode } from './xml.js';
@@ -9,7 +9,7 @@ import { XML_RAW, escapeXml, xmlDocument, type XmlNode } from './xml.js';
 export function parseMaxKeys(value: string | undefined, name: string, cap = 1000): number {
   if (value === undefined || value === '') return cap;
   if (!/^\d{1,10}$/.test(value))
-    throw new S3Error(
+    throw new ObjectStoreError(
       'InvalidArgument',
       `Provided ${name} not an integer or within integer range: ${JSON.stringify(value)}`,
     );
@@ -25,7 +25,7 @@ export function encodeToken(after: string): string {
 export function decodeToken(token: string): string {
   const text = Buffer.from(token, 'base64url').toString('utf8');
   if (!text.startsWith('v1:') || encodeToken(text.slice(3)) !== token) {
-    throw new S3Error('InvalidArgument', 'The continuation token provided is incorrect', {
+    throw new ObjectStoreError('InvalidArgument', 'The continuation token provided is incorrect', {
       ArgumentName: 'continuation-token',
     });
   }
@@ -38,7 +38,7 @@ function encoder(ctx: S3Context): {
 } {
   const type = ctx.query.get('encoding-type');
   if (type !== undefined && type !== 'url')
-    throw new S3Error(
+    throw new ObjectStoreError(
       'InvalidArgument',
       `Invalid Encoding Method specified in Request: ${JSON.stringify(type)}`,
     );
@@ -172,7 +172,10 @@ const listObjectVersions: Handler = async (ctx) => {
     versionIdMarker !== '' &&
     (keyMarker === undefined || keyMarker === '')
   ) {
-    throw new S3Error('InvalidArgument', 'A version-id marker cannot be specified without a key marker.');
+    throw new ObjectStoreError(
+      'InvalidArgument',
+      'A version-id marker cannot be specified without a key marker.',
+    );
   }
   const result =
     maxKeys === 0

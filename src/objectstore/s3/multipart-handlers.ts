@@ -10,7 +10,7 @@ import {
   xmlReply,
 } from './context.js';
 import { resolveCopySource } from './copy-handler.js';
-import { S3Error } from './errors.js';
+import { ObjectStoreError } from '../errors.js';
 import { parseMaxKeys } from './list-handlers.js';
 import { contentMd5, putOptionsFrom, putResponseHeaders } from './object-handlers.js';
 import { resolveCopyRange } from './range.js';
@@ -20,7 +20,7 @@ import { children, childText, parseXml, xmlDocument, type XmlNode } from './xml.
 function uploadId(ctx: S3Context): string {
   const id = ctx.query.get('uploadId');
   if (id === undefined || id === '')
-    throw new S3Error('InvalidArgument', 'The uploadId query parameter is required', {
+    throw new ObjectStoreError('InvalidArgument', 'The uploadId query parameter is required', {
       ArgumentName: 'uploadId',
     });
   return id;
@@ -30,7 +30,7 @@ function partNumber(ctx: S3Context): number {
   const raw = ctx.query.get('partNumber') ?? '';
   const n = /^\d{1,5}$/.test(raw) ? Number(raw) : NaN;
   if (!(n >= 1 && n <= 10000)) {
-    throw new S3Error(
+    throw new ObjectStoreError(
       'InvalidArgument',
       `Part number must be an integer between 1 and 10000, inclusive, not ${JSON.stringify(raw)}`,
       { ArgumentName: 'partNumber' },
@@ -69,7 +69,7 @@ const uploadPart: Handler = async (ctx) => {
   const n = partNumber(ctx);
   const id = uploadId(ctx);
   if (ctx.size !== undefined && ctx.size > 5 * 1024 ** 3)
-    throw new S3Error('EntityTooLarge', `A part of ${ctx.size} bytes exceeds the 5 GiB limit`);
+    throw new ObjectStoreError('EntityTooLarge', `A part of ${ctx.size} bytes exceeds the 5 GiB limit`);
   const options: { size?: number; contentMd5?: string; checksum?: NonNullable<S3Context['checksum']> } = {};
   if (ctx.size !== undefined) options.size = ctx.size;
   const md5 = contentMd5(ctx);
@@ -112,15 +112,15 @@ const completeMultipartUpload: Handler = async (ctx) => {
   const id = uploadId(ctx);
   const root = parseXml((await ctx.readBody(2 * 1024 * 1024)).toString('utf8'));
   if (root.name !== 'CompleteMultipartUpload')
-    throw new S3Error('MalformedXML', 'The root element must be CompleteMultipartUpload');
+    throw new ObjectStoreError('MalformedXML', 'The root element must be CompleteMultipartUpload');
   const parts = children(root, 'Part').map((p) => {
     const num = Number(childText(p, 'PartNumber')?.trim() ?? 'NaN');
     const etag = childText(p, 'ETag')?.trim();
     if (!Number.isInteger(num) || etag === undefined)
-      throw new S3Error('MalformedXML', 'Every Part needs a PartNumber and an ETag');
+      throw new ObjectStoreError('MalformedXML', 'Every Part needs a PartNumber and an ETag');
     return { partNumber: num, etag: etag.startsWith('"') ? etag : `"${etag}"` };
   });
-  if (parts.length === 0) throw new S3Error('MalformedXML', 'You must specify at least one part');
+  if (parts.length === 0) throw new ObjectStoreError('MalformedXML', 'You must specify at least one part');
   const info = await ctx.store.completeMultipartUpload(bucket, key, id, parts);
   const h: Record<string, string> = {};
   if (info.versionId !== 'null') h['x-amz-version-id'] = info.versionId;

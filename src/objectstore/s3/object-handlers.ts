@@ -12,7 +12,7 @@ import {
   requireBucket,
   requireKey,
 } from './context.js';
-import { S3Error } from './errors.js';
+import { ObjectStoreError } from '../errors.js';
 import { resolveRange, type ByteRange } from './range.js';
 import type { S3Operation } from './routes.js';
 
@@ -21,7 +21,7 @@ export function contentMd5(ctx: { headers: S3Context['headers'] }): string | und
   const md5 = header(ctx, 'content-md5');
   if (md5 === undefined) return undefined;
   if (!/^[A-Za-z0-9+/]{22}==$/.test(md5.trim()))
-    throw new S3Error(
+    throw new ObjectStoreError(
       'InvalidDigest',
       `The Content-MD5 you specified is not valid: ${JSON.stringify(md5.slice(0, 60))}`,
     );
@@ -37,7 +37,7 @@ export function putOptionsFrom(ctx: S3Context): PutOptions {
   const ifNoneMatch = header(ctx, 'if-none-match');
   if (ifNoneMatch !== undefined) {
     if (ifNoneMatch.trim() !== '*')
-      throw new S3Error('NotImplemented', 'Conditional writes support only If-None-Match: *');
+      throw new ObjectStoreError('NotImplemented', 'Conditional writes support only If-None-Match: *');
     options.ifNoneMatch = '*';
   }
   const ifMatch = header(ctx, 'if-match');
@@ -50,7 +50,7 @@ const putObject: Handler = async (ctx) => {
   const key = requireKey(ctx);
   checkKey(key);
   if (ctx.size !== undefined && ctx.size > 5 * 1024 ** 3) {
-    throw new S3Error(
+    throw new ObjectStoreError(
       'EntityTooLarge',
       `Your proposed upload of ${ctx.size} bytes exceeds the maximum allowed object size of 5 GiB`,
     );
@@ -108,9 +108,13 @@ async function prepareRead(ctx: S3Context): Promise<Prepared | { notModified: Re
     info,
   );
   if (verdict === 412)
-    throw new S3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', {
-      Condition: 'If-Match',
-    });
+    throw new ObjectStoreError(
+      'PreconditionFailed',
+      'At least one of the pre-conditions you specified did not hold',
+      {
+        Condition: 'If-Match',
+      },
+    );
   if (verdict === 304) {
     const h: Record<string, string> = { etag: info.etag, 'last-modified': info.lastModified.toUTCString() };
     if (info.versionId !== 'null') h['x-amz-version-id'] = info.versionId;
@@ -129,7 +133,7 @@ function readHeaders(ctx: S3Context, info: ObjectInfo, range: ByteRange | undefi
     if (v === undefined) continue;
     // Control characters and code points above 0xff cannot go into a header.
     if (/[^\t\x20-\x7e\x80-\xff]/.test(v))
-      throw new S3Error('InvalidArgument', `The ${param} value is not a valid header value`, {
+      throw new ObjectStoreError('InvalidArgument', `The ${param} value is not a valid header value`, {
         ArgumentName: param,
       });
     headers[name] = v;
@@ -172,7 +176,10 @@ const getObject: Handler = async (ctx) => {
   const { info, body } = await ctx.store.getObject(prepared.info.bucket, prepared.info.key, options);
   if (info.etag !== prepared.info.etag) {
     body.destroy();
-    throw new S3Error('PreconditionFailed', 'The object changed while it was being read; retry the request');
+    throw new ObjectStoreError(
+      'PreconditionFailed',
+      'The object changed while it was being read; retry the request',
+    );
   }
   return { status: prepared.status, headers: prepared.headers, body };
 };

@@ -1,7 +1,7 @@
 import type { S3Context } from './context.js';
 import { header } from './context.js';
 import { parseCopySource } from './copy-handler.js';
-import { S3Error } from './errors.js';
+import { ObjectStoreError } from '../errors.js';
 
 /**
  * What the gateway asks of the cluster's ResourceQuotas (the server wires it to the API's quota
@@ -44,7 +44,7 @@ export async function admitQuota(
     if (namespace === undefined || ctx.bucket === undefined) return undefined;
     const charged = await quota.chargeBucket(namespace, ctx.bucket);
     if (!charged.ok)
-      throw new S3Error(
+      throw new ObjectStoreError(
         'TooManyBuckets',
         `Cannot create bucket ${JSON.stringify(ctx.bucket)}: namespace ${JSON.stringify(namespace)}: ${charged.message}`,
         { BucketName: ctx.bucket },
@@ -58,12 +58,12 @@ export async function admitQuota(
   if (room === undefined) return undefined;
   const size = await incomingBytes(ctx);
   if (size === undefined)
-    throw new S3Error(
+    throw new ObjectStoreError(
       'MissingContentLength',
       `Namespace ${JSON.stringify(namespace)} has a storage.stratus.dev/bucket-bytes quota: the request must declare its length`,
     );
   if (BigInt(size) > room.left)
-    throw new S3Error(
+    throw new ObjectStoreError(
       'QuotaExceeded',
       `Cannot store ${size} bytes in bucket ${JSON.stringify(ctx.bucketInfo.name)}: exceeded quota of namespace ${JSON.stringify(namespace)}: requested: storage.stratus.dev/bucket-bytes=${size}, used: storage.stratus.dev/bucket-bytes=${room.used}, limited: storage.stratus.dev/bucket-bytes=${room.hard}`,
       { BucketName: ctx.bucketInfo.name },

@@ -1,4 +1,4 @@
-import { S3Error } from './errors.js';
+import { ObjectStoreError } from '../errors.js';
 
 /** An inclusive byte range resolved against an object's size. */
 export interface ByteRange {
@@ -19,8 +19,8 @@ export function resolveRange(header: string | undefined, size: number): ByteRang
   const [, a = '', b = ''] = m;
   if (a === '' && b === '') return undefined;
   if (size === 0) return undefined;
-  const unsatisfiable = (): S3Error =>
-    new S3Error(
+  const unsatisfiable = (): ObjectStoreError =>
+    new ObjectStoreError(
       'InvalidRange',
       `The requested range ${header} is not satisfiable for an object of ${size} bytes`,
       {
@@ -48,14 +48,14 @@ export function resolveRange(header: string | undefined, size: number): ByteRang
 export function resolveCopyRange(header: string, size: number): ByteRange {
   const m = /^bytes=(\d+)-(\d+)$/.exec(header.trim());
   if (m === null)
-    throw new S3Error(
+    throw new ObjectStoreError(
       'InvalidArgument',
       `The x-amz-copy-source-range value ${JSON.stringify(header)} must be bytes=first-last`,
     );
   const start = Number(m[1]);
   const end = Number(m[2]);
   if (end < start || end >= size) {
-    throw new S3Error(
+    throw new ObjectStoreError(
       'InvalidRange',
       `The x-amz-copy-source-range ${header} is not satisfiable for a source of ${size} bytes`,
     );

@@ -5,7 +5,7 @@ import type { AuthResult } from './auth.js';
 import { BodyVerifier } from './body-verifier.js';
 import { algorithmOfHeader, digestLength, type ChecksumAlgorithm } from './checksums.js';
 import { AwsChunkedDecoder } from './chunked-decoder.js';
-import { S3Error } from './errors.js';
+import { ObjectStoreError } from '../errors.js';
 
 /** The most bytes one request body may carry (S3's single PUT limit). */
 export const MAX_BODY = 5 * 1024 ** 3;
@@ -33,7 +33,7 @@ function integerHeader(req: IncomingMessage, name: string): number | undefined {
   const v = headerValue(req, name);
   if (v === undefined) return undefined;
   if (!/^\d{1,16}$/.test(v.trim()))
-    throw new S3Error(
+    throw new ObjectStoreError(
       'InvalidArgument',
       `The ${name} header must be a non-negative integer, not ${JSON.stringify(v.slice(0, 40))}`,
     );
@@ -58,7 +58,7 @@ export function requestBody(req: IncomingMessage, auth: AuthResult): RequestBody
   const contentLength = integerHeader(req, 'content-length');
   const size = streaming ? decodedLength : contentLength;
   if (size !== undefined && size > MAX_BODY)
-    throw new S3Error(
+    throw new ObjectStoreError(
       'EntityTooLarge',
       `Your proposed upload of ${size} bytes exceeds the maximum allowed size of ${MAX_BODY} bytes`,
     );
@@ -69,12 +69,12 @@ export function requestBody(req: IncomingMessage, auth: AuthResult): RequestBody
     if (algorithm === undefined) continue;
     const value = headerValue(req, name) ?? '';
     if (checksum !== undefined)
-      throw new S3Error(
+      throw new ObjectStoreError(
         'InvalidRequest',
         'Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.',
       );
     if (!validChecksumValue(algorithm, value.trim()))
-      throw new S3Error('InvalidRequest', `Value for ${name} header is invalid.`);
+      throw new ObjectStoreError('InvalidRequest', `Value for ${name} header is invalid.`);
     checksum = { algorithm, value: value.trim() };
   }
   const trailerName = headerValue(req, 'x-amz-trailer')?.trim().toLowerCase();
@@ -82,17 +82,17 @@ export function requestBody(req: IncomingMessage, auth: AuthResult): RequestBody
   if (trailerName !== undefined && trailerName !== '') {
     trailerAlgorithm = algorithmOfHeader(trailerName);
     if (trailerAlgorithm === undefined)
-      throw new S3Error(
+      throw new ObjectStoreError(
         'InvalidRequest',
         `The trailer ${JSON.stringify(trailerName)} is not a supported checksum`,
       );
     if (!trailerMode)
-      throw new S3Error(
+      throw new ObjectStoreError(
         'InvalidRequest',
         'x-amz-trailer requires a STREAMING-*-TRAILER x-amz-content-sha256',
       );
     if (checksum !== undefined)
-      throw new S3Error(
+      throw new ObjectStoreError(
         'InvalidRequest',
         'Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.',
       );
@@ -101,7 +101,7 @@ export function requestBody(req: IncomingMessage, auth: AuthResult): RequestBody
   const sdkAlgorithm = headerValue(req, 'x-amz-sdk-checksum-algorithm');
   const hasBody = streaming || (contentLength ?? 0) > 0;
   if (sdkAlgorithm !== undefined && hasBody && checksum === undefined && trailerAlgorithm === undefined) {
-    throw new S3Error(
+    throw new ObjectStoreError(
       'InvalidRequest',
       `x-amz-sdk-checksum-algorithm ${sdkAlgorithm} was sent without an x-amz-checksum-* header or trailer`,
     );
@@ -142,7 +142,7 @@ export function requestBody(req: IncomingMessage, auth: AuthResult): RequestBody
     });
     const abort = (): void => {
       if (req.complete) return;
-      const err = new S3Error(
+      const err = new ObjectStoreError(
         'IncompleteBody',
         'The client closed the connection before sending the whole body',
       );
@@ -165,7 +165,7 @@ export function requestBody(req: IncomingMessage, auth: AuthResult): RequestBody
 
   const read = async (limit: number): Promise<Buffer> => {
     if (contentLength !== undefined && !streaming && contentLength > limit) {
-      throw new S3Error(
+      throw new ObjectStoreError(
         'MaxMessageLengthExceeded',
         `Your request of ${contentLength} bytes was too big; at most ${limit} are accepted here`,
       );
@@ -176,7 +176,7 @@ export function requestBody(req: IncomingMessage, auth: AuthResult): RequestBody
       const b = chunk as Buffer;
       total += b.length;
       if (total > limit)
-        throw new S3Error(
+        throw new ObjectStoreError(
           'MaxMessageLengthExceeded',
           `Your request was too big; at most ${limit} bytes are accepted here`,
         );

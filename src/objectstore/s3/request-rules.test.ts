@@ -5,10 +5,10 @@ import { evaluateConditions } from './conditions.js';
 import { resolveAddress, routeOperation } from './routes.js';
 import { matchCorsRule, parseCorsConfiguration } from './cors.js';
 import { parseXml } from './xml.js';
-import { bucketNameProblem } from './bucket-handlers.js';
-import { S3Error } from './errors.js';
+import { bucketNameProblem } from '../engine/validation.js';
+import { ObjectStoreError } from '../errors.js';
 
-const code = (c: string) => (e: unknown) => e instanceof S3Error && e.code === c;
+const code = (c: string) => (e: unknown) => e instanceof ObjectStoreError && e.code === c;
 
 test('ranges resolve like S3: closed, open, suffix, clamped; unsatisfiable is InvalidRange', () => {
   assert.deepEqual(resolveRange('bytes=0-9', 100), { start: 0, end: 9 });

@@ -1,4 +1,4 @@
-import { S3Error } from './errors.js';
+import { ObjectStoreError } from '../errors.js';
 
 /** The S3 operations the gateway serves. */
 export type S3Operation =
@@ -75,14 +75,17 @@ export function resolveAddress(
 
 function pathStyle(path: string): S3Address {
   if (!path.startsWith('/'))
-    throw new S3Error('InvalidURI', `The path ${JSON.stringify(path.slice(0, 100))} does not start with /`);
+    throw new ObjectStoreError(
+      'InvalidURI',
+      `The path ${JSON.stringify(path.slice(0, 100))} does not start with /`,
+    );
   const rest = path.slice(1);
   if (rest === '') return {};
   const slash = rest.indexOf('/');
   if (slash < 0) return { bucket: rest };
   const bucket = rest.slice(0, slash);
   const key = rest.slice(slash + 1);
-  if (bucket === '') throw new S3Error('InvalidURI', 'The path has an empty bucket name');
+  if (bucket === '') throw new ObjectStoreError('InvalidURI', 'The path has an empty bucket name');
   return key === '' ? { bucket } : { bucket, key };
 }
 
@@ -129,13 +132,16 @@ export function routeOperation(
   copySource: boolean,
 ): S3Operation {
   const has = (name: string): boolean => query.has(name);
-  const notImplemented = (what: string): S3Error =>
-    new S3Error(
+  const notImplemented = (what: string): ObjectStoreError =>
+    new ObjectStoreError(
       'NotImplemented',
       `A header or query you provided implies functionality that is not implemented: ${what}`,
     );
-  const notAllowed = (): S3Error =>
-    new S3Error('MethodNotAllowed', `The specified method ${method} is not allowed against this resource`);
+  const notAllowed = (): ObjectStoreError =>
+    new ObjectStoreError(
+      'MethodNotAllowed',
+      `The specified method ${method} is not allowed against this resource`,
+    );
   if (address.bucket === undefined) {
     if (method === 'GET') return 'ListBuckets';
     throw notAllowed();

@@ -10,7 +10,7 @@ import {
   parseCredential,
 } from './sigv4.js';
 import { signCanonical, signingKey, presignUrl, signRequest } from './sigv4-signer.js';
-import { S3Error } from './errors.js';
+import { ObjectStoreError } from '../errors.js';
 
 // The examples of the AWS S3 documentation, "Signature Calculations for the Authorization Header".
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
@@ -87,7 +87,7 @@ test('malformed Authorization headers are AuthorizationHeaderMalformed', () => {
   ]) {
     assert.throws(
       () => parseAuthorization(bad),
-      (e: unknown) => e instanceof S3Error && e.code === 'AuthorizationHeaderMalformed',
+      (e: unknown) => e instanceof ObjectStoreError && e.code === 'AuthorizationHeaderMalformed',
     );
   }
   assert.equal(parseCredential('a/b/c'), undefined);

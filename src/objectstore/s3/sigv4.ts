@@ -1,4 +1,4 @@
-import { S3Error } from './errors.js';
+import { ObjectStoreError } from '../errors.js';
 
 /**
  * AWS Signature Version 4 canonicalization for S3, as pure string functions: no hashing and no
@@ -42,7 +42,7 @@ export function percentDecode(value: string): string {
   try {
     return decodeURIComponent(value);
   } catch {
-    throw new S3Error(
+    throw new ObjectStoreError(
       'InvalidURI',
       `Couldn't parse the specified URI: ${JSON.stringify(value)} has a bad escape`,
     );
@@ -178,11 +178,14 @@ export interface AuthorizationHeader {
 
 /** Parses an Authorization header; anything off is `AuthorizationHeaderMalformed`. */
 export function parseAuthorization(value: string): AuthorizationHeader {
-  const malformed = (why: string): S3Error =>
-    new S3Error('AuthorizationHeaderMalformed', `The authorization header is malformed; ${why}`);
+  const malformed = (why: string): ObjectStoreError =>
+    new ObjectStoreError('AuthorizationHeaderMalformed', `The authorization header is malformed; ${why}`);
   if (!value.startsWith(ALGORITHM + ' ')) {
     if (value.startsWith('AWS '))
-      throw new S3Error('InvalidRequest', 'Signature Version 2 is not supported; use AWS4-HMAC-SHA256');
+      throw new ObjectStoreError(
+        'InvalidRequest',
+        'Signature Version 2 is not supported; use AWS4-HMAC-SHA256',
+      );
     throw malformed(`the algorithm must be ${ALGORITHM}`);
   }
   // Comma-separated `name=value` fields (the last of a repeated name wins), scanned in place.

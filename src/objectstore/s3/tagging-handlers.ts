@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type Handler, header, requireBucket, requireKey, validateTags, xmlReply } from './context.js';
-import { S3Error } from './errors.js';
+import { ObjectStoreError } from '../errors.js';
 import type { S3Operation } from './routes.js';
 import { child, children, childText, parseXml, xmlDocument, type XmlNode } from './xml.js';
 import { contentMd5 } from './object-handlers.js';
@@ -33,13 +33,14 @@ const putObjectTagging: Handler = async (ctx) => {
   const root = parseXml((await ctx.readBody(64 * 1024)).toString('utf8'));
   const set = child(root, 'TagSet');
   if (root.name !== 'Tagging' || set === undefined)
-    throw new S3Error('MalformedXML', 'The body must be <Tagging><TagSet>…</TagSet></Tagging>');
+    throw new ObjectStoreError('MalformedXML', 'The body must be <Tagging><TagSet>…</TagSet></Tagging>');
   const tags: Record<string, string> = {};
   for (const t of children(set, 'Tag')) {
     const k = childText(t, 'Key');
     const v = childText(t, 'Value') ?? '';
-    if (k === undefined) throw new S3Error('MalformedXML', 'Every Tag needs a Key');
-    if (k in tags) throw new S3Error('InvalidTag', `Cannot provide multiple Tags with the same key: ${k}`);
+    if (k === undefined) throw new ObjectStoreError('MalformedXML', 'Every Tag needs a Key');
+    if (k in tags)
+      throw new ObjectStoreError('InvalidTag', `Cannot provide multiple Tags with the same key: ${k}`);
     tags[k] = v;
   }
   validateTags(tags);
@@ -57,7 +58,10 @@ function requireIntegrity(headers: Parameters<typeof header>[0], body: Buffer): 
   const md5 = contentMd5(headers);
   if (md5 !== undefined) {
     if (createHash('md5').update(body).digest('base64') !== md5)
-      throw new S3Error('BadDigest', 'The Content-MD5 you specified did not match what we received.');
+      throw new ObjectStoreError(
+        'BadDigest',
+        'The Content-MD5 you specified did not match what we received.',
+      );
     return;
   }
   const trailer = header(headers, 'x-amz-trailer');
@@ -65,7 +69,7 @@ function requireIntegrity(headers: Parameters<typeof header>[0], body: Buffer): 
     CHECKSUM_ALGORITHMS.some((a) => header(headers, checksumHeader(a)) !== undefined) ||
     (trailer?.startsWith('x-amz-checksum-') ?? false);
   if (!hasChecksum)
-    throw new S3Error('InvalidRequest', 'Missing required header for this request: Content-MD5');
+    throw new ObjectStoreError('InvalidRequest', 'Missing required header for this request: Content-MD5');
 }
 
 const deleteObjects: Handler = async (ctx) => {
@@ -73,11 +77,14 @@ const deleteObjects: Handler = async (ctx) => {
   const body = await ctx.readBody(4 * 1024 * 1024);
   requireIntegrity(ctx, body);
   const root = parseXml(body.toString('utf8'));
-  if (root.name !== 'Delete') throw new S3Error('MalformedXML', 'The root element must be Delete');
+  if (root.name !== 'Delete') throw new ObjectStoreError('MalformedXML', 'The root element must be Delete');
   const quiet = childText(root, 'Quiet')?.trim() === 'true';
   const objects = children(root, 'Object');
   if (objects.length === 0 || objects.length > 1000)
-    throw new S3Error('MalformedXML', `A Delete request needs 1 to 1000 Objects, not ${objects.length}`);
+    throw new ObjectStoreError(
+      'MalformedXML',
+      `A Delete request needs 1 to 1000 Objects, not ${objects.length}`,
+    );
   const results: XmlNode[] = new Array<XmlNode>(objects.length);
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -88,8 +95,9 @@ const deleteObjects: Handler = async (ctx) => {
       const key = childText(o, 'Key') ?? '';
       const versionId = childText(o, 'VersionId');
       try {
-        if (key === '') throw new S3Error('InvalidArgument', 'An Object has an empty Key');
-        if (Buffer.byteLength(key) > 1024) throw new S3Error('KeyTooLongError', 'Your key is too long');
+        if (key === '') throw new ObjectStoreError('InvalidArgument', 'An Object has an empty Key');
+        if (Buffer.byteLength(key) > 1024)
+          throw new ObjectStoreError('KeyTooLongError', 'Your key is too long');
         const r = await ctx.store
           .deleteObject(bucket, key, versionId === undefined ? {} : { versionId })
           .catch((err: unknown) => {
@@ -115,7 +123,7 @@ const deleteObjects: Handler = async (ctx) => {
         const code =
           err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : 'InternalError';
         const message =
-          err instanceof S3Error || (err instanceof Error && 'status' in err)
+          err instanceof ObjectStoreError || (err instanceof Error && 'status' in err)
             ? (err as Error).message
             : 'We encountered an internal error. Please try again.';
         results[i] = [

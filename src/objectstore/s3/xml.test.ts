@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { child, childText, children, escapeXml, parseXml, xmlDocument } from './xml.js';
-import { S3Error } from './errors.js';
+import { ObjectStoreError } from '../errors.js';
 
 test('parses S3 request documents with namespaces, entities, CDATA and comments', () => {
   const root = parseXml(
@@ -35,7 +35,7 @@ test('rejects malformed and hostile XML with MalformedXML', () => {
   for (const text of bad) {
     assert.throws(
       () => parseXml(text),
-      (e: unknown) => e instanceof S3Error && e.code === 'MalformedXML',
+      (e: unknown) => e instanceof ObjectStoreError && e.code === 'MalformedXML',
       text,
     );
   }

@@ -1,4 +1,4 @@
-import { S3Error } from './errors.js';
+import { ObjectStoreError } from '../errors.js';
 
 /**
  * A small, safe XML reader and writer for the few documents S3 exchanges (CompleteMultipartUpload,
@@ -18,8 +18,8 @@ export interface XmlElement {
 
 const MAX_DEPTH = 32;
 
-function malformed(why: string): S3Error {
-  return new S3Error(
+function malformed(why: string): ObjectStoreError {
+  return new ObjectStoreError(
     'MalformedXML',
     `The XML you provided was not well-formed or did not validate against our published schema: ${why}`,
   );

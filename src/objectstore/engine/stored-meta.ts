@@ -1,0 +1,70 @@
+import type { BucketRow, ObjectRow } from '../device/index.js';
+import type { BucketInfo, Checksum, CorsRule, ObjectHeaders, ObjectInfo } from '../object-store.js';
+
+/** One part of a multipart object's manifest: where its bytes live. */
+export interface ManifestPart {
+  /** The data file name in the object's hash folder: `p.<uploadId>.<partNumber>`. */
+  name: string;
+  pts: string;
+  size: number;
+}
+
+/**
+ * What the index keeps about a version besides size and ETag. A completed multipart object is a
+ * manifest (Swift SLO style): its parts stay where they were uploaded and a GET streams them in
+ * order, so completing an upload copies nothing.
+ */
+export interface StoredMeta {
+  headers: ObjectHeaders;
+  metadata: Record<string, string>;
+  checksum?: Checksum;
+  tags?: Record<string, string>;
+  partsCount?: number;
+  manifest?: ManifestPart[];
+}
+
+/** Parses a row's meta JSON. */
+export function parseMeta(json: string): StoredMeta {
+  if (!json) return { headers: {}, metadata: {} };
+  return JSON.parse(json) as StoredMeta;
+}
+
+/** The ObjectInfo of an index row. */
+export function objectInfo(bucket: string, row: ObjectRow): ObjectInfo {
+  const meta = parseMeta(row.meta);
+  const info: ObjectInfo = {
+    bucket,
+    key: row.key,
+    versionId: row.vid,
+    size: row.size,
+    etag: row.etag,
+    lastModified: new Date(row.modified),
+    headers: meta.headers,
+    metadata: meta.metadata,
+  };
+  if (meta.checksum) info.checksum = meta.checksum;
+  if (row.dm) info.isDeleteMarker = true;
+  if (meta.partsCount !== undefined) info.partsCount = meta.partsCount;
+  const tagCount = Object.keys(meta.tags ?? {}).length;
+  if (tagCount > 0) info.tagCount = tagCount;
+  return info;
+}
+
+/** The BucketInfo of an account index row. */
+export function bucketInfo(row: BucketRow): BucketInfo {
+  const info: BucketInfo = {
+    name: row.name,
+    owner: row.owner,
+    created: new Date(row.created),
+    versioning: row.versioning === 'Enabled' || row.versioning === 'Suspended' ? row.versioning : 'Off',
+  };
+  if (row.cors) info.cors = JSON.parse(row.cors) as CorsRule[];
+  return info;
+}
+
+/** The newest live row of a key's rows (the current version), if any. */
+export function latestOf(rows: ObjectRow[]): ObjectRow | undefined {
+  let best: ObjectRow | undefined;
+  for (const r of rows) if (!r.deleted && (!best || r.vts > best.vts)) best = r;
+  return best;
+}
