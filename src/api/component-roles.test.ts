@@ -71,8 +71,9 @@ const COMPONENTS: Record<string, Ask[]> = {
     ['create', 'events', '', 'default'],
   ],
   'system:stratus:s3-gateway': [
-    ['watch', 'accesskeys', 'iam.stratus.dev'],
+    ['list', 'buckets', 'storage.stratus.dev'],
     ['create', 'buckets', 'storage.stratus.dev'],
+    ['update', 'buckets', 'storage.stratus.dev'],
     ['delete', 'buckets', 'storage.stratus.dev'],
     ['patch', 'buckets', 'storage.stratus.dev', '', 'status'],
   ],
@@ -97,10 +98,18 @@ const NOT: Record<string, Ask[]> = {
     ['update', 'nodes'],
     ['list', 'accesskeys', 'iam.stratus.dev'],
   ],
+  // Least privilege: the bucket mirror's verbs on Buckets; keys are read below the API.
   'system:stratus:s3-gateway': [
     ['list', 'pods'],
     ['create', 'pods', '', 'default'],
+    ['get', 'configmaps', '', 'default'],
+    ['get', 'accesskeys', 'iam.stratus.dev'],
+    ['watch', 'accesskeys', 'iam.stratus.dev'],
+    ['create', 'accesskeys', 'iam.stratus.dev'],
     ['delete', 'accesskeys', 'iam.stratus.dev'],
+    ['deletecollection', 'buckets', 'storage.stratus.dev'],
+    ['update', 'buckets', 'storage.stratus.dev', '', 'status'],
+    ['list', 'resourcequotas'],
   ],
   'system:stratus:ingress-controller': [
     ['update', 'ingresses', 'networking.k8s.io', 'default'],

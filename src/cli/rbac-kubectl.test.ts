@@ -214,3 +214,42 @@ test(
     assert.equal((await h.run(['token', 'ls'])).stdout, before);
   },
 );
+
+test(
+  'kubectl as a ServiceAccount, a node and a bad token gets the answers Kubernetes gives',
+  { skip },
+  async () => {
+    assert.equal((await kubectl(['create', 'serviceaccount', 'app', '-n', 'a'])).code, 0);
+    const minted = await kubectl(['create', 'token', 'app', '-n', 'a']);
+    assert.equal(minted.code, 0, minted.stderr);
+    const sa = ['--token', minted.stdout.trim()];
+    assert.match((await kubectl(['auth', 'whoami', ...sa])).stdout, /Username\s+system:serviceaccount:a:app/);
+    assert.match(
+      (await kubectl(['get', 'pods', '-n', 'a', ...sa])).stderr,
+      /pods is forbidden: User "system:serviceaccount:a:app" cannot list resource "pods" in API group "" in the namespace "a"/,
+    );
+    const saList = await kubectl(['auth', 'can-i', '--list', '-n', 'a', ...sa]);
+    assert.match(saList.stdout, /selfsubjectreviews.authentication.k8s.io\s+\[\]\s+\[\]\s+\[create\]/);
+    assert.doesNotMatch(saList.stdout, /^pods\s/m);
+    // A node, as the admin impersonates it: the Node authorizer confines it to its own objects.
+    const node = ['--as', 'system:node:n1', '--as-group', 'system:nodes'];
+    assert.match(
+      (await kubectl(['get', 'secrets', '-n', 'a', ...node])).stderr,
+      /secrets is forbidden: User "system:node:n1" cannot list resource "secrets" in API group "" in the namespace "a": No Object name found/,
+    );
+    assert.match(
+      (await kubectl(['get', 'nodes', 'n2', ...node])).stderr,
+      /nodes "n2" is forbidden: User "system:node:n1" cannot get resource "nodes"/,
+    );
+    assert.match((await kubectl(['get', 'nodes', 'n1', ...node])).stderr, /NotFound.*nodes "n1" not found/);
+    assert.match(
+      (await kubectl(['create', 'token', 'app', '-n', 'a', ...node])).stderr,
+      /forbidden: User "system:node:n1" cannot create resource "serviceaccounts\/token"/,
+    );
+    // A bad token: 401, which kubectl reports as Unauthorized (anonymous requests, which kubectl
+    // answers by prompting for a password, are in src/api/authorization.test.ts's matrix).
+    const bad = await kubectl(['get', 'pods', '-n', 'a', '--token', 'not-a-token']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /error: You must be logged in to the server \(Unauthorized\)/);
+  },
+);

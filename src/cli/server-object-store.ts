@@ -1,5 +1,6 @@
 import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { QuotaAdmission } from '../api/index.js';
 import type { KubeClient } from '../client/index.js';
 import type { Clock } from '../common/clock.js';
 import type { ServingTls, UserDirectory } from '../identity/index.js';
@@ -8,6 +9,7 @@ import { bootstrapS3Admin, startS3Gateway, StoreCredentials } from '../objectsto
 import type { ConnectionLimits } from '../connections/index.js';
 import { SqliteStore, type EncryptingStore, type Store } from '../store/index.js';
 import type { RunningObjectStore, ServerOptions } from './server.js';
+import { bucketNamespace, s3Quota } from './s3-quota.js';
 import { reserveForStore } from './store-reserve.js';
 
 /**
@@ -66,6 +68,8 @@ export async function startGateway(
     connections?: ConnectionLimits;
     /** The region the gateway is in (and aws-cli's config names); default us-east-1. */
     region?: string;
+    /** The API's quota admission: CreateBucket and byte writes are charged to it (`s3Quota`). */
+    quota?: QuotaAdmission;
   },
 ): Promise<RunningObjectStore & { close(): Promise<void> }> {
   const keys = store.revealing();
@@ -83,6 +87,7 @@ export async function startGateway(
       ...(options.region !== undefined ? { region: options.region } : {}),
       ...(options.connections !== undefined ? { connections: options.connections } : {}),
       ...(tls ? { tls: tls.pair('s3') } : {}),
+      ...(options.quota !== undefined ? { quota: s3Quota(options.quota, engine) } : {}),
     });
     const serving = gateway;
     tls?.onChange(() => serving.setTls(tls.pair('s3')));
@@ -93,7 +98,7 @@ export async function startGateway(
       ...(caBundle !== undefined ? { caBundle } : {}),
       ...(options.region !== undefined ? { region: options.region } : {}),
     });
-    buckets = new BucketMirror(engine, options.client);
+    buckets = new BucketMirror(engine, options.client, { namespaceOf: bucketNamespace });
     const mirror = buckets;
     return {
       url: serving.url,

@@ -293,6 +293,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         clock,
         client: clientAs('system:stratus:s3-gateway', 's3-gateway'),
         users: auth.users,
+        quota,
         tls,
         ...(options.s3InsecureHttp === true ? { insecureHttp: true } : {}),
         ...(options.s3Region !== undefined ? { region: options.s3Region } : {}),

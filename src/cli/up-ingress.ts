@@ -48,7 +48,10 @@ export const ingressComponent: UpComponent = {
         address,
         httpPort: ports.httpPort,
         httpsPort: ports.httpsPort,
+        // Signed by the cluster CA (or the user's own), renewed with the API's and S3's.
+        defaultCertificate: server.tls.pair('ingress'),
       });
+      server.tls.onChange(() => controller.setDefaultCertificate(server.tls.pair('ingress')));
       return {
         lines: [
           `Ingress controller (class controller stratus.dev/ingress-controller) on http://${address}:${controller.httpPort} and https://${address}:${controller.httpsPort}`,

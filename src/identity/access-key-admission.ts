@@ -1,8 +1,6 @@
+import { ACCESS_KEY_USER_LABEL, accessKeyUserLabel } from '../common/access-key-label.js';
 import { allowed, requestAttributes, SYSTEM_MASTERS, type Authorizer } from './authorizer.js';
 import { forbiddenWrite, type Admission, type WriteAttributes } from './admission.js';
-
-/** The label every AccessKey carries with its user (`stratus s3 keys list --user` selects on it). */
-const USER_LABEL = 'iam.stratus.dev/user';
 
 /**
  * S3 access keys belong to users: an `iam.stratus.dev` AccessKey created without `spec.user` is
@@ -22,7 +20,11 @@ export class AccessKeyAdmission implements Admission {
     const spec = (w.object.spec ?? {}) as { user?: string };
     if (spec.user === undefined || spec.user === '') spec.user = requester.username;
     w.object.spec = spec;
-    w.object.metadata.labels = { ...w.object.metadata.labels, [USER_LABEL]: spec.user };
+    const labels = { ...w.object.metadata.labels };
+    const label = accessKeyUserLabel(spec.user);
+    if (label === undefined) delete labels[ACCESS_KEY_USER_LABEL];
+    else labels[ACCESS_KEY_USER_LABEL] = label;
+    w.object.metadata.labels = labels;
     const before = (w.old?.spec as { user?: string } | undefined)?.user;
     if (spec.user === requester.username || spec.user === before) return;
     if (requester.groups.includes(SYSTEM_MASTERS)) return;

@@ -243,13 +243,13 @@ export const BOOTSTRAP_CLUSTER_ROLES: readonly KubeObject[] = [
   // May create S3 access keys (each its own: AccessKey admission), not read anyone's. Bound to
   // nobody by default: `kubectl create clusterrolebinding NAME --clusterrole=stratus:s3-keys --user=U`.
   clusterRole('stratus:s3-keys', [r(['create'], ['iam.stratus.dev'], ['accesskeys'])]),
-  // The S3 gateway and bucket mirror (`src/objectstore/`, user `system:stratus:s3-gateway`):
-  // access keys to verify signatures (and the admin's key at bootstrap), Bucket objects it keeps
-  // in line with the engine.
+  // The bucket mirror (`src/objectstore/cluster/bucket-mirror.ts`, user `system:stratus:s3-gateway`):
+  // the Bucket objects it keeps in line with the engine, with exactly the verbs it calls. The
+  // gateway reads access keys from the store below the API (their secrets are write-only there)
+  // and the admin's key is bootstrap, so this user reads no key and no Secret.
   clusterRole('system:stratus:s3-gateway', [
-    r(['get', 'list', 'watch', 'create'], ['iam.stratus.dev'], ['accesskeys']),
-    r(READ_WRITE, ['storage.stratus.dev'], ['buckets']),
-    r(['patch', 'update'], ['storage.stratus.dev'], ['buckets/status']),
+    r(['list', 'create', 'update', 'delete'], ['storage.stratus.dev'], ['buckets']),
+    r(['patch'], ['storage.stratus.dev'], ['buckets/status']),
   ]),
   // The resourcequota controller (`src/controllers/resourcequota-controller.ts`, user
   // `system:controller:resourcequota-controller`), as Kubernetes' role of that name: it counts
@@ -339,15 +339,22 @@ export const BOOTSTRAP_ROLE_BINDINGS: readonly KubeObject[] = [];
 
 /**
  * What earlier versions bootstrapped and reconciliation, which only adds, would otherwise keep:
- * subjects to take out of a binding, and objects to delete. `system:node` was bound to the
- * `system:nodes` group, and a Role let every node write any Secret in kube-node-lease, until
- * the Node authorizer took both over.
+ * subjects to take out of a binding, rules to take out of a ClusterRole, and objects to
+ * delete. `system:node` was bound to the `system:nodes` group, and a Role let every node write
+ * any Secret in kube-node-lease, until the Node authorizer took both over; the S3 gateway's user
+ * could read and create access keys and do anything to Buckets until its role was narrowed.
  */
 export const RETIRED_BOOTSTRAP_POLICY: {
   subjects: ReadonlyArray<{ binding: string; subject: Subject }>;
+  rules: ReadonlyArray<{ clusterRole: string; rule: PolicyRule }>;
   objects: ReadonlyArray<{ resource: 'roles' | 'rolebindings'; namespace: string; name: string }>;
 } = {
   subjects: [{ binding: 'system:node', subject: group('system:nodes') }],
+  rules: [
+    r(['get', 'list', 'watch', 'create'], ['iam.stratus.dev'], ['accesskeys']),
+    r(READ_WRITE, ['storage.stratus.dev'], ['buckets']),
+    r(['patch', 'update'], ['storage.stratus.dev'], ['buckets/status']),
+  ].map((rule) => ({ clusterRole: 'system:stratus:s3-gateway', rule })),
   objects: [
     { resource: 'rolebindings', namespace: 'kube-node-lease', name: 'system:node:log-secrets' },
     { resource: 'roles', namespace: 'kube-node-lease', name: 'system:node:log-secrets' },

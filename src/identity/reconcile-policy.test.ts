@@ -88,3 +88,23 @@ test('what earlier versions bootstrapped for nodes is taken out; what an admin a
     assert.equal(await store.get(RBAC_RESOURCES.roles, meta.namespace, meta.name), undefined);
     assert.equal(await store.get(RBAC_RESOURCES.roleBindings, meta.namespace, meta.name), undefined);
   }));
+
+test("the S3 gateway's wider rules of earlier versions are taken out; a rule an admin added stays", () =>
+  withStore(async (store) => {
+    await reconcileBootstrapPolicy(store);
+    const role = (await store.get(RBAC_RESOURCES.clusterRoles, '', 'system:stratus:s3-gateway'))!;
+    const narrowed = role.rules;
+    const added = { verbs: ['get'], apiGroups: [''], resources: ['configmaps'] };
+    const wide = [
+      {
+        verbs: ['get', 'list', 'watch', 'create'],
+        apiGroups: ['iam.stratus.dev'],
+        resources: ['accesskeys'],
+      },
+      { verbs: ['patch', 'update'], apiGroups: ['storage.stratus.dev'], resources: ['buckets/status'] },
+    ];
+    await store.update(RBAC_RESOURCES.clusterRoles, { ...role, rules: [...wide, added] });
+    await reconcileBootstrapPolicy(store);
+    const after = (await store.get(RBAC_RESOURCES.clusterRoles, '', 'system:stratus:s3-gateway'))!;
+    assert.deepEqual(after.rules, [added, ...(narrowed as unknown[])]);
+  }));

@@ -70,6 +70,8 @@ export function reconcileBinding(existing: KubeObject, wanted: KubeObject): Kube
  */
 export async function reconcileBootstrapPolicy(store: Store, options: { clock?: Clock } = {}): Promise<void> {
   const now = new Date((options.clock ?? systemClock).now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  // First, so that a retired rule that covered a narrower wanted one does not hide it.
+  await retire(store);
   const sets: Array<[string, readonly KubeObject[], boolean]> = [
     [RBAC_RESOURCES.clusterRoles, BOOTSTRAP_CLUSTER_ROLES, false],
     [RBAC_RESOURCES.roles, BOOTSTRAP_ROLES, false],
@@ -108,7 +110,6 @@ export async function reconcileBootstrapPolicy(store: Store, options: { clock?: 
       if (updated !== undefined) await store.update(resource, updated).catch(ignoreRace);
     }
   }
-  await retire(store);
 }
 
 /** Takes out what earlier versions bootstrapped and no longer should (RETIRED_BOOTSTRAP_POLICY). */
@@ -119,6 +120,15 @@ async function retire(store: Store): Promise<void> {
     if (existing === undefined || !subjects.some((s) => same(s, subject))) continue;
     const kept = subjects.filter((s) => !same(s, subject));
     await store.update(RBAC_RESOURCES.clusterRoleBindings, { ...existing, subjects: kept }).catch(ignoreRace);
+  }
+  for (const { clusterRole, rule } of RETIRED_BOOTSTRAP_POLICY.rules) {
+    const existing = await store.get(RBAC_RESOURCES.clusterRoles, '', clusterRole);
+    const rules = (existing?.rules ?? []) as unknown[];
+    if (existing === undefined || existing.metadata.annotations?.[AUTOUPDATE_ANNOTATION] === 'false')
+      continue;
+    if (!rules.some((r) => same(r, rule))) continue;
+    const kept = rules.filter((r) => !same(r, rule));
+    await store.update(RBAC_RESOURCES.clusterRoles, { ...existing, rules: kept }).catch(ignoreRace);
   }
   for (const { resource, namespace, name } of RETIRED_BOOTSTRAP_POLICY.objects) {
     const key = resource === 'roles' ? RBAC_RESOURCES.roles : RBAC_RESOURCES.roleBindings;

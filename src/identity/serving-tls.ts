@@ -9,7 +9,12 @@ import { ensureServingCert, type ServingCert } from './serving-cert.js';
 import type { SubjectAltNames } from './subject-alt-names.js';
 
 /** The ports Stratus serves TLS on, each with its own serving certificate and common name. */
-export const SERVING_PORTS = { apiserver: 'stratus-apiserver', s3: 'stratus-s3' } as const;
+export const SERVING_PORTS = {
+  apiserver: 'stratus-apiserver',
+  s3: 'stratus-s3',
+  // The Ingress controller's default certificate (names no `kubernetes.io/tls` Secret covers).
+  ingress: 'stratus-ingress',
+} as const;
 /** A port that serves TLS. */
 export type ServingPort = keyof typeof SERVING_PORTS;
 
@@ -114,6 +119,7 @@ export class ServingTls {
       next = new Map([
         ['apiserver', own.pair],
         ['s3', own.pair],
+        ['ingress', own.pair],
       ]);
       this.trusted = own.trust;
     } else {
@@ -127,6 +133,7 @@ export class ServingTls {
       next = new Map([
         ['apiserver', await issue('apiserver', options.sans)],
         ['s3', await issue('s3', s3Sans)],
+        ['ingress', await issue('ingress', options.sans)],
       ]);
       this.trusted = { pem: this.ca.cert, path: this.ca.certPath };
     }

@@ -40,7 +40,10 @@ export interface IngressControllerOptions {
   limits?: ConnectionLimits;
   /** Largest request body; default 1 MiB (413 beyond). */
   maxBodyBytes?: number;
-  /** The certificate for names no Ingress covers; default a self-signed one made at start. */
+  /**
+   * The certificate for names no Ingress covers (`stratus up` passes one signed by the cluster
+   * CA); default a self-signed one made at start.
+   */
   defaultCertificate?: { cert: string; key: string };
   /** Hears warnings (a missing Secret, a path served by an older Ingress) and pass failures. */
   log?: (line: string) => void;
@@ -129,6 +132,11 @@ export class IngressController {
   /** The bound HTTP port. */
   get httpPort(): number {
     return this.front.httpPort;
+  }
+
+  /** Serves a renewed default certificate from the next handshake on. */
+  setDefaultCertificate(pair: { cert: string; key: string }): void {
+    this.front.setDefaultCertificate(pair);
   }
 
   /** The bound HTTPS port. */

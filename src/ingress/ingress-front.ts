@@ -8,7 +8,8 @@
  * stay open.
  */
 import { Agent, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import type { SecureContext } from 'node:tls';
 import type { Socket } from 'node:net';
 import {
   ConnectionGuard,
@@ -60,6 +61,8 @@ export class IngressFront {
   private readonly agent = new Agent({ keepAlive: true, maxFreeSockets: 64, timeout: 60_000 });
   private readonly plain: Port;
   private readonly secure: Port;
+  private readonly sni = (name: string, done: (err: Error | null, ctx?: SecureContext) => void): void =>
+    done(null, this.options.certificates.contextFor(name));
 
   private constructor(private readonly options: IngressFrontOptions) {
     const limits = resolveLimits(options.limits, INGRESS_CONNECTION_LIMITS, openFileLimit());
@@ -68,7 +71,7 @@ export class IngressFront {
     const https = createHttpsServer({
       ...common,
       ...options.certificates.defaultPair,
-      SNICallback: (name, done) => done(null, options.certificates.contextFor(name)),
+      SNICallback: this.sni,
     });
     https.on('tlsClientError', () => undefined);
     const port = (server: Server, secure: boolean): Port => {
@@ -123,6 +126,12 @@ export class IngressFront {
   /** What the two ports' guards did (refusals, timeouts). */
   get connectionStats(): { http: GuardStats; https: GuardStats } {
     return { http: this.plain.guard.stats, https: this.secure.guard.stats };
+  }
+
+  /** Serves a renewed default certificate from the next handshake on (SNI or not). */
+  setDefaultCertificate(pair: { cert: string; key: string }): void {
+    this.options.certificates.setDefault(pair);
+    (this.secure.server as HttpsServer).setSecureContext(pair);
   }
 
   /** Routes new requests by `state` from now on. */

@@ -296,3 +296,20 @@ test(
     await assert.rejects(curl(`${shopUrl}/`, 'shop'), /certificate/);
   },
 );
+
+test(
+  'the default certificate (names no Secret covers) is signed by the cluster CA: curl --cacert, no -k',
+  { skip: skip ?? false },
+  async () => {
+    const line = cloud.lines.find((l) => l.startsWith('Ingress controller')) ?? '';
+    const https = /https:\/\/[^ ]+:(\d+)/.exec(line)?.[1];
+    assert.ok(https !== undefined, line);
+    await writeFile(join(dir, 'cluster.pem'), cloud.server.tls.trust?.pem ?? '');
+    // No Ingress serves these names: the controller answers 404 over a verified connection.
+    assert.equal((await curl(`https://localhost:${https}/`, 'cluster')).status, 404);
+    assert.equal((await curl(`https://127.0.0.1:${https}/`, 'cluster')).status, 404);
+    // Not self-signed: a host's own certificate does not verify it.
+    await writeFile(join(dir, 'other.pem'), selfSignedCertificate('other', ['localhost']).cert);
+    await assert.rejects(curl(`https://localhost:${https}/`, 'other'), /certificate/);
+  },
+);

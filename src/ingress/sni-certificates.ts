@@ -17,11 +17,17 @@ export const TLS_SECRET_TYPE = 'kubernetes.io/tls';
 export class SniCertificates {
   private byHost = new Map<string, SecureContext>();
   private cache = new Map<string, { version: string; context: SecureContext }>();
-  readonly defaultContext: SecureContext;
+  private defaultContext: SecureContext;
 
   /** `defaultPair` (PEM) answers names no Ingress covers and clients that send no SNI. */
-  constructor(readonly defaultPair: { cert: string; key: string }) {
+  constructor(public defaultPair: { cert: string; key: string }) {
     this.defaultContext = createSecureContext(defaultPair);
+  }
+
+  /** Replaces the default certificate (a renewal) for new handshakes. */
+  setDefault(pair: { cert: string; key: string }): void {
+    this.defaultContext = createSecureContext(pair);
+    this.defaultPair = pair;
   }
 
   /** The context for a ClientHello's server name (the default when none fits). */

@@ -19,7 +19,7 @@ export const stratusDefinitions: Record<string, SchemaNode> = {
   },
   'dev.stratus.storage.v1.BucketSpec': {
     type: 'object',
-    properties: { owner: { type: 'string' }, versioning: { type: 'string' } },
+    properties: { owner: { type: 'string' }, namespace: { type: 'string' }, versioning: { type: 'string' } },
   },
   'dev.stratus.storage.v1.BucketStatus': {
     type: 'object',

@@ -1,5 +1,6 @@
 import { chmod, rename, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { ACCESS_KEY_USER_LABEL, accessKeyUserLabel } from '../../common/access-key-label.js';
 import { accessKeyObject, credentialsIni, generateAccessKey } from '../../objectstore/s3/index.js';
 import { flagString, write, type Command, type CommandContext, type FlagValues } from '../command.js';
 import { UsageError } from '../errors.js';
@@ -51,11 +52,17 @@ async function createKey(ctx: CommandContext, values: FlagValues): Promise<numbe
   return 0;
 }
 
+/** Selects a user's keys by their label; for a name no label can hold, the keys without one. */
+function userSelector(user: string): string {
+  const label = accessKeyUserLabel(user);
+  return label === undefined ? `!${ACCESS_KEY_USER_LABEL}` : `${ACCESS_KEY_USER_LABEL}=${label}`;
+}
+
 async function listKeys(ctx: CommandContext, values: FlagValues): Promise<number> {
   const user = flagString(values, 'user');
   const table = await ctx
     .client()
-    .table(ACCESS_KEYS, user === undefined ? {} : { labelSelector: `iam.stratus.dev/user=${user}` });
+    .table(ACCESS_KEYS, user === undefined ? {} : { labelSelector: userSelector(user) });
   if (table.rows.length === 0) {
     await write(ctx.io.stderr, 'No access keys found.\n');
     return 0;

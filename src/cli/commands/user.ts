@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { ACCESS_KEY_USER_LABEL, accessKeyUserLabel } from '../../common/access-key-label.js';
 import {
   kubeconfigText,
   newToken,
@@ -107,9 +108,11 @@ async function deleteUser(ctx: CommandContext, name: string): Promise<number> {
   const tokens = secrets.items.filter((s) => parseTokenSecret(s)?.user.username === name);
   for (const t of tokens)
     await client.delete('secrets', t.metadata.name ?? '', { namespace: TOKEN_NAMESPACE });
-  const keys = await client.list('accesskeys.iam.stratus.dev', {
-    labelSelector: `iam.stratus.dev/user=${name}`,
-  });
+  const label = accessKeyUserLabel(name);
+  const keys = await client.list(
+    'accesskeys.iam.stratus.dev',
+    label === undefined ? {} : { labelSelector: `${ACCESS_KEY_USER_LABEL}=${label}` },
+  );
   const own = keys.items.filter((k) => (k.spec as { user?: string } | undefined)?.user === name);
   for (const k of own) await client.delete('accesskeys.iam.stratus.dev', k.metadata.name ?? '');
   if (tokens.length === 0 && own.length === 0)

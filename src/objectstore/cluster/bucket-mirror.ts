@@ -23,12 +23,18 @@ function ignoreRace(err: unknown): void {
 export class BucketMirror {
   private readonly timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  private readonly namespaceOf: (owner: string) => string | undefined;
 
   constructor(
     private readonly engine: ObjectStore,
     private readonly client: KubeClient,
-    options: { intervalMs?: number } = {},
+    options: {
+      intervalMs?: number;
+      /** The namespace whose quotas count an owner's buckets (`spec.namespace`); none by default. */
+      namespaceOf?: (owner: string) => string | undefined;
+    } = {},
   ) {
+    this.namespaceOf = options.namespaceOf ?? (() => undefined);
     const interval = options.intervalMs ?? 5000;
     if (interval > 0) {
       this.timer = setInterval(() => {
@@ -51,7 +57,7 @@ export class BucketMirror {
     for (const bucket of buckets) {
       const usage = await this.engine.bucketUsage(bucket.name).catch(() => undefined);
       if (!usage) continue; // deleted since the listing
-      const spec = specOf(bucket);
+      const spec = specOf(bucket, this.namespaceOf(bucket.owner));
       let current = mirrored.get(bucket.name);
       mirrored.delete(bucket.name);
       try {
@@ -87,6 +93,10 @@ export class BucketMirror {
   }
 }
 
-function specOf(bucket: BucketInfo): Record<string, unknown> {
-  return { owner: bucket.owner, ...(bucket.versioning === 'Off' ? {} : { versioning: bucket.versioning }) };
+function specOf(bucket: BucketInfo, namespace: string | undefined): Record<string, unknown> {
+  return {
+    owner: bucket.owner,
+    ...(namespace === undefined ? {} : { namespace }),
+    ...(bucket.versioning === 'Off' ? {} : { versioning: bucket.versioning }),
+  };
 }

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFile, writeFile, rename, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ACCESS_KEY_USER_LABEL, accessKeyUserLabel } from '../../common/access-key-label.js';
 import type { KubeObject } from '../../common/kube-object.js';
 import type { Store, Watcher } from '../../store/index.js';
 
@@ -133,9 +134,14 @@ export function accessKeyObject(key: AccessKey): KubeObject {
   return {
     apiVersion: 'iam.stratus.dev/v1',
     kind: 'AccessKey',
-    metadata: { name: key.accessKeyId, labels: { 'iam.stratus.dev/user': key.user } },
+    metadata: { name: key.accessKeyId, labels: userLabels(key.user) },
     spec: { user: key.user, secretAccessKey: key.secretAccessKey },
   };
+}
+
+function userLabels(user: string): Record<string, string> {
+  const label = accessKeyUserLabel(user);
+  return label === undefined ? {} : { [ACCESS_KEY_USER_LABEL]: label };
 }
 
 /** The text of an aws-cli credentials file holding one key pair as the `[default]` profile. */

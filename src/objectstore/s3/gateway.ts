@@ -32,6 +32,7 @@ import { requestBody } from './request-body.js';
 import { resolveAddress, routeOperation, type S3Address, type S3Operation } from './routes.js';
 import { headerMap, parseQuery, percentDecode } from './sigv4.js';
 import { taggingHandlers } from './tagging-handlers.js';
+import { admitQuota, type S3Quota } from './quota.js';
 
 /** Options of startS3Gateway. */
 export interface S3GatewayOptions {
@@ -58,6 +59,8 @@ export interface S3GatewayOptions {
    * HTTP request is answered 400 naming https. Without it the port speaks plain HTTP.
    */
   tls?: { cert: string; key: string };
+  /** The cluster's ResourceQuotas on buckets and their bytes (`admitQuota`); none when absent. */
+  quota?: S3Quota;
 }
 
 /** A running gateway. */
@@ -86,6 +89,7 @@ interface Shared {
   region: string;
   clock: Clock;
   baseDomains: string[];
+  quota: S3Quota | undefined;
 }
 
 /** The empty header set (compared by identity: no merge needed). */
@@ -338,7 +342,13 @@ async function handle(
       size: body.size,
       checksum: body.checksum,
     };
-    const reply = await handler(ctx);
+    const settle = await admitQuota(shared.quota, ctx);
+    let reply: S3Reply | undefined;
+    try {
+      reply = await handler(ctx);
+    } finally {
+      settle?.(reply !== undefined);
+    }
     await send(res, reply, head, continued ? cors : { ...cors, connection: 'close' }, requestId);
   } catch (err) {
     // The engine reports a failed body as IncompleteBody; the body's own error says why.
@@ -364,6 +374,7 @@ export async function startS3Gateway(options: S3GatewayOptions): Promise<S3Gatew
     clock: options.clock ?? systemClock,
     // A private copy: routes.ts caches the sorted form per array.
     baseDomains: [...(options.baseDomains ?? ['localhost', 's3.localhost'])],
+    quota: options.quota,
   };
   // The guard accepts the connections, so node's own header and request timeouts (which cut a
   // large upload after 5 minutes) never run: the guard's apply instead.

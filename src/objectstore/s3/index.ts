@@ -16,3 +16,4 @@ export {
   type CredentialStore,
 } from './credentials.js';
 export { presignUrl, signRequest, type SigningCredentials } from './sigv4-signer.js';
+export type { S3Quota } from './quota.js';

@@ -7,7 +7,7 @@ import { ageColumn, column, nameColumn } from '../table.js';
 
 /** The shape of a `storage.stratus.dev/v1` Bucket. */
 export interface Bucket extends KubeObject {
-  spec?: { owner?: string; versioning?: 'Enabled' | 'Suspended' };
+  spec?: { owner?: string; namespace?: string; versioning?: 'Enabled' | 'Suspended' };
   status?: { objects?: number; bytes?: number };
 }
 
@@ -18,6 +18,8 @@ const S3_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
  * bucket names are global; the name follows S3's rules (3–63 characters, lowercase letters,
  * digits, `.` and `-`, not an IP address). `spec.versioning` is `Enabled` or `Suspended`
  * (absent means never enabled); once enabled it cannot go back to absent, as in S3.
+ * `spec.namespace` is the namespace whose ResourceQuotas count the bucket (its owner's, for a
+ * ServiceAccount; see ARCHITECTURE.md, "Namespaces as tenants").
  */
 export const bucketKind: KindDefinition = {
   group: 'storage.stratus.dev',
