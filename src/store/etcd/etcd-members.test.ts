@@ -37,7 +37,7 @@ if (etcdSkip) {
   });
 
   describe('etcd store: a member dies', () => {
-    test('killing one of 3 members during a write burst loses no acknowledged write', async () => {
+    test('killing one of 3 members during a write burst loses no acknowledged write', async (t) => {
       const c = await EtcdCluster.start(3);
       const store = await EtcdStore.open(c.endpoints, { prefix: '/burst/' });
       const acked = new Map<string, string>();
@@ -69,6 +69,7 @@ if (etcdSkip) {
           }),
         );
         await kill;
+        t.diagnostic(`acknowledged ${acked.size} (${afterKill} after the kill), unavailable ${unavailable.length}`);
         assert.ok(afterKill > 0, 'writes went on after the kill');
         assert.ok(acked.size + unavailable.length === 800);
         const list = await store.list('configmaps', { namespace: 'burst' });

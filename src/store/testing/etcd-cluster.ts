@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { EtcdClient } from '../etcd/etcd-client.js';
 import { prefixEnd } from '../etcd/etcd-keys.js';
 
@@ -117,7 +117,7 @@ export class EtcdCluster {
         `--initial-advertise-peer-urls=${peer}`,
         `--initial-cluster=${initial}`,
         '--initial-cluster-state=new',
-        `--initial-cluster-token=stratus-test-${m.clientPort}`,
+        `--initial-cluster-token=${basename(this.dir)}`,
         '--logger=zap',
         '--log-outputs=stderr',
         '--log-level=warn',
