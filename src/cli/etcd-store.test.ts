@@ -40,20 +40,25 @@ test('stratus server --store etcd://… keeps its objects in etcd; kubectl creat
     const raw = await etcd.dump('/stratus/configmaps/');
     const stored = raw.get('/stratus/configmaps/default\0web');
     assert.ok(stored, `keys: ${[...raw.keys()].join(', ')}`);
-    assert.equal((JSON.parse(stored) as { data: unknown }).data !== undefined, true);
+    assert.deepEqual((JSON.parse(stored.value) as { data: unknown }).data, { colour: 'blue' });
+    assert.equal(got.metadata.resourceVersion, String(stored.modRevision));
 
-    // A watch from the object's revision sees the update and the deletion.
+    // A watch sees the object, then its update and its deletion.
     const watch = spawn(
       KUBECTL,
-      ['get', 'configmap', 'web', '-w', '--output-watch-events', '-o', 'json', `--resource-version=${got.metadata.resourceVersion}`],
+      ['get', 'configmap', 'web', '-w', '--output-watch-events', '-o', 'json'],
       { env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: join(dir, 'home'), KUBECONFIG: kubeconfig } },
     );
     watchers.push(watch);
     const events = new OutputBuffer(watch.stdout);
+    const watchErrors = new OutputBuffer(watch.stderr);
+    await events.waitFor(/"type":"ADDED"/).catch((err: Error) => {
+      throw new Error(`${err.message}\nkubectl: ${watchErrors.text}`);
+    });
     await kubectl('label', 'configmap', 'web', 'tier=front');
-    await events.waitFor(/"type": "MODIFIED"[\s\S]*"tier": "front"/);
+    await events.waitFor(/"type":"MODIFIED"[^\n]*"tier":"front"/);
     await kubectl('delete', 'configmap', 'web');
-    await events.waitFor(/"type": "DELETED"/);
+    await events.waitFor(/"type":"DELETED"/);
     assert.match(await runKubectl(dir, kubeconfig, ['get', 'configmap', 'web']).then((r) => r.stderr), /NotFound/);
     assert.equal((await etcd.dump('/stratus/configmaps/default\0web')).size, 0);
 
@@ -61,7 +66,7 @@ test('stratus server --store etcd://… keeps its objects in etcd; kubectl creat
     await kubectl('create', 'secret', 'generic', 'pw', '--from-literal=password=hunter2-etcd');
     const secret = (await etcd.dump('/stratus/secrets/default\0pw')).get('/stratus/secrets/default\0pw');
     assert.ok(secret);
-    assert.doesNotMatch(secret, /hunter2-etcd|aHVudGVyMi1ldGNk/);
+    assert.doesNotMatch(secret.value, /hunter2-etcd|aHVudGVyMi1ldGNk/);
     assert.match(await kubectl('get', 'secret', 'pw', '-o', 'jsonpath={.data.password}'), /^aHVudGVyMi1ldGNk$/);
 
     server.kill('SIGTERM');

@@ -81,13 +81,15 @@ export class EtcdCluster {
     await exited;
   }
 
-  /** Every key under `prefix` with its value, as etcd holds them (for tests that look at the raw data). */
-  async dump(prefix: string): Promise<Map<string, string>> {
+  /** Every key under `prefix` with its value and mod revision, as etcd holds them (for tests). */
+  async dump(prefix: string): Promise<Map<string, { value: string; modRevision: number }>> {
     const client = new EtcdClient(this.endpoints);
     try {
       const key = Buffer.from(prefix, 'utf8');
       const res = await client.range({ key, range_end: prefixEnd(key) });
-      return new Map(res.kvs.map((kv) => [kv.key.toString('utf8'), kv.value.toString('utf8')]));
+      return new Map(
+        res.kvs.map((kv) => [kv.key.toString('utf8'), { value: kv.value.toString('utf8'), modRevision: kv.mod_revision }]),
+      );
     } finally {
       await client.close();
     }
