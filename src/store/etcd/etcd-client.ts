@@ -225,7 +225,7 @@ export class EtcdClient {
       }
     }
     throw storeUnavailable(
-      `etcd did not answer (${this.addresses.join(', ')}): ${lastError?.details ?? 'unknown error'}`,
+      `etcd did not answer (${this.addresses.join(', ')}): ${(lastError?.details ?? 'unknown error').replace(/\s*Resolution note:.*$/s, '')}`,
       { endpoints: this.addresses },
     );
   }
@@ -252,14 +252,4 @@ function isUnavailable(err: grpc.ServiceError): boolean {
 /** True when the call never reached a member, so a write can safely be sent to another. */
 function notSent(err: grpc.ServiceError): boolean {
   return err.code === grpc.status.UNAVAILABLE && /No connection established|ECONNREFUSED/.test(err.details);
-}
-
-/** etcd's "required revision has been compacted" (a read or continue token below compaction). */
-export function isCompactedError(err: unknown): boolean {
-  return err instanceof Error && /required revision has been compacted/.test(err.message);
-}
-
-/** etcd's "required revision is a future revision". */
-export function isFutureRevisionError(err: unknown): boolean {
-  return err instanceof Error && /required revision is a future revision/.test(err.message);
 }

@@ -3,7 +3,8 @@ import { compileFieldSelector, compileLabelSelector } from '../../common/selecto
 import { decodeContinue, encodeContinue } from '../continue-token.js';
 import { continueExpired } from '../errors.js';
 import type { ListOptions, ListResult } from '../store.js';
-import { isCompactedError, type EtcdClient, type KeyValue } from './etcd-client.js';
+import type { EtcdClient, KeyValue } from './etcd-client.js';
+import { isCompactedError } from './etcd-errors.js';
 import type { EtcdKeys } from './etcd-keys.js';
 
 /** Keys read per range when selectors may drop most of them. */
@@ -58,7 +59,10 @@ export async function listPage(
     let consumed = 0;
     for (const kv of res.kvs) {
       const object = kvObject(kv);
-      if ((labels === undefined || labels(object.metadata.labels)) && (fields === undefined || fields(object))) {
+      if (
+        (labels === undefined || labels(object.metadata.labels)) &&
+        (fields === undefined || fields(object))
+      ) {
         if (limit > 0 && items.length === limit) {
           more = true;
           break;

@@ -43,9 +43,13 @@ if (etcdSkip) {
       const acked = new Map<string, string>();
       const unavailable: string[] = [];
       const watched = new Set<string>();
-      const watcher = await store.watch('configmaps', { fromRevision: await store.currentRevision() }, (e: WatchEvent) => {
-        if (e.type === 'ADDED') watched.add(e.object.metadata.name ?? '');
-      });
+      const watcher = await store.watch(
+        'configmaps',
+        { fromRevision: await store.currentRevision() },
+        (e: WatchEvent) => {
+          if (e.type === 'ADDED') watched.add(e.object.metadata.name ?? '');
+        },
+      );
       let kill: Promise<void> | undefined;
       let afterKill = 0;
       try {
@@ -54,7 +58,10 @@ if (etcdSkip) {
             for (let i = 0; i < 100; i++) {
               const name = `w${k}-${i}`;
               try {
-                const o = await store.create('configmaps', obj(name, 'burst', undefined, { data: { i: String(i) } }));
+                const o = await store.create(
+                  'configmaps',
+                  obj(name, 'burst', undefined, { data: { i: String(i) } }),
+                );
                 acked.set(name, o.metadata.resourceVersion as string);
                 if (kill !== undefined) afterKill++;
               } catch (err) {
@@ -69,12 +76,15 @@ if (etcdSkip) {
           }),
         );
         await kill;
-        t.diagnostic(`acknowledged ${acked.size} (${afterKill} after the kill), unavailable ${unavailable.length}`);
+        t.diagnostic(
+          `acknowledged ${acked.size} (${afterKill} after the kill), unavailable ${unavailable.length}`,
+        );
         assert.ok(afterKill > 0, 'writes went on after the kill');
         assert.ok(acked.size + unavailable.length === 800);
         const list = await store.list('configmaps', { namespace: 'burst' });
         const stored = new Map(list.items.map((o) => [o.metadata.name ?? '', o.metadata.resourceVersion]));
-        for (const [name, rv] of acked) assert.equal(stored.get(name), rv, `acknowledged ${name}@${rv} is stored`);
+        for (const [name, rv] of acked)
+          assert.equal(stored.get(name), rv, `acknowledged ${name}@${rv} is stored`);
         // The watch moved to another member and missed nothing acknowledged.
         await until('the watch to deliver every acknowledged write', () =>
           [...acked.keys()].every((name) => watched.has(name)),

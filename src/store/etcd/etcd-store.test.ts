@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { KubeObject } from '../../common/kube-object.js';
 import { after, describe, test } from 'node:test';
 import { callRejectsWith, obj, Recorder } from '../contract/helpers.js';
 import { runStoreContract, type StoreFactory } from '../store-contract.js';
@@ -6,12 +7,18 @@ import { EtcdCluster, etcdSkip } from '../testing/etcd-cluster.js';
 import { EtcdStore } from './etcd-store.js';
 
 /** A factory over one shared cluster: each test gets its own key prefix, i.e. an empty store. */
-function factory(members: number): { open: StoreFactory; close: () => Promise<void> } {
-  let cluster: Promise<EtcdCluster> | undefined;
+function factory(members: number): {
+  open: StoreFactory;
+  cluster: () => Promise<EtcdCluster>;
+  close: () => Promise<void>;
+} {
+  let started: Promise<EtcdCluster> | undefined;
+  const cluster = (): Promise<EtcdCluster> => (started ??= EtcdCluster.start(members));
   let n = 0;
   return {
+    cluster,
     open: async () => {
-      const c = await (cluster ??= EtcdCluster.start(members));
+      const c = await cluster();
       const prefix = `/contract-${++n}/`;
       return {
         store: await EtcdStore.open(c.endpoints, { prefix }),
@@ -20,7 +27,7 @@ function factory(members: number): { open: StoreFactory; close: () => Promise<vo
       };
     },
     close: async () => {
-      if (cluster !== undefined) await (await cluster).close();
+      if (started !== undefined) await (await started).close();
     },
   };
 }
@@ -55,7 +62,15 @@ if (etcdSkip) {
         const input = obj('rv', 'default', undefined, { spec: { n: 1 } });
         input.metadata.resourceVersion = '';
         const created = await store.create('pods', input);
-        const rec = await Recorder.start(store, 'pods', { fromRevision: Number(created.metadata.resourceVersion) - 1 });
+        const raw = [...(await (await one.cluster()).dump('/')).entries()].find(([key]) =>
+          key.endsWith('/pods/default\0rv'),
+        );
+        assert.ok(raw, 'the object is under <prefix>pods/<namespace>\\0<name>');
+        assert.equal(String(raw[1].modRevision), created.metadata.resourceVersion);
+        assert.equal((JSON.parse(raw[1].value) as KubeObject).metadata.resourceVersion, undefined);
+        const rec = await Recorder.start(store, 'pods', {
+          fromRevision: Number(created.metadata.resourceVersion) - 1,
+        });
         const [event] = await rec.waitFor(1);
         assert.equal(event?.object.metadata.resourceVersion, created.metadata.resourceVersion);
         await rec.close();

@@ -9,14 +9,8 @@ import {
 } from '../errors.js';
 import type { ListOptions, ListResult, Store, WatchEvent, WatchOptions, Watcher } from '../store.js';
 import { compileWatchFilter } from '../watch-filter.js';
-import {
-  EtcdClient,
-  isCompactedError,
-  isFutureRevisionError,
-  type Compare,
-  type RequestOp,
-  type TxnResponse,
-} from './etcd-client.js';
+import type { Compare, EtcdClient, TxnResponse } from './etcd-client.js';
+import { isCompactedError, isFutureRevisionError } from './etcd-errors.js';
 import { EtcdKeys } from './etcd-keys.js';
 import { kvObject, listPage } from './etcd-list.js';
 import { EtcdWatch } from './etcd-watch.js';
@@ -43,15 +37,20 @@ export class EtcdStore implements Store {
   private compacted = 0;
   private closed = false;
 
-  private constructor(private readonly client: EtcdClient, prefix: string) {
+  private constructor(
+    private readonly client: EtcdClient,
+    prefix: string,
+  ) {
     this.keys = new EtcdKeys(prefix);
   }
 
   /**
    * Connects to the members at `endpoints` (`host:port`) and checks that one answers; rejects
-   * with STORE_UNAVAILABLE when none does.
+   * with STORE_UNAVAILABLE when none does. The gRPC client loads on the first call.
    */
   static async open(endpoints: readonly string[], options: EtcdStoreOptions = {}): Promise<EtcdStore> {
+    // Loaded here, not at import: gRPC costs a server on SQLite a noticeable part of its start.
+    const { EtcdClient } = await import('./etcd-client.js');
     const client = new EtcdClient(endpoints, {
       ...(options.callTimeoutMs !== undefined ? { callTimeoutMs: options.callTimeoutMs } : {}),
     });
@@ -195,7 +194,11 @@ export class EtcdStore implements Store {
    */
   private async checkNotCompacted(from: number): Promise<void> {
     try {
-      await this.client.range({ key: Buffer.from(this.keys.prefix), count_only: true, revision: Math.max(1, from) });
+      await this.client.range({
+        key: Buffer.from(this.keys.prefix),
+        count_only: true,
+        revision: Math.max(1, from),
+      });
     } catch (err) {
       if (isCompactedError(err)) throw revisionCompacted(from, Math.max(this.compacted, from + 1));
       if (!isFutureRevisionError(err)) throw err;

@@ -4,7 +4,8 @@
  * (TLS to etcd comes with `--cluster-init`). Throws a RangeError naming what is wrong.
  */
 export function parseEtcdUrl(url: string): string[] {
-  if (!url.startsWith('etcd://')) throw new RangeError(`not an etcd store URL: "${url}" (use etcd://host:port,…)`);
+  if (!url.startsWith('etcd://'))
+    throw new RangeError(`not an etcd store URL: "${url}" (use etcd://host:port,…)`);
   const list = url.slice('etcd://'.length).replace(/\/$/, '');
   if (list === '') throw new RangeError(`etcd store URL "${url}" names no member (use etcd://host:port,…)`);
   return list.split(',').map((member) => {

@@ -182,5 +182,11 @@ function toChange(ev: WatchEventMessage, key: { namespace: string; name: string 
     return { revision, type: 'delete', ...key, value: prev ?? '{"metadata":{}}', prev: null };
   }
   const type = ev.kv.create_revision === ev.kv.mod_revision ? 'create' : 'update';
-  return { revision, type, ...key, value: ev.kv.value.toString('utf8'), prev: type === 'update' ? prev : null };
+  return {
+    revision,
+    type,
+    ...key,
+    value: ev.kv.value.toString('utf8'),
+    prev: type === 'update' ? prev : null,
+  };
 }

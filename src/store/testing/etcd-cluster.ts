@@ -47,7 +47,13 @@ export class EtcdCluster {
     const dir = await mkdtemp(join(tmpdir(), 'stratus-etcd-'));
     const list: Member[] = [];
     for (let i = 0; i < members; i++) {
-      list.push({ name: `m${i}`, clientPort: await freePort(), peerPort: await freePort(), child: undefined, log: '' });
+      list.push({
+        name: `m${i}`,
+        clientPort: await freePort(),
+        peerPort: await freePort(),
+        child: undefined,
+        log: '',
+      });
     }
     const cluster = new EtcdCluster(dir, list);
     const initial = list.map((m) => `${m.name}=http://127.0.0.1:${m.peerPort}`).join(',');
@@ -88,7 +94,10 @@ export class EtcdCluster {
       const key = Buffer.from(prefix, 'utf8');
       const res = await client.range({ key, range_end: prefixEnd(key) });
       return new Map(
-        res.kvs.map((kv) => [kv.key.toString('utf8'), { value: kv.value.toString('utf8'), modRevision: kv.mod_revision }]),
+        res.kvs.map((kv) => [
+          kv.key.toString('utf8'),
+          { value: kv.value.toString('utf8'), modRevision: kv.mod_revision },
+        ]),
       );
     } finally {
       await client.close();
