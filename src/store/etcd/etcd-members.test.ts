@@ -30,8 +30,8 @@ if (etcdSkip) {
     // Each test talks to another member first, so all three serve the suite.
     const endpoints = [...c.endpoints.slice(n % 3), ...c.endpoints.slice(0, n % 3)];
     return {
-      store: await EtcdStore.open(endpoints, { prefix }),
-      reopen: () => EtcdStore.open(endpoints, { prefix }),
+      store: await EtcdStore.open(endpoints, { prefix, compactIntervalMs: 0 }),
+      reopen: () => EtcdStore.open(endpoints, { prefix, compactIntervalMs: 0 }),
       cleanup: () => Promise.resolve(),
     };
   });

@@ -21,8 +21,8 @@ function factory(members: number): {
       const c = await cluster();
       const prefix = `/contract-${++n}/`;
       return {
-        store: await EtcdStore.open(c.endpoints, { prefix }),
-        reopen: () => EtcdStore.open(c.endpoints, { prefix }),
+        store: await EtcdStore.open(c.endpoints, { prefix, compactIntervalMs: 0 }),
+        reopen: () => EtcdStore.open(c.endpoints, { prefix, compactIntervalMs: 0 }),
         cleanup: () => Promise.resolve(),
       };
     },
@@ -73,6 +73,31 @@ if (etcdSkip) {
         });
         const [event] = await rec.waitFor(1);
         assert.equal(event?.object.metadata.resourceVersion, created.metadata.resourceVersion);
+        await rec.close();
+      } finally {
+        await store.close();
+      }
+    });
+
+    test('periodic compaction compacts to the revision the previous run saw', async () => {
+      const { store } = await one.open();
+      const etcd = store as EtcdStore;
+      try {
+        const a = await store.create('pods', obj('a'));
+        await etcd.compactHistory(); // remembers the revision, compacts nothing
+        await store
+          .watch('pods', { fromRevision: Number(a.metadata.resourceVersion) - 1 }, () => undefined)
+          .then((w) => w.close());
+        const b = await store.create('pods', obj('b'));
+        await etcd.compactHistory(); // compacts to a's revision
+        await callRejectsWith(
+          () =>
+            store.watch('pods', { fromRevision: Number(a.metadata.resourceVersion) - 1 }, () => undefined),
+          'STORE_REVISION_COMPACTED',
+          410,
+        );
+        const rec = await Recorder.start(store, 'pods', { fromRevision: Number(a.metadata.resourceVersion) });
+        assert.equal((await rec.waitFor(1))[0]?.revision, Number(b.metadata.resourceVersion));
         await rec.close();
       } finally {
         await store.close();

@@ -21,6 +21,12 @@ export interface EtcdStoreOptions {
   prefix?: string;
   /** Deadline of each etcd call; default 10_000 ms. */
   callTimeoutMs?: number;
+  /**
+   * How often history is compacted (kube-apiserver's `--etcd-compaction-interval`): each run
+   * compacts to the revision the previous run saw, so watches can resume from up to one interval
+   * back. Default 300_000 ms (5 min); 0 disables it.
+   */
+  compactIntervalMs?: number;
 }
 
 /**
@@ -36,12 +42,23 @@ export class EtcdStore implements Store {
   private readonly watches = new Set<EtcdWatch<WatchEvent>>();
   private compacted = 0;
   private closed = false;
+  private lastSeen = 0;
+  private readonly timer: NodeJS.Timeout | undefined;
 
   private constructor(
     private readonly client: EtcdClient,
     prefix: string,
+    compactIntervalMs: number,
   ) {
     this.keys = new EtcdKeys(prefix);
+    if (compactIntervalMs > 0) {
+      this.timer = setInterval(() => {
+        this.compactHistory().catch((err: unknown) =>
+          process.emitWarning(`etcd compaction failed: ${String(err)}`, 'StratusStoreWarning'),
+        );
+      }, compactIntervalMs);
+      this.timer.unref();
+    }
   }
 
   /**
@@ -54,7 +71,7 @@ export class EtcdStore implements Store {
     const client = new EtcdClient(endpoints, {
       ...(options.callTimeoutMs !== undefined ? { callTimeoutMs: options.callTimeoutMs } : {}),
     });
-    const store = new EtcdStore(client, options.prefix ?? '/stratus/');
+    const store = new EtcdStore(client, options.prefix ?? '/stratus/', options.compactIntervalMs ?? 300_000);
     try {
       await store.currentRevision();
     } catch (err) {
@@ -176,10 +193,21 @@ export class EtcdStore implements Store {
     this.compacted = Math.max(this.compacted, target);
   }
 
+  /**
+   * One run of the periodic compaction (exposed so tests need not wait): compacts to the
+   * revision the previous run saw, then remembers the current one.
+   */
+  async compactHistory(): Promise<void> {
+    const now = await this.currentRevision();
+    if (this.lastSeen > 0) await this.compact(this.lastSeen);
+    this.lastSeen = now;
+  }
+
   /** Ends every watch and closes the connections. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.timer !== undefined) clearInterval(this.timer);
     await Promise.all([...this.watches].map((w) => w.close()));
     await this.client.close();
   }
