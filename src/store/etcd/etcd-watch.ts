@@ -5,6 +5,9 @@ import type { EtcdClient, WatchEventMessage, WatchResponse, WatchStream } from '
 /** Delay before a watch whose member went away reopens on the next one. */
 const RECONNECT_MS = 250;
 
+/** How often a progress request is repeated while callers wait for one (etcd may defer it). */
+const PROGRESS_REPEAT_MS = 500;
+
 /** What an EtcdWatch needs from its store. */
 export interface EtcdWatchSource {
   client: EtcdClient;
@@ -34,6 +37,7 @@ export class EtcdWatch<E extends { revision: number }> implements Watcher {
   private waiters: Array<{ revision: number; resolve: (revision: number) => void }> = [];
   private created: ((err?: Error) => void) | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private repeat: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly source: EtcdWatchSource,
@@ -58,7 +62,7 @@ export class EtcdWatch<E extends { revision: number }> implements Watcher {
     const revision = await this.source.currentRevision();
     if (this.closed || (this.seen >= revision && this.queue.length === 0)) return revision;
     const done = new Promise<number>((resolve) => this.waiters.push({ revision, resolve }));
-    this.stream?.write({ progress_request: {} });
+    this.requestProgress();
     return done;
   }
 
@@ -67,6 +71,7 @@ export class EtcdWatch<E extends { revision: number }> implements Watcher {
     this.closed = true;
     this.queue.length = 0;
     if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.repeat !== undefined) clearInterval(this.repeat);
     this.stream?.cancel();
     this.stream = undefined;
     this.settle(Infinity);
@@ -118,7 +123,7 @@ export class EtcdWatch<E extends { revision: number }> implements Watcher {
     }
     if (res.created) {
       this.finishCreate();
-      if (this.waiters.length > 0) this.stream?.write({ progress_request: {} });
+      if (this.waiters.length > 0) this.requestProgress();
       return;
     }
     for (const ev of res.events) {
@@ -166,11 +171,21 @@ export class EtcdWatch<E extends { revision: number }> implements Watcher {
     else this.settle(this.seen);
   }
 
+  /** Sends a progress request, and repeats it while anyone waits for progress. */
+  private requestProgress(): void {
+    this.stream?.write({ progress_request: {} });
+    this.repeat ??= setInterval(() => this.stream?.write({ progress_request: {} }), PROGRESS_REPEAT_MS);
+  }
+
   private settle(delivered: number): void {
     if (this.waiters.length === 0) return;
     const due = this.waiters.filter((w) => w.revision <= delivered);
     this.waiters = this.waiters.filter((w) => w.revision > delivered);
     for (const w of due) w.resolve(w.revision);
+    if (this.waiters.length === 0 && this.repeat !== undefined) {
+      clearInterval(this.repeat);
+      this.repeat = undefined;
+    }
   }
 }
 
