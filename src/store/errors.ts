@@ -128,3 +128,8 @@ export function storeDiskError(path: string, cause: unknown): StoreError {
 export function storeUnavailable(message: string, details?: Record<string, unknown>): StoreError {
   return new StoreError('STORE_UNAVAILABLE', 503, message, details);
 }
+
+/** 413: the store's server refused the object as too large (etcd's `--max-request-bytes`). */
+export function objectTooLarge(message: string): StoreError {
+  return new StoreError('STORE_OBJECT_TOO_LARGE', 413, message);
+}

@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { storeUnavailable } from '../errors.js';
+import { objectTooLarge, storeUnavailable } from '../errors.js';
 import { ETCD_DESCRIPTOR } from './etcd-proto.js';
 
 /** An etcd key-value pair (mvccpb.KeyValue); revisions are numbers (they fit 2^53). */
@@ -218,6 +218,9 @@ export class EtcdClient {
         return await this.callOnce(endpoint, method, request);
       } catch (err) {
         const e = err as grpc.ServiceError;
+        if (e.code === grpc.status.RESOURCE_EXHAUSTED || /request is too large/.test(e.details)) {
+          throw objectTooLarge(`etcd refused the write as too large (its --max-request-bytes): ${e.details}`);
+        }
         if (!isUnavailable(e)) throw err;
         lastError = e;
         if (this.current === index) this.failover();

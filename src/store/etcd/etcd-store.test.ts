@@ -104,6 +104,17 @@ if (etcdSkip) {
       }
     });
 
+    test('an object over etcd’s request limit is a 413 and stores nothing', async () => {
+      const { store } = await one.open();
+      try {
+        const huge = obj('huge', 'default', undefined, { data: { blob: 'x'.repeat(2 * 1024 * 1024) } });
+        await callRejectsWith(() => store.create('configmaps', huge), 'STORE_OBJECT_TOO_LARGE', 413);
+        assert.equal(await store.get('configmaps', 'default', 'huge'), undefined);
+      } finally {
+        await store.close();
+      }
+    });
+
     test('an unreachable etcd is STORE_UNAVAILABLE (503), not a hang', async () => {
       await callRejectsWith(
         () => EtcdStore.open(['127.0.0.1:1'], { callTimeoutMs: 2000 }),

@@ -161,11 +161,7 @@ export class EtcdStore implements Store {
       (w) => this.watches.delete(w),
     );
     this.watches.add(watch);
-    try {
-      await watch.start();
-    } catch {
-      throw revisionCompacted(from, Math.max(this.compacted, from + 1));
-    }
+    await watch.start();
     return watch;
   }
 

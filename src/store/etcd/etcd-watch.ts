@@ -1,3 +1,4 @@
+import { revisionCompacted, storeUnavailable } from '../errors.js';
 import type { Change } from '../watch-filter.js';
 import type { Watcher } from '../store.js';
 import type { EtcdClient, WatchEventMessage, WatchResponse, WatchStream } from './etcd-client.js';
@@ -36,6 +37,8 @@ export class EtcdWatch<E extends { revision: number }> implements Watcher {
   private closed = false;
   private waiters: Array<{ revision: number; resolve: (revision: number) => void }> = [];
   private created: ((err?: Error) => void) | undefined;
+  /** Streams lost before etcd created the watch: after one per member, start() fails. */
+  private failedStarts = 0;
   private timer: NodeJS.Timeout | undefined;
   private repeat: NodeJS.Timeout | undefined;
 
@@ -102,6 +105,10 @@ export class EtcdWatch<E extends { revision: number }> implements Watcher {
     this.stream = undefined;
     stream.cancel();
     this.source.client.failover();
+    if (this.created !== undefined && ++this.failedStarts >= this.source.client.addresses.length) {
+      const members = this.source.client.addresses.join(', ');
+      return this.finishCreate(storeUnavailable(`etcd did not answer a watch (${members})`));
+    }
     this.timer = setTimeout(() => {
       this.timer = undefined;
       if (!this.closed) this.open();
@@ -111,13 +118,14 @@ export class EtcdWatch<E extends { revision: number }> implements Watcher {
   private onResponse(res: WatchResponse): void {
     if (this.closed) return;
     if (res.canceled) {
-      const why =
+      const err =
         res.compact_revision > 0
-          ? `its revision ${this.seen + 1} is compacted (at ${res.compact_revision})`
-          : res.cancel_reason || 'canceled by etcd';
-      const err = new Error(`etcd ended a watch: ${why}`);
+          ? revisionCompacted(this.seen, res.compact_revision)
+          : storeUnavailable(`etcd ended a watch: ${res.cancel_reason || 'canceled'}`);
       if (this.created !== undefined) return this.finishCreate(err);
-      process.emitWarning(err.message, 'StratusStoreWarning');
+      // A live watch etcd cancels (compacted while it was reconnecting) ends here; its owner
+      // sees no more events (the watch cache then serves what it has).
+      process.emitWarning(`etcd ended a watch: ${err.message}`, 'StratusStoreWarning');
       void this.close();
       return;
     }
