@@ -80,12 +80,15 @@ export interface RunningStratus {
   coldStartMs: number;
 }
 
-/** Starts `stratus server` as a child and waits for /readyz. */
-export async function startStratus(dataDir: string): Promise<RunningStratus> {
+/** Starts `stratus server` (with `extraArgs`, e.g. `--store etcd://…`) as a child and waits for /readyz. */
+export async function startStratus(
+  dataDir: string,
+  extraArgs: readonly string[] = [],
+): Promise<RunningStratus> {
   // What users run: bin/stratus (its shebang's flags included) on the bundle `make build` makes.
   const bin = fileURLToPath(new URL('../../bin/stratus', import.meta.url));
   const t0 = performance.now();
-  const child = spawn(bin, ['server', '--data-dir', dataDir, '--port', '0', '--s3-port', '0'], {
+  const child = spawn(bin, ['server', '--data-dir', dataDir, '--port', '0', '--s3-port', '0', ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -17,6 +17,7 @@ const REGISTRY: readonly BenchModule[] = [
   { name: 'api', specifier: './api.js', exportName: 'benchApi' },
   { name: 'authz', specifier: './authz.js', exportName: 'benchAuthz' },
   { name: 'revocation', specifier: './token-revocation.js', exportName: 'benchTokenRevocation' },
+  { name: 'etcd-store', specifier: './etcd-store.js', exportName: 'benchEtcdStore' },
   { name: 'cache', specifier: './watch-cache.js', exportName: 'benchWatchCache' },
   { name: 's3', specifier: './s3.js', exportName: 'benchS3' },
   { name: 's3-throughput', specifier: './s3-throughput.js', exportName: 'benchS3Throughput' },

@@ -32,6 +32,8 @@ import {
 import { ACCESS_KEY_RESOURCE } from '../objectstore/s3/index.js';
 import {
   EncryptingStore,
+  EtcdStore,
+  parseEtcdUrl,
   loadEncryptionConfig,
   SqliteStore,
   WatchCache,
@@ -420,5 +422,6 @@ async function openStore(spec: string, clock: Clock): Promise<Store> {
   if (spec.startsWith('sqlite:')) {
     return SqliteStore.open(spec.slice('sqlite:'.length), { clock, historyLimit: 10_000 });
   }
-  throw new RangeError(`unsupported store "${spec}": use sqlite:PATH`);
+  if (spec.startsWith('etcd://')) return EtcdStore.open(parseEtcdUrl(spec));
+  throw new RangeError(`unsupported store "${spec}": use sqlite:PATH or etcd://host:port,…`);
 }

@@ -66,4 +66,4 @@ export async function eventually<T>(
   }
 }
 
-export { kubectlSkipReason, runKubectl } from './kubectl-harness.js';
+export { KUBECTL, kubectlSkipReason, runKubectl } from './kubectl-harness.js';

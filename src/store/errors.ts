@@ -120,3 +120,16 @@ export function storeDiskError(path: string, cause: unknown): StoreError {
     { path },
   );
 }
+
+/**
+ * 503: the store's servers did not answer (etcd members down, no leader, a call timed out). For a
+ * write it is unknown whether it was applied; the client retries with a fresh read.
+ */
+export function storeUnavailable(message: string, details?: Record<string, unknown>): StoreError {
+  return new StoreError('STORE_UNAVAILABLE', 503, message, details);
+}
+
+/** 413: the store's server refused the object as too large (etcd's `--max-request-bytes`). */
+export function objectTooLarge(message: string): StoreError {
+  return new StoreError('STORE_OBJECT_TOO_LARGE', 413, message);
+}

@@ -1,6 +1,6 @@
 /**
- * The resource store's public surface: the Store interface and its types, the SQLite
- * implementation, the contract suite every implementation runs, and the store's errors.
+ * The resource store's public surface: the Store interface and its types, the SQLite and etcd
+ * implementations, the contract suite every implementation runs, and the store's errors.
  */
 export type {
   ListOptions,
@@ -15,6 +15,7 @@ export type {
 } from './store.js';
 export { SqliteStore, type SqliteStoreOptions, type SqliteStoreStats } from './sqlite-store.js';
 export type { SyncMode } from './sqlite-schema.js';
+export { EtcdStore, parseEtcdUrl, type EtcdStoreOptions } from './etcd/index.js';
 export { StoreError } from './errors.js';
 export { compileWatchFilter, type Change, type WatchFilterOptions } from './watch-filter.js';
 export { decodeContinue, encodeContinue, type ContinuePosition } from './continue-token.js';
