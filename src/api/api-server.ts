@@ -32,6 +32,7 @@ import { handleScale } from './scale.js';
 import { handleBinding } from './binding.js';
 import { handlePodLog } from './pod-log.js';
 import { serviceProxyStatsExtension } from './service-proxy-stats.js';
+import { METRICS_DISCOVERY, resourceMetricsExtension } from './resource-metrics.js';
 import { sweepAbandonedPods } from './pod-sweeper.js';
 import { errorToStatus, type ErrorScope } from './status-errors.js';
 import { handleWatch, type WatchRegistry, type WatchSettings } from './watch.js';
@@ -147,12 +148,16 @@ export class ApiServer {
       ...(options.podLogTimeoutMs !== undefined ? { podLogTimeoutMs: options.podLogTimeoutMs } : {}),
       ...(options.admission ? { admission: options.admission } : {}),
     };
-    this.extensions = [...(options.extensions ?? []), serviceProxyStatsExtension(this.deps)];
+    this.extensions = [
+      ...(options.extensions ?? []),
+      serviceProxyStatsExtension(this.deps),
+      resourceMetricsExtension(this.deps),
+    ];
     this.authorizer = options.authorizer;
     this.auth = new RequestAuth(options.authenticator, options.authorizer);
     this.deleter = new Deleter(this.deps);
     this.watchSettings = { bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000 };
-    this.docs = new StaticDocuments(types.all);
+    this.docs = new StaticDocuments(types.all, [METRICS_DISCOVERY]);
     this.sweepTimer = setInterval(
       () => void this.sweepPods().catch(() => undefined),
       options.podSweepIntervalMs ?? 30_000,

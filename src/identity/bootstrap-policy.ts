@@ -84,6 +84,11 @@ export const BOOTSTRAP_CLUSTER_ROLES: readonly KubeObject[] = [
   clusterRole('admin', [], { aggregateFrom: 'admin' }),
   clusterRole('edit', [], { aggregateFrom: 'edit', labels: aggregateTo('admin') }),
   clusterRole('view', [], { aggregateFrom: 'view', labels: aggregateTo('edit') }),
+  // The resource metrics API (`kubectl top`), aggregated into view, edit and admin as the role
+  // metrics-server installs.
+  clusterRole('system:aggregated-metrics-reader', [r(READ, ['metrics.k8s.io'], ['pods', 'nodes'])], {
+    labels: { ...aggregateTo('view'), ...aggregateTo('edit'), ...aggregateTo('admin') },
+  }),
   clusterRole(
     'system:aggregate-to-admin',
     [
