@@ -15,7 +15,12 @@ import {
 } from '../runtime/index.js';
 import { EventRecorder } from '../client/index.js';
 import { ServiceProxy, type L7Driver } from '../network/index.js';
-import { ResourceCollector } from '../telemetry/index.js';
+import {
+  createMetricsRegistry,
+  registerAgentMetrics,
+  renderMetrics,
+  ResourceCollector,
+} from '../telemetry/index.js';
 import { claimDataDir } from './data-dir.js';
 import { DiskPressure } from './disk-pressure.js';
 import { LogServer } from './log-server.js';
@@ -104,6 +109,7 @@ export class Agent {
   private registration: NodeRegistration | undefined;
   private proxy: ServiceProxy | undefined;
   private readonly collector: ResourceCollector;
+  private readonly registry = createMetricsRegistry();
 
   private constructor(
     private readonly options: AgentOptions,
@@ -134,6 +140,10 @@ export class Agent {
       containers: () => containerSamples(runtime, this.workers.values()),
       clock,
       ...(options.metricsIntervalMs !== undefined ? { intervalMs: options.metricsIntervalMs } : {}),
+    });
+    registerAgentMetrics(this.registry, {
+      latest: () => this.collector.latest(),
+      runningPods: () => this.workers.size,
     });
   }
 
@@ -193,7 +203,11 @@ export class Agent {
       this.runtime,
       secret,
       (ns, pod, container) => this.lookup(ns, pod, container),
-      { proxyStats: (service) => this.proxyStats(service), resourceStats: () => this.collector.summary() },
+      {
+        proxyStats: (service) => this.proxyStats(service),
+        resourceStats: () => this.collector.summary(),
+        metrics: () => renderMetrics(this.registry),
+      },
     );
     this.port = await this.logServer.listen(this.options.agentPort ?? 0);
     const client = this.options.client;

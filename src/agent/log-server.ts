@@ -62,12 +62,15 @@ export interface AgentSources {
   proxyStats?: ProxyStatsSource;
   /** The resource usage summary (`GET /stats/resource`, the metrics API's source). */
   resourceStats?: () => ResourceSummary;
+  /** The agent's Prometheus metrics (`GET /metrics`, text format). */
+  metrics?: () => Promise<{ contentType: string; body: string }>;
 }
 
 /**
  * The agent's HTTP endpoint for container logs, as kubelet's `/containerLogs/{ns}/{pod}/{container}`,
  * for its service proxy's counters (`/serviceProxy/stats`, JSON) and for the resource usage of the
- * node and its pods (`/stats/resource`, JSON: the metrics API's source): only the API server calls
+ * node and its pods (`/stats/resource`, JSON: the metrics API's source) and for its Prometheus
+ * metrics (`/metrics`): only the API server calls
  * it, with the node's secret as a bearer token. A follow stream ends when the caller goes away.
  */
 export class LogServer {
@@ -126,6 +129,12 @@ export class LogServer {
         return this.fail(res, { status: 404, message: 'this node runs no service proxy' });
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(stats));
+      return;
+    }
+    if (req.method === 'GET' && root === 'metrics' && parts.length === 1 && this.sources.metrics) {
+      const { contentType, body } = await this.sources.metrics();
+      res.writeHead(200, { 'content-type': contentType });
+      res.end(body);
       return;
     }
     if (req.method === 'GET' && root === 'stats' && ns === 'resource' && parts.length === 2) {

@@ -4,7 +4,12 @@ import type { KubeClient } from '../client/index.js';
 import type { Clock } from '../common/clock.js';
 import type { ServingTls, UserDirectory } from '../identity/index.js';
 import { BucketMirror, openObjectStore, type EngineObjectStore } from '../objectstore/index.js';
-import { bootstrapS3Admin, startS3Gateway, StoreCredentials } from '../objectstore/s3/index.js';
+import {
+  bootstrapS3Admin,
+  startS3Gateway,
+  StoreCredentials,
+  type S3GatewayOptions,
+} from '../objectstore/s3/index.js';
 import type { ConnectionLimits } from '../connections/index.js';
 import { SqliteStore, type EncryptingStore, type Store } from '../store/index.js';
 import type { RunningObjectStore, ServerOptions } from './server.js';
@@ -64,6 +69,8 @@ export async function startGateway(
     tls: ServingTls;
     insecureHttp?: boolean;
     connections?: ConnectionLimits;
+    /** Each answered S3 request (the server's metrics). */
+    onRequest?: S3GatewayOptions['onRequest'];
   },
 ): Promise<RunningObjectStore & { close(): Promise<void> }> {
   const keys = store.revealing();
@@ -79,6 +86,7 @@ export async function startGateway(
       host: options.host,
       clock: options.clock,
       ...(options.connections !== undefined ? { connections: options.connections } : {}),
+      ...(options.onRequest !== undefined ? { onRequest: options.onRequest } : {}),
       ...(tls ? { tls: tls.pair('s3') } : {}),
     });
     const serving = gateway;

@@ -74,6 +74,15 @@ export const BOOTSTRAP_CLUSTER_ROLES: readonly KubeObject[] = [
       ],
     ),
   ]),
+  // Prometheus' scrape permission, as Kubernetes' `system:monitoring`, plus the agents' metrics
+  // through the API (`nodes/NAME/proxy/metrics`, authorized as `nodes/metrics`).
+  clusterRole('system:monitoring', [
+    urls(
+      ['get'],
+      ['/metrics', '/metrics/slis', '/livez', '/readyz', '/healthz', '/livez/*', '/readyz/*', '/healthz/*'],
+    ),
+    r(['get'], [''], ['nodes/metrics']),
+  ]),
   clusterRole('system:public-info-viewer', [
     urls(['get'], ['/livez', '/readyz', '/healthz', '/version', '/version/']),
   ]),

@@ -18,3 +18,6 @@ export { parseMeminfo, parseProcStat, readNodeUsage } from './node-usage.js';
 export { ResourceCollector, type ResourceCollectorOptions } from './resource-collector.js';
 export { METRICS_GROUP, METRICS_VERSION, metricsList, nodeMetrics, podMetrics } from './metrics-api.js';
 export { topNodesTable, topPodsTable, type TopTable } from './top-table.js';
+export { createMetricsRegistry, renderMetrics, type Registry } from './prometheus.js';
+export { S3Metrics, ServerMetrics, type ApiRequestLabels, type S3RequestRecord } from './server-metrics.js';
+export { registerAgentMetrics, type AgentMetricsSource } from './agent-metrics.js';

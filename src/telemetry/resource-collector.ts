@@ -83,6 +83,11 @@ export class ResourceCollector {
     return summarize(this.options.node, this.prev, this.cur);
   }
 
+  /** The newest sample (cumulative counters), for the agent's Prometheus metrics. */
+  latest(): NodeSample | undefined {
+    return this.cur;
+  }
+
   /** Stops sampling. */
   async close(): Promise<void> {
     if (this.timer !== undefined) clearInterval(this.timer);
