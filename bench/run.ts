@@ -26,6 +26,7 @@ const REGISTRY: readonly BenchModule[] = [
   { name: 'connections', specifier: './connections.js', exportName: 'benchConnections' },
   { name: 'lb', specifier: './lb.js', exportName: 'benchLb' },
   { name: 'service-proxy', specifier: './service-proxy.js', exportName: 'benchServiceProxy' },
+  { name: 'telemetry', specifier: './telemetry.js', exportName: 'benchTelemetry' },
 ];
 
 /** Formats results as a padded text table. */
