@@ -29,6 +29,7 @@ const REGISTRY: readonly BenchModule[] = [
   { name: 'lb', specifier: './lb.js', exportName: 'benchLb' },
   { name: 'lb-reload', specifier: './lb-reload.js', exportName: 'benchLbReload' },
   { name: 'service-proxy', specifier: './service-proxy.js', exportName: 'benchServiceProxy' },
+  { name: 'telemetry', specifier: './telemetry.js', exportName: 'benchTelemetry' },
 ];
 
 /** Formats results as a padded text table. */

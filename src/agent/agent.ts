@@ -15,6 +15,12 @@ import {
 } from '../runtime/index.js';
 import { EventRecorder } from '../client/index.js';
 import { ServiceProxy, type L4Mode, type L7Driver } from '../network/index.js';
+import {
+  createMetricsRegistry,
+  registerAgentMetrics,
+  renderMetrics,
+  ResourceCollector,
+} from '../telemetry/index.js';
 import { claimDataDir } from './data-dir.js';
 import { DiskPressure } from './disk-pressure.js';
 import { LogServer } from './log-server.js';
@@ -22,6 +28,7 @@ import type { NodeCapacity } from './node-object.js';
 import { NodeRegistration, upsertObject } from './node-registration.js';
 import { PodWorker, type WorkerDeps } from './pod-worker.js';
 import { PodIds } from './pod-ids.js';
+import { containerSamples } from './resource-samples.js';
 
 /** Options of `Agent.start`; every field but client and dataDir has a default. */
 export interface AgentOptions extends NodeCapacity {
@@ -53,6 +60,8 @@ export interface AgentOptions extends NodeCapacity {
    * driver; default: none (`stratus up` and `stratus agent` run one with `node`).
    */
   serviceProxy?: { l7: L7Driver; l4?: L4Mode; threads?: number };
+  /** How often container and node usage is sampled (the metrics API's window); default 15 000 ms. */
+  metricsIntervalMs?: number;
   /** Where sync errors go; default: stderr. */
   onError?: (err: unknown) => void;
   /**
@@ -99,6 +108,8 @@ export class Agent {
   private readonly disk: DiskPressure;
   private registration: NodeRegistration | undefined;
   private proxy: ServiceProxy | undefined;
+  private readonly collector: ResourceCollector;
+  private readonly registry = createMetricsRegistry();
 
   private constructor(
     private readonly options: AgentOptions,
@@ -124,6 +135,16 @@ export class Agent {
       onError: options.onError ?? ((err) => process.stderr.write(`agent: ${(err as Error).message}\n`)),
     };
     this.disk = new DiskPressure(this.dataDir, clock);
+    this.collector = new ResourceCollector({
+      node: this.nodeName,
+      containers: () => containerSamples(runtime, this.workers.values()),
+      clock,
+      ...(options.metricsIntervalMs !== undefined ? { intervalMs: options.metricsIntervalMs } : {}),
+    });
+    registerAgentMetrics(this.registry, {
+      latest: () => this.collector.latest(),
+      runningPods: () => this.workers.size,
+    });
   }
 
   /** Starts an agent: registration, adoption, then the watch. */
@@ -182,7 +203,11 @@ export class Agent {
       this.runtime,
       secret,
       (ns, pod, container) => this.lookup(ns, pod, container),
-      (service) => this.proxyStats(service),
+      {
+        proxyStats: (service) => this.proxyStats(service),
+        resourceStats: () => this.collector.summary(),
+        metrics: () => renderMetrics(this.registry),
+      },
     );
     this.port = await this.logServer.listen(this.options.agentPort ?? 0);
     const client = this.options.client;
@@ -216,6 +241,7 @@ export class Agent {
     this.timers.push(setInterval(() => void this.probeAll(), this.options.probeTickMs ?? 100));
     const rv = await this.relist(true);
     this.watchLoop = this.watchPods(rv);
+    this.collector.start();
     const proxy = this.options.serviceProxy;
     if (proxy !== undefined) {
       this.proxy = await ServiceProxy.start({
@@ -360,6 +386,7 @@ export class Agent {
 
   private stopLoops(): void {
     this.abort.abort();
+    void this.collector.close();
     for (const t of this.timers) clearInterval(t);
   }
 

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { queryBool } from '../common/query-bool.js';
 import type { LogOptions, Runtime } from '../runtime/index.js';
+import type { ResourceSummary } from '../telemetry/index.js';
 import { agentBadLogPath, agentContainerNotFound, agentUnauthorized, type AgentError } from './errors.js';
 
 /** Finds the runtime container id of `container` in pod `namespace/name` on this node. */
@@ -55,9 +56,21 @@ function parseLogPath(target: string): { query: URLSearchParams; parts: string[]
 /** The node's service proxy counters (`GET /serviceProxy/stats`), when it runs one. */
 export type ProxyStatsSource = (service: string) => Promise<unknown> | undefined;
 
+/** What the endpoint serves beside logs; each is a 404 when absent. */
+export interface AgentSources {
+  /** The service proxy's counters. */
+  proxyStats?: ProxyStatsSource;
+  /** The resource usage summary (`GET /stats/resource`, the metrics API's source). */
+  resourceStats?: () => ResourceSummary;
+  /** The agent's Prometheus metrics (`GET /metrics`, text format). */
+  metrics?: () => Promise<{ contentType: string; body: string }>;
+}
+
 /**
  * The agent's HTTP endpoint for container logs, as kubelet's `/containerLogs/{ns}/{pod}/{container}`,
- * and for its service proxy's counters (`/serviceProxy/stats`, JSON): only the API server calls
+ * for its service proxy's counters (`/serviceProxy/stats`, JSON) and for the resource usage of the
+ * node and its pods (`/stats/resource`, JSON: the metrics API's source) and for its Prometheus
+ * metrics (`/metrics`): only the API server calls
  * it, with the node's secret as a bearer token. A follow stream ends when the caller goes away.
  */
 export class LogServer {
@@ -68,7 +81,7 @@ export class LogServer {
     private readonly runtime: Runtime,
     private readonly secret: string,
     private readonly lookup: ContainerLookup,
-    private readonly proxyStats: ProxyStatsSource = () => undefined,
+    private readonly sources: AgentSources = {},
   ) {
     this.server = createServer((req, res) => {
       // Nothing a request holds may end the process (the agent shares it with the whole cloud).
@@ -111,11 +124,25 @@ export class LogServer {
     const { query, parts } = parsed;
     const [root, ns = '', pod = '', container = ''] = parts;
     if (req.method === 'GET' && root === 'serviceProxy' && ns === 'stats' && parts.length === 2) {
-      const stats = await this.proxyStats(query.get('service') ?? '');
+      const stats = await this.sources.proxyStats?.(query.get('service') ?? '');
       if (stats === undefined)
         return this.fail(res, { status: 404, message: 'this node runs no service proxy' });
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(stats));
+      return;
+    }
+    if (req.method === 'GET' && root === 'metrics' && parts.length === 1 && this.sources.metrics) {
+      const { contentType, body } = await this.sources.metrics();
+      res.writeHead(200, { 'content-type': contentType });
+      res.end(body);
+      return;
+    }
+    if (req.method === 'GET' && root === 'stats' && ns === 'resource' && parts.length === 2) {
+      const summary = this.sources.resourceStats?.();
+      if (summary === undefined)
+        return this.fail(res, { status: 404, message: 'this node collects no resource usage' });
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(summary));
       return;
     }
     if (req.method !== 'GET' || root !== 'containerLogs' || parts.length !== 4) {

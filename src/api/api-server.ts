@@ -32,6 +32,10 @@ import { handleScale } from './scale.js';
 import { handleBinding } from './binding.js';
 import { handlePodLog } from './pod-log.js';
 import { serviceProxyStatsExtension } from './service-proxy-stats.js';
+import { METRICS_DISCOVERY, resourceMetricsExtension } from './resource-metrics.js';
+import { metricsEndpoint, nodeMetricsEndpoint } from './metrics-endpoints.js';
+import { observeRequest } from './request-metrics.js';
+import type { Registry, ServerMetrics } from '../telemetry/index.js';
 import { sweepAbandonedPods } from './pod-sweeper.js';
 import { errorToStatus, type ErrorScope } from './status-errors.js';
 import { handleWatch, type WatchRegistry, type WatchSettings } from './watch.js';
@@ -88,6 +92,11 @@ export interface ApiServerOptions {
   connections?: ConnectionLimits;
   /** Where every mutating and every refused request is recorded (`AuditLog`); default: nowhere. */
   audit?: AuditSink;
+  /**
+   * Prometheus metrics: requests are counted in `server`, `/metrics` serves `registry`, and
+   * `/api/v1/nodes/NAME/proxy/metrics` a node agent's. Default: none of them.
+   */
+  metrics?: { registry: Registry; server: ServerMetrics };
 }
 
 /**
@@ -104,6 +113,8 @@ export const API_CONNECTION_LIMITS: ConnectionLimits = {
 /** An endpoint another part serves through the API server (see `ApiServerOptions.extensions`). */
 export interface ApiExtension {
   prefix: string;
+  /** Decides which paths it serves instead of the prefix (its path and those below it). */
+  matches?(path: string): boolean;
   handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
 }
 
@@ -133,6 +144,7 @@ export class ApiServer {
   private readonly serviceAccountTokens: ServiceAccountTokens | undefined;
   private readonly audit: AuditSink | undefined;
   private readonly services: ReturnType<typeof serviceAllocation>;
+  private readonly metrics: ServerMetrics | undefined;
 
   constructor(options: ApiServerOptions) {
     this.serviceAccountTokens = options.serviceAccountTokens;
@@ -147,12 +159,20 @@ export class ApiServer {
       ...(options.podLogTimeoutMs !== undefined ? { podLogTimeoutMs: options.podLogTimeoutMs } : {}),
       ...(options.admission ? { admission: options.admission } : {}),
     };
-    this.extensions = [...(options.extensions ?? []), serviceProxyStatsExtension(this.deps)];
+    this.extensions = [
+      ...(options.extensions ?? []),
+      serviceProxyStatsExtension(this.deps),
+      resourceMetricsExtension(this.deps),
+      ...(options.metrics === undefined
+        ? []
+        : [metricsEndpoint(options.metrics.registry), nodeMetricsEndpoint(this.deps)]),
+    ];
+    this.metrics = options.metrics?.server;
     this.authorizer = options.authorizer;
     this.auth = new RequestAuth(options.authenticator, options.authorizer);
     this.deleter = new Deleter(this.deps);
     this.watchSettings = { bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000 };
-    this.docs = new StaticDocuments(types.all);
+    this.docs = new StaticDocuments(types.all, [METRICS_DISCOVERY]);
     this.sweepTimer = setInterval(
       () => void this.sweepPods().catch(() => undefined),
       options.podSweepIntervalMs ?? 30_000,
@@ -268,6 +288,7 @@ export class ApiServer {
   }
 
   private track(req: IncomingMessage, res: ServerResponse): void {
+    if (this.metrics !== undefined) observeRequest(this.metrics, req, res);
     const p = this.handle(req, res);
     this.inflight.add(p);
     void p.finally(() => this.inflight.delete(p));
@@ -283,7 +304,9 @@ export class ApiServer {
       const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
       if (this.audit) auditWhenDone(this.audit, { req, res }, { path, query, trace }, this.deps.clock);
       const { user } = await this.auth.check(req, path, query, trace);
-      const extension = this.extensions.find((e) => path === e.prefix || path.startsWith(`${e.prefix}/`));
+      const extension = this.extensions.find((e) =>
+        e.matches !== undefined ? e.matches(path) : path === e.prefix || path.startsWith(`${e.prefix}/`),
+      );
       if (extension !== undefined) return await extension.handle(req, res);
       const route = parseRoute(path);
       const method = req.method ?? 'GET';

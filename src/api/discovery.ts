@@ -149,3 +149,56 @@ export function apiResourceList(
     resources,
   };
 }
+
+/**
+ * A group-version served by code of its own rather than from the store (`metrics.k8s.io`, as
+ * metrics-server serves it through aggregation): listed in `/apis` in both forms, its group and
+ * resource-list documents answered by the handler that serves it.
+ */
+export interface DiscoveryGroup {
+  group: string;
+  version: string;
+  resources: { plural: string; singular: string; kind: string; namespaced: boolean; verbs: string[] }[];
+}
+
+/** The `APIGroup` of a DiscoveryGroup (`/apis/GROUP`). */
+export function extraApiGroup(g: DiscoveryGroup): Record<string, unknown> {
+  const v = { groupVersion: `${g.group}/${g.version}`, version: g.version };
+  return { kind: 'APIGroup', apiVersion: 'v1', name: g.group, versions: [v], preferredVersion: v };
+}
+
+/** The `APIResourceList` of a DiscoveryGroup (`/apis/GROUP/VERSION`). */
+export function extraResourceList(g: DiscoveryGroup): Record<string, unknown> {
+  return {
+    kind: 'APIResourceList',
+    apiVersion: 'v1',
+    groupVersion: `${g.group}/${g.version}`,
+    resources: g.resources.map((r) => ({
+      name: r.plural,
+      singularName: r.singular,
+      namespaced: r.namespaced,
+      kind: r.kind,
+      verbs: r.verbs,
+    })),
+  };
+}
+
+/** The aggregated-discovery item of a DiscoveryGroup. */
+export function extraAggregatedItem(g: DiscoveryGroup): Record<string, unknown> {
+  return {
+    metadata: { name: g.group, creationTimestamp: null },
+    versions: [
+      {
+        version: g.version,
+        resources: g.resources.map((r) => ({
+          resource: r.plural,
+          responseKind: { group: g.group, version: g.version, kind: r.kind },
+          scope: r.namespaced ? 'Namespaced' : 'Cluster',
+          singularResource: r.singular,
+          verbs: r.verbs,
+        })),
+        freshness: 'Current',
+      },
+    ],
+  };
+}

@@ -7,6 +7,9 @@ import {
   apiGroupList,
   apiResourceList,
   apiVersions,
+  extraAggregatedItem,
+  extraApiGroup,
+  type DiscoveryGroup,
 } from './discovery.js';
 import { openApiGroupVersion, openApiRoot } from './openapi.js';
 import { swaggerDocument } from './openapi-v2.js';
@@ -42,7 +45,11 @@ export class StaticDocuments {
   private readonly docs = new Map<string, { body: string; contentType: string }>();
   private swagger: SwaggerForms | undefined;
 
-  constructor(private readonly types: readonly ResourceType[]) {
+  /** `extra`: groups other code serves (see DiscoveryGroup), listed beside the registry's. */
+  constructor(
+    private readonly types: readonly ResourceType[],
+    extra: readonly DiscoveryGroup[] = [],
+  ) {
     const put = (key: string, body: unknown, contentType = 'application/json'): void => {
       this.docs.set(key, { body: JSON.stringify(body), contentType });
     };
@@ -70,11 +77,19 @@ export class StaticDocuments {
       const doc = openApiGroupVersion(types, gvPath);
       if (doc !== undefined) put(`openapi:${gvPath}`, doc);
     }
+    for (const g of extra) paths.push(`/apis/${g.group}`, `/apis/${g.group}/${g.version}`);
     put('root', { paths: [...new Set(paths)].sort() });
     put('api', apiVersions());
-    put('apis', apiGroupList(types));
+    const groups = apiGroupList(types);
+    for (const g of extra) {
+      const { name, versions, preferredVersion } = extraApiGroup(g);
+      (groups['groups'] as unknown[]).push({ name, versions, preferredVersion });
+    }
+    put('apis', groups);
     put('aggregated-api', aggregatedDiscovery(types, true), AGGREGATED_DISCOVERY_CONTENT_TYPE);
-    put('aggregated-apis', aggregatedDiscovery(types, false), AGGREGATED_DISCOVERY_CONTENT_TYPE);
+    const aggregated = aggregatedDiscovery(types, false);
+    (aggregated['items'] as unknown[]).push(...extra.map(extraAggregatedItem));
+    put('aggregated-apis', aggregated, AGGREGATED_DISCOVERY_CONTENT_TYPE);
     // The hash changes with the served kinds, so kubectl's OpenAPI cache never goes stale.
     const hash = createHash('sha256')
       .update(

@@ -57,6 +57,15 @@ export function requestInfo(method: string, path: string, query: URLSearchParams
   info.resource = decode(parts[0] ?? '');
   info.name = decode(parts[1] ?? '');
   if (info.verb !== 'proxy') info.subresource = decode(parts[2] ?? '');
+  // A node agent's metrics through the API (`nodes/NAME/proxy/metrics`) need what kubelet asks
+  // for its own `/metrics`, `nodes/metrics`, not the wider `nodes/proxy`.
+  if (
+    info.resource === 'nodes' &&
+    info.subresource === 'proxy' &&
+    parts.length === 4 &&
+    parts[3] === 'metrics'
+  )
+    info.subresource = 'metrics';
   if (info.name === '' && info.verb === 'get') {
     const watch = query.get('watch');
     info.verb = watch !== null && watch !== 'false' && watch !== '0' ? 'watch' : 'list';

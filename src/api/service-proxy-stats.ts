@@ -1,8 +1,7 @@
-import { request, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApiDeps } from './api-context.js';
-
-import { methodNotAllowed, nodeUnreachable, pathNotFound } from './errors.js';
-import { agentTarget, readError } from './pod-log.js';
+import { agentGet } from './agent-get.js';
+import { methodNotAllowed, pathNotFound } from './errors.js';
 
 /** The API group of the network views (beside the Kubernetes kinds). */
 export const NETWORK_API_PREFIX = '/apis/network.stratus.dev/v1';
@@ -29,27 +28,13 @@ export function serviceProxyStatsExtension(deps: ApiDeps): {
       if (m === null) throw pathNotFound(path);
       if (req.method !== 'GET') throw methodNotAllowed(req.method ?? '', path);
       const node = decodeURIComponent(m[1] ?? '');
-      const target = await agentTarget(deps, node);
-      const timeoutMs = deps.podLogTimeoutMs ?? 10_000;
-      const upstream = await new Promise<IncomingMessage>((resolve, reject) => {
-        const out = request(
-          {
-            host: target.host,
-            port: target.port,
-            path: `/serviceProxy/stats?${new URLSearchParams({ service: new URL(req.url ?? '', 'http://x').searchParams.get('service') ?? '' }).toString()}`,
-            headers: { authorization: `Bearer ${target.token}` },
-            timeout: timeoutMs,
-          },
-          resolve,
-        );
-        out.on('timeout', () => out.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)));
-        out.on('error', (err) => reject(nodeUnreachable(node, err.message)));
-        out.end();
-      });
-      const body = await readError(upstream, STATS_LIMIT + 1);
-      if (body.length > STATS_LIMIT) throw nodeUnreachable(node, 'its answer is larger than 4 MiB');
-      if (upstream.statusCode !== 200)
-        throw nodeUnreachable(node, `its agent answered ${upstream.statusCode ?? 0}: ${body}`);
+      const service = new URL(req.url ?? '', 'http://x').searchParams.get('service') ?? '';
+      const body = await agentGet(
+        deps,
+        node,
+        `/serviceProxy/stats?${new URLSearchParams({ service }).toString()}`,
+        STATS_LIMIT,
+      );
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(body);
     },

@@ -14,6 +14,7 @@ import { secretsCommand } from './commands/secrets.js';
 import { serverCommand, upCommand } from './commands/server.js';
 import { storageCommand } from './commands/storage.js';
 import { tokenCommand } from './commands/token.js';
+import { topCommand } from './commands/top.js';
 import { userCommand } from './commands/user.js';
 
 import { UsageError } from './errors.js';
@@ -27,6 +28,7 @@ export const COMMANDS: readonly Command[] = [
   applyCommand,
   planCommand,
   getCommand,
+  topCommand,
   describeCommand,
   deleteCommand,
   kubeconfigCommand,

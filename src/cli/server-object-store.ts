@@ -5,7 +5,12 @@ import type { KubeClient } from '../client/index.js';
 import type { Clock } from '../common/clock.js';
 import type { ServingTls, UserDirectory } from '../identity/index.js';
 import { BucketMirror, openObjectStore, type EngineObjectStore } from '../objectstore/index.js';
-import { bootstrapS3Admin, startS3Gateway, StoreCredentials } from '../objectstore/s3/index.js';
+import {
+  bootstrapS3Admin,
+  startS3Gateway,
+  StoreCredentials,
+  type S3GatewayOptions,
+} from '../objectstore/s3/index.js';
 import type { ConnectionLimits } from '../connections/index.js';
 import { SqliteStore, type EncryptingStore, type Store } from '../store/index.js';
 import type { RunningObjectStore, ServerOptions } from './server.js';
@@ -70,6 +75,8 @@ export async function startGateway(
     region?: string;
     /** The API's quota admission: CreateBucket and byte writes are charged to it (`s3Quota`). */
     quota?: QuotaAdmission;
+    /** Each answered S3 request (the server's metrics). */
+    onRequest?: S3GatewayOptions['onRequest'];
   },
 ): Promise<RunningObjectStore & { close(): Promise<void> }> {
   const keys = store.revealing();
@@ -86,6 +93,7 @@ export async function startGateway(
       clock: options.clock,
       ...(options.region !== undefined ? { region: options.region } : {}),
       ...(options.connections !== undefined ? { connections: options.connections } : {}),
+      ...(options.onRequest !== undefined ? { onRequest: options.onRequest } : {}),
       ...(tls ? { tls: tls.pair('s3') } : {}),
       ...(options.quota !== undefined ? { quota: s3Quota(options.quota, engine) } : {}),
     });

@@ -1,3 +1,4 @@
+import { createMetricsRegistry, S3Metrics, ServerMetrics } from '../telemetry/index.js';
 import { chmod, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
@@ -199,7 +200,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   await chmod(dataDir, 0o700);
   const clock = options.clock ?? systemClock;
   const storeSpec = options.store ?? `sqlite:${join(dataDir, 'state.db')}`;
-  const backing = await openStore(storeSpec, clock);
+  // One registry for the process's control plane: API requests, store commits, S3 requests.
+  const registry = createMetricsRegistry();
+  const serverMetrics = new ServerMetrics(registry);
+  const backing = await openStore(storeSpec, clock, (writes, seconds) =>
+    serverMetrics.storeCommit(writes, seconds),
+  );
   let encryption: Awaited<ReturnType<typeof loadEncryptionConfig>>;
   try {
     encryption = await loadEncryptionConfig(dataDir, {
@@ -255,6 +261,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       serviceAccountTokens,
       clock,
       audit,
+      metrics: { registry, server: serverMetrics },
       ...(options.bookmarkIntervalMs !== undefined ? { bookmarkIntervalMs: options.bookmarkIntervalMs } : {}),
       services: {
         ...(options.serviceClusterIPRange ? { clusterIPRange: options.serviceClusterIPRange } : {}),
@@ -300,6 +307,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         ...(options.s3InsecureHttp === true ? { insecureHttp: true } : {}),
         ...(options.s3Region !== undefined ? { region: options.s3Region } : {}),
         ...(options.s3Connections !== undefined ? { connections: options.s3Connections } : {}),
+        onRequest: new S3Metrics(registry).record,
       });
     }
     const objectStore = s3;
@@ -417,10 +425,14 @@ function nodeLifecycleOptions(options: ServerOptions): NodeLifecycleOptions {
   };
 }
 
-async function openStore(spec: string, clock: Clock): Promise<Store> {
+async function openStore(
+  spec: string,
+  clock: Clock,
+  onCommit: (writes: number, seconds: number) => void,
+): Promise<Store> {
   // 10,000 revisions of history (kine keeps about 1,000): enough for informers to resume.
   if (spec.startsWith('sqlite:')) {
-    return SqliteStore.open(spec.slice('sqlite:'.length), { clock, historyLimit: 10_000 });
+    return SqliteStore.open(spec.slice('sqlite:'.length), { clock, historyLimit: 10_000, onCommit });
   }
   if (spec.startsWith('etcd://')) return EtcdStore.open(parseEtcdUrl(spec));
   throw new RangeError(`unsupported store "${spec}": use sqlite:PATH or etcd://host:port,…`);

@@ -74,6 +74,15 @@ export const BOOTSTRAP_CLUSTER_ROLES: readonly KubeObject[] = [
       ],
     ),
   ]),
+  // Prometheus' scrape permission, as Kubernetes' `system:monitoring`, plus the agents' metrics
+  // through the API (`nodes/NAME/proxy/metrics`, authorized as `nodes/metrics`).
+  clusterRole('system:monitoring', [
+    urls(
+      ['get'],
+      ['/metrics', '/metrics/slis', '/livez', '/readyz', '/healthz', '/livez/*', '/readyz/*', '/healthz/*'],
+    ),
+    r(['get'], [''], ['nodes/metrics']),
+  ]),
   clusterRole('system:public-info-viewer', [
     urls(['get'], ['/livez', '/readyz', '/healthz', '/version', '/version/']),
   ]),
@@ -84,6 +93,11 @@ export const BOOTSTRAP_CLUSTER_ROLES: readonly KubeObject[] = [
   clusterRole('admin', [], { aggregateFrom: 'admin' }),
   clusterRole('edit', [], { aggregateFrom: 'edit', labels: aggregateTo('admin') }),
   clusterRole('view', [], { aggregateFrom: 'view', labels: aggregateTo('edit') }),
+  // The resource metrics API (`kubectl top`), aggregated into view, edit and admin as the role
+  // metrics-server installs.
+  clusterRole('system:aggregated-metrics-reader', [r(READ, ['metrics.k8s.io'], ['pods', 'nodes'])], {
+    labels: { ...aggregateTo('view'), ...aggregateTo('edit'), ...aggregateTo('admin') },
+  }),
   clusterRole(
     'system:aggregate-to-admin',
     [

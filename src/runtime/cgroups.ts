@@ -132,20 +132,27 @@ export class Cgroups {
     return readKey(join(memDir, file), 'oom_kill') > 0;
   }
 
-  /** CPU seconds and memory bytes the cgroup has used. */
+  /**
+   * CPU seconds the cgroup has used, and its memory working set: usage less inactive file cache,
+   * which the kernel reclaims first (cAdvisor's `container_memory_working_set_bytes`, what
+   * kubelet reports and evicts on).
+   */
   static usage(ref: CgroupRef): { cpuSeconds: number; memoryBytes: number } {
     if (ref.version === 2) {
       const dir = ref.dirs[0] ?? '';
+      const used = readNumber(join(dir, 'memory.current'));
       return {
         cpuSeconds: readKey(join(dir, 'cpu.stat'), 'usage_usec') / 1e6,
-        memoryBytes: readNumber(join(dir, 'memory.current')),
+        memoryBytes: Math.max(0, used - readKey(join(dir, 'memory.stat'), 'inactive_file')),
       };
     }
     const mem = ref.dirs.find((d) => existsSync(join(d, 'memory.usage_in_bytes')));
     const acct = ref.dirs.find((d) => existsSync(join(d, 'cpuacct.usage')));
+    const used = mem === undefined ? 0 : readNumber(join(mem, 'memory.usage_in_bytes'));
+    const inactive = mem === undefined ? 0 : readKey(join(mem, 'memory.stat'), 'total_inactive_file');
     return {
       cpuSeconds: acct === undefined ? 0 : readNumber(join(acct, 'cpuacct.usage')) / 1e9,
-      memoryBytes: mem === undefined ? 0 : readNumber(join(mem, 'memory.usage_in_bytes')),
+      memoryBytes: Math.max(0, used - inactive),
     };
   }
 

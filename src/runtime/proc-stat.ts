@@ -79,13 +79,32 @@ export function groupPids(pgid: number): number[] {
 
 /** CPU seconds and resident bytes summed over a process group: the stats without cgroups. */
 export function groupUsage(pgid: number): { cpuSeconds: number; memoryBytes: number } {
-  let ticks = 0;
-  let pages = 0;
-  for (const pid of groupPids(pgid)) {
-    const stat = readProcStat(pid);
-    if (stat === undefined) continue;
-    ticks += stat.cpuTicks;
-    pages += stat.rssPages;
+  return groupUsages([pgid]).get(pgid) ?? { cpuSeconds: 0, memoryBytes: 0 };
+}
+
+/**
+ * The usage of several process groups from one scan of procfs (each scan reads every process's
+ * stat, so the agent's sampling reads it once per round, not once per container).
+ */
+export function groupUsages(
+  pgids: readonly number[],
+): Map<number, { cpuSeconds: number; memoryBytes: number }> {
+  const totals = new Map(pgids.map((g) => [g, { ticks: 0, pages: 0 }]));
+  let entries: string[] = [];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    // no procfs: nothing counted
   }
-  return { cpuSeconds: ticks / CLK_TCK, memoryBytes: pages * PAGE_SIZE };
+  for (const e of entries) {
+    if (!/^\d+$/.test(e)) continue;
+    const stat = readProcStat(Number(e));
+    const total = stat === undefined || stat.state === 'Z' ? undefined : totals.get(stat.pgrp);
+    if (stat === undefined || total === undefined) continue;
+    total.ticks += stat.cpuTicks;
+    total.pages += stat.rssPages;
+  }
+  return new Map(
+    [...totals].map(([g, t]) => [g, { cpuSeconds: t.ticks / CLK_TCK, memoryBytes: t.pages * PAGE_SIZE }]),
+  );
 }

@@ -14,7 +14,7 @@ import { FifoPump, makeFifos } from './fifo-pump.js';
 import { portEnv } from './host-ports.js';
 import { openLogStream } from './log-stream.js';
 import { runHandler } from './probe.js';
-import { groupUsage, isProcessAlive, readProcStat } from './proc-stat.js';
+import { groupUsages, isProcessAlive, readProcStat } from './proc-stat.js';
 import { mountEnv } from './volume-plan.js';
 import { commandAs, execAs } from './process-identity.js';
 import { killGroup, spawnWrapper } from './wrapper.js';
@@ -244,15 +244,40 @@ export class ProcessRuntime implements Runtime {
     return settle(() => this.usage(id));
   }
 
+  /**
+   * The stats of several containers at once: those without a cgroup are read from one scan of
+   * procfs rather than one per container. Unknown ids are left out.
+   */
+  statsMany(ids: readonly string[]): Promise<Map<string, ContainerStats>> {
+    return settle(() => {
+      const known = ids.flatMap((id) => {
+        const live = this.live.get(id);
+        return live === undefined ? [] : [{ id, record: live.record }];
+      });
+      const scanned = known.filter((k) => k.record.cgroup === undefined && k.record.finishedAt === undefined);
+      const groups = groupUsages(scanned.map((k) => k.record.pid));
+      return new Map(known.map((k) => [k.id, this.usageOf(k.record, groups.get(k.record.pid))]));
+    });
+  }
+
   private usage(id: string): ContainerStats {
-    const live = this.get(id);
-    const limits = live.record.spec.limits ?? {};
-    const enforced = live.record.cgroup !== undefined;
-    if (live.record.finishedAt !== undefined) {
+    const record = this.get(id).record;
+    const scanned = record.cgroup === undefined && record.finishedAt === undefined;
+    return this.usageOf(record, scanned ? groupUsages([record.pid]).get(record.pid) : undefined);
+  }
+
+  private usageOf(
+    record: ContainerRecord,
+    group: { cpuSeconds: number; memoryBytes: number } | undefined,
+  ): ContainerStats {
+    const limits = record.spec.limits ?? {};
+    const enforced = record.cgroup !== undefined;
+    if (record.finishedAt !== undefined)
       return { cpuSeconds: 0, memoryBytes: 0, limits, limitsEnforced: enforced };
-    }
     const usage =
-      live.record.cgroup !== undefined ? Cgroups.usage(live.record.cgroup) : groupUsage(live.record.pid);
+      record.cgroup !== undefined
+        ? Cgroups.usage(record.cgroup)
+        : (group ?? { cpuSeconds: 0, memoryBytes: 0 });
     return { ...usage, limits, limitsEnforced: enforced };
   }
 

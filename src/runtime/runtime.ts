@@ -157,6 +157,8 @@ export interface Runtime {
   list(): Promise<ContainerStatus[]>;
   logs(id: string, options?: LogOptions): Promise<Readable>;
   stats(id: string): Promise<ContainerStats>;
+  /** The stats of several containers in one pass (unknown ids left out), where cheaper than `stats` each. */
+  statsMany?(ids: readonly string[]): Promise<Map<string, ContainerStats>>;
   /** Runs a command in the container's context (exec probes, `kubectl exec` later). */
   exec(id: string, command: string[], options?: { timeoutSeconds?: number }): Promise<ExecResult>;
   /** Forgets an exited container: its record and cgroup; its log files stay until the pod goes. */

@@ -45,6 +45,8 @@ export interface SqliteStoreOptions {
    * `defaultReserveBytes` of the file system (2 %, at most 1 GiB); 0 turns the check off.
    */
   reserveBytes?: number;
+  /** Told of every committed transaction: its writes and how long the commit took (metrics). */
+  onCommit?: (writes: number, seconds: number) => void;
 }
 
 /** Figures about the database, for metrics and tests. */
@@ -112,6 +114,7 @@ export class SqliteStore implements Store {
   private lastMaintenanceMs: number | undefined;
   private maintenanceError: string | undefined;
   private readonly disk: DiskReserve;
+  private readonly onCommit: SqliteStoreOptions['onCommit'];
 
   private constructor(
     private readonly db: Database.Database,
@@ -121,6 +124,7 @@ export class SqliteStore implements Store {
     this.stmts = prepareStatements(db);
     this.historyLimit = Math.max(1, Math.floor(options.historyLimit ?? 100_000));
     this.clock = options.clock ?? systemClock;
+    this.onCommit = options.onCommit;
     this.revision = Math.max(this.stmts.getMeta.get('revision') ?? 0, this.stmts.maxLogRev.get() ?? 0);
     this.compacted = this.stmts.getMeta.get('compacted') ?? 0;
     this.disk = new DiskReserve(path, options.reserveBytes);
@@ -350,6 +354,7 @@ export class SqliteStore implements Store {
     if (admitted.length === 0) return;
     const startRevision = this.revision;
     let results: Array<ResourceChange | StoreError>;
+    const started = performance.now();
     try {
       results = this.db.transaction(() => {
         const out = admitted.map((p) => {
@@ -372,6 +377,7 @@ export class SqliteStore implements Store {
       return;
     }
     this.commits++;
+    this.onCommit?.(admitted.length, (performance.now() - started) / 1000);
     results.forEach((r, i) => {
       const p = admitted[i] as Pending;
       if (r instanceof StoreError) return p.reject(r);

@@ -21,6 +21,7 @@ const OPTIONS = {
   'insecure-skip-tls-verify': { type: 'boolean' },
   simulate: { type: 'string' },
   'node-status-update-frequency': { type: 'string' },
+  'metric-resolution': { type: 'string' },
   ...SERVICE_PROXY_OPTIONS,
 } as const;
 
@@ -99,6 +100,9 @@ export const agentCommand: Command = {
                      how often the node renews its Lease and posts its status
                      (default: 10s); keep it well under the server's
                      --node-monitor-grace-period
+  --metric-resolution DURATION
+                     how often pods' and the node's CPU and memory are sampled for
+                     kubectl top (default: 15s)
   --insecure-skip-tls-verify  do not check the server's certificate (https URLs;
                      a plain http:// URL on loopback needs no certificate)
   --simulate N       register N simulated nodes that report their pods Running without
@@ -119,6 +123,7 @@ ${SERVICE_PROXY_USAGE}`,
     const nodeName = flagString(values, 'node-name');
     const simulate = positiveNumber(values, 'simulate', true);
     const leaseIntervalMs = durationFlag(values, 'node-status-update-frequency', { command: 'agent' });
+    const metricsIntervalMs = durationFlag(values, 'metric-resolution', { command: 'agent' });
     const dataDir = resolve(ctx.io.cwd, flagString(values, 'data-dir') ?? '.stratus/agent');
     const serviceProxy = serviceProxyFlags(values, 'agent');
     const signal = ctx.untilSignal();
@@ -146,6 +151,7 @@ ${SERVICE_PROXY_USAGE}`,
       ...(memory !== undefined ? { memory } : {}),
       ...(maxPods !== undefined ? { maxPods } : {}),
       ...(leaseIntervalMs !== undefined ? { leaseIntervalMs } : {}),
+      ...(metricsIntervalMs !== undefined ? { metricsIntervalMs } : {}),
       ...(serviceProxy === undefined ? {} : { serviceProxy }),
       onError: (err) => ctx.io.stderr.write(`agent: ${(err as Error).message}\n`),
     });

@@ -61,6 +61,19 @@ export interface S3GatewayOptions {
   tls?: { cert: string; key: string };
   /** The cluster's ResourceQuotas on buckets and their bytes (`admitQuota`); none when absent. */
   quota?: S3Quota;
+  /** Told of every request once answered (metrics): its operation, status, time and bytes. */
+  onRequest?: (r: S3RequestRecord) => void;
+}
+
+/** One answered request, for `S3GatewayOptions.onRequest`. */
+export interface S3RequestRecord {
+  /** The S3 operation, or `Unknown` when the request failed before it was routed. */
+  operation: string;
+  status: number;
+  seconds: number;
+  /** Bytes read and written on the connection for this request, headers included. */
+  bytesIn: number;
+  bytesOut: number;
 }
 
 /** A running gateway. */
@@ -90,6 +103,7 @@ interface Shared {
   clock: Clock;
   baseDomains: string[];
   quota: S3Quota | undefined;
+  onRequest?: (r: S3RequestRecord) => void;
 }
 
 /** The empty header set (compared by identity: no merge needed). */
@@ -246,6 +260,32 @@ async function preflight(shared: Shared, req: IncomingMessage, address: S3Addres
   return { status: 200, headers: corsHeaders(rule, origin, { requestHeaders: requested }) };
 }
 
+/** Reports a request to `hook` once its answer ends or its connection goes. */
+function observe(
+  hook: (r: S3RequestRecord) => void,
+  req: IncomingMessage,
+  res: ServerResponse,
+  seen: { operation: string },
+): void {
+  const started = performance.now();
+  const socket = req.socket;
+  const [read, written] = [socket.bytesRead, socket.bytesWritten];
+  let done = false;
+  const finish = (): void => {
+    if (done) return;
+    done = true;
+    hook({
+      operation: seen.operation,
+      status: res.statusCode,
+      seconds: (performance.now() - started) / 1000,
+      bytesIn: socket.bytesRead - read,
+      bytesOut: socket.bytesWritten - written,
+    });
+  };
+  res.on('finish', finish);
+  res.on('close', finish);
+}
+
 /** Request ids: a random per-process prefix and a counter (unique, and no entropy drawn per request). */
 const REQUEST_ID_PREFIX = randomBytes(4).toString('hex').toUpperCase();
 let requestCounter = 0;
@@ -274,6 +314,8 @@ async function handle(
     continued = true;
     res.writeContinue();
   };
+  const seen = { operation: 'Unknown' };
+  if (shared.onRequest !== undefined) observe(shared.onRequest, req, res, seen);
   const method = (req.method ?? 'GET').toUpperCase();
   const head = method === 'HEAD';
   let resource = '/';
@@ -308,6 +350,7 @@ async function handle(
       shared.clock.now(),
     );
     const operation = routeOperation(method, address, query, req.headers['x-amz-copy-source'] !== undefined);
+    seen.operation = operation;
     let bucketInfo: BucketInfo | undefined;
     if (address.bucket !== undefined && operation !== 'CreateBucket') {
       try {
@@ -375,6 +418,7 @@ export async function startS3Gateway(options: S3GatewayOptions): Promise<S3Gatew
     // A private copy: routes.ts caches the sorted form per array.
     baseDomains: [...(options.baseDomains ?? ['localhost', 's3.localhost'])],
     quota: options.quota,
+    ...(options.onRequest !== undefined ? { onRequest: options.onRequest } : {}),
   };
   // The guard accepts the connections, so node's own header and request timeouts (which cut a
   // large upload after 5 minutes) never run: the guard's apply instead.
