@@ -1,6 +1,7 @@
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument -- tests read JSON replies by path */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { ApiException, KubeConfig, KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
 import { newToken, ruleAllows, tokenSecret, type PolicyRule } from '../identity/index.js';
 
 import { requestInfo, withUser } from './request-attributes.js';
@@ -368,4 +369,92 @@ test('only system:masters writes token Secrets; a revoked token stops working', 
   const name = tokenSecret(token, { username: 'temp', groups: [] }).metadata.name ?? '';
   assert.equal((await c.call('DELETE', `/api/v1/namespaces/kube-system/secrets/${name}`)).status, 200);
   assert.ok(await eventually(async () => (await c.call('GET', '/api', { token })).status === 401));
+});
+
+/** Names the SDK leg created (with `-sdk` appended). */
+const sdkCreated = new Set<string>();
+const KINDS: Record<string, string> = {
+  pods: 'Pod',
+  secrets: 'Secret',
+  configmaps: 'ConfigMap',
+  nodes: 'Node',
+};
+
+/**
+ * A MATRIX row through @kubernetes/client-node's KubernetesObjectApi (reads, lists, creates,
+ * merge patches and deletes of core kinds; objects it creates get `-sdk` names so the HTTP
+ * rows' objects do not clash): the code the SDK saw, or undefined for rows it cannot express
+ * (watches, subresources, selectors, collections, other groups, non-resource paths).
+ */
+async function sdkStatus(
+  who: string,
+  method: string,
+  path: string,
+  body: unknown,
+): Promise<number | undefined> {
+  const m = /^\/api\/v1\/(?:namespaces\/([^/]+)\/)?([a-z]+)(?:\/([^/?]+))?$/.exec(path);
+  const kind = KINDS[m?.[2] ?? ''];
+  if (m === null || kind === undefined || (method === 'DELETE' && m[3] === undefined)) return undefined;
+  // The kubeconfig's cluster (https, the cluster CA), with this user's token.
+  const written = new KubeConfig();
+  written.loadFromFile(c.server.kubeconfigPath);
+  const cluster = written.getCurrentCluster();
+  assert.ok(cluster);
+  const kc = new KubeConfig();
+  const token = who === 'admin' ? c.server.adminToken : tokens[who];
+  kc.loadFromOptions({
+    clusters: [{ ...cluster, name: 'c' }],
+    users: [{ name: who, ...(who === 'anonymous' ? {} : { token }) }],
+    contexts: [{ name: 'c', cluster: 'c', user: who }],
+    currentContext: 'c',
+  });
+  const api = KubernetesObjectApi.makeApiClient(kc);
+  const named = (name: string) => ({
+    apiVersion: 'v1',
+    kind,
+    metadata: { name, ...(m[1] ? { namespace: m[1] } : {}) },
+  });
+  try {
+    if (method === 'GET' && m[3] === undefined) await api.list('v1', kind, m[1]);
+    else if (method === 'GET') await api.read(named(m[3] ?? ''));
+    else if (method === 'POST') {
+      const b = body as { metadata: { name: string } };
+      sdkCreated.add(b.metadata.name);
+      await api.create({
+        ...named(`${b.metadata.name}-sdk`),
+        ...(b as object),
+        metadata: named(`${b.metadata.name}-sdk`).metadata,
+      });
+      return 201;
+    } else if (method === 'PATCH') {
+      const patch = body as { metadata?: object };
+      const target = named(m[3] ?? '');
+      await api.patch(
+        { ...target, ...patch, metadata: { ...target.metadata, ...patch.metadata } },
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        PatchStrategy.MergePatch,
+      );
+    } else if (method === 'DELETE') {
+      const name = m[3] ?? '';
+      await api.delete(named(sdkCreated.has(name) ? `${name}-sdk` : name));
+    } else return undefined;
+    return 200;
+  } catch (err) {
+    if (err instanceof ApiException) return err.code;
+    throw err;
+  }
+}
+
+test('the same matrix through @kubernetes/client-node gets the same answers', async () => {
+  let rows = 0;
+  for (const [who, method, path, body, expected] of MATRIX) {
+    const got = await sdkStatus(who, method, path, body);
+    if (got === undefined) continue;
+    rows++;
+    assert.equal(got, expected, `SDK: ${who} ${method} ${path}`);
+  }
+  assert.ok(rows >= 25, `only ${rows} rows went through the SDK`);
 });

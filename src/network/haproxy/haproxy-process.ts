@@ -34,6 +34,12 @@ export function haproxyVersion(binary: string): string {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * What the master prints when a reload fails (a configuration it cannot load). Workers' runtime
+ * alerts (`backend … has no server available!` when health checks take servers down) are not.
+ */
+const RELOAD_FAILED = /Reload failed|Loading failure|Fatal errors found|\[ALERT\][^\n]*: config :/;
+
 /** See the file comment. */
 export class HaproxyProcess {
   private child: ChildProcess | undefined;
@@ -114,7 +120,7 @@ export class HaproxyProcess {
       const info = await runtimeCommand(this.adminSocket, ['show info'], 2000).catch(() => '');
       const pid = /^Pid: (\d+)/m.exec(info)?.[1];
       if (pid !== undefined && pid !== previous) return pid;
-      if (/Reload failed|\[ALERT\]/.test(this.stderr) && previous !== undefined) {
+      if (RELOAD_FAILED.test(this.stderr) && previous !== undefined) {
         throw dataPlaneFailed('haproxy', `the reload failed: ${this.stderr.trim()}`);
       }
       await sleep(25);
