@@ -20,7 +20,7 @@ import { CONCURRENCY, cpuMs, loadPhase, send, stop } from './api-tools.js';
 import type { BenchResult } from './result.js';
 
 const BINDINGS = 1000;
-const ROUNDS = 3;
+const ROUNDS = Number(process.env.STRATUS_BENCH_AUTHZ_ROUNDS ?? 3);
 const CREATES = 4000;
 const GETS = 20_000;
 

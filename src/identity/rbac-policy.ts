@@ -56,7 +56,7 @@ function userKeys(user: UserInfo): string[] {
 }
 
 /** Visits each rule that applies; returns false to stop. Errors are bindings whose role is missing. */
-type Visitor = (source: string, rule: PolicyRule) => boolean;
+type Visitor = (source: () => string, rule: PolicyRule) => boolean;
 
 /**
  * Roles and bindings held in memory and indexed by subject, so that authorizing a request looks
@@ -132,9 +132,10 @@ export class RbacPolicy {
   private visit(user: UserInfo, namespace: string, visitor: Visitor): string[] {
     const errors: string[] = [];
     const scopes = namespace === '' ? [''] : ['', namespace];
+    const keys = userKeys(user);
+    const seen = new Set<string>();
     for (const scope of scopes) {
-      const seen = new Set<string>();
-      for (const key of userKeys(user)) {
+      for (const key of keys) {
         for (const id of this.bySubject.get(`${scope}\u0000${key}`) ?? []) {
           if (seen.has(id)) continue;
           seen.add(id);
@@ -145,7 +146,8 @@ export class RbacPolicy {
             errors.push(rules);
             continue;
           }
-          const source = describe(b, key);
+          // Described only when asked (an allow): most bindings a request meets grant nothing.
+          const source = (): string => describe(b, key);
           for (const rule of rules) if (!visitor(source, rule)) return errors;
         }
       }
@@ -158,7 +160,7 @@ export class RbacPolicy {
     let reason = '';
     const errors = this.visit(a.user, a.namespace, (source, rule) => {
       if (!ruleAllows(a, rule)) return true;
-      reason = `RBAC: allowed by ${source}`;
+      reason = `RBAC: allowed by ${source()}`;
       return false;
     });
     if (reason !== '') return { decision: 'allow', reason };

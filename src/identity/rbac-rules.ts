@@ -11,14 +11,20 @@ export function ruleAllows(a: RequestAttributes, rule: PolicyRule): boolean {
   if (!a.resourceRequest) return (rule.nonResourceURLs ?? []).some((u) => urlMatches(u, a.path));
   const groups = rule.apiGroups ?? [];
   if (!groups.includes('*') && !groups.includes(a.apiGroup)) return false;
-  const combined = a.subresource === '' ? a.resource : `${a.resource}/${a.subresource}`;
-  const resources = rule.resources ?? [];
-  const resourceOk = resources.some(
-    (r) => r === '*' || r === combined || (a.subresource !== '' && r === `*/${a.subresource}`),
-  );
-  if (!resourceOk) return false;
+  if (!resourceMatches(rule.resources ?? [], a.resource, a.subresource)) return false;
   const names = rule.resourceNames ?? [];
   return names.length === 0 || names.includes(a.name);
+}
+
+/** Whether a rule names the resource as Kubernetes matches it: itself, `*`, `pods/log` or `*` + `/log` for subresources. */
+function resourceMatches(resources: readonly string[], resource: string, subresource: string): boolean {
+  for (const r of resources) {
+    if (r === '*') return true;
+    if (subresource === '') {
+      if (r === resource) return true;
+    } else if (r === `${resource}/${subresource}` || r === `*/${subresource}`) return true;
+  }
+  return false;
 }
 
 /** `/healthz` matches itself; `/apis/*` matches every path under `/apis/`. */
