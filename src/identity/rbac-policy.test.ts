@@ -123,3 +123,35 @@ test('rulesFor lists what authorize enforces; the chain lets system:masters thro
   assert.equal(chain.authorize(attrs(root, 'delete', 'nodes', '')).decision, 'allow');
   assert.equal(chain.authorize(attrs(alice, 'delete', 'nodes', '')).decision, 'no-opinion');
 });
+
+test('remembered allows hold for any name, are forgotten on every change, and never widen a resourceNames rule', () => {
+  const p = new RbacPolicy();
+  const bob = { username: 'bob', groups: ['system:authenticated'] };
+  const get = (name: string) =>
+    p.authorize(
+      requestAttributes(bob, { verb: 'get', apiVersion: 'v1', resource: 'secrets', namespace: 'a', name }),
+    ).decision;
+  p.apply(
+    RBAC_RESOURCES.roles,
+    obj('Role', 'one', 'a', {
+      rules: [{ verbs: ['get'], apiGroups: [''], resources: ['secrets'], resourceNames: ['s1'] }],
+    }),
+    false,
+  );
+  const binding = obj('RoleBinding', 'bob', 'a', {
+    roleRef: { kind: 'Role', name: 'one' },
+    subjects: [{ kind: 'User', name: 'bob' }],
+  });
+  p.apply(RBAC_RESOURCES.roleBindings, binding, false);
+  assert.equal(get('s1'), 'allow');
+  assert.equal(get('s2'), 'no-opinion', 'an allow by a resourceNames rule is not remembered for other names');
+  p.apply(
+    RBAC_RESOURCES.roles,
+    obj('Role', 'one', 'a', { rules: [{ verbs: ['get'], apiGroups: [''], resources: ['secrets'] }] }),
+    false,
+  );
+  assert.equal(get('s2'), 'allow');
+  assert.equal(get('s3'), 'allow');
+  p.apply(RBAC_RESOURCES.roleBindings, binding, true);
+  assert.equal(get('s2'), 'no-opinion', 'a removed binding takes the remembered allow with it');
+});

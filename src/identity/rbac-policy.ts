@@ -51,6 +51,17 @@ function subjectKey(s: Subject, bindingNamespace: string): string | undefined {
   return undefined;
 }
 
+/** Allows remembered at most (the cache is emptied when full). */
+const ALLOW_CACHE_LIMIT = 10_000;
+
+/** What an allow by a rule without `resourceNames` depends on: everything but the object's name. */
+function allowKey(a: RequestAttributes): string {
+  const who = `${a.user.username}\u0000${a.user.groups.join('\u0001')}`;
+  return a.resourceRequest
+    ? `${who}\u0000${a.verb}\u0000${a.apiGroup}\u0000${a.resource}\u0000${a.subresource}\u0000${a.namespace}`
+    : `${who}\u0000${a.verb}\u0000\u0000${a.path}`;
+}
+
 function userKeys(user: UserInfo): string[] {
   return [`u:${user.username}`, ...user.groups.map((g) => `g:${g}`)];
 }
@@ -70,9 +81,16 @@ export class RbacPolicy {
   private readonly bindings = new Map<string, Binding>();
   /** `namespace\0subjectKey` → binding ids (namespace '' for ClusterRoleBindings). */
   private readonly bySubject = new Map<string, Set<string>>();
+  /**
+   * Allows already decided, by `allowKey` (no object name): an allow by a rule without
+   * `resourceNames` holds for every name. Emptied by every change to roles or bindings, and when
+   * it reaches ALLOW_CACHE_LIMIT entries.
+   */
+  private readonly allows = new Map<string, Verdict>();
 
   /** Applies one object of an RBAC resource; `deleted` removes it. */
   apply(resource: string, object: KubeObject, deleted: boolean): void {
+    this.allows.clear();
     const ns = object.metadata.namespace ?? '';
     const name = object.metadata.name ?? '';
     switch (resource) {
@@ -157,14 +175,25 @@ export class RbacPolicy {
 
   /** RBAC's decision: allow when a bound rule grants the request, else no opinion. */
   authorize(a: RequestAttributes): Verdict {
+    const key = allowKey(a);
+    const known = this.allows.get(key);
+    if (known !== undefined) return known;
     let reason = '';
+    let anyName = false;
     const errors = this.visit(a.user, a.namespace, (source, rule) => {
       if (!ruleAllows(a, rule)) return true;
       reason = `RBAC: allowed by ${source()}`;
+      anyName = (rule.resourceNames ?? []).length === 0;
       return false;
     });
-    if (reason !== '') return { decision: 'allow', reason };
-    return { decision: 'no-opinion', reason: errors.length === 0 ? '' : `RBAC: ${aggregate(errors)}` };
+    if (reason === '')
+      return { decision: 'no-opinion', reason: errors.length === 0 ? '' : `RBAC: ${aggregate(errors)}` };
+    const verdict: Verdict = { decision: 'allow', reason };
+    if (anyName) {
+      if (this.allows.size >= ALLOW_CACHE_LIMIT) this.allows.clear();
+      this.allows.set(key, verdict);
+    }
+    return verdict;
   }
 
   /** Every rule bound to the user cluster-wide and in `namespace`. */
