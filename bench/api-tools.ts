@@ -103,6 +103,21 @@ export async function waitFor(check: () => Promise<boolean>, limitMs: number): P
   throw new Error(`not ready within ${limitMs} ms`);
 }
 
+/** Polls `probe` every 10 ms until it yields a value (a throw counts as none); throws after `limitMs` (default 60 s). */
+export async function until<T>(
+  probe: () => Promise<T | undefined>,
+  what: string,
+  limitMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + limitMs;
+  while (Date.now() < deadline) {
+    const v = await probe().catch(() => undefined);
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`${what}: not within ${limitMs} ms`);
+}
+
 /** Stops a child with SIGTERM, SIGKILL after 10 s. */
 export function stop(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {

@@ -16,20 +16,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KubeClient } from '../src/client/index.js';
 import type { KubeObject } from '../src/common/kube-object.js';
+import { until } from './api-tools.js';
 import type { BenchResult } from './result.js';
 
 const CHANGES = Number(process.env.STRATUS_BENCH_SVC_CHANGES ?? 60);
-const LIMIT_MS = 60_000;
-
-async function until<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
-  const deadline = Date.now() + LIMIT_MS;
-  while (Date.now() < deadline) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`${what}: not within ${LIMIT_MS} ms`);
-}
 
 /** An upstream on 127.0.0.1 answering its name. */
 async function upstream(name: string): Promise<{ server: Server; port: number }> {

@@ -15,21 +15,11 @@ import { KubeClient } from '../src/client/index.js';
 import { fileURLToPath } from 'node:url';
 import type { Deployment } from 'kubernetes-types/apps/v1.js';
 import type { KubeObject } from '../src/common/kube-object.js';
+import { until } from './api-tools.js';
 import type { BenchResult } from './result.js';
 
 const ROUNDS = 3;
-const LIMIT_MS = 60_000;
 const IDLE_SECONDS = 20;
-
-async function until<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
-  const deadline = Date.now() + LIMIT_MS;
-  while (Date.now() < deadline) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`${what}: not within ${LIMIT_MS} ms`);
-}
 
 async function answers(port: number): Promise<boolean | undefined> {
   const res = await fetch(`http://127.0.0.1:${port}/`);
