@@ -58,6 +58,51 @@ export interface ContainerSpec {
   labels?: Record<string, string>;
   /** Who the processes run as (the `process` runtime as root); absent: the agent's own user. */
   identity?: ProcessIdentity;
+  /** The image, pulled and unpacked by the agent, for runtimes that build a root filesystem (`runc`). */
+  unpackedImage?: UnpackedImage;
+  /** The pod's network sandbox, set up by the agent, for runtimes with their own namespaces (`runc`). */
+  sandbox?: PodSandbox;
+}
+
+/**
+ * The parts of an OCI image config (`config` of application/vnd.oci.image.config.v1+json) a
+ * runtime uses, with the OCI field names.
+ */
+export interface ImageConfig {
+  Env?: string[];
+  Entrypoint?: string[];
+  Cmd?: string[];
+  WorkingDir?: string;
+  User?: string;
+  ExposedPorts?: Record<string, object>;
+  Labels?: Record<string, string>;
+}
+
+/**
+ * An image present on this node: its config and its layers unpacked once per digest, lowest
+ * first (the overlayfs lower directories, shared by every container of the image).
+ */
+export interface UnpackedImage {
+  /** The reference the pod named, normalized (`docker.io/library/busybox:latest`). */
+  reference: string;
+  /** The manifest digest, `sha256:…`. */
+  digest: string;
+  config: ImageConfig;
+  layerDirs: string[];
+}
+
+/**
+ * A pod's network sandbox: a network namespace with the pod's address, shared by all its
+ * containers, and the files Kubernetes writes for it.
+ */
+export interface PodSandbox {
+  /** The network namespace to join, e.g. `/run/netns/stratus-<pod uid>`. */
+  netnsPath: string;
+  podIP: string;
+  hostname: string;
+  /** Host files bind-mounted at `/etc/hosts` and `/etc/resolv.conf`. */
+  hostsFile: string;
+  resolvConfFile: string;
 }
 
 /** Kubernetes' terminated reasons, plus `Unknown` when an adopted process vanished without a trace. */
