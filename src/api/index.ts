@@ -24,6 +24,7 @@ export { AuditLog, type AuditLogOptions, type AuditSink } from './audit-log.js';
 export type { AuditEvent } from './audit-event.js';
 export { ServiceRangeError } from './errors.js';
 export {
+  apiServerServiceIP,
   DEFAULT_NODE_PORT_RANGE,
   DEFAULT_SERVICE_CIDR,
   parsePortRange,

@@ -2,6 +2,7 @@ import { createMetricsRegistry, S3Metrics, ServerMetrics } from '../telemetry/in
 import { chmod, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
+  apiServerServiceIP,
   ApiServer,
   AuditLog,
   ensureDefaultNamespaces,
@@ -46,9 +47,11 @@ import type { ConnectionLimits, GuardStats } from '../connections/index.js';
 import { openServingTls } from './serving-tls.js';
 import {
   CONTROLLERS,
+  KubernetesServiceController,
   NodeLifecycleController,
   rootCaPublisher,
   startControllerManager,
+  type ApiServerEndpoint,
   type ControllerManager,
   type NodeLifecycleOptions,
 } from '../controllers/index.js';
@@ -234,7 +237,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   try {
     await ensureDefaultNamespaces(store, clock);
     await ensureDefaultRuntimeClasses(store, clock);
-    tls = await openServingTls(dataDir, options, clock);
+    const serviceIP = apiServerServiceIP(options.serviceClusterIPRange);
+    tls = await openServingTls(dataDir, { ...options, serviceIP }, clock);
     // The CA pods trust (kube-root-ca.crt): the cluster CA, or the root of a certificate of the
     // user's own; none when the certificate's CA is one the system trusts.
     const caPem = tls.trust?.pem ?? '';
@@ -285,15 +289,22 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // Each in-process component has its own least-privilege identity, with a loopback token
     // that only this process knows. Without `controllers`, only the ALWAYS controllers run.
     const auth = identity;
-    const clientAs = (username: string, contextName: string): KubeClient =>
+    const clientAs = (username: string, contextName: string, groups: string[] = []): KubeClient =>
       new KubeClient({
         server: httpUrl,
-        token: auth.authenticator.issueLoopbackToken({ username, groups: [] }),
+        token: auth.authenticator.issueLoopbackToken({ username, groups }),
         namespace: 'default',
         contextName,
         ...(trust !== undefined ? { certificateAuthorityData: trust.pem } : {}),
       });
-    const managers = await startComponents(options, clock, clientAs, caPem);
+    const listenHost = options.host ?? '127.0.0.1';
+    const apiServer: ApiServerEndpoint = {
+      clusterIP: serviceIP,
+      // The node proxies run beside this server; a wildcard listen is reached on loopback.
+      address: ['0.0.0.0', '::', ''].includes(listenHost) ? '127.0.0.1' : listenHost,
+      port: Number(new URL(apiUrl).port),
+    };
+    const managers = await startComponents(options, { clock, clientAs, caCert: caPem, apiServer });
     if (engine !== undefined && options.s3Port !== undefined) {
       s3 = await startGateway(engine, plain, {
         dataDir,
@@ -358,14 +369,19 @@ const ALWAYS = ['clusterrole-aggregation', 'serviceaccount', 'root-ca-cert-publi
  * Starts the controllers as `system:kube-controller-manager`; in managers of their own, the
  * resourcequota controller as `system:controller:resourcequota-controller` (always) and the
  * scheduler as `system:kube-scheduler` (kube-scheduler is its own process in Kubernetes). With
- * `controllers` off only the ALWAYS ones and the resourcequota controller run.
+ * `controllers` off only the ALWAYS ones, the resourcequota controller and the API server's own
+ * `kubernetes` Service controller run.
  */
 async function startComponents(
   options: ServerOptions,
-  clock: Clock,
-  clientAs: (username: string, context: string) => KubeClient,
-  caCert: string,
+  parts: {
+    clock: Clock;
+    clientAs: (username: string, context: string, groups?: string[]) => KubeClient;
+    caCert: string;
+    apiServer: ApiServerEndpoint;
+  },
 ): Promise<ControllerManager[]> {
+  const { clock, clientAs, caCert } = parts;
   const kcm = clientAs('system:kube-controller-manager', 'controller-manager');
   const started: ControllerManager[] = [];
   const closeAll = async (): Promise<void> => {
@@ -385,6 +401,15 @@ async function startComponents(
           nodelifecycle: (ctx) => new NodeLifecycleController(ctx, nodeLifecycleOptions(options)),
           'root-ca-cert-publisher': (ctx) => rootCaPublisher(ctx, caCert),
         },
+      }),
+    );
+    // Always, as the API server's own loopback client does in kube-apiserver.
+    started.push(
+      await startControllerManager({
+        client: clientAs('system:apiserver', 'apiserver', ['system:masters']),
+        clock,
+        controllers: ['kubernetes-service'],
+        extra: { 'kubernetes-service': (ctx) => new KubernetesServiceController(ctx, parts.apiServer) },
       }),
     );
     // Always, as its own user (kube-controller-manager's --use-service-account-credentials):

@@ -163,7 +163,7 @@ const lowPortsNeedRoot =
   process.getuid?.() !== 0;
 
 test(
-  'the tour: examples/web.yaml’s Service answers on its ClusterIP and on a NodePort',
+  'the tour: examples/web.yaml’s Service answers on its ClusterIP and on a NodePort; the API server on `kubernetes`',
   {
     skip: missingTool
       ? `${missingTool} is not installed`
@@ -186,6 +186,27 @@ test(
         run(CURL, ['-sS', '--max-time', '10', `http://127.0.0.1:${nodePort}/`]),
       );
       assert.match(viaNode, /^Hello from Stratus \(web-/);
+
+      // Clients in pods find the API server as in Kubernetes: `default/kubernetes` on the first
+      // address of the range, port 443, with a certificate valid for that address.
+      const api = JSON.parse(await kubectl('get', 'svc', 'kubernetes', '-o', 'json')) as {
+        spec: { clusterIP: string; ports: { name: string; port: number }[] };
+      };
+      assert.equal(api.spec.clusterIP, '127.90.0.1');
+      assert.deepEqual(
+        api.spec.ports.map((p) => [p.name, p.port]),
+        [['https', 443]],
+      );
+      const version = await eventually('the API through its Service', () =>
+        kubectl('--server', 'https://127.90.0.1', 'get', '--raw', '/version'),
+      );
+      assert.match(version, /"gitVersion"/);
+      await kubectl('delete', 'svc', 'kubernetes');
+      await eventually(
+        'the kubernetes Service put back',
+        async () =>
+          (await kubectl('get', 'svc', 'kubernetes', '-o', 'jsonpath={.spec.clusterIP}')) === '127.90.0.1',
+      );
     });
   },
 );

@@ -20,4 +20,10 @@ export {
   rootCaPublisher,
   type NamespaceDefault,
 } from './namespace-defaults-controller.js';
+export {
+  KubernetesServiceController,
+  kubernetesEndpoints,
+  kubernetesService,
+  type ApiServerEndpoint,
+} from './kubernetes-service-controller.js';
 export { ResourceQuotaController, type ResourceQuotaOptions } from './resourcequota-controller.js';

@@ -9,6 +9,7 @@ import { ServiceAllocator } from './service-allocator.js';
 import {
   DEFAULT_NODE_PORT_RANGE,
   DEFAULT_SERVICE_CIDR,
+  ipAt,
   parsePortRange,
   parseServiceCidr,
 } from './service-ranges.js';
@@ -41,4 +42,12 @@ export function serviceAllocation(
     onWarning: options.onWarning ?? ((m) => process.stderr.write(`services: ${m}\n`)),
   });
   return { allocator, hook: new ServiceHook(allocator) };
+}
+
+/**
+ * The ClusterIP of the `default/kubernetes` Service: the first address of the range, which
+ * Kubernetes keeps for it (it lies in the band dynamic allocation uses last).
+ */
+export function apiServerServiceIP(clusterIPRange: string = DEFAULT_SERVICE_CIDR): string {
+  return ipAt(parseServiceCidr(clusterIPRange), 0);
 }
