@@ -24,8 +24,10 @@ export { AuditLog, type AuditLogOptions, type AuditSink } from './audit-log.js';
 export type { AuditEvent } from './audit-event.js';
 export { ServiceRangeError } from './errors.js';
 export {
+  DEFAULT_CLUSTER_CIDR,
   DEFAULT_NODE_PORT_RANGE,
   DEFAULT_SERVICE_CIDR,
+  parsePodCidrs,
   parsePortRange,
   parseServiceCidr,
   type ServiceNetworkOptions,
