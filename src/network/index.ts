@@ -54,3 +54,13 @@ export {
   serviceListeners,
   type ProxyNode,
 } from './service-proxy/service-listeners.js';
+export {
+  DEFAULT_POD_NETWORK_NAMES,
+  PodNetwork,
+  parsePodRange,
+  type PodNetworkNames,
+  type PodNetworkOptions,
+  type PodSandbox,
+  type SandboxPod,
+} from './pod-network/index.js';
+export { ClusterDns, DnsServer, type ClusterDnsOptions, type DnsServerOptions } from './dns/index.js';
