@@ -58,6 +58,7 @@ export {
   DEFAULT_POD_NETWORK_NAMES,
   PodNetwork,
   parsePodRange,
+  removePodNetworkLeftovers,
   type PodNetworkNames,
   type PodNetworkOptions,
   type PodSandbox,

@@ -12,3 +12,4 @@ export {
 export { parsePodRange, podAddressAt, podOffsetOf, type PodRange } from './pod-range.js';
 export { hostsFile, resolvConf, searchDomains } from './sandbox-files.js';
 export { ip, netnsList } from './ip-command.js';
+export { removePodNetworkLeftovers } from './pod-network-cleanup.js';
