@@ -10,8 +10,7 @@ import { nodeUser } from '../identity/index.js';
 import { PodNetwork } from '../network/index.js';
 import { ip, netnsList } from '../network/pod-network/index.js';
 import { runNft } from '../network/nftables/nftables-data-plane.js';
-import { eventually } from '../network/testing/eventually.js';
-import { nodeInNetns } from '../network/testing/netns-process.js';
+import { eventually, nodeInNetns } from '../network/testing/index.js';
 import { Agent } from './agent.js';
 import { NetnsProcessRuntime } from './testing/netns-process-runtime.js';
 
@@ -103,16 +102,11 @@ test('pods get their own address, endpoints, DNS names and Service addresses', {
     });
     await admin.create(
       'pods',
-      pod(
-        'web',
-        { app: 'web' },
-        [process.execPath, '-e', WEB],
-        [{ name: 'http', containerPort: 8080 }],
-      ) as never,
+      pod('web', { app: 'web' }, [process.execPath, '-e', WEB], [{ name: 'http', containerPort: 8080 }]),
     );
     await admin.create(
       'pods',
-      pod('client', {}, ['sh', '-c', 'echo "$WEB_SERVICE_HOST:$WEB_SERVICE_PORT"; exec sleep 3600']) as never,
+      pod('client', {}, ['sh', '-c', 'echo "$WEB_SERVICE_HOST:$WEB_SERVICE_PORT"; exec sleep 3600']),
     );
     const podCidr = (await admin.get('nodes', `node-${tag}`)) as { spec?: { podCIDR?: string } };
     assert.equal(podCidr.spec?.podCIDR, clusterCidr.replace('.0.0/16', '.0.0/24'));
