@@ -10,7 +10,7 @@ import { nodeUser } from '../identity/index.js';
 import { PodNetwork } from '../network/index.js';
 import { ip, netnsList } from '../network/pod-network/index.js';
 import { runNft } from '../network/nftables/nftables-data-plane.js';
-import { eventually, nodeInNetns } from '../network/testing/index.js';
+import { eventually, execInNetns, nodeInNetns } from '../network/testing/index.js';
 import { Agent } from './agent.js';
 import { NetnsProcessRuntime } from './testing/netns-process-runtime.js';
 
@@ -150,6 +150,15 @@ test('pods get their own address, endpoints, DNS names and Service addresses', {
       nodeInNetns(`${names.netnsPrefix}${uid}`, script).catch(() => undefined),
     );
     assert.equal(out.trim(), `${svc.spec.clusterIP} hello from web`);
+    // A resolver that is not Node's (Debian's busybox-static), over UDP from the pod.
+    const lookup = await execInNetns(`${names.netnsPrefix}${uid}`, [
+      'busybox',
+      'nslookup',
+      '-type=a',
+      'web.default.svc.cluster.local',
+      nameserver,
+    ]);
+    assert.match(lookup, new RegExp(`Address: ${svc.spec.clusterIP.replaceAll('.', '\\.')}$`, 'm'), lookup);
 
     // Deleting the pod removes its sandbox.
     const webUid = web.metadata?.uid ?? '';
