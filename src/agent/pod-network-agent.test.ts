@@ -57,7 +57,7 @@ const agentComponent: UpComponent = {
       nodeName,
       runtime: new NetnsProcessRuntime({ dataDir: join(agentDir, 'runtime'), cgroups: false }),
       podUsers: false,
-      podNetwork: { names, dnsPort: 53, dnsUpstreams: [], serviceCidrs: [serviceCidr] },
+      podNetwork: { names, dnsPort: 53, dnsUpstreams: [], serviceCidrs: [serviceCidr], forwarding: false },
       serviceProxy: { l7: 'node', threads: 1 },
     });
     const a = agent;

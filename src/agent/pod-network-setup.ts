@@ -19,6 +19,8 @@ export interface AgentPodNetworkOptions {
   dnsUpstreams?: string[];
   /** Where ClusterIPs live, routed from pods to the host; default `['127.77.0.0/16']`. */
   serviceCidrs?: string[];
+  /** Turn on the host's IPv4 forwarding for pods' outbound traffic; default true. */
+  forwarding?: boolean;
 }
 
 /** What `startPodNetwork` made; `close()` stops the DNS server and leaves pods' sandboxes. */
@@ -42,6 +44,7 @@ export async function startPodNetwork(
     stateDir: join(options.dataDir, 'pod-network'),
     ...(options.names === undefined ? {} : { names: options.names }),
     ...(options.serviceCidrs === undefined ? {} : { serviceCidrs: options.serviceCidrs }),
+    ...(options.forwarding === undefined ? {} : { forwarding: options.forwarding }),
   });
   const pods = await client.list('pods', { allNamespaces: true, fieldSelector: `spec.nodeName=${nodeName}` });
   await network.reconcile(new Set(pods.items.map((p) => p.metadata.uid ?? '')));

@@ -23,6 +23,7 @@ const slices: EndpointSlice[] = [
   {
     metadata: { name: 'db-x', namespace: 'shop', labels: { 'kubernetes.io/service-name': 'db' } },
     addressType: 'IPv4',
+    ports: [{ name: 'pg', port: 15432, protocol: 'TCP' }],
     endpoints: [
       { addresses: ['10.244.0.5'], hostname: 'db-0', conditions: { ready: true } },
       { addresses: ['10.244.0.6'], conditions: { ready: true } },
@@ -90,6 +91,11 @@ test('a headless Service answers its ready endpoints, each by hostname too', () 
   assert.deepEqual(addresses(ask('10-244-0-6.db.shop.svc.cluster.local')), ['10.244.0.6']);
   assert.equal(ask('10-244-0-7.db.shop.svc.cluster.local').rcode, RCODE.NXDOMAIN, 'not ready');
   const srv = ask('_pg._tcp.db.shop.svc.cluster.local', TYPE.SRV);
+  assert.deepEqual(
+    srv.answers.map((r) => (r.type === 'SRV' ? r.port : 0)),
+    [15432, 15432],
+    "the endpoints' port",
+  );
   assert.deepEqual(
     srv.answers.map((r) => (r.type === 'SRV' ? r.target : '')),
     ['db-0.db.shop.svc.cluster.local', '10-244-0-6.db.shop.svc.cluster.local'],

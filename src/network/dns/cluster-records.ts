@@ -3,7 +3,8 @@
  * (the DNS specification for Kubernetes, schema 1.1.0):
  * - `SVC.NS.svc.ZONE` A: the ClusterIP; headless: one A per ready endpoint; ExternalName: a CNAME.
  * - `_PORT._PROTO.SVC.NS.svc.ZONE` SRV for each named port (headless: one per ready endpoint,
- *   its target `HOSTNAME.SVC.NS.svc.ZONE` with the A in the additional section).
+ *   its target `HOSTNAME.SVC.NS.svc.ZONE` and port the endpoint's, the A in the additional
+ *   section).
  * - `HOSTNAME.SVC.NS.svc.ZONE` A for a headless Service's endpoint (its hostname, or its
  *   address with dashes).
  * - `A-B-C-D.NS.pod.ZONE` A: A.B.C.D (`pods insecure`, kubeadm's Corefile: an agent may read
@@ -59,17 +60,22 @@ export function inZone(name: string, zone: string): boolean {
 interface ReadyEndpoint {
   address: string;
   host: string;
+  /** The slice's ports by name: a headless Service's SRV records name the endpoint's port. */
+  ports: ReadonlyMap<string, number>;
 }
 
 function readyEndpoints(catalog: DnsCatalog, ns: string, svc: string): ReadyEndpoint[] {
   const seen = new Map<string, ReadyEndpoint>();
   for (const slice of catalog.slices(ns, svc)) {
     if (slice.addressType !== 'IPv4') continue;
+    const ports = new Map(
+      (slice.ports ?? []).map((p) => [`${p.name ?? ''}/${p.protocol ?? 'TCP'}`, p.port ?? 0]),
+    );
     for (const e of slice.endpoints ?? []) {
       if (e.conditions?.ready === false) continue;
       for (const address of e.addresses.slice(0, 1)) {
         if (!seen.has(address))
-          seen.set(address, { address, host: e.hostname ?? address.replaceAll('.', '-') });
+          seen.set(address, { address, host: e.hostname ?? address.replaceAll('.', '-'), ports });
       }
     }
   }
@@ -174,10 +180,11 @@ function srvRecords(
     if (p.name === undefined || p.name === '') continue;
     if (only !== undefined && (p.name.toLowerCase() !== only.name || (p.protocol ?? 'TCP') !== only.protocol))
       continue;
-    const srv = (target: string) =>
-      ({ name, ttl: CLUSTER_TTL, type: 'SRV', priority: 0, weight: 100, port: p.port, target }) as const;
-    if (isHeadless(svc)) out.push(...endpoints.map((e) => srv(targetOf(e))));
-    else if (clusterIPs(svc).length > 0) out.push(srv(fqdn));
+    const srv = (target: string, port: number) =>
+      ({ name, ttl: CLUSTER_TTL, type: 'SRV', priority: 0, weight: 100, port, target }) as const;
+    const key = `${p.name}/${p.protocol ?? 'TCP'}`;
+    if (isHeadless(svc)) out.push(...endpoints.map((e) => srv(targetOf(e), e.ports.get(key) ?? p.port)));
+    else if (clusterIPs(svc).length > 0) out.push(srv(fqdn, p.port));
   }
   return out;
 }

@@ -44,7 +44,7 @@ after(async () => {
 
 async function open(): Promise<PodNetwork> {
   stateDir ??= await mkdtemp(join(tmpdir(), 'stratus-podnet-'));
-  return PodNetwork.open({ podCIDR: cidr, stateDir, names, serviceCidrs: [SERVICE_CIDR] });
+  return PodNetwork.open({ podCIDR: cidr, stateDir, names, serviceCidrs: [SERVICE_CIDR], forwarding: false });
 }
 
 const pod = (name: string) => ({ uid: randomUUID(), namespace: 'shop', name });

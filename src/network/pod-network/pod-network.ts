@@ -61,6 +61,11 @@ export interface PodNetworkOptions {
   clusterDomain?: string;
   /** Ranges routed from pods to the host (where ClusterIPs live); default `['127.77.0.0/16']`. */
   serviceCidrs?: string[];
+  /**
+   * Turn on the host's `net.ipv4.ip_forward` so masqueraded pod traffic can leave the node, as
+   * the kubelet's network plugins do; default true. Tests whose traffic stays local pass false.
+   */
+  forwarding?: boolean;
 }
 
 /** The pod fields a sandbox is made from. */
@@ -182,6 +187,7 @@ export class PodNetwork {
     await ip(['addr', 'replace', `${this.range.gateway}/${this.range.prefix}`, 'dev', bridge]);
     await ip(['link', 'set', bridge, 'up']);
     await setNetSysctl(`net.ipv4.conf.${bridge}.route_localnet`, '1');
+    if (this.options.forwarding !== false) await setNetSysctl('net.ipv4.ip_forward', '1');
     const nft = findNft();
     if ('missing' in nft) throw podNetworkFailed('nftables', nft.missing);
     await runNft(nft.binary, ['-f', '-'], masqueradeRuleset(table, bridge, this.range.cidr));
