@@ -170,6 +170,16 @@ test('20 restarts with pods coming and going leak no address, namespace or veth'
   await assert.rejects(ip(['link', 'show', 'dev', names.bridge]));
 });
 
+test('a bridge another range holds is refused, not shared', { skip }, async () => {
+  const net = await open();
+  await assert.rejects(
+    PodNetwork.open({ podCIDR: '10.199.199.0/24', stateDir, names, forwarding: false }),
+    (err: Error & { code?: string }) =>
+      err.code === 'POD_NETWORK_FAILED' && /another agent on this host/.test(err.message),
+  );
+  await net.close();
+});
+
 test('the crash cleanup removes namespaces, veths and the bridge', { skip }, async () => {
   const net = await open();
   const p = pod('left');

@@ -184,6 +184,18 @@ export class PodNetwork {
   private async ensureHost(): Promise<void> {
     const { bridge, table } = this.names;
     if (!linkExists(bridge)) await ip(['link', 'add', bridge, 'type', 'bridge']);
+    // Another agent's bridge (or one of a range this node no longer has): refuse rather than fight.
+    const own = `${this.range.gateway}/${this.range.prefix}`;
+    const held = [...(await ip(['-o', '-4', 'addr', 'show', 'dev', bridge])).matchAll(/inet (\S+)/g)].map(
+      (m) => m[1],
+    );
+    const other = held.find((a) => a !== own);
+    if (other !== undefined) {
+      throw podNetworkFailed(
+        `bridge ${bridge}`,
+        `it has ${other}, not ${own}: another agent on this host uses it (give each agent its own names), or it is left from another pod range (remove it with stratus up --cleanup)`,
+      );
+    }
     await ip(['addr', 'replace', `${this.range.gateway}/${this.range.prefix}`, 'dev', bridge]);
     await ip(['link', 'set', bridge, 'up']);
     await setNetSysctl(`net.ipv4.conf.${bridge}.route_localnet`, '1');
