@@ -28,6 +28,7 @@ import type { NodeCapacity } from './node-object.js';
 import { NodeRegistration, upsertObject } from './node-registration.js';
 import { PodWorker, type WorkerDeps } from './pod-worker.js';
 import { PodIds } from './pod-ids.js';
+import { startPodNetwork, type AgentPodNetworkOptions, type RunningPodNetwork } from './pod-network-setup.js';
 import { containerSamples } from './resource-samples.js';
 
 /** Options of `Agent.start`; every field but client and dataDir has a default. */
@@ -70,6 +71,11 @@ export interface AgentOptions extends NodeCapacity {
    * users, and pods run as the agent's user.
    */
   podUsers?: boolean;
+  /**
+   * The pod network and cluster DNS (`pod-network-setup.ts`), made when the runtime
+   * `needsSandbox` (default options), or never with `false`.
+   */
+  podNetwork?: AgentPodNetworkOptions | false;
 }
 
 /** The host and port of the API server URL, for pods' `KUBERNETES_SERVICE_HOST` and `_PORT`. */
@@ -108,6 +114,7 @@ export class Agent {
   private readonly disk: DiskPressure;
   private registration: NodeRegistration | undefined;
   private proxy: ServiceProxy | undefined;
+  private podNetwork: RunningPodNetwork | undefined;
   private readonly collector: ResourceCollector;
   private readonly registry = createMetricsRegistry();
 
@@ -175,6 +182,11 @@ export class Agent {
     return this.port;
   }
 
+  /** The node's pod network, when its runtime needs sandboxes. */
+  get network(): RunningPodNetwork | undefined {
+    return this.podNetwork;
+  }
+
   /** The node's service proxy, when it runs one. */
   get serviceProxy(): ServiceProxy | undefined {
     return this.proxy;
@@ -234,6 +246,14 @@ export class Agent {
       data: { token: Buffer.from(secret).toString('base64') },
     });
     await registration.heartbeat();
+    if (this.runtime.needsSandbox === true && this.options.podNetwork !== false) {
+      this.podNetwork = await startPodNetwork(client, this.nodeName, {
+        ...this.options.podNetwork,
+        dataDir,
+        onError: this.deps.onError,
+      });
+      this.deps.sandboxes = this.podNetwork.network;
+    }
     const interval = this.options.leaseIntervalMs ?? 10_000;
     this.timers.push(setInterval(() => void registration.heartbeat().catch(this.deps.onError), interval));
     const resyncMs = this.options.resyncIntervalMs ?? 10_000;
@@ -423,6 +443,7 @@ export class Agent {
     await this.watchLoop?.catch(() => undefined);
     await Promise.all([...this.workers.values()].map((w) => w.idle().catch(() => undefined)));
     await this.logServer?.close();
+    await this.podNetwork?.close();
     await this.deps.events.close();
     await this.runtime.close();
   }

@@ -15,6 +15,7 @@ import {
   writeVolume,
   type ContainerSpec,
   type PodFields,
+  type PodSandbox,
   type PortMapping,
   type ProcessIdentity,
   type TokenSource,
@@ -58,6 +59,8 @@ const decode = (data: Record<string, string>): Record<string, string> =>
 export interface PodPlace {
   nodeName: string;
   hostIP: string;
+  /** The pod's own address when it has a network sandbox; default the node's. */
+  podIP?: string;
 }
 
 /** The pod's fields as `fieldRef` and downward API files read them. */
@@ -71,7 +74,7 @@ export function podFields(pod: Pod, place: PodPlace): PodFields {
     ...(meta.annotations ? { annotations: meta.annotations } : {}),
     nodeName: place.nodeName,
     serviceAccountName: pod.spec?.serviceAccountName ?? 'default',
-    podIP: place.hostIP,
+    podIP: place.podIP ?? place.hostIP,
     hostIP: place.hostIP,
   };
 }
@@ -130,6 +133,10 @@ export async function containerSpec(
     apiServer?: { host: string; port: string };
     /** Who the container runs as (the agent is root); its HOME and default working dir are the pod's `home`. */
     identity?: { process: ProcessIdentity | undefined; home: string };
+    /** The Services' variables (`WEB_SERVICE_HOST`, …; `service-env.ts`); the container's own env wins. */
+    serviceEnv?: Record<string, string>;
+    /** The pod's network sandbox, for runtimes that need one. */
+    sandbox?: PodSandbox;
   },
 ): Promise<ContainerSpec> {
   const meta = pod.metadata ?? {};
@@ -143,6 +150,7 @@ export async function containerSpec(
   });
   const asPodUser = options.identity?.process !== undefined;
   const env = {
+    ...options.serviceEnv,
     ...(asPodUser ? { HOME: options.identity?.home ?? '/' } : {}),
     ...(options.apiServer !== undefined
       ? { KUBERNETES_SERVICE_HOST: options.apiServer.host, KUBERNETES_SERVICE_PORT: options.apiServer.port }
@@ -168,5 +176,6 @@ export async function containerSpec(
   if (options.identity?.process !== undefined) spec.identity = options.identity.process;
   const limits = containerLimits(container);
   if (limits !== undefined) spec.limits = limits;
+  if (options.sandbox !== undefined) spec.sandbox = options.sandbox;
   return spec;
 }

@@ -25,6 +25,8 @@ export interface PodView {
   /** Every init container completed with exit code 0. */
   initialized: boolean;
   hostIP: string;
+  /** The pod's own address (a network sandbox's); default the node's. */
+  podIP?: string;
   startTime: string;
   /** Set when the pod failed as a whole (an init container failed with restartPolicy Never). */
   failed?: { reason?: string; message?: string };
@@ -126,8 +128,8 @@ export function buildPodStatus(pod: Pod, view: PodView, now: string): PodStatus 
     conditions,
     hostIP: view.hostIP,
     hostIPs: [{ ip: view.hostIP }],
-    podIP: view.hostIP,
-    podIPs: [{ ip: view.hostIP }],
+    podIP: view.podIP ?? view.hostIP,
+    podIPs: [{ ip: view.podIP ?? view.hostIP }],
     startTime: view.startTime,
     qosClass: pod.status?.qosClass ?? 'BestEffort',
     containerStatuses: view.containers.map(toStatus),

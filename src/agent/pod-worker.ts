@@ -22,6 +22,14 @@ import { buildPodStatus, type PodView } from './pod-status.js';
 import { ContainerSlot } from './container-slot.js';
 import { containerView, goDuration } from './container-view.js';
 import { publishHostPorts } from './host-ports-publisher.js';
+import { serviceEnv } from './service-env.js';
+import type { PodSandbox, SandboxPod } from '../network/index.js';
+
+/** Makes and removes pods' network sandboxes (`PodNetwork`). */
+export interface SandboxProvider {
+  setUp(pod: SandboxPod): Promise<PodSandbox>;
+  tearDown(podUid: string): Promise<void>;
+}
 
 /** What every pod worker shares: the agent's runtime, client, clock and settings. */
 export interface WorkerDeps {
@@ -39,6 +47,8 @@ export interface WorkerDeps {
   apiServer?: { host: string; port: string };
   /** Id blocks of pods, when the agent runs them as their own users (it is root); absent: as itself. */
   podIds?: PodIds;
+  /** Pods' network sandboxes, for a runtime that `needsSandbox`; set once the node's range is known. */
+  sandboxes?: SandboxProvider;
   onError: (err: unknown) => void;
 }
 
@@ -63,6 +73,7 @@ export class PodWorker {
   private closed = false;
   private readonly startTime: string;
   private readonly tokens: PodTokens;
+  private sandbox: PodSandbox | undefined;
 
   constructor(
     pod: Pod,
@@ -168,7 +179,8 @@ export class PodWorker {
         message: `RuntimeClass "${rc}" not found: this node runs ${[...this.deps.runtimeClasses].join(', ')}`,
       };
       this.event('Warning', 'FailedCreatePodSandBox', view.pendingMessage.message);
-    } else {
+    } else if (await this.ensureSandbox(view)) {
+      if (this.sandbox !== undefined) view.podIP = this.sandbox.podIP;
       await this.syncContainers(view);
       await this.renewTokens();
     }
@@ -180,9 +192,58 @@ export class PodWorker {
     view.containers = spec.containers.map((c) =>
       containerView(c, this.slots.get(c.name), { init: false, created, runtime: this.deps.runtime.name }),
     );
-    const published = await publishHostPorts(this.deps.client, this.pod, (c) => this.slots.get(c)?.ports);
-    if (published !== undefined) this.pod = published;
+    // A pod with its own address is reached at podIP:containerPort, as in Kubernetes; host ports
+    // (node address + port) are for pods without one (the process runtime).
+    if (this.sandbox === undefined) {
+      const published = await publishHostPorts(this.deps.client, this.pod, (c) => this.slots.get(c)?.ports);
+      if (published !== undefined) this.pod = published;
+    }
     await this.writeStatus(view);
+  }
+
+  /**
+   * The pod's network sandbox, made once, when the runtime needs one; false (the pod waits in
+   * ContainerCreating with the reason) while it cannot be made.
+   */
+  private async ensureSandbox(view: PodView): Promise<boolean> {
+    if (this.deps.runtime.needsSandbox !== true || this.sandbox !== undefined) return true;
+    const meta = this.pod.metadata ?? {};
+    try {
+      if (this.deps.sandboxes === undefined)
+        throw new Error('this node has no pod network (no podCIDR yet, or not root)');
+      this.sandbox = await this.deps.sandboxes.setUp({
+        uid: this.uid,
+        namespace: meta.namespace ?? 'default',
+        name: meta.name ?? '',
+        ...(this.pod.spec?.hostname ? { hostname: this.pod.spec.hostname } : {}),
+        ...(this.pod.spec?.subdomain ? { subdomain: this.pod.spec.subdomain } : {}),
+      });
+      return true;
+    } catch (err) {
+      view.initialized = false;
+      view.pendingMessage = {
+        reason: 'ContainerCreating',
+        message: `failed to create pod sandbox: ${(err as Error).message}`,
+      };
+      this.event('Warning', 'FailedCreatePodSandBox', view.pendingMessage.message);
+      this.later(5000);
+      return false;
+    }
+  }
+
+  /**
+   * The Services' variables for the pod's containers (none when the list fails: best effort).
+   * `KUBERNETES_SERVICE_HOST`/`_PORT` stay the API server's address the agent sets.
+   */
+  private async serviceEnv(): Promise<Record<string, string>> {
+    const ns = this.pod.metadata?.namespace ?? 'default';
+    const links = this.pod.spec?.enableServiceLinks ?? true;
+    try {
+      const own = links ? (await this.deps.client.list('services', { namespace: ns })).items : [];
+      return serviceEnv(own as never[], ns, links);
+    } catch {
+      return {};
+    }
   }
 
   private async syncContainers(view: PodView): Promise<void> {
@@ -261,6 +322,8 @@ export class PodWorker {
         init,
         ...(slot.ports !== undefined ? { ports: slot.ports } : {}),
         ...(this.deps.apiServer !== undefined ? { apiServer: this.deps.apiServer } : {}),
+        ...(this.sandbox !== undefined ? { sandbox: this.sandbox, podIP: this.sandbox.podIP } : {}),
+        serviceEnv: await this.serviceEnv(),
       });
       const id = await this.deps.runtime.start(spec);
       const previous = slot.id;
@@ -370,6 +433,9 @@ export class PodWorker {
       }),
     );
     removePodVolumes(this.deps.dataDir, this.uid);
+    if (this.deps.runtime.needsSandbox === true)
+      await this.deps.sandboxes?.tearDown(this.uid).catch(this.deps.onError);
+    this.sandbox = undefined;
     for (const slot of this.slots.values()) this.deps.backoff.forget(`${this.uid}/${slot.name}`);
     if (!deletePod) return;
     try {

@@ -45,6 +45,7 @@ import { handleNodeCredentialRequest } from './node-credentials.js';
 import { handleTokenRequest } from './token-request.js';
 import type { AuditTrace } from './audit-event.js';
 import { auditWhenDone, type AuditSink } from './audit-log.js';
+import type { RegistryHook } from './registry-hooks.js';
 
 /** What the API server is built from. */
 export interface ApiServerOptions {
@@ -155,7 +156,10 @@ export class ApiServer {
       store: options.store,
       clock: options.clock ?? systemClock,
       types,
-      hooks: new Map([['services', this.services.hook]]),
+      hooks: new Map<string, RegistryHook>([
+        ['services', this.services.hook],
+        ['nodes', this.services.nodes],
+      ]),
       ...(options.podLogTimeoutMs !== undefined ? { podLogTimeoutMs: options.podLogTimeoutMs } : {}),
       ...(options.admission ? { admission: options.admission } : {}),
     };
@@ -230,6 +234,7 @@ export class ApiServer {
    */
   async listen(port = 6443, host = '127.0.0.1'): Promise<string> {
     await this.services.allocator.start();
+    await this.services.nodes.start();
     await this.deleter.start();
     await this.guard.listen(port, host);
     this.host = host;
@@ -285,6 +290,7 @@ export class ApiServer {
     await closed;
     await this.deleter.close();
     await this.services.allocator.close();
+    await this.services.nodes.close();
   }
 
   private track(req: IncomingMessage, res: ServerResponse): void {

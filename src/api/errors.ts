@@ -177,3 +177,11 @@ export class ServiceRangeError extends ApiError {
     this.name = 'ServiceRangeError';
   }
 }
+
+/** `--cluster-cidr` / `--node-cidr-mask-size` cannot be used (not IPv4, mask not longer). */
+export class ClusterCidrError extends ApiError {
+  constructor(message: string) {
+    super('API_CLUSTER_CIDR_INVALID', 400, 'BadRequest', message);
+    this.name = 'ClusterCidrError';
+  }
+}

@@ -25,8 +25,10 @@ export type { AuditEvent } from './audit-event.js';
 export { ServiceRangeError } from './errors.js';
 export {
   apiServerServiceIP,
+  DEFAULT_CLUSTER_CIDR,
   DEFAULT_NODE_PORT_RANGE,
   DEFAULT_SERVICE_CIDR,
+  parsePodCidrs,
   parsePortRange,
   parseServiceCidr,
   type ServiceNetworkOptions,

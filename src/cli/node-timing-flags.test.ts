@@ -27,6 +27,10 @@ test('server, up and agent refuse bad node timing, scheduler and Service range f
       /--service-cluster-ip-range: service cluster IP range "10\.0\.0\.0\/8" must have a prefix length from 12 to 30/,
     ],
     [
+      ['server', '--cluster-cidr', 'fd00::/48'],
+      /--cluster-cidr: cluster CIDR "fd00::\/48" is not an IPv4 CIDR/,
+    ],
+    [
       ['up', '--service-node-port-range', '30000-20000'],
       /--service-node-port-range: node port range "30000-20000" must be LOW-HIGH within 1-65535/,
     ],

@@ -102,6 +102,8 @@ export interface ServerOptions {
   serviceClusterIPRange?: string;
   /** Where node ports come from (`--service-node-port-range`); default 30000-32767. */
   serviceNodePortRange?: string;
+  /** Where nodes' pod ranges come from (`--cluster-cidr`, a /24 each); default 10.244.0.0/16. */
+  clusterCidr?: string;
   /**
    * Tuning of the API server: its port's connection timeouts and caps (default
    * `API_CONNECTION_LIMITS`), how long a node's agent may take to answer a log request.
@@ -270,6 +272,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       services: {
         ...(options.serviceClusterIPRange ? { clusterIPRange: options.serviceClusterIPRange } : {}),
         ...(options.serviceNodePortRange ? { nodePortRange: options.serviceNodePortRange } : {}),
+        ...(options.clusterCidr ? { clusterCidr: options.clusterCidr } : {}),
       },
       ...options.api,
     });

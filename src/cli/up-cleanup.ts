@@ -1,16 +1,21 @@
-import { findNft, runNft, stratusTables } from '../network/index.js';
+import { findNft, removePodNetworkLeftovers, runNft, stratusTables } from '../network/index.js';
 
 /**
  * `stratus up --cleanup`: removes what a `stratus up` or `stratus agent` that crashed left in
- * the kernel, its nftables tables (`stratus-<node>`); returns what it did, one line each. Run it
+ * the kernel: pods' network namespaces and veths and the `stratus0` bridge, and its nftables
+ * tables (`stratus-<node>`, `stratus-pods`); returns what it did, one line each. Run it
  * when no Stratus agent runs on the host: it removes every agent's table.
  */
 export async function cleanupLeftovers(): Promise<string[]> {
   const nft = findNft();
   if ('missing' in nft) return [`nftables: nothing to clean (${nft.missing})`];
+  const pods = await removePodNetworkLeftovers();
   const tables = await stratusTables(nft.binary);
   for (const t of tables) await runNft(nft.binary, ['delete', 'table', 'ip', t]);
-  return tables.length === 0
-    ? ['nftables: no Stratus table left']
-    : tables.map((t) => `nftables: removed table ip ${t}`);
+  return [
+    ...pods,
+    ...(tables.length === 0
+      ? ['nftables: no Stratus table left']
+      : tables.map((t) => `nftables: removed table ip ${t}`)),
+  ];
 }

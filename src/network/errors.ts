@@ -48,3 +48,26 @@ export function dataPlaneFailed(driver: string, reason: string): NetworkError {
 export function dataPlaneClosed(driver: string): NetworkError {
   return new NetworkError('NETWORK_DATA_PLANE_CLOSED', 409, `data plane "${driver}" is closed`, { driver });
 }
+
+/** A pod range (`node.spec.podCIDR`) the pod network cannot use. */
+export function podRangeInvalid(cidr: string, reason: string): NetworkError {
+  return new NetworkError('POD_NETWORK_RANGE_INVALID', 422, `pod range "${cidr}": ${reason}`, { cidr });
+}
+
+/** Every address of the node's pod range is taken. */
+export function podRangeFull(cidr: string, podUid: string): NetworkError {
+  return new NetworkError(
+    'POD_NETWORK_RANGE_FULL',
+    503,
+    `no free address in pod range ${cidr} for pod ${podUid}`,
+    {
+      cidr,
+      podUid,
+    },
+  );
+}
+
+/** A command that sets up or tears down a pod's network failed (`ip`, `nft`, a sysctl). */
+export function podNetworkFailed(what: string, reason: string): NetworkError {
+  return new NetworkError('POD_NETWORK_FAILED', 500, `pod network: ${what}: ${reason}`, { what });
+}

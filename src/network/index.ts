@@ -54,3 +54,14 @@ export {
   serviceListeners,
   type ProxyNode,
 } from './service-proxy/service-listeners.js';
+export {
+  DEFAULT_POD_NETWORK_NAMES,
+  PodNetwork,
+  parsePodRange,
+  removePodNetworkLeftovers,
+  type PodNetworkNames,
+  type PodNetworkOptions,
+  type PodSandbox,
+  type SandboxPod,
+} from './pod-network/index.js';
+export { ClusterDns, DnsServer, type ClusterDnsOptions, type DnsServerOptions } from './dns/index.js';

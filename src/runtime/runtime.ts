@@ -191,6 +191,11 @@ export interface ContainerStats {
 export interface Runtime {
   /** The RuntimeClass handler name (`process`, `runc`, `vm`). */
   readonly name: string;
+  /**
+   * True when the runtime's containers join a network sandbox the agent makes (`runc`): the
+   * agent then sets `ContainerSpec.sandbox` and reports the pod's own address.
+   */
+  readonly needsSandbox?: boolean;
   /** Starts the container and resolves with its id once the process runs. */
   start(spec: ContainerSpec): Promise<string>;
   /** Runs preStop, SIGTERM, waits the grace period, SIGKILLs everything left; resolves on exit. */

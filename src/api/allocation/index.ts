@@ -14,6 +14,11 @@ import {
   parseServiceCidr,
 } from './service-ranges.js';
 
+import { NodeCidrAllocator } from './node-cidr-allocator.js';
+import { DEFAULT_CLUSTER_CIDR, DEFAULT_NODE_CIDR_MASK_SIZE, parsePodCidrs } from './pod-cidrs.js';
+
+export { NodeCidrAllocator } from './node-cidr-allocator.js';
+export { DEFAULT_CLUSTER_CIDR, DEFAULT_NODE_CIDR_MASK_SIZE, parsePodCidrs, podCidrAt } from './pod-cidrs.js';
 export { ServiceAllocator } from './service-allocator.js';
 export { ServiceHook } from './service-hook.js';
 export { DEFAULT_NODE_PORT_RANGE, DEFAULT_SERVICE_CIDR, parsePortRange, parseServiceCidr };
@@ -24,6 +29,10 @@ export interface ServiceNetworkOptions {
   clusterIPRange?: string;
   /** `--service-node-port-range`; default 30000-32767. */
   nodePortRange?: string;
+  /** `--cluster-cidr`, cut into node pod ranges; default 10.244.0.0/16. */
+  clusterCidr?: string;
+  /** `--node-cidr-mask-size`; default 24. */
+  nodeCidrMaskSize?: number;
   /** Told about inconsistent stored Services at start; default: written to stderr. */
   onWarning?: (message: string) => void;
 }
@@ -35,13 +44,21 @@ export interface ServiceNetworkOptions {
 export function serviceAllocation(
   store: Store,
   options: ServiceNetworkOptions = {},
-): { allocator: ServiceAllocator; hook: ServiceHook } {
+): { allocator: ServiceAllocator; hook: ServiceHook; nodes: NodeCidrAllocator } {
   const allocator = new ServiceAllocator(store, {
     ipRange: parseServiceCidr(options.clusterIPRange ?? DEFAULT_SERVICE_CIDR),
     portRange: parsePortRange(options.nodePortRange ?? DEFAULT_NODE_PORT_RANGE),
     onWarning: options.onWarning ?? ((m) => process.stderr.write(`services: ${m}\n`)),
   });
-  return { allocator, hook: new ServiceHook(allocator) };
+  const nodes = new NodeCidrAllocator(
+    store,
+    parsePodCidrs(
+      options.clusterCidr ?? DEFAULT_CLUSTER_CIDR,
+      options.nodeCidrMaskSize ?? DEFAULT_NODE_CIDR_MASK_SIZE,
+    ),
+    options.onWarning ?? ((m) => process.stderr.write(`nodes: ${m}\n`)),
+  );
+  return { allocator, hook: new ServiceHook(allocator), nodes };
 }
 
 /**

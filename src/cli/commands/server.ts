@@ -36,6 +36,7 @@ const SERVE_OPTIONS = {
   's3-region': { type: 'string' },
   'service-cluster-ip-range': { type: 'string' },
   'service-node-port-range': { type: 'string' },
+  'cluster-cidr': { type: 'string' },
   'ingress-http-port': { type: 'string' },
   'ingress-https-port': { type: 'string' },
 } as const;
@@ -208,9 +209,10 @@ async function serve(
   }
   const audit = auditFlags(values, ctx.io.cwd, name);
   // Loaded here, not at the top: other commands should not pay for loading the API server.
-  const { parsePortRange, parseServiceCidr } = await import('../../api/index.js');
+  const { parsePodCidrs, parsePortRange, parseServiceCidr } = await import('../../api/index.js');
   const ipRange = checkedFlag(values, 'service-cluster-ip-range', name, parseServiceCidr);
   const portRange = checkedFlag(values, 'service-node-port-range', name, parsePortRange);
+  const clusterCidr = checkedFlag(values, 'cluster-cidr', name, (t) => parsePodCidrs(t));
   const defaults = (await import('../up-ingress.js')).defaultIngressPorts();
   const ingress = {
     httpPort: portFlag(values, 'ingress-http-port', name) ?? defaults.httpPort,
@@ -251,6 +253,7 @@ async function serve(
       ...(region === undefined ? {} : { s3Region: region }),
       ...(ipRange === undefined ? {} : { serviceClusterIPRange: ipRange }),
       ...(portRange === undefined ? {} : { serviceNodePortRange: portRange }),
+      ...(clusterCidr === undefined ? {} : { clusterCidr }),
       ...(name === 'up' ? { ingress } : {}),
       ...(name === 'up' ? { serviceProxy: serviceProxy ?? 'none' } : {}),
     },
