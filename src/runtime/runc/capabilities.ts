@@ -89,3 +89,13 @@ export function containerCapabilities(options: {
   for (const c of add.includes('ALL') ? ALL_CAPABILITIES : add) if (!caps.includes(c)) caps.push(c);
   return caps.filter((c) => ALL_CAPABILITIES.includes(c));
 }
+
+/**
+ * The capabilities in a mask as /proc/PID/status prints it (`CapBnd: 000001fffeffffff`); the list
+ * above is in bit order. A privileged container gets those of the runtime's own bounding set: runc
+ * cannot grant more (a host or outer container that withholds `CAP_SYS_RESOURCE`, say). Pure.
+ */
+export function capabilitiesInMask(hex: string): string[] {
+  const mask = BigInt(`0x${hex.trim() || '0'}`);
+  return ALL_CAPABILITIES.filter((_, bit) => (mask & (1n << BigInt(bit))) !== 0n);
+}

@@ -91,6 +91,8 @@ export interface OciConfigOptions {
   hostFiles?: { hosts: string; resolvConf: string };
   /** RLIMIT_NOFILE of the container (soft = hard); default 1048576 as containerd, which needs CAP_SYS_RESOURCE. */
   nofile?: number;
+  /** The capabilities the runtime itself may grant (its bounding set); default every one. */
+  grantable?: readonly string[];
   /** The pids limit when the spec sets none; default none. */
   defaultPidsLimit?: number;
 }
@@ -231,7 +233,7 @@ export function buildOciConfig(spec: ContainerSpec, options: OciConfigOptions): 
     privileged,
     add: sec.capabilities?.add,
     drop: sec.capabilities?.drop,
-  });
+  }).filter((c) => options.grantable?.includes(c) ?? true);
   const hostname = spec.sandbox?.hostname ?? spec.podName;
   const env = envList(
     { PATH: DEFAULT_PATH, HOSTNAME: hostname, HOME: user.home ?? (uid === 0 ? '/root' : '/') },

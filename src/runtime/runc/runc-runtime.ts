@@ -27,6 +27,7 @@ import type {
   UnpackedImage,
 } from '../runtime.js';
 import { spawnWrapper } from '../wrapper.js';
+import { capabilitiesInMask } from './capabilities.js';
 import { resolveUser } from './image-user.js';
 import { buildOciConfig, userToResolve } from './oci-config.js';
 import { mountOverlay, readIdFiles, removeBundle, rootfsPaths } from './rootfs.js';
@@ -97,6 +98,16 @@ function hostNofile(): number | undefined {
   }
 }
 
+/** The runtime's own bounding capabilities (what runc can grant), or undefined when unknown. */
+function grantableCapabilities(): string[] | undefined {
+  try {
+    const hex = /^CapBnd:\s*([0-9a-f]+)/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    return hex === undefined ? undefined : capabilitiesInMask(hex);
+  } catch {
+    return undefined;
+  }
+}
+
 /** True when this host can run runc containers: root on Linux with the runtime and init binaries. */
 export function runcAvailable(options: { runtimeBinary?: string; initBinary?: string } = {}): boolean {
   if (process.platform !== 'linux' || process.getuid?.() !== 0) return false;
@@ -128,6 +139,7 @@ export class RuncRuntime implements Runtime {
   private readonly stateRoot: string;
   private closed = false;
   private readonly nofile = hostNofile();
+  private readonly grantable = grantableCapabilities();
 
   constructor(private readonly options: RuncRuntimeOptions) {
     this.records = new RecordStore(options.dataDir);
@@ -185,6 +197,7 @@ export class RuncRuntime implements Runtime {
           : {}),
         defaultPidsLimit: this.options.defaultPidsLimit ?? 4096,
         ...(this.nofile !== undefined ? { nofile: this.nofile } : {}),
+        ...(this.grantable !== undefined ? { grantable: this.grantable } : {}),
       });
       writeFileSync(join(bundle, 'config.json'), JSON.stringify(config), { mode: 0o600 });
       await makeFifos([paths.stdoutFifo, paths.stderrFifo]);
