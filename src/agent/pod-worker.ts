@@ -6,6 +6,7 @@ import type { Clock } from '../common/clock.js';
 import type { KubeObject } from '../common/kube-object.js';
 import { hasCode } from '../common/stratus-error.js';
 import {
+  containerConfigError,
   podVolumesDir,
   removePodVolumes,
   type ProcessIdentity,
@@ -33,7 +34,7 @@ export interface WorkerDeps {
   nodeName: string;
   hostIP: string;
   dataDir: string;
-  /** Names of runtime classes this node serves (`process`). */
+  /** Names of runtime classes this node serves (`process`, `runc`); `runtime` routes to them. */
   runtimeClasses: ReadonlySet<string>;
   /** Where pods reach the API server (`KUBERNETES_SERVICE_HOST`/`_PORT`). */
   apiServer?: { host: string; port: string };
@@ -174,15 +175,21 @@ export class PodWorker {
     }
     // Without a sandbox (unknown runtime class) every container waits in ContainerCreating.
     const created = view.initialized || view.pendingMessage !== undefined;
+    const runtime = this.runtimeName;
     view.init = (spec.initContainers ?? []).map((c) =>
-      containerView(c, this.slots.get(c.name), { init: true, created, runtime: this.deps.runtime.name }),
+      containerView(c, this.slots.get(c.name), { init: true, created, runtime }),
     );
     view.containers = spec.containers.map((c) =>
-      containerView(c, this.slots.get(c.name), { init: false, created, runtime: this.deps.runtime.name }),
+      containerView(c, this.slots.get(c.name), { init: false, created, runtime }),
     );
     const published = await publishHostPorts(this.deps.client, this.pod, (c) => this.slots.get(c)?.ports);
     if (published !== undefined) this.pod = published;
     await this.writeStatus(view);
+  }
+
+  /** The runtime handler this pod runs on: its `runtimeClassName`, else the node's default. */
+  private get runtimeName(): string {
+    return this.pod.spec?.runtimeClassName ?? this.deps.runtime.name;
   }
 
   private async syncContainers(view: PodView): Promise<void> {
@@ -249,8 +256,11 @@ export class PodWorker {
       return;
     }
     try {
+      const onProcess = this.runtimeName === 'process';
+      if (onProcess) refuseOnProcess(c);
       const { sources, volumePaths } = await this.prepareVolumes();
-      const identity = this.identity(c);
+      // Pod users and the hidden data directory are the process runtime's isolation; runc has its own.
+      const identity = onProcess ? this.identity(c) : undefined;
       const spec = await containerSpec(this.pod, c, {
         ...(identity !== undefined ? { identity } : {}),
         attempt: slot.nextAttempt(),
@@ -261,6 +271,9 @@ export class PodWorker {
         init,
         ...(slot.ports !== undefined ? { ports: slot.ports } : {}),
         ...(this.deps.apiServer !== undefined ? { apiServer: this.deps.apiServer } : {}),
+        ...(this.pod.spec?.runtimeClassName != null
+          ? { runtimeClassName: this.pod.spec.runtimeClassName }
+          : {}),
       });
       const id = await this.deps.runtime.start(spec);
       const previous = slot.id;
@@ -408,6 +421,17 @@ export class PodWorker {
       }),
     );
   }
+}
+
+/**
+ * Refuses what the process runtime cannot honour rather than ignoring it: a read-only root file
+ * system (its containers share the host's). A CreateContainerConfigError that names the way out.
+ */
+function refuseOnProcess(c: Container): void {
+  if (c.securityContext?.readOnlyRootFilesystem === true)
+    throw containerConfigError(
+      `container "${c.name}" asks for securityContext.readOnlyRootFilesystem, which the process runtime cannot honour (its containers share the host's file system): use runtimeClassName: runc`,
+    );
 }
 
 /** The API path of a pod. */

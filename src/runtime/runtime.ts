@@ -87,6 +87,8 @@ export interface ContainerSpec {
   sandbox?: PodSandbox;
   /** The resolved securityContext; absent: every default. */
   security?: ContainerSecurity;
+  /** The pod's `runtimeClassName` (the runtime handler); absent: the node's default runtime. */
+  runtimeClassName?: string;
 }
 
 /**

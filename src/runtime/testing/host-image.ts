@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import {
+  chmodSync,
+  chownSync,
   copyFileSync,
   existsSync,
   linkSync,
@@ -69,9 +71,11 @@ export function buildHostImage(options: { node?: string } = {}): HostImage {
     symlinkSync('/bin/busybox', target);
   }
   mkdirSync(join(base, 'etc'), { recursive: true });
-  mkdirSync(join(base, 'tmp'), { recursive: true, mode: 0o1777 });
+  mkdirSync(join(base, 'tmp'), { recursive: true });
+  chmodSync(join(base, 'tmp'), 0o1777);
   mkdirSync(join(base, 'root'), { recursive: true, mode: 0o700 });
   mkdirSync(join(base, 'home', 'app'), { recursive: true });
+  chownSync(join(base, 'home', 'app'), 1000, 1000);
   writeFileSync(
     join(base, 'etc', 'passwd'),
     'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/home/app:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n',
