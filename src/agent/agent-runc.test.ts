@@ -69,6 +69,35 @@ describe('agent: pods on runc', missing === undefined ? {} : { skip: missing }, 
     assert.equal(cs(pod)?.lastState?.terminated?.exitCode, 137);
   });
 
+  it('mounts volumes at their mountPath, readable by a non-root user, in a read-only root', async () => {
+    await c.client.create('configmaps', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'cfg', namespace: 'default' },
+      data: { greeting: 'hello from a configMap' },
+    });
+    const script = `const fs = require('fs'); let w = 'writable'; try { fs.writeFileSync('/x', '') } catch (e) { w = e.code }
+      console.log(fs.readFileSync('/etc/cfg/greeting', 'utf8') + ' uid=' + process.getuid() + ' root=' + w)`;
+    await c.client.create(
+      'pods',
+      nodePod(
+        'vol',
+        'n1',
+        script,
+        {
+          volumeMounts: [{ name: 'cfg', mountPath: '/etc/cfg' }],
+          securityContext: { runAsUser: 1000, readOnlyRootFilesystem: true },
+        },
+        {
+          runtimeClassName: 'runc',
+          restartPolicy: 'Never',
+          volumes: [{ name: 'cfg', configMap: { name: 'cfg' } }],
+        },
+      ),
+    );
+    assert.match(await waitForLog(c, 'vol', /uid=/), /^hello from a configMap uid=1000 root=EROFS$/m);
+  });
+
   it('the process runtime refuses readOnlyRootFilesystem instead of ignoring it', async () => {
     await c.client.create(
       'pods',

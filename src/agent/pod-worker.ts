@@ -275,6 +275,13 @@ export class PodWorker {
           ? { runtimeClassName: this.pod.spec.runtimeClassName }
           : {}),
       });
+      // Volumes belong to root and the pod's group (0750, files group-readable): a runc container
+      // gets that group as a supplementary one, as fsGroup, so any user it runs as reads them.
+      const block = this.deps.podIds?.blockOf(this.uid);
+      if (!onProcess && block !== undefined) {
+        const groups = [...(spec.security?.supplementalGroups ?? []), block];
+        spec.security = { ...spec.security, supplementalGroups: groups };
+      }
       const id = await this.deps.runtime.start(spec);
       const previous = slot.id;
       slot.started(id, await this.deps.runtime.status(id), this.pod, c);
