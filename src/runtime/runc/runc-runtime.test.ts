@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { readAll, runtimeContract, waitFor } from '../runtime-contract.js';
 import { buildHostImage, type HostImage } from '../testing/host-image.js';
 import { runcMissing, skipUnlessRunc } from '../testing/runc-testing.js';
+import { isMounted, mountOverlay, rootfsPaths } from './rootfs.js';
 import { RuncRuntime } from './runc-runtime.js';
 
 // The shared contract on real runc: containers get the host-built image (busybox + the host's
@@ -76,6 +77,26 @@ test('runc: containers survive an agent killed with SIGKILL and are adopted with
   } finally {
     await rt.remove(id);
     await rt.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('runc: a bundle left by a start that crashed before its record is unmounted and removed', async (t) => {
+  if (skipUnlessRunc(t)) return;
+  image ??= buildHostImage();
+  const dir = mkdtempSync(join(tmpdir(), 'stratus-runc-orphan-'));
+  const first = new RuncRuntime({ dataDir: dir, defaultImage: image.image });
+  await first.close();
+  const bundle = join(dir, 'bundles', 'feedfacecafebeef');
+  await mountOverlay(image.image.layerDirs, rootfsPaths(bundle));
+  assert.ok(isMounted(rootfsPaths(bundle).rootfs));
+  const second = new RuncRuntime({ dataDir: dir, defaultImage: image.image });
+  try {
+    await waitFor('the orphan bundle to go', () => (existsSync(bundle) ? undefined : true));
+    assert.equal(isMounted(rootfsPaths(bundle).rootfs), false);
+    assert.deepEqual(await second.list(), []);
+  } finally {
+    await second.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });

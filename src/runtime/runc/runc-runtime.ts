@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Cgroups, type CgroupRef } from '../cgroups.js';
@@ -148,6 +148,11 @@ export class RuncRuntime implements Runtime {
     mkdirSync(this.stateRoot, { recursive: true, mode: 0o700 });
     mkdirSync(join(options.dataDir, 'bundles'), { recursive: true, mode: 0o700 });
     for (const record of this.records.loadAll()) this.adopt(record as RuncRecord);
+    // A bundle without a record is a start that crashed before saving it: nothing adopts it.
+    for (const id of readdirSync(join(options.dataDir, 'bundles'))) {
+      if (this.live.has(id)) continue;
+      void this.runc(['delete', '-f', id]).then(() => removeBundle(join(options.dataDir, 'bundles', id)));
+    }
   }
 
   /** Runs the runtime binary on this runtime's state root (`runc --root DATA/state ARGS`). */
