@@ -9,6 +9,10 @@ import { systemClock, type Clock } from '../common/clock.js';
 import {
   CrashBackoff,
   ProcessRuntime,
+  RuncRuntime,
+  runcAvailable,
+  RuntimeSet,
+  type RuncRuntimeOptions,
   type BackoffOptions,
   type DiskFailure,
   type Runtime,
@@ -57,6 +61,13 @@ export interface AgentOptions extends NodeCapacity {
    */
   runtime?: Runtime;
   /**
+   * The `runc` runtime beside `process` (under DATA_DIR/runc): default on when the agent is root
+   * with runc and tini-static installed; `false` turns it off; an object sets its options.
+   */
+  runc?: boolean | Partial<Omit<RuncRuntimeOptions, 'dataDir' | 'onDiskError'>>;
+  /** The runtime of pods that name no RuntimeClass: `process` (default) or `runc`. */
+  defaultRuntime?: 'process' | 'runc';
+  /**
    * The service proxy (Services' ClusterIPs, NodePorts and LoadBalancer addresses) with its L7
    * driver; default: none (`stratus up` and `stratus agent` run one with `node`).
    */
@@ -85,6 +96,30 @@ function apiServerAddress(server: string): { host: string; port: string } {
     host: url.hostname.replace(/^\[|\]$/g, ''),
     port: url.port || (url.protocol === 'https:' ? '443' : '80'),
   };
+}
+
+/**
+ * The node's runtimes: the given one, or `process` (DATA_DIR/runtime) plus `runc` (DATA_DIR/runc)
+ * when it can run here, with `defaultRuntime` for pods that name no RuntimeClass.
+ */
+function buildRuntimes(
+  options: AgentOptions,
+  dataDir: string,
+  onDiskError: (f: DiskFailure) => void,
+): RuntimeSet {
+  if (options.runtime !== undefined) return new RuntimeSet(options.runtime);
+  const processRuntime = new ProcessRuntime({ dataDir: join(dataDir, 'runtime'), onDiskError });
+  const runcOptions = typeof options.runc === 'object' ? options.runc : {};
+  const wanted = options.runc !== false && (options.runc !== undefined || runcAvailable(runcOptions));
+  const runc = wanted
+    ? new RuncRuntime({ ...runcOptions, dataDir: join(dataDir, 'runc'), onDiskError })
+    : undefined;
+  if (options.defaultRuntime === 'runc') {
+    if (runc === undefined)
+      throw new RangeError('--default-runtime runc needs root, runc and tini-static on this machine');
+    return new RuntimeSet(runc, [processRuntime]);
+  }
+  return new RuntimeSet(processRuntime, runc === undefined ? [] : [runc]);
 }
 
 /** The name of the Secret in `kube-node-lease` holding the node's log-endpoint secret. */
@@ -120,7 +155,7 @@ export class Agent {
 
   private constructor(
     private readonly options: AgentOptions,
-    private readonly runtime: Runtime,
+    private readonly runtime: RuntimeSet,
   ) {
     const clock = options.clock ?? systemClock;
     this.nodeName = options.nodeName ?? hostname().toLowerCase();
@@ -134,7 +169,7 @@ export class Agent {
       nodeName: this.nodeName,
       hostIP: '127.0.0.1',
       dataDir: resolve(options.dataDir),
-      runtimeClasses: new Set([runtime.name]),
+      runtimeClasses: new Set(runtime.names),
       apiServer: apiServerAddress(options.client.config.server),
       ...((options.podUsers ?? process.getuid?.() === 0)
         ? { podIds: new PodIds(join(resolve(options.dataDir), 'pods')) }
@@ -160,12 +195,7 @@ export class Agent {
     claimDataDir(dataDir);
     // The runtime adopts containers as it is built, before the agent that reports for it exists.
     const reporter: { agent?: Agent } = {};
-    const runtime =
-      options.runtime ??
-      new ProcessRuntime({
-        dataDir: join(dataDir, 'runtime'),
-        onDiskError: (f) => reporter.agent?.diskFailed(f),
-      });
+    const runtime = buildRuntimes(options, dataDir, (f) => reporter.agent?.diskFailed(f));
     const agent = new Agent(options, runtime);
     reporter.agent = agent;
     try {
@@ -185,6 +215,11 @@ export class Agent {
   /** The node's pod network, when its runtime needs sandboxes. */
   get network(): RunningPodNetwork | undefined {
     return this.podNetwork;
+  }
+
+  /** The runtimes this node runs, the default first (`process`, `runc`). */
+  get runtimeNames(): string[] {
+    return this.runtime.names;
   }
 
   /** The node's service proxy, when it runs one. */

@@ -11,8 +11,10 @@ import {
   resolveEnv,
   resolveMounts,
   containerLimits,
+  expandVars,
   ownFolder,
   writeVolume,
+  type ContainerSecurity,
   type ContainerSpec,
   type PodFields,
   type PodSandbox,
@@ -137,6 +139,8 @@ export async function containerSpec(
     serviceEnv?: Record<string, string>;
     /** The pod's network sandbox, for runtimes that need one. */
     sandbox?: PodSandbox;
+    /** The runtime handler the pod names (`runtimeClassName`); absent: the node's default. */
+    runtimeClassName?: string;
   },
 ): Promise<ContainerSpec> {
   const meta = pod.metadata ?? {};
@@ -170,6 +174,13 @@ export async function containerSpec(
     mounts: resolveMounts(container.volumeMounts ?? [], options.volumePaths),
     labels: { 'stratus.dev/container-type': options.init ? 'init' : 'app' },
   };
+  const parts: { command?: string[]; args?: string[] } = {};
+  if (container.command !== undefined) parts.command = container.command.map((a) => expandVars(a, env));
+  if (container.args !== undefined) parts.args = container.args.map((a) => expandVars(a, env));
+  spec.commandParts = parts;
+  const security = containerSecurity(pod, container);
+  if (Object.keys(security).length > 0) spec.security = security;
+  if (options.runtimeClassName !== undefined) spec.runtimeClassName = options.runtimeClassName;
   if (container.image !== undefined) spec.image = container.image;
   if (container.workingDir !== undefined) spec.workingDir = container.workingDir;
   else if (asPodUser) spec.workingDir = options.identity?.home ?? '/';
@@ -178,4 +189,35 @@ export async function containerSpec(
   if (limits !== undefined) spec.limits = limits;
   if (options.sandbox !== undefined) spec.sandbox = options.sandbox;
   return spec;
+}
+
+/**
+ * A container's securityContext merged over its pod's, as Kubernetes merges them: the container's
+ * field wins; `supplementalGroups` (and `fsGroup`) exist only at the pod level.
+ */
+export function containerSecurity(pod: Pod, container: Container): ContainerSecurity {
+  const podCtx = pod.spec?.securityContext ?? {};
+  const own = container.securityContext ?? {};
+  const out: ContainerSecurity = {};
+  const runAsUser = own.runAsUser ?? podCtx.runAsUser;
+  const runAsGroup = own.runAsGroup ?? podCtx.runAsGroup;
+  const runAsNonRoot = own.runAsNonRoot ?? podCtx.runAsNonRoot;
+  if (own.privileged !== undefined) out.privileged = own.privileged;
+  if (own.readOnlyRootFilesystem !== undefined) out.readOnlyRootFilesystem = own.readOnlyRootFilesystem;
+  if (own.allowPrivilegeEscalation !== undefined) out.allowPrivilegeEscalation = own.allowPrivilegeEscalation;
+  if (runAsUser !== undefined) out.runAsUser = runAsUser;
+  if (runAsGroup !== undefined) out.runAsGroup = runAsGroup;
+  if (runAsNonRoot !== undefined) out.runAsNonRoot = runAsNonRoot;
+  const groups = [
+    ...(podCtx.supplementalGroups ?? []),
+    ...(podCtx.fsGroup !== undefined ? [podCtx.fsGroup] : []),
+  ];
+  if (groups.length > 0) out.supplementalGroups = groups;
+  if (own.capabilities !== undefined) {
+    out.capabilities = {
+      ...(own.capabilities.add !== undefined ? { add: own.capabilities.add } : {}),
+      ...(own.capabilities.drop !== undefined ? { drop: own.capabilities.drop } : {}),
+    };
+  }
+  return out;
 }

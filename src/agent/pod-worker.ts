@@ -6,12 +6,13 @@ import type { Clock } from '../common/clock.js';
 import type { KubeObject } from '../common/kube-object.js';
 import { hasCode } from '../common/stratus-error.js';
 import {
+  containerConfigError,
   podVolumesDir,
   removePodVolumes,
   type ProcessIdentity,
   type ContainerStatus as RtStatus,
   type CrashBackoff,
-  type Runtime,
+  type RuntimeSet,
 } from '../runtime/index.js';
 import { containerSpec, fetchPodSources, preparePodVolumes, type PodSources } from './container-launch.js';
 import { PodTokens } from './pod-tokens.js';
@@ -33,7 +34,7 @@ export interface SandboxProvider {
 
 /** What every pod worker shares: the agent's runtime, client, clock and settings. */
 export interface WorkerDeps {
-  runtime: Runtime;
+  runtime: RuntimeSet;
   client: KubeClient;
   events: EventRecorder;
   clock: Clock;
@@ -41,7 +42,7 @@ export interface WorkerDeps {
   nodeName: string;
   hostIP: string;
   dataDir: string;
-  /** Names of runtime classes this node serves (`process`). */
+  /** Names of runtime classes this node serves (`process`, `runc`); `runtime` routes to them. */
   runtimeClasses: ReadonlySet<string>;
   /** Where pods reach the API server (`KUBERNETES_SERVICE_HOST`/`_PORT`). */
   apiServer?: { host: string; port: string };
@@ -186,11 +187,12 @@ export class PodWorker {
     }
     // Without a sandbox (unknown runtime class) every container waits in ContainerCreating.
     const created = view.initialized || view.pendingMessage !== undefined;
+    const runtime = this.runtimeName;
     view.init = (spec.initContainers ?? []).map((c) =>
-      containerView(c, this.slots.get(c.name), { init: true, created, runtime: this.deps.runtime.name }),
+      containerView(c, this.slots.get(c.name), { init: true, created, runtime }),
     );
     view.containers = spec.containers.map((c) =>
-      containerView(c, this.slots.get(c.name), { init: false, created, runtime: this.deps.runtime.name }),
+      containerView(c, this.slots.get(c.name), { init: false, created, runtime }),
     );
     // A pod with its own address is reached at podIP:containerPort, as in Kubernetes; host ports
     // (node address + port) are for pods without one (the process runtime).
@@ -206,7 +208,7 @@ export class PodWorker {
    * ContainerCreating with the reason) while it cannot be made.
    */
   private async ensureSandbox(view: PodView): Promise<boolean> {
-    if (this.deps.runtime.needsSandbox !== true || this.sandbox !== undefined) return true;
+    if (!this.sandboxed || this.sandbox !== undefined) return true;
     const meta = this.pod.metadata ?? {};
     try {
       if (this.deps.sandboxes === undefined)
@@ -244,6 +246,16 @@ export class PodWorker {
     } catch {
       return {};
     }
+  }
+
+  /** True when the pod's runtime puts its containers in a network sandbox (the pod's own address). */
+  private get sandboxed(): boolean {
+    return this.deps.runtime.runtime(this.pod.spec?.runtimeClassName)?.needsSandbox === true;
+  }
+
+  /** The runtime handler this pod runs on: its `runtimeClassName`, else the node's default. */
+  private get runtimeName(): string {
+    return this.pod.spec?.runtimeClassName ?? this.deps.runtime.name;
   }
 
   private async syncContainers(view: PodView): Promise<void> {
@@ -310,8 +322,11 @@ export class PodWorker {
       return;
     }
     try {
+      const onProcess = this.runtimeName === 'process';
+      if (onProcess) refuseOnProcess(c);
       const { sources, volumePaths } = await this.prepareVolumes();
-      const identity = this.identity(c);
+      // Pod users and the hidden data directory are the process runtime's isolation; runc has its own.
+      const identity = onProcess ? this.identity(c) : undefined;
       const spec = await containerSpec(this.pod, c, {
         ...(identity !== undefined ? { identity } : {}),
         attempt: slot.nextAttempt(),
@@ -324,7 +339,17 @@ export class PodWorker {
         ...(this.deps.apiServer !== undefined ? { apiServer: this.deps.apiServer } : {}),
         ...(this.sandbox !== undefined ? { sandbox: this.sandbox, podIP: this.sandbox.podIP } : {}),
         serviceEnv: await this.serviceEnv(),
+        ...(this.pod.spec?.runtimeClassName != null
+          ? { runtimeClassName: this.pod.spec.runtimeClassName }
+          : {}),
       });
+      // Volumes belong to root and the pod's group (0750, files group-readable): a runc container
+      // gets that group as a supplementary one, as fsGroup, so any user it runs as reads them.
+      const block = this.deps.podIds?.blockOf(this.uid);
+      if (!onProcess && block !== undefined) {
+        const groups = [...(spec.security?.supplementalGroups ?? []), block];
+        spec.security = { ...spec.security, supplementalGroups: groups };
+      }
       const id = await this.deps.runtime.start(spec);
       const previous = slot.id;
       slot.started(id, await this.deps.runtime.status(id), this.pod, c);
@@ -433,8 +458,7 @@ export class PodWorker {
       }),
     );
     removePodVolumes(this.deps.dataDir, this.uid);
-    if (this.deps.runtime.needsSandbox === true)
-      await this.deps.sandboxes?.tearDown(this.uid).catch(this.deps.onError);
+    if (this.sandboxed) await this.deps.sandboxes?.tearDown(this.uid).catch(this.deps.onError);
     this.sandbox = undefined;
     for (const slot of this.slots.values()) this.deps.backoff.forget(`${this.uid}/${slot.name}`);
     if (!deletePod) return;
@@ -474,6 +498,17 @@ export class PodWorker {
       }),
     );
   }
+}
+
+/**
+ * Refuses what the process runtime cannot honour rather than ignoring it: a read-only root file
+ * system (its containers share the host's). A CreateContainerConfigError that names the way out.
+ */
+function refuseOnProcess(c: Container): void {
+  if (c.securityContext?.readOnlyRootFilesystem === true)
+    throw containerConfigError(
+      `container "${c.name}" asks for securityContext.readOnlyRootFilesystem, which the process runtime cannot honour (its containers share the host's file system): use runtimeClassName: runc`,
+    );
 }
 
 /** The API path of a pod. */

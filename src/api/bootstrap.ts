@@ -4,10 +4,11 @@ import type { Store } from '../store/index.js';
 import { newUid, rfc3339 } from './object-meta.js';
 
 /**
- * The RuntimeClasses every cluster has: `process`, the runtime every agent can run. Created by
+ * The RuntimeClasses every cluster has: `process`, the runtime every agent can run, and `runc`,
+ * which agents that are root with runc installed run (others report RuntimeClassNotFound). Created by
  * the server, as a cluster administrator would, since nodes may only read RuntimeClasses.
  */
-export const DEFAULT_RUNTIME_CLASSES = ['process'];
+export const DEFAULT_RUNTIME_CLASSES = ['process', 'runc'];
 
 /** Creates the default RuntimeClasses that are missing; safe on every start and from several servers. */
 export async function ensureDefaultRuntimeClasses(store: Store, clock: Clock): Promise<void> {

@@ -34,6 +34,7 @@ export const agentComponent: UpComponent = {
         client,
         dataDir: dir,
         nodeName,
+        ...(options.defaultRuntime === undefined ? {} : { defaultRuntime: options.defaultRuntime }),
         ...(options.serviceProxy === 'none'
           ? {}
           : { serviceProxy: options.serviceProxy ?? { l7: 'node' as const } }),
@@ -41,7 +42,7 @@ export const agentComponent: UpComponent = {
       });
       return {
         lines: [
-          `Node ${agent.nodeName} ready (runtime: process; logs endpoint 127.0.0.1:${agent.agentPort})`,
+          `Node ${agent.nodeName} ready (runtimes: ${agent.runtimeNames.join(', ')}; logs endpoint 127.0.0.1:${agent.agentPort})`,
           agent.serviceProxy === undefined
             ? 'Service proxy: off'
             : `Service proxy: ${agent.serviceProxy.dataPlane.driver} data plane (ClusterIPs, NodePorts, LoadBalancers)`,

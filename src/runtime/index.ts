@@ -4,6 +4,7 @@
  * back-off).
  */
 export type {
+  ContainerSecurity,
   ContainerSpec,
   ContainerStats,
   ContainerStatus,
@@ -26,6 +27,9 @@ export {
   type DiskFailure,
   type ProcessRuntimeOptions,
 } from './process-runtime.js';
+export { RuntimeSet } from './runtime-set.js';
+export { RuncRuntime, runcAvailable, type RuncRuntimeOptions } from './runc/runc-runtime.js';
+export { runOnce, type RunOnceOptions } from './runc/run-once.js';
 export { commandAs, execAs, type ProcessIdentity } from './process-identity.js';
 export { interpretExit, type ExitStatus } from './exit-status.js';
 export { RuntimeError, containerConfigError, containerNotFound, startFailed } from './errors.js';

@@ -29,6 +29,24 @@ export interface ResolvedMount {
 export interface ResourceLimits {
   memoryBytes?: number;
   cpuCores?: number;
+  /** Most processes (threads included) the container may have; `runc` enforces it with the pids cgroup. */
+  pids?: number;
+}
+
+/**
+ * A container's `securityContext`, merged over its pod's as Kubernetes merges them (the
+ * container's field wins). Runtimes that cannot honour a setting refuse the container.
+ */
+export interface ContainerSecurity {
+  privileged?: boolean;
+  readOnlyRootFilesystem?: boolean;
+  /** False sets `no_new_privs`; absent or true leaves it off, as Kubernetes does. */
+  allowPrivilegeEscalation?: boolean;
+  runAsUser?: number;
+  runAsGroup?: number;
+  runAsNonRoot?: boolean;
+  supplementalGroups?: number[];
+  capabilities?: { add?: string[]; drop?: string[] };
 }
 
 /**
@@ -47,6 +65,11 @@ export interface ContainerSpec {
   image?: string;
   /** Command and args joined, `$(VAR)` references already expanded. */
   command: string[];
+  /**
+   * The container's `command` and `args` apart (expanded), for runtimes that combine them with an
+   * image's Entrypoint and Cmd as Kubernetes does; absent: `command` is the whole command line.
+   */
+  commandParts?: { command?: string[]; args?: string[] };
   env: Record<string, string>;
   workingDir?: string;
   ports?: PortMapping[];
@@ -62,6 +85,10 @@ export interface ContainerSpec {
   unpackedImage?: UnpackedImage;
   /** The pod's network sandbox, set up by the agent, for runtimes with their own namespaces (`runc`). */
   sandbox?: PodSandbox;
+  /** The resolved securityContext; absent: every default. */
+  security?: ContainerSecurity;
+  /** The pod's `runtimeClassName` (the runtime handler); absent: the node's default runtime. */
+  runtimeClassName?: string;
 }
 
 /**
@@ -191,6 +218,7 @@ export interface ContainerStats {
 export interface Runtime {
   /** The RuntimeClass handler name (`process`, `runc`, `vm`). */
   readonly name: string;
+  readonly usesImages?: boolean;
   /**
    * True when the runtime's containers join a network sandbox the agent makes (`runc`): the
    * agent then sets `ContainerSpec.sandbox` and reports the pod's own address.

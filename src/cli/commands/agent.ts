@@ -6,6 +6,7 @@ import { joinCluster, NODE_KUBECONFIG, type NodeSession } from '../agent-join.js
 import { flagString, write, type Command, type CommandContext, type FlagValues } from '../command.js';
 import { UsageError } from '../errors.js';
 import { durationFlag } from './duration-flag.js';
+import { RUNTIME_OPTIONS, RUNTIME_USAGE, defaultRuntimeFlag } from './runtime-flag.js';
 import { SERVICE_PROXY_OPTIONS, SERVICE_PROXY_USAGE, serviceProxyFlags } from './service-proxy-flag.js';
 
 const OPTIONS = {
@@ -23,6 +24,7 @@ const OPTIONS = {
   'node-status-update-frequency': { type: 'string' },
   'metric-resolution': { type: 'string' },
   ...SERVICE_PROXY_OPTIONS,
+  ...RUNTIME_OPTIONS,
 } as const;
 
 function positiveNumber(values: FlagValues, flag: string, integer: boolean): number | undefined {
@@ -107,7 +109,8 @@ export const agentCommand: Command = {
                      a plain http:// URL on loopback needs no certificate)
   --simulate N       register N simulated nodes that report their pods Running without
                      starting processes (as kwok does), for testing at scale
-${SERVICE_PROXY_USAGE}`,
+${SERVICE_PROXY_USAGE}
+${RUNTIME_USAGE}`,
   options: OPTIONS,
   run: async (ctx, values, positionals) => {
     if (positionals.length > 0)
@@ -126,6 +129,7 @@ ${SERVICE_PROXY_USAGE}`,
     const metricsIntervalMs = durationFlag(values, 'metric-resolution', { command: 'agent' });
     const dataDir = resolve(ctx.io.cwd, flagString(values, 'data-dir') ?? '.stratus/agent');
     const serviceProxy = serviceProxyFlags(values, 'agent');
+    const defaultRuntime = defaultRuntimeFlag(values, 'agent');
     const signal = ctx.untilSignal();
     if (simulate !== undefined) return simulateNodes(ctx, values, simulate, signal);
     const { session, owned } = await sessionFor(ctx, values, dataDir, nodeName ?? hostname().toLowerCase());
@@ -153,11 +157,12 @@ ${SERVICE_PROXY_USAGE}`,
       ...(leaseIntervalMs !== undefined ? { leaseIntervalMs } : {}),
       ...(metricsIntervalMs !== undefined ? { metricsIntervalMs } : {}),
       ...(serviceProxy === undefined ? {} : { serviceProxy }),
+      ...(defaultRuntime === undefined ? {} : { defaultRuntime }),
       onError: (err) => ctx.io.stderr.write(`agent: ${(err as Error).message}\n`),
     });
     await write(
       ctx.io.stdout,
-      `node ${agent.nodeName} registered; log endpoint on 127.0.0.1:${agent.agentPort}; service proxy: ${agent.serviceProxy?.dataPlane.driver ?? 'none'}\n`,
+      `node ${agent.nodeName} registered; runtimes: ${agent.runtimeNames.join(', ')}; log endpoint on 127.0.0.1:${agent.agentPort}; service proxy: ${agent.serviceProxy?.dataPlane.driver ?? 'none'}\n`,
     );
     const received = await signal;
     await write(ctx.io.stderr, `${received}: shutting down\n`);

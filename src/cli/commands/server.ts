@@ -13,6 +13,7 @@ import { UsageError } from '../errors.js';
 import { durationFlag } from './duration-flag.js';
 import { SERVICE_PROXY_OPTIONS, SERVICE_PROXY_USAGE, serviceProxyFlags } from './service-proxy-flag.js';
 import type * as Up from '../up.js';
+import { RUNTIME_OPTIONS, RUNTIME_USAGE, defaultRuntimeFlag } from './runtime-flag.js';
 
 const SERVE_OPTIONS = {
   'data-dir': { type: 'string' },
@@ -106,10 +107,10 @@ export const serverCommand: Command = {
 export const upCommand: Command = {
   name: 'up',
   summary: 'Start a one-machine cloud in the foreground (data in ./.stratus)',
-  usage: `Usage: stratus up [flags]\n\n${SERVE_FLAGS}\n${SERVICE_PROXY_USAGE}
+  usage: `Usage: stratus up [flags]\n\n${SERVE_FLAGS}\n${SERVICE_PROXY_USAGE}\n${RUNTIME_USAGE}
   --cleanup        remove what a crashed \`stratus up\` left in the kernel (its
                    nftables tables) and exit`,
-  options: { ...SERVE_OPTIONS, ...SERVICE_PROXY_OPTIONS, cleanup: { type: 'boolean' } },
+  options: { ...SERVE_OPTIONS, ...SERVICE_PROXY_OPTIONS, ...RUNTIME_OPTIONS, cleanup: { type: 'boolean' } },
   run: async (ctx, values, positionals) => {
     if (!flagBool(values, 'cleanup')) return serve(ctx, values, positionals, 'up', (up) => up.UP_COMPONENTS);
     const { cleanupLeftovers } = await import('../up-cleanup.js');
@@ -219,6 +220,7 @@ async function serve(
     httpsPort: portFlag(values, 'ingress-https-port', name) ?? defaults.httpsPort,
   };
   const serviceProxy = name === 'up' ? serviceProxyFlags(values, name) : undefined;
+  const defaultRuntime = name === 'up' ? defaultRuntimeFlag(values, name) : undefined;
   const signal = ctx.untilSignal();
   const dataDir = flagString(values, 'data-dir');
   const host = flagString(values, 'host');
@@ -256,6 +258,7 @@ async function serve(
       ...(clusterCidr === undefined ? {} : { clusterCidr }),
       ...(name === 'up' ? { ingress } : {}),
       ...(name === 'up' ? { serviceProxy: serviceProxy ?? 'none' } : {}),
+      ...(defaultRuntime === undefined ? {} : { defaultRuntime }),
     },
     components(up),
   );

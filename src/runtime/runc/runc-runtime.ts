@@ -1,0 +1,504 @@
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { Cgroups, type CgroupRef } from '../cgroups.js';
+import { LogWriter, logFilePath, type LogRotation } from '../container-log.js';
+import { RecordStore, type ContainerRecord } from '../container-record.js';
+import { containerNotFound, previousNotFound, RuntimeError, startFailed } from '../errors.js';
+import { execInContainer } from '../exec.js';
+import { interpretExit } from '../exit-status.js';
+import { FifoPump, makeFifos } from '../fifo-pump.js';
+import { portEnv } from '../host-ports.js';
+import { openLogStream } from '../log-stream.js';
+import { podLogDir, type DiskFailure } from '../process-runtime.js';
+import { isProcessAlive, readProcStat } from '../proc-stat.js';
+import { runHandler } from '../probe.js';
+import { settle, within } from '../promises.js';
+import type {
+  ContainerSpec,
+  ContainerStats,
+  ContainerStatus,
+  ExecResult,
+  LogOptions,
+  Runtime,
+  StopOptions,
+  UnpackedImage,
+} from '../runtime.js';
+import { spawnWrapper } from '../wrapper.js';
+import { capabilitiesInMask } from './capabilities.js';
+import { resolveUser } from './image-user.js';
+import { buildOciConfig, userToResolve } from './oci-config.js';
+import { mountOverlay, readIdFiles, removeBundle, rootfsPaths } from './rootfs.js';
+import { lastRuncError, runc } from './runc-command.js';
+
+/** Options of the RuncRuntime. */
+export interface RuncRuntimeOptions {
+  /** Holds `containers/` (records, pipes, exit files), `bundles/`, runc's `state/` and, by default, `logs/`. */
+  dataDir: string;
+  /** The OCI runtime binary; default `runc` (Debian's runc 1.1; crun refuses hybrid cgroup layouts). */
+  runtimeBinary?: string;
+  /** The static init run as each container's pid 1; default Debian's `/usr/bin/tini-static`. */
+  initBinary?: string;
+  /** The cgroup parent of containers; default `stratus-runc`. */
+  cgroupParent?: string;
+  /**
+   * The root file system for containers whose spec has no `unpackedImage` (the agent fills it once
+   * the images part pulls them); without either, `start` refuses the container.
+   */
+  defaultImage?: UnpackedImage;
+  /** The pids limit of containers that set none; default 4096 (kubelet's podPidsLimit is unlimited). */
+  defaultPidsLimit?: number;
+  rotation?: LogRotation;
+  /** How often adopted containers are checked for exit; default 200 ms. */
+  pollMs?: number;
+  /** Told when the disk refuses a log or record write (see `ProcessRuntimeOptions.onDiskError`). */
+  onDiskError?: (failure: DiskFailure) => void;
+}
+
+/** The process runtime's record plus what runc needs: the bundle, and the container's own pid. */
+interface RuncRecord extends ContainerRecord {
+  bundle: string;
+  /** The container's pid 1 (the init) on the host, from runc's pid file. */
+  containerPid?: number;
+}
+
+interface Live {
+  record: RuncRecord;
+  writer?: LogWriter;
+  pump?: FifoPump;
+  child?: ChildProcess;
+  poll?: NodeJS.Timeout;
+  exited: Promise<void>;
+  resolveExited: () => void;
+  finishing: boolean;
+}
+
+const nowIso = (): string => new Date().toISOString();
+
+/** The cgroup folders runc makes for `cgroupsPath` on this machine's layout (v1 when its controllers are mounted). */
+function cgroupRef(cgroupsPath: string): CgroupRef {
+  const root = '/sys/fs/cgroup';
+  if (existsSync(join(root, 'memory')))
+    return { version: 1, dirs: ['memory', 'cpuacct', 'pids'].map((c) => join(root, c, cgroupsPath)) };
+  return { version: 2, dirs: [join(root, cgroupsPath)] };
+}
+
+/** The agent's own hard RLIMIT_NOFILE (from /proc/self/limits): a container cannot be given more without CAP_SYS_RESOURCE. */
+function hostNofile(): number | undefined {
+  try {
+    const line = readFileSync('/proc/self/limits', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('Max open files'));
+    const hard = line?.trim().split(/\s+/)[4];
+    return hard === undefined || hard === 'unlimited' ? undefined : Math.min(Number(hard), 1048576);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The runtime's own bounding capabilities (what runc can grant), or undefined when unknown. */
+function grantableCapabilities(): string[] | undefined {
+  try {
+    const hex = /^CapBnd:\s*([0-9a-f]+)/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    return hex === undefined ? undefined : capabilitiesInMask(hex);
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when this host can run runc containers: root on Linux with the runtime and init binaries. */
+export function runcAvailable(options: { runtimeBinary?: string; initBinary?: string } = {}): boolean {
+  if (process.platform !== 'linux' || process.getuid?.() !== 0) return false;
+  const bin = options.runtimeBinary ?? 'runc';
+  const onPath = (b: string): boolean =>
+    b.includes('/')
+      ? existsSync(b)
+      : (process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin')
+          .split(':')
+          .some((d) => existsSync(join(d, b)));
+  return onPath(bin) && existsSync(options.initBinary ?? '/usr/bin/tini-static');
+}
+
+/**
+ * The `runc` runtime: each container is an OCI bundle (`config.json` from `buildOciConfig`, a root
+ * file system on overlayfs over the image's layers) run by `runc run --keep` under the same `sh`
+ * wrapper as the process runtime, in its own session: the wrapper holds the output pipes and
+ * writes runc's exit status (the container's) to a file, so containers outlive the agent and a
+ * runtime opened on the same data directory adopts them. Pid 1 of every container is Debian's
+ * static tini (Docker's `--init`), so a program without a SIGTERM handler still dies of SIGTERM
+ * as it would on the process runtime. Limits, OOM kills and stats come from runc's cgroup.
+ */
+export class RuncRuntime implements Runtime {
+  readonly name = 'runc';
+  readonly usesImages = true;
+  private readonly records: RecordStore;
+  private readonly live = new Map<string, Live>();
+  private readonly binary: string;
+  private readonly stateRoot: string;
+  private closed = false;
+  private readonly nofile = hostNofile();
+  private readonly grantable = grantableCapabilities();
+
+  constructor(private readonly options: RuncRuntimeOptions) {
+    this.records = new RecordStore(options.dataDir);
+    this.binary = options.runtimeBinary ?? 'runc';
+    this.stateRoot = join(options.dataDir, 'state');
+    mkdirSync(this.stateRoot, { recursive: true, mode: 0o700 });
+    mkdirSync(join(options.dataDir, 'bundles'), { recursive: true, mode: 0o700 });
+    for (const record of this.records.loadAll()) this.adopt(record as RuncRecord);
+    // A bundle without a record is a start that crashed before saving it: nothing adopts it.
+    for (const id of readdirSync(join(options.dataDir, 'bundles'))) {
+      if (this.live.has(id)) continue;
+      void this.runc(['delete', '-f', id]).then(() => removeBundle(join(options.dataDir, 'bundles', id)));
+    }
+  }
+
+  /** Runs the runtime binary on this runtime's state root (`runc --root DATA/state ARGS`). */
+  runc(args: string[]): ReturnType<typeof runc> {
+    return runc(this.binary, this.stateRoot, args);
+  }
+
+  async start(spec: ContainerSpec): Promise<string> {
+    if (this.closed) throw new RangeError('runtime is closed');
+    const image = spec.unpackedImage ?? this.options.defaultImage;
+    if (image === undefined)
+      throw startFailed(`Cannot start container "${spec.containerName}": the runc runtime needs an image`);
+    const id = randomBytes(8).toString('hex');
+    const bundle = join(this.options.dataDir, 'bundles', id);
+    const paths = this.records.paths(id);
+    const cgroupsPath = `/${this.options.cgroupParent ?? 'stratus-runc'}/${id}`;
+    const withImage: ContainerSpec = { ...spec, unpackedImage: image };
+    const logDir = spec.logDir ?? join(podLogDir(this.options.dataDir, spec), spec.containerName);
+    let writer: LogWriter | undefined;
+    let pump: FifoPump | undefined;
+    let child: ChildProcess;
+    let containerPid: number;
+    let exit!: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+    const fail = async (err: unknown): Promise<never> => {
+      pump?.detach();
+      writer?.close();
+      await this.runc(['delete', '-f', id]);
+      await removeBundle(bundle);
+      this.records.delete(id);
+      if (err instanceof RuntimeError) throw err;
+      throw startFailed(`Cannot start container "${spec.containerName}": ${(err as Error).message}`);
+    };
+    try {
+      mkdirSync(bundle, { recursive: true, mode: 0o700 });
+      const rootfs = rootfsPaths(bundle);
+      await mountOverlay(image.layerDirs, rootfs);
+      const user = resolveUser(userToResolve(withImage), readIdFiles(rootfs.rootfs));
+      const config = buildOciConfig(withImage, {
+        cgroupsPath,
+        imageUser: user,
+        initBinary: this.options.initBinary ?? '/usr/bin/tini-static',
+        ...(spec.sandbox === undefined
+          ? {
+              extraEnv: portEnv(spec.ports ?? []),
+              hostFiles: { hosts: '/etc/hosts', resolvConf: '/etc/resolv.conf' },
+            }
+          : {}),
+        defaultPidsLimit: this.options.defaultPidsLimit ?? 4096,
+        ...(this.nofile !== undefined ? { nofile: this.nofile } : {}),
+        ...(this.grantable !== undefined ? { grantable: this.grantable } : {}),
+      });
+      writeFileSync(join(bundle, 'config.json'), JSON.stringify(config), { mode: 0o600 });
+      await makeFifos([paths.stdoutFifo, paths.stderrFifo]);
+      writer = this.logWriter(logDir, spec);
+      pump = new FifoPump(paths.stdoutFifo, paths.stderrFifo, writer);
+      const pidFile = join(bundle, 'pid');
+      child = await spawnWrapper(
+        [
+          this.binary,
+          '--root',
+          this.stateRoot,
+          '--log',
+          join(bundle, 'runc.log'),
+          '--log-format',
+          'json',
+          'run',
+          '--keep',
+          '--bundle',
+          bundle,
+          '--pid-file',
+          pidFile,
+          id,
+        ],
+        {
+          env: { PATH: process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
+          cwd: bundle,
+          exitFile: paths.exitFile,
+          stdoutFifo: paths.stdoutFifo,
+          stderrFifo: paths.stderrFifo,
+          cgroupProcs: [],
+        },
+      );
+      // Listened for at once: a container that exits in its first milliseconds must still finish.
+      const spawned = child;
+      exit = new Promise((resolve) => spawned.once('exit', (code, signal) => resolve({ code, signal })));
+      containerPid = await this.waitForPid(pidFile, child, bundle);
+    } catch (err) {
+      return fail(err);
+    }
+    const pid = child.pid ?? 0;
+    const record: RuncRecord = {
+      id,
+      spec,
+      logDir,
+      pid,
+      procStartTime: readProcStat(pid)?.startTime ?? '',
+      startedAt: nowIso(),
+      cgroup: cgroupRef(cgroupsPath),
+      bundle,
+      containerPid,
+    };
+    try {
+      this.records.save(record);
+    } catch (err) {
+      await this.runc(['kill', '--all', id, 'KILL']);
+      this.report('record', spec, err);
+      return fail(new Error(`its record could not be saved: ${(err as Error).message}`));
+    }
+    const live = this.track(record, writer, pump);
+    live.child = child;
+    void exit.then(({ code, signal }) => {
+      if (this.closed) return;
+      void this.finish(live, code ?? undefined, signal ?? undefined);
+    });
+    return id;
+  }
+
+  /** Resolves with the container's pid once runc wrote it; rejects with runc's error if runc exited first. */
+  private async waitForPid(pidFile: string, child: ChildProcess, bundle: string): Promise<number> {
+    let exited = false;
+    child.once('exit', () => (exited = true));
+    for (let delay = 1; ; delay = Math.min(20, delay * 2)) {
+      if (existsSync(pidFile)) {
+        const pid = Number(readFileSync(pidFile, 'utf8').trim());
+        if (pid > 0) return pid;
+      }
+      if (exited || child.exitCode !== null) {
+        let log = '';
+        try {
+          log = readFileSync(join(bundle, 'runc.log'), 'utf8');
+        } catch {
+          // no log: runc did not even start
+        }
+        throw new Error(lastRuncError(log) ?? 'runc exited before the container started');
+      }
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+
+  async stop(id: string, options: StopOptions = {}): Promise<ContainerStatus> {
+    const live = this.get(id);
+    if (live.record.finishedAt === undefined) {
+      const grace = Math.max(0, options.gracePeriodSeconds ?? 30);
+      const deadline = Date.now() + grace * 1000;
+      if (options.preStop !== undefined && grace > 0) {
+        await runHandler(options.preStop, {
+          timeoutSeconds: grace,
+          exec: (command, o) => this.exec(id, command, o),
+        });
+      }
+      if (grace > 0) await this.runc(['kill', id, 'TERM']);
+      const floor = options.preStop !== undefined && grace > 0 ? 2000 : 0;
+      await within(live.exited, Math.max(floor, deadline - Date.now()));
+      if (live.record.finishedAt === undefined && !live.finishing) {
+        live.record.killed = true;
+        this.saveRecord(live.record);
+        await this.runc(['kill', '--all', id, 'KILL']);
+      }
+      await within(live.exited, 10_000);
+    }
+    return this.toStatus(live.record);
+  }
+
+  status(id: string): Promise<ContainerStatus> {
+    return settle(() => this.toStatus(this.get(id).record));
+  }
+
+  list(): Promise<ContainerStatus[]> {
+    return Promise.resolve([...this.live.values()].map((l) => this.toStatus(l.record)));
+  }
+
+  async wait(id: string): Promise<ContainerStatus> {
+    const live = this.get(id);
+    await live.exited;
+    return this.toStatus(live.record);
+  }
+
+  logs(id: string, options: LogOptions = {}): Promise<Readable> {
+    return settle(() => {
+      const live = this.get(id);
+      const { logDir, spec } = live.record;
+      if (options.previous !== true) {
+        const running = live.writer !== undefined && !live.writer.isClosed ? live.writer : undefined;
+        return openLogStream(logDir, spec.attempt, running, options);
+      }
+      const prev = spec.attempt - 1;
+      if (prev < 0 || !existsSync(logFilePath(logDir, prev)))
+        throw previousNotFound(spec.containerName, spec.podName);
+      return openLogStream(logDir, prev, undefined, options);
+    });
+  }
+
+  stats(id: string): Promise<ContainerStats> {
+    return settle(() => {
+      const record = this.get(id).record;
+      const limits = record.spec.limits ?? {};
+      if (record.finishedAt !== undefined || record.cgroup === undefined)
+        return { cpuSeconds: 0, memoryBytes: 0, limits, limitsEnforced: true };
+      return { ...Cgroups.usage(record.cgroup), limits, limitsEnforced: true };
+    });
+  }
+
+  /**
+   * `runc exec` with the container's process settings (env, working directory, user,
+   * capabilities). runc refusing a missing or unexecutable program reads 127 or 126, as a shell.
+   */
+  async exec(id: string, command: string[], options: { timeoutSeconds?: number } = {}): Promise<ExecResult> {
+    await settle(() => this.get(id));
+    const r = await execInContainer([this.binary, '--root', this.stateRoot, 'exec', id, ...command], {
+      env: { PATH: process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
+      timeoutSeconds: options.timeoutSeconds ?? 60,
+    });
+    if (r.exitCode !== 0 && /unable to start container process: exec/.test(r.stderr)) {
+      if (/no such file or directory|executable file not found/.test(r.stderr)) r.exitCode = 127;
+      else if (/permission denied/.test(r.stderr)) r.exitCode = 126;
+    }
+    return r;
+  }
+
+  async remove(id: string): Promise<void> {
+    const live = this.live.get(id);
+    if (live === undefined) return;
+    if (live.record.finishedAt === undefined) await this.stop(id, { gracePeriodSeconds: 0 });
+    await this.runc(['delete', '-f', id]);
+    await removeBundle(live.record.bundle);
+    this.live.delete(id);
+    this.records.delete(id);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const live of this.live.values()) {
+      if (live.poll !== undefined) clearInterval(live.poll);
+      live.pump?.detach();
+      live.writer?.close();
+      live.child?.unref();
+      live.resolveExited();
+    }
+    await Promise.resolve();
+  }
+
+  private toStatus(r: RuncRecord): ContainerStatus {
+    const s: ContainerStatus = {
+      id: r.id,
+      spec: r.spec,
+      state: r.finishedAt === undefined ? 'running' : 'exited',
+      pid: r.containerPid ?? r.pid,
+      startedAt: r.startedAt,
+      limitsEnforced: true,
+    };
+    if (r.finishedAt !== undefined) s.finishedAt = r.finishedAt;
+    if (r.exitCode !== undefined) s.exitCode = r.exitCode;
+    if (r.signal !== undefined) s.signal = r.signal;
+    if (r.reason !== undefined) s.reason = r.reason;
+    return s;
+  }
+
+  private get(id: string): Live {
+    const live = this.live.get(id);
+    if (live === undefined) throw containerNotFound(id);
+    return live;
+  }
+
+  private track(record: RuncRecord, writer?: LogWriter, pump?: FifoPump): Live {
+    let resolveExited!: () => void;
+    const exited = new Promise<void>((r) => (resolveExited = r));
+    const live: Live = { record, exited, resolveExited, finishing: false };
+    if (writer !== undefined) live.writer = writer;
+    if (pump !== undefined) live.pump = pump;
+    this.live.set(record.id, live);
+    if (record.finishedAt !== undefined) resolveExited();
+    return live;
+  }
+
+  /** Re-attaches to a container a previous runtime started: its pipes, its log, its exit. */
+  private adopt(record: RuncRecord): void {
+    if (record.finishedAt !== undefined) {
+      this.track(record);
+      return;
+    }
+    const paths = this.records.paths(record.id);
+    let writer: LogWriter | undefined;
+    let pump: FifoPump | undefined;
+    try {
+      writer = this.logWriter(record.logDir, record.spec);
+      pump = new FifoPump(paths.stdoutFifo, paths.stderrFifo, writer);
+    } catch (err) {
+      if (writer === undefined) this.report('log', record.spec, err);
+      pump = undefined;
+    }
+    const live = this.track(record, writer, pump);
+    const check = (): void => {
+      if (!isProcessAlive(record.pid, record.procStartTime)) void this.finish(live, undefined, undefined);
+    };
+    live.poll = setInterval(check, this.options.pollMs ?? 200);
+    check();
+  }
+
+  private logWriter(dir: string, spec: ContainerSpec): LogWriter {
+    const writer = new LogWriter(dir, spec.attempt, this.options.rotation);
+    writer.on('writeError', (err: unknown) => this.report('log', spec, err));
+    return writer;
+  }
+
+  private saveRecord(record: RuncRecord): void {
+    try {
+      this.records.save(record);
+    } catch (err) {
+      this.report('record', record.spec, err);
+    }
+  }
+
+  private report(what: DiskFailure['what'], spec: ContainerSpec, err: unknown): void {
+    const error = err instanceof Error ? err : new Error(String(err));
+    this.options.onDiskError?.({ what, spec, error });
+  }
+
+  /** runc run returned: drain the log, read the exit status and the OOM counter, delete the container. */
+  private async finish(
+    live: Live,
+    code: number | undefined,
+    signal: NodeJS.Signals | undefined,
+  ): Promise<void> {
+    if (live.finishing || live.record.finishedAt !== undefined) return;
+    live.finishing = true;
+    if (live.poll !== undefined) clearInterval(live.poll);
+    const { record } = live;
+    live.pump?.finish();
+    if (live.pump !== undefined) await within(live.pump.done, 2000);
+    live.pump?.detach();
+    live.writer?.close();
+    const oomKilled = record.cgroup !== undefined && Cgroups.oomKilled(record.cgroup);
+    // Kept by `run --keep` so the OOM counter could be read; a runc that died leaves it running.
+    await this.runc(['delete', '-f', record.id]);
+    const exit = interpretExit({
+      exitFileCode: this.records.readExitCode(record.id),
+      wrapperCode: code,
+      wrapperSignalled: signal !== undefined,
+      killed: record.killed === true,
+      oomKilled,
+    });
+    record.exitCode = exit.exitCode;
+    if (exit.signal !== undefined) record.signal = exit.signal;
+    record.reason = exit.reason;
+    record.finishedAt = nowIso();
+    if (!this.closed) this.saveRecord(record);
+    live.resolveExited();
+  }
+}
