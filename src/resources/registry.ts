@@ -27,6 +27,7 @@ import { reviewKinds } from './kinds/reviews.js';
 import { nodeCredentialRequestKind } from './kinds/node-credential-request.js';
 import { resourceQuotaKind } from './kinds/resource-quota.js';
 import { limitRangeKind } from './kinds/limit-range.js';
+import { horizontalPodAutoscalerKind } from './kinds/horizontal-pod-autoscaler.js';
 
 /** The kinds Stratus serves out of the box, in discovery order. */
 export const builtinKinds: readonly KindDefinition[] = [
@@ -46,6 +47,7 @@ export const builtinKinds: readonly KindDefinition[] = [
   daemonSetKind,
   jobKind,
   cronJobKind,
+  horizontalPodAutoscalerKind,
   leaseKind,
   runtimeClassKind,
   endpointSliceKind,
