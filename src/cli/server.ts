@@ -49,6 +49,8 @@ import {
   NodeLifecycleController,
   rootCaPublisher,
   startControllerManager,
+  HpaController,
+  type HpaControllerOptions,
   type ControllerManager,
   type NodeLifecycleOptions,
 } from '../controllers/index.js';
@@ -95,6 +97,11 @@ export interface ServerOptions {
   podEvictionTimeoutMs?: number;
   /** How the scheduler scores nodes: `binpack` (most allocated first, the default) or `spread`. */
   schedulerStrategy?: 'binpack' | 'spread';
+  /**
+   * The HorizontalPodAutoscaler controller's settings (`--horizontal-pod-autoscaler-sync-period`
+   * and upstream's tolerance and readiness knobs); default kube-controller-manager's (15 s, 10 %).
+   */
+  hpa?: HpaControllerOptions;
   /** Where Service cluster IPs come from (`--service-cluster-ip-range`); default 127.77.0.0/16. */
   serviceClusterIPRange?: string;
   /** Where node ports come from (`--service-node-port-range`); default 30000-32767. */
@@ -384,6 +391,7 @@ async function startComponents(
         extra: {
           nodelifecycle: (ctx) => new NodeLifecycleController(ctx, nodeLifecycleOptions(options)),
           'root-ca-cert-publisher': (ctx) => rootCaPublisher(ctx, caCert),
+          horizontalpodautoscaler: (ctx) => new HpaController(ctx, options.hpa ?? {}),
         },
       }),
     );

@@ -34,6 +34,7 @@ export const agentComponent: UpComponent = {
         client,
         dataDir: dir,
         nodeName,
+        ...(options.metricsIntervalMs !== undefined ? { metricsIntervalMs: options.metricsIntervalMs } : {}),
         ...(options.serviceProxy === 'none'
           ? {}
           : { serviceProxy: options.serviceProxy ?? { l7: 'node' as const } }),

@@ -17,6 +17,8 @@ export type UpOptions = Omit<ServerOptions, 'dataDir'> & {
   ingress?: IngressPorts;
   /** The agent's service proxy (its L7 driver and L4 mode), or `none`; default the `node` driver, userspace L4. */
   serviceProxy?: { l7: L7Driver; l4?: L4Mode } | 'none';
+  /** How often the agent samples pods' and the node's CPU and memory (`--metric-resolution`); default the agent's 15 s. */
+  metricsIntervalMs?: number;
 };
 
 /**

@@ -14,6 +14,7 @@ import { LoadBalancerController } from './loadbalancer-controller.js';
 import { ClusterRoleAggregationController } from './clusterrole-aggregation-controller.js';
 import { defaultServiceAccounts } from './namespace-defaults-controller.js';
 import { ResourceQuotaController } from './resourcequota-controller.js';
+import { HpaController } from './hpa-controller.js';
 
 /** Builds one controller from the manager's shared context. */
 export type ControllerFactory = (ctx: ControllerContext) => Runnable;
@@ -45,4 +46,5 @@ export const CONTROLLERS: Record<string, ControllerFactory> = {
   'clusterrole-aggregation': (ctx) => new ClusterRoleAggregationController(ctx),
   serviceaccount: (ctx) => defaultServiceAccounts(ctx),
   resourcequota: (ctx) => new ResourceQuotaController(ctx),
+  horizontalpodautoscaler: (ctx) => new HpaController(ctx),
 };

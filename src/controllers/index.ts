@@ -21,3 +21,4 @@ export {
   type NamespaceDefault,
 } from './namespace-defaults-controller.js';
 export { ResourceQuotaController, type ResourceQuotaOptions } from './resourcequota-controller.js';
+export { HpaController, type HpaControllerOptions } from './hpa-controller.js';
