@@ -53,6 +53,7 @@ const ROOTS = [
   'coordination/v1#Lease',
   'node/v1#RuntimeClass',
   'autoscaling/v1#Scale',
+  'autoscaling/v1#HorizontalPodAutoscaler',
   'autoscaling/v2#HorizontalPodAutoscaler',
   'policy/v1#Eviction',
   'rbac/v1#Role',
