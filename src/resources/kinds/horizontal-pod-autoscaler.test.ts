@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-explicit-any -- tests read objects by path */
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-explicit-any -- tests read objects by path */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../common/kube-object.js';
@@ -67,7 +67,7 @@ test('autoscaling/v1 converts to the stored v2 and back', () => {
       maxReplicas: 5,
       targetCPUUtilizationPercentage: 50,
     },
-  } as KubeObject;
+  };
   const stored = hpaV1ToV2(v1) as any;
   assert.equal(stored.apiVersion, 'autoscaling/v2');
   assert.deepEqual(stored.spec.metrics, [
