@@ -1,4 +1,10 @@
-import { createMetricsRegistry, S3Metrics, ServerMetrics } from '../telemetry/index.js';
+import {
+  ControllerMetrics,
+  createMetricsRegistry,
+  registerObjectStateMetrics,
+  S3Metrics,
+  ServerMetrics,
+} from '../telemetry/index.js';
 import { chmod, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
@@ -300,7 +306,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         contextName,
         ...(trust !== undefined ? { certificateAuthorityData: trust.pem } : {}),
       });
-    const managers = await startComponents(options, clock, clientAs, caPem);
+    const controllerMetrics = new ControllerMetrics(registry);
+    const managers = await startComponents(options, clock, clientAs, caPem, controllerMetrics);
+    const kcm = managers[0];
+    if (options.controllers && kcm !== undefined) {
+      // kube-state-metrics' series from the controller manager's caches (no watch of its own).
+      registerObjectStateMetrics(registry, { list: (resource) => kcm.informers.for(resource).list() });
+    }
     if (engine !== undefined && options.s3Port !== undefined) {
       s3 = await startGateway(engine, plain, {
         dataDir,
@@ -372,6 +384,7 @@ async function startComponents(
   clock: Clock,
   clientAs: (username: string, context: string) => KubeClient,
   caCert: string,
+  metrics: ControllerMetrics,
 ): Promise<ControllerManager[]> {
   const kcm = clientAs('system:kube-controller-manager', 'controller-manager');
   const started: ControllerManager[] = [];
@@ -388,6 +401,7 @@ async function startComponents(
         client: kcm,
         clock,
         controllers: options.controllers ? controllers : ALWAYS,
+        workQueueMetrics: metrics,
         extra: {
           nodelifecycle: (ctx) => new NodeLifecycleController(ctx, nodeLifecycleOptions(options)),
           'root-ca-cert-publisher': (ctx) => rootCaPublisher(ctx, caCert),
@@ -411,7 +425,10 @@ async function startComponents(
           client: scheduler,
           clock,
           controllers: ['scheduler'],
-          ...(options.schedulerStrategy ? { scheduler: { strategy: options.schedulerStrategy } } : {}),
+          scheduler: {
+            ...(options.schedulerStrategy ? { strategy: options.schedulerStrategy } : {}),
+            onAttempt: metrics.scheduleAttempt,
+          },
         }),
       );
     }

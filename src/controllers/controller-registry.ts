@@ -33,6 +33,7 @@ export const CONTROLLERS: Record<string, ControllerFactory> = {
       recorder: ctx.recorder('default-scheduler'),
       strategy: ctx.scheduler.strategy,
       clock: ctx.clock,
+      ...(ctx.scheduler.onAttempt ? { onAttempt: ctx.scheduler.onAttempt } : {}),
       ...(ctx.onError ? { onError: (err: unknown) => ctx.onError?.('scheduler', '', err) } : {}),
     }),
   daemonset: (ctx) => new DaemonSetController(ctx),
