@@ -136,7 +136,14 @@ export class HpaController extends Controller {
     const max = hpa.spec.maxReplicas;
     let h = this.history.get(key);
     if (h === undefined) this.history.set(key, (h = newScalingHistory(current, now)));
-    const conditions: ConditionUpdate[] = [];
+    const conditions: ConditionUpdate[] = [
+      {
+        type: 'AbleToScale',
+        status: 'True',
+        reason: 'SucceededGetScale',
+        message: "the HPA controller was able to get the target's current scale",
+      },
+    ];
     let desired = current;
     let reason = '';
     let statuses: MetricStatus[] | undefined;
@@ -166,6 +173,7 @@ export class HpaController extends Controller {
           desiredReplicas: current,
           currentMetrics: m.statuses,
           conditions: [
+            ...conditions,
             { type: 'ScalingActive', status: 'False', reason: 'FailedGetResourceMetric', message },
           ],
         });
