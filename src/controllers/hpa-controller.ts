@@ -16,16 +16,9 @@ import {
   type ConditionUpdate,
   type ScalingHistory,
 } from './hpa-behavior.js';
-import { resourceReplicas, type ReplicaCalculatorOptions } from './hpa-replica-calculator.js';
-import {
-  behaviorRules,
-  hpaPod,
-  mergeConditions,
-  milli,
-  podMetricsByName,
-  resourceMetricStatus,
-  type PodMetricsItem,
-} from './hpa-status.js';
+import type { ReplicaCalculatorOptions } from './hpa-replica-calculator.js';
+import { proposeReplicas, type MetricsResult } from './hpa-metrics.js';
+import { behaviorRules, mergeConditions, type PodMetricsItem } from './hpa-status.js';
 
 type H = HorizontalPodAutoscaler & KubeObject & { spec: HorizontalPodAutoscalerSpec };
 type HpaStatus = NonNullable<HorizontalPodAutoscaler['status']>;
@@ -41,14 +34,6 @@ interface Scale {
   metadata?: { resourceVersion?: string };
   spec?: { replicas?: number };
   status?: { replicas?: number; selector?: string };
-}
-
-/** The outcome of the metrics for one sync. */
-interface MetricsResult {
-  replicas: number;
-  metric: string;
-  statuses: MetricStatus[];
-  error?: string;
 }
 
 /**
@@ -267,46 +252,17 @@ export class HpaController extends Controller {
     } catch (err) {
       fetchError = `unable to get metrics for resource: unable to fetch metrics from resource metrics API: ${String(err)}`;
     }
-    const out: MetricsResult = { replicas: -1, metric: '', statuses: [] };
-    let firstError: string | undefined;
-    for (const spec of hpa.spec.metrics ?? []) {
-      const r = spec.type === 'Resource' ? spec.resource : undefined;
-      if (r === undefined) {
-        firstError ??= `metric type ${spec.type} is not supported`;
-        continue;
-      }
-      try {
-        if (fetchError !== undefined) throw new Error(fetchError);
-        const target =
-          r.target.type === 'Utilization'
-            ? { resource: r.name, utilization: r.target.averageUtilization ?? 80 }
-            : { resource: r.name, averageValue: milli(r.target.averageValue) };
-        const p = resourceReplicas(
-          {
-            currentReplicas: current,
-            pods: pods.map((x) => hpaPod(x, r.name)),
-            metrics: podMetricsByName(items, r.name),
-            target,
-            now,
-          },
-          this.options,
-        );
-        out.statuses.push(resourceMetricStatus(r.name, p.averageValue, p.utilization));
-        if (p.replicas > out.replicas) {
-          out.replicas = p.replicas;
-          out.metric =
-            r.target.type === 'Utilization'
-              ? `${r.name} resource utilization (percentage of request)`
-              : `${r.name} resource`;
-        }
-      } catch (err) {
-        firstError ??= `failed to get ${r.name} utilization: ${err instanceof Error ? err.message : String(err)}`;
-      }
-    }
-    const specs = hpa.spec.metrics?.length ?? 0;
-    const invalid = specs - out.statuses.length;
-    if (firstError !== undefined && (invalid >= specs || out.replicas < current)) out.error = firstError;
-    return out;
+    return proposeReplicas(
+      {
+        metrics: hpa.spec.metrics ?? [],
+        pods,
+        items,
+        current,
+        now,
+        ...(fetchError !== undefined ? { fetchError } : {}),
+      },
+      this.options,
+    );
   }
 
   /** Merges a status update into the stored one and writes it when it changed. */
