@@ -53,6 +53,8 @@ const ROOTS = [
   'coordination/v1#Lease',
   'node/v1#RuntimeClass',
   'autoscaling/v1#Scale',
+  'autoscaling/v1#HorizontalPodAutoscaler',
+  'autoscaling/v2#HorizontalPodAutoscaler',
   'policy/v1#Eviction',
   'rbac/v1#Role',
   'rbac/v1#ClusterRole',
@@ -178,6 +180,7 @@ const LISTS: Record<string, ListMeta> = {
   'io.k8s.api.apps.v1.DeploymentStatus.conditions': CONDITIONS,
   'io.k8s.api.apps.v1.ReplicaSetStatus.conditions': CONDITIONS,
   'io.k8s.api.apps.v1.DaemonSetStatus.conditions': CONDITIONS,
+  'io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerStatus.conditions': CONDITIONS,
   'io.k8s.api.batch.v1.JobStatus.conditions': {
     mergeKey: 'type',
     patchStrategy: 'merge',

@@ -33,6 +33,7 @@ import { handleBinding } from './binding.js';
 import { handlePodLog } from './pod-log.js';
 import { serviceProxyStatsExtension } from './service-proxy-stats.js';
 import { METRICS_DISCOVERY, resourceMetricsExtension } from './resource-metrics.js';
+import { handleConvertedVersion } from './converted-version.js';
 import { metricsEndpoint, nodeMetricsEndpoint } from './metrics-endpoints.js';
 import { observeRequest } from './request-metrics.js';
 import type { Registry, ServerMetrics } from '../telemetry/index.js';
@@ -422,6 +423,7 @@ export class ApiServer {
       if (type.kind === 'NodeCredentialRequest') return handleNodeCredentialRequest(this.deps, r);
       return handleReview(this.authorizer, r, user);
     }
+    if (type.conversion !== undefined) return handleConvertedVersion(this.deps, r, method, path);
     if (route.subresource === 'scale') return handleScale(this.deps, r, method);
     if (route.subresource === 'binding' && method === 'POST') return handleBinding(this.deps, r);
     if (route.subresource === 'log' && type.kind === 'Pod' && method === 'GET')

@@ -259,6 +259,16 @@ export const PROTO_KINDS: Record<string, ProtoMessage> = {
     10: f('externalName', 'string'),
   }),
   'networking.k8s.io/v1/Ingress': withMeta(ingressSpec),
+  // What `kubectl autoscale` (≤ 1.32) sends.
+  'autoscaling/v1/HorizontalPodAutoscaler': withMeta({
+    1: f(
+      'scaleTargetRef',
+      m({ 1: f('kind', 'string'), 2: f('name', 'string'), 3: f('apiVersion', 'string') }),
+    ),
+    2: f('minReplicas', 'int', { keepZero: true }),
+    3: f('maxReplicas', 'int'),
+    4: f('targetCPUUtilizationPercentage', 'int', { keepZero: true }),
+  }),
   'apps/v1/Deployment': withMeta({
     1: f('replicas', 'int', { keepZero: true }),
     2: f('selector', m(labelSelector)),

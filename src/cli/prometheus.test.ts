@@ -74,9 +74,10 @@ describe('Prometheus scrapes the cloud', { skip }, () => {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'stratus-prometheus-'));
-    cloud = await startCloud({ dataDir: join(dir, 'data'), apiPort: 0, s3Port: 0, serviceProxy: 'none' }, [
-      agentComponent,
-    ]);
+    cloud = await startCloud(
+      { dataDir: join(dir, 'data'), apiPort: 0, s3Port: 0, serviceProxy: 'none', controllers: true },
+      [agentComponent],
+    );
     ca = await readFile(cloud.server.caCertPath ?? '', 'utf8');
     admin = new KubeClient({
       server: cloud.server.httpUrl,
@@ -197,6 +198,64 @@ describe('Prometheus scrapes the cloud', { skip }, () => {
     await eventually(
       'the node CPU counter',
       async () => (await query('node_cpu_usage_seconds_total')).length > 0 || undefined,
+    );
+  });
+
+  it("object state (kube-state-metrics) and the controllers' and scheduler's work are exposed", async () => {
+    await admin.create('deployments', {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web', namespace: 'default' },
+      spec: {
+        selector: { matchLabels: { app: 'web' } },
+        template: {
+          metadata: { labels: { app: 'web' } },
+          spec: {
+            terminationGracePeriodSeconds: 1,
+            containers: [{ name: 'main', image: 'sh', command: ['sleep', '3600'] }],
+          },
+        },
+      },
+    });
+    await admin.create('horizontalpodautoscalers', {
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: 'web', namespace: 'default' },
+      spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, maxReplicas: 4 },
+    });
+    const node = hostname().toLowerCase();
+    const text = await eventually(
+      'the Deployment available in kube_deployment_status_replicas_available',
+      async () => {
+        const t = (await get(`${cloud.server.apiUrl}/metrics`, token, ca)).text;
+        return /kube_deployment_status_replicas_available\{namespace="default",deployment="web"\} 1\n/.test(t)
+          ? t
+          : undefined;
+      },
+    );
+    assert.match(text, /kube_deployment_spec_replicas\{namespace="default",deployment="web"\} 1\n/);
+    assert.match(
+      text,
+      /kube_pod_status_phase\{namespace="default",pod="web-[a-z0-9]+-[a-z0-9]+",uid="[^"]+",phase="Running"\} 1\n/,
+    );
+    assert.match(
+      text,
+      /kube_pod_status_phase\{namespace="default",pod="web-[a-z0-9]+-[a-z0-9]+",uid="[^"]+",phase="Pending"\} 0\n/,
+    );
+    assert.match(
+      text,
+      new RegExp(`kube_node_status_condition\\{node="${node}",condition="Ready",status="true"\\} 1\n`),
+    );
+    assert.match(
+      text,
+      /kube_horizontalpodautoscaler_spec_max_replicas\{namespace="default",horizontalpodautoscaler="web"\} 4\n/,
+    );
+    assert.match(text, /workqueue_adds_total\{name="deployment"\} [1-9]/);
+    assert.match(text, /workqueue_depth\{name="replicaset"\} \d+/);
+    assert.match(text, /workqueue_work_duration_seconds_count\{name="deployment"\} [1-9]/);
+    assert.match(
+      text,
+      /scheduler_schedule_attempts_total\{result="scheduled",profile="default-scheduler"\} [1-9]/,
     );
   });
 

@@ -1,4 +1,10 @@
-import { createMetricsRegistry, S3Metrics, ServerMetrics } from '../telemetry/index.js';
+import {
+  ControllerMetrics,
+  createMetricsRegistry,
+  registerObjectStateMetrics,
+  S3Metrics,
+  ServerMetrics,
+} from '../telemetry/index.js';
 import { chmod, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
@@ -52,6 +58,8 @@ import {
   rootCaPublisher,
   startControllerManager,
   type ApiServerEndpoint,
+  HpaController,
+  type HpaControllerOptions,
   type ControllerManager,
   type NodeLifecycleOptions,
 } from '../controllers/index.js';
@@ -98,6 +106,11 @@ export interface ServerOptions {
   podEvictionTimeoutMs?: number;
   /** How the scheduler scores nodes: `binpack` (most allocated first, the default) or `spread`. */
   schedulerStrategy?: 'binpack' | 'spread';
+  /**
+   * The HorizontalPodAutoscaler controller's settings (`--horizontal-pod-autoscaler-sync-period`
+   * and upstream's tolerance and readiness knobs); default kube-controller-manager's (15 s, 10 %).
+   */
+  hpa?: HpaControllerOptions;
   /** Where Service cluster IPs come from (`--service-cluster-ip-range`); default 127.77.0.0/16. */
   serviceClusterIPRange?: string;
   /** Where node ports come from (`--service-node-port-range`); default 30000-32767. */
@@ -307,7 +320,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       address: ['0.0.0.0', '::', ''].includes(listenHost) ? '127.0.0.1' : listenHost,
       port: Number(new URL(apiUrl).port),
     };
-    const managers = await startComponents(options, { clock, clientAs, caCert: caPem, apiServer });
+    const controllerMetrics = new ControllerMetrics(registry);
+    const managers = await startComponents(options, {
+      clock,
+      clientAs,
+      caCert: caPem,
+      apiServer,
+      metrics: controllerMetrics,
+    });
+    const kcm = managers[0];
+    if (options.controllers && kcm !== undefined) {
+      // kube-state-metrics' series from the controller manager's caches (no watch of its own).
+      registerObjectStateMetrics(registry, { list: (resource) => kcm.informers.for(resource).list() });
+    }
     if (engine !== undefined && options.s3Port !== undefined) {
       s3 = await startGateway(engine, plain, {
         dataDir,
@@ -382,9 +407,10 @@ async function startComponents(
     clientAs: (username: string, context: string, groups?: string[]) => KubeClient;
     caCert: string;
     apiServer: ApiServerEndpoint;
+    metrics: ControllerMetrics;
   },
 ): Promise<ControllerManager[]> {
-  const { clock, clientAs, caCert } = parts;
+  const { clock, clientAs, caCert, metrics } = parts;
   const kcm = clientAs('system:kube-controller-manager', 'controller-manager');
   const started: ControllerManager[] = [];
   const closeAll = async (): Promise<void> => {
@@ -400,9 +426,11 @@ async function startComponents(
         client: kcm,
         clock,
         controllers: options.controllers ? controllers : ALWAYS,
+        workQueueMetrics: metrics,
         extra: {
           nodelifecycle: (ctx) => new NodeLifecycleController(ctx, nodeLifecycleOptions(options)),
           'root-ca-cert-publisher': (ctx) => rootCaPublisher(ctx, caCert),
+          horizontalpodautoscaler: (ctx) => new HpaController(ctx, options.hpa ?? {}),
         },
       }),
     );
@@ -431,7 +459,10 @@ async function startComponents(
           client: scheduler,
           clock,
           controllers: ['scheduler'],
-          ...(options.schedulerStrategy ? { scheduler: { strategy: options.schedulerStrategy } } : {}),
+          scheduler: {
+            ...(options.schedulerStrategy ? { strategy: options.schedulerStrategy } : {}),
+            onAttempt: metrics.scheduleAttempt,
+          },
         }),
       );
     }

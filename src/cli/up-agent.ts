@@ -35,6 +35,7 @@ export const agentComponent: UpComponent = {
         dataDir: dir,
         nodeName,
         ...(options.defaultRuntime === undefined ? {} : { defaultRuntime: options.defaultRuntime }),
+        ...(options.metricsIntervalMs !== undefined ? { metricsIntervalMs: options.metricsIntervalMs } : {}),
         ...(options.serviceProxy === 'none'
           ? {}
           : { serviceProxy: options.serviceProxy ?? { l7: 'node' as const } }),

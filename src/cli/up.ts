@@ -19,6 +19,8 @@ export type UpOptions = Omit<ServerOptions, 'dataDir'> & {
   serviceProxy?: { l7: L7Driver; l4?: L4Mode } | 'none';
   /** The runtime of pods that name no RuntimeClass (`--default-runtime`); default `process`. */
   defaultRuntime?: 'process' | 'runc';
+  /** How often the agent samples pods' and the node's CPU and memory (`--metric-resolution`); default the agent's 15 s. */
+  metricsIntervalMs?: number;
 };
 
 /**

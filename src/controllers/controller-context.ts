@@ -12,6 +12,9 @@ export interface ControllerContext {
   recorder(component: string): EventRecorder;
   /** Reports errors a controller recovered from (reconcile failures); default: ignored. */
   onError?: (controller: string, key: string, err: unknown) => void;
-  /** The scheduler's settings. */
-  scheduler: { strategy: 'binpack' | 'spread' };
+  /** The scheduler's settings, and where it reports its attempts (`scheduler_schedule_attempts_total`). */
+  scheduler: {
+    strategy: 'binpack' | 'spread';
+    onAttempt?: (result: 'scheduled' | 'unschedulable' | 'error') => void;
+  };
 }

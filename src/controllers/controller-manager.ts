@@ -1,7 +1,12 @@
 import type { KubeClient } from '../client/index.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import { ControllerError } from './errors.js';
-import { InformerFactory, type Runnable } from '../machinery/index.js';
+import {
+  Controller,
+  InformerFactory,
+  type Runnable,
+  type WorkQueueMetricsProvider,
+} from '../machinery/index.js';
 import type { ControllerContext } from './controller-context.js';
 import { CONTROLLERS, type ControllerFactory } from './controller-registry.js';
 import { EventRecorder } from '../client/index.js';
@@ -14,20 +19,27 @@ export interface ControllerManagerOptions {
   clock?: Clock;
   /** Which controllers to run, by registry name (`replicaset`, `deployment`, `scheduler`, …); default all. */
   controllers?: string[];
-  /** Scheduler settings; default `{strategy: 'binpack'}`. */
-  scheduler?: { strategy?: 'binpack' | 'spread' };
+  /** Scheduler settings; default `{strategy: 'binpack'}`, attempts not reported. */
+  scheduler?: {
+    strategy?: 'binpack' | 'spread';
+    onAttempt?: (result: 'scheduled' | 'unschedulable' | 'error') => void;
+  };
   /** Extra factories (tests, or parts outside this folder) merged over the registry. */
   extra?: Record<string, ControllerFactory>;
   /** Receives reconcile failures (they are retried with back-off); default: ignored. */
   onError?: (controller: string, key: string, err: unknown) => void;
   /** Bound on waiting for the caches to fill; default 30 s. */
   syncTimeoutMs?: number;
+  /** Where the controllers report their work queues (`workqueue_*` metrics); default nowhere. */
+  workQueueMetrics?: WorkQueueMetricsProvider;
 }
 
 /** A running controller manager. */
 export interface ControllerManager {
   /** The names of the controllers running. */
   controllers: string[];
+  /** The shared caches the controllers read (for scrape-time object metrics). */
+  informers: InformerFactory;
   close(): Promise<void>;
 }
 
@@ -55,10 +67,16 @@ export async function startControllerManager(options: ControllerManagerOptions):
       recorders.push(r);
       return r;
     },
-    scheduler: { strategy: options.scheduler?.strategy ?? 'binpack' },
+    scheduler: {
+      strategy: options.scheduler?.strategy ?? 'binpack',
+      ...(options.scheduler?.onAttempt ? { onAttempt: options.scheduler.onAttempt } : {}),
+    },
     ...(options.onError ? { onError: options.onError } : {}),
   };
   const running: Runnable[] = names.map((name) => registry[name]!(ctx));
+  if (options.workQueueMetrics !== undefined) {
+    for (const r of running) if (r instanceof Controller) r.instrument(options.workQueueMetrics);
+  }
   const close = async (): Promise<void> => {
     await Promise.all(running.map((r) => r.close()));
     await informers.close();
@@ -70,5 +88,5 @@ export async function startControllerManager(options: ControllerManagerOptions):
     await close();
     throw err;
   }
-  return { controllers: names, close };
+  return { controllers: names, informers, close };
 }

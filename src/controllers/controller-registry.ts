@@ -14,6 +14,7 @@ import { LoadBalancerController } from './loadbalancer-controller.js';
 import { ClusterRoleAggregationController } from './clusterrole-aggregation-controller.js';
 import { defaultServiceAccounts } from './namespace-defaults-controller.js';
 import { ResourceQuotaController } from './resourcequota-controller.js';
+import { HpaController } from './hpa-controller.js';
 
 /** Builds one controller from the manager's shared context. */
 export type ControllerFactory = (ctx: ControllerContext) => Runnable;
@@ -32,6 +33,7 @@ export const CONTROLLERS: Record<string, ControllerFactory> = {
       recorder: ctx.recorder('default-scheduler'),
       strategy: ctx.scheduler.strategy,
       clock: ctx.clock,
+      ...(ctx.scheduler.onAttempt ? { onAttempt: ctx.scheduler.onAttempt } : {}),
       ...(ctx.onError ? { onError: (err: unknown) => ctx.onError?.('scheduler', '', err) } : {}),
     }),
   daemonset: (ctx) => new DaemonSetController(ctx),
@@ -45,4 +47,5 @@ export const CONTROLLERS: Record<string, ControllerFactory> = {
   'clusterrole-aggregation': (ctx) => new ClusterRoleAggregationController(ctx),
   serviceaccount: (ctx) => defaultServiceAccounts(ctx),
   resourcequota: (ctx) => new ResourceQuotaController(ctx),
+  horizontalpodautoscaler: (ctx) => new HpaController(ctx),
 };

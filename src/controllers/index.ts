@@ -27,3 +27,4 @@ export {
   type ApiServerEndpoint,
 } from './kubernetes-service-controller.js';
 export { ResourceQuotaController, type ResourceQuotaOptions } from './resourcequota-controller.js';
+export { HpaController, type HpaControllerOptions } from './hpa-controller.js';

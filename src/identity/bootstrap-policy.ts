@@ -240,6 +240,11 @@ export const BOOTSTRAP_CLUSTER_ROLES: readonly KubeObject[] = [
     r(['list', 'watch', 'create', 'update'], [''], ['configmaps']),
     r(['get', 'list', 'watch', 'update', 'patch'], [RBAC], ['clusterroles']),
     r(['escalate'], [RBAC], ['clusterroles']),
+    // The HPA controller: its objects, their status, the targets' scale, the pods' metrics.
+    r(['list', 'watch'], ['autoscaling'], ['horizontalpodautoscalers']),
+    r(['patch', 'update'], ['autoscaling'], ['horizontalpodautoscalers/status']),
+    r(['get', 'update', 'patch'], ['apps'], ['deployments/scale', 'replicasets/scale']),
+    r(['list'], ['metrics.k8s.io'], ['pods']),
   ]),
   // The scheduler (`src/scheduler/`, user `system:kube-scheduler`): pods and nodes from
   // informers, bindings, the PodScheduled condition of pods it cannot place, Events.

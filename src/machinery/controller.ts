@@ -13,6 +13,15 @@ export interface ControllerOptions {
 }
 
 /**
+ * What a controller reports of its queue (client-go's workqueue MetricsProvider, as
+ * kube-controller-manager exposes it): `register` is called once per controller with its name
+ * and a way to read the queue's depth, and returns what to call on each add and each reconcile.
+ */
+export interface WorkQueueMetricsProvider {
+  register(name: string, depth: () => number): { added(): void; processed(seconds: number): void };
+}
+
+/**
  * The base of every level-triggered controller (kube-controller-manager's pattern): informers
  * feed a de-duplicating WorkQueue of `namespace/name` keys, and `workers` loops take one key at
  * a time and call `reconcile(key)`, which reads desired and observed state from the caches,
@@ -29,6 +38,7 @@ export abstract class Controller {
   private readonly workerCount: number;
   private readonly onError: ((key: string, err: unknown) => void) | undefined;
   private workers: Promise<void>[] = [];
+  private metrics: { added(): void; processed(seconds: number): void } | undefined;
 
   constructor(options: ControllerOptions = {}) {
     this.clock = options.clock ?? systemClock;
@@ -48,6 +58,13 @@ export abstract class Controller {
     this.queue.add(key);
   }
 
+  /** Reports the queue's depth, adds and reconcile durations to `provider` (call before `start`). */
+  instrument(provider: WorkQueueMetricsProvider): void {
+    const hooks = provider.register(this.name, () => this.queue.length);
+    this.metrics = hooks;
+    this.queue.onAdd = () => hooks.added();
+  }
+
   /** Waits for the informers to sync, then starts the workers. */
   async start(options: { timeoutMs?: number } = {}): Promise<void> {
     await Promise.all(this.informers().map((i) => i.start(options)));
@@ -64,6 +81,7 @@ export abstract class Controller {
     for (;;) {
       const key = await this.queue.get();
       if (key === undefined) return;
+      const began = this.metrics === undefined ? 0 : performance.now();
       try {
         await this.reconcile(key);
         this.queue.forget(key);
@@ -72,6 +90,7 @@ export abstract class Controller {
         this.queue.addRateLimited(key);
       } finally {
         this.queue.done(key);
+        this.metrics?.processed((performance.now() - began) / 1000);
       }
     }
   }

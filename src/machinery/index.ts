@@ -3,7 +3,7 @@
  * network proxy): informers and their shared factory, the work queue, the Controller base,
  * expectations, owner references, object keys, and the pure node-matching rules.
  */
-export { Controller, type ControllerOptions } from './controller.js';
+export { Controller, type ControllerOptions, type WorkQueueMetricsProvider } from './controller.js';
 export { Expectations } from './expectations.js';
 export {
   HOST_PORTS_ANNOTATION,

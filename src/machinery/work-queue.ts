@@ -52,14 +52,19 @@ export class WorkQueue<K = string> {
     return this.delayed.length;
   }
 
+  /** Called for each key newly added (not for one already waiting), as client-go's adds metric. */
+  onAdd: (() => void) | undefined;
+
   /** Queues a key unless it is already queued; a key in flight is queued again on `done`. */
   add(key: K): void {
     if (this.closed) return;
     if (this.processing.has(key)) {
+      if (!this.dirty.has(key)) this.onAdd?.();
       this.dirty.add(key);
       return;
     }
     if (this.queued.has(key)) return;
+    this.onAdd?.();
     const waiter = this.waiters.shift();
     if (waiter) {
       this.processing.add(key);

@@ -49,6 +49,8 @@ export interface KindDefinition {
   validate?(object: KubeObject, old: KubeObject | undefined): FieldError[];
   columns: ColumnDefinition[];
   cells(object: KubeObject, now: number): unknown[];
+  /** For a version not stored as such: how its objects convert to and from the stored version. */
+  conversion?: ResourceType['conversion'];
 }
 
 /**
@@ -104,5 +106,6 @@ export function defineKind(def: KindDefinition, schemas: SchemaDocument): Resour
     cells: (object, now) => def.cells(object, now),
   };
   if (def.scale) rt.scale = def.scale;
+  if (def.conversion) rt.conversion = def.conversion;
   return rt;
 }

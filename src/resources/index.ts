@@ -28,4 +28,9 @@ export { formatValue as formatFieldValue, invalid as fieldInvalid } from './fiel
 export { validateServiceClusterIPs } from './kinds/service-ip-validation.js';
 export type { Bucket } from './kinds/bucket.js';
 export { jobStatus } from './kinds/job.js';
+export {
+  defaultScaleDownRules,
+  defaultScaleUpRules,
+  formatHpaTargets,
+} from './kinds/horizontal-pod-autoscaler.js';
 export { nodeStatus } from './kinds/node.js';

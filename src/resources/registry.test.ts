@@ -53,7 +53,16 @@ test('scope, categories, short names and subresources as Kubernetes', () => {
       .inCategory('all')
       .map((t) => t.plural)
       .sort(),
-    ['cronjobs', 'daemonsets', 'deployments', 'jobs', 'pods', 'replicasets', 'services'],
+    [
+      'cronjobs',
+      'daemonsets',
+      'deployments',
+      'horizontalpodautoscalers',
+      'jobs',
+      'pods',
+      'replicasets',
+      'services',
+    ],
   );
   assert.deepEqual(byPlural('pods').subresources, ['status', 'log', 'binding', 'eviction']);
   assert.deepEqual(byPlural('deployments').subresources, ['status', 'scale']);
@@ -92,6 +101,7 @@ test('scope, categories, short names and subresources as Kubernetes', () => {
     { group: '', versions: ['v1'] },
     { group: 'apps', versions: ['v1'] },
     { group: 'batch', versions: ['v1'] },
+    { group: 'autoscaling', versions: ['v2', 'v1'] },
     { group: 'coordination.k8s.io', versions: ['v1'] },
     { group: 'node.k8s.io', versions: ['v1'] },
     { group: 'discovery.k8s.io', versions: ['v1'] },

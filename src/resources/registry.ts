@@ -27,6 +27,8 @@ import { reviewKinds } from './kinds/reviews.js';
 import { nodeCredentialRequestKind } from './kinds/node-credential-request.js';
 import { resourceQuotaKind } from './kinds/resource-quota.js';
 import { limitRangeKind } from './kinds/limit-range.js';
+import { horizontalPodAutoscalerKind } from './kinds/horizontal-pod-autoscaler.js';
+import { horizontalPodAutoscalerV1Kind } from './kinds/horizontal-pod-autoscaler-v1.js';
 
 /** The kinds Stratus serves out of the box, in discovery order. */
 export const builtinKinds: readonly KindDefinition[] = [
@@ -46,6 +48,8 @@ export const builtinKinds: readonly KindDefinition[] = [
   daemonSetKind,
   jobKind,
   cronJobKind,
+  horizontalPodAutoscalerKind,
+  horizontalPodAutoscalerV1Kind,
   leaseKind,
   runtimeClassKind,
   endpointSliceKind,
@@ -119,7 +123,7 @@ export function createRegistry(
       throw new TypeError(`kind ${t.kind} (${path}) is registered twice`);
     }
     byPath.set(path, t);
-    byStorage.set(t.storageResource, t);
+    if (!byStorage.has(t.storageResource)) byStorage.set(t.storageResource, t);
     byKindMap.set(`${apiVersion}/${t.kind}`, t);
   }
   const names = (t: ResourceType): string[] =>

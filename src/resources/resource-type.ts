@@ -47,6 +47,12 @@ export interface ResourceType {
   columns: ColumnDefinition[];
   /** One table row's cells, in column order. `now` is for AGE columns. */
   cells(object: KubeObject, now: number): unknown[];
+  /**
+   * Set on a version that is not the stored one (autoscaling/v1 HorizontalPodAutoscaler): the
+   * store holds objects of the kind registered first under the same storageResource, and these
+   * convert a request's object to it and a stored object back.
+   */
+  conversion?: { toStorage(object: KubeObject): KubeObject; fromStorage(object: KubeObject): KubeObject };
 }
 
 export interface DecodeResult {

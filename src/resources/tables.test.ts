@@ -43,6 +43,7 @@ test('every kind has the kubectl columns; cells line up with columns', () => {
     ingresses: 'NAME CLASS HOSTS ADDRESS PORTS AGE',
     ingressclasses: 'NAME CONTROLLER PARAMETERS AGE',
     leases: 'NAME HOLDER AGE',
+    horizontalpodautoscalers: 'NAME REFERENCE TARGETS MINPODS MAXPODS REPLICAS AGE',
     runtimeclasses: 'NAME HANDLER AGE',
     buckets: 'NAME OWNER OBJECTS BYTES VERSIONING AGE',
     accesskeys: 'NAME USER AGE',
@@ -266,4 +267,43 @@ test('service, endpoints, config, secret, namespace, lease, runtimeclass, bucket
     }),
     ['photos', 'alice', 12, 4096, 'Off', '5m'],
   );
+});
+
+test('HorizontalPodAutoscaler rows show TARGETS as kubectl: current/target per metric, <unknown> before a reading', () => {
+  const hpa = (status?: unknown, metrics?: unknown[]): KubeObject => ({
+    apiVersion: 'autoscaling/v2',
+    kind: 'HorizontalPodAutoscaler',
+    metadata: meta('web'),
+    spec: {
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' },
+      minReplicas: 1,
+      maxReplicas: 5,
+      metrics: metrics ?? [
+        {
+          type: 'Resource',
+          resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } },
+        },
+      ],
+    },
+    ...(status ? { status } : {}),
+  });
+  assert.deepEqual(row(hpa()), ['web', 'Deployment/web', 'cpu: <unknown>/50%', '1', 5, 0, '5m']);
+  const reading = {
+    currentReplicas: 2,
+    desiredReplicas: 2,
+    currentMetrics: [
+      {
+        type: 'Resource',
+        resource: { name: 'cpu', current: { averageUtilization: 12, averageValue: '12m' } },
+      },
+    ],
+  };
+  assert.equal(row(hpa(reading))[2], 'cpu: 12%/50%');
+  assert.equal(row(hpa(reading))[5], 2);
+  const memory = {
+    type: 'Resource',
+    resource: { name: 'memory', target: { type: 'AverageValue', averageValue: '100Mi' } },
+  };
+  const three = [memory, memory, memory];
+  assert.equal(row(hpa(undefined, three))[2], 'memory: <unknown>/100Mi, memory: <unknown>/100Mi + 1 more...');
 });

@@ -29,6 +29,12 @@ export interface SchedulerLoopOptions {
   retryUnschedulableMs?: number;
   clock?: Clock;
   onError?: (err: unknown) => void;
+  /**
+   * Called for each scheduling attempt with its result, as kube-scheduler's
+   * `scheduler_schedule_attempts_total`: `scheduled` (bound), `unschedulable` (no node fits) or
+   * `error` (the binding failed); default: not reported.
+   */
+  onAttempt?: (result: 'scheduled' | 'unschedulable' | 'error') => void;
 }
 
 /** Pause before deciding again a pod whose binding failed for a reason other than a conflict. */
@@ -201,6 +207,7 @@ export class SchedulerLoop implements Runnable {
       for (const placement of placements) {
         const pod = placement.pod as P;
         if (placement.node === undefined) {
+          this.options.onAttempt?.('unschedulable');
           this.unschedulable.add(objectKey(pod));
           this.track(
             this.reportUnschedulable(pod, placement.message ?? 'no nodes available to schedule pods'),
@@ -246,10 +253,12 @@ export class SchedulerLoop implements Runnable {
         },
       });
     } catch (err) {
+      this.options.onAttempt?.('error');
       this.forget(pod, node, err);
       if (err instanceof StatusError && (err.status === 404 || err.status === 409)) return;
       throw err;
     }
+    this.options.onAttempt?.('scheduled');
     this.bound++;
     this.options.recorder.event(
       { ...pod, apiVersion: 'v1', kind: 'Pod' },

@@ -21,3 +21,5 @@ export { topNodesTable, topPodsTable, type TopTable } from './top-table.js';
 export { createMetricsRegistry, renderMetrics, type Registry } from './prometheus.js';
 export { S3Metrics, ServerMetrics, type ApiRequestLabels, type S3RequestRecord } from './server-metrics.js';
 export { registerAgentMetrics, type AgentMetricsSource } from './agent-metrics.js';
+export { registerObjectStateMetrics, type ObjectStateSource } from './object-state-metrics.js';
+export { ControllerMetrics } from './controller-metrics.js';

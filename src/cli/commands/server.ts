@@ -24,6 +24,8 @@ const SERVE_OPTIONS = {
   'storage-device': { type: 'string', multiple: true },
   replicas: { type: 'string' },
   'node-monitor-grace-period': { type: 'string' },
+  'horizontal-pod-autoscaler-sync-period': { type: 'string' },
+  'metric-resolution': { type: 'string' },
   'pod-eviction-timeout': { type: 'string' },
   'scheduler-strategy': { type: 'string' },
   'encryption-provider-config': { type: 'string' },
@@ -57,6 +59,11 @@ const SERVE_FLAGS = `  --data-dir DIR   where state and the kubeconfig live (def
   --pod-eviction-timeout DURATION
                    how long pods stay on a NotReady node before they are evicted
                    and replaced elsewhere (default: 5m0s)
+  --horizontal-pod-autoscaler-sync-period DURATION
+                   how often each HorizontalPodAutoscaler is evaluated (default: 15s)
+  --metric-resolution DURATION
+                   how often the node agent samples CPU and memory (\`up\` only;
+                   default: 15s)
   --scheduler-strategy binpack|spread
                    place pods on the most allocated node that fits (binpack,
                    the default) or the least allocated one (spread)
@@ -204,6 +211,8 @@ async function serve(
   }
   const grace = durationFlag(values, 'node-monitor-grace-period', { command: name });
   const eviction = durationFlag(values, 'pod-eviction-timeout', { command: name, min: 0 });
+  const hpaSync = durationFlag(values, 'horizontal-pod-autoscaler-sync-period', { command: name });
+  const resolution = durationFlag(values, 'metric-resolution', { command: name });
   const strategy = flagString(values, 'scheduler-strategy');
   if (strategy !== undefined && strategy !== 'binpack' && strategy !== 'spread') {
     throw new UsageError(`--scheduler-strategy must be binpack or spread, not "${strategy}"`, name);
@@ -245,6 +254,8 @@ async function serve(
       ...(replicas === undefined ? {} : { replicas }),
       ...(grace === undefined ? {} : { nodeMonitorGracePeriodMs: grace }),
       ...(eviction === undefined ? {} : { podEvictionTimeoutMs: eviction }),
+      ...(hpaSync === undefined ? {} : { hpa: { syncPeriodMs: hpaSync } }),
+      ...(resolution === undefined || name !== 'up' ? {} : { metricsIntervalMs: resolution }),
       ...(strategy === undefined ? {} : { schedulerStrategy: strategy }),
       ...(encryption === undefined ? {} : { encryptionProviderConfig: resolve(ctx.io.cwd, encryption) }),
       audit,
