@@ -24,6 +24,7 @@ import {
 import { claimDataDir } from './data-dir.js';
 import { DiskPressure } from './disk-pressure.js';
 import { LogServer } from './log-server.js';
+import type { StreamLimits } from './exec-server.js';
 import type { NodeCapacity } from './node-object.js';
 import { NodeRegistration, upsertObject } from './node-registration.js';
 import { PodWorker, type WorkerDeps } from './pod-worker.js';
@@ -40,6 +41,8 @@ export interface AgentOptions extends NodeCapacity {
   nodeName?: string;
   /** The log endpoint's port on 127.0.0.1; default 0 (a free port). */
   agentPort?: number;
+  /** Idle timeout and cap of exec, attach and port-forward sessions (default 4 h, 64). */
+  streamLimits?: StreamLimits;
   /** Default: the system clock. */
   clock?: Clock;
   /** Lease renewal (and node status) interval; default 10 000 ms. */
@@ -207,6 +210,7 @@ export class Agent {
         proxyStats: (service) => this.proxyStats(service),
         resourceStats: () => this.collector.summary(),
         metrics: () => renderMetrics(this.registry),
+        ...(this.options.streamLimits !== undefined ? { streamLimits: this.options.streamLimits } : {}),
       },
     );
     this.port = await this.logServer.listen(this.options.agentPort ?? 0);

@@ -8,6 +8,8 @@ export type {
   ContainerStats,
   ContainerStatus,
   ExecResult,
+  ExecSession,
+  ExecStreamOptions,
   ImageConfig,
   PodSandbox,
   UnpackedImage,
