@@ -19,15 +19,17 @@ const cs = (p: { status?: unknown }): ContainerStatus | undefined =>
   ((p.status ?? {}) as { containerStatuses?: ContainerStatus[] }).containerStatuses?.[0];
 const running = (p: { status?: unknown }): boolean => cs(p)?.state?.running !== undefined;
 
-/** Runs kubectl with `input` on its stdin (then EOF), 60 s at most. */
+/** Runs kubectl (or `argv`) with `input` on its stdin (then EOF), 60 s at most. */
 function kubectlIn(
   c: AgentCluster,
   args: string[],
   input: string | Buffer,
   env: Record<string, string> = {},
+  argv: string[] = [KUBECTL, ...args],
 ): Promise<KubectlRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(KUBECTL, args, {
+    const [file = KUBECTL, ...rest] = argv;
+    const child = spawn(file, rest, {
       env: {
         PATH: process.env['PATH'] ?? '/usr/bin:/bin',
         HOME: join(c.dir, 'home'),
@@ -77,5 +79,69 @@ describe('kubectl exec, cp, attach, port-forward through the API to the agent', 
     const out = await kubectlIn(c, ['exec', '-i', 'box', '--', 'sh', '-c', 'cat; echo done'], 'hi there\n');
     assert.equal(out.code, 0, out.stderr);
     assert.equal(out.stdout, 'hi there\ndone\n');
+  });
+
+  it('exec -it: a terminal, resized to kubectl’s, and its exit code (kubectl driven under script)', async () => {
+    // The remote command waits until the terminal has kubectl's size, then reports.
+    const remote = `i=0; while [ "$(stty size)" != "33 91" ] && [ $i -lt 200 ]; do i=$((i+1)); sleep 0.05; done; stty size; tty; exit 4`;
+    const inner = `stty cols 91 rows 33; exec ${KUBECTL} exec -it box -- sh -c '${remote}'`;
+    const out = await kubectlIn(c, [], '', {}, ['script', '-qfec', inner, '/dev/null']);
+    assert.equal(out.code, 4, out.stdout + out.stderr);
+    assert.match(out.stdout, /33 91\r\n\/dev\/pts\/\d+\r\n/);
+  });
+
+  it('cp: a file in and back out, content equal', async () => {
+    const local = await mkdtemp(join(c.dir, 'cp-'));
+    const content = Buffer.alloc(300_000);
+    for (let i = 0; i < content.length; i++) content[i] = (i * 7919) % 251;
+    await writeFile(join(local, 'in.bin'), content);
+    const put = await kubectl(c, ['cp', join(local, 'in.bin'), 'box:copied.bin']);
+    assert.equal(put.code, 0, put.stderr);
+    const sum = await kubectl(c, ['exec', 'box', '--', 'sh', '-c', 'wc -c < copied.bin']);
+    assert.equal(sum.stdout.trim(), String(content.length));
+    const get = await kubectl(c, ['cp', 'box:copied.bin', join(local, 'out.bin')]);
+    assert.equal(get.code, 0, get.stderr);
+    assert.ok((await readFile(join(local, 'out.bin'))).equals(content));
+  });
+
+  it('attach: follows the main process output', async () => {
+    await c.client.create(
+      'pods',
+      nodePod('talker', 'n1', "let i=0;setInterval(()=>console.log('line '+(i++)),100)"),
+    );
+    await waitForPod(c.client, 'talker', running);
+    const out = await kubectl(c, ['attach', 'talker'], {
+      stopWhen: (o) => /line \d+\n[\s\S]*line \d+\n/.test(o),
+    });
+    assert.match(out.stdout, /line \d+\nline \d+\n/);
+  });
+
+  it('a user without create on pods/exec gets 403; the edit role grants it', async () => {
+    const viewer = c.server.loopbackToken({ username: 'viewer', groups: ['system:authenticated'] });
+    const editor = c.server.loopbackToken({ username: 'editor', groups: ['system:authenticated'] });
+    for (const [user, role] of [
+      ['viewer', 'view'],
+      ['editor', 'edit'],
+    ] as const) {
+      await c.client.create('rolebindings', {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'RoleBinding',
+        metadata: { name: user, namespace: 'default' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
+        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }],
+      });
+    }
+    const denied = await kubectl(c, ['--token', viewer, 'exec', 'box', '--', 'echo', 'no']);
+    assert.notEqual(denied.code, 0);
+    assert.match(
+      denied.stderr,
+      /cannot create resource "pods\/exec" in API group "" in the namespace "default"/,
+    );
+    assert.equal(denied.stdout, '');
+    const pf = await kubectl(c, ['--token', viewer, 'port-forward', 'box', '0:80']);
+    assert.match(pf.stderr, /cannot create resource "pods\/portforward"/);
+    const allowed = await kubectl(c, ['--token', editor, 'exec', 'box', '--', 'echo', 'yes']);
+    assert.equal(allowed.code, 0, allowed.stderr);
+    assert.equal(allowed.stdout, 'yes\n');
   });
 });
