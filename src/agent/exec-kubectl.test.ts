@@ -144,4 +144,52 @@ describe('kubectl exec, cp, attach, port-forward through the API to the agent', 
     assert.equal(allowed.code, 0, allowed.stderr);
     assert.equal(allowed.stdout, 'yes\n');
   });
+
+  it('port-forward: HTTP through kubectl to the pod port, a large body intact', async () => {
+    const server =
+      "const big=Buffer.alloc(1<<20,'x');require('http').createServer((q,s)=>s.end(q.url==='/big'?big:'hello '+q.url))" +
+      ".listen(+process.env.PORT,'127.0.0.1',()=>console.log('listening'))";
+    await c.client.create('pods', nodePod('web', 'n1', server, { ports: [{ containerPort: 8080 }] }));
+    await waitForPod(c.client, 'web', running);
+    const pf = spawn(KUBECTL, ['port-forward', 'pod/web', ':8080'], {
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        HOME: join(c.dir, 'home'),
+        KUBECONFIG: c.server.kubeconfigPath,
+      },
+    });
+    try {
+      let out = '';
+      let err = '';
+      pf.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      const local = await new Promise<number>((resolve, reject) => {
+        pf.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          const m = /Forwarding from 127\.0\.0\.1:(\d+) -> 8080/.exec(out);
+          if (m !== null) resolve(Number(m[1]));
+        });
+        pf.once('close', () => reject(new Error(`kubectl port-forward ended: ${out}${err}`)));
+      });
+      const first = await fetch(`http://127.0.0.1:${local}/one`).catch((e: Error) => {
+        throw new Error(`${e.message}: ${String(e.cause)}; kubectl said: ${out}${err}`);
+      });
+      assert.equal(await first.text(), 'hello /one');
+      const big = await fetch(`http://127.0.0.1:${local}/big`);
+      const body = Buffer.from(await big.arrayBuffer());
+      assert.equal(body.length, 1 << 20);
+      assert.ok(body.every((b) => b === 0x78));
+      const again = await fetch(`http://127.0.0.1:${local}/two`);
+      assert.equal(await again.text(), 'hello /two');
+      const undeclared = spawn(KUBECTL, ['port-forward', 'pod/web', ':9'], {
+        env: {
+          PATH: process.env['PATH'] ?? '',
+          HOME: join(c.dir, 'home'),
+          KUBECONFIG: c.server.kubeconfigPath,
+        },
+      });
+      undeclared.kill();
+    } finally {
+      pf.kill();
+    }
+  });
 });

@@ -7,6 +7,7 @@ import type { LogOptions, Runtime } from '../runtime/index.js';
 import type { ResourceSummary } from '../telemetry/index.js';
 import { agentBadLogPath, agentContainerNotFound, agentUnauthorized, type AgentError } from './errors.js';
 import { ExecServer, SessionGate, rawAnswer, type StreamLimits } from './exec-server.js';
+import { PortForwardServer, type PortResolver } from './port-forward-server.js';
 
 /** Finds the runtime container id of `container` in pod `namespace/name` on this node. */
 export type ContainerLookup = (namespace: string, pod: string, container: string) => string | undefined;
@@ -66,6 +67,8 @@ export interface AgentSources {
   resourceStats?: () => ResourceSummary;
   /** The agent's Prometheus metrics (`GET /metrics`, text format). */
   metrics?: () => Promise<{ contentType: string; body: string }>;
+  /** Where `port-forward` connects for a pod's port. */
+  portTarget?: PortResolver;
   /** Limits of exec, attach and port-forward sessions. */
   streamLimits?: StreamLimits;
 }
@@ -82,6 +85,7 @@ export class LogServer {
   private readonly sockets = new Set<Socket>();
   private readonly gate: SessionGate;
   private readonly execServer: ExecServer;
+  private readonly portForward: PortForwardServer;
 
   constructor(
     private readonly runtime: Runtime,
@@ -101,6 +105,10 @@ export class LogServer {
     });
     this.gate = new SessionGate(sources.streamLimits);
     this.execServer = new ExecServer(runtime, this.gate);
+    this.portForward = new PortForwardServer(
+      sources.portTarget ?? (() => Promise.resolve({ error: 'this node serves no port-forward' })),
+      this.gate,
+    );
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       socket.on('error', () => undefined);
       try {
@@ -190,7 +198,8 @@ export class LogServer {
   }
 
   /**
-   * `/exec/{ns}/{pod}/{container}?command=…` and `/attach/…` (WebSocket, channel protocol), as
+   * `/exec/{ns}/{pod}/{container}?command=…` and `/attach/…` (WebSocket, channel protocol) and
+   * `/portForward/{ns}/{pod}` (SPDY/3.1, alone or tunnelled in a WebSocket), as
    * kubelet serves them, reached through the API server, which has authorized the user.
    */
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -210,11 +219,14 @@ export class LogServer {
       }
       return this.execServer.handle(req, socket, head, { kind: root, containerId: id, query });
     }
+    if (root === 'portForward' && parts.length === 3)
+      return this.portForward.handle(req, socket, head, { namespace: ns, name: pod });
     rawAnswer(socket, 404, 'not found');
   }
 
   async close(): Promise<void> {
     await this.execServer.close();
+    await this.portForward.close();
     const closed = new Promise<void>((r) => this.server.close(() => r()));
     for (const s of this.sockets) s.destroy();
     await closed;
