@@ -2,7 +2,7 @@ import { request, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { KubeObject } from '../common/kube-object.js';
 import type { ApiDeps } from './api-context.js';
-import { badRequest, nodeUnreachable, notFound, podLogFailed } from './errors.js';
+import { badRequest, nodeUnreachable, notFound, podStreamFailed } from './errors.js';
 import { agentTarget, pickContainer, readError } from './pod-log.js';
 import type { ResourceRequest } from './resource-request.js';
 
@@ -98,7 +98,7 @@ export async function handlePodStream(deps: ApiDeps, r: ResourceRequest, kind: P
   );
   if (upstream.socket === undefined) {
     const code = upstream.res.statusCode ?? 500;
-    throw podLogFailed(code, await readError(upstream.res));
+    throw podStreamFailed(code, await readError(upstream.res));
   }
   const agent = upstream.socket;
   const lines = ['HTTP/1.1 101 Switching Protocols'];
