@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { eventually } from '../controllers/testing.js';
 import type { ContainerStatus } from 'kubernetes-types/core/v1.js';
 import {
   KUBECTL,
@@ -151,7 +152,7 @@ describe('kubectl exec, cp, attach, port-forward through the API to the agent', 
       ".listen(+process.env.PORT,'127.0.0.1',()=>console.log('listening'))";
     await c.client.create('pods', nodePod('web', 'n1', server, { ports: [{ containerPort: 8080 }] }));
     await waitForPod(c.client, 'web', running);
-    const pf = spawn(KUBECTL, ['port-forward', 'pod/web', ':8080'], {
+    const pf = spawn(KUBECTL, ['port-forward', 'pod/web', ':8080', ':9'], {
       env: {
         PATH: process.env['PATH'] ?? '',
         HOME: join(c.dir, 'home'),
@@ -162,11 +163,12 @@ describe('kubectl exec, cp, attach, port-forward through the API to the agent', 
       let out = '';
       let err = '';
       pf.stderr.on('data', (d: Buffer) => (err += d.toString()));
-      const local = await new Promise<number>((resolve, reject) => {
+      const [local, local2] = await new Promise<number[]>((resolve, reject) => {
         pf.stdout.on('data', (d: Buffer) => {
           out += d.toString();
           const m = /Forwarding from 127\.0\.0\.1:(\d+) -> 8080/.exec(out);
-          if (m !== null) resolve(Number(m[1]));
+          const n = /Forwarding from 127\.0\.0\.1:(\d+) -> 9\n/.exec(out);
+          if (m !== null && n !== null) resolve([Number(m[1]), Number(n[1])]);
         });
         pf.once('close', () => reject(new Error(`kubectl port-forward ended: ${out}${err}`)));
       });
@@ -180,14 +182,10 @@ describe('kubectl exec, cp, attach, port-forward through the API to the agent', 
       assert.ok(body.every((b) => b === 0x78));
       const again = await fetch(`http://127.0.0.1:${local}/two`);
       assert.equal(await again.text(), 'hello /two');
-      const undeclared = spawn(KUBECTL, ['port-forward', 'pod/web', ':9'], {
-        env: {
-          PATH: process.env['PATH'] ?? '',
-          HOME: join(c.dir, 'home'),
-          KUBECONFIG: c.server.kubeconfigPath,
-        },
-      });
-      undeclared.kill();
+      // A port the pod does not declare: kubectl reports the agent's refusal for that connection.
+      await fetch(`http://127.0.0.1:${local2}/`).catch(() => undefined);
+      await eventually('kubectl to report the refused port', () => /declares TCP port 9/.test(err));
+      assert.match(err, /an error occurred forwarding \d+ -> 9: pod default\/web has no running container/);
     } finally {
       pf.kill();
     }
