@@ -54,7 +54,7 @@ export class SessionGate {
 
   /** Calls `onIdle` after `idleMs` without `touch()`; `stop()` ends the watch. */
   idleTimer(onIdle: () => void): { touch: () => void; stop: () => void } {
-    let timer = setTimeout(onIdle, this.idleMs);
+    const timer = setTimeout(onIdle, this.idleMs);
     timer.unref();
     return {
       touch: () => timer.refresh(),

@@ -50,7 +50,7 @@ function checkRunning(pod: KubeObject, name: string, container: string | undefin
  * session is the agent's. An agent that refuses the upgrade gets its answer quoted in a Status.
  */
 export async function handlePodStream(deps: ApiDeps, r: ResourceRequest, kind: PodStreamKind): Promise<void> {
-  const client = r.res.socket as Socket | null;
+  const client = r.res.socket;
   if (r.req.headers.upgrade === undefined || client === null) throw badRequest('Upgrade request required');
   const name = r.name ?? '';
   const pod = await deps.store.get('pods', r.namespace, name);

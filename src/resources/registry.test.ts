@@ -55,7 +55,15 @@ test('scope, categories, short names and subresources as Kubernetes', () => {
       .sort(),
     ['cronjobs', 'daemonsets', 'deployments', 'jobs', 'pods', 'replicasets', 'services'],
   );
-  assert.deepEqual(byPlural('pods').subresources, ['status', 'log', 'binding', 'eviction', 'exec', 'attach', 'portforward']);
+  assert.deepEqual(byPlural('pods').subresources, [
+    'status',
+    'log',
+    'binding',
+    'eviction',
+    'exec',
+    'attach',
+    'portforward',
+  ]);
   assert.deepEqual(byPlural('deployments').subresources, ['status', 'scale']);
   assert.deepEqual(byPlural('replicasets').subresources, ['status', 'scale']);
   assert.deepEqual(byPlural('serviceaccounts').subresources, ['token']);
