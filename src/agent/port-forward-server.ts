@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { rawAnswer, type SessionGate } from './exec-server.js';
 import { RST_REFUSED_STREAM } from './spdy-frames.js';
-import { SpdySession, type SpdyStream } from './spdy-session.js';
+import { SpdySession, type SpdyStream, type SpdyTransport } from './spdy-session.js';
 
 /** The WebSocket subprotocol of kubectl ≥ 1.31's port-forward: SPDY tunnelled in binary messages. */
 export const TUNNEL_PROTOCOL = 'SPDY/3.1+portforward.k8s.io';
@@ -59,6 +59,7 @@ export class PortForwardServer {
         const session = this.serve(pod, {
           write: (b) => ws.send(b),
           close: () => ws.close(1000),
+          buffered: () => ws.bufferedAmount,
         });
         ws.on('message', (d: Buffer) => session.feed(d));
         ws.once('close', () => session.close());
@@ -73,16 +74,17 @@ export class PortForwardServer {
       'HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\n' +
         'X-Stream-Protocol-Version: portforward.k8s.io\r\n\r\n',
     );
-    const session = this.serve(pod, { write: (b) => socket.write(b), close: () => socket.end() });
+    const session = this.serve(pod, {
+      write: (b) => socket.write(b),
+      close: () => socket.end(),
+      buffered: () => socket.writableLength,
+    });
     socket.on('data', (d: Buffer) => session.feed(d));
     socket.once('close', () => session.close());
     if (head.length > 0) session.feed(head);
   }
 
-  private serve(
-    pod: { namespace: string; name: string },
-    transport: { write: (b: Uint8Array) => void; close: () => void },
-  ): SpdySession {
+  private serve(pod: { namespace: string; name: string }, transport: SpdyTransport): SpdySession {
     const idle = this.gate.idleTimer(() => session.close('idle timeout'));
     const session = new SpdySession({
       write: (b) => {
@@ -90,6 +92,7 @@ export class PortForwardServer {
         transport.write(b);
       },
       close: transport.close,
+      buffered: transport.buffered,
     });
     this.sessions.add(session);
     const pairs = new Map<string, Pair>();
@@ -115,7 +118,7 @@ export class PortForwardServer {
       if (pair.error !== undefined && pair.data !== undefined) {
         clearTimeout(pair.timer);
         pairs.delete(id);
-        void this.forward(pod, pair.error, pair.data);
+        void this.forward(session, pod, pair.error, pair.data);
       }
     });
     session.once('close', () => {
@@ -127,6 +130,7 @@ export class PortForwardServer {
   }
 
   private async forward(
+    session: SpdySession,
     pod: { namespace: string; name: string },
     error: SpdyStream,
     data: SpdyStream,
@@ -144,7 +148,11 @@ export class PortForwardServer {
     const tcp = connect(target.port, target.host);
     let connected = false;
     tcp.on('connect', () => (connected = true));
-    tcp.on('data', (d: Buffer) => data.write(d));
+    tcp.on('data', (d: Buffer) => {
+      if (data.write(d)) return;
+      tcp.pause();
+      session.whenDrained(() => tcp.resume());
+    });
     tcp.on('end', () => data.end());
     tcp.on('error', (err) => {
       if (!connected)

@@ -40,6 +40,17 @@ function through(z: Inflate | Deflate, chunk: Uint8Array): Promise<Buffer> {
   });
 }
 
+/** The bytes under a session: an upgraded socket or a WebSocket tunnel. */
+export interface SpdyTransport {
+  write(b: Uint8Array): void;
+  close(): void;
+  /** Bytes written but not yet sent. */
+  buffered(): number;
+}
+
+/** Above this much unsent, writers pause; they resume below a quarter of it. */
+const HIGH_WATER = 1024 * 1024;
+
 /** One stream the client opened (SYN_STREAM), with its headers. */
 export class SpdyStream extends EventEmitter<{ data: [Buffer]; end: []; reset: [] }> {
   /** The client sent FIN: no more data comes. */
@@ -55,11 +66,15 @@ export class SpdyStream extends EventEmitter<{ data: [Buffer]; end: []; reset: [
     super();
   }
 
-  /** Sends data to the client (in frames of at most 32 KiB). */
-  write(data: Buffer): void {
-    if (this.localClosed) return;
+  /**
+   * Sends data to the client (in frames of at most 32 KiB); false when the transport holds more
+   * than it should, so that the source pauses until `session.whenDrained`.
+   */
+  write(data: Buffer): boolean {
+    if (this.localClosed) return true;
     for (let at = 0; at < data.length; at += 32768)
       this.session.send(dataFrame(this.id, 0, data.subarray(at, at + 32768)));
+    return !this.session.congested();
   }
 
   /** Half-closes the stream (an empty DATA frame with FIN). */
@@ -95,7 +110,7 @@ export class SpdySession extends EventEmitter<{ stream: [SpdyStream]; close: [st
   private lastStream = 0;
   private closed = false;
 
-  constructor(private readonly transport: { write: (b: Uint8Array) => void; close: () => void }) {
+  constructor(private readonly transport: SpdyTransport) {
     super();
     const dictionary = Buffer.from(SPDY_DICTIONARY);
     this.inflate = createInflate({ dictionary });
@@ -121,6 +136,20 @@ export class SpdySession extends EventEmitter<{ stream: [SpdyStream]; close: [st
   /** Sends a frame to the client. */
   send(frame: Uint8Array): void {
     if (!this.closed) this.transport.write(frame);
+  }
+
+  /** True while the transport holds more unsent bytes than it should. */
+  congested(): boolean {
+    return this.transport.buffered() > HIGH_WATER;
+  }
+
+  /** Calls `fn` once the transport has sent most of what it holds (or the session closed). */
+  whenDrained(fn: () => void): void {
+    const check = (): void => {
+      if (this.closed || this.transport.buffered() <= HIGH_WATER / 4) fn();
+      else setTimeout(check, 5);
+    };
+    setTimeout(check, 5);
   }
 
   /** Forgets a stream closed both ways. */
