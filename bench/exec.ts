@@ -64,9 +64,10 @@ export async function benchExec(): Promise<BenchResult[]> {
     const through = await timed(`kubectl exec box -- head -c ${bytes} /dev/zero | wc -c`, env);
     const plain = await timed(`head -c ${bytes} /dev/zero | cat | wc -c`, env);
     if (through.out !== String(bytes)) throw new Error(`exec delivered ${through.out} bytes`);
-    const ports = JSON.parse(
-      ((pod.metadata?.annotations ?? {}) as Record<string, string>)['stratus.dev/host-ports'] ?? '{}',
-    ) as Record<string, number>;
+    const ports = JSON.parse((pod.metadata?.annotations ?? {})['stratus.dev/host-ports'] ?? '{}') as Record<
+      string,
+      number
+    >;
     const hostPort = Object.values(ports)[0];
     const pf = spawn('kubectl', ['port-forward', 'pod/box', ':8080'], { env });
     try {

@@ -91,8 +91,8 @@ export class PortForwardServer {
         idle.touch();
         transport.write(b);
       },
-      close: transport.close,
-      buffered: transport.buffered,
+      close: () => transport.close(),
+      buffered: () => transport.buffered(),
     });
     this.sessions.add(session);
     const pairs = new Map<string, Pair>();

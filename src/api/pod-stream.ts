@@ -105,6 +105,8 @@ export async function handlePodStream(deps: ApiDeps, r: ResourceRequest, kind: P
   const raw = upstream.res.rawHeaders;
   for (let i = 0; i + 1 < raw.length; i += 2) lines.push(`${raw[i] ?? ''}: ${raw[i + 1] ?? ''}`);
   client.write(`${lines.join('\r\n')}\r\n\r\n`);
+  // For the audit log and metrics, which read the response when the connection closes.
+  r.res.statusCode = 101;
   if (upstream.head !== undefined && upstream.head.length > 0) client.write(upstream.head);
   const head = heads.get(r.req);
   if (head !== undefined) agent.write(head);
