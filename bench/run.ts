@@ -31,6 +31,7 @@ const REGISTRY: readonly BenchModule[] = [
   { name: 'service-proxy', specifier: './service-proxy.js', exportName: 'benchServiceProxy' },
   { name: 'telemetry', specifier: './telemetry.js', exportName: 'benchTelemetry' },
   { name: 'runc-start', specifier: './runc-start.js', exportName: 'benchRuncStart' },
+  { name: 'exec', specifier: './exec.js', exportName: 'benchExec' },
 ];
 
 /** Formats results as a padded text table. */

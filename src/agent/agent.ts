@@ -28,6 +28,8 @@ import {
 import { claimDataDir } from './data-dir.js';
 import { DiskPressure } from './disk-pressure.js';
 import { LogServer } from './log-server.js';
+import type { StreamLimits } from './exec-server.js';
+import type { PortTarget } from './port-forward-server.js';
 import type { NodeCapacity } from './node-object.js';
 import { NodeRegistration, upsertObject } from './node-registration.js';
 import { PodWorker, type WorkerDeps } from './pod-worker.js';
@@ -45,6 +47,8 @@ export interface AgentOptions extends NodeCapacity {
   nodeName?: string;
   /** The log endpoint's port on 127.0.0.1; default 0 (a free port). */
   agentPort?: number;
+  /** Idle timeout and cap of exec, attach and port-forward sessions (default 4 h, 64). */
+  streamLimits?: StreamLimits;
   /** Default: the system clock. */
   clock?: Clock;
   /** Lease renewal (and node status) interval; default 10 000 ms. */
@@ -254,6 +258,8 @@ export class Agent {
         proxyStats: (service) => this.proxyStats(service),
         resourceStats: () => this.collector.summary(),
         metrics: () => renderMetrics(this.registry),
+        portTarget: (ns, pod, port) => Promise.resolve(this.portTarget(ns, pod, port)),
+        ...(this.options.streamLimits !== undefined ? { streamLimits: this.options.streamLimits } : {}),
       },
     );
     this.port = await this.logServer.listen(this.options.agentPort ?? 0);
@@ -328,6 +334,26 @@ export class Agent {
     if (!this.disk.failed(f.error.message)) return;
     this.deps.onError(new Error(`disk pressure: pod ${f.spec.podNamespace}/${f.spec.podName}: ${text}`));
     void this.registration?.heartbeat().catch(this.deps.onError);
+  }
+
+  /**
+   * Where `kubectl port-forward` reaches a pod's port from this node: for a runtime with its own
+   * network namespace (a sandbox) the pod's IP and the port itself; for the `process` runtime,
+   * which shares the host's network, the host port the agent gave a declared container port (an
+   * undeclared port is refused: it would be any host service on loopback).
+   */
+  private portTarget(ns: string, pod: string, port: number): PortTarget {
+    for (const w of this.workers.values()) {
+      if (w.pod.metadata?.namespace !== ns || w.pod.metadata.name !== pod) continue;
+      for (const slot of w.slots.values()) {
+        const spec = slot.status?.state === 'running' ? slot.status.spec : undefined;
+        if (spec?.sandbox !== undefined) return { host: spec.sandbox.podIP, port };
+        const mapped = spec?.ports?.find((p) => p.containerPort === port && (p.protocol ?? 'TCP') === 'TCP');
+        if (mapped !== undefined) return { host: '127.0.0.1', port: mapped.hostPort };
+      }
+      return { error: `pod ${ns}/${pod} has no running container that declares TCP port ${port}` };
+    }
+    return { error: `pod ${ns}/${pod} is not running on this node` };
   }
 
   private lookup(ns: string, pod: string, container: string): string | undefined {

@@ -7,4 +7,5 @@ export { buildNode, buildLease, type NodeCapacity, type NodeObjectOptions } from
 export { buildPodStatus, podPhase, type ContainerView, type PodView } from './pod-status.js';
 export { AgentError } from './errors.js';
 export { parseLogQuery } from './log-server.js';
+export type { StreamLimits } from './exec-server.js';
 export { startSimulatedNodes, type SimulatedNodes, type SimulatedNodesOptions } from './simulated-nodes.js';

@@ -2,9 +2,12 @@ import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { queryBool } from '../common/query-bool.js';
+import type { Duplex } from 'node:stream';
 import type { LogOptions, Runtime } from '../runtime/index.js';
 import type { ResourceSummary } from '../telemetry/index.js';
 import { agentBadLogPath, agentContainerNotFound, agentUnauthorized, type AgentError } from './errors.js';
+import { ExecServer, SessionGate, rawAnswer, type StreamLimits } from './exec-server.js';
+import { PortForwardServer, type PortResolver } from './port-forward-server.js';
 
 /** Finds the runtime container id of `container` in pod `namespace/name` on this node. */
 export type ContainerLookup = (namespace: string, pod: string, container: string) => string | undefined;
@@ -64,6 +67,10 @@ export interface AgentSources {
   resourceStats?: () => ResourceSummary;
   /** The agent's Prometheus metrics (`GET /metrics`, text format). */
   metrics?: () => Promise<{ contentType: string; body: string }>;
+  /** Where `port-forward` connects for a pod's port. */
+  portTarget?: PortResolver;
+  /** Limits of exec, attach and port-forward sessions. */
+  streamLimits?: StreamLimits;
 }
 
 /**
@@ -76,6 +83,9 @@ export interface AgentSources {
 export class LogServer {
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
+  private readonly gate: SessionGate;
+  private readonly execServer: ExecServer;
+  private readonly portForward: PortForwardServer;
 
   constructor(
     private readonly runtime: Runtime,
@@ -92,6 +102,20 @@ export class LogServer {
           res.destroy();
         }
       });
+    });
+    this.gate = new SessionGate(sources.streamLimits);
+    this.execServer = new ExecServer(runtime, this.gate);
+    this.portForward = new PortForwardServer(
+      sources.portTarget ?? (() => Promise.resolve({ error: 'this node serves no port-forward' })),
+      this.gate,
+    );
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      socket.on('error', () => undefined);
+      try {
+        this.upgrade(req, socket, head);
+      } catch (err) {
+        rawAnswer(socket, 500, `stream request failed: ${(err as Error).message}`);
+      }
     });
     this.server.on('connection', (s: Socket) => {
       this.sockets.add(s);
@@ -168,7 +192,41 @@ export class LogServer {
     }
   }
 
+  /** Streaming sessions open now (exec, attach, port-forward); for tests and metrics. */
+  get sessions(): number {
+    return this.gate.count;
+  }
+
+  /**
+   * `/exec/{ns}/{pod}/{container}?command=…` and `/attach/…` (WebSocket, channel protocol) and
+   * `/portForward/{ns}/{pod}` (SPDY/3.1, alone or tunnelled in a WebSocket), as
+   * kubelet serves them, reached through the API server, which has authorized the user.
+   */
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (!sameSecret(req.headers.authorization, this.secret)) {
+      const e = agentUnauthorized();
+      return rawAnswer(socket, e.status, e.message);
+    }
+    const parsed = parseLogPath(req.url ?? '/');
+    if ('error' in parsed) return rawAnswer(socket, parsed.error.status, parsed.error.message);
+    const { query, parts } = parsed;
+    const [root = '', ns = '', pod = '', container = ''] = parts;
+    if ((root === 'exec' || root === 'attach') && parts.length === 4) {
+      const id = this.lookup(ns, pod, container);
+      if (id === undefined) {
+        const e = agentContainerNotFound(ns, pod, container);
+        return rawAnswer(socket, e.status, e.message);
+      }
+      return this.execServer.handle(req, socket, head, { kind: root, containerId: id, query });
+    }
+    if (root === 'portForward' && parts.length === 3)
+      return this.portForward.handle(req, socket, head, { namespace: ns, name: pod });
+    rawAnswer(socket, 404, 'not found');
+  }
+
   async close(): Promise<void> {
+    await this.execServer.close();
+    await this.portForward.close();
     const closed = new Promise<void>((r) => this.server.close(() => r()));
     for (const s of this.sockets) s.destroy();
     await closed;

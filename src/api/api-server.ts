@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { ServerResponse, createServer, type IncomingMessage, type Server } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import { systemClock, type Clock } from '../common/clock.js';
@@ -31,6 +31,7 @@ import { parseRoute, type ResourceRoute } from './routes.js';
 import { handleScale } from './scale.js';
 import { handleBinding } from './binding.js';
 import { handlePodLog } from './pod-log.js';
+import { handlePodStream, rememberUpgradeHead } from './pod-stream.js';
 import { serviceProxyStatsExtension } from './service-proxy-stats.js';
 import { METRICS_DISCOVERY, resourceMetricsExtension } from './resource-metrics.js';
 import { handleConvertedVersion } from './converted-version.js';
@@ -188,6 +189,9 @@ export class ApiServer {
     const keepAliveTimeout = limits.keepAliveTimeoutMs;
     this.server = createServer({ keepAlive: true, keepAliveTimeout }, handler);
     this.server.keepAliveTimeout = keepAliveTimeout;
+    this.server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) =>
+      this.upgrade(req, socket, head),
+    );
     this.secure = options.tls !== undefined;
     // Plain HTTP carries bearer tokens in the clear: only loopback clients may speak it.
     const plainAllowed = (socket: Socket): boolean => isLoopbackAddress(socket.remoteAddress);
@@ -205,6 +209,9 @@ export class ApiServer {
       );
       tlsServer.keepAliveTimeout = keepAliveTimeout;
       tlsServer.on('tlsClientError', () => undefined);
+      tlsServer.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) =>
+        this.upgrade(req, socket, head),
+      );
       this.tlsServer = tlsServer;
       this.guard = new ConnectionGuard({
         limits,
@@ -292,6 +299,23 @@ export class ApiServer {
     await this.deleter.close();
     await this.services.allocator.close();
     await this.services.nodes.close();
+  }
+
+  /**
+   * An Upgrade request (`kubectl exec`, `attach`, `port-forward`): it goes through the same
+   * authentication, authorization, audit and routing as any request, with a response written to
+   * its socket; a handler that takes the connection over (`handlePodStream`) writes the 101 itself.
+   * The connection guard stops timing it: the tunnel times its own silence at the agent.
+   */
+  private upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
+    this.guard.untime(socket);
+    socket.on('error', () => socket.destroy());
+    rememberUpgradeHead(req, head);
+    const res = new ServerResponse(req);
+    res.shouldKeepAlive = false;
+    res.assignSocket(socket);
+    res.on('finish', () => socket.end());
+    this.track(req, res);
   }
 
   private track(req: IncomingMessage, res: ServerResponse): void {
@@ -428,6 +452,13 @@ export class ApiServer {
     if (route.subresource === 'binding' && method === 'POST') return handleBinding(this.deps, r);
     if (route.subresource === 'log' && type.kind === 'Pod' && method === 'GET')
       return handlePodLog(this.deps, r);
+    if (
+      type.kind === 'Pod' &&
+      (route.subresource === 'exec' || route.subresource === 'attach' || route.subresource === 'portforward')
+    ) {
+      if (method !== 'GET' && method !== 'POST') throw methodNotAllowed(method, path);
+      return handlePodStream(this.deps, r, route.subresource);
+    }
     if (route.subresource === 'token' && type.kind === 'ServiceAccount') {
       if (method !== 'POST') throw methodNotAllowed(method, path);
       if (this.serviceAccountTokens === undefined) throw pathNotFound(path);

@@ -15,12 +15,18 @@ const SUBRESOURCE_VERBS: Record<string, string[]> = {
   log: ['get'],
   binding: ['create'],
   eviction: ['create'],
+  exec: ['create', 'get'],
+  attach: ['create', 'get'],
+  portforward: ['create', 'get'],
 };
 
 const SUBRESOURCE_KINDS: Record<string, { group: string; version: string; kind: string }> = {
   scale: { group: 'autoscaling', version: 'v1', kind: 'Scale' },
   binding: { group: '', version: 'v1', kind: 'Binding' },
   eviction: { group: 'policy', version: 'v1', kind: 'Eviction' },
+  exec: { group: '', version: 'v1', kind: 'PodExecOptions' },
+  attach: { group: '', version: 'v1', kind: 'PodAttachOptions' },
+  portforward: { group: '', version: 'v1', kind: 'PodPortForwardOptions' },
 };
 
 /** Group name → version → its resource types, in registry order (core group first). */

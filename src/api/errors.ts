@@ -161,6 +161,21 @@ export function nodeUnreachable(node: string, why: string): ApiError {
   );
 }
 
+/**
+ * The agent refused an exec, attach or port-forward upgrade: its 429 (too many sessions on the
+ * node) stays a 429, a 400/404 is a 400, anything else a 500, with the agent's words.
+ */
+export function podStreamFailed(agentStatus: number, message: string): ApiError {
+  if (agentStatus === 429) return new ApiError('API_POD_STREAM_FAILED', 429, 'TooManyRequests', message);
+  const bad = agentStatus === 400 || agentStatus === 404;
+  return new ApiError(
+    'API_POD_STREAM_FAILED',
+    bad ? 400 : 500,
+    bad ? 'BadRequest' : 'InternalError',
+    message,
+  );
+}
+
 /** The agent refused a log request: 400 BadRequest for what the user asked wrong, 500 otherwise. */
 export function podLogFailed(agentStatus: number, message: string): ApiError {
   const bad = agentStatus === 400 || agentStatus === 404;

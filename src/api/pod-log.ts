@@ -24,7 +24,8 @@ export function agentSecretName(node: string): string {
   return `stratus-agent-${node}`;
 }
 
-function pickContainer(pod: KubeObject, name: string, wanted: string | null): string {
+/** The container a pod subresource names, or its only container; 400 with kubelet's words otherwise. */
+export function pickContainer(pod: KubeObject, name: string, wanted: string | null): string {
   const spec = (pod['spec'] ?? {}) as {
     containers?: { name: string }[];
     initContainers?: { name: string }[];

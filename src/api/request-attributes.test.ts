@@ -88,3 +88,16 @@ test('403 messages name the user, verb, resource and scope as kube-apiserver doe
   const path = withUser(requestInfo('GET', '/metrics', q()), user);
   assert.equal(forbiddenMessage(path, 'RBAC: x'), 'User "alice" cannot get path "/metrics": RBAC: x');
 });
+
+test('exec, attach and portforward are create on their subresource, the WebSocket GET included', () => {
+  assert.equal(
+    pick('GET', '/api/v1/namespaces/a/pods/web/exec', 'command=ls'),
+    'res|create||pods|exec|a|web',
+  );
+  assert.equal(pick('POST', '/api/v1/namespaces/a/pods/web/exec'), 'res|create||pods|exec|a|web');
+  assert.equal(pick('GET', '/api/v1/namespaces/a/pods/web/attach'), 'res|create||pods|attach|a|web');
+  assert.equal(
+    pick('GET', '/api/v1/namespaces/a/pods/web/portforward'),
+    'res|create||pods|portforward|a|web',
+  );
+});

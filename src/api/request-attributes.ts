@@ -8,6 +8,7 @@ import {
 /** The parts of a request the authorizer needs, without the user. */
 export type RequestInfo = Omit<RequestAttributes, 'user'>;
 
+const STREAMING = new Set(['exec', 'attach', 'portforward']);
 const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
 const VERBS: Record<string, string> = {
   POST: 'create',
@@ -66,6 +67,9 @@ export function requestInfo(method: string, path: string, query: URLSearchParams
     parts[3] === 'metrics'
   )
     info.subresource = 'metrics';
+  // Streaming subresources are `create` whatever the method (kubectl's WebSocket GET included),
+  // as kube-apiserver authorizes them since 1.31.
+  if (info.resource === 'pods' && STREAMING.has(info.subresource) && info.name !== '') info.verb = 'create';
   if (info.name === '' && info.verb === 'get') {
     const watch = query.get('watch');
     info.verb = watch !== null && watch !== 'false' && watch !== '0' ? 'watch' : 'list';

@@ -64,7 +64,15 @@ test('scope, categories, short names and subresources as Kubernetes', () => {
       'services',
     ],
   );
-  assert.deepEqual(byPlural('pods').subresources, ['status', 'log', 'binding', 'eviction']);
+  assert.deepEqual(byPlural('pods').subresources, [
+    'status',
+    'log',
+    'binding',
+    'eviction',
+    'exec',
+    'attach',
+    'portforward',
+  ]);
   assert.deepEqual(byPlural('deployments').subresources, ['status', 'scale']);
   assert.deepEqual(byPlural('replicasets').subresources, ['status', 'scale']);
   assert.deepEqual(byPlural('serviceaccounts').subresources, ['token']);

@@ -21,7 +21,9 @@ export interface ResourceType {
   categories: string[];
   verbs: string[];
   /** Subresources served under the object's path. */
-  subresources: Array<'status' | 'scale' | 'log' | 'binding' | 'eviction' | 'token'>;
+  subresources: Array<
+    'status' | 'scale' | 'log' | 'binding' | 'eviction' | 'token' | 'exec' | 'attach' | 'portforward'
+  >;
   /** The store key, in GroupResource form: `deployments.apps`, `pods`. */
   storageResource: string;
   /** The schema of the whole object, resolvable against `schemas`. */

@@ -27,6 +27,16 @@ export function containerNotFound(id: string): RuntimeError {
   return new RuntimeError('RUNTIME_CONTAINER_NOT_FOUND', 404, `container "${id}" not found`, { id });
 }
 
+/** An exec into a container that has exited (kubelet's wording). */
+export function containerNotRunning(container: string): RuntimeError {
+  return new RuntimeError(
+    'RUNTIME_CONTAINER_NOT_RUNNING',
+    400,
+    `container ${container} is not running: cannot exec into a container that has exited`,
+    { container },
+  );
+}
+
 /** `logs --previous` for a container that has no earlier attempt (kubelet's message). */
 export function previousNotFound(container: string, pod: string): RuntimeError {
   return new RuntimeError(

@@ -9,6 +9,8 @@ export type {
   ContainerStats,
   ContainerStatus,
   ExecResult,
+  ExecSession,
+  ExecStreamOptions,
   ImageConfig,
   PodSandbox,
   UnpackedImage,

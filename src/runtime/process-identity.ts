@@ -79,13 +79,15 @@ export function commandAs(identity: ProcessIdentity, command: readonly string[])
 /**
  * The command that runs `command` in a running container's identity and mount namespace (exec
  * probes, preStop hooks): `nsenter` into the namespace of the container's first process (the
- * wrapper's child), then `setpriv`. Without a live process it runs with the identity only.
+ * wrapper's child) and its working directory, then `setpriv`. Without a live process it runs with the identity only.
  */
 export function execAs(identity: ProcessIdentity, wrapperPid: number, command: readonly string[]): string[] {
   const setpriv = setprivArgs(identity);
   const inside = identity.isolate === undefined ? undefined : firstChild(wrapperPid);
   if (inside === undefined) return [...setpriv, ...command];
-  return ['nsenter', `--target=${inside}`, '--mount', '--', ...setpriv, ...command];
+  // `--wd` (no value): the target's working directory; entering a mount namespace would
+  // otherwise leave the command in `/`.
+  return ['nsenter', `--target=${inside}`, '--mount', '--wd', '--', ...setpriv, ...command];
 }
 
 function firstChild(pid: number): number | undefined {

@@ -6,8 +6,9 @@ import type { Readable } from 'node:stream';
 import { Cgroups, type CgroupRef } from './cgroups.js';
 import { LogWriter, logFilePath, type LogRotation } from './container-log.js';
 import { RecordStore, toContainerStatus, type ContainerRecord } from './container-record.js';
-import { containerNotFound, previousNotFound, startFailed } from './errors.js';
+import { containerNotFound, containerNotRunning, previousNotFound, startFailed } from './errors.js';
 import { execInContainer } from './exec.js';
+import { spawnExecSession } from './exec-stream.js';
 import { interpretExit } from './exit-status.js';
 import { settle, within } from './promises.js';
 import { FifoPump, makeFifos } from './fifo-pump.js';
@@ -23,6 +24,8 @@ import type {
   ContainerStats,
   ContainerStatus,
   ExecResult,
+  ExecSession,
+  ExecStreamOptions,
   LogOptions,
   Runtime,
   StopOptions,
@@ -293,6 +296,32 @@ export class ProcessRuntime implements Runtime {
       env,
       cwd: spec.workingDir,
       timeoutSeconds: options.timeoutSeconds ?? 60,
+    });
+  }
+
+  /**
+   * `kubectl exec`: the command runs as the container's main process does (its user and mount
+   * namespace when the agent is root, its env with `PORT` and the volume paths, its working
+   * directory). Paths refer to the host's file system, as every path of a process container does.
+   */
+  async execStream(id: string, command: string[], options: ExecStreamOptions): Promise<ExecSession> {
+    const { spec, pid, finishedAt } = (await settle(() => this.get(id))).record;
+    if (finishedAt !== undefined) throw containerNotRunning(spec.containerName);
+    const env = {
+      PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+      HOME: process.env['HOME'] ?? '/',
+      HOSTNAME: spec.podName,
+      ...portEnv(spec.ports ?? []),
+      ...mountEnv(spec.mounts ?? []),
+      ...spec.env,
+    };
+    const argv = spec.identity === undefined ? command : execAs(spec.identity, pid, command);
+    return spawnExecSession(argv, {
+      env,
+      cwd: spec.workingDir,
+      tty: options.tty,
+      stdin: options.stdin,
+      signal: options.signal,
     });
   }
 

@@ -307,6 +307,37 @@ export function runtimeContract(
     );
 
     test(
+      'execStream (when the runtime has it): stdin in, stdout and stderr apart, the exit code; a tty',
+      withHarness(async (h) => {
+        if (h.runtime.execStream === undefined) return;
+        const id = await h.start(`setInterval(() => {}, 1000)`, { env: { MARKER: 'm1' } });
+        const s = await h.runtime.execStream(id, ['sh', '-c', 'cat; echo "$MARKER" >&2; exit 6'], {
+          tty: false,
+          stdin: true,
+        });
+        const out = readAll(s.stdout);
+        const err = s.stderr === null ? Promise.resolve('') : readAll(s.stderr);
+        s.stdin?.end('piped\n');
+        assert.equal(await s.exited, 6);
+        assert.equal(await out, 'piped\n');
+        assert.equal(await err, 'm1\n');
+        const t = await h.runtime.execStream(id, ['sh', '-c', 'tty; exit 2'], { tty: true, stdin: true });
+        assert.equal(t.stderr, null, 'a terminal merges stderr into stdout');
+        const tout = readAll(t.stdout);
+        assert.equal(await t.exited, 2);
+        assert.match(await tout, /^\/dev\/pts\/\d+\r?\n/);
+        const abort = new AbortController();
+        const long = await h.runtime.execStream(id, ['sleep', '600'], {
+          tty: false,
+          stdin: false,
+          signal: abort.signal,
+        });
+        abort.abort();
+        assert.equal(await long.exited, 137, 'an aborted session kills its command');
+      }),
+    );
+
+    test(
       'stats reports the memory and CPU a running container uses',
       withHarness(async (h) => {
         const id = await h.start(

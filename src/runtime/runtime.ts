@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import type { ProcessIdentity } from './process-identity.js';
 
 /**
@@ -199,6 +199,30 @@ export interface ExecResult {
   timedOut: boolean;
 }
 
+/** Options of `Runtime.execStream`. */
+export interface ExecStreamOptions {
+  /** Run under a pseudo-terminal: one output stream (stdout), `resize` works. */
+  tty: boolean;
+  /** Keep the command's stdin open for the caller; otherwise it reads /dev/null. */
+  stdin: boolean;
+  /** Aborting kills the command's whole process group. */
+  signal?: AbortSignal;
+}
+
+/**
+ * A command started by `Runtime.execStream` (`kubectl exec`): its streams and its exit. With a
+ * tty, stderr is null (the terminal merges both) and `resize` sets the terminal's size.
+ */
+export interface ExecSession {
+  stdin: Writable | null;
+  stdout: Readable;
+  stderr: Readable | null;
+  /** Sets the terminal's window size (columns, rows); ignored without a tty. */
+  resize(cols: number, rows: number): void;
+  /** The exit code once the command and its output are done (128 + n when killed by signal n). */
+  exited: Promise<number>;
+}
+
 /** Resource usage of a container; `limitsEnforced` says whether the limits are enforced or advisory. */
 export interface ContainerStats {
   cpuSeconds: number;
@@ -239,6 +263,12 @@ export interface Runtime {
   statsMany?(ids: readonly string[]): Promise<Map<string, ContainerStats>>;
   /** Runs a command in the container's context (exec probes, `kubectl exec` later). */
   exec(id: string, command: string[], options?: { timeoutSeconds?: number }): Promise<ExecResult>;
+  /**
+   * Starts a command in the container's context with its streams open (`kubectl exec`, `cp`).
+   * Optional: a runtime without it answers exec requests with an error. The `runc` runtime will
+   * implement it with `runc exec`.
+   */
+  execStream?(id: string, command: string[], options: ExecStreamOptions): Promise<ExecSession>;
   /** Forgets an exited container: its record and cgroup; its log files stay until the pod goes. */
   remove(id: string): Promise<void>;
   /** Stops watching; containers keep running. */

@@ -23,6 +23,7 @@ const OPTIONS = {
   simulate: { type: 'string' },
   'node-status-update-frequency': { type: 'string' },
   'metric-resolution': { type: 'string' },
+  'streaming-connection-idle-timeout': { type: 'string' },
   ...SERVICE_PROXY_OPTIONS,
   ...RUNTIME_OPTIONS,
 } as const;
@@ -105,6 +106,9 @@ export const agentCommand: Command = {
   --metric-resolution DURATION
                      how often pods' and the node's CPU and memory are sampled for
                      kubectl top (default: 15s)
+  --streaming-connection-idle-timeout DURATION
+                     close an exec, attach or port-forward session silent this long
+                     (default: 4h, as kubelet)
   --insecure-skip-tls-verify  do not check the server's certificate (https URLs;
                      a plain http:// URL on loopback needs no certificate)
   --simulate N       register N simulated nodes that report their pods Running without
@@ -127,6 +131,7 @@ ${RUNTIME_USAGE}`,
     const simulate = positiveNumber(values, 'simulate', true);
     const leaseIntervalMs = durationFlag(values, 'node-status-update-frequency', { command: 'agent' });
     const metricsIntervalMs = durationFlag(values, 'metric-resolution', { command: 'agent' });
+    const idleTimeoutMs = durationFlag(values, 'streaming-connection-idle-timeout', { command: 'agent' });
     const dataDir = resolve(ctx.io.cwd, flagString(values, 'data-dir') ?? '.stratus/agent');
     const serviceProxy = serviceProxyFlags(values, 'agent');
     const defaultRuntime = defaultRuntimeFlag(values, 'agent');
@@ -156,6 +161,7 @@ ${RUNTIME_USAGE}`,
       ...(maxPods !== undefined ? { maxPods } : {}),
       ...(leaseIntervalMs !== undefined ? { leaseIntervalMs } : {}),
       ...(metricsIntervalMs !== undefined ? { metricsIntervalMs } : {}),
+      ...(idleTimeoutMs !== undefined ? { streamLimits: { idleTimeoutMs } } : {}),
       ...(serviceProxy === undefined ? {} : { serviceProxy }),
       ...(defaultRuntime === undefined ? {} : { defaultRuntime }),
       onError: (err) => ctx.io.stderr.write(`agent: ${(err as Error).message}\n`),

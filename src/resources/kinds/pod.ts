@@ -21,7 +21,7 @@ export const podKind: KindDefinition = {
   shortNames: ['po'],
   namespaced: true,
   categories: ['all'],
-  subresources: ['status', 'log', 'binding', 'eviction'],
+  subresources: ['status', 'log', 'binding', 'eviction', 'exec', 'attach', 'portforward'],
   schemaRef: 'io.k8s.api.core.v1.Pod',
   defaults(object) {
     const pod = object as Pod;
