@@ -5,7 +5,7 @@ NODE_MODULES_STAMP := node_modules/.installed
 SYSTEM_DEPS := /usr/bin/aws:awscli rclone:rclone etcd:etcd-server runc:runc docker-registry:docker-registry \
 	/usr/lib/python3/dist-packages/kubernetes/__init__.py:python3-kubernetes \
 	/usr/sbin/haproxy:haproxy /usr/sbin/nginx:nginx wrk:wrk /usr/sbin/nft:nftables \
-	/usr/bin/prometheus:prometheus
+	/usr/bin/prometheus:prometheus setfattr:attr /bin/busybox:busybox-static htpasswd:apache2-utils
 
 .PHONY: up test bench build lint typecheck deps system-deps clean
 
