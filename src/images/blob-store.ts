@@ -110,7 +110,7 @@ export class BlobStore {
    * Adopts a file already on the store's file system (an extracted archive member): hashes it,
    * checks `expected`, fsyncs it and renames it into place.
    */
-  async adopt(file: string, expected?: string): Promise<{ digest: string; size: number }> {
+  async adopt(file: string, expected?: string): Promise<{ digest: string; size: number; existed: boolean }> {
     const hash = createHash('sha256');
     let size = 0;
     for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
@@ -131,14 +131,15 @@ export class BlobStore {
     digest: string,
     size: number,
     expected: string | undefined,
-  ): Promise<{ digest: string; size: number }> {
+  ): Promise<{ digest: string; size: number; existed: boolean }> {
     if (expected !== undefined && expected !== digest) {
       await rm(tmp, { force: true });
       throw digestMismatch(expected, digest, 'blob');
     }
+    const existed = await this.has(digest);
     await rename(tmp, this.path(digest));
-    await syncDir(this.blobsDir);
-    return { digest, size };
+    if (!existed) await syncDir(this.blobsDir);
+    return { digest, size, existed };
   }
 
   /** Reads a whole blob (small ones: manifests and configs), checking its digest. */

@@ -304,7 +304,8 @@ export class ImageStore {
     };
   }
 
-  private unpack(digest: string): Promise<string> {
+  /** Unpacks one stored layer blob (once per digest) and returns its folder. */
+  unpack(digest: string): Promise<string> {
     const existing = this.unpacking.get(digest);
     if (existing) return existing;
     const dir = layerDir(this.root, digest);

@@ -17,3 +17,6 @@ export {
   type ImageReference,
 } from './reference.js';
 export type { ImageConfig, ImageConfigFile, Manifest, Descriptor, UnpackedImage } from './oci-types.js';
+export { buildImage, type BuildOptions, type BuildResult } from './image-builder.js';
+export type { BuildRunner, BuildRunOptions } from './build-runner.js';
+export { parseDockerfile, type Instruction } from './dockerfile.js';
