@@ -4,11 +4,24 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { prepareBusybox } from '../images/testing.js';
+import { prepareBusybox, RegistryProcess, registryAvailable } from '../images/testing.js';
 import { MAIN_JS } from './cli-harness.js';
 
 function stratus(cwd: string, ...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [MAIN_JS, ...args], { cwd, encoding: 'utf8' });
+  return stratusInput(cwd, '', ...args);
+}
+
+function stratusInput(
+  cwd: string,
+  input: string,
+  ...args: string[]
+): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [MAIN_JS, ...args], {
+    cwd,
+    encoding: 'utf8',
+    input,
+    env: { ...process.env, HOME: cwd },
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -51,4 +64,56 @@ test('stratus image build, ls, tag, inspect, export, rm and import', async (t) =
   assert.match(missing.stderr, /image "nope" not found/);
   const bad = stratus(work, 'image', 'tag', 'busybox:1.35', 'Bad');
   assert.match(bad.stderr, /invalid image reference "Bad"/);
+});
+
+test('stratus image login, push and pull against a registry with basic auth', async (t) => {
+  if (!registryAvailable()) return t.skip('docker-registry is not installed');
+  const work = await mkdtemp(join(tmpdir(), 'stratus-image-cli-'));
+  t.after(() => rm(work, { recursive: true, force: true }));
+  if (!prepareBusybox(join(work, 'ctx'))) return t.skip('busybox-static is not installed');
+  const registry = await RegistryProcess.start({ users: { bob: 'pw' } });
+  t.after(() => registry.close());
+  const target = `${registry.host}/tools/busybox:1`;
+  assert.equal(stratus(work, 'image', 'build', 'ctx', '-q', '-t', target).code, 0);
+  const denied = stratus(work, 'image', 'push', target);
+  assert.equal(denied.code, 1);
+  assert.match(denied.stderr, /wants credentials/);
+  const badLogin = stratusInput(
+    work,
+    'nope\n',
+    'image',
+    'login',
+    registry.host,
+    '-u',
+    'bob',
+    '--password-stdin',
+  );
+  assert.equal(badLogin.code, 1);
+  const login = stratusInput(work, 'pw\n', 'image', 'login', registry.host, '-u', 'bob', '--password-stdin');
+  assert.equal(login.code, 0, login.stderr);
+  const pushed = stratus(work, 'image', 'push', target);
+  assert.equal(pushed.code, 0, pushed.stderr);
+  assert.match(pushed.stdout, /digest: sha256:[0-9a-f]{64}/);
+  const other = join(work, 'node2');
+  const pulled = stratus(
+    work,
+    'image',
+    'pull',
+    target,
+    '--data-dir',
+    other,
+    '--registry-config',
+    '.stratus/registry-auth.json',
+  );
+  assert.equal(pulled.code, 0, pulled.stderr);
+  assert.equal(
+    pulled.stdout.split('\n')[0],
+    pushed.stdout.trim().split(': digest: ')[0] === target
+      ? `Digest: ${pushed.stdout.trim().split('digest: ')[1] ?? ''}`
+      : '',
+  );
+  assert.match(
+    stratus(work, 'image', 'ls', '--data-dir', other).stdout,
+    new RegExp(`^${registry.host}/tools/busybox +1 `, 'm'),
+  );
 });

@@ -20,3 +20,14 @@ export type { ImageConfig, ImageConfigFile, Manifest, Descriptor, UnpackedImage 
 export { buildImage, type BuildOptions, type BuildResult } from './image-builder.js';
 export type { BuildRunner, BuildRunOptions } from './build-runner.js';
 export { parseDockerfile, type Instruction } from './dockerfile.js';
+export { pullImage, type PullOptions, type PullResult, type PullProgress } from './image-pull.js';
+export { pushImage, type PushOptions, type PushResult } from './image-push.js';
+export { RegistryClient, isLoopbackHost } from './registry-client.js';
+export {
+  credentialsFromDockerConfig,
+  addToDockerConfig,
+  lookupIn,
+  parseChallenge,
+  type Credentials,
+  type CredentialLookup,
+} from './registry-auth.js';
