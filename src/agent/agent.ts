@@ -27,6 +27,8 @@ import { LogServer } from './log-server.js';
 import type { NodeCapacity } from './node-object.js';
 import { NodeRegistration, upsertObject } from './node-registration.js';
 import { PodWorker, type WorkerDeps } from './pod-worker.js';
+import { ImagePuller } from './image-puller.js';
+import { ImageStore } from '../images/index.js';
 import { PodIds } from './pod-ids.js';
 import { containerSamples } from './resource-samples.js';
 
@@ -70,6 +72,12 @@ export interface AgentOptions extends NodeCapacity {
    * users, and pods run as the agent's user.
    */
   podUsers?: boolean;
+  /**
+   * The node's image store, opened when the runtime `usesImages` (runc); default
+   * DATA_DIR/images (`stratus up` passes its own DATA_DIR/images, where `make busybox-image` and
+   * `stratus image` put images).
+   */
+  imagesDir?: string;
 }
 
 /** The host and port of the API server URL, for pods' `KUBERNETES_SERVICE_HOST` and `_PORT`. */
@@ -162,6 +170,10 @@ export class Agent {
     const agent = new Agent(options, runtime);
     reporter.agent = agent;
     try {
+      if ((runtime as Runtime).usesImages === true) {
+        const store = await ImageStore.open(resolve(options.imagesDir ?? join(dataDir, 'images')));
+        agent.deps.images = new ImagePuller(store, options.client, agent.deps.clock);
+      }
       await agent.begin(dataDir);
     } catch (err) {
       await agent.close();
@@ -425,5 +437,6 @@ export class Agent {
     await this.logServer?.close();
     await this.deps.events.close();
     await this.runtime.close();
+    await this.deps.images?.store.close();
   }
 }

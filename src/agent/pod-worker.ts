@@ -12,6 +12,7 @@ import {
   type ContainerStatus as RtStatus,
   type CrashBackoff,
   type Runtime,
+  type UnpackedImage,
 } from '../runtime/index.js';
 import { containerSpec, fetchPodSources, preparePodVolumes, type PodSources } from './container-launch.js';
 import { PodTokens } from './pod-tokens.js';
@@ -22,6 +23,7 @@ import { buildPodStatus, type PodView } from './pod-status.js';
 import { ContainerSlot } from './container-slot.js';
 import { containerView, goDuration } from './container-view.js';
 import { publishHostPorts } from './host-ports-publisher.js';
+import type { ImagePuller } from './image-puller.js';
 
 /** What every pod worker shares: the agent's runtime, client, clock and settings. */
 export interface WorkerDeps {
@@ -39,6 +41,8 @@ export interface WorkerDeps {
   apiServer?: { host: string; port: string };
   /** Id blocks of pods, when the agent runs them as their own users (it is root); absent: as itself. */
   podIds?: PodIds;
+  /** Pulls and unpacks images, for a runtime that `usesImages`; absent: images are display only. */
+  images?: ImagePuller;
   onError: (err: unknown) => void;
 }
 
@@ -248,6 +252,8 @@ export class PodWorker {
       this.later(backoff.remainingMs(key));
       return;
     }
+    const unpackedImage = await this.pullImage(c, slot);
+    if (unpackedImage === null) return;
     try {
       const { sources, volumePaths } = await this.prepareVolumes();
       const identity = this.identity(c);
@@ -262,6 +268,7 @@ export class PodWorker {
         ...(slot.ports !== undefined ? { ports: slot.ports } : {}),
         ...(this.deps.apiServer !== undefined ? { apiServer: this.deps.apiServer } : {}),
       });
+      if (unpackedImage !== undefined) spec.unpackedImage = unpackedImage;
       const id = await this.deps.runtime.start(spec);
       const previous = slot.id;
       slot.started(id, await this.deps.runtime.status(id), this.pod, c);
@@ -278,6 +285,38 @@ export class PodWorker {
       this.event('Warning', 'Failed', `Error: ${(err as Error).message}`);
       this.later(config ? 2000 : 5000);
     }
+  }
+
+  /**
+   * For a runtime that uses images: the container's image, pulled as its policy says, or null
+   * when the container waits (ErrImagePull, ImagePullBackOff, ErrImageNeverPull, with a retry).
+   */
+  private async pullImage(c: Container, slot: ContainerSlot): Promise<UnpackedImage | undefined | null> {
+    const images = this.deps.images;
+    if (images === undefined || this.deps.runtime.usesImages !== true) return undefined;
+    const image = c.image ?? '';
+    const started = this.deps.clock.now();
+    const result = await images.ensure(this.pod, c).catch((err: Error) => ({
+      waiting: { reason: 'ErrImagePull', message: `Failed to pull image "${image}": ${err.message}` },
+      retryMs: 10_000,
+      failedNow: true,
+    }));
+    if ('waiting' in result) {
+      slot.waiting = result.waiting;
+      if (result.failedNow) this.event('Warning', 'Failed', result.waiting.message);
+      else this.event('Normal', 'BackOff', `Back-off pulling image "${image}"`);
+      this.later(result.retryMs);
+      return null;
+    }
+    if (slot.imageID !== result.imageID) {
+      this.event(
+        'Normal',
+        'Pulled',
+        `Container image "${image}" ready (${result.imageID}) in ${this.deps.clock.now() - started}ms`,
+      );
+    }
+    slot.imageID = result.imageID;
+    return result.image;
   }
 
   /** Reads the pod's ConfigMaps and Secrets, gets its tokens, and writes its volumes. */
@@ -371,6 +410,7 @@ export class PodWorker {
     );
     removePodVolumes(this.deps.dataDir, this.uid);
     for (const slot of this.slots.values()) this.deps.backoff.forget(`${this.uid}/${slot.name}`);
+    this.deps.images?.forget(this.uid);
     if (!deletePod) return;
     try {
       await this.deps.client.request('DELETE', podPath(this.pod), {

@@ -191,6 +191,11 @@ export interface ContainerStats {
 export interface Runtime {
   /** The RuntimeClass handler name (`process`, `runc`, `vm`). */
   readonly name: string;
+  /**
+   * True for runtimes that run a container from its image's layers (`runc`): the agent pulls the
+   * pod's images first and sets `ContainerSpec.unpackedImage`. Absent: images are display only.
+   */
+  readonly usesImages?: boolean;
   /** Starts the container and resolves with its id once the process runs. */
   start(spec: ContainerSpec): Promise<string>;
   /** Runs preStop, SIGTERM, waits the grace period, SIGKILLs everything left; resolves on exit. */
