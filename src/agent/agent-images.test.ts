@@ -63,7 +63,10 @@ test('a runtime that uses images gets them pulled: pull secrets, imageID, ErrIma
   });
 
   const specs: ContainerSpec[] = [];
-  await c.agent('n1', { runtime: imageUsingProcessRuntime(join(c.dir, 'rt'), specs) });
+  const agent = await c.agent('n1', {
+    runtime: imageUsingProcessRuntime(join(c.dir, 'rt'), specs),
+    imageGc: { highPercent: 0, lowPercent: 0 },
+  });
   const script = 'setInterval(() => {}, 1000)';
   const withSecret = { imagePullSecrets: [{ name: 'regcred' }] };
   await c.client.create(
@@ -127,4 +130,15 @@ test('a runtime that uses images gets them pulled: pull secrets, imageID, ErrIma
     /ErrImagePull|ImagePullBackOff/.test(waitingOf(p)?.reason ?? ''),
   );
   assert.match(waitingOf(away)?.message ?? '', /cannot reach registry 127\.0\.0\.1:4/);
+
+  // GC (thresholds at 0 %: everything unused goes) keeps the image while pods use it.
+  assert.deepEqual((await agent.collectImages())?.removedImages, []);
+  for (const name of ['ok', 'nocreds']) await c.client.delete('pods', name);
+  let removed: string[] = [];
+  // Once both pods are gone from the node, the image is unused.
+  for (let i = 0; i < 300 && removed.length === 0; i++) {
+    removed = (await agent.collectImages())?.removedImages ?? [];
+    if (removed.length === 0) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.deepEqual(removed, [digest]);
 });

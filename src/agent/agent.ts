@@ -28,7 +28,7 @@ import type { NodeCapacity } from './node-object.js';
 import { NodeRegistration, upsertObject } from './node-registration.js';
 import { PodWorker, type WorkerDeps } from './pod-worker.js';
 import { ImagePuller } from './image-puller.js';
-import { ImageStore } from '../images/index.js';
+import { ImageStore, collectImages, type ImageGcResult } from '../images/index.js';
 import { PodIds } from './pod-ids.js';
 import { containerSamples } from './resource-samples.js';
 
@@ -78,6 +78,12 @@ export interface AgentOptions extends NodeCapacity {
    * `stratus image` put images).
    */
   imagesDir?: string;
+  /**
+   * Image garbage collection (kubelet's imageGCHigh/LowThresholdPercent and its 5 min period):
+   * unused images go, least recently used first, when the images' file system is fuller than
+   * `highPercent` (default 85) until it is under `lowPercent` (default 80).
+   */
+  imageGc?: { highPercent?: number; lowPercent?: number; intervalMs?: number };
 }
 
 /** The host and port of the API server URL, for pods' `KUBERNETES_SERVICE_HOST` and `_PORT`. */
@@ -182,6 +188,28 @@ export class Agent {
     return agent;
   }
 
+  /**
+   * One image garbage collection pass: images that no container of a pod on this node uses
+   * (whatever its state, as kubelet counts them) may go when the disk is above the threshold.
+   */
+  async collectImages(): Promise<ImageGcResult | undefined> {
+    const images = this.deps.images;
+    if (images === undefined) return undefined;
+    const inUse = new Set<string>();
+    for (const worker of this.workers.values()) {
+      for (const slot of worker.slots.values()) {
+        const digest = slot.imageID?.split('@')[1];
+        if (digest !== undefined) inUse.add(digest);
+      }
+    }
+    const gc = this.options.imageGc ?? {};
+    return collectImages(images.store, {
+      inUse,
+      ...(gc.highPercent === undefined ? {} : { highPercent: gc.highPercent }),
+      ...(gc.lowPercent === undefined ? {} : { lowPercent: gc.lowPercent }),
+    });
+  }
+
   /** The log endpoint's port. */
   get agentPort(): number {
     return this.port;
@@ -251,6 +279,12 @@ export class Agent {
     const resyncMs = this.options.resyncIntervalMs ?? 10_000;
     this.timers.push(setInterval(() => this.resync(), resyncMs));
     this.timers.push(setInterval(() => void this.probeAll(), this.options.probeTickMs ?? 100));
+    if (this.deps.images !== undefined) {
+      const gc = this.options.imageGc ?? {};
+      this.timers.push(
+        setInterval(() => void this.collectImages().catch(this.deps.onError), gc.intervalMs ?? 300_000),
+      );
+    }
     const rv = await this.relist(true);
     this.watchLoop = this.watchPods(rv);
     this.collector.start();

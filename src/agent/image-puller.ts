@@ -5,6 +5,7 @@ import {
   credentialsFromDockerConfig,
   defaultPullPolicy,
   lookupIn,
+  markUsed,
   parseReference,
   pullImage,
   repositoryName,
@@ -93,6 +94,7 @@ export class ImagePuller {
       }
     }
     const unpacked = await this.store.ensureUnpacked(image);
+    await markUsed(this.store, unpacked.digest);
     return { image: unpacked, imageID: `${repositoryName(ref)}@${unpacked.digest}` };
   }
 

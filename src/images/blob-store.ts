@@ -68,6 +68,11 @@ export class BlobStore {
     return (await stat(this.path(digest))).size;
   }
 
+  /** When a blob was last written or marked used (ms since the epoch). */
+  async mtime(digest: string): Promise<number> {
+    return (await stat(this.path(digest))).mtimeMs;
+  }
+
   /** A fresh path in the store's temp folder (same file system as the blobs, so rename works). */
   tempPath(prefix: string): string {
     return join(this.tmpDir, `${prefix}-${randomBytes(8).toString('hex')}`);

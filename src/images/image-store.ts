@@ -262,6 +262,15 @@ export class ImageStore {
     return this.sweep();
   }
 
+  /** Removes an image with every name it has (GC), and its blobs no other image shares. */
+  async removeImage(digest: string): Promise<string[]> {
+    if (this.inUse.has(digest)) throw imageInUse(digest);
+    await this.updateIndex((index) => {
+      index.manifests = index.manifests.filter((m) => m.digest !== digest);
+    });
+    return this.sweep();
+  }
+
   /**
    * Removes every blob and unpacked layer no index entry reaches (the mark-and-sweep half of
    * garbage collection). Returns the removed blob digests.

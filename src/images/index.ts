@@ -31,3 +31,4 @@ export {
   type Credentials,
   type CredentialLookup,
 } from './registry-auth.js';
+export { collectImages, diskUsage, markUsed, type ImageGcOptions, type ImageGcResult } from './image-gc.js';
