@@ -49,10 +49,11 @@ test('GC above the high threshold removes unused images, oldest use first, down 
   assert.equal(result.usedPercentAfter, 70);
   assert.deepEqual((await store.list()).map((r) => r.digest).sort(), [a, b].sort());
   // Everything unused is removed when the disk stays full, but the image in use stays.
-  const full = async (): Promise<{ usedBytes: number; totalBytes: number }> => ({
-    usedBytes: 99,
-    totalBytes: 100,
-  });
+  const full = (): Promise<{ usedBytes: number; totalBytes: number }> =>
+    Promise.resolve({
+      usedBytes: 99,
+      totalBytes: 100,
+    });
   assert.deepEqual((await collectImages(store, { inUse: new Set([a]), usage: full })).removedImages, [b]);
   assert.deepEqual(
     (await store.list()).map((r) => r.digest),
