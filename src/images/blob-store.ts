@@ -131,6 +131,25 @@ export class BlobStore {
     return this.commit(file, `sha256:${hash.digest('hex')}`, size, expected);
   }
 
+  /**
+   * Adopts a file whose digest the caller computed while writing it (one pass over an archive):
+   * fsyncs it and renames it into place if the digest is the expected one.
+   */
+  async adoptHashed(
+    file: string,
+    digest: string,
+    size: number,
+    expected?: string,
+  ): Promise<{ digest: string; size: number; existed: boolean }> {
+    const fh = await open(file, 'r+');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    return this.commit(file, digest, size, expected);
+  }
+
   private async commit(
     tmp: string,
     digest: string,

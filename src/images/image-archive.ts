@@ -1,5 +1,7 @@
-import { link, mkdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { link, mkdir, open, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { readTar } from './tar-reader.js';
 import { digestHex } from './blob-store.js';
 import { archiveInvalid } from './errors.js';
 import type { ImageStore } from './image-store.js';
@@ -45,15 +47,11 @@ export async function importArchive(store: ImageStore, file: string): Promise<Im
   const dir = store.blobs.tempPath('import');
   await mkdir(dir, { mode: 0o700 });
   try {
-    await runTool('tar', ['-x', '-f', file, '-C', dir, '--no-same-owner', '--no-same-permissions']).catch(
-      (err: Error) => {
-        throw archiveInvalid(`cannot read image archive ${file}: ${err.message}`);
-      },
-    );
+    const hashes = await extractHashing(file, dir);
     const index = await readJson<{ manifests?: Descriptor[] }>(join(dir, 'index.json'));
     const saved = await readJson<DockerSaveEntry[]>(join(dir, 'manifest.json'));
-    if (index?.manifests) return await importLayout(store, dir, index.manifests, saved ?? []);
-    if (saved) return await importDockerSave(store, dir, saved);
+    if (index?.manifests) return await importLayout(store, dir, index.manifests, saved ?? [], hashes);
+    if (saved) return await importDockerSave(store, dir, saved, hashes);
     throw archiveInvalid(
       `${file} is neither an OCI archive (index.json) nor a docker save tarball (manifest.json)`,
     );
@@ -71,8 +69,71 @@ async function readJson<T>(path: string): Promise<T | undefined> {
   }
 }
 
+/** Digests of the archive's files, computed while they were extracted (keyed by path). */
+type Hashes = Map<string, { digest: string; size: number }>;
+
+/**
+ * Extracts an archive into `dir` in one pass, hashing each file as it is written, so that
+ * adopting it as a blob needs no second read.
+ */
+async function extractHashing(file: string, dir: string): Promise<Hashes> {
+  const hashes: Hashes = new Map();
+  try {
+    await readTar(file, {
+      async open(member) {
+        const path = join(dir, member.name);
+        await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+        const fh = await open(path, 'wx', 0o600);
+        const hash = createHash('sha256');
+        let size = 0;
+        return {
+          async write(chunk) {
+            const written = fh.write(chunk);
+            hash.update(chunk);
+            size += chunk.length;
+            await written;
+          },
+          async end() {
+            await fh.close();
+            hashes.set(path, { digest: `sha256:${hash.digest('hex')}`, size });
+          },
+        };
+      },
+      async entry(member) {
+        const path = join(dir, member.name);
+        if (member.type === 'directory') await mkdir(path, { recursive: true, mode: 0o700 });
+        else if (member.type === 'symlink') {
+          await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+          await symlink(member.linkName, path);
+        }
+      },
+    });
+  } catch (err) {
+    if ((err as { code?: string }).code === 'IMAGE_ARCHIVE_INVALID') throw err;
+    throw archiveInvalid(`cannot read image archive ${file}: ${(err as Error).message}`);
+  }
+  return hashes;
+}
+
+/** Adopts an extracted file as a blob, using the digest computed while extracting when there is one. */
+async function adoptFile(
+  store: ImageStore,
+  dir: string,
+  hashes: Hashes,
+  path: string,
+  expected?: string,
+): Promise<{ digest: string; size: number }> {
+  const real = await realpath(path);
+  if (!real.startsWith(`${await realpath(dir)}/`))
+    throw archiveInvalid(`archive member ${path} links outside the archive`);
+  const known = hashes.get(real);
+  if (known === undefined) return store.blobs.adopt(real, expected);
+  hashes.delete(real);
+  return store.blobs.adoptHashed(real, known.digest, known.size, expected);
+}
+
 /** Adopts the archive's blob for a descriptor unless the store has it already. */
-async function adoptBlob(store: ImageStore, dir: string, digest: string): Promise<void> {
+async function adoptBlob(store: ImageStore, dir: string, hashes: Hashes, digest: string): Promise<void> {
   if (await store.blobs.has(digest)) return;
   await store.blobs
     .adopt(join(dir, 'blobs', 'sha256', digestHex(digest)), digest)
@@ -98,6 +159,7 @@ async function importLayout(
   dir: string,
   entries: Descriptor[],
   saved: DockerSaveEntry[],
+  hashes: Hashes,
 ): Promise<ImportedImage[]> {
   const imported: ImportedImage[] = [];
   for (const top of entries) {
@@ -111,7 +173,7 @@ async function importLayout(
       bytes = await readFile(join(dir, 'blobs', 'sha256', digestHex(entry.digest)));
       doc = parseManifestJson(bytes);
     }
-    for (const d of [doc.config, ...doc.layers]) await adoptBlob(store, dir, d.digest);
+    for (const d of [doc.config, ...doc.layers]) await adoptBlob(store, dir, hashes, d.digest);
     const name = entryName(entry, saved, doc);
     const digest = await store.putManifest(
       name,
@@ -133,25 +195,32 @@ async function importLayout(
 }
 
 async function isGzip(path: string): Promise<boolean> {
-  const head = await readFile(path).then((b) => b.subarray(0, 2));
-  return head[0] === 0x1f && head[1] === 0x8b;
+  const fh = await open(path, 'r');
+  try {
+    const head = Buffer.alloc(2);
+    await fh.read(head, 0, 2, 0);
+    return head[0] === 0x1f && head[1] === 0x8b;
+  } finally {
+    await fh.close();
+  }
 }
 
 async function importDockerSave(
   store: ImageStore,
   dir: string,
   saved: DockerSaveEntry[],
+  hashes: Hashes,
 ): Promise<ImportedImage[]> {
   const imported: ImportedImage[] = [];
   for (const image of saved) {
-    const config = await store.blobs.adopt(await realpath(join(dir, image.Config)));
+    const config = await adoptFile(store, dir, hashes, join(dir, image.Config));
     const configFile = JSON.parse((await store.blobs.readBytes(config.digest)).toString()) as ImageConfigFile;
     const layers: Descriptor[] = [];
     for (const [i, path] of image.Layers.entries()) {
       // Older Docker links a layer shared by two images as a symlink: adopt its target.
       const real = await realpath(join(dir, path)).catch(() => join(dir, path));
       const gzip = await isGzip(real).catch(() => false);
-      const blob = await store.blobs.adopt(real).catch(async (err: NodeJS.ErrnoException) => {
+      const blob = await adoptFile(store, dir, hashes, real).catch(async (err: NodeJS.ErrnoException) => {
         // Two images of one archive may share a layer file, adopted (moved) already.
         if (err.code === 'ENOENT' && i < configFile.rootfs.diff_ids.length) {
           const digest = configFile.rootfs.diff_ids[i] ?? '';
