@@ -13,6 +13,7 @@ import { credentialsFromDockerConfig, lookupIn } from './registry-auth.js';
 import { RegistryClient } from './registry-client.js';
 import { writeDockerSave } from './testing/image-fixtures.js';
 import { RegistryProcess, registryAvailable } from './testing/registry-process.js';
+import { TokenServer } from './testing/token-server.js';
 
 /** A store holding a two-layer image of about 3 MiB named `name`. */
 async function storeWithImage(work: string, name: string): Promise<ImageStore> {
@@ -180,5 +181,30 @@ test('a registry behind htpasswd basic auth takes credentials from a dockerconfi
   const pushed = await pushImage(store, target, { credentials });
   const other = await ImageStore.open(join(work, 'images2'));
   await assert.rejects(pullImage(other, target), { code: 'REGISTRY_UNAUTHORIZED' });
+  assert.equal((await pullImage(other, target, { credentials })).digest, pushed.digest);
+});
+
+test('a registry with bearer-token auth: tokens fetched from the realm per scope with basic credentials', async (t) => {
+  if (!registryAvailable()) return t.skip('docker-registry is not installed');
+  const work = await mkdtemp(join(tmpdir(), 'stratus-registry-token-'));
+  t.after(() => rm(work, { recursive: true, force: true }));
+  const tokens = await TokenServer.start(work, { carol: 'pw' });
+  t.after(() => tokens.close());
+  const registry = await RegistryProcess.start({ token: { realm: tokens.realm, certFile: tokens.certFile } });
+  t.after(() => registry.close());
+  const store = await storeWithImage(work, 'app:1');
+  const target = `${registry.host}/carol/app:1`;
+  await store.tag('app:1', target);
+  await assert.rejects(pushImage(store, target), {
+    code: 'REGISTRY_UNAUTHORIZED',
+    message: /token service .* refused anonymous/,
+  });
+  const credentials = lookupIn(new Map([[registry.host, { username: 'carol', password: 'pw' }]]));
+  const pushed = await pushImage(store, target, { credentials });
+  assert.ok(
+    tokens.requests.some((q) => q.includes('scope=repository%3Acarol%2Fapp%3Apull%2Cpush')),
+    tokens.requests.join(' '),
+  );
+  const other = await ImageStore.open(join(work, 'images2'));
   assert.equal((await pullImage(other, target, { credentials })).digest, pushed.digest);
 });

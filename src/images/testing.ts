@@ -3,3 +3,4 @@ export { prepareBusybox, BUSYBOX_EXAMPLE } from './testing/busybox-context.js';
 export { ChrootBuildRunner } from './testing/chroot-build-runner.js';
 export { writeDockerSave, tarFolder, sha256 } from './testing/image-fixtures.js';
 export { RegistryProcess, registryAvailable } from './testing/registry-process.js';
+export { TokenServer } from './testing/token-server.js';

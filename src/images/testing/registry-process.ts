@@ -39,7 +39,9 @@ export class RegistryProcess {
   ) {}
 
   /** Starts a registry and resolves once `/v2/` answers. */
-  static async start(options: { users?: Record<string, string> } = {}): Promise<RegistryProcess> {
+  static async start(
+    options: { users?: Record<string, string>; token?: { realm: string; certFile: string } } = {},
+  ): Promise<RegistryProcess> {
     const dir = await mkdtemp(join(tmpdir(), 'stratus-registry-'));
     const port = await freePort();
     let auth = '';
@@ -49,6 +51,9 @@ export class RegistryProcess {
       );
       await writeFile(join(dir, 'htpasswd'), `${lines.join('\n')}\n`);
       auth = `auth:\n  htpasswd:\n    realm: stratus-test\n    path: ${join(dir, 'htpasswd')}\n`;
+    }
+    if (options.token) {
+      auth = `auth:\n  token:\n    realm: ${options.token.realm}\n    service: stratus-test\n    issuer: stratus-test-issuer\n    rootcertbundle: ${options.token.certFile}\n`;
     }
     await writeFile(
       join(dir, 'config.yml'),
