@@ -12,9 +12,9 @@ const b64url = (b: Buffer | string): string => Buffer.from(b).toString('base64ur
  * self-signed certificate it was given (`rootcertbundle`), granting the scopes asked for.
  */
 export class TokenServer {
-  readonly requests: string[] = [];
-
   private constructor(
+    /** The query strings of the token requests, in order. */
+    readonly requests: string[],
     private readonly server: Server,
     readonly realm: string,
     readonly certFile: string,
@@ -45,10 +45,10 @@ export class TokenServer {
     );
     const key = await readFile(keyFile, 'utf8');
     const der = Buffer.from((await readFile(certFile, 'utf8')).replace(/-----[^-]+-----|\s/g, ''), 'base64');
-    let self: TokenServer | undefined;
+    const requests: string[] = [];
     const server = createServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://x');
-      self?.requests.push(url.search);
+      requests.push(url.search);
       const [user, password] = Buffer.from((req.headers.authorization ?? '').replace(/^Basic /, ''), 'base64')
         .toString()
         .split(':');
@@ -85,8 +85,7 @@ export class TokenServer {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : 0;
-    self = new TokenServer(server, `http://127.0.0.1:${port}/token`, certFile);
-    return self;
+    return new TokenServer(requests, server, `http://127.0.0.1:${port}/token`, certFile);
   }
 
   async close(): Promise<void> {
