@@ -3,10 +3,11 @@ import { buildImage, parseReference, type BuildRunner, type ImageStore } from '.
 import { flagString, flagStrings, write, type CommandContext, type FlagValues } from '../command.js';
 import { UsageError } from '../errors.js';
 
-/** The usage lines of `stratus image build`. */
-export const BUILD_USAGE = `       stratus image build DIR [-t NAME:TAG]… [-f DOCKERFILE]
+/** The usage line of `stratus image build`. */
+export const BUILD_USAGE = `       stratus image build DIR [-t NAME:TAG]… [-f DOCKERFILE]`;
 
-  build       build an image from DIR and its Dockerfile (FROM, COPY, ADD, ENV, WORKDIR, USER,
+/** The help lines of `stratus image build`. */
+export const BUILD_HELP = `  build       build an image from DIR and its Dockerfile (FROM, COPY, ADD, ENV, WORKDIR, USER,
               EXPOSE, CMD, ENTRYPOINT, LABEL; RUN needs the runc runtime)
   -t, --tag NAME:TAG   name the result (repeatable)
   -f, --file PATH      the Dockerfile (default: DIR/Dockerfile)`;

@@ -18,9 +18,10 @@ import { UsageError } from '../errors.js';
 /** The usage lines of the registry verbs. */
 export const REGISTRY_USAGE = `       stratus image pull IMAGE
        stratus image push IMAGE
-       stratus image login REGISTRY -u USER --password-stdin
+       stratus image login REGISTRY -u USER --password-stdin`;
 
-  pull        fetch an image from its registry (linux/amd64 of a multi-platform image)
+/** The help lines of the registry verbs. */
+export const REGISTRY_HELP = `  pull        fetch an image from its registry (linux/amd64 of a multi-platform image)
   push        send an image to the registry its name says (tag it first: image tag SRC HOST/REPO:TAG)
   login       store credentials for a registry (DATA_DIR/registry-auth.json, mode 0600);
               pull and push also read ~/.docker/config.json

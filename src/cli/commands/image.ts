@@ -10,8 +10,8 @@ import {
 import { flagString, write, type Command, type CommandContext, type FlagValues } from '../command.js';
 import { UsageError } from '../errors.js';
 import { TablePrinter } from '../table-printer.js';
-import { buildVerb, BUILD_USAGE } from './image-build.js';
-import { loginVerb, pullVerb, pushVerb, REGISTRY_USAGE } from './image-registry.js';
+import { buildVerb, BUILD_HELP, BUILD_USAGE } from './image-build.js';
+import { loginVerb, pullVerb, pushVerb, REGISTRY_HELP, REGISTRY_USAGE } from './image-registry.js';
 
 const USAGE = `Usage: stratus image import FILE
        stratus image ls
@@ -29,7 +29,9 @@ ${REGISTRY_USAGE}
   rm          remove names; an image's blobs go with its last name (not while a pod uses it)
   export      write images as one archive docker load and OCI tools read
   --data-dir DIR   the node's data directory; images live in DIR/images (default: ./.stratus)
-  -o, --output F   the archive export writes`;
+  -o, --output F   the archive export writes
+${BUILD_HELP}
+${REGISTRY_HELP}`;
 
 /** The node's image store under `--data-dir` (default `./.stratus`). */
 export async function openImageStore(ctx: CommandContext, values: FlagValues): Promise<ImageStore> {
