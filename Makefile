@@ -5,10 +5,10 @@ NODE_MODULES_STAMP := node_modules/.installed
 SYSTEM_DEPS := /usr/bin/aws:awscli rclone:rclone etcd:etcd-server runc:runc docker-registry:docker-registry \
 	/usr/lib/python3/dist-packages/kubernetes/__init__.py:python3-kubernetes \
 	/usr/sbin/haproxy:haproxy /usr/sbin/nginx:nginx wrk:wrk /usr/sbin/nft:nftables \
-	/usr/bin/prometheus:prometheus \
+	/usr/bin/prometheus:prometheus setfattr:attr htpasswd:apache2-utils \
 	/bin/busybox:busybox-static /usr/bin/tini-static:tini /usr/bin/podman:podman
 
-.PHONY: up test bench build lint typecheck deps system-deps clean
+.PHONY: up test bench build lint typecheck deps system-deps clean busybox-image
 
 deps: $(NODE_MODULES_STAMP) system-deps
 
@@ -36,8 +36,14 @@ lint: $(NODE_MODULES_STAMP)
 	npx eslint .
 	npx prettier --check .
 
-up: deps build
+up: deps build busybox-image
 	bin/stratus up
+
+# A busybox image in ./.stratus/images, built offline from Debian's busybox-static, so that pods
+# have an image to run without a registry (a fixed creation time keeps its digest stable).
+busybox-image: build
+	bash examples/images/busybox/prepare.sh dist/busybox-image
+	SOURCE_DATE_EPOCH=0 bin/stratus image build dist/busybox-image -q -t busybox:1.35 -t busybox:latest
 
 # The slow-connection tests hold thousands of sockets: raise the soft open-file limit to the hard one.
 test: deps build lint

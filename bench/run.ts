@@ -32,6 +32,7 @@ const REGISTRY: readonly BenchModule[] = [
   { name: 'telemetry', specifier: './telemetry.js', exportName: 'benchTelemetry' },
   { name: 'runc-start', specifier: './runc-start.js', exportName: 'benchRuncStart' },
   { name: 'exec', specifier: './exec.js', exportName: 'benchExec' },
+  { name: 'images', specifier: './images.js', exportName: 'benchImages' },
 ];
 
 /** Formats results as a padded text table. */

@@ -33,6 +33,8 @@ import type { PortTarget } from './port-forward-server.js';
 import type { NodeCapacity } from './node-object.js';
 import { NodeRegistration, upsertObject } from './node-registration.js';
 import { PodWorker, type WorkerDeps } from './pod-worker.js';
+import { ImagePuller } from './image-puller.js';
+import { ImageStore, collectImages, type ImageGcResult } from '../images/index.js';
 import { PodIds } from './pod-ids.js';
 import { startPodNetwork, type AgentPodNetworkOptions, type RunningPodNetwork } from './pod-network-setup.js';
 import { containerSamples } from './resource-samples.js';
@@ -91,6 +93,18 @@ export interface AgentOptions extends NodeCapacity {
    * `needsSandbox` (default options), or never with `false`.
    */
   podNetwork?: AgentPodNetworkOptions | false;
+  /**
+   * The node's image store, opened when the runtime `usesImages` (runc); default
+   * DATA_DIR/images (`stratus up` passes its own DATA_DIR/images, where `make busybox-image` and
+   * `stratus image` put images).
+   */
+  imagesDir?: string;
+  /**
+   * Image garbage collection (kubelet's imageGCHigh/LowThresholdPercent and its 5 min period):
+   * unused images go, least recently used first, when the images' file system is fuller than
+   * `highPercent` (default 85) until it is under `lowPercent` (default 80).
+   */
+  imageGc?: { highPercent?: number; lowPercent?: number; intervalMs?: number };
 }
 
 /** The host and port of the API server URL, for pods' `KUBERNETES_SERVICE_HOST` and `_PORT`. */
@@ -203,12 +217,38 @@ export class Agent {
     const agent = new Agent(options, runtime);
     reporter.agent = agent;
     try {
+      if (runtime.usesImages) {
+        const store = await ImageStore.open(resolve(options.imagesDir ?? join(dataDir, 'images')));
+        agent.deps.images = new ImagePuller(store, options.client, agent.deps.clock);
+      }
       await agent.begin(dataDir);
     } catch (err) {
       await agent.close();
       throw err;
     }
     return agent;
+  }
+
+  /**
+   * One image garbage collection pass: images that no container of a pod on this node uses
+   * (whatever its state, as kubelet counts them) may go when the disk is above the threshold.
+   */
+  async collectImages(): Promise<ImageGcResult | undefined> {
+    const images = this.deps.images;
+    if (images === undefined) return undefined;
+    const inUse = new Set<string>();
+    for (const worker of this.workers.values()) {
+      for (const slot of worker.slots.values()) {
+        const digest = slot.imageID?.split('@')[1];
+        if (digest !== undefined) inUse.add(digest);
+      }
+    }
+    const gc = this.options.imageGc ?? {};
+    return collectImages(images.store, {
+      inUse,
+      ...(gc.highPercent === undefined ? {} : { highPercent: gc.highPercent }),
+      ...(gc.lowPercent === undefined ? {} : { lowPercent: gc.lowPercent }),
+    });
   }
 
   /** The log endpoint's port. */
@@ -300,6 +340,12 @@ export class Agent {
     const resyncMs = this.options.resyncIntervalMs ?? 10_000;
     this.timers.push(setInterval(() => this.resync(), resyncMs));
     this.timers.push(setInterval(() => void this.probeAll(), this.options.probeTickMs ?? 100));
+    if (this.deps.images !== undefined) {
+      const gc = this.options.imageGc ?? {};
+      this.timers.push(
+        setInterval(() => void this.collectImages().catch(this.deps.onError), gc.intervalMs ?? 300_000),
+      );
+    }
     const rv = await this.relist(true);
     this.watchLoop = this.watchPods(rv);
     this.collector.start();
@@ -507,5 +553,6 @@ export class Agent {
     await this.podNetwork?.close();
     await this.deps.events.close();
     await this.runtime.close();
+    await this.deps.images?.store.close();
   }
 }

@@ -37,6 +37,8 @@ export class ContainerSlot {
   status: RtStatus | undefined;
   last: RtStatus | undefined;
   waiting: { reason: string; message?: string } | undefined;
+  /** The image's ID as Kubernetes shows it (`repo@sha256:…`), once the agent pulled it for a runtime that uses images. */
+  imageID: string | undefined;
   exitHandled = false;
   skipBackoff = false;
   ports: PortMapping[] | undefined;

@@ -15,7 +15,12 @@ export function containerView(
 ): ContainerView {
   const { init } = options;
   const initialized = options.created;
-  const base = { name: c.name, image: c.image ?? '', restartCount: slot?.restartCount ?? 0 };
+  const base = {
+    name: c.name,
+    image: c.image ?? '',
+    restartCount: slot?.restartCount ?? 0,
+    ...(slot?.imageID === undefined ? {} : { imageID: slot.imageID }),
+  };
   if (slot === undefined || slot.status === undefined) {
     const waiting = slot?.waiting ?? {
       reason: init || initialized ? 'ContainerCreating' : 'PodInitializing',

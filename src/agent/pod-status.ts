@@ -10,6 +10,8 @@ import type {
 export interface ContainerView {
   name: string;
   image: string;
+  /** `repo@sha256:…` once pulled for a runtime that uses images; empty otherwise. */
+  imageID?: string;
   state: ContainerState;
   lastState?: ContainerState;
   restartCount: number;
@@ -86,7 +88,7 @@ function toStatus(v: ContainerView): ContainerStatus {
   const s: ContainerStatus = {
     name: v.name,
     image: v.image,
-    imageID: '',
+    imageID: v.imageID ?? '',
     state: v.state,
     lastState: v.lastState ?? {},
     ready: v.ready,

@@ -12,7 +12,9 @@ import {
   type ProcessIdentity,
   type ContainerStatus as RtStatus,
   type CrashBackoff,
+  type Runtime,
   type RuntimeSet,
+  type UnpackedImage,
 } from '../runtime/index.js';
 import { containerSpec, fetchPodSources, preparePodVolumes, type PodSources } from './container-launch.js';
 import { PodTokens } from './pod-tokens.js';
@@ -31,6 +33,7 @@ export interface SandboxProvider {
   setUp(pod: SandboxPod): Promise<PodSandbox>;
   tearDown(podUid: string): Promise<void>;
 }
+import type { ImagePuller } from './image-puller.js';
 
 /** What every pod worker shares: the agent's runtime, client, clock and settings. */
 export interface WorkerDeps {
@@ -50,6 +53,8 @@ export interface WorkerDeps {
   podIds?: PodIds;
   /** Pods' network sandboxes, for a runtime that `needsSandbox`; set once the node's range is known. */
   sandboxes?: SandboxProvider;
+  /** Pulls and unpacks images, for a runtime that `usesImages`; absent: images are display only. */
+  images?: ImagePuller;
   onError: (err: unknown) => void;
 }
 
@@ -250,7 +255,12 @@ export class PodWorker {
 
   /** True when the pod's runtime puts its containers in a network sandbox (the pod's own address). */
   private get sandboxed(): boolean {
-    return this.deps.runtime.runtime(this.pod.spec?.runtimeClassName)?.needsSandbox === true;
+    return this.podRuntime?.needsSandbox === true;
+  }
+
+  /** The runtime the pod's `runtimeClassName` names (the node's default without one). */
+  private get podRuntime(): Runtime | undefined {
+    return this.deps.runtime.runtime(this.pod.spec?.runtimeClassName);
   }
 
   /** The runtime handler this pod runs on: its `runtimeClassName`, else the node's default. */
@@ -321,6 +331,8 @@ export class PodWorker {
       this.later(backoff.remainingMs(key));
       return;
     }
+    const unpackedImage = await this.pullImage(c, slot);
+    if (unpackedImage === null) return;
     try {
       const onProcess = this.runtimeName === 'process';
       if (onProcess) refuseOnProcess(c);
@@ -350,6 +362,7 @@ export class PodWorker {
         const groups = [...(spec.security?.supplementalGroups ?? []), block];
         spec.security = { ...spec.security, supplementalGroups: groups };
       }
+      if (unpackedImage !== undefined) spec.unpackedImage = unpackedImage;
       const id = await this.deps.runtime.start(spec);
       const previous = slot.id;
       slot.started(id, await this.deps.runtime.status(id), this.pod, c);
@@ -366,6 +379,38 @@ export class PodWorker {
       this.event('Warning', 'Failed', `Error: ${(err as Error).message}`);
       this.later(config ? 2000 : 5000);
     }
+  }
+
+  /**
+   * For a runtime that uses images: the container's image, pulled as its policy says, or null
+   * when the container waits (ErrImagePull, ImagePullBackOff, ErrImageNeverPull, with a retry).
+   */
+  private async pullImage(c: Container, slot: ContainerSlot): Promise<UnpackedImage | undefined | null> {
+    const images = this.deps.images;
+    if (images === undefined || this.podRuntime?.usesImages !== true) return undefined;
+    const image = c.image ?? '';
+    const started = this.deps.clock.now();
+    const result = await images.ensure(this.pod, c).catch((err: Error) => ({
+      waiting: { reason: 'ErrImagePull', message: `Failed to pull image "${image}": ${err.message}` },
+      retryMs: 10_000,
+      failedNow: true,
+    }));
+    if ('waiting' in result) {
+      slot.waiting = result.waiting;
+      if (result.failedNow) this.event('Warning', 'Failed', result.waiting.message);
+      else this.event('Normal', 'BackOff', `Back-off pulling image "${image}"`);
+      this.later(result.retryMs);
+      return null;
+    }
+    if (slot.imageID !== result.imageID) {
+      this.event(
+        'Normal',
+        'Pulled',
+        `Container image "${image}" ready (${result.imageID}) in ${this.deps.clock.now() - started}ms`,
+      );
+    }
+    slot.imageID = result.imageID;
+    return result.image;
   }
 
   /** Reads the pod's ConfigMaps and Secrets, gets its tokens, and writes its volumes. */
@@ -461,6 +506,7 @@ export class PodWorker {
     if (this.sandboxed) await this.deps.sandboxes?.tearDown(this.uid).catch(this.deps.onError);
     this.sandbox = undefined;
     for (const slot of this.slots.values()) this.deps.backoff.forget(`${this.uid}/${slot.name}`);
+    this.deps.images?.forget(this.uid);
     if (!deletePod) return;
     try {
       await this.deps.client.request('DELETE', podPath(this.pod), {

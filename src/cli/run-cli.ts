@@ -7,6 +7,7 @@ import { deleteCommand } from './commands/delete.js';
 import { describeCommand } from './commands/describe.js';
 import { explainCommand } from './commands/explain.js';
 import { getCommand } from './commands/get.js';
+import { imageCommand } from './commands/image.js';
 import { kubeconfigCommand } from './commands/kubeconfig.js';
 import { planCommand } from './commands/plan.js';
 import { s3Command } from './commands/s3.js';
@@ -37,6 +38,7 @@ export const COMMANDS: readonly Command[] = [
   secretsCommand,
   s3Command,
   storageCommand,
+  imageCommand,
   explainCommand,
 ];
 

@@ -33,6 +33,7 @@ export const agentComponent: UpComponent = {
       const agent = await Agent.start({
         client,
         dataDir: dir,
+        imagesDir: join(dataDir, 'images'),
         nodeName,
         ...(options.defaultRuntime === undefined ? {} : { defaultRuntime: options.defaultRuntime }),
         ...(options.metricsIntervalMs !== undefined ? { metricsIntervalMs: options.metricsIntervalMs } : {}),

@@ -39,6 +39,11 @@ export class RuntimeSet implements Runtime {
     return [...this.byName.values()].some((r) => r.needsSandbox === true);
   }
 
+  /** True when one of the runtimes runs containers from image layers: the node needs an image store. */
+  get usesImages(): boolean {
+    return [...this.byName.values()].some((r) => r.usesImages === true);
+  }
+
   /** The runtime named `name` (a RuntimeClass handler), or the default one for undefined. */
   runtime(name?: string | null): Runtime | undefined {
     return name === undefined || name === null ? this.fallback : this.byName.get(name);

@@ -242,6 +242,10 @@ export interface ContainerStats {
 export interface Runtime {
   /** The RuntimeClass handler name (`process`, `runc`, `vm`). */
   readonly name: string;
+  /**
+   * True for runtimes that run a container from its image's layers (`runc`): the agent pulls the
+   * pod's images first and sets `ContainerSpec.unpackedImage`. Absent: images are display only.
+   */
   readonly usesImages?: boolean;
   /**
    * True when the runtime's containers join a network sandbox the agent makes (`runc`): the
