@@ -52,6 +52,8 @@ import {
   type ControllerManager,
   type NodeLifecycleOptions,
 } from '../controllers/index.js';
+import { electComponents } from './server-election.js';
+import type { LeaderElectionTimings } from '../machinery/index.js';
 
 /** Options of the server role; every field but dataDir has a default. */
 export interface ServerOptions {
@@ -129,6 +131,22 @@ export interface ServerOptions {
   s3InsecureHttp?: boolean;
   /** The S3 endpoint's region (`--s3-region`): what GetBucketLocation answers; default us-east-1. */
   s3Region?: string;
+  /**
+   * Run the controllers and the scheduler only on the holder of their Lease
+   * (`stratus-controller-manager`, `stratus-scheduler` in kube-system), as kube-controller-manager's
+   * `--leader-elect`. Default: on with an etcd store (several servers may share it), off with
+   * SQLite (one process owns the file; a restart then need not wait for its old lease).
+   */
+  leaderElect?: boolean;
+  /** Lease timings; default Kubernetes' 15 s lease, 10 s renew deadline, 2 s retry period. */
+  leaderElection?: LeaderElectionTimings;
+  /**
+   * This server's name among the servers (default the host name): its own Lease
+   * `kube-system/stratus-server-NAME` says it is alive, and its lease holder identities start with it.
+   */
+  serverName?: string;
+  /** Progress worth a line on stderr (leases acquired and lost); default: dropped. */
+  onNotice?: (line: string) => void;
 }
 
 /** The object store part of a running server. */
@@ -293,7 +311,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         contextName,
         ...(trust !== undefined ? { certificateAuthorityData: trust.pem } : {}),
       });
-    const managers = await startComponents(options, clock, clientAs, caPem);
+    const elect = options.leaderElect ?? storeSpec.startsWith('etcd://');
+    const managers = elect
+      ? electComponents({
+          ...options,
+          clock,
+          clientAs,
+          start: (which) => startComponents(options, clock, clientAs, caPem, which),
+        })
+      : await startComponents(options, clock, clientAs, caPem);
     if (engine !== undefined && options.s3Port !== undefined) {
       s3 = await startGateway(engine, plain, {
         dataDir,
@@ -365,6 +391,7 @@ async function startComponents(
   clock: Clock,
   clientAs: (username: string, context: string) => KubeClient,
   caCert: string,
+  which: { controllers?: boolean; scheduler?: boolean } = { controllers: true, scheduler: true },
 ): Promise<ControllerManager[]> {
   const kcm = clientAs('system:kube-controller-manager', 'controller-manager');
   const started: ControllerManager[] = [];
@@ -372,6 +399,25 @@ async function startComponents(
     for (const m of started) await m.close();
   };
   try {
+    if (which.controllers === true) await startControllers();
+    if (which.scheduler === true && options.controllers) {
+      const scheduler = clientAs('system:kube-scheduler', 'scheduler');
+      started.push(
+        await startControllerManager({
+          client: scheduler,
+          clock,
+          controllers: ['scheduler'],
+          ...(options.schedulerStrategy ? { scheduler: { strategy: options.schedulerStrategy } } : {}),
+        }),
+      );
+    }
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+  return started;
+
+  async function startControllers(): Promise<void> {
     const controllers = [
       ...Object.keys(CONTROLLERS).filter((n) => n !== 'scheduler' && n !== 'resourcequota'),
       'root-ca-cert-publisher',
@@ -396,22 +442,7 @@ async function startComponents(
         controllers: ['resourcequota'],
       }),
     );
-    if (options.controllers) {
-      const scheduler = clientAs('system:kube-scheduler', 'scheduler');
-      started.push(
-        await startControllerManager({
-          client: scheduler,
-          clock,
-          controllers: ['scheduler'],
-          ...(options.schedulerStrategy ? { scheduler: { strategy: options.schedulerStrategy } } : {}),
-        }),
-      );
-    }
-  } catch (err) {
-    await closeAll();
-    throw err;
   }
-  return started;
 }
 
 function nodeLifecycleOptions(options: ServerOptions): NodeLifecycleOptions {
