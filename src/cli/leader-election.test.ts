@@ -38,7 +38,7 @@ function start(dir: string, args: string[]): Child {
 }
 
 test(
-  'two servers on one etcd: only the lease holder acts; killing it hands the controllers and the scheduler to the other, and a Deployment gets its pods',
+  'two servers on one etcd: only the lease holder acts; killing it hands the controllers and the scheduler to the other, a Deployment gets its pods, and `stratus cluster status` shows the failover',
   { skip },
   async () => {
     const dir = await mkdtemp(join(tmpdir(), 'stratus-leader-'));
@@ -122,6 +122,28 @@ test(
       children.push(agent);
       await agent.stdout.waitFor(/2 simulated nodes registered/, 60_000);
 
+      // `stratus cluster status` shows both servers, a holding both leases, etcd's one member.
+      const status = async (): Promise<string> => {
+        const r = await collect(
+          spawn(
+            process.execPath,
+            [MAIN_JS, 'cluster', 'status', '--etcd', etcd.url, '--kubeconfig', kubeconfigB],
+            {
+              cwd: dir,
+              env: { ...process.env, HOME: dir },
+            },
+          ),
+        );
+        assert.equal(r.code, 0, r.stderr);
+        return r.stdout;
+      };
+      const before = await status();
+      assert.match(before, /^a\s+Alive/m);
+      assert.match(before, /^b\s+Alive/m);
+      assert.match(before, /^stratus-controller-manager\s+a_\w+\s+yes\s+0/m);
+      assert.match(before, /^stratus-scheduler\s+a_\w+\s+yes/m);
+      assert.match(before, /^m0\s+\w+\s+healthy\s+yes\s+3\.4/m);
+
       // The holder dies without a word: b takes both leases once a's expire.
       const killedAt = Date.now();
       a.process.kill('SIGKILL');
@@ -133,6 +155,14 @@ test(
       assert.match(await holder('stratus-controller-manager'), /^b_/);
       const lease = await clientB.get('leases', 'stratus-controller-manager', { namespace: 'kube-system' });
       assert.equal((lease['spec'] as { leaseTransitions?: number }).leaseTransitions, 1);
+      // The status shows the failover: a gone once its own lease lapses, b holding both leases.
+      const after = await eventually('a shown gone', async () => {
+        const text = await status();
+        return /^a\s+Gone/m.test(text) ? text : undefined;
+      });
+      assert.match(after, /^b\s+Alive/m);
+      assert.match(after, /^stratus-controller-manager\s+b_\w+\s+yes\s+1/m);
+      assert.match(after, /^stratus-scheduler\s+b_\w+\s+yes\s+1/m);
 
       // The controllers and the scheduler now act on b: a Deployment gets its pods bound and Running.
       const deploy = await runKubectl(dir, kubeconfigB, [
@@ -156,6 +186,7 @@ test(
         },
         { timeoutMs: 60_000 },
       );
+      assert.match(await status(), /^AGENTS\nNODE\s+READY\n(\S+\s+True\n){2}/m);
 
       agent.process.kill('SIGTERM');
       b.process.kill('SIGTERM');

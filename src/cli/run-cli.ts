@@ -15,6 +15,7 @@ import { serverCommand, upCommand } from './commands/server.js';
 import { storageCommand } from './commands/storage.js';
 import { tokenCommand } from './commands/token.js';
 import { topCommand } from './commands/top.js';
+import { clusterCommand } from './commands/cluster.js';
 import { userCommand } from './commands/user.js';
 
 import { UsageError } from './errors.js';
@@ -29,6 +30,7 @@ export const COMMANDS: readonly Command[] = [
   planCommand,
   getCommand,
   topCommand,
+  clusterCommand,
   describeCommand,
   deleteCommand,
   kubeconfigCommand,
