@@ -62,6 +62,8 @@ export class LeaderElector {
   private readonly clock: Clock;
   private observed: LeaseObservation | undefined;
   private lastObject: KubeObject | undefined;
+  /** When the lease another holds expires as this candidate sees it, from the last try. */
+  private expiresAtMs: number | undefined;
   private closed = false;
   private isLeading = false;
   private wake: (() => void) | undefined;
@@ -101,7 +103,11 @@ export class LeaderElector {
   private async run(): Promise<void> {
     while (!this.closed) {
       if (!(await this.tryAcquireOrRenew())) {
-        await this.sleep(this.jittered());
+        // Try again a retry period on, or just after the holder's lease expires if sooner, so a
+        // takeover comes one lease duration after the holder's last renewal, not a retry later.
+        const untilExpiry =
+          this.expiresAtMs === undefined ? Infinity : this.expiresAtMs - this.clock.now() + 1;
+        await this.sleep(Math.max(1, Math.min(this.jittered(), untilExpiry)));
         continue;
       }
       this.isLeading = true;
@@ -146,6 +152,7 @@ export class LeaderElector {
 
   private async attempt(): Promise<boolean> {
     const { client, name, identity } = this.options;
+    this.expiresAtMs = undefined;
     let object: KubeObject | undefined;
     try {
       object = await client.get('leases', name, { namespace: this.namespace });
@@ -163,6 +170,7 @@ export class LeaderElector {
     });
     if (stored !== undefined)
       this.observed = { record: stored, observedAtMs: observedTime(stored, this.observed, now) };
+    this.expiresAtMs = decision.action === 'wait' ? decision.expiresAtMs : undefined;
     if (decision.action === 'wait') return false;
     const spec = leaseSpecFromRecord(decision.record);
     try {
