@@ -55,7 +55,9 @@ async function failoverMs(timings: { lease: string; renew: string; retry: string
     for (const c of children) c.kill('SIGKILL');
     await Promise.all(
       children.map((c) =>
-        c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once('close', r)) : null,
+        c.exitCode === null && c.signalCode === null
+          ? new Promise<void>((r) => c.once('close', () => r()))
+          : Promise.resolve(),
       ),
     );
     await etcd.close();
