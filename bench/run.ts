@@ -33,6 +33,7 @@ const REGISTRY: readonly BenchModule[] = [
   { name: 'runc-start', specifier: './runc-start.js', exportName: 'benchRuncStart' },
   { name: 'exec', specifier: './exec.js', exportName: 'benchExec' },
   { name: 'images', specifier: './images.js', exportName: 'benchImages' },
+  { name: 'leader-failover', specifier: './leader-failover.js', exportName: 'benchLeaderFailover' },
 ];
 
 /** Formats results as a padded text table. */

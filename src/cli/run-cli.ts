@@ -16,6 +16,7 @@ import { serverCommand, upCommand } from './commands/server.js';
 import { storageCommand } from './commands/storage.js';
 import { tokenCommand } from './commands/token.js';
 import { topCommand } from './commands/top.js';
+import { clusterCommand } from './commands/cluster.js';
 import { userCommand } from './commands/user.js';
 
 import { UsageError } from './errors.js';
@@ -30,6 +31,7 @@ export const COMMANDS: readonly Command[] = [
   planCommand,
   getCommand,
   topCommand,
+  clusterCommand,
   describeCommand,
   deleteCommand,
   kubeconfigCommand,

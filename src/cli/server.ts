@@ -63,6 +63,8 @@ import {
   type ControllerManager,
   type NodeLifecycleOptions,
 } from '../controllers/index.js';
+import { electComponents } from './server-election.js';
+import type { LeaderElectionTimings } from '../machinery/index.js';
 
 /** Options of the server role; every field but dataDir has a default. */
 export interface ServerOptions {
@@ -147,6 +149,22 @@ export interface ServerOptions {
   s3InsecureHttp?: boolean;
   /** The S3 endpoint's region (`--s3-region`): what GetBucketLocation answers; default us-east-1. */
   s3Region?: string;
+  /**
+   * Run the controllers and the scheduler only on the holder of their Lease
+   * (`stratus-controller-manager`, `stratus-scheduler` in kube-system), as kube-controller-manager's
+   * `--leader-elect`. Default: on with an etcd store (several servers may share it), off with
+   * SQLite (one process owns the file; a restart then need not wait for its old lease).
+   */
+  leaderElect?: boolean;
+  /** Lease timings; default Kubernetes' 15 s lease, 10 s renew deadline, 2 s retry period. */
+  leaderElection?: LeaderElectionTimings;
+  /**
+   * This server's name among the servers (default the host name): its own Lease
+   * `kube-system/stratus-server-NAME` says it is alive, and its lease holder identities start with it.
+   */
+  serverName?: string;
+  /** Progress worth a line on stderr (leases acquired and lost); default: dropped. */
+  onNotice?: (line: string) => void;
 }
 
 /** The object store part of a running server. */
@@ -321,16 +339,26 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       port: Number(new URL(apiUrl).port),
     };
     const controllerMetrics = new ControllerMetrics(registry);
-    const managers = await startComponents(options, {
-      clock,
-      clientAs,
-      caCert: caPem,
-      apiServer,
-      metrics: controllerMetrics,
-    });
-    const kcm = managers[0];
+    const parts = { clock, clientAs, caCert: caPem, apiServer, metrics: controllerMetrics };
+    const elect = options.leaderElect ?? storeSpec.startsWith('etcd://');
+    const managers: Array<{ close(): Promise<void> }> = elect
+      ? [
+          ...(await startComponents(options, { ...parts, which: { apiserver: true } })),
+          electComponents({
+            ...options,
+            clock,
+            clientAs,
+            start: (which) => startComponents(options, { ...parts, which }),
+          }),
+        ]
+      : await startComponents(options, {
+          ...parts,
+          which: { apiserver: true, controllers: true, scheduler: true },
+        });
+    const kcm = elect ? undefined : (managers[0] as ControllerManager | undefined);
     if (options.controllers && kcm !== undefined) {
       // kube-state-metrics' series from the controller manager's caches (no watch of its own).
+      // Elected servers change holder; there these series would need a watch of their own.
       registerObjectStateMetrics(registry, { list: (resource) => kcm.informers.for(resource).list() });
     }
     if (engine !== undefined && options.s3Port !== undefined) {
@@ -393,12 +421,23 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 /** Controllers every server runs, `controllers` or not: RBAC's aggregated roles and what pods need. */
 const ALWAYS = ['clusterrole-aggregation', 'serviceaccount', 'root-ca-cert-publisher'];
 
+/** Which components a call of `startComponents` starts; absent flags are off. */
+interface ComponentSet {
+  /** The API server's own `kubernetes` Service controller: every server runs it. */
+  apiserver?: boolean;
+  /** The controllers and the resourcequota controller (on the lease holder when elected). */
+  controllers?: boolean;
+  /** The scheduler (on the lease holder when elected). */
+  scheduler?: boolean;
+}
+
 /**
  * Starts the controllers as `system:kube-controller-manager`; in managers of their own, the
- * resourcequota controller as `system:controller:resourcequota-controller` (always) and the
- * scheduler as `system:kube-scheduler` (kube-scheduler is its own process in Kubernetes). With
- * `controllers` off only the ALWAYS ones, the resourcequota controller and the API server's own
- * `kubernetes` Service controller run.
+ * resourcequota controller as `system:controller:resourcequota-controller` (always), the
+ * scheduler as `system:kube-scheduler` (kube-scheduler is its own process in Kubernetes) and the
+ * `kubernetes` Service controller as `system:apiserver`. With `controllers` off only the ALWAYS
+ * ones, the resourcequota controller and the `kubernetes` Service controller run. The
+ * controller manager, when started, comes first in the result.
  */
 async function startComponents(
   options: ServerOptions,
@@ -408,23 +447,22 @@ async function startComponents(
     caCert: string;
     apiServer: ApiServerEndpoint;
     metrics: ControllerMetrics;
+    which: ComponentSet;
   },
 ): Promise<ControllerManager[]> {
-  const { clock, clientAs, caCert, metrics } = parts;
-  const kcm = clientAs('system:kube-controller-manager', 'controller-manager');
+  const { clock, clientAs, caCert, metrics, which } = parts;
   const started: ControllerManager[] = [];
-  const closeAll = async (): Promise<void> => {
-    for (const m of started) await m.close();
+  const start = async (manager: Parameters<typeof startControllerManager>[0]): Promise<void> => {
+    started.push(await startControllerManager({ clock, ...manager }));
   };
   try {
-    const controllers = [
-      ...Object.keys(CONTROLLERS).filter((n) => n !== 'scheduler' && n !== 'resourcequota'),
-      'root-ca-cert-publisher',
-    ];
-    started.push(
-      await startControllerManager({
-        client: kcm,
-        clock,
+    if (which.controllers === true) {
+      const controllers = [
+        ...Object.keys(CONTROLLERS).filter((n) => n !== 'scheduler' && n !== 'resourcequota'),
+        'root-ca-cert-publisher',
+      ];
+      await start({
+        client: clientAs('system:kube-controller-manager', 'controller-manager'),
         controllers: options.controllers ? controllers : ALWAYS,
         workQueueMetrics: metrics,
         extra: {
@@ -432,42 +470,34 @@ async function startComponents(
           'root-ca-cert-publisher': (ctx) => rootCaPublisher(ctx, caCert),
           horizontalpodautoscaler: (ctx) => new HpaController(ctx, options.hpa ?? {}),
         },
-      }),
-    );
-    // Always, as the API server's own loopback client does in kube-apiserver.
-    started.push(
-      await startControllerManager({
+      });
+      // Always, as its own user (kube-controller-manager's --use-service-account-credentials):
+      // quota admission charges against each quota's status, and counting may list any kind.
+      await start({
+        client: clientAs('system:controller:resourcequota-controller', 'resourcequota-controller'),
+        controllers: ['resourcequota'],
+      });
+    }
+    if (which.apiserver === true) {
+      // As the API server's own loopback client does in kube-apiserver.
+      await start({
         client: clientAs('system:apiserver', 'apiserver', ['system:masters']),
-        clock,
         controllers: ['kubernetes-service'],
         extra: { 'kubernetes-service': (ctx) => new KubernetesServiceController(ctx, parts.apiServer) },
-      }),
-    );
-    // Always, as its own user (kube-controller-manager's --use-service-account-credentials):
-    // quota admission charges against each quota's status, and counting may list any kind.
-    started.push(
-      await startControllerManager({
-        client: clientAs('system:controller:resourcequota-controller', 'resourcequota-controller'),
-        clock,
-        controllers: ['resourcequota'],
-      }),
-    );
-    if (options.controllers) {
-      const scheduler = clientAs('system:kube-scheduler', 'scheduler');
-      started.push(
-        await startControllerManager({
-          client: scheduler,
-          clock,
-          controllers: ['scheduler'],
-          scheduler: {
-            ...(options.schedulerStrategy ? { strategy: options.schedulerStrategy } : {}),
-            onAttempt: metrics.scheduleAttempt,
-          },
-        }),
-      );
+      });
+    }
+    if (which.scheduler === true && options.controllers) {
+      await start({
+        client: clientAs('system:kube-scheduler', 'scheduler'),
+        controllers: ['scheduler'],
+        scheduler: {
+          ...(options.schedulerStrategy ? { strategy: options.schedulerStrategy } : {}),
+          onAttempt: metrics.scheduleAttempt,
+        },
+      });
     }
   } catch (err) {
-    await closeAll();
+    for (const m of started) await m.close();
     throw err;
   }
   return started;

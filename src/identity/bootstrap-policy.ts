@@ -219,13 +219,13 @@ export const BOOTSTRAP_CLUSTER_ROLES: readonly KubeObject[] = [
   // on the workload kinds, nodes, leases, namespaces, Services and ServiceAccounts; pod,
   // ReplicaSet, Job, Endpoints and EndpointSlice writes; status writes (LoadBalancer Services'
   // too); Events; the default ServiceAccount and the kube-root-ca.crt ConfigMap of every
-  // namespace; the aggregation controller's ClusterRole writes.
+  // namespace; the aggregation controller's ClusterRole writes; its leader-election Leases.
   clusterRole('system:kube-controller-manager', [
     r(['list', 'watch'], [''], ['pods', 'nodes', 'namespaces']),
     r(['create', 'patch', 'delete'], [''], ['pods']),
     r(['patch', 'update'], [''], ['pods/status', 'nodes', 'nodes/status']),
     r(['create', 'patch', 'update'], ['', 'events.k8s.io'], ['events']),
-    r(['list', 'watch'], ['coordination.k8s.io'], ['leases']),
+    r(['get', 'list', 'watch', 'create', 'update'], ['coordination.k8s.io'], ['leases']),
     r(['list', 'watch', 'patch'], ['apps'], ['deployments', 'daemonsets']),
     r(['get', 'list', 'watch', 'create', 'patch', 'delete'], ['apps'], ['replicasets']),
     r(['patch', 'update'], ['apps'], ['deployments/status', 'replicasets/status', 'daemonsets/status']),
@@ -247,11 +247,12 @@ export const BOOTSTRAP_CLUSTER_ROLES: readonly KubeObject[] = [
     r(['list'], ['metrics.k8s.io'], ['pods']),
   ]),
   // The scheduler (`src/scheduler/`, user `system:kube-scheduler`): pods and nodes from
-  // informers, bindings, the PodScheduled condition of pods it cannot place, Events.
+  // informers, bindings, the PodScheduled condition of pods it cannot place, Events, its Lease.
   clusterRole('system:kube-scheduler', [
     r(READ, [''], ['pods', 'nodes']),
     r(['create'], [''], ['pods/binding', 'bindings']),
     r(['patch', 'update'], [''], ['pods/status']),
+    r(['get', 'create', 'update'], ['coordination.k8s.io'], ['leases']),
     r(['create', 'patch', 'update'], ['', 'events.k8s.io'], ['events']),
   ]),
   // Kubernetes' node rules (`node-rules.ts`). Bound to nothing, as since Kubernetes 1.8: node

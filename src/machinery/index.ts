@@ -1,7 +1,8 @@
 /**
  * The machinery every consumer of the API builds on (controllers, the scheduler, the agent, the
  * network proxy): informers and their shared factory, the work queue, the Controller base,
- * expectations, owner references, object keys, and the pure node-matching rules.
+ * expectations, owner references, object keys, the pure node-matching rules, and leader election
+ * on Leases.
  */
 export { Controller, type ControllerOptions, type WorkQueueMetricsProvider } from './controller.js';
 export { Expectations } from './expectations.js';
@@ -14,6 +15,19 @@ export {
 } from './host-ports-annotation.js';
 export { Informer, type InformerHandlers, type InformerOptions } from './informer.js';
 export { InformerFactory } from './informer-factory.js';
+export {
+  LEADER_ELECTION_DEFAULTS,
+  LeaderElector,
+  type LeaderElectionTimings,
+  type LeaderElectorOptions,
+} from './leader-elector.js';
+export {
+  decideLease,
+  leaseRecordFromSpec,
+  type LeaseDecision,
+  type LeaseObservation,
+  type LeaseRecord,
+} from './lease-decision.js';
 export {
   findUntoleratedTaint,
   matchNodeSelectorAndAffinity,

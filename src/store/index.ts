@@ -15,7 +15,14 @@ export type {
 } from './store.js';
 export { SqliteStore, type SqliteStoreOptions, type SqliteStoreStats } from './sqlite-store.js';
 export type { SyncMode } from './sqlite-schema.js';
-export { EtcdStore, parseEtcdUrl, type EtcdStoreOptions } from './etcd/index.js';
+export {
+  EtcdStore,
+  openEtcdCluster,
+  parseEtcdUrl,
+  type EtcdMember,
+  type EtcdMemberStatus,
+  type EtcdStoreOptions,
+} from './etcd/index.js';
 export { StoreError } from './errors.js';
 export { compileWatchFilter, type Change, type WatchFilterOptions } from './watch-filter.js';
 export { decodeContinue, encodeContinue, type ContinuePosition } from './continue-token.js';

@@ -42,6 +42,10 @@ const SERVE_OPTIONS = {
   'cluster-cidr': { type: 'string' },
   'ingress-http-port': { type: 'string' },
   'ingress-https-port': { type: 'string' },
+  'server-name': { type: 'string' },
+  'leader-elect-lease-duration': { type: 'string' },
+  'leader-elect-renew-deadline': { type: 'string' },
+  'leader-elect-retry-period': { type: 'string' },
 } as const;
 
 const SERVE_FLAGS = `  --data-dir DIR   where state and the kubeconfig live (default: ./.stratus)
@@ -91,6 +95,13 @@ const SERVE_FLAGS = `  --data-dir DIR   where state and the kubeconfig live (def
                    objects then cross the network in the clear)
   --s3-region NAME the S3 endpoint's region, which GetBucketLocation answers
                    and clients sign for (default: us-east-1)
+  --server-name NAME
+                   this server's name among several on one etcd (default: the
+                   host name); it renews the Lease kube-system/stratus-server-NAME
+  --leader-elect-lease-duration DURATION, --leader-elect-renew-deadline DURATION,
+  --leader-elect-retry-period DURATION
+                   with --store etcd://…, the controllers and the scheduler run on
+                   the holder of their Lease only (defaults 15s, 10s, 2s)
   --ingress-http-port N, --ingress-https-port N
                    the Ingress controller's ports (\`up\` only; default: 80 and
                    443 when root, else 8080 and 8443; 0 picks a free port)`;
@@ -218,6 +229,12 @@ async function serve(
     throw new UsageError(`--scheduler-strategy must be binpack or spread, not "${strategy}"`, name);
   }
   const audit = auditFlags(values, ctx.io.cwd, name);
+  const leaseDurationMs = durationFlag(values, 'leader-elect-lease-duration', { command: name });
+  const renewDeadlineMs = durationFlag(values, 'leader-elect-renew-deadline', { command: name });
+  const retryPeriodMs = durationFlag(values, 'leader-elect-retry-period', { command: name });
+  const serverName = flagString(values, 'server-name');
+  if (serverName !== undefined && !/^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$/.test(serverName))
+    throw new UsageError(`--server-name must be a lowercase DNS name, not "${serverName}"`, name);
   // Loaded here, not at the top: other commands should not pay for loading the API server.
   const { parsePodCidrs, parsePortRange, parseServiceCidr } = await import('../../api/index.js');
   const ipRange = checkedFlag(values, 'service-cluster-ip-range', name, parseServiceCidr);
@@ -268,6 +285,13 @@ async function serve(
       ...(portRange === undefined ? {} : { serviceNodePortRange: portRange }),
       ...(clusterCidr === undefined ? {} : { clusterCidr }),
       ...(name === 'up' ? { ingress } : {}),
+      ...(serverName === undefined ? {} : { serverName }),
+      leaderElection: {
+        ...(leaseDurationMs === undefined ? {} : { leaseDurationMs }),
+        ...(renewDeadlineMs === undefined ? {} : { renewDeadlineMs }),
+        ...(retryPeriodMs === undefined ? {} : { retryPeriodMs }),
+      },
+      onNotice: (line: string) => void ctx.io.stderr.write(`${line}\n`),
       ...(name === 'up' ? { serviceProxy: serviceProxy ?? 'none' } : {}),
       ...(defaultRuntime === undefined ? {} : { defaultRuntime }),
     },
