@@ -87,7 +87,8 @@ export const INDEX_SCHEMA: {
     key: Array<keyof IndexTables[T] & string>;
   };
 } = {
-  buckets: { columns: ['name', 'ts', 'deleted', 'owner', 'created', 'versioning', 'cors', 'access'],
+  buckets: {
+    columns: ['name', 'ts', 'deleted', 'owner', 'created', 'versioning', 'cors', 'access'],
     key: ['name'],
   },
   objects: {

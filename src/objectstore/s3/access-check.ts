@@ -63,7 +63,11 @@ function actionOf(need: OperationAccess, r: AccessRequest): string {
 }
 
 /** A policy request whose condition keys are computed only when a statement asks. */
-function policyRequest(r: AccessRequest, action: string, existingTags: () => Record<string, string>): PolicyRequest {
+function policyRequest(
+  r: AccessRequest,
+  action: string,
+  existingTags: () => Record<string, string>,
+): PolicyRequest {
   const resource =
     r.key !== undefined
       ? `arn:aws:s3:::${r.bucket}/${r.key}`
@@ -153,14 +157,20 @@ export async function checkAccess(
     }
   };
   let tags: Record<string, string> = {};
-  const wantsTags = access.policy !== undefined && [...access.policy.keys].some((k) => k.startsWith('s3:existingobjecttag/'));
+  const wantsTags =
+    access.policy !== undefined && [...access.policy.keys].some((k) => k.startsWith('s3:existingobjecttag/'));
   if (wantsTags && r.key !== undefined) {
     tags = await store.getTagging(r.bucket, r.key, versionId || undefined).catch(() => ({}));
   }
   const request = policyRequest(r, actionOf(need, r), () => tags);
   const question = { user: r.user, owner: info.owner, access, need, request };
   let verdict = decideAccess(question);
-  if (!verdict.allowed && verdict.reason === 'implicit-deny' && need.acl?.on === 'object' && r.key !== undefined) {
+  if (
+    !verdict.allowed &&
+    verdict.reason === 'implicit-deny' &&
+    need.acl?.on === 'object' &&
+    r.key !== undefined
+  ) {
     const obj = await head();
     if (obj === undefined) {
       // Missing: 404 for who may list the bucket, 403 for anyone else.
@@ -190,6 +200,8 @@ export async function bucketWithAccess(
 ): Promise<{ info: BucketInfo; access: ResolvedAccess }> {
   const info = await store.getBucket(name);
   if (info === undefined)
-    throw new ObjectStoreError('NoSuchBucket', `The specified bucket does not exist: ${name}`, { BucketName: name });
+    throw new ObjectStoreError('NoSuchBucket', `The specified bucket does not exist: ${name}`, {
+      BucketName: name,
+    });
   return { info, access: cache.resolve(info) };
 }

@@ -1,6 +1,11 @@
 import { ObjectStoreError } from '../errors.js';
 import { isPublicAcl } from './acl.js';
-import { serializeBucketAccess, type BucketAccess, type ObjectOwnership, type PublicAccessBlock } from './bucket-access.js';
+import {
+  serializeBucketAccess,
+  type BucketAccess,
+  type ObjectOwnership,
+  type PublicAccessBlock,
+} from './bucket-access.js';
 import { type Handler, type S3Context, requireBucket, xmlReply } from './context.js';
 import { compilePolicy, MAX_POLICY_BYTES } from './policy.js';
 import type { S3Operation } from './routes.js';
@@ -15,7 +20,9 @@ async function saveAccess(ctx: S3Context, change: (a: BucketAccess) => BucketAcc
 const getBucketPolicy: Handler = (ctx) => {
   const text = ctx.access?.stored.policy;
   if (text === undefined)
-    throw new ObjectStoreError('NoSuchBucketPolicy', 'The bucket policy does not exist', { BucketName: ctx.bucket });
+    throw new ObjectStoreError('NoSuchBucketPolicy', 'The bucket policy does not exist', {
+      BucketName: ctx.bucket,
+    });
   return Promise.resolve({ status: 200, headers: { 'content-type': 'application/json' }, body: text });
 };
 
@@ -24,7 +31,10 @@ const putBucketPolicy: Handler = async (ctx) => {
   const text = (await ctx.readBody(MAX_POLICY_BYTES + 1)).toString('utf8');
   const policy = compilePolicy(bucket, text);
   if (policy.isPublic && ctx.access?.publicAccessBlock?.blockPublicPolicy === true)
-    throw new ObjectStoreError('AccessDenied', 'Access Denied: Block Public Access forbids public bucket policies');
+    throw new ObjectStoreError(
+      'AccessDenied',
+      'Access Denied: Block Public Access forbids public bucket policies',
+    );
   await saveAccess(ctx, (a) => ({ ...a, policy: text }));
   return { status: 204 };
 };
@@ -40,7 +50,9 @@ const deleteBucketPolicy: Handler = async (ctx) => {
 const getBucketPolicyStatus: Handler = (ctx) => {
   const policy = ctx.access?.policy;
   if (policy === undefined)
-    throw new ObjectStoreError('NoSuchBucketPolicy', 'The bucket policy does not exist', { BucketName: ctx.bucket });
+    throw new ObjectStoreError('NoSuchBucketPolicy', 'The bucket policy does not exist', {
+      BucketName: ctx.bucket,
+    });
   return Promise.resolve(xmlReply(xmlDocument('PolicyStatus', [['IsPublic', policy.isPublic]])));
 };
 
@@ -60,7 +72,12 @@ const getPublicAccessBlock: Handler = (ctx) => {
       { BucketName: ctx.bucket },
     );
   return Promise.resolve(
-    xmlReply(xmlDocument('PublicAccessBlockConfiguration', PAB_FIELDS.map(([x, f]) => [x, pab[f]]))),
+    xmlReply(
+      xmlDocument(
+        'PublicAccessBlockConfiguration',
+        PAB_FIELDS.map(([x, f]) => [x, pab[f]]),
+      ),
+    ),
   );
 };
 
@@ -87,14 +104,22 @@ const deletePublicAccessBlock: Handler = async (ctx) => {
   return { status: 204 };
 };
 
-const OWNERSHIPS: readonly ObjectOwnership[] = ['BucketOwnerEnforced', 'BucketOwnerPreferred', 'ObjectWriter'];
+const OWNERSHIPS: readonly ObjectOwnership[] = [
+  'BucketOwnerEnforced',
+  'BucketOwnerPreferred',
+  'ObjectWriter',
+];
 
 const getOwnershipControls: Handler = (ctx) => {
   const o = ctx.access?.stored.ownership;
   if (o === undefined)
-    throw new ObjectStoreError('OwnershipControlsNotFoundError', 'The bucket ownership controls were not found', {
-      BucketName: ctx.bucket,
-    });
+    throw new ObjectStoreError(
+      'OwnershipControlsNotFoundError',
+      'The bucket ownership controls were not found',
+      {
+        BucketName: ctx.bucket,
+      },
+    );
   return Promise.resolve(xmlReply(xmlDocument('OwnershipControls', [['Rule', [['ObjectOwnership', o]]]])));
 };
 
@@ -103,7 +128,10 @@ const putOwnershipControls: Handler = async (ctx) => {
   const rule = child(root, 'Rule');
   const o = rule === undefined ? undefined : childText(rule, 'ObjectOwnership')?.trim();
   if (root.name !== 'OwnershipControls' || !OWNERSHIPS.includes(o as ObjectOwnership))
-    throw new ObjectStoreError('MalformedXML', 'OwnershipControls needs one Rule with a valid ObjectOwnership');
+    throw new ObjectStoreError(
+      'MalformedXML',
+      'OwnershipControls needs one Rule with a valid ObjectOwnership',
+    );
   const acl = ctx.access?.acl;
   if (
     o === 'BucketOwnerEnforced' &&

@@ -16,9 +16,13 @@ async function requestedAcl(ctx: S3Context, owner: string, bucketOwner: string):
     return fromHeaders;
   }
   if (body.length === 0)
-    throw new ObjectStoreError('MissingSecurityHeader', 'Your request was missing a required header: x-amz-acl', {
-      MissingHeaderName: 'x-amz-acl',
-    });
+    throw new ObjectStoreError(
+      'MissingSecurityHeader',
+      'Your request was missing a required header: x-amz-acl',
+      {
+        MissingHeaderName: 'x-amz-acl',
+      },
+    );
   return parseAccessControlPolicy(body.toString('utf8'), owner, ctx.grantees);
 }
 
@@ -48,7 +52,11 @@ function versionOf(ctx: S3Context): string | undefined {
 
 const getObjectAcl: Handler = async (ctx) => {
   const v = versionOf(ctx);
-  const info = await ctx.store.headObject(requireBucket(ctx), requireKey(ctx), v === undefined ? {} : { versionId: v });
+  const info = await ctx.store.headObject(
+    requireBucket(ctx),
+    requireKey(ctx),
+    v === undefined ? {} : { versionId: v },
+  );
   const owner = bucketOwner(ctx);
   const acl =
     info.acl === undefined || ctx.access?.ownership === 'BucketOwnerEnforced'
@@ -66,7 +74,12 @@ const putObjectAcl: Handler = async (ctx) => {
   const owner = info.acl === undefined ? bucketOwner(ctx) : (JSON.parse(info.acl) as Acl).owner;
   const acl = await requestedAcl(ctx, owner, bucketOwner(ctx));
   checkAclAllowed(ctx.access, acl, bucketOwner(ctx));
-  await ctx.store.putObjectAcl(bucket, key, JSON.stringify(acl), info.versionId === 'null' ? undefined : info.versionId);
+  await ctx.store.putObjectAcl(
+    bucket,
+    key,
+    JSON.stringify(acl),
+    info.versionId === 'null' ? undefined : info.versionId,
+  );
   const h: Record<string, string> = info.versionId === 'null' ? {} : { 'x-amz-version-id': info.versionId };
   return { status: 200, headers: h };
 };

@@ -17,8 +17,7 @@ export const LOG_DELIVERY = 'http://acs.amazonaws.com/groups/s3/LogDelivery';
 
 /** A grant to one Stratus user (by name) or to a predefined group (by URI). */
 export type Grant =
-  | { user: string; permission: AclPermission }
-  | { group: string; permission: AclPermission };
+  { user: string; permission: AclPermission } | { group: string; permission: AclPermission };
 
 /** An ACL: the resource's owner (a user name) and its grants, in order. */
 export interface Acl {
@@ -69,7 +68,10 @@ export function cannedAcl(name: string, owner: string, bucketOwner: string = own
       if (bucketOwner !== owner) grants.push({ user: bucketOwner, permission: 'FULL_CONTROL' });
       break;
     case 'log-delivery-write':
-      grants.push({ group: LOG_DELIVERY, permission: 'WRITE' }, { group: LOG_DELIVERY, permission: 'READ_ACP' });
+      grants.push(
+        { group: LOG_DELIVERY, permission: 'WRITE' },
+        { group: LOG_DELIVERY, permission: 'READ_ACP' },
+      );
       break;
     default:
       throw new ObjectStoreError('InvalidArgument', `The canned ACL ${JSON.stringify(name)} is not valid`, {
@@ -130,13 +132,24 @@ export function grantHeadersAcl(
     for (const part of value.split(',')) {
       const m = /^\s*(id|emailAddress|uri)\s*=\s*"?([^"]*)"?\s*$/i.exec(part);
       if (m === null)
-        throw new ObjectStoreError('InvalidArgument', `The grant ${JSON.stringify(part.trim())} in ${name} is not valid`, {
-          ArgumentName: name,
-          ArgumentValue: value,
-        });
+        throw new ObjectStoreError(
+          'InvalidArgument',
+          `The grant ${JSON.stringify(part.trim())} in ${name} is not valid`,
+          {
+            ArgumentName: name,
+            ArgumentValue: value,
+          },
+        );
       const kind = (m[1] ?? '').toLowerCase();
       const who = m[2] ?? '';
-      grants.push(grantee(kind === 'id' ? 'CanonicalUser' : kind === 'uri' ? 'Group' : 'AmazonCustomerByEmail', who, permission, resolve));
+      grants.push(
+        grantee(
+          kind === 'id' ? 'CanonicalUser' : kind === 'uri' ? 'Group' : 'AmazonCustomerByEmail',
+          who,
+          permission,
+          resolve,
+        ),
+      );
     }
   }
   return { owner, grants };
@@ -162,7 +175,10 @@ function grantee(type: string, value: string, permission: AclPermission, resolve
         });
       return { group: value, permission };
     default:
-      throw new ObjectStoreError('MalformedACLError', `The grantee type ${JSON.stringify(type)} is not valid`);
+      throw new ObjectStoreError(
+        'MalformedACLError',
+        `The grantee type ${JSON.stringify(type)} is not valid`,
+      );
   }
 }
 
@@ -183,7 +199,8 @@ export function parseAccessControlPolicy(xml: string, owner: string, resolve: Gr
     throw malformed('the document is not XML');
   }
   if (root.name !== 'AccessControlPolicy') throw malformed('the root element must be AccessControlPolicy');
-  const ownerId = child(root, 'Owner') === undefined ? undefined : child(child(root, 'Owner')!, 'ID')?.text.trim();
+  const ownerId =
+    child(root, 'Owner') === undefined ? undefined : child(child(root, 'Owner')!, 'ID')?.text.trim();
   if (ownerId !== undefined && resolve.byId(ownerId) !== owner)
     throw new ObjectStoreError('AccessDenied', 'The Owner of an AccessControlPolicy cannot be changed');
   const list = child(root, 'AccessControlList');
@@ -193,8 +210,10 @@ export function parseAccessControlPolicy(xml: string, owner: string, resolve: Gr
     const who = child(g, 'Grantee');
     const permission = child(g, 'Permission')?.text.trim() ?? '';
     if (who === undefined) throw malformed('a Grant has no Grantee');
-    if (!PERMISSIONS.includes(permission as AclPermission)) throw malformed(`Permission ${JSON.stringify(permission)}`);
-    const type = Object.entries(who.attributes).find(([k]) => k === 'xsi:type' || k.endsWith(':type'))?.[1] ?? '';
+    if (!PERMISSIONS.includes(permission as AclPermission))
+      throw malformed(`Permission ${JSON.stringify(permission)}`);
+    const type =
+      Object.entries(who.attributes).find(([k]) => k === 'xsi:type' || k.endsWith(':type'))?.[1] ?? '';
     const value =
       type === 'CanonicalUser'
         ? child(who, 'ID')?.text

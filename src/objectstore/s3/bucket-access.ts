@@ -77,7 +77,10 @@ export class AccessCache {
     }
     const access: ResolvedAccess = {
       stored,
-      acl: stored.acl ?? { owner: bucket.owner, grants: [{ user: bucket.owner, permission: 'FULL_CONTROL' }] },
+      acl: stored.acl ?? {
+        owner: bucket.owner,
+        grants: [{ user: bucket.owner, permission: 'FULL_CONTROL' }],
+      },
       policy,
       publicAccessBlock: stored.publicAccessBlock,
       ownership: stored.ownership ?? 'ObjectWriter',

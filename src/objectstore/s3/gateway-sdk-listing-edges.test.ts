@@ -81,7 +81,11 @@ test('SDK: listing edge cases: empty delimiter, empty continuation token, fetch-
     assert.ok(without.Contents?.every((o) => o.Owner === undefined));
     const withOwner = await c.send(new ListObjectsV2Command({ Bucket: 'edges', FetchOwner: true }));
     // AWS's shape: a 64-hex canonical id and the user's name as the display name.
-    assert.ok(withOwner.Contents?.every((o) => o.Owner?.ID === canonicalId('admin') && o.Owner.DisplayName === 'admin'));
+    assert.ok(
+      withOwner.Contents?.every(
+        (o) => o.Owner?.ID === canonicalId('admin') && o.Owner.DisplayName === 'admin',
+      ),
+    );
     assert.ok(v1.Contents?.every((o) => o.Owner?.ID === canonicalId('admin')));
     assert.match(canonicalId('admin'), /^[0-9a-f]{64}$/);
   });

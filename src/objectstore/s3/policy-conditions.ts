@@ -15,7 +15,10 @@ export interface ConditionInput {
 type Compare = (actual: string, expected: string) => boolean;
 
 function wildcardTest(pattern: string, ignoreCase: boolean): (s: string) => boolean {
-  const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const body = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   const re = new RegExp(`^${body}$`, ignoreCase ? 'is' : 's');
   return (s) => re.test(s);
 }

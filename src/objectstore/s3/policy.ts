@@ -56,13 +56,17 @@ export function malformedPolicy(why: string): ObjectStoreError {
 
 function list(value: unknown, what: string): string[] {
   if (typeof value === 'string') return [value];
-  if (Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string')) return value as string[];
+  if (Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string'))
+    return value as string[];
   throw malformedPolicy(`${what} must be a string or a non-empty list of strings`);
 }
 
 /** A `*`/`?` wildcard pattern as an anchored regular expression. */
 export function wildcard(pattern: string, ignoreCase = false): RegExp {
-  const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const body = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${body}$`, ignoreCase ? 'is' : 's');
 }
 
@@ -113,9 +117,22 @@ function compileStatement(bucket: string, raw: unknown, keys: Set<string>): Stat
     throw malformedPolicy('Each Statement must be an object');
   const s = raw as Record<string, unknown>;
   for (const k of Object.keys(s))
-    if (!['Sid', 'Effect', 'Principal', 'NotPrincipal', 'Action', 'NotAction', 'Resource', 'NotResource', 'Condition'].includes(k))
+    if (
+      ![
+        'Sid',
+        'Effect',
+        'Principal',
+        'NotPrincipal',
+        'Action',
+        'NotAction',
+        'Resource',
+        'NotResource',
+        'Condition',
+      ].includes(k)
+    )
       throw malformedPolicy(`Unknown field ${k}`);
-  if (s.Effect !== 'Allow' && s.Effect !== 'Deny') throw malformedPolicy('Invalid effect: ' + String(s.Effect));
+  if (s.Effect !== 'Allow' && s.Effect !== 'Deny')
+    throw malformedPolicy('Invalid effect: ' + String(s.Effect));
   if (s.Principal === undefined) throw malformedPolicy('Missing required field Principal');
   if (s.NotPrincipal !== undefined) throw malformedPolicy('NotPrincipal is not supported');
   const principal = principalOf(s.Principal);

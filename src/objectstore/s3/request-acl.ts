@@ -12,7 +12,10 @@ export function aclFromHeaders(ctx: S3Context, owner: string, bucketOwner: strin
   const get = (name: string): string | undefined => header(ctx, name);
   const grants = hasGrantHeaders(get);
   if (canned !== undefined && grants)
-    throw new ObjectStoreError('InvalidRequest', 'Specifying both Canned ACLs and Header Grants is not allowed');
+    throw new ObjectStoreError(
+      'InvalidRequest',
+      'Specifying both Canned ACLs and Header Grants is not allowed',
+    );
   if (canned !== undefined) return cannedAcl(canned.trim(), owner, bucketOwner);
   if (grants) return grantHeadersAcl(get, owner, ctx.grantees);
   return undefined;
@@ -26,12 +29,17 @@ export function aclFromHeaders(ctx: S3Context, owner: string, bucketOwner: strin
 export function checkAclAllowed(access: ResolvedAccess | undefined, acl: Acl, bucketOwner: string): void {
   if (access === undefined) return;
   if (access.ownership === 'BucketOwnerEnforced') {
-    const ownerOnly = acl.grants.every((g) => 'user' in g && g.user === bucketOwner && g.permission === 'FULL_CONTROL');
+    const ownerOnly = acl.grants.every(
+      (g) => 'user' in g && g.user === bucketOwner && g.permission === 'FULL_CONTROL',
+    );
     if (!ownerOnly)
       throw new ObjectStoreError('AccessControlListNotSupported', 'The bucket does not allow ACLs');
   }
   if (access.publicAccessBlock?.blockPublicAcls === true && isPublicAcl(acl))
-    throw new ObjectStoreError('AccessDenied', 'Access Denied: Block Public Access forbids public ACLs on this bucket');
+    throw new ObjectStoreError(
+      'AccessDenied',
+      'Access Denied: Block Public Access forbids public ACLs on this bucket',
+    );
 }
 
 /**

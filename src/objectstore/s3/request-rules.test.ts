@@ -74,8 +74,14 @@ test('operations route by method and subresource', () => {
   assert.equal(routeOperation('GET', { bucket: 'b' }, q('policyStatus'), false), 'GetBucketPolicyStatus');
   assert.equal(routeOperation('PUT', { bucket: 'b' }, q('acl'), false), 'PutBucketAcl');
   assert.equal(routeOperation('GET', { bucket: 'b', key: 'k' }, q('acl'), false), 'GetObjectAcl');
-  assert.equal(routeOperation('DELETE', { bucket: 'b' }, q('publicAccessBlock'), false), 'DeletePublicAccessBlock');
-  assert.equal(routeOperation('PUT', { bucket: 'b' }, q('ownershipControls'), false), 'PutBucketOwnershipControls');
+  assert.equal(
+    routeOperation('DELETE', { bucket: 'b' }, q('publicAccessBlock'), false),
+    'DeletePublicAccessBlock',
+  );
+  assert.equal(
+    routeOperation('PUT', { bucket: 'b' }, q('ownershipControls'), false),
+    'PutBucketOwnershipControls',
+  );
   assert.throws(
     () => routeOperation('PATCH', { bucket: 'b', key: 'k' }, q(''), false),
     code('MethodNotAllowed'),

@@ -202,7 +202,8 @@ export function routeOperation(
     if (method === 'DELETE') return 'DeleteBucket';
     return query.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects';
   }
-  if (has('acl') && (method === 'GET' || method === 'PUT')) return method === 'GET' ? 'GetObjectAcl' : 'PutObjectAcl';
+  if (has('acl') && (method === 'GET' || method === 'PUT'))
+    return method === 'GET' ? 'GetObjectAcl' : 'PutObjectAcl';
   const sub = [...query.keys()].find((k) => OBJECT_SUBRESOURCES.has(k));
   if (sub !== undefined) throw notImplemented(`?${sub}`);
   switch (method) {
