@@ -208,6 +208,28 @@ test('policy: malformed documents are MalformedPolicy', () => {
   bad(doc([{ Effect: 'Allow', Action: 's3:*', Resource: '*' }]), /Principal/);
 });
 
+test('policy: variables in resources are filled from the request', () => {
+  const p = compilePolicy(
+    'b',
+    doc([
+      { Effect: 'Allow', Principal: '*', Action: 's3:*', Resource: 'arn:aws:s3:::b/home/${aws:username}/*' },
+    ]),
+  );
+  const home = (user: string | undefined, key: string) =>
+    evaluatePolicy(
+      p,
+      req({
+        user,
+        resource: `arn:aws:s3:::b/${key}`,
+        keys: user === undefined ? {} : { 'aws:username': user },
+      }),
+    );
+  assert.equal(home('bob', 'home/bob/x'), 'Allow');
+  assert.equal(home('bob', 'home/alice/x'), undefined);
+  assert.equal(home('b*', 'home/bob/x'), undefined, 'a value is not a pattern');
+  assert.equal(home(undefined, 'home//x'), undefined, 'an absent variable matches nothing');
+});
+
 test('IP conditions match IPv4 CIDR blocks and IPv4-mapped IPv6 addresses', () => {
   assert.ok(ipInCidr('10.1.2.3', '10.0.0.0/8'));
   assert.ok(!ipInCidr('11.1.2.3', '10.0.0.0/8'));

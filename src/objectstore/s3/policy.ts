@@ -30,7 +30,7 @@ interface Statement {
   allow: boolean;
   principal: (r: PolicyRequest) => boolean;
   action: (action: string) => boolean;
-  resource: (resource: string) => boolean;
+  resource: (resource: string, r: PolicyRequest) => boolean;
   conditions: Array<(r: PolicyRequest) => boolean>;
   /** Allows everyone (a `*` principal) with no condition: what makes a policy public. */
   public: boolean;
@@ -74,6 +74,44 @@ function anyOf(patterns: string[], ignoreCase: boolean): (s: string) => boolean 
   if (patterns.includes('*')) return () => true;
   const res = patterns.map((p) => wildcard(p, ignoreCase));
   return (s) => res.some((re) => re.test(s));
+}
+
+/**
+ * Resource patterns, with policy variables (`${aws:username}`, any condition key) filled from
+ * the request at evaluation; patterns without variables are compiled once.
+ */
+function resourcesOf(patterns: string[]): (s: string, r: PolicyRequest) => boolean {
+  const fixed = anyOf(
+    patterns.filter((p) => !p.includes('${')),
+    false,
+  );
+  const variable = patterns.filter((p) => p.includes('${'));
+  if (variable.length === 0) return fixed;
+  return (s, r) =>
+    fixed(s) ||
+    variable.some((p) => {
+      let missing = false;
+      const filled = p.replace(/\$\{([^}]+)\}/g, (_m, name: string) => {
+        if (name === '*' || name === '?' || name === '$') return '\\' + name;
+        const v = r.key(name.toLowerCase());
+        if (typeof v !== 'string') missing = true;
+        return typeof v === 'string' ? v.replace(/[*?]/g, '\\$&') : '';
+      });
+      return !missing && wildcardEscaped(filled).test(s);
+    });
+}
+
+/** A wildcard pattern in which `\*` and `\?` stand for themselves (filled-in variable values). */
+function wildcardEscaped(pattern: string): RegExp {
+  let body = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const ch = pattern[i]!;
+    if (ch === '\\' && i + 1 < pattern.length) body += pattern[++i]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    else if (ch === '*') body += '.*';
+    else if (ch === '?') body += '.';
+    else body += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${body}$`, 's');
 }
 
 function principalOf(value: unknown): { match: (r: PolicyRequest) => boolean; everyone: boolean } {
@@ -147,8 +185,9 @@ function compileStatement(bucket: string, raw: unknown, keys: Set<string>): Stat
     throw malformedPolicy('Missing required field Resource (exactly one of Resource and NotResource)');
   const resources = list(s.Resource ?? s.NotResource, 'Resource');
   for (const r of resources) if (r !== '*') checkResource(bucket, r);
-  const resourceMatch = anyOf(resources, false);
-  const resource = s.Resource !== undefined ? resourceMatch : (r: string) => !resourceMatch(r);
+  const resourceMatch = resourcesOf(resources);
+  const resource =
+    s.Resource !== undefined ? resourceMatch : (x: string, r: PolicyRequest) => !resourceMatch(x, r);
   const conditions: Array<(r: PolicyRequest) => boolean> = [];
   if (s.Condition !== undefined) {
     if (typeof s.Condition !== 'object' || s.Condition === null || Array.isArray(s.Condition))
@@ -216,7 +255,8 @@ export function evaluatePolicy(
   let allowed = false;
   for (const s of policy.statements) {
     if (s.allow && (allowed || (options.ignorePublic === true && s.public))) continue;
-    if (!s.action(request.action) || !s.resource(request.resource) || !s.principal(request)) continue;
+    if (!s.action(request.action) || !s.resource(request.resource, request) || !s.principal(request))
+      continue;
     let holds = true;
     for (const c of s.conditions)
       if (!c(request)) {
