@@ -56,8 +56,7 @@ export function malformedPolicy(why: string): ObjectStoreError {
 
 function list(value: unknown, what: string): string[] {
   if (typeof value === 'string') return [value];
-  if (Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string'))
-    return value as string[];
+  if (Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string')) return value;
   throw malformedPolicy(`${what} must be a string or a non-empty list of strings`);
 }
 
