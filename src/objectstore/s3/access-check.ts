@@ -157,8 +157,7 @@ export async function checkAccess(
     }
   };
   let tags: Record<string, string> = {};
-  const wantsTags =
-    access.policy !== undefined && [...access.policy.keys].some((k) => k.startsWith('s3:existingobjecttag/'));
+  const wantsTags = access.policy?.readsObjectTags === true;
   if (wantsTags && r.key !== undefined) {
     tags = await store.getTagging(r.bucket, r.key, versionId || undefined).catch(() => ({}));
   }

@@ -70,9 +70,16 @@ export class AccessCache {
       try {
         policy = compilePolicy(bucket.name, stored.policy);
       } catch (err) {
-        // Stored policies were validated; one that no longer compiles denies rather than opens.
+        // Stored policies were validated when put; one that no longer compiles (a newer, stricter
+        // parser) grants nothing, and the owner can still read, replace or delete it.
         if (!(err instanceof ObjectStoreError)) throw err;
-        policy = { text: stored.policy, statements: [], isPublic: false, keys: new Set() };
+        policy = {
+          text: stored.policy,
+          statements: [],
+          isPublic: false,
+          keys: new Set(),
+          readsObjectTags: false,
+        };
       }
     }
     const access: ResolvedAccess = {

@@ -44,6 +44,8 @@ export interface CompiledPolicy {
   isPublic: boolean;
   /** The condition keys the statements read (so the gateway fetches object tags only when needed). */
   keys: ReadonlySet<string>;
+  /** Some statement reads `s3:ExistingObjectTag/…`: the object's tags must be fetched first. */
+  readsObjectTags: boolean;
 }
 
 /** The largest policy document S3 accepts (20 KB). */
@@ -238,7 +240,13 @@ export function compilePolicy(bucket: string, text: string): CompiledPolicy {
   if (raw.length === 0) throw malformedPolicy('Could not parse the policy: Statement is empty!');
   const keys = new Set<string>();
   const statements = raw.map((s) => compileStatement(bucket, s, keys));
-  return { text, statements, isPublic: statements.some((s) => s.public), keys };
+  return {
+    text,
+    statements,
+    isPublic: statements.some((s) => s.public),
+    keys,
+    readsObjectTags: [...keys].some((k) => k.startsWith('s3:existingobjecttag/')),
+  };
 }
 
 /**
