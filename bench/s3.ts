@@ -36,7 +36,7 @@ const FILL_LIMIT_MS = 60_000;
 const LIST_LIMIT_MS = 60_000;
 
 /** The gateway child as the client sees it. */
-interface TestGateway {
+export interface TestGateway {
   url: string;
   dir: string;
   key: { accessKeyId: string; secretAccessKey: string };
@@ -51,7 +51,7 @@ interface TestGateway {
 }
 
 /** Forks bench/s3-gateway.js and reads its URL and key from its first stdout line (bounded). */
-async function startChildGateway(): Promise<TestGateway> {
+export async function startChildGateway(): Promise<TestGateway> {
   const child: ChildProcess = fork(new URL('./s3-gateway.js', import.meta.url), [], {
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
     // STRATUS_BENCH_S3_PROFILE=DIR writes the gateway's CPU profile there (node --cpu-prof).
@@ -135,7 +135,7 @@ const agent = new Agent({ keepAlive: true, maxSockets: 64 });
 
 // node:http rather than fetch: on the test machines fetch uploads about 4x slower than
 // http.request, which would measure the client instead of the gateway.
-async function call(g: TestGateway, method: string, path: string, body?: Buffer): Promise<Reply> {
+export async function call(g: TestGateway, method: string, path: string, body?: Buffer): Promise<Reply> {
   const headers = g.signer.sign({ method, url: `${g.url}${path}`, payloadHash: 'UNSIGNED-PAYLOAD' });
   headers['content-length'] = String(body?.length ?? 0);
   const res = await new Promise<IncomingMessage>((resolve, reject) => {
@@ -155,7 +155,11 @@ async function text(res: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString();
 }
 
-async function concurrent(count: number, fn: (i: number, worker: number) => Promise<void>): Promise<number> {
+/** Runs `fn` for `count` items on CONCURRENCY workers (bounded in time); returns items per second. */
+export async function concurrent(
+  count: number,
+  fn: (i: number, worker: number) => Promise<void>,
+): Promise<number> {
   let next = 0;
   const start = performance.now();
   const worker = async (_: unknown, w: number): Promise<void> => {

@@ -7,7 +7,8 @@ import type { Readable } from 'node:stream';
  * Errors are `ObjectStoreError`s (objectstore/errors.ts) whose codes are the S3 error codes.
  */
 export interface ObjectStore {
-  createBucket(name: string, owner: string): Promise<BucketInfo>;
+  /** `access`: the bucket's initial access settings (the gateway's JSON; '' or absent: private). */
+  createBucket(name: string, owner: string, options?: { access?: string }): Promise<BucketInfo>;
   /** Fails with BucketNotEmpty while objects or versions remain; incomplete uploads are aborted. */
   deleteBucket(name: string): Promise<void>;
   getBucket(name: string): Promise<BucketInfo | undefined>;
@@ -15,6 +16,8 @@ export interface ObjectStore {
   listBuckets(owner?: string): Promise<BucketInfo[]>;
   setVersioning(bucket: string, state: 'Enabled' | 'Suspended'): Promise<void>;
   setCors(bucket: string, rules: CorsRule[] | undefined): Promise<void>;
+  /** Replaces the bucket's access settings (ACL, policy, public access block, ownership) as JSON. */
+  setBucketAccess(bucket: string, access: string): Promise<void>;
   /** Object count and bytes of the current versions. */
   bucketUsage(bucket: string): Promise<{ objects: number; bytes: number }>;
 
@@ -39,6 +42,8 @@ export interface ObjectStore {
   listObjectVersions(bucket: string, options: ListVersionsOptions): Promise<ListVersionsResult>;
   putTagging(bucket: string, key: string, tags: Record<string, string>, versionId?: string): Promise<void>;
   getTagging(bucket: string, key: string, versionId?: string): Promise<Record<string, string>>;
+  /** Replaces a version's ACL (the gateway's JSON; undefined: private to the bucket owner). */
+  putObjectAcl(bucket: string, key: string, acl: string | undefined, versionId?: string): Promise<void>;
 
   createMultipartUpload(bucket: string, key: string, options: PutOptions): Promise<{ uploadId: string }>;
   uploadPart(
@@ -82,6 +87,10 @@ export interface BucketInfo {
   created: Date;
   versioning: 'Off' | 'Enabled' | 'Suspended';
   cors?: CorsRule[];
+  /** The access settings as the gateway's JSON (absent: private, defaults). */
+  access?: string;
+  /** Changes whenever the bucket's row does: the key under which parsed settings are cached. */
+  version: string;
 }
 
 export interface CorsRule {
@@ -118,6 +127,8 @@ export interface PutOptions {
   /** x-amz-meta-* without the prefix, lowercase names. */
   metadata?: Record<string, string>;
   tags?: Record<string, string>;
+  /** The new version's ACL as the gateway's JSON; absent: private to the bucket owner. */
+  acl?: string;
   ifNoneMatch?: string;
   ifMatch?: string;
 }
@@ -144,6 +155,8 @@ export interface ObjectInfo {
   /** Parts count for multipart objects. */
   partsCount?: number;
   tagCount?: number;
+  /** The version's ACL as the gateway's JSON; absent: private to the bucket owner. */
+  acl?: string;
 }
 
 export interface DeleteResult {
@@ -155,6 +168,8 @@ export interface CopyOptions {
   /** REPLACE directive: new metadata and headers; omitted means COPY. */
   metadata?: Record<string, string>;
   headers?: ObjectHeaders;
+  /** The copy's ACL (the gateway's JSON); a copy never takes its source's ACL. */
+  acl?: string;
   ifMatch?: string;
   ifNoneMatch?: string;
   ifModifiedSince?: Date;

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import {
   INDEX_SCHEMA,
+  type BucketRow,
   type IndexTable,
   type IndexTables,
   type ObjectRow,
@@ -20,7 +21,8 @@ export interface KeyRange {
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS buckets (name TEXT PRIMARY KEY, ts TEXT NOT NULL, deleted INTEGER NOT NULL,
-  owner TEXT NOT NULL, created INTEGER NOT NULL, versioning TEXT NOT NULL, cors TEXT NOT NULL);
+  owner TEXT NOT NULL, created INTEGER NOT NULL, versioning TEXT NOT NULL, cors TEXT NOT NULL,
+  access TEXT NOT NULL DEFAULT '');
 CREATE TABLE IF NOT EXISTS objects (key TEXT NOT NULL, vid TEXT NOT NULL, ts TEXT NOT NULL, deleted INTEGER NOT NULL,
   vts TEXT NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL, modified INTEGER NOT NULL, dm INTEGER NOT NULL,
   meta TEXT NOT NULL, PRIMARY KEY (key, vid)) WITHOUT ROWID;
@@ -34,6 +36,16 @@ CREATE TABLE IF NOT EXISTS parts (uploadId TEXT NOT NULL, partNumber INTEGER NOT
   checksum TEXT NOT NULL, PRIMARY KEY (uploadId, partNumber)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS inline (key TEXT NOT NULL, vid TEXT NOT NULL, data BLOB NOT NULL, UNIQUE (key, vid));
 `;
+
+/**
+ * Brings an index written by an earlier version up to the current DDL: columns added since are
+ * appended with their defaults (SQLite adds a column without rewriting the table).
+ */
+function migrate(db: Database.Database): void {
+  const columns = db.pragma('table_info(buckets)') as Array<{ name: string }>;
+  if (!columns.some((c) => c.name === 'access'))
+    db.exec("ALTER TABLE buckets ADD COLUMN access TEXT NOT NULL DEFAULT ''");
+}
 
 /** An inline body with what verifies it: its version row's key, ids and ETag. */
 export interface InlineEntry {
@@ -102,6 +114,7 @@ export class BucketIndex {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(DDL);
+    migrate(this.db);
     bucketTableChanges++;
   }
 
@@ -121,7 +134,11 @@ export class BucketIndex {
         )
       : undefined;
     const drop = objects ? this.stmt('DELETE FROM inline WHERE key = ? AND vid = ?') : undefined;
-    if (table === 'buckets') bucketTableChanges++;
+    if (table === 'buckets') {
+      bucketTableChanges++;
+      // A row from a replica that predates the access column carries none: a private bucket.
+      rows = rows.map((r) => ((r as BucketRow).access === undefined ? { ...r, access: '' } : r));
+    }
     this.guarded(() => {
       for (const row of rows) {
         let changed = insert.run(row).changes > 0;

@@ -14,6 +14,11 @@ export interface BucketRow {
   versioning: string;
   /** JSON of CorsRule[] or ''. */
   cors: string;
+  /**
+   * The bucket's access settings as JSON (ACL, policy, public access block, ownership; the
+   * gateway's `BucketAccess`), or '' for a private bucket with the defaults.
+   */
+  access: string;
 }
 
 /** One version (or delete marker) of a key in a bucket index. */
@@ -82,7 +87,10 @@ export const INDEX_SCHEMA: {
     key: Array<keyof IndexTables[T] & string>;
   };
 } = {
-  buckets: { columns: ['name', 'ts', 'deleted', 'owner', 'created', 'versioning', 'cors'], key: ['name'] },
+  buckets: {
+    columns: ['name', 'ts', 'deleted', 'owner', 'created', 'versioning', 'cors', 'access'],
+    key: ['name'],
+  },
   objects: {
     columns: ['key', 'vid', 'ts', 'deleted', 'vts', 'size', 'etag', 'modified', 'dm', 'meta'],
     key: ['key', 'vid'],

@@ -11,7 +11,12 @@ import { validateBucketName } from './validation.js';
  * Creates a bucket: its index replicas first, then its row in the account index, so that a
  * bucket that lists always has an index to write to.
  */
-export async function createBucket(ctx: EngineContext, name: string, owner: string): Promise<BucketInfo> {
+export async function createBucket(
+  ctx: EngineContext,
+  name: string,
+  owner: string,
+  access = '',
+): Promise<BucketInfo> {
   validateBucketName(name);
   const existing = await ctx.bucketRow(name);
   if (existing && !existing.deleted) {
@@ -33,6 +38,7 @@ export async function createBucket(ctx: EngineContext, name: string, owner: stri
     created: timestampMs(ts),
     versioning: 'Off',
     cors: '',
+    access,
   };
   const bi = ctx.bucketIndex(name);
   await ctx.index.write(bi.loc, bi.name, 'objects', []);
@@ -71,11 +77,11 @@ export async function listBuckets(ctx: EngineContext, owner?: string): Promise<B
     .map(bucketInfo);
 }
 
-/** Changes a bucket's versioning state or CORS rules (a new row, last writer wins). */
+/** Changes a bucket's versioning state, CORS rules or access settings (a new row, last writer wins). */
 export async function updateBucket(
   ctx: EngineContext,
   bucket: string,
-  change: { versioning?: string; cors?: string },
+  change: { versioning?: string; cors?: string; access?: string },
 ): Promise<void> {
   const row = await ctx.requireBucket(bucket);
   const { loc, name } = ctx.accountIndex();

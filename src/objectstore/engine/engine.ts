@@ -63,8 +63,8 @@ export class Engine implements ObjectStore {
     this.hooks = options.hooks ?? {};
   }
 
-  createBucket(name: string, owner: string): Promise<BucketInfo> {
-    return buckets.createBucket(this.ctx, name, owner);
+  createBucket(name: string, owner: string, options: { access?: string } = {}): Promise<BucketInfo> {
+    return buckets.createBucket(this.ctx, name, owner, options.access);
   }
 
   deleteBucket(name: string): Promise<void> {
@@ -90,6 +90,10 @@ export class Engine implements ObjectStore {
     });
   }
 
+  setBucketAccess(bucket: string, access: string): Promise<void> {
+    return buckets.updateBucket(this.ctx, bucket, { access });
+  }
+
   bucketUsage(bucket: string): Promise<{ objects: number; bytes: number }> {
     return buckets.bucketUsage(this.ctx, bucket);
   }
@@ -103,6 +107,7 @@ export class Engine implements ObjectStore {
     const vid = b.versioning === 'Enabled' ? this.ctx.newVersionId(ts) : 'null';
     const meta: StoredMeta = { headers: options.headers ?? {}, metadata: options.metadata ?? {} };
     if (options.tags && Object.keys(options.tags).length > 0) meta.tags = options.tags;
+    if (options.acl !== undefined) meta.acl = options.acl;
     let row: ObjectRow;
     // Where the body went as a data file (undefined when it is inline in the row).
     let fileAt: Location | undefined;
@@ -222,6 +227,7 @@ export class Engine implements ObjectStore {
         headers: replace ? (options.headers ?? {}) : meta.headers,
         metadata: replace ? (options.metadata ?? {}) : meta.metadata,
         ...(meta.tags ? { tags: meta.tags } : {}),
+        ...(options.acl !== undefined ? { acl: options.acl } : {}),
       });
     } finally {
       // A copy that failed before reading the source (no target bucket…) must still close it.
@@ -245,17 +251,31 @@ export class Engine implements ObjectStore {
       : { versions: [], commonPrefixes: [], isTruncated: false };
   }
 
-  async putTagging(
+  putTagging(bucket: string, key: string, tags: Record<string, string>, versionId?: string): Promise<void> {
+    return this.updateMeta(bucket, key, versionId, (meta) => {
+      if (Object.keys(tags).length > 0) meta.tags = tags;
+      else delete meta.tags;
+    });
+  }
+
+  putObjectAcl(bucket: string, key: string, acl: string | undefined, versionId?: string): Promise<void> {
+    return this.updateMeta(bucket, key, versionId, (meta) => {
+      if (acl !== undefined) meta.acl = acl;
+      else delete meta.acl;
+    });
+  }
+
+  /** Rewrites a version's row with changed metadata (tags, ACL), conditional on the row read. */
+  private async updateMeta(
     bucket: string,
     key: string,
-    tags: Record<string, string>,
-    versionId?: string,
+    versionId: string | undefined,
+    change: (meta: StoredMeta) => void,
   ): Promise<void> {
     await this.ctx.requireBucket(bucket);
     const row = await this.ctx.resolve(bucket, key, versionId);
     const meta = parseMeta(row.meta);
-    if (Object.keys(tags).length > 0) meta.tags = tags;
-    else delete meta.tags;
+    change(meta);
     const bi = this.ctx.bucketIndex(bucket);
     await this.hooks.afterTagRead?.();
     // Conditional on the version read: the row keeps its `vts`, and replicas order version rows

@@ -37,6 +37,7 @@ export async function createUpload(
     headers: options.headers ?? {},
     metadata: options.metadata ?? {},
     ...(options.tags ? { tags: options.tags } : {}),
+    ...(options.acl !== undefined ? { acl: options.acl } : {}),
   };
   const row: UploadRow = {
     uploadId,

@@ -21,6 +21,8 @@ export interface StoredMeta {
   tags?: Record<string, string>;
   partsCount?: number;
   manifest?: ManifestPart[];
+  /** The object's ACL as the gateway's JSON; absent for a private object of the bucket owner. */
+  acl?: string;
 }
 
 /** Parses a row's meta JSON. */
@@ -45,6 +47,7 @@ export function objectInfo(bucket: string, row: ObjectRow): ObjectInfo {
   if (meta.checksum) info.checksum = meta.checksum;
   if (row.dm) info.isDeleteMarker = true;
   if (meta.partsCount !== undefined) info.partsCount = meta.partsCount;
+  if (meta.acl !== undefined) info.acl = meta.acl;
   const tagCount = Object.keys(meta.tags ?? {}).length;
   if (tagCount > 0) info.tagCount = tagCount;
   return info;
@@ -56,9 +59,11 @@ export function bucketInfo(row: BucketRow): BucketInfo {
     name: row.name,
     owner: row.owner,
     created: new Date(row.created),
+    version: row.ts,
     versioning: row.versioning === 'Enabled' || row.versioning === 'Suspended' ? row.versioning : 'Off',
   };
   if (row.cors) info.cors = JSON.parse(row.cors) as CorsRule[];
+  if (row.access) info.access = row.access;
   return info;
 }
 

@@ -25,6 +25,7 @@ export type PayloadMode =
 
 /** The outcome of authenticating a request. */
 export interface AuthResult {
+  /** The user the key belongs to; '' for an anonymous request. */
   user: string;
   accessKeyId: string;
   payload: PayloadMode;

@@ -1,6 +1,9 @@
 import { type Handler, isoDate, requireBucket, xmlReply } from './context.js';
 import { corsToXml, parseCorsConfiguration } from './cors.js';
 import { ObjectStoreError } from '../errors.js';
+import { canonicalId } from './owner-id.js';
+import { aclFromHeaders } from './request-acl.js';
+import { serializeBucketAccess } from './bucket-access.js';
 import { validateBucketName } from '../index.js';
 import { decodeToken, encodeToken } from './list-handlers.js';
 import { childText, escapeXml, parseXml, xmlDocument, type XmlNode } from './xml.js';
@@ -47,7 +50,7 @@ const listBuckets: Handler = async (ctx) => {
       [
         'Owner',
         [
-          ['ID', ctx.user],
+          ['ID', canonicalId(ctx.user)],
           ['DisplayName', ctx.user],
         ],
       ],
@@ -87,7 +90,13 @@ const createBucket: Handler = async (ctx) => {
       );
     }
   }
-  await ctx.store.createBucket(name, ctx.user);
+  // Recreating one's own bucket failed above, so an existing bucket's ACL is never reset here.
+  const acl = aclFromHeaders(ctx, ctx.user, ctx.user);
+  await ctx.store.createBucket(
+    name,
+    ctx.user,
+    acl === undefined ? {} : { access: serializeBucketAccess({ acl }) },
+  );
   return { status: 200, headers: { location: `/${name}` } };
 };
 

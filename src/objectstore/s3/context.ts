@@ -3,6 +3,8 @@ import type { Readable } from 'node:stream';
 import type { Clock } from '../../common/clock.js';
 import type { BucketInfo, Checksum, ObjectHeaders, ObjectInfo, ObjectStore } from '../object-store.js';
 import { ObjectStoreError } from '../errors.js';
+import type { GranteeResolver } from './acl.js';
+import type { ResolvedAccess } from './bucket-access.js';
 import type { S3Operation } from './routes.js';
 
 /** Everything a handler sees of one authenticated request. */
@@ -17,7 +19,18 @@ export interface S3Context {
   /** First value of each query parameter, decoded. */
   query: ReadonlyMap<string, string>;
   headers: IncomingHttpHeaders;
+  /** The requester's user name; '' for an anonymous request (`anonymous` true). */
   user: string;
+  anonymous: boolean;
+  /** The bucket's access settings (ACL, policy, BPA, ownership), when the request names a bucket that exists. */
+  access: ResolvedAccess | undefined;
+  /** Resolves grantees of ACLs (canonical ids, emails) to users. */
+  grantees: GranteeResolver;
+  /**
+   * Checks the requester may read an object of another bucket (a copy source): AccessDenied
+   * or NoSuchBucket otherwise.
+   */
+  authorizeRead(bucket: string, key: string, versionId: string | undefined): Promise<void>;
   region: string;
   store: ObjectStore;
   clock: Clock;

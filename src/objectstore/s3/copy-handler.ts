@@ -13,6 +13,7 @@ import {
   xmlReply,
 } from './context.js';
 import { ObjectStoreError } from '../errors.js';
+import { newObjectAcl } from './request-acl.js';
 import type { S3Operation } from './routes.js';
 import { percentDecode } from './sigv4.js';
 import { xmlDocument } from './xml.js';
@@ -46,18 +47,12 @@ export function parseCopySource(value: string): CopySource {
 }
 
 /**
- * Resolves a copy source for CopyObject and UploadPartCopy: the source bucket must belong to the
- * caller, and the x-amz-copy-source-if-* conditions must hold (412 otherwise).
+ * Resolves a copy source for CopyObject and UploadPartCopy: the caller must be allowed to read
+ * it (owner, policy or ACL), and the x-amz-copy-source-if-* conditions must hold (412 otherwise).
  */
 export async function resolveCopySource(ctx: S3Context): Promise<{ source: CopySource; info: ObjectInfo }> {
   const source = parseCopySource(header(ctx, 'x-amz-copy-source') ?? '');
-  const bucket = await ctx.store.getBucket(source.bucket);
-  if (bucket === undefined)
-    throw new ObjectStoreError('NoSuchBucket', `The specified bucket does not exist: ${source.bucket}`, {
-      BucketName: source.bucket,
-    });
-  if (bucket.owner !== ctx.user)
-    throw new ObjectStoreError('AccessDenied', `Access Denied to the copy source bucket ${source.bucket}`);
+  await ctx.authorizeRead(source.bucket, source.key, source.versionId);
   const info = await ctx.store.headObject(
     source.bucket,
     source.key,
@@ -107,6 +102,8 @@ const copyObject: Handler = async (ctx) => {
     );
   }
   const options: CopyOptions = {};
+  const acl = newObjectAcl(ctx);
+  if (acl !== undefined) options.acl = acl;
   if (directive === 'REPLACE') {
     const replaced = objectHeadersFrom(ctx.headers);
     options.metadata = replaced.metadata;

@@ -4,10 +4,17 @@ import { join } from 'node:path';
 import { ACCESS_KEY_USER_LABEL, accessKeyUserLabel } from '../../common/access-key-label.js';
 import type { KubeObject } from '../../common/kube-object.js';
 import type { Store, Watcher } from '../../store/index.js';
+import type { GranteeResolver } from './acl.js';
+import { canonicalId } from './owner-id.js';
 
 /** Where the gateway looks up the secret of an access key id. */
 export interface CredentialStore {
   lookup(accessKeyId: string): Promise<{ secretAccessKey: string; user: string } | undefined>;
+  /**
+   * Resolves ACL grantees (canonical ids, emails) to the users that hold S3 keys; without it no
+   * grant to a user resolves.
+   */
+  grantees?(): GranteeResolver;
 }
 
 /** The store resource of S3 access keys (cluster-scoped). */
@@ -62,6 +69,18 @@ export class StoreCredentials implements CredentialStore {
     }
     if (!(await this.active(key.user))) return undefined;
     return { secretAccessKey: key.secretAccessKey, user: key.user };
+  }
+
+  /**
+   * Grantees resolve among the users holding a key: by canonical id (`canonicalId`), or by an
+   * email that is the user's name (Stratus users have no separate email address).
+   */
+  grantees(): GranteeResolver {
+    const users = (): Set<string> => new Set([...this.cache.values()].map((k) => k.user));
+    return {
+      byId: (id) => [...users()].find((u) => canonicalId(u) === id || u === id),
+      byEmail: (email) => [...users()].find((u) => u.toLowerCase() === email.toLowerCase()),
+    };
   }
 
   private start(): Promise<void> {

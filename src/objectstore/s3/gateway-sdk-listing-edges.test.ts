@@ -9,6 +9,7 @@ import {
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { s3Error, withGateway } from './test-sdk.js';
+import { canonicalId } from './owner-id.js';
 
 test('SDK: ListMultipartUploads URL-encodes keys, markers and the prefix with encoding-type=url', async () => {
   await withGateway(async (_g, c) => {
@@ -79,7 +80,13 @@ test('SDK: listing edge cases: empty delimiter, empty continuation token, fetch-
     const without = await c.send(new ListObjectsV2Command({ Bucket: 'edges' }));
     assert.ok(without.Contents?.every((o) => o.Owner === undefined));
     const withOwner = await c.send(new ListObjectsV2Command({ Bucket: 'edges', FetchOwner: true }));
-    assert.ok(withOwner.Contents?.every((o) => o.Owner?.ID === 'admin'));
-    assert.ok(v1.Contents?.every((o) => o.Owner?.ID === 'admin'));
+    // AWS's shape: a 64-hex canonical id and the user's name as the display name.
+    assert.ok(
+      withOwner.Contents?.every(
+        (o) => o.Owner?.ID === canonicalId('admin') && o.Owner.DisplayName === 'admin',
+      ),
+    );
+    assert.ok(v1.Contents?.every((o) => o.Owner?.ID === canonicalId('admin')));
+    assert.match(canonicalId('admin'), /^[0-9a-f]{64}$/);
   });
 });

@@ -17,7 +17,12 @@ import {
 } from '../../connections/index.js';
 import { S3_CONNECTION_LIMITS, slowDown } from './connections.js';
 import type { BucketInfo, ObjectStore } from '../object-store.js';
-import { authenticate } from './auth.js';
+import { authenticate, type AuthResult } from './auth.js';
+import { accessHandlers } from './access-handlers.js';
+import { bucketWithAccess, checkAccess, checkExpectedOwner, type AccessRequest } from './access-check.js';
+import type { GranteeResolver } from './acl.js';
+import { aclHandlers } from './acl-handlers.js';
+import { AccessCache, type ResolvedAccess } from './bucket-access.js';
 import { bucketHandlers } from './bucket-handlers.js';
 import { type Handler, type S3Context, type S3Reply, checkKey } from './context.js';
 import { copyHandlers } from './copy-handler.js';
@@ -94,6 +99,8 @@ const HANDLERS: Partial<Record<S3Operation, Handler>> = {
   ...copyHandlers,
   ...taggingHandlers,
   ...multipartHandlers,
+  ...aclHandlers,
+  ...accessHandlers,
 };
 
 interface Shared {
@@ -104,6 +111,11 @@ interface Shared {
   baseDomains: string[];
   quota: S3Quota | undefined;
   onRequest?: (r: S3RequestRecord) => void;
+  /** Parsed bucket access settings by bucket and row version. */
+  access: AccessCache;
+  grantees: GranteeResolver;
+  /** Whether the port speaks TLS (the `aws:SecureTransport` condition key). */
+  secure: boolean;
 }
 
 /** The empty header set (compared by identity: no merge needed). */
@@ -226,16 +238,17 @@ function sendError(
   );
 }
 
-async function ownedBucket(shared: Shared, name: string, user: string): Promise<BucketInfo> {
-  const info = await shared.store.getBucket(name);
-  if (info === undefined)
-    throw new ObjectStoreError('NoSuchBucket', `The specified bucket does not exist: ${name}`, {
-      BucketName: name,
-    });
-  if (info.owner !== user)
-    throw new ObjectStoreError('AccessDenied', `Access Denied: bucket ${name} belongs to another user`);
-  return info;
+/** True when a request carries no signature at all (no Authorization, no presigned or V2 query). */
+function unsigned(req: IncomingMessage, query: ReadonlyMap<string, string>): boolean {
+  return (
+    req.headers.authorization === undefined &&
+    !query.has('X-Amz-Algorithm') &&
+    !query.has('X-Amz-Signature') &&
+    !query.has('AWSAccessKeyId')
+  );
 }
+
+const ANONYMOUS: AuthResult = { user: '', accessKeyId: '', payload: 'unsigned' };
 
 async function preflight(shared: Shared, req: IncomingMessage, address: S3Address): Promise<S3Reply> {
   const origin = req.headers.origin;
@@ -344,22 +357,39 @@ async function handle(
       const rule = matchCorsRule(info?.cors, origin, method);
       if (rule !== undefined) cors = corsHeaders(rule, origin);
     }
-    const auth = await authenticate(
-      { method, path, query: queryPairs, headers: headerMap(req.rawHeaders) },
-      shared.credentials,
-      shared.clock.now(),
-    );
+    const anonymous = unsigned(req, query);
+    const auth = anonymous
+      ? ANONYMOUS
+      : await authenticate(
+          { method, path, query: queryPairs, headers: headerMap(req.rawHeaders) },
+          shared.credentials,
+          shared.clock.now(),
+        );
     const operation = routeOperation(method, address, query, req.headers['x-amz-copy-source'] !== undefined);
     seen.operation = operation;
+    const requester = anonymous ? undefined : auth.user;
+    const accessRequest = (bucket: string, key: string | undefined): AccessRequest => ({
+      operation,
+      bucket,
+      key,
+      user: requester,
+      query,
+      headers: req.headers,
+      remoteAddress: req.socket.remoteAddress,
+      secure: shared.secure,
+      now: shared.clock.now(),
+    });
     let bucketInfo: BucketInfo | undefined;
-    if (address.bucket !== undefined && operation !== 'CreateBucket') {
-      try {
-        bucketInfo = await ownedBucket(shared, address.bucket, auth.user);
-      } catch (err) {
-        // Another user's bucket: AccessDenied, without the owner's CORS rules in the answer.
-        cors = NO_HEADERS;
-        throw err;
-      }
+    let access: ResolvedAccess | undefined;
+    if (address.bucket === undefined || operation === 'CreateBucket') {
+      if (anonymous)
+        throw new ObjectStoreError('AccessDenied', 'Anonymous users cannot list or create buckets');
+    } else {
+      // A refusal keeps the bucket's CORS headers, as on AWS (CORS is decided before access), so
+      // that a browser can read why.
+      ({ info: bucketInfo, access } = await bucketWithAccess(shared.store, shared.access, address.bucket));
+      checkExpectedOwner(req.headers, 'x-amz-expected-bucket-owner', bucketInfo.owner);
+      await checkAccess(shared.store, bucketInfo, access, accessRequest(address.bucket, address.key));
     }
     if (address.key !== undefined) checkKey(address.key);
     const handler = HANDLERS[operation];
@@ -377,6 +407,19 @@ async function handle(
       query,
       headers: req.headers,
       user: auth.user,
+      anonymous,
+      access,
+      grantees: shared.grantees,
+      authorizeRead: async (bucket, key, versionId) => {
+        const source = await bucketWithAccess(shared.store, shared.access, bucket);
+        checkExpectedOwner(req.headers, 'x-amz-source-expected-bucket-owner', source.info.owner);
+        const q = new Map<string, string>(versionId === undefined ? [] : [['versionId', versionId]]);
+        await checkAccess(shared.store, source.info, source.access, {
+          ...accessRequest(bucket, key),
+          operation: 'GetObject',
+          query: q,
+        });
+      },
       region: shared.region,
       store: shared.store,
       clock: shared.clock,
@@ -418,6 +461,9 @@ export async function startS3Gateway(options: S3GatewayOptions): Promise<S3Gatew
     // A private copy: routes.ts caches the sorted form per array.
     baseDomains: [...(options.baseDomains ?? ['localhost', 's3.localhost'])],
     quota: options.quota,
+    access: new AccessCache(),
+    grantees: options.credentials.grantees?.() ?? { byId: () => undefined, byEmail: () => undefined },
+    secure: options.tls !== undefined,
     ...(options.onRequest !== undefined ? { onRequest: options.onRequest } : {}),
   };
   // The guard accepts the connections, so node's own header and request timeouts (which cut a

@@ -1,6 +1,7 @@
 import type { ObjectInfo } from '../object-store.js';
 import { type Handler, type S3Context, isoDate, requireBucket, xmlReply } from './context.js';
 import { ObjectStoreError } from '../errors.js';
+import { canonicalId } from './owner-id.js';
 import type { S3Operation } from './routes.js';
 import { uriEncode } from './sigv4.js';
 import { XML_RAW, escapeXml, xmlDocument, type XmlNode } from './xml.js';
@@ -57,7 +58,7 @@ function owner(ctx: S3Context): XmlNode {
   return [
     'Owner',
     [
-      ['ID', id],
+      ['ID', canonicalId(id)],
       ['DisplayName', id],
     ],
   ];
@@ -73,8 +74,11 @@ function contents(
   encode: (s: string) => string | undefined,
   withOwner: boolean,
 ): XmlNode {
-  const id = escapeXml(ctx.bucketInfo?.owner ?? ctx.user);
-  const ownerXml = withOwner ? `<Owner><ID>${id}</ID><DisplayName>${id}</DisplayName></Owner>` : '';
+  const name = ctx.bucketInfo?.owner ?? ctx.user;
+  const id = escapeXml(name);
+  const ownerXml = withOwner
+    ? `<Owner><ID>${canonicalId(name)}</ID><DisplayName>${id}</DisplayName></Owner>`
+    : '';
   let out = '';
   for (const o of objects) {
     const key = encode(o.key);

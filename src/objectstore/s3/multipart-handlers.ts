@@ -11,6 +11,7 @@ import {
 } from './context.js';
 import { resolveCopySource } from './copy-handler.js';
 import { ObjectStoreError } from '../errors.js';
+import { canonicalId } from './owner-id.js';
 import { encoder, parseMaxKeys } from './list-handlers.js';
 import { contentMd5, putOptionsFrom, putResponseHeaders } from './object-handlers.js';
 import { resolveCopyRange } from './range.js';
@@ -43,7 +44,7 @@ function person(id: string, name: string): XmlNode {
   return [
     name,
     [
-      ['ID', id],
+      ['ID', canonicalId(id)],
       ['DisplayName', id],
     ],
   ];

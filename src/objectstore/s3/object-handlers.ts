@@ -13,6 +13,7 @@ import {
   requireKey,
 } from './context.js';
 import { ObjectStoreError } from '../errors.js';
+import { newObjectAcl } from './request-acl.js';
 import { resolveRange, type ByteRange } from './range.js';
 import type { S3Operation } from './routes.js';
 
@@ -42,6 +43,8 @@ export function putOptionsFrom(ctx: S3Context): PutOptions {
   }
   const ifMatch = header(ctx, 'if-match');
   if (ifMatch !== undefined) options.ifMatch = ifMatch.trim();
+  const acl = newObjectAcl(ctx);
+  if (acl !== undefined) options.acl = acl;
   return options;
 }
 

@@ -69,7 +69,19 @@ test('operations route by method and subresource', () => {
     routeOperation('DELETE', { bucket: 'b', key: 'k' }, q('uploadId=u'), false),
     'AbortMultipartUpload',
   );
-  assert.throws(() => routeOperation('GET', { bucket: 'b' }, q('policy'), false), code('NotImplemented'));
+  assert.throws(() => routeOperation('GET', { bucket: 'b' }, q('website'), false), code('NotImplemented'));
+  assert.equal(routeOperation('GET', { bucket: 'b' }, q('policy'), false), 'GetBucketPolicy');
+  assert.equal(routeOperation('GET', { bucket: 'b' }, q('policyStatus'), false), 'GetBucketPolicyStatus');
+  assert.equal(routeOperation('PUT', { bucket: 'b' }, q('acl'), false), 'PutBucketAcl');
+  assert.equal(routeOperation('GET', { bucket: 'b', key: 'k' }, q('acl'), false), 'GetObjectAcl');
+  assert.equal(
+    routeOperation('DELETE', { bucket: 'b' }, q('publicAccessBlock'), false),
+    'DeletePublicAccessBlock',
+  );
+  assert.equal(
+    routeOperation('PUT', { bucket: 'b' }, q('ownershipControls'), false),
+    'PutBucketOwnershipControls',
+  );
   assert.throws(
     () => routeOperation('PATCH', { bucket: 'b', key: 'k' }, q(''), false),
     code('MethodNotAllowed'),

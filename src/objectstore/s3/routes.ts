@@ -30,7 +30,21 @@ export type S3Operation =
   | 'UploadPartCopy'
   | 'CompleteMultipartUpload'
   | 'AbortMultipartUpload'
-  | 'ListParts';
+  | 'ListParts'
+  | 'GetBucketAcl'
+  | 'PutBucketAcl'
+  | 'GetObjectAcl'
+  | 'PutObjectAcl'
+  | 'GetBucketPolicy'
+  | 'PutBucketPolicy'
+  | 'DeleteBucketPolicy'
+  | 'GetBucketPolicyStatus'
+  | 'GetPublicAccessBlock'
+  | 'PutPublicAccessBlock'
+  | 'DeletePublicAccessBlock'
+  | 'GetBucketOwnershipControls'
+  | 'PutBucketOwnershipControls'
+  | 'DeleteBucketOwnershipControls';
 
 /** Where a request points: a bucket and key, either of which may be absent. */
 export interface S3Address {
@@ -151,16 +165,28 @@ export function routeOperation(
       case 'PUT':
         if (has('versioning')) return 'PutBucketVersioning';
         if (has('cors')) return 'PutBucketCors';
+        if (has('acl')) return 'PutBucketAcl';
+        if (has('policy')) return 'PutBucketPolicy';
+        if (has('publicAccessBlock')) return 'PutPublicAccessBlock';
+        if (has('ownershipControls')) return 'PutBucketOwnershipControls';
         break;
       case 'GET':
         if (has('location')) return 'GetBucketLocation';
         if (has('versioning')) return 'GetBucketVersioning';
         if (has('cors')) return 'GetBucketCors';
+        if (has('acl')) return 'GetBucketAcl';
+        if (has('policy')) return 'GetBucketPolicy';
+        if (has('policyStatus')) return 'GetBucketPolicyStatus';
+        if (has('publicAccessBlock')) return 'GetPublicAccessBlock';
+        if (has('ownershipControls')) return 'GetBucketOwnershipControls';
         if (has('versions')) return 'ListObjectVersions';
         if (has('uploads')) return 'ListMultipartUploads';
         break;
       case 'DELETE':
         if (has('cors')) return 'DeleteBucketCors';
+        if (has('policy')) return 'DeleteBucketPolicy';
+        if (has('publicAccessBlock')) return 'DeletePublicAccessBlock';
+        if (has('ownershipControls')) return 'DeleteBucketOwnershipControls';
         break;
       case 'POST':
         if (has('delete')) return 'DeleteObjects';
@@ -176,6 +202,8 @@ export function routeOperation(
     if (method === 'DELETE') return 'DeleteBucket';
     return query.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects';
   }
+  if (has('acl') && (method === 'GET' || method === 'PUT'))
+    return method === 'GET' ? 'GetObjectAcl' : 'PutObjectAcl';
   const sub = [...query.keys()].find((k) => OBJECT_SUBRESOURCES.has(k));
   if (sub !== undefined) throw notImplemented(`?${sub}`);
   switch (method) {
