@@ -27,13 +27,15 @@ const unzig = (v: number): number => (v % 2 === 0 ? v / 2 : -(v + 1) / 2);
 /**
  * Encodes points sorted by `t` (all of `width` values, at `step` seconds apart or more): the count,
  * then per point the number of empty slots before it and each value's change from the previous
- * point. Why deltas: usage moves slowly from one interval to the next.
+ * point. Why deltas: usage moves slowly from one interval to the next. `quanta` (default 1 for
+ * each value) stores a value in units of its quantum, for coarse tiers where a KiB-second is noise.
  */
 export function encodePoints(
   points: readonly UsagePoint[],
-  opts: { step: number; width: number },
+  opts: { step: number; width: number; quanta?: readonly number[] },
 ): Uint8Array {
   const out: number[] = [];
+  const err = new Array<number>(opts.width).fill(0);
   pushVarint(out, points.length);
   let prevT = points[0] === undefined ? 0 : points[0].t - opts.step;
   if (points[0] !== undefined) pushVarint(out, zig(points[0].t));
@@ -44,8 +46,12 @@ export function encodePoints(
       throw new RangeError(`points out of order or misaligned at t=${p.t}`);
     pushVarint(out, gap);
     for (let i = 0; i < opts.width; i++) {
-      const v = p.values[i] ?? 0;
-      if (!Number.isSafeInteger(v)) throw new RangeError(`usage value ${v} is not a safe integer`);
+      const raw = p.values[i] ?? 0;
+      if (!Number.isSafeInteger(raw)) throw new RangeError(`usage value ${raw} is not a safe integer`);
+      const q = opts.quanta?.[i] ?? 1;
+      // rounding error carries to the next point, so a chunk's total is off by less than q/2
+      const v = Math.round((raw + (err[i] ?? 0)) / q);
+      err[i] = raw + (err[i] ?? 0) - v * q;
       pushVarint(out, zig(v - (prev[i] ?? 0)));
       prev[i] = v;
     }
@@ -54,8 +60,11 @@ export function encodePoints(
   return Uint8Array.from(out);
 }
 
-/** Decodes what `encodePoints` wrote with the same `step` and `width`. */
-export function decodePoints(bytes: Uint8Array, opts: { step: number; width: number }): UsagePoint[] {
+/** Decodes what `encodePoints` wrote with the same `step`, `width` and `quanta`. */
+export function decodePoints(
+  bytes: Uint8Array,
+  opts: { step: number; width: number; quanta?: readonly number[] },
+): UsagePoint[] {
   let at = 0;
   const read = (): number => {
     let v = 0;
@@ -76,7 +85,10 @@ export function decodePoints(bytes: Uint8Array, opts: { step: number; width: num
   for (let n = 0; n < count; n++) {
     t += (read() + 1) * opts.step;
     const values = prev.map((p, i) => (prev[i] = p + unzig(read())));
-    out.push({ t, values });
+    out.push({
+      t,
+      values: opts.quanta === undefined ? values : values.map((v, i) => v * (opts.quanta?.[i] ?? 1)),
+    });
   }
   return out;
 }

@@ -11,6 +11,8 @@ export interface UsageTier {
   step: number;
   retention: number;
   chunk: number;
+  /** Store pod and bucket values in these units (default 1): coarse tiers need no byte precision. */
+  quanta?: { pod: readonly number[]; bucket: readonly number[] };
 }
 
 const DAY = 86_400;
@@ -19,7 +21,13 @@ const DAY = 86_400;
 export const USAGE_TIERS: readonly UsageTier[] = [
   { step: 15, retention: DAY, chunk: 3_600 },
   { step: 300, retention: 30 * DAY, chunk: DAY },
-  { step: 3_600, retention: 365 * DAY, chunk: 7 * DAY },
+  {
+    step: 3_600,
+    retention: 365 * DAY,
+    chunk: 7 * DAY,
+    // 0.1 cpu-second and 1 MiB-second: an hour's rounding is below a millionth of its sum
+    quanta: { pod: [1, 100, 1_024], bucket: [1, 1_024, 1, 1, 1] },
+  },
 ];
 
 /** Where an instant falls at a resolution: the start of its interval. */
