@@ -15,6 +15,8 @@ import { serverCommand, upCommand } from './commands/server.js';
 import { storageCommand } from './commands/storage.js';
 import { tokenCommand } from './commands/token.js';
 import { topCommand } from './commands/top.js';
+import { usageCommand } from './commands/usage.js';
+import { smoothnessCommand } from './commands/smoothness.js';
 import { userCommand } from './commands/user.js';
 
 import { UsageError } from './errors.js';
@@ -29,6 +31,8 @@ export const COMMANDS: readonly Command[] = [
   planCommand,
   getCommand,
   topCommand,
+  usageCommand,
+  smoothnessCommand,
   describeCommand,
   deleteCommand,
   kubeconfigCommand,

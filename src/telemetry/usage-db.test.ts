@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { UsageDb } from './usage-db.js';
 import { totals } from './usage-rollup.js';
-import { feedSyntheticYear } from './usage-year.js';
+import { feedSyntheticYear } from './usage-year-testing.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'usage-db-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -17,7 +17,7 @@ const DAY = 86_400;
 function near(got: number[], want: number[]): void {
   assert.equal(got.length, want.length);
   got.forEach((g, i) =>
-    assert.ok(Math.abs(g - (want[i] ?? 0)) <= 1e-6 * (want[i] ?? 0), `${got} vs ${want}`),
+    assert.ok(Math.abs(g - (want[i] ?? 0)) <= 1e-6 * (want[i] ?? 0), `${got.join()} vs ${want.join()}`),
   );
 }
 
@@ -31,7 +31,7 @@ describe('usage records', () => {
     assert.equal(year.length, pods);
     for (const s of year) {
       const k = Number(s.info.uid.slice('uid-'.length));
-      near(totals(s.points as { t: number; values: number[] }[], 3), sums[k] ?? []);
+      near(totals(s.points, 3), sums[k] ?? []);
     }
     const stats = db.stats();
     assert.deepEqual(
@@ -51,7 +51,7 @@ describe('usage records', () => {
     assert.equal(again.length, pods / 2);
     for (const s of again) {
       const k = Number(s.info.uid.slice('uid-'.length));
-      near(totals(s.points as { t: number; values: number[] }[], 3), sums[k] ?? []);
+      near(totals(s.points, 3), sums[k] ?? []);
       assert.equal(s.info.owner, `Deployment/web-${k % 3}`);
     }
     // another month: the oldest weeks leave, the size stays bounded

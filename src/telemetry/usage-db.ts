@@ -240,7 +240,8 @@ export class UsageDb {
   }
 
   /** Closes the database file. */
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.#db.close();
+    return Promise.resolve();
   }
 }
