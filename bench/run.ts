@@ -30,6 +30,7 @@ const REGISTRY: readonly BenchModule[] = [
   { name: 'lb-reload', specifier: './lb-reload.js', exportName: 'benchLbReload' },
   { name: 'service-proxy', specifier: './service-proxy.js', exportName: 'benchServiceProxy' },
   { name: 'telemetry', specifier: './telemetry.js', exportName: 'benchTelemetry' },
+  { name: 'usage', specifier: './usage.js', exportName: 'benchUsage' },
 ];
 
 /** Formats results as a padded text table. */

@@ -70,6 +70,8 @@ export class UsageDb {
   /** Opens (creating) the usage database at `path` (`:memory:` for a throwaway one). */
   static open(path: string, options: UsageDbOptions = {}): UsageDb {
     const db = new Database(path);
+    // set before the first table exists; compact() then returns freed pages to the file system
+    db.pragma('auto_vacuum = INCREMENTAL');
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.exec(`
@@ -79,7 +81,7 @@ export class UsageDb {
         cpu_request INTEGER NOT NULL, mem_request INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS chunks (
         tier INTEGER NOT NULL, start INTEGER NOT NULL, series INTEGER NOT NULL, data BLOB NOT NULL,
-        PRIMARY KEY (tier, start, series)) WITHOUT ROWID;`);
+        UNIQUE (tier, start, series));`);
     const out = new UsageDb(db, options.tiers ?? USAGE_TIERS);
     for (const row of db.prepare('SELECT id, uid, kind FROM series').all() as SeriesRow[]) {
       out.#ids.set(row.uid, row.id);
@@ -195,6 +197,7 @@ export class UsageDb {
         this.#kinds.delete(g.id);
       }
     })();
+    this.#db.pragma('incremental_vacuum');
   }
 
   /** Every series with points in `[from, to)` seconds (optionally of one kind and namespace). */

@@ -67,7 +67,8 @@ export function seriesDemand(
     opts,
   );
   const scale = opts.resource === 'cpu' ? 1 / opts.step : 1024 / opts.step;
-  return sums.map((s) => s * scale);
+  // whole millicores and bytes: integer base units, and a short JSON answer
+  return sums.map((s) => Math.round(s * scale));
 }
 
 /** How `stratus usage --by` groups: namespace, workload (`namespace/Kind/name`) or a label's value. */
