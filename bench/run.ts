@@ -35,6 +35,7 @@ const REGISTRY: readonly BenchModule[] = [
   { name: 'exec', specifier: './exec.js', exportName: 'benchExec' },
   { name: 'images', specifier: './images.js', exportName: 'benchImages' },
   { name: 'leader-failover', specifier: './leader-failover.js', exportName: 'benchLeaderFailover' },
+  { name: 'usage', specifier: './usage.js', exportName: 'benchUsage' },
 ];
 
 /** Formats results as a padded text table. */

@@ -35,9 +35,11 @@ import { handlePodStream, rememberUpgradeHead } from './pod-stream.js';
 import { serviceProxyStatsExtension } from './service-proxy-stats.js';
 import { METRICS_DISCOVERY, resourceMetricsExtension } from './resource-metrics.js';
 import { handleConvertedVersion } from './converted-version.js';
+import { usageExtension } from './usage-api.js';
+import { UsageMeter, type UsageMeterOptions } from './usage-meter.js';
 import { metricsEndpoint, nodeMetricsEndpoint } from './metrics-endpoints.js';
 import { observeRequest } from './request-metrics.js';
-import type { Registry, ServerMetrics } from '../telemetry/index.js';
+import type { Registry, ServerMetrics, UsageDb } from '../telemetry/index.js';
 import { sweepAbandonedPods } from './pod-sweeper.js';
 import { errorToStatus, type ErrorScope } from './status-errors.js';
 import { handleWatch, type WatchRegistry, type WatchSettings } from './watch.js';
@@ -100,6 +102,11 @@ export interface ApiServerOptions {
    * `/api/v1/nodes/NAME/proxy/metrics` a node agent's. Default: none of them.
    */
   metrics?: { registry: Registry; server: ServerMetrics };
+  /**
+   * Usage metering: a `UsageMeter` reads the agents' windows into `db` and
+   * `/apis/usage.stratus.dev/v1/…usages` serves it (see `usage-api.ts`). Default: no metering.
+   */
+  usage?: { db: UsageDb } & UsageMeterOptions;
 }
 
 /**
@@ -148,6 +155,7 @@ export class ApiServer {
   private readonly audit: AuditSink | undefined;
   private readonly services: ReturnType<typeof serviceAllocation>;
   private readonly metrics: ServerMetrics | undefined;
+  private readonly meter: UsageMeter | undefined;
 
   constructor(options: ApiServerOptions) {
     this.serviceAccountTokens = options.serviceAccountTokens;
@@ -169,11 +177,16 @@ export class ApiServer {
       ...(options.extensions ?? []),
       serviceProxyStatsExtension(this.deps),
       resourceMetricsExtension(this.deps),
+      ...(options.usage === undefined ? [] : [usageExtension(this.deps, options.usage.db)]),
       ...(options.metrics === undefined
         ? []
         : [metricsEndpoint(options.metrics.registry), nodeMetricsEndpoint(this.deps)]),
     ];
     this.metrics = options.metrics?.server;
+    if (options.usage !== undefined) {
+      const { db, ...meterOptions } = options.usage;
+      this.meter = new UsageMeter(this.deps, db, meterOptions);
+    }
     this.authorizer = options.authorizer;
     this.auth = new RequestAuth(options.authenticator, options.authorizer);
     this.deleter = new Deleter(this.deps);
@@ -291,6 +304,7 @@ export class ApiServer {
     if (this.closing) return;
     this.closing = true;
     clearInterval(this.sweepTimer);
+    await this.meter?.close();
     const closed = this.guard.stopAccepting();
     for (const end of [...this.watches]) end();
     await Promise.allSettled([...this.inflight]);

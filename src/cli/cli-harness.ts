@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KubeClient } from '../client/index.js';
-import { startServer, type RunningServer } from './server.js';
+import { startServer, type RunningServer, type ServerOptions } from './server.js';
 
 /** The compiled CLI beside this file (dist/src/cli/main.js, or dist-NAME/… in a private build). */
 export const MAIN_JS = fileURLToPath(new URL('./main.js', import.meta.url));
@@ -40,11 +40,11 @@ export class CliHarness {
     this.client = KubeClient.fromKubeconfig(server.kubeconfigPath);
   }
 
-  /** Starts a server in a fresh temp folder. */
-  static async start(): Promise<CliHarness> {
+  /** Starts a server in a fresh temp folder (with `options` over the defaults). */
+  static async start(options: Partial<ServerOptions> = {}): Promise<CliHarness> {
     const dir = await mkdtemp(join(tmpdir(), 'stratus-cli-e2e-'));
     try {
-      return new CliHarness(dir, await startServer({ dataDir: join(dir, 'data'), apiPort: 0 }));
+      return new CliHarness(dir, await startServer({ dataDir: join(dir, 'data'), apiPort: 0, ...options }));
     } catch (err) {
       await rm(dir, { recursive: true, force: true });
       throw err;

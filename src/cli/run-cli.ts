@@ -17,6 +17,8 @@ import { storageCommand } from './commands/storage.js';
 import { tokenCommand } from './commands/token.js';
 import { topCommand } from './commands/top.js';
 import { clusterCommand } from './commands/cluster.js';
+import { usageCommand } from './commands/usage.js';
+import { smoothnessCommand } from './commands/smoothness.js';
 import { userCommand } from './commands/user.js';
 
 import { UsageError } from './errors.js';
@@ -32,6 +34,8 @@ export const COMMANDS: readonly Command[] = [
   getCommand,
   topCommand,
   clusterCommand,
+  usageCommand,
+  smoothnessCommand,
   describeCommand,
   deleteCommand,
   kubeconfigCommand,

@@ -3,7 +3,9 @@ import {
   createMetricsRegistry,
   registerObjectStateMetrics,
   S3Metrics,
+  S3UsageCounter,
   ServerMetrics,
+  UsageDb,
 } from '../telemetry/index.js';
 import { chmod, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -124,6 +126,11 @@ export interface ServerOptions {
    * `API_CONNECTION_LIMITS`), how long a node's agent may take to answer a log request.
    */
   api?: Pick<ApiServerOptions, 'podLogTimeoutMs' | 'connections'>;
+  /**
+   * How often usage is metered into DATA_DIR/usage.db (`UsageMeter`); default 7 500 ms, half
+   * the agents' sampling interval. Tests shorten it.
+   */
+  usageIntervalMs?: number;
   /** The S3 port's connection timeouts and caps; default `S3_CONNECTION_LIMITS`. */
   s3Connections?: ConnectionLimits;
   /**
@@ -239,6 +246,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // One registry for the process's control plane: API requests, store commits, S3 requests.
   const registry = createMetricsRegistry();
   const serverMetrics = new ServerMetrics(registry);
+  const s3Metrics = new S3Metrics(registry);
   const backing = await openStore(storeSpec, clock, (writes, seconds) =>
     serverMetrics.storeCommit(writes, seconds),
   );
@@ -261,6 +269,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const store = new WatchCache(plain, { indexes: WATCH_CACHE_INDEXES });
   let api: ApiServer | undefined;
   let s3: (RunningObjectStore & { close(): Promise<void> }) | undefined;
+  let usageDb: UsageDb | undefined;
+  const s3Usage = new S3UsageCounter();
   let engine: EngineObjectStore | undefined;
   let identity: Authorization | undefined;
   let audit: AuditLog | undefined;
@@ -287,6 +297,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     audit = new AuditLog({ ...options.audit, path: options.audit?.path ?? join(dataDir, 'audit.log') });
     if (options.s3Port !== undefined)
       engine = await openEngine(backing, dataDir, { ...options, storeSpec }, clock);
+    usageDb = UsageDb.open(join(dataDir, 'usage.db'));
     api = new ApiServer({
       tls: tls.pair('apiserver'),
       ...(engine ? { extensions: storageApiExtensions(engine) } : {}),
@@ -299,6 +310,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       clock,
       audit,
       metrics: { registry, server: serverMetrics },
+      usage: {
+        db: usageDb,
+        s3: s3Usage,
+        ...(options.usageIntervalMs !== undefined ? { intervalMs: options.usageIntervalMs } : {}),
+      },
       ...(options.bookmarkIntervalMs !== undefined ? { bookmarkIntervalMs: options.bookmarkIntervalMs } : {}),
       services: {
         ...(options.serviceClusterIPRange ? { clusterIPRange: options.serviceClusterIPRange } : {}),
@@ -374,11 +390,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         ...(options.s3InsecureHttp === true ? { insecureHttp: true } : {}),
         ...(options.s3Region !== undefined ? { region: options.s3Region } : {}),
         ...(options.s3Connections !== undefined ? { connections: options.s3Connections } : {}),
-        onRequest: new S3Metrics(registry).record,
+        onRequest: (r) => {
+          s3Metrics.record(r);
+          s3Usage.record(r);
+        },
       });
     }
     const objectStore = s3;
     const auditLog = audit;
+    const usage = usageDb;
     return {
       apiUrl,
       httpUrl,
@@ -396,6 +416,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         await served.close();
         // The API before the engine: its storage views read the engine.
         await running.close();
+        await usage.close();
         auditLog.close();
         await objectStore?.close();
         await auth.close();
@@ -407,6 +428,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   } catch (err) {
     await tls?.close();
     await api?.close();
+    await usageDb?.close();
     audit?.close();
     await s3?.close();
     if (s3 === undefined) await engine?.close();

@@ -98,6 +98,13 @@ export const BOOTSTRAP_CLUSTER_ROLES: readonly KubeObject[] = [
   clusterRole('system:aggregated-metrics-reader', [r(READ, ['metrics.k8s.io'], ['pods', 'nodes'])], {
     labels: { ...aggregateTo('view'), ...aggregateTo('edit'), ...aggregateTo('admin') },
   }),
+  // Usage records (`stratus usage`, `stratus smoothness`): readable by whoever may view a
+  // namespace, for that namespace; the price sheets by cluster-wide viewers.
+  clusterRole(
+    'system:aggregated-usage-reader',
+    [r(READ, ['usage.stratus.dev'], ['usages']), r(READ, ['billing.stratus.dev'], ['pricesheets'])],
+    { labels: { ...aggregateTo('view'), ...aggregateTo('edit'), ...aggregateTo('admin') } },
+  ),
   clusterRole(
     'system:aggregate-to-admin',
     [

@@ -4,6 +4,7 @@ import { defineKind, type KindDefinition } from './define-kind.js';
 import { schemaDocument } from './schemas.js';
 import { accessKeyKind } from './kinds/access-key.js';
 import { bucketKind } from './kinds/bucket.js';
+import { priceSheetKind } from './kinds/price-sheet.js';
 import { configMapKind } from './kinds/configmap.js';
 import { cronJobKind } from './kinds/cronjob.js';
 import { daemonSetKind } from './kinds/daemonset.js';
@@ -56,6 +57,7 @@ export const builtinKinds: readonly KindDefinition[] = [
   ingressKind,
   ingressClassKind,
   bucketKind,
+  priceSheetKind,
   accessKeyKind,
   nodeCredentialRequestKind,
   roleKind,

@@ -3,7 +3,7 @@ import type { SchemaDocument, SchemaNode } from './schema.js';
 
 /**
  * The schemas of Stratus' own kinds (`storage.stratus.dev/v1` Bucket, `iam.stratus.dev/v1`
- * AccessKey), written by hand since they have no `kubernetes-types` declaration, in the same
+ * AccessKey, `billing.stratus.dev/v1` PriceSheet), written by hand since they have no `kubernetes-types` declaration, in the same
  * form as the generated ones.
  */
 export const stratusDefinitions: Record<string, SchemaNode> = {
@@ -50,6 +50,26 @@ export const stratusDefinitions: Record<string, SchemaNode> = {
       status: {
         type: 'object',
         properties: { token: { type: 'string' }, expirationTimestamp: { type: 'string' } },
+      },
+    },
+  },
+  'dev.stratus.billing.v1.PriceSheet': {
+    type: 'object',
+    properties: {
+      apiVersion: { type: 'string' },
+      kind: { type: 'string' },
+      metadata: { type: 'ref', ref: 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta' },
+      spec: {
+        type: 'object',
+        properties: {
+          currency: { type: 'string' },
+          cpuPerVcpuHour: { type: 'string' },
+          memoryPerGiBHour: { type: 'string' },
+          storagePerGiBMonth: { type: 'string' },
+          per1000Requests: { type: 'string' },
+          perGiBTransferred: { type: 'string' },
+          utilityPremium: { type: 'string' },
+        },
       },
     },
   },

@@ -100,6 +100,8 @@ export interface S3RequestRecord {
   seconds: number;
   bytesIn: number;
   bytesOut: number;
+  /** The bucket of an authenticated request to one. */
+  bucket?: string;
 }
 
 /**

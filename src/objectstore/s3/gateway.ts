@@ -79,6 +79,8 @@ export interface S3RequestRecord {
   /** Bytes read and written on the connection for this request, headers included. */
   bytesIn: number;
   bytesOut: number;
+  /** The bucket of an authenticated request to one (usage metering bills its requests and bytes). */
+  bucket?: string;
 }
 
 /** A running gateway. */
@@ -278,7 +280,7 @@ function observe(
   hook: (r: S3RequestRecord) => void,
   req: IncomingMessage,
   res: ServerResponse,
-  seen: { operation: string },
+  seen: { operation: string; bucket?: string },
 ): void {
   const started = performance.now();
   const socket = req.socket;
@@ -293,6 +295,7 @@ function observe(
       seconds: (performance.now() - started) / 1000,
       bytesIn: socket.bytesRead - read,
       bytesOut: socket.bytesWritten - written,
+      ...(seen.bucket !== undefined ? { bucket: seen.bucket } : {}),
     });
   };
   res.on('finish', finish);
@@ -327,7 +330,7 @@ async function handle(
     continued = true;
     res.writeContinue();
   };
-  const seen = { operation: 'Unknown' };
+  const seen: { operation: string; bucket?: string } = { operation: 'Unknown' };
   if (shared.onRequest !== undefined) observe(shared.onRequest, req, res, seen);
   const method = (req.method ?? 'GET').toUpperCase();
   const head = method === 'HEAD';
@@ -379,6 +382,7 @@ async function handle(
       secure: shared.secure,
       now: shared.clock.now(),
     });
+    if (address.bucket !== undefined) seen.bucket = address.bucket;
     let bucketInfo: BucketInfo | undefined;
     let access: ResolvedAccess | undefined;
     if (address.bucket === undefined || operation === 'CreateBucket') {

@@ -1,0 +1,180 @@
+import type { KubeObject } from '../common/kube-object.js';
+import { parseQuantity } from '../common/quantity.js';
+import type {
+  BucketTraffic,
+  ResourceSummary,
+  S3UsageCounter,
+  SeriesInfo,
+  UsageDb,
+  UsagePoint,
+} from '../telemetry/index.js';
+import type { ApiDeps } from './api-context.js';
+import { agentGet } from './agent-get.js';
+
+/** Options of the usage meter; every field has a default. */
+export interface UsageMeterOptions {
+  /**
+   * How often the agents' windows are read; default 7 500 ms, half their 15 s sampling, so no
+   * window is missed (a window is recorded once, by its timestamp).
+   */
+  intervalMs?: number;
+  /** S3 traffic per bucket, from the gateway's hook; absent: buckets meter storage only. */
+  s3?: S3UsageCounter;
+}
+
+const SUMMARY_LIMIT = 8 * 1024 * 1024;
+const BUCKETS = 'buckets.storage.stratus.dev';
+const RAW_STEP = 15;
+
+interface PodSpecLike {
+  containers?: { resources?: { requests?: Record<string, string> } }[];
+}
+
+function requests(pod: KubeObject): { cpu: number; memory: number } {
+  let cpu = 0;
+  let memory = 0;
+  for (const c of ((pod['spec'] ?? {}) as PodSpecLike).containers ?? []) {
+    const r = c.resources?.requests ?? {};
+    cpu += Math.round((parseQuantity(r['cpu'] ?? '0') ?? 0) * 1000);
+    memory += Math.round(parseQuantity(r['memory'] ?? '0') ?? 0);
+  }
+  return { cpu, memory };
+}
+
+/**
+ * Meters usage into the `UsageDb`, as metrics-server scrapes kubelets: every `intervalMs` it reads
+ * each node agent's last window (`/stats/resource`, the one `kubectl top` shows) and records it
+ * once per pod as `[seconds, cpu-ms, KiB-seconds]` with the pod's namespace, workload owner,
+ * labels and requests; buckets get their stored bytes (the Bucket's status) times the time since
+ * the last round and the requests and bytes the S3 gateway counted. Compacts once a minute.
+ */
+export class UsageMeter {
+  readonly #deps: ApiDeps;
+  readonly #db: UsageDb;
+  readonly #s3: S3UsageCounter | undefined;
+  readonly #timer: NodeJS.Timeout;
+  readonly #lastWindow = new Map<string, string>();
+  #lastBuckets: number | undefined;
+  #lastCompact = 0;
+  #running: Promise<void> = Promise.resolve();
+
+  constructor(deps: ApiDeps, db: UsageDb, options: UsageMeterOptions = {}) {
+    this.#deps = deps;
+    this.#db = db;
+    this.#s3 = options.s3;
+    this.#timer = setInterval(() => void this.tick(), options.intervalMs ?? 7_500);
+    this.#timer.unref();
+  }
+
+  /** One metering round (the timer calls it; tests may too). Never throws: a failed round is skipped. */
+  tick(): Promise<void> {
+    this.#running = this.#running.then(() => this.#round().catch(() => undefined));
+    return this.#running;
+  }
+
+  async #owner(pod: KubeObject, cache: Map<string, string>): Promise<string> {
+    const ref = (pod.metadata?.ownerReferences ?? []).find((r) => r.controller === true);
+    if (ref === undefined) return `Pod/${pod.metadata?.name ?? ''}`;
+    if (ref.kind !== 'ReplicaSet') return `${ref.kind}/${ref.name}`;
+    const key = `${pod.metadata?.namespace ?? ''}/${ref.name}`;
+    let owner = cache.get(key);
+    if (owner === undefined) {
+      const rs = await this.#deps.store.get('replicasets.apps', pod.metadata?.namespace ?? '', ref.name);
+      const up = (rs?.metadata?.ownerReferences ?? []).find((r) => r.controller === true);
+      owner = up === undefined ? `ReplicaSet/${ref.name}` : `${up.kind}/${up.name}`;
+      cache.set(key, owner);
+    }
+    return owner;
+  }
+
+  async #round(): Promise<void> {
+    const nowMs = this.#deps.clock.now();
+    const records: { series: number; points: UsagePoint[] }[] = [];
+    const nodes = (await this.#deps.store.list('nodes')).items.map((n) => n.metadata?.name ?? '');
+    const pods = new Map<string, KubeObject>();
+    for (const p of (await this.#deps.store.list('pods')).items) pods.set(p.metadata?.uid ?? '', p);
+    const owners = new Map<string, string>();
+    for (const node of nodes) {
+      let summary: ResourceSummary;
+      try {
+        summary = JSON.parse(
+          await agentGet(this.#deps, node, '/stats/resource', SUMMARY_LIMIT),
+        ) as ResourceSummary;
+      } catch {
+        continue;
+      }
+      if (summary.windowSeconds <= 0 || this.#lastWindow.get(node) === summary.timestamp) continue;
+      this.#lastWindow.set(node, summary.timestamp);
+      const seconds = summary.windowSeconds;
+      const t = Math.floor(Date.parse(summary.timestamp) / 1000 / RAW_STEP) * RAW_STEP;
+      for (const u of summary.pods) {
+        const pod = pods.get(u.uid);
+        if (pod === undefined) continue;
+        const req = requests(pod);
+        const info: SeriesInfo = {
+          uid: u.uid,
+          kind: 'pod',
+          namespace: u.namespace,
+          name: u.name,
+          owner: await this.#owner(pod, owners),
+          labels: pod.metadata?.labels ?? {},
+          cpuRequestMilli: req.cpu,
+          memRequestBytes: req.memory,
+        };
+        let nano = 0;
+        let bytes = 0;
+        for (const c of u.containers) {
+          nano += c.usage.cpuNanoCores;
+          bytes += c.usage.memoryBytes;
+        }
+        const values = [
+          Math.round(seconds),
+          Math.round((nano / 1e6) * seconds),
+          Math.round((bytes / 1024) * seconds),
+        ];
+        records.push({ series: this.#db.series(info), points: [{ t, values }] });
+      }
+    }
+    records.push(...(await this.#buckets(nowMs)));
+    this.#db.append(records);
+    if (nowMs - this.#lastCompact >= 60_000) {
+      this.#lastCompact = nowMs;
+      this.#db.compact(Math.floor(nowMs / 1000));
+    }
+  }
+
+  async #buckets(nowMs: number): Promise<{ series: number; points: UsagePoint[] }[]> {
+    const since = this.#lastBuckets;
+    this.#lastBuckets = nowMs;
+    const traffic: Map<string, BucketTraffic> = this.#s3?.drain() ?? new Map<string, BucketTraffic>();
+    if (since === undefined) return [];
+    const seconds = Math.round((nowMs - since) / 1000);
+    const t = Math.floor(nowMs / 1000 / RAW_STEP) * RAW_STEP;
+    const out: { series: number; points: UsagePoint[] }[] = [];
+    for (const b of (await this.#deps.store.list(BUCKETS)).items) {
+      const name = b.metadata?.name ?? '';
+      const spec = (b['spec'] ?? {}) as { namespace?: string; owner?: string };
+      const stored = ((b['status'] ?? {}) as { bytes?: number }).bytes ?? 0;
+      const s3 = traffic.get(name) ?? { requests: 0, bytesIn: 0, bytesOut: 0 };
+      const series = this.#db.series({
+        uid: `bucket:${name}`,
+        kind: 'bucket',
+        namespace: spec.namespace ?? '',
+        name,
+        owner: `Bucket/${name}`,
+        labels: b.metadata?.labels ?? {},
+        cpuRequestMilli: 0,
+        memRequestBytes: 0,
+      });
+      const values = [seconds, Math.round((stored / 1024) * seconds), s3.requests, s3.bytesIn, s3.bytesOut];
+      out.push({ series, points: [{ t, values }] });
+    }
+    return out;
+  }
+
+  /** Stops the timer and waits for a round in progress; the database is the caller's to close. */
+  async close(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.#running;
+  }
+}
