@@ -15,7 +15,7 @@ import {
 
 // Pods on the runc runtime through the agent: RuntimeClass `runc`, probes, OOM kills restarted by
 // the agent, and the process runtime refusing what it cannot honour. Until the images part fills
-// `unpackedImage`, the runc runtime runs the host-built test image.
+// `unpackedImage` here (a fixed `defaultImage`), the runc runtime runs the host-built test image.
 const missing = runcMissing();
 if (missing !== undefined && process.env['CI'] === 'true')
   throw new Error(`the agent's runc tests ${missing}`);

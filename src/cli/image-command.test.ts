@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { prepareBusybox, RegistryProcess, registryAvailable } from '../images/testing.js';
+import { runcAvailable } from '../runtime/index.js';
 import { MAIN_JS } from './cli-harness.js';
 
 function stratus(cwd: string, ...args: string[]): { code: number | null; stdout: string; stderr: string } {
@@ -116,4 +117,32 @@ test('stratus image login, push and pull against a registry with basic auth', as
     stratus(work, 'image', 'ls', '--data-dir', other).stdout,
     new RegExp(`^${registry.host}/tools/busybox +1 `, 'm'),
   );
+});
+
+test('stratus image build runs RUN steps in a runc container, each a layer the next step sees', async (t) => {
+  const work = await mkdtemp(join(tmpdir(), 'stratus-image-run-'));
+  t.after(() => rm(work, { recursive: true, force: true }));
+  if (!prepareBusybox(join(work, 'ctx'))) return t.skip('busybox-static is not installed');
+  if (!runcAvailable()) {
+    if (process.env.CI === 'true') assert.fail('runc, tini-static and root are required under CI');
+    return t.skip('RUN needs root, runc and tini-static');
+  }
+  assert.equal(stratus(work, 'image', 'build', 'ctx', '-q', '-t', 'busybox:1.35').code, 0);
+  await mkdir(join(work, 'step1'));
+  await writeFile(
+    join(work, 'step1', 'Dockerfile'),
+    'FROM busybox:1.35\nWORKDIR /app\nRUN echo built > made.txt && rm /bin/ls\n',
+  );
+  const first = stratus(work, 'image', 'build', 'step1', '-t', 'step:1');
+  assert.equal(first.code, 0, first.stderr);
+  await mkdir(join(work, 'step2'));
+  // The second image sees the first one's file, and the deletion (a whiteout) stays deleted.
+  await writeFile(join(work, 'step2', 'Dockerfile'), 'FROM step:1\nRUN cat made.txt && test ! -e /bin/ls\n');
+  const second = stratus(work, 'image', 'build', 'step2', '-t', 'step:2');
+  assert.equal(second.code, 0, second.stdout + second.stderr);
+  assert.match(second.stdout, /^built$/m);
+  await writeFile(join(work, 'step2', 'Dockerfile'), 'FROM step:1\nRUN exit 7\n');
+  const failed = stratus(work, 'image', 'build', 'step2', '-t', 'step:3');
+  assert.notEqual(failed.code, 0);
+  assert.match(failed.stderr, /7/);
 });

@@ -164,7 +164,7 @@ test("a second user can do nothing in the first user's bucket", async () => {
   assert.deepEqual(still.TagSet, [{ Key: 'k', Value: 'v' }]);
 });
 
-test("another user's signed request gets AccessDenied without the owner's CORS rules", async () => {
+test("another user's signed request gets AccessDenied, with the bucket's CORS headers as on AWS (CORS is decided before access)", async () => {
   await users.alice!.s3.send(
     new PutBucketCorsCommand({
       Bucket: 'alices',
@@ -183,7 +183,7 @@ test("another user's signed request gets AccessDenied without the owner's CORS r
   const res = await rawRequest(url, { headers, ...(ca !== undefined ? { ca } : {}) });
   assert.equal(res.status, 403);
   assert.match(res.body.toString(), /<Code>AccessDenied<\/Code>/);
-  assert.equal(res.headers['access-control-allow-origin'], undefined);
+  assert.equal(res.headers['access-control-allow-origin'], 'https://app.example');
 });
 
 /** Waits until the key of `s3` is refused as unknown (a revocation travels through a watch). */

@@ -45,6 +45,7 @@ test('every kind has the kubectl columns; cells line up with columns', () => {
     leases: 'NAME HOLDER AGE',
     horizontalpodautoscalers: 'NAME REFERENCE TARGETS MINPODS MAXPODS REPLICAS AGE',
     runtimeclasses: 'NAME HANDLER AGE',
+    pricesheets: 'NAME CURRENCY VCPU-HOUR GIB-HOUR GIB-MONTH AGE',
     buckets: 'NAME OWNER OBJECTS BYTES VERSIONING AGE',
     accesskeys: 'NAME USER AGE',
     nodecredentialrequests: 'NAME NODE',

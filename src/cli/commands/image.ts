@@ -7,6 +7,7 @@ import {
   parseReference,
   type ImageRecord,
 } from '../../images/index.js';
+import { runcAvailable, runOnce } from '../../runtime/index.js';
 import { flagString, write, type Command, type CommandContext, type FlagValues } from '../command.js';
 import { UsageError } from '../errors.js';
 import { TablePrinter } from '../table-printer.js';
@@ -202,7 +203,10 @@ export const imageCommand: Command = {
     const [verb, ...args] = positionals;
     switch (verb) {
       case 'build':
-        return withStore(ctx, values, (store) => buildVerb(ctx, values, store, args));
+        // RUN steps run in a runc container over the layers so far, where runc can run (root).
+        return withStore(ctx, values, (store) =>
+          buildVerb(ctx, values, store, args, runcAvailable() ? { run: runOnce } : undefined),
+        );
       case 'pull':
         return withStore(ctx, values, (store) => pullVerb(ctx, values, store, args));
       case 'push':

@@ -31,6 +31,9 @@ export function runNft(binary: string, args: string[], input?: string): Promise<
         ? reject(dataPlaneFailed('nftables', `nft ${args.join(' ')}: ${errOut.trim() || err.message}`))
         : resolve(out),
     );
+    // nft may exit before reading its input (a command that takes none, a failure): the exit
+    // status reports that, so a broken pipe on stdin is not an error of its own.
+    child.stdin?.on('error', () => undefined);
     child.stdin?.end(input ?? '');
   });
 }

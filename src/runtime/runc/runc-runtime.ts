@@ -44,8 +44,9 @@ export interface RuncRuntimeOptions {
   /** The cgroup parent of containers; default `stratus-runc`. */
   cgroupParent?: string;
   /**
-   * The root file system for containers whose spec has no `unpackedImage` (the agent fills it once
-   * the images part pulls them); without either, `start` refuses the container.
+   * One root file system for every container, whatever image it names (tests of the runtime
+   * itself): the runtime then does not ask the agent for images. Without it the agent pulls each
+   * container's image and fills `unpackedImage`.
    */
   defaultImage?: UnpackedImage;
   /** The pids limit of containers that set none; default 4096 (kubelet's podPidsLimit is unlimited). */
@@ -132,7 +133,10 @@ export function runcAvailable(options: { runtimeBinary?: string; initBinary?: st
  */
 export class RuncRuntime implements Runtime {
   readonly name = 'runc';
-  readonly usesImages = true;
+  /** False only with a fixed `defaultImage`: the agent pulls nothing for such a runtime. */
+  get usesImages(): boolean {
+    return this.options.defaultImage === undefined;
+  }
   private readonly records: RecordStore;
   private readonly live = new Map<string, Live>();
   private readonly binary: string;
