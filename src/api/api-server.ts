@@ -101,7 +101,11 @@ export interface ApiServerOptions {
    * Prometheus metrics: requests are counted in `server`, `/metrics` serves `registry`, and
    * `/api/v1/nodes/NAME/proxy/metrics` a node agent's. Default: none of them.
    */
-  metrics?: { registry: Registry; server: ServerMetrics };
+  /**
+   * `/metrics` from `registry`; `/metrics/objects` from `objects`, the kube-state-metrics series,
+   * which grow with the objects stored, so that scraping the server's own stays cheap.
+   */
+  metrics?: { registry: Registry; server: ServerMetrics; objects?: Registry };
   /**
    * Usage metering: a `UsageMeter` reads the agents' windows into `db` and
    * `/apis/usage.stratus.dev/v1/…usages` serves it (see `usage-api.ts`). Default: no metering.
@@ -180,7 +184,13 @@ export class ApiServer {
       ...(options.usage === undefined ? [] : [usageExtension(this.deps, options.usage.db)]),
       ...(options.metrics === undefined
         ? []
-        : [metricsEndpoint(options.metrics.registry), nodeMetricsEndpoint(this.deps)]),
+        : [
+            metricsEndpoint(options.metrics.registry),
+            ...(options.metrics.objects
+              ? [metricsEndpoint(options.metrics.objects, '/metrics/objects')]
+              : []),
+            nodeMetricsEndpoint(this.deps),
+          ]),
     ];
     this.metrics = options.metrics?.server;
     if (options.usage !== undefined) {

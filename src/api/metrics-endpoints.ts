@@ -17,15 +17,15 @@ function sendText(res: ServerResponse, contentType: string, body: string): void 
 }
 
 /**
- * `GET /metrics`: the server process's registry in Prometheus' text format. Authorized as the
- * non-resource URL `/metrics` (the `system:monitoring` ClusterRole holds it).
+ * `GET PATH`: a registry in Prometheus' text format. Authorized as the non-resource URL (the
+ * `system:monitoring` ClusterRole holds `/metrics` and `/metrics/objects`).
  */
-export function metricsEndpoint(registry: Registry): MetricsEndpoint {
+export function metricsEndpoint(registry: Registry, path = '/metrics'): MetricsEndpoint {
   return {
-    prefix: '/metrics',
-    matches: (path) => path === '/metrics',
+    prefix: path,
+    matches: (p) => p === path,
     async handle(req, res) {
-      if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed(req.method ?? '', '/metrics');
+      if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed(req.method ?? '', path);
       const { contentType, body } = await renderMetrics(registry);
       sendText(res, contentType, body);
     },

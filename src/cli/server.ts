@@ -245,6 +245,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const storeSpec = options.store ?? `sqlite:${join(dataDir, 'state.db')}`;
   // One registry for the process's control plane: API requests, store commits, S3 requests.
   const registry = createMetricsRegistry();
+  // kube-state-metrics' series, on /metrics/objects: they grow with the objects stored.
+  const objectRegistry = createMetricsRegistry({ processMetrics: false });
   const serverMetrics = new ServerMetrics(registry);
   const s3Metrics = new S3Metrics(registry);
   const backing = await openStore(storeSpec, clock, (writes, seconds) =>
@@ -309,7 +311,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       serviceAccountTokens,
       clock,
       audit,
-      metrics: { registry, server: serverMetrics },
+      metrics: { registry, server: serverMetrics, objects: objectRegistry },
       usage: {
         db: usageDb,
         s3: s3Usage,
@@ -375,7 +377,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (options.controllers && kcm !== undefined) {
       // kube-state-metrics' series from the controller manager's caches (no watch of its own).
       // Elected servers change holder; there these series would need a watch of their own.
-      registerObjectStateMetrics(registry, { list: (resource) => kcm.informers.for(resource).list() });
+      registerObjectStateMetrics(objectRegistry, { list: (resource) => kcm.informers.for(resource).list() });
     }
     if (engine !== undefined && options.s3Port !== undefined) {
       s3 = await startGateway(engine, plain, {

@@ -79,7 +79,17 @@ export const BOOTSTRAP_CLUSTER_ROLES: readonly KubeObject[] = [
   clusterRole('system:monitoring', [
     urls(
       ['get'],
-      ['/metrics', '/metrics/slis', '/livez', '/readyz', '/healthz', '/livez/*', '/readyz/*', '/healthz/*'],
+      [
+        '/metrics',
+        '/metrics/slis',
+        '/metrics/objects',
+        '/livez',
+        '/readyz',
+        '/healthz',
+        '/livez/*',
+        '/readyz/*',
+        '/healthz/*',
+      ],
     ),
     r(['get'], [''], ['nodes/metrics']),
   ]),
