@@ -12,7 +12,8 @@ export interface ConditionInput {
   key(name: string): string | readonly string[] | undefined;
 }
 
-type Compare = (actual: string, expected: string) => boolean;
+/** Compiles an expected value once (a pattern, a CIDR, a number) into a test of actual values. */
+type Compare = (expected: string) => (actual: string) => boolean;
 
 function wildcardTest(pattern: string, ignoreCase: boolean): (s: string) => boolean {
   const body = pattern
@@ -31,48 +32,74 @@ function parseIpv4(s: string): number | undefined {
   return ((parts[0]! << 24) | (parts[1]! << 16) | (parts[2]! << 8) | parts[3]!) >>> 0;
 }
 
+/** A test of addresses against a CIDR block (IPv4, or an exact IPv6 address), parsed once. */
+function cidrTest(cidr: string): (address: string) => boolean {
+  const [net, bitsText] = cidr.split('/');
+  const n = parseIpv4(net ?? '');
+  const bits = bitsText === undefined ? 32 : Number(bitsText);
+  const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
+  return (address) => {
+    const ip = address.startsWith('::ffff:') ? address.slice(7) : address;
+    const a = parseIpv4(ip);
+    if (a === undefined || n === undefined) return ip.toLowerCase() === (net ?? '').toLowerCase();
+    if (!(bits >= 0 && bits <= 32)) return false;
+    return (a & mask) >>> 0 === (n & mask) >>> 0;
+  };
+}
+
 /** Whether an address is in a CIDR block (IPv4, or an exact IPv6 address). */
 export function ipInCidr(address: string, cidr: string): boolean {
-  const ip = address.startsWith('::ffff:') ? address.slice(7) : address;
-  const [net, bitsText] = cidr.split('/');
-  const a = parseIpv4(ip);
-  const n = parseIpv4(net ?? '');
-  if (a === undefined || n === undefined) return ip.toLowerCase() === (net ?? '').toLowerCase();
-  const bits = bitsText === undefined ? 32 : Number(bitsText);
-  if (!(bits >= 0 && bits <= 32)) return false;
-  const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-  return (a & mask) >>> 0 === (n & mask) >>> 0;
+  return cidrTest(cidr)(address);
 }
 
 const num = (s: string): number => (/^-?\d+(\.\d+)?$/.test(s.trim()) ? Number(s) : NaN);
 const date = (s: string): number => (/^\d+$/.test(s) ? Number(s) * 1000 : Date.parse(s));
 
+const equal: Compare = (e) => (a) => a === e;
+const byNumber =
+  (cmp: (a: number, e: number) => boolean): Compare =>
+  (e) => {
+    const expected = num(e);
+    return (a) => cmp(num(a), expected);
+  };
+const byDate =
+  (cmp: (a: number, e: number) => boolean): Compare =>
+  (e) => {
+    const expected = date(e);
+    return (a) => cmp(date(a), expected);
+  };
+const ignoringCase: Compare = (e) => {
+  const expected = e.toLowerCase();
+  return (a) => a.toLowerCase() === expected;
+};
+const like: Compare = (e) => wildcardTest(e, false);
+
 const COMPARES: Record<string, { test: Compare; negated?: boolean }> = {
-  StringEquals: { test: (a, e) => a === e },
-  StringNotEquals: { test: (a, e) => a === e, negated: true },
-  StringEqualsIgnoreCase: { test: (a, e) => a.toLowerCase() === e.toLowerCase() },
-  StringNotEqualsIgnoreCase: { test: (a, e) => a.toLowerCase() === e.toLowerCase(), negated: true },
-  StringLike: { test: (a, e) => wildcardTest(e, false)(a) },
-  StringNotLike: { test: (a, e) => wildcardTest(e, false)(a), negated: true },
-  NumericEquals: { test: (a, e) => num(a) === num(e) },
-  NumericNotEquals: { test: (a, e) => num(a) === num(e), negated: true },
-  NumericLessThan: { test: (a, e) => num(a) < num(e) },
-  NumericLessThanEquals: { test: (a, e) => num(a) <= num(e) },
-  NumericGreaterThan: { test: (a, e) => num(a) > num(e) },
-  NumericGreaterThanEquals: { test: (a, e) => num(a) >= num(e) },
-  DateEquals: { test: (a, e) => date(a) === date(e) },
-  DateNotEquals: { test: (a, e) => date(a) === date(e), negated: true },
-  DateLessThan: { test: (a, e) => date(a) < date(e) },
-  DateLessThanEquals: { test: (a, e) => date(a) <= date(e) },
-  DateGreaterThan: { test: (a, e) => date(a) > date(e) },
-  DateGreaterThanEquals: { test: (a, e) => date(a) >= date(e) },
-  Bool: { test: (a, e) => a.toLowerCase() === e.toLowerCase() },
-  IpAddress: { test: (a, e) => ipInCidr(a, e) },
-  NotIpAddress: { test: (a, e) => ipInCidr(a, e), negated: true },
-  ArnEquals: { test: (a, e) => a === e },
-  ArnNotEquals: { test: (a, e) => a === e, negated: true },
-  ArnLike: { test: (a, e) => wildcardTest(e, false)(a) },
-  ArnNotLike: { test: (a, e) => wildcardTest(e, false)(a), negated: true },
+  StringEquals: { test: equal },
+  StringNotEquals: { test: equal, negated: true },
+  StringEqualsIgnoreCase: { test: ignoringCase },
+  StringNotEqualsIgnoreCase: { test: ignoringCase, negated: true },
+  StringLike: { test: like },
+  StringNotLike: { test: like, negated: true },
+  NumericEquals: { test: byNumber((a, e) => a === e) },
+  NumericNotEquals: { test: byNumber((a, e) => a === e), negated: true },
+  NumericLessThan: { test: byNumber((a, e) => a < e) },
+  NumericLessThanEquals: { test: byNumber((a, e) => a <= e) },
+  NumericGreaterThan: { test: byNumber((a, e) => a > e) },
+  NumericGreaterThanEquals: { test: byNumber((a, e) => a >= e) },
+  DateEquals: { test: byDate((a, e) => a === e) },
+  DateNotEquals: { test: byDate((a, e) => a === e), negated: true },
+  DateLessThan: { test: byDate((a, e) => a < e) },
+  DateLessThanEquals: { test: byDate((a, e) => a <= e) },
+  DateGreaterThan: { test: byDate((a, e) => a > e) },
+  DateGreaterThanEquals: { test: byDate((a, e) => a >= e) },
+  Bool: { test: ignoringCase },
+  IpAddress: { test: cidrTest },
+  NotIpAddress: { test: cidrTest, negated: true },
+  ArnEquals: { test: equal },
+  ArnNotEquals: { test: equal, negated: true },
+  ArnLike: { test: like },
+  ArnNotLike: { test: like, negated: true },
 };
 
 /**
@@ -103,7 +130,8 @@ export function conditionTest(
   const compare = COMPARES[op];
   if (compare === undefined)
     throw new ObjectStoreError('MalformedPolicy', `Invalid Condition type : ${operator}`);
-  const one = (actual: string): boolean => values.some((e) => compare.test(actual, e));
+  const tests = values.map((e) => compare.test(e));
+  const one = (actual: string): boolean => tests.some((t) => t(actual));
   return (r) => {
     const got = r.key(name);
     if (got === undefined) {
