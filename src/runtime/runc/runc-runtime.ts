@@ -55,6 +55,12 @@ export interface RuncRuntimeOptions {
   pollMs?: number;
   /** Told when the disk refuses a log or record write (see `ProcessRuntimeOptions.onDiskError`). */
   onDiskError?: (failure: DiskFailure) => void;
+  /**
+   * True when the agent runs a pod network: containers then need a sandbox (`needsSandbox`), their
+   * pod's own network namespace, address, /etc/hosts, /etc/resolv.conf and hostname. False
+   * (default) is the fallback when no pod network can exist: containers share the host's network.
+   */
+  podNetwork?: boolean;
 }
 
 /** The process runtime's record plus what runc needs: the bundle, and the container's own pid. */
@@ -133,6 +139,8 @@ export function runcAvailable(options: { runtimeBinary?: string; initBinary?: st
 export class RuncRuntime implements Runtime {
   readonly name = 'runc';
   readonly usesImages = true;
+  /** With a pod network, every container joins its pod's sandbox; else the host's network. */
+  readonly needsSandbox: boolean;
   private readonly records: RecordStore;
   private readonly live = new Map<string, Live>();
   private readonly binary: string;
@@ -142,6 +150,7 @@ export class RuncRuntime implements Runtime {
   private readonly grantable = grantableCapabilities();
 
   constructor(private readonly options: RuncRuntimeOptions) {
+    this.needsSandbox = options.podNetwork === true;
     this.records = new RecordStore(options.dataDir);
     this.binary = options.runtimeBinary ?? 'runc';
     this.stateRoot = join(options.dataDir, 'state');
@@ -301,6 +310,8 @@ export class RuncRuntime implements Runtime {
         await runHandler(options.preStop, {
           timeoutSeconds: grace,
           exec: (command, o) => this.exec(id, command, o),
+          // A pod with its own address is reached there, as kubelet reaches it.
+          ...(live.record.spec.sandbox !== undefined ? { host: live.record.spec.sandbox.podIP } : {}),
         });
       }
       if (grace > 0) await this.runc(['kill', id, 'TERM']);
