@@ -5,6 +5,8 @@ import type {
   ContainerStats,
   ContainerStatus,
   ExecResult,
+  ExecSession,
+  ExecStreamOptions,
   LogOptions,
   Runtime,
   StopOptions,
@@ -116,6 +118,14 @@ export class RuntimeSet implements Runtime {
 
   async exec(id: string, command: string[], options?: { timeoutSeconds?: number }): Promise<ExecResult> {
     return (await this.find(id)).exec(id, command, options);
+  }
+
+  /** `kubectl exec` on the runtime that holds the container; one without `execStream` refuses. */
+  async execStream(id: string, command: string[], options: ExecStreamOptions): Promise<ExecSession> {
+    const rt = await this.find(id);
+    if (rt.execStream === undefined)
+      throw new RangeError(`the ${rt.name} runtime cannot exec into containers`);
+    return rt.execStream(id, command, options);
   }
 
   async remove(id: string): Promise<void> {
