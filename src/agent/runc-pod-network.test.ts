@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -15,12 +16,14 @@ import { runNft } from '../network/nftables/nftables-data-plane.js';
 import { eventually } from '../network/testing/index.js';
 import { runcMissing } from '../runtime/testing.js';
 import { Agent } from './agent.js';
+import { KUBECTL, kubectlSkip, type KubectlRun } from './agent-testing.js';
 
 // runc pods on the pod network, as a user runs them: an agent whose default runtime is runc, a
 // busybox image built from Debian's busybox-static, a Deployment of `busybox httpd` behind a
 // Service, Ready by an httpGet probe to each podIP, reached from the host through the ClusterIP
 // and from another runc pod by its DNS name.
-const missing = runcMissing() ?? PodNetwork.unavailable();
+const missing =
+  runcMissing() ?? PodNetwork.unavailable() ?? (kubectlSkip === false ? undefined : kubectlSkip);
 if (missing !== undefined && process.env.CI === 'true') throw new Error(`${missing}; required under CI`);
 if (missing !== undefined) console.log(`# skipping the runc pod network test: ${missing}`);
 const skip = missing !== undefined;
@@ -76,6 +79,31 @@ function runcAgent(imagesDir: string): UpComponent {
       };
     },
   };
+}
+
+/** Runs `argv` (kubectl by default) against the cloud with its own HOME, 60 s at most. */
+function kubectl(args: string[], argv: string[] = [KUBECTL, ...args]): Promise<KubectlRun> {
+  return new Promise((resolve, reject) => {
+    const [file = KUBECTL, ...rest] = argv;
+    const child = spawn(file, rest, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+        HOME: join(dir ?? '/tmp', 'home'),
+        KUBECONFIG: cloud?.server.kubeconfigPath ?? '',
+      },
+    });
+    let stdout = '';
+    let stderr = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
 }
 
 const HTTPD =
@@ -196,6 +224,26 @@ test(
       };
       assert.match(log, new RegExp(`^api=${kubernetes.spec.clusterIP.replaceAll('.', '\\.')}:443$`, 'm'));
 
+      // kubectl exec into runc pods: by DNS name from the client, non-interactive.
+      const byName = await kubectl(['exec', 'client', '--', 'wget', '-qO-', 'http://web:8080/']);
+      assert.equal(byName.code, 0, byName.stderr);
+      assert.match(byName.stdout, /^hello from web-/);
+      // exec -it: a terminal in the container, resized to kubectl's (kubectl itself under script,
+      // which gives it one); the remote command waits until the size arrives, then reports.
+      const web0 = ready[0]?.metadata?.name ?? '';
+      const remote = `i=0; while [ "$(stty size)" != "33 91" ] && [ $i -lt 200 ]; do i=$((i+1)); sleep 0.05; done; stty size; tty; hostname; exit 4`;
+      const inner = `stty cols 91 rows 33; exec ${KUBECTL} exec -it ${web0} -- sh -c '${remote}'`;
+      const tty = await kubectl([], ['script', '-qfec', inner, '/dev/null']);
+      assert.equal(tty.code, 4, tty.stdout + tty.stderr);
+      assert.match(tty.stdout, new RegExp(`33 91\\r\\n/dev/pts/\\d+\\r\\n${web0}\\r\\n`));
+      // kubectl cp in and out: tar over exec, busybox's tar in the container.
+      await writeFile(join(dir, 'in.txt'), 'copied through runc\n');
+      const put = await kubectl(['cp', join(dir, 'in.txt'), `${web0}:/tmp/in.txt`]);
+      assert.equal(put.code, 0, put.stderr);
+      const get = await kubectl(['cp', `${web0}:/tmp/in.txt`, join(dir, 'out.txt')]);
+      assert.equal(get.code, 0, get.stderr);
+      assert.equal(await readFile(join(dir, 'out.txt'), 'utf8'), 'copied through runc\n');
+
       // Deleting the Deployment's pods takes their sandboxes.
       const uids = ready.map((p) => p.metadata?.uid ?? '');
       await admin.delete('deployments', 'web');
@@ -209,6 +257,13 @@ test(
       for (const p of pods) console.log(`# ${p.metadata?.name ?? ''}: ${JSON.stringify(p.status)}`);
       throw err;
     } finally {
+      // Pods go before the cloud, whatever failed: the agent stops their containers and sandboxes.
+      await admin.delete('deployments', 'web').catch(() => undefined);
+      for (const p of (await admin.list('pods').catch(() => ({ items: [] }))).items)
+        await admin.delete('pods', p.metadata?.name ?? '').catch(() => undefined);
+      await eventually('every pod is gone', async () => (await admin.list('pods')).items.length === 0, {
+        timeoutMs: 30_000,
+      }).catch(() => undefined);
       await admin.close();
     }
   },
