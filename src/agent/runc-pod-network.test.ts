@@ -244,6 +244,38 @@ test(
       assert.equal(get.code, 0, get.stderr);
       assert.equal(await readFile(join(dir, 'out.txt'), 'utf8'), 'copied through runc\n');
 
+      // hostPort has no portmap on the pod network: refused with a reason, not silently unreachable
+      // (in a namespace whose Pod Security level admits host ports).
+      await admin.create('namespaces', {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: 'hp', labels: { 'pod-security.kubernetes.io/enforce': 'privileged' } },
+      });
+      // Its ServiceAccount comes from the controller shortly after the namespace.
+      await eventually('the hostPort pod is admitted', () =>
+        admin.create('pods', {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name: 'hostport', namespace: 'hp' },
+          spec: {
+            containers: [
+              {
+                name: 'main',
+                image: 'busybox:1.35',
+                command: ['sleep', '3600'],
+                ports: [{ containerPort: 8080, hostPort: 18080 }],
+              },
+            ],
+          },
+        }),
+      );
+      const refused = await eventually('hostPort is refused', async () => {
+        const p = (await admin.get('pods', 'hostport', { namespace: 'hp' })) as Pod;
+        const w = p.status?.containerStatuses?.[0]?.state?.waiting;
+        return w?.reason === 'CreateContainerConfigError' ? w : undefined;
+      });
+      assert.match(refused.message ?? '', /hostPort 18080.*use a Service/);
+
       // Deleting the Deployment's pods takes their sandboxes.
       const uids = ready.map((p) => p.metadata?.uid ?? '');
       await admin.delete('deployments', 'web');
@@ -259,9 +291,12 @@ test(
     } finally {
       // Pods go before the cloud, whatever failed: the agent stops their containers and sandboxes.
       await admin.delete('deployments', 'web').catch(() => undefined);
-      for (const p of (await admin.list('pods').catch(() => ({ items: [] }))).items)
-        await admin.delete('pods', p.metadata?.name ?? '').catch(() => undefined);
-      await eventually('every pod is gone', async () => (await admin.list('pods')).items.length === 0, {
+      const all = { allNamespaces: true };
+      for (const p of (await admin.list('pods', all).catch(() => ({ items: [] }))).items) {
+        const ns = { namespace: p.metadata?.namespace ?? 'default' };
+        await admin.delete('pods', p.metadata?.name ?? '', ns).catch(() => undefined);
+      }
+      await eventually('every pod is gone', async () => (await admin.list('pods', all)).items.length === 0, {
         timeoutMs: 30_000,
       }).catch(() => undefined);
       await admin.close();
