@@ -241,7 +241,7 @@ export class PodWorker {
 
   /**
    * The Services' variables for the pod's containers (none when the list fails: best effort).
-   * `KUBERNETES_SERVICE_HOST`/`_PORT` stay the API server's address the agent sets.
+   * `KUBERNETES_SERVICE_HOST`/`_PORT` are set after these (`apiServerFor`).
    */
   private async serviceEnv(): Promise<Record<string, string>> {
     const ns = this.pod.metadata?.namespace ?? 'default';

@@ -114,7 +114,7 @@ const CLIENT =
 
 test(
   'a runc Deployment on the pod network: Ready by podIP, reached by ClusterIP and by DNS name',
-  { skip },
+  { skip, timeout: 200_000 },
   async () => {
     dir = await mkdtemp(join(tmpdir(), 'stratus-runcnet-'));
     const imagesDir = join(dir, 'images');
@@ -192,7 +192,9 @@ test(
       const svc = (await admin.get('services', 'web')) as unknown as { spec: { clusterIP: string } };
       const seen = new Set<string>();
       await eventually('both replicas answer through the ClusterIP', async () => {
-        const r = await fetch(`http://${svc.spec.clusterIP}:8080/`).catch(() => undefined);
+        const r = await fetch(`http://${svc.spec.clusterIP}:8080/`, {
+          signal: AbortSignal.timeout(2000),
+        }).catch(() => undefined);
         if (r?.ok === true) seen.add((await r.text()).trim());
         return seen.size === 2 ? true : undefined;
       });
