@@ -36,8 +36,12 @@ lint: $(NODE_MODULES_STAMP)
 	npx eslint .
 	npx prettier --check .
 
+# As root with runc and tini-static, pods that name no RuntimeClass run on runc, on the pod network
+# (the examples name RuntimeClass process, since they run the host's Node.js without an image).
+UP_RUNTIME = $(shell [ "$$(id -u)" = 0 ] && command -v runc >/dev/null && [ -x /usr/bin/tini-static ] && echo --default-runtime runc)
+
 up: deps build busybox-image
-	bin/stratus up
+	bin/stratus up $(UP_RUNTIME)
 
 # A busybox image in ./.stratus/images, built offline from Debian's busybox-static, so that pods
 # have an image to run without a registry (a fixed creation time keeps its digest stable).

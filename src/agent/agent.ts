@@ -18,7 +18,7 @@ import {
   type Runtime,
 } from '../runtime/index.js';
 import { EventRecorder } from '../client/index.js';
-import { ServiceProxy, type L4Mode, type L7Driver } from '../network/index.js';
+import { PodNetwork, ServiceProxy, type L4Mode, type L7Driver } from '../network/index.js';
 import {
   createMetricsRegistry,
   registerAgentMetrics,
@@ -89,8 +89,11 @@ export interface AgentOptions extends NodeCapacity {
    */
   podUsers?: boolean;
   /**
-   * The pod network and cluster DNS (`pod-network-setup.ts`), made when the runtime
-   * `needsSandbox` (default options), or never with `false`.
+   * The pod network and cluster DNS (`pod-network-setup.ts`), made when a runtime
+   * `needsSandbox`, or never with `false`. The built-in `runc` runtime needs sandboxes only when
+   * this is an object (`stratus up`/`stratus agent` give one with `--default-runtime runc`);
+   * unset, runc containers share the host's network (the fallback, and what tests get unless
+   * they ask, since a pod network takes a bridge, a range and port 53 on the host).
    */
   podNetwork?: AgentPodNetworkOptions | false;
   /**
@@ -127,7 +130,9 @@ function buildRuntimes(
 ): RuntimeSet {
   if (options.runtime !== undefined) return new RuntimeSet(options.runtime);
   const processRuntime = new ProcessRuntime({ dataDir: join(dataDir, 'runtime'), onDiskError });
-  const runcOptions = typeof options.runc === 'object' ? options.runc : {};
+  // runc containers join pod sandboxes when the agent runs a pod network; else the host's network.
+  const podNetwork = typeof options.podNetwork === 'object' && PodNetwork.unavailable() === undefined;
+  const runcOptions = { podNetwork, ...(typeof options.runc === 'object' ? options.runc : {}) };
   const wanted = options.runc !== false && (options.runc !== undefined || runcAvailable(runcOptions));
   const runc = wanted
     ? new RuncRuntime({ ...runcOptions, dataDir: join(dataDir, 'runc'), onDiskError })

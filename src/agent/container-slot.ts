@@ -153,8 +153,11 @@ export class ContainerSlot {
       try {
         const before = p.state.verdict;
         const handler = resolveHandler(p.spec, this.ports ?? [], `${p.kind.toLowerCase()} probe`);
+        // A pod on the pod network is probed at its own address, as kubelet probes podIP.
+        const podIP = this.status?.spec.sandbox?.podIP;
         const r = await runHandler(handler, {
           timeoutSeconds: p.spec.timeoutSeconds ?? 1,
+          ...(podIP !== undefined ? { host: podIP } : {}),
           exec: (command, o) => runtime.exec(id, command, o),
         });
         const verdict = p.state.record(r.success, r.message);

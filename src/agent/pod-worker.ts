@@ -9,6 +9,7 @@ import {
   containerConfigError,
   podVolumesDir,
   removePodVolumes,
+  type PortMapping,
   type ProcessIdentity,
   type ContainerStatus as RtStatus,
   type CrashBackoff,
@@ -240,7 +241,7 @@ export class PodWorker {
 
   /**
    * The Services' variables for the pod's containers (none when the list fails: best effort).
-   * `KUBERNETES_SERVICE_HOST`/`_PORT` stay the API server's address the agent sets.
+   * `KUBERNETES_SERVICE_HOST`/`_PORT` are set after these (`apiServerFor`).
    */
   private async serviceEnv(): Promise<Record<string, string>> {
     const ns = this.pod.metadata?.namespace ?? 'default';
@@ -251,6 +252,27 @@ export class PodWorker {
     } catch {
       return {};
     }
+  }
+
+  /**
+   * Where the pod reaches the API server (`KUBERNETES_SERVICE_HOST`/`_PORT`): in a sandbox,
+   * 127.0.0.1 is the pod itself, so the `default/kubernetes` Service's ClusterIP and port, as
+   * kubelet sets them from that Service; else (and while the Service is missing) the agent's own.
+   */
+  private async apiServerFor(): Promise<{ host: string; port: string } | undefined> {
+    if (this.sandbox === undefined) return this.deps.apiServer;
+    try {
+      const svc = (await this.deps.client.get('services', 'kubernetes', { namespace: 'default' })) as {
+        spec?: { clusterIP?: string; ports?: { port: number }[] };
+      };
+      const ip = svc.spec?.clusterIP;
+      const port = svc.spec?.ports?.[0]?.port;
+      if (ip !== undefined && ip !== '' && ip !== 'None' && port !== undefined)
+        return { host: ip, port: String(port) };
+    } catch {
+      // no Service (yet): the agent's address
+    }
+    return this.deps.apiServer;
   }
 
   /** True when the pod's runtime puts its containers in a network sandbox (the pod's own address). */
@@ -336,9 +358,11 @@ export class PodWorker {
     try {
       const onProcess = this.runtimeName === 'process';
       if (onProcess) refuseOnProcess(c);
+      if (this.sandbox !== undefined) refuseHostPort(c);
       const { sources, volumePaths } = await this.prepareVolumes();
       // Pod users and the hidden data directory are the process runtime's isolation; runc has its own.
       const identity = onProcess ? this.identity(c) : undefined;
+      const apiServer = await this.apiServerFor();
       const spec = await containerSpec(this.pod, c, {
         ...(identity !== undefined ? { identity } : {}),
         attempt: slot.nextAttempt(),
@@ -347,8 +371,12 @@ export class PodWorker {
         nodeName: this.deps.nodeName,
         hostIP: this.deps.hostIP,
         init,
-        ...(slot.ports !== undefined ? { ports: slot.ports } : {}),
-        ...(this.deps.apiServer !== undefined ? { apiServer: this.deps.apiServer } : {}),
+        ...(this.sandbox !== undefined
+          ? { ports: podPorts(c) }
+          : slot.ports !== undefined
+            ? { ports: slot.ports }
+            : {}),
+        ...(apiServer !== undefined ? { apiServer } : {}),
         ...(this.sandbox !== undefined ? { sandbox: this.sandbox, podIP: this.sandbox.podIP } : {}),
         serviceEnv: await this.serviceEnv(),
         ...(this.pod.spec?.runtimeClassName != null
@@ -554,6 +582,31 @@ function refuseOnProcess(c: Container): void {
   if (c.securityContext?.readOnlyRootFilesystem === true)
     throw containerConfigError(
       `container "${c.name}" asks for securityContext.readOnlyRootFilesystem, which the process runtime cannot honour (its containers share the host's file system): use runtimeClassName: runc`,
+    );
+}
+
+/**
+ * A sandboxed pod's ports are its own address's: each containerPort maps to itself, so probes and
+ * hooks naming a port reach podIP:containerPort and no host port is taken.
+ */
+function podPorts(c: Container): PortMapping[] {
+  return (c.ports ?? []).map((p) => {
+    const out: PortMapping = { containerPort: p.containerPort, hostPort: p.containerPort };
+    if (p.name !== undefined) out.name = p.name;
+    if (p.protocol === 'TCP' || p.protocol === 'UDP' || p.protocol === 'SCTP') out.protocol = p.protocol;
+    return out;
+  });
+}
+
+/**
+ * `hostPort` on the pod network would need the CNI portmap plugin's DNAT, which Stratus does not
+ * have yet: refused with a config error rather than silently unreachable.
+ */
+function refuseHostPort(c: Container): void {
+  const p = (c.ports ?? []).find((x) => x.hostPort !== undefined && x.hostPort !== 0);
+  if (p !== undefined)
+    throw containerConfigError(
+      `container "${c.name}" asks for hostPort ${p.hostPort}, which pods on the pod network do not support yet (no portmap): use a Service (NodePort or LoadBalancer) instead`,
     );
 }
 

@@ -36,6 +36,7 @@ export const agentComponent: UpComponent = {
         imagesDir: join(dataDir, 'images'),
         nodeName,
         ...(options.defaultRuntime === undefined ? {} : { defaultRuntime: options.defaultRuntime }),
+        ...(options.podNetwork === undefined ? {} : { podNetwork: options.podNetwork }),
         ...(options.metricsIntervalMs !== undefined ? { metricsIntervalMs: options.metricsIntervalMs } : {}),
         ...(options.serviceProxy === 'none'
           ? {}

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import type { AgentPodNetworkOptions } from '../agent/index.js';
 import type { L4Mode, L7Driver } from '../network/index.js';
 import { startServer, type RunningServer, type ServerOptions } from './server.js';
 import { agentComponent } from './up-agent.js';
@@ -19,6 +20,11 @@ export type UpOptions = Omit<ServerOptions, 'dataDir'> & {
   serviceProxy?: { l7: L7Driver; l4?: L4Mode } | 'none';
   /** The runtime of pods that name no RuntimeClass (`--default-runtime`); default `process`. */
   defaultRuntime?: 'process' | 'runc';
+  /**
+   * The agent's pod network (its own address per pod, cluster DNS), which runc pods join; the
+   * CLI's `up` gives one with `--default-runtime runc`. Unset: none, runc pods share the host's network.
+   */
+  podNetwork?: AgentPodNetworkOptions;
   /** How often the agent samples pods' and the node's CPU and memory (`--metric-resolution`); default the agent's 15 s. */
   metricsIntervalMs?: number;
 };

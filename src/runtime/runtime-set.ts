@@ -120,6 +120,7 @@ export class RuntimeSet implements Runtime {
     return (await this.find(id)).exec(id, command, options);
   }
 
+  /** `kubectl exec` on the runtime that holds the container; one without `execStream` refuses. */
   async execStream(id: string, command: string[], options: ExecStreamOptions): Promise<ExecSession> {
     const rt = await this.find(id);
     if (rt.execStream === undefined)

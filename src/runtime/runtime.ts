@@ -269,8 +269,8 @@ export interface Runtime {
   exec(id: string, command: string[], options?: { timeoutSeconds?: number }): Promise<ExecResult>;
   /**
    * Starts a command in the container's context with its streams open (`kubectl exec`, `cp`).
-   * Optional: a runtime without it answers exec requests with an error. The `runc` runtime will
-   * implement it with `runc exec`.
+   * Optional: a runtime without it answers exec requests with an error. The `runc` runtime
+   * implements it with `runc exec` (`--tty` under util-linux `script`).
    */
   execStream?(id: string, command: string[], options: ExecStreamOptions): Promise<ExecSession>;
   /** Forgets an exited container: its record and cgroup; its log files stay until the pod goes. */

@@ -164,6 +164,7 @@ ${RUNTIME_USAGE}`,
       ...(idleTimeoutMs !== undefined ? { streamLimits: { idleTimeoutMs } } : {}),
       ...(serviceProxy === undefined ? {} : { serviceProxy }),
       ...(defaultRuntime === undefined ? {} : { defaultRuntime }),
+      ...(defaultRuntime === 'runc' ? { podNetwork: {} } : {}),
       onError: (err) => ctx.io.stderr.write(`agent: ${(err as Error).message}\n`),
     });
     await write(

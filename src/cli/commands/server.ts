@@ -13,7 +13,7 @@ import { UsageError } from '../errors.js';
 import { durationFlag } from './duration-flag.js';
 import { SERVICE_PROXY_OPTIONS, SERVICE_PROXY_USAGE, serviceProxyFlags } from './service-proxy-flag.js';
 import type * as Up from '../up.js';
-import { RUNTIME_OPTIONS, RUNTIME_USAGE, defaultRuntimeFlag } from './runtime-flag.js';
+import { RUNTIME_OPTIONS, RUNTIME_USAGE, defaultRuntimeFlag, podNetworkFor } from './runtime-flag.js';
 
 const SERVE_OPTIONS = {
   'data-dir': { type: 'string' },
@@ -294,6 +294,8 @@ async function serve(
       onNotice: (line: string) => void ctx.io.stderr.write(`${line}\n`),
       ...(name === 'up' ? { serviceProxy: serviceProxy ?? 'none' } : {}),
       ...(defaultRuntime === undefined ? {} : { defaultRuntime }),
+      // runc pods by default: they get the pod network (their own address, cluster DNS).
+      ...(defaultRuntime === 'runc' ? { podNetwork: podNetworkFor(values) } : {}),
     },
     components(up),
   );

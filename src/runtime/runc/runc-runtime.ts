@@ -1,13 +1,20 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Cgroups, type CgroupRef } from '../cgroups.js';
 import { LogWriter, logFilePath, type LogRotation } from '../container-log.js';
 import { RecordStore, type ContainerRecord } from '../container-record.js';
-import { containerNotFound, previousNotFound, RuntimeError, startFailed } from '../errors.js';
+import {
+  containerNotFound,
+  containerNotRunning,
+  previousNotFound,
+  RuntimeError,
+  startFailed,
+} from '../errors.js';
 import { execInContainer } from '../exec.js';
+import { spawnExecSession } from '../exec-stream.js';
 import { interpretExit } from '../exit-status.js';
 import { FifoPump, makeFifos } from '../fifo-pump.js';
 import { portEnv } from '../host-ports.js';
@@ -21,6 +28,8 @@ import type {
   ContainerStats,
   ContainerStatus,
   ExecResult,
+  ExecSession,
+  ExecStreamOptions,
   LogOptions,
   Runtime,
   StopOptions,
@@ -56,6 +65,12 @@ export interface RuncRuntimeOptions {
   pollMs?: number;
   /** Told when the disk refuses a log or record write (see `ProcessRuntimeOptions.onDiskError`). */
   onDiskError?: (failure: DiskFailure) => void;
+  /**
+   * True when the agent runs a pod network: containers then need a sandbox (`needsSandbox`), their
+   * pod's own network namespace, address, /etc/hosts, /etc/resolv.conf and hostname. False
+   * (default) is the fallback when no pod network can exist: containers share the host's network.
+   */
+  podNetwork?: boolean;
 }
 
 /** The process runtime's record plus what runc needs: the bundle, and the container's own pid. */
@@ -137,6 +152,8 @@ export class RuncRuntime implements Runtime {
   get usesImages(): boolean {
     return this.options.defaultImage === undefined;
   }
+  /** With a pod network, every container joins its pod's sandbox; else the host's network. */
+  readonly needsSandbox: boolean;
   private readonly records: RecordStore;
   private readonly live = new Map<string, Live>();
   private readonly binary: string;
@@ -146,6 +163,7 @@ export class RuncRuntime implements Runtime {
   private readonly grantable = grantableCapabilities();
 
   constructor(private readonly options: RuncRuntimeOptions) {
+    this.needsSandbox = options.podNetwork === true;
     this.records = new RecordStore(options.dataDir);
     this.binary = options.runtimeBinary ?? 'runc';
     this.stateRoot = join(options.dataDir, 'state');
@@ -305,6 +323,8 @@ export class RuncRuntime implements Runtime {
         await runHandler(options.preStop, {
           timeoutSeconds: grace,
           exec: (command, o) => this.exec(id, command, o),
+          // A pod with its own address is reached there, as kubelet reaches it.
+          ...(live.record.spec.sandbox !== undefined ? { host: live.record.spec.sandbox.podIP } : {}),
         });
       }
       if (grace > 0) await this.runc(['kill', id, 'TERM']);
@@ -374,6 +394,54 @@ export class RuncRuntime implements Runtime {
       else if (/permission denied/.test(r.stderr)) r.exitCode = 126;
     }
     return r;
+  }
+
+  /**
+   * `kubectl exec`: `runc exec` in the container's namespaces, env, working directory, user and
+   * capabilities, its pipes passed through. A tty is runc's own (`--tty` in the foreground makes
+   * the pty and copies it to runc's terminal, so no console socket, whose fd Node could not
+   * receive) under util-linux `script`, whose terminal runc follows on SIGWINCH, so a resize is
+   * the process runtime's `stty`. Aborting kills the exec'd process (its host pid from
+   * `--pid-file`), then runc.
+   */
+  async execStream(id: string, command: string[], options: ExecStreamOptions): Promise<ExecSession> {
+    const { record } = await settle(() => this.get(id));
+    if (record.finishedAt !== undefined) throw containerNotRunning(record.spec.containerName);
+    const pidFile = join(record.bundle, `exec-${randomBytes(6).toString('hex')}.pid`);
+    const argv = [
+      this.binary,
+      '--root',
+      this.stateRoot,
+      'exec',
+      ...(options.tty ? ['--tty'] : []),
+      '--pid-file',
+      pidFile,
+      id,
+      ...command,
+    ];
+    const abort = new AbortController();
+    const kill = (): void => {
+      try {
+        const pid = Number(readFileSync(pidFile, 'utf8').trim());
+        if (pid > 0) process.kill(pid, 'SIGKILL');
+      } catch {
+        // not started yet, or gone: runc's group is killed below
+      }
+      abort.abort();
+    };
+    const session = spawnExecSession(argv, {
+      env: { PATH: process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
+      tty: options.tty,
+      stdin: options.stdin,
+      signal: abort.signal,
+    });
+    if (options.signal?.aborted === true) kill();
+    options.signal?.addEventListener('abort', kill, { once: true });
+    void session.exited.then(() => {
+      options.signal?.removeEventListener('abort', kill);
+      rmSync(pidFile, { force: true });
+    });
+    return session;
   }
 
   async remove(id: string): Promise<void> {
