@@ -30,6 +30,8 @@ describe('agent with kubectl: logs and graceful deletion', { skip: kubectlSkip }
     const ticker = "let i=0;console.log('start');setInterval(()=>console.log('tick '+(i++)),100)";
     await c.client.create('pods', nodePod('talk', 'n1', ticker));
     await waitForPod(c.client, 'talk', running);
+    // Running comes before the first line: a busy machine may take a while to start node.
+    await waitForLog(c, 'talk', /^start\n/);
     const plain = await kubectl(c, ['logs', 'talk']);
     assert.equal(plain.code, 0, plain.stderr);
     assert.match(plain.stdout, /^start\n/);

@@ -196,7 +196,8 @@ export async function podLog(
 /** Polls the pod's log (at most 5 s) until it matches `pattern`; returns the log. */
 export async function waitForLog(c: AgentCluster, name: string, pattern: RegExp): Promise<string> {
   let log = '';
-  for (let i = 0; i < 50; i++) {
+  // Up to a minute: a busy machine starts processes slowly.
+  for (let i = 0; i < 600; i++) {
     log = await podLog(c, name).catch(() => '');
     if (pattern.test(log)) return log;
     await new Promise((r) => setTimeout(r, 100));
