@@ -42,25 +42,35 @@ export class DnsServer {
     this.upstreams = (options.upstreams ?? []).map(parseHostPort);
   }
 
-  /** Binds UDP and TCP; rejects with `NETWORK_LISTEN_FAILED` when either cannot bind. */
+  /**
+   * Binds UDP and TCP; rejects with `NETWORK_LISTEN_FAILED` when either cannot bind. With port 0
+   * the UDP socket picks the port and TCP takes the same one, which another socket may hold:
+   * then both are tried again on a new port, a bounded number of times.
+   */
   static async start(options: DnsServerOptions): Promise<DnsServer> {
-    const udp = createSocket('udp4');
-    const port = await new Promise<number>((resolve, reject) => {
-      udp.once('error', (err) =>
-        reject(listenFailed('dns', options.address, options.port ?? 53, err.message)),
-      );
-      udp.bind(options.port ?? 53, options.address, () => resolve(udp.address().port));
-    });
-    const tcp = createServer();
-    try {
-      await new Promise<void>((resolve, reject) => {
-        tcp.once('error', (err) => reject(listenFailed('dns', options.address, port, err.message)));
-        tcp.listen({ port, host: options.address, exclusive: true }, () => resolve());
+    const wanted = options.port ?? 53;
+    for (let attempt = 1; ; attempt++) {
+      const udp = createSocket('udp4');
+      const port = await new Promise<number>((resolve, reject) => {
+        udp.once('error', (err) => reject(listenFailed('dns', options.address, wanted, err.message)));
+        udp.bind(wanted, options.address, () => resolve(udp.address().port));
       });
-    } catch (err) {
-      udp.close();
-      throw err;
+      const tcp = createServer();
+      try {
+        await new Promise<void>((resolve, reject) => {
+          tcp.once('error', (err) => reject(listenFailed('dns', options.address, port, err.message)));
+          tcp.listen({ port, host: options.address, exclusive: true }, () => resolve());
+        });
+      } catch (err) {
+        udp.close();
+        if (wanted === 0 && attempt < 20) continue;
+        throw err;
+      }
+      return DnsServer.serve(options, udp, tcp, port);
     }
+  }
+
+  private static serve(options: DnsServerOptions, udp: UdpSocket, tcp: Server, port: number): DnsServer {
     const server = new DnsServer(options, udp, tcp, port);
     udp.on('message', (msg, rinfo) => {
       void server.handle(msg, 'udp').then((reply) => {
