@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { promises as dns } from 'node:dns';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { after, before, test } from 'node:test';
 import { startTestCluster, type TestCluster } from '../../api/testing.js';
 import { KubeClient } from '../../client/index.js';
@@ -156,4 +156,30 @@ test('queries over TCP are answered with the length framing', async () => {
   assert.equal(reply.readUInt16BE(2), 77);
   assert.equal(reply[5]! & 0x0f, 0, 'NOERROR');
   assert.equal(reply.readUInt16BE(8), 1, 'one answer');
+});
+
+test('TCP connections beyond the cap are closed; the ones held keep being answered', async () => {
+  const query = (s: Socket, id: number) =>
+    new Promise<'answered' | 'closed'>((resolve) => {
+      const q = encodeQuery(id, 'www.example.test', TYPE.A);
+      s.once('data', () => resolve('answered'));
+      s.once('close', () => resolve('closed'));
+      s.write(Buffer.concat([Buffer.from([q.length >> 8, q.length & 0xff]), q]));
+    });
+  const open = () =>
+    new Promise<Socket>((resolve, reject) => {
+      const s = connect(server.port, '127.0.0.1', () => resolve(s));
+      s.on('error', reject);
+    });
+  const held: Socket[] = [];
+  try {
+    for (let i = 0; i < 256; i++) held.push(await open());
+    // Each answered query proves the server accepted that connection before the next one.
+    for (const [i, s] of held.entries()) assert.equal(await query(s, i), 'answered');
+    const extra = await open().catch(() => undefined);
+    if (extra !== undefined) assert.equal(await query(extra, 999), 'closed');
+    assert.equal(await query(held[0]!, 1000), 'answered');
+  } finally {
+    for (const s of held) s.destroy();
+  }
 });

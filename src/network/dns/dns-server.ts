@@ -11,6 +11,10 @@ import { DnsFormatError, RCODE, encodeResponse, messageId, parseQuery, type Quer
 import { inZone, lookupCluster, type DnsCatalog } from './cluster-records.js';
 
 const FORWARD_TIMEOUT_MS = 2_000;
+/** Open TCP connections at once; Node closes further ones as they arrive. */
+const MAX_TCP_CONNECTIONS = 256;
+/** Answers a TCP client may leave unread before it is disconnected. */
+const MAX_TCP_UNREAD_BYTES = 1 << 20;
 
 /** Options of `DnsServer.start`. */
 export interface DnsServerOptions {
@@ -78,6 +82,7 @@ export class DnsServer {
       });
     });
     udp.on('error', () => undefined);
+    tcp.maxConnections = MAX_TCP_CONNECTIONS;
     tcp.on('connection', (s) => server.serveTcp(s));
     return server;
   }
@@ -106,6 +111,8 @@ export class DnsServer {
         pending = pending.subarray(2 + len);
         void this.handle(msg, 'tcp').then((reply) => {
           if (reply === undefined || socket.destroyed) return;
+          // A client that sends queries and never reads its answers is dropped, not buffered for.
+          if (socket.writableLength > MAX_TCP_UNREAD_BYTES) return void socket.destroy();
           const head = Buffer.alloc(2);
           head.writeUInt16BE(reply.length);
           socket.write(Buffer.concat([head, reply]));
