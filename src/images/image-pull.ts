@@ -14,7 +14,7 @@ import {
 } from './oci-types.js';
 import { formatReference, parseReference } from './reference.js';
 import type { CredentialLookup } from './registry-auth.js';
-import { RegistryClient, responseError } from './registry-client.js';
+import { MAX_MANIFEST_BYTES, RegistryClient, capped, readCapped, responseError } from './registry-client.js';
 
 /** What a pull reports as it goes: one event per blob started, progressed and finished. */
 export interface PullProgress {
@@ -59,7 +59,7 @@ async function fetchManifest(
     );
   }
   if (!response.ok) throw await responseError(response, `manifest ${repository}:${reference}`);
-  const bytes = Buffer.from(await response.arrayBuffer());
+  const bytes = await readCapped(response, MAX_MANIFEST_BYTES, `manifest ${repository}:${reference}`);
   const digest = sha256(bytes);
   const claimed = response.headers.get('docker-content-digest');
   if (reference.startsWith('sha256:') && reference !== digest)
@@ -94,7 +94,10 @@ async function fetchBlob(
       progress({ digest: blob.digest, size: blob.size, done, state: 'fetching' });
     });
   }
-  const written = await store.blobs.write(body, blob.digest);
+  const written = await store.blobs.write(
+    capped(body, blob.size, `blob ${blob.digest} of ${repository}`),
+    blob.digest,
+  );
   if (written.size !== blob.size) {
     await store.blobs.remove(blob.digest);
     throw registryProtocol(`blob ${blob.digest} has ${written.size} bytes, the manifest says ${blob.size}`);

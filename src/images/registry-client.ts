@@ -2,6 +2,32 @@ import { registryNotFound, registryProtocol, registryUnauthorized, registryUnrea
 import { basicAuthorization, parseChallenge, type CredentialLookup } from './registry-auth.js';
 import { DEFAULT_REGISTRY } from './reference.js';
 
+/** The most a manifest or index may hold (containerd's limit too). */
+export const MAX_MANIFEST_BYTES = 4 << 20;
+/** The most read of a token service's answer or of an error body. */
+const MAX_SMALL_BODY_BYTES = 1 << 20;
+
+/** Passes `source` through, failing with REGISTRY_PROTOCOL once it holds more than `max` bytes. */
+export async function* capped(
+  source: AsyncIterable<Uint8Array>,
+  max: number,
+  what: string,
+): AsyncGenerator<Uint8Array> {
+  let size = 0;
+  for await (const chunk of source) {
+    size += chunk.length;
+    if (size > max) throw registryProtocol(`${what} is larger than ${max} bytes`);
+    yield chunk;
+  }
+}
+
+/** A response's body, refused past `max` bytes. */
+export async function readCapped(response: Response, max: number, what: string): Promise<Buffer> {
+  const chunks: Uint8Array[] = [];
+  if (response.body) for await (const chunk of capped(response.body, max, what)) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+
 /** Options of a registry client. */
 export interface RegistryClientOptions {
   /** Credentials per registry host; default none (anonymous). */
@@ -119,7 +145,15 @@ export class RegistryClient {
     }
     if (!response.ok)
       throw registryProtocol(`the token service of ${this.registry} answered ${response.status}`);
-    const body = (await response.json()) as { token?: string; access_token?: string };
+    let body: { token?: string; access_token?: string };
+    try {
+      const text = await readCapped(response, MAX_SMALL_BODY_BYTES, `the token of ${this.registry}`);
+      body = JSON.parse(text.toString()) as typeof body;
+    } catch (err) {
+      if (err instanceof SyntaxError)
+        throw registryProtocol(`the token service of ${this.registry} sent no JSON`);
+      throw err;
+    }
     const token = body.token ?? body.access_token;
     if (!token) throw registryProtocol(`the token service of ${this.registry} sent no token`);
     return token;
@@ -128,7 +162,9 @@ export class RegistryClient {
 
 /** Turns an unexpected registry answer into the error a user reads (404s as REGISTRY_NOT_FOUND). */
 export async function responseError(response: Response, what: string): Promise<Error> {
-  const text = await response.text().catch(() => '');
+  const text = await readCapped(response, MAX_SMALL_BODY_BYTES, what)
+    .then((bytes) => bytes.toString())
+    .catch(() => '');
   let detail = text.slice(0, 200);
   try {
     const doc = JSON.parse(text) as { errors?: { code?: string; message?: string }[] };

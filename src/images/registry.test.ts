@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -207,4 +209,72 @@ test('a registry with bearer-token auth: tokens fetched from the realm per scope
   );
   const other = await ImageStore.open(join(work, 'images2'));
   assert.equal((await pullImage(other, target, { credentials })).digest, pushed.digest);
+});
+
+test('a registry sending more than a manifest may hold or a blob says is cut off as it streams', async (t) => {
+  // A misbehaving registry of the test's own on loopback: an endless manifest for `big`, and
+  // for `long` a manifest whose layer is served longer than its descriptor says.
+  const config = Buffer.from(
+    '{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}',
+  );
+  const digest = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+  const layer = {
+    mediaType: 'application/vnd.oci.image.layer.v1.tar',
+    digest: `sha256:${'1'.repeat(64)}`,
+    size: 1024,
+  };
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: {
+        mediaType: 'application/vnd.oci.image.config.v1+json',
+        digest: digest(config),
+        size: config.length,
+      },
+      layers: [layer],
+    }),
+  );
+  let sent = 0;
+  const endless = (res: ServerResponse) => {
+    const chunk = Buffer.alloc(64 << 10, 0x20);
+    const more = () => {
+      while (sent < 64 << 20 && res.write(chunk)) sent += chunk.length;
+      if (sent >= 64 << 20) res.end();
+    };
+    res.on('drain', more);
+    more();
+  };
+  const server = createServer((req, res) => {
+    if (req.url === '/v2/big/manifests/1') {
+      res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' });
+      return endless(res);
+    }
+    if (req.url === '/v2/long/manifests/1') {
+      res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' });
+      return res.end(manifest);
+    }
+    if (req.url === `/v2/long/blobs/${digest(config)}`) return res.end(config);
+    if (req.url === `/v2/long/blobs/${layer.digest}`) return endless(res);
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  t.after(() => new Promise<void>((r) => server.close(() => r())));
+  server.on('connection', (s) => t.after(() => s.destroy()));
+  const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const work = await mkdtemp(join(tmpdir(), 'stratus-registry-capped-'));
+  t.after(() => rm(work, { recursive: true, force: true }));
+  const store = await ImageStore.open(join(work, 'images'));
+
+  await assert.rejects(pullImage(store, `${host}/big:1`), {
+    code: 'REGISTRY_PROTOCOL',
+    message: /larger than 4194304/,
+  });
+  await assert.rejects(pullImage(store, `${host}/long:1`), {
+    code: 'REGISTRY_PROTOCOL',
+    message: /larger than 1024/,
+  });
+  assert.equal(await store.blobs.has(layer.digest), false);
+  assert.deepEqual(await store.list(), []);
+  assert.ok(sent < 64 << 20, `the client stopped reading (${sent} bytes sent)`);
 });
