@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findNft, tableName } from '../network/index.js';
+import { findNft, ownerComment, tableName } from '../network/index.js';
 import { eventually, runLoad } from '../network/testing/index.js';
 import { MAIN_JS } from './cli-harness.js';
 import {
@@ -79,10 +79,19 @@ test(
       assert.ok(load.ok > 0);
     });
     assert.doesNotMatch(await tables(), new RegExp(`table ip ${table}\n`), 'the agent removed its table');
-    // A crash leaves the table behind; stratus up --cleanup removes it.
+    // A crash leaves the table behind; stratus up --cleanup removes it, and keeps a table
+    // whose process still runs (here the test's own).
     await run(nftBinary, ['add', 'table', 'ip', table]);
-    const cleaned = await run(process.execPath, [MAIN_JS, 'up', '--cleanup']);
-    assert.match(cleaned, new RegExp(`nftables: removed table ip ${table}`));
-    assert.doesNotMatch(await tables(), new RegExp(`table ip ${table}\n`));
+    const kept = `${table}-live`;
+    await run(nftBinary, ['add', 'table', 'ip', kept, `{ ${ownerComment()}; }`]);
+    try {
+      const cleaned = await run(process.execPath, [MAIN_JS, 'up', '--cleanup']);
+      assert.match(cleaned, new RegExp(`nftables: removed table ip ${table}\n`));
+      assert.doesNotMatch(cleaned, new RegExp(`table ip ${kept}`));
+      assert.doesNotMatch(await tables(), new RegExp(`table ip ${table}\n`));
+      assert.match(await tables(), new RegExp(`table ip ${kept}\n`));
+    } finally {
+      await run(nftBinary, ['delete', 'table', 'ip', kept]);
+    }
   },
 );

@@ -23,8 +23,8 @@ export {
 } from './proxy-config.js';
 export type { BoundAddress, DataPlane } from './data-plane.js';
 export { createProxy, type L4Mode, type L7Driver, type ProxyOptions } from './create-proxy.js';
-export { findNft, runNft, stratusTables } from './nftables/nftables-data-plane.js';
-export { tableName } from './nftables/nft-ruleset.js';
+export { findNft, runNft, orphanedStratusTables } from './nftables/nftables-data-plane.js';
+export { ownerComment, tableName } from './nftables/nft-ruleset.js';
 export { NodeDataPlane, type NodeDataPlaneOptions } from './node/node-data-plane.js';
 export { HaproxyDataPlane, type HaproxyDataPlaneOptions } from './haproxy/haproxy-data-plane.js';
 export { findHaproxy } from './haproxy/haproxy-process.js';

@@ -125,11 +125,26 @@ export function nftRuleset(table: string, listeners: readonly Listener[]): Rules
     `table ip ${table} {}`,
     `delete table ip ${table}`,
     `table ip ${table} {`,
+    `  ${ownerComment()}`,
     ...lines.map((line) => `  ${line}`),
     '}',
     '',
   ].join('\n');
   return { script, chains };
+}
+
+/**
+ * The comment that names the process keeping a table: `stratus up --cleanup` removes a table
+ * only when that process is gone, so it never takes one from an agent that still runs.
+ */
+export function ownerComment(pid: number = process.pid): string {
+  return `comment "stratus pid ${pid}"`;
+}
+
+/** The pid in a table listing's owner comment; undefined when it has none. */
+export function tableOwner(listing: string): number | undefined {
+  const m = /^\s*comment "stratus pid (\d+)"$/m.exec(listing);
+  return m ? Number(m[1]) : undefined;
 }
 
 /** A table name from a node name: nft identifiers are letters, digits, `_` and `-`. */

@@ -10,7 +10,7 @@ import type { BoundAddress, DataPlane } from '../data-plane.js';
 import { dataPlaneFailed, dataPlaneUnavailable } from '../errors.js';
 import { normalizeConfig, type Listener, type ProxyConfig } from '../proxy-config.js';
 import { emptyTraffic, type ListenerStats } from '../traffic-stats.js';
-import { kernelCapable, kernelEndpoints, nftRuleset, type ChainOwner } from './nft-ruleset.js';
+import { kernelCapable, kernelEndpoints, nftRuleset, tableOwner, type ChainOwner } from './nft-ruleset.js';
 
 const CANDIDATES = ['/usr/sbin/nft', '/sbin/nft', '/usr/bin/nft'];
 const TIMEOUT_MS = 10_000;
@@ -38,10 +38,27 @@ export function runNft(binary: string, args: string[], input?: string): Promise<
   });
 }
 
-/** The names of the tables Stratus made (`stratus-…`), for `stratus up --cleanup`. */
-export async function stratusTables(binary: string): Promise<string[]> {
+/**
+ * The tables Stratus made (`stratus-…`) whose keeping process is gone (or that name none), for
+ * `stratus up --cleanup`.
+ */
+export async function orphanedStratusTables(binary: string): Promise<string[]> {
   const out = await runNft(binary, ['list', 'tables', 'ip']);
-  return [...out.matchAll(/^table ip (stratus-\S+)$/gm)].map((m) => m[1] as string);
+  const orphaned: string[] = [];
+  for (const [, name] of out.matchAll(/^table ip (stratus-\S+)$/gm)) {
+    const owner = tableOwner(await runNft(binary, ['list', 'table', 'ip', name as string]));
+    if (owner === undefined || !processAlive(owner)) orphaned.push(name as string);
+  }
+  return orphaned;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 interface NftCounter {

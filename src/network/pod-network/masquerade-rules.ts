@@ -1,3 +1,5 @@
+import { ownerComment } from '../nftables/nft-ruleset.js';
+
 /**
  * The nftables table of a node's pod network: outbound masquerade for pod traffic leaving the
  * bridge (as the bridge CNI plugin's ipMasq), and acceptance of the bridge's forwarded traffic
@@ -11,6 +13,7 @@ export function masqueradeRuleset(table: string, bridge: string, podCidr: string
     `table ip ${table} {}`,
     `delete table ip ${table}`,
     `table ip ${table} {`,
+    `  ${ownerComment()}`,
     '  chain postrouting {',
     '    type nat hook postrouting priority srcnat; policy accept;',
     `    ip saddr ${podCidr} ip daddr != ${podCidr} oifname != "${bridge}" masquerade`,
