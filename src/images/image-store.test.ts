@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { lstat, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -106,4 +106,29 @@ test('a blob whose content does not match its digest is refused and nothing is s
   assert.deepEqual(await store.blobs.list(), []);
   assert.deepEqual(await readdir(store.blobs.tmpDir), []);
   await assert.rejects(importArchive(store, join(work, 'nothing.tar')), { code: 'IMAGE_ARCHIVE_INVALID' });
+});
+
+test('two processes naming images in one store at once lose no name', async (t) => {
+  const work = await mkdtemp(join(tmpdir(), 'stratus-images-'));
+  t.after(() => rm(work, { recursive: true, force: true }));
+  await mkdir(join(work, 'layer', 'etc'), { recursive: true });
+  await writeFile(join(work, 'layer', 'etc', 'motd'), 'hi\n');
+  const file = await writeDockerSave(work, [join(work, 'layer')], { tags: ['app:1'] });
+  const root = join(work, 'images');
+  await importArchive(await ImageStore.open(root), file);
+  // Each child tags 15 names; without the lock between processes, one's index write drops the
+  // other's names.
+  const script = `
+    const { ImageStore } = await import(${JSON.stringify(new URL('./image-store.js', import.meta.url).href)});
+    const store = await ImageStore.open(${JSON.stringify(root)});
+    for (let i = 0; i < 15; i++) await store.tag('app:1', 'p' + process.argv[1] + '-' + i + ':1');`;
+  const child = (n: number) =>
+    new Promise<void>((resolve, reject) =>
+      execFile(process.execPath, ['--input-type=module', '-e', script, String(n)], (err) =>
+        err ? reject(err) : resolve(),
+      ),
+    );
+  await Promise.all([child(1), child(2)]);
+  const names = (await (await ImageStore.open(root)).list()).map((r) => r.reference);
+  assert.equal(names.length, 31, names.join(' '));
 });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, rename, rm, writeFile, open } from 'node:fs/promises';
 import { join } from 'node:path';
+import { withFileLock } from '../common/file-lock.js';
 import { BlobStore, syncDir } from './blob-store.js';
 import { archiveInvalid, imageInUse, imageNotFound } from './errors.js';
 import { isUnpacked, layerDir, unpackLayer } from './layer-unpack.js';
@@ -44,7 +45,8 @@ export interface ResolvedImage {
  * `blobs/sha256/…`) plus `layers/sha256/<hex>/`, each layer unpacked once and shared by every
  * container that uses it. `index.json` names images by the `org.opencontainers.image.ref.name`
  * annotation holding the full normalized reference; it is rewritten whole, crash-safely
- * (temp + fsync + rename), one change at a time within this process.
+ * (temp + fsync + rename), one change at a time: in order within this process, and under the
+ * lock file `index.lock` between processes (an agent pulling while `stratus image tag` runs).
  */
 export class ImageStore {
   private chain: Promise<unknown> = Promise.resolve();
@@ -88,7 +90,8 @@ export class ImageStore {
 
   /** Applies a change to the index, one at a time, and writes it crash-safely. */
   private updateIndex<T>(change: (index: ImageIndex) => T | Promise<T>): Promise<T> {
-    const run = async (): Promise<T> => {
+    const run = () => withFileLock(join(this.root, 'index.lock'), update);
+    const update = async (): Promise<T> => {
       const index = await this.readIndex();
       const result = await change(index);
       const tmp = this.blobs.tempPath('index');

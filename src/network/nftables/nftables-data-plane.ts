@@ -6,6 +6,7 @@
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { processExists } from '../../common/process-exists.js';
 import type { BoundAddress, DataPlane } from '../data-plane.js';
 import { dataPlaneFailed, dataPlaneUnavailable } from '../errors.js';
 import { normalizeConfig, type Listener, type ProxyConfig } from '../proxy-config.js';
@@ -47,18 +48,9 @@ export async function orphanedStratusTables(binary: string): Promise<string[]> {
   const orphaned: string[] = [];
   for (const [, name] of out.matchAll(/^table ip (stratus-\S+)$/gm)) {
     const owner = tableOwner(await runNft(binary, ['list', 'table', 'ip', name as string]));
-    if (owner === undefined || !processAlive(owner)) orphaned.push(name as string);
+    if (owner === undefined || !processExists(owner)) orphaned.push(name as string);
   }
   return orphaned;
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 interface NftCounter {
