@@ -30,12 +30,13 @@ test('a lock whose holder is gone is taken over; a live holder is waited for', a
   const lock = join(dir, 'x.lock');
   const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
   await writeFile(lock, gone.stdout.toString());
-  assert.equal(await withFileLock(lock, async () => 'ran'), 'ran');
+  assert.equal(await withFileLock(lock, () => Promise.resolve('ran')), 'ran');
 
   await writeFile(lock, String(process.pid));
   let ran = false;
-  const waiting = withFileLock(lock, async () => {
+  const waiting = withFileLock(lock, () => {
     ran = true;
+    return Promise.resolve();
   });
   await new Promise((r) => setTimeout(r, 50));
   assert.equal(ran, false, 'it waits while the holder lives');

@@ -125,7 +125,7 @@ test('two processes naming images in one store at once lose no name', async (t) 
   const child = (n: number) =>
     new Promise<void>((resolve, reject) =>
       execFile(process.execPath, ['--input-type=module', '-e', script, String(n)], (err) =>
-        err ? reject(err) : resolve(),
+        err === null ? resolve() : reject(new Error(err.message)),
       ),
     );
   await Promise.all([child(1), child(2)]);
