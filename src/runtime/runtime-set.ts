@@ -101,10 +101,12 @@ export class RuntimeSet implements Runtime {
 
   async statsMany(ids: readonly string[]): Promise<Map<string, ContainerStats>> {
     const out = new Map<string, ContainerStats>();
-    for (const rt of this.byName.values()) {
-      const mine: string[] = [];
-      for (const id of ids) if ((await this.find(id).catch(() => undefined)) === rt) mine.push(id);
-      if (mine.length === 0) continue;
+    const byRuntime = new Map<Runtime, string[]>();
+    for (const id of ids) {
+      const rt = await this.find(id).catch(() => undefined);
+      if (rt !== undefined) byRuntime.set(rt, [...(byRuntime.get(rt) ?? []), id]);
+    }
+    for (const [rt, mine] of byRuntime) {
       const stats =
         rt.statsMany !== undefined
           ? await rt.statsMany(mine)
