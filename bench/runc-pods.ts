@@ -22,8 +22,7 @@ import { startCloud } from '../src/cli/up.js';
 import { KubeClient } from '../src/client/index.js';
 import type { KubeObject } from '../src/common/kube-object.js';
 import { nodeUser } from '../src/identity/index.js';
-import { buildImage, ImageStore } from '../src/images/index.js';
-import { prepareBusybox } from '../src/images/testing.js';
+import { buildBusyboxImage } from '../src/images/testing.js';
 import { PodNetwork } from '../src/network/index.js';
 import { ip, netnsList } from '../src/network/pod-network/index.js';
 import { runNft } from '../src/network/nftables/nftables-data-plane.js';
@@ -31,8 +30,8 @@ import { eventually } from '../src/network/testing/index.js';
 import { runcMissing } from '../src/runtime/testing.js';
 import type { BenchResult } from './result.js';
 import { memoryOf, type BenchAgentConfig } from './runc-pods-agent.js';
+import { PODMAN, PODMAN_RUNC } from './runc-start.js';
 
-const PODMAN = '/usr/bin/podman';
 const REPLICAS = 10;
 const RUNS = 3;
 const HELD = 20;
@@ -100,14 +99,20 @@ const isReady = (p: Pod): boolean =>
 async function deployUntilReady(admin: KubeClient, name: string, replicas: number): Promise<number> {
   const t0 = performance.now();
   await admin.create('deployments', deployment(name, replicas));
+  let pods: Pod[] = [];
   await eventually(
     `${replicas} pods of ${name} Ready`,
     async () => {
-      const pods = (await admin.list('pods', { labelSelector: `app=${name}` })).items as Pod[];
+      pods = (await admin.list('pods', { labelSelector: `app=${name}` })).items as Pod[];
       return pods.filter(isReady).length >= replicas;
     },
-    { timeoutMs: 180_000 },
-  );
+    { timeoutMs: 600_000 },
+  ).catch((err: Error) => {
+    const waiting = pods
+      .filter((p) => !isReady(p))
+      .map((p) => `${p.metadata?.name ?? ''}: ${JSON.stringify(p.status)}`);
+    throw new Error(`${err.message}; not Ready: ${waiting.join('\n')}`);
+  });
   return performance.now() - t0;
 }
 
@@ -206,14 +211,7 @@ class PodmanPeer {
           '-d',
           '--name',
           names[i] ?? '',
-          '--runtime',
-          'runc',
-          '--network',
-          'host',
-          '--ulimit',
-          'nofile=1024:1024',
-          '--ulimit',
-          'nproc=1024:1024',
+          ...PODMAN_RUNC,
           '--rootfs',
           `${this.rootfs}:O`,
           '/bin/sh',
@@ -272,12 +270,10 @@ export async function benchRuncPods(): Promise<BenchResult[]> {
   const clusterCidr = `10.${190 + (process.pid % 40)}.0.0/16`;
   const serviceCidr = `127.97.${process.pid % 250}.0/24`;
   const imagesDir = join(dir, 'images');
-  if (!prepareBusybox(join(dir, 'busybox'))) {
+  if (!(await buildBusyboxImage(imagesDir, { contextDir: join(dir, 'busybox') }))) {
     console.error('runc-pods: skipped (busybox-static is not installed)');
     return [];
   }
-  const store = await ImageStore.open(imagesDir);
-  await buildImage(store, { contextDir: join(dir, 'busybox'), tags: ['busybox:1.35'], created: new Date(0) });
   const cloud = await startCloud(
     {
       dataDir: join(dir, 'cloud'),

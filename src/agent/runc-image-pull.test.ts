@@ -4,7 +4,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { ContainerStatus } from 'kubernetes-types/core/v1.js';
-import { MAIN_JS } from '../cli/cli-harness.js';
+import { MAIN_JS } from '../cli/testing.js';
 import type { KubeObject } from '../common/kube-object.js';
 import { prepareBusybox, RegistryProcess, registryAvailable } from '../images/testing.js';
 import { runcMissing } from '../runtime/testing.js';

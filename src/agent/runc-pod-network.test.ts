@@ -8,8 +8,7 @@ import type { Pod } from 'kubernetes-types/core/v1.js';
 import { KubeClient } from '../client/index.js';
 import { startCloud, type RunningCloud, type UpComponent } from '../cli/up.js';
 import { nodeUser } from '../identity/index.js';
-import { buildImage, ImageStore } from '../images/index.js';
-import { prepareBusybox } from '../images/testing.js';
+import { buildBusyboxImage } from '../images/testing.js';
 import { PodNetwork } from '../network/index.js';
 import { ip, netnsList } from '../network/pod-network/index.js';
 import { runNft } from '../network/nftables/nftables-data-plane.js';
@@ -114,16 +113,17 @@ const CLIENT =
 
 test(
   'a runc Deployment on the pod network: Ready by podIP, reached by ClusterIP and by DNS name',
-  { skip, timeout: 200_000 },
+  { skip, timeout: 280_000 },
   async () => {
     dir = await mkdtemp(join(tmpdir(), 'stratus-runcnet-'));
     const imagesDir = join(dir, 'images');
-    assert.ok(prepareBusybox(join(dir, 'busybox')), 'busybox-static (/bin/busybox) is installed');
-    await buildImage(await ImageStore.open(imagesDir), {
-      contextDir: join(dir, 'busybox'),
-      tags: ['busybox:1.35', 'busybox:1.35-b'],
-      created: new Date(0),
-    });
+    assert.ok(
+      await buildBusyboxImage(imagesDir, {
+        contextDir: join(dir, 'busybox'),
+        tags: ['busybox:1.35', 'busybox:1.35-b'],
+      }),
+      'busybox-static (/bin/busybox) is installed',
+    );
     cloud = await startCloud(
       {
         dataDir: join(dir, 'cloud'),
