@@ -32,6 +32,7 @@ const REGISTRY: readonly BenchModule[] = [
   { name: 'service-proxy', specifier: './service-proxy.js', exportName: 'benchServiceProxy' },
   { name: 'telemetry', specifier: './telemetry.js', exportName: 'benchTelemetry' },
   { name: 'runc-start', specifier: './runc-start.js', exportName: 'benchRuncStart' },
+  { name: 'runc-pods', specifier: './runc-pods.js', exportName: 'benchRuncPods' },
   { name: 'exec', specifier: './exec.js', exportName: 'benchExec' },
   { name: 'images', specifier: './images.js', exportName: 'benchImages' },
   { name: 'leader-failover', specifier: './leader-failover.js', exportName: 'benchLeaderFailover' },

@@ -15,7 +15,22 @@ import { runcMissing } from '../src/runtime/testing.js';
 import type { BenchResult } from './result.js';
 
 const RUNS = 50;
-const PODMAN = '/usr/bin/podman';
+/** Debian's Podman. */
+export const PODMAN = '/usr/bin/podman';
+/**
+ * What Podman needs on this machine to run as we do: runc (its crun refuses the hybrid cgroup
+ * layout), the host's network, and ulimits it can set.
+ */
+export const PODMAN_RUNC = [
+  '--runtime',
+  'runc',
+  '--network',
+  'host',
+  '--ulimit',
+  'nofile=1024:1024',
+  '--ulimit',
+  'nproc=1024:1024',
+];
 
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
@@ -63,22 +78,7 @@ async function podmanRuns(layerDir: string): Promise<number[]> {
     const t0 = performance.now();
     const child = spawn(
       PODMAN,
-      [
-        'run',
-        '--rm',
-        '--runtime',
-        'runc',
-        '--network',
-        'host',
-        '--ulimit',
-        'nofile=1024:1024',
-        '--ulimit',
-        'nproc=1024:1024',
-        '--rootfs',
-        `${layerDir}:O`,
-        '/bin/echo',
-        'hi',
-      ],
+      ['run', '--rm', ...PODMAN_RUNC, '--rootfs', `${layerDir}:O`, '/bin/echo', 'hi'],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     const first = new Promise<number>((resolve) =>

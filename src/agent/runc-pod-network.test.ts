@@ -8,8 +8,7 @@ import type { Pod } from 'kubernetes-types/core/v1.js';
 import { KubeClient } from '../client/index.js';
 import { startCloud, type RunningCloud, type UpComponent } from '../cli/up.js';
 import { nodeUser } from '../identity/index.js';
-import { buildImage, ImageStore } from '../images/index.js';
-import { prepareBusybox } from '../images/testing.js';
+import { buildBusyboxImage } from '../images/testing.js';
 import { PodNetwork } from '../network/index.js';
 import { ip, netnsList } from '../network/pod-network/index.js';
 import { runNft } from '../network/nftables/nftables-data-plane.js';
@@ -21,7 +20,7 @@ import { KUBECTL, kubectlSkip, type KubectlRun } from './agent-testing.js';
 // runc pods on the pod network, as a user runs them: an agent whose default runtime is runc, a
 // busybox image built from Debian's busybox-static, a Deployment of `busybox httpd` behind a
 // Service, Ready by an httpGet probe to each podIP, reached from the host through the ClusterIP
-// and from another runc pod by its DNS name.
+// and from another runc pod by its DNS name, rolled to another tag of the image and back.
 const missing =
   runcMissing() ?? PodNetwork.unavailable() ?? (kubectlSkip === false ? undefined : kubectlSkip);
 if (missing !== undefined && process.env.CI === 'true') throw new Error(`${missing}; required under CI`);
@@ -114,16 +113,17 @@ const CLIENT =
 
 test(
   'a runc Deployment on the pod network: Ready by podIP, reached by ClusterIP and by DNS name',
-  { skip, timeout: 200_000 },
+  { skip, timeout: 280_000 },
   async () => {
     dir = await mkdtemp(join(tmpdir(), 'stratus-runcnet-'));
     const imagesDir = join(dir, 'images');
-    assert.ok(prepareBusybox(join(dir, 'busybox')), 'busybox-static (/bin/busybox) is installed');
-    await buildImage(await ImageStore.open(imagesDir), {
-      contextDir: join(dir, 'busybox'),
-      tags: ['busybox:1.35'],
-      created: new Date(0),
-    });
+    assert.ok(
+      await buildBusyboxImage(imagesDir, {
+        contextDir: join(dir, 'busybox'),
+        tags: ['busybox:1.35', 'busybox:1.35-b'],
+      }),
+      'busybox-static (/bin/busybox) is installed',
+    );
     cloud = await startCloud(
       {
         dataDir: join(dir, 'cloud'),
@@ -186,6 +186,7 @@ test(
         { timeoutMs: 60_000 },
       );
       assert.notEqual(ready[0]?.status?.podIP, ready[1]?.status?.podIP);
+      const uidsBefore = ready.map((p) => p.metadata?.uid ?? '');
       assert.match(ready[0]?.status?.containerStatuses?.[0]?.containerID ?? '', /^runc:\/\//);
 
       // From the host, through the Service's ClusterIP: both replicas answer, by their hostnames.
@@ -246,6 +247,32 @@ test(
       assert.equal(get.code, 0, get.stderr);
       assert.equal(await readFile(join(dir, 'out.txt'), 'utf8'), 'copied through runc\n');
 
+      // The workloads acceptance on runc: a rolling update to another tag of the image, its
+      // history and undo, through kubectl as on the process runtime (src/cli/up-workloads.test.ts).
+      const rollout = async (): Promise<void> => {
+        const r = await kubectl(['rollout', 'status', 'deploy/web', '--timeout=120s']);
+        assert.equal(r.code, 0, r.stderr);
+      };
+      const set = await kubectl(['set', 'image', 'deploy/web', 'httpd=busybox:1.35-b']);
+      assert.equal(set.code, 0, set.stderr);
+      await rollout();
+      assert.match((await kubectl(['rollout', 'history', 'deploy/web'])).stdout, /^2\s/m);
+      assert.equal((await kubectl(['rollout', 'undo', 'deploy/web'])).code, 0);
+      await rollout();
+      const image = await kubectl([
+        'get',
+        'deploy',
+        'web',
+        '-o',
+        'jsonpath={.spec.template.spec.containers[0].image}',
+      ]);
+      assert.equal(image.stdout, 'busybox:1.35');
+      const rolled = (await admin.list('pods', { labelSelector: 'app=web' })).items as Pod[];
+      assert.ok(
+        rolled.every((p) => !uidsBefore.includes(p.metadata?.uid ?? '')),
+        'the rollout replaced every pod',
+      );
+
       // hostPort has no portmap on the pod network: refused with a reason, not silently unreachable
       // (in a namespace whose Pod Security level admits host ports).
       await admin.create('namespaces', {
@@ -279,9 +306,10 @@ test(
       assert.match(refused.message ?? '', /hostPort 18080.*use a Service/);
 
       // Deleting the Deployment's pods takes their sandboxes.
-      const uids = ready.map((p) => p.metadata?.uid ?? '');
+      const current = (await admin.list('pods', { labelSelector: 'app=web' })).items as Pod[];
+      const uids = current.map((p) => p.metadata?.uid ?? '');
       await admin.delete('deployments', 'web');
-      for (const p of ready) await admin.delete('pods', p.metadata?.name ?? '').catch(() => undefined);
+      for (const p of current) await admin.delete('pods', p.metadata?.name ?? '').catch(() => undefined);
       await eventually('the sandboxes are gone', async () => {
         const left = await netnsList();
         return uids.every((u) => !left.includes(`${names.netnsPrefix}${u}`)) ? true : undefined;

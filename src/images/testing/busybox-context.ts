@@ -1,6 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { buildImage } from '../image-builder.js';
+import { ImageStore } from '../image-store.js';
 
 /** The repository's busybox example (examples/images/busybox), found from the compiled file. */
 export const BUSYBOX_EXAMPLE = fileURLToPath(
@@ -17,5 +19,28 @@ export function prepareBusybox(out: string): boolean {
     return false;
   }
   execFileSync('bash', [`${BUSYBOX_EXAMPLE}prepare.sh`, out]);
+  return true;
+}
+
+/**
+ * Builds the busybox example into the image store at `imagesDir` (its context laid out in
+ * `contextDir`) as `busybox:1.35` or the given tags, as `make busybox-image` does; false when
+ * busybox-static is missing (see `prepareBusybox`).
+ */
+export async function buildBusyboxImage(
+  imagesDir: string,
+  options: { contextDir: string; tags?: string[] },
+): Promise<boolean> {
+  if (!prepareBusybox(options.contextDir)) return false;
+  const store = await ImageStore.open(imagesDir);
+  try {
+    await buildImage(store, {
+      contextDir: options.contextDir,
+      tags: options.tags ?? ['busybox:1.35'],
+      created: new Date(0),
+    });
+  } finally {
+    await store.close();
+  }
   return true;
 }

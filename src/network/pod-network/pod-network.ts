@@ -87,7 +87,10 @@ export class PodNetwork {
   private readonly dnsServer: string;
   private readonly clusterDomain: string;
   private readonly serviceCidrs: string[];
-  private queue: Promise<unknown> = Promise.resolve();
+  /** The last whole-network step (reconcile, destroy): pods' steps start after it. */
+  private exclusive: Promise<unknown> = Promise.resolve();
+  /** Each pod's last step, so one pod's setUp and tearDown run in order. */
+  private readonly perPod = new Map<string, Promise<unknown>>();
 
   private constructor(private readonly options: PodNetworkOptions) {
     this.range = parsePodRange(options.podCIDR);
@@ -123,14 +126,18 @@ export class PodNetwork {
     return `/run/netns/${netnsName(this.names, podUid)}`;
   }
 
-  /** Makes the pod's sandbox, or returns the one a previous call (or agent) made. Idempotent. */
+  /**
+   * Makes the pod's sandbox, or returns the one a previous call (or agent) made. Idempotent.
+   * Pods' sandboxes are made concurrently (the address is taken synchronously, so two pods never
+   * get the same one): ten pods starting at once wait for each other's `ip` runs no more.
+   */
   setUp(pod: SandboxPod): Promise<PodSandbox> {
-    return this.serial(() => this.doSetUp(pod));
+    return this.forPod(pod.uid, () => this.doSetUp(pod));
   }
 
   /** Removes the pod's namespace, veth, address record and files. Idempotent. */
   tearDown(podUid: string): Promise<void> {
-    return this.serial(() => this.doTearDown(podUid));
+    return this.forPod(podUid, () => this.doTearDown(podUid));
   }
 
   /** Removes every sandbox, address record and host veth of a pod not in `live` (at agent start). */
@@ -161,7 +168,7 @@ export class PodNetwork {
 
   /** Leaves pods and the bridge as they are (pods outlive their agent); waits for work in flight. */
   async close(): Promise<void> {
-    await this.queue;
+    await Promise.all([this.exclusive, ...this.perPod.values()]);
   }
 
   /** Tears down every pod of this network and removes the bridge and the nft table. */
@@ -175,9 +182,21 @@ export class PodNetwork {
     });
   }
 
+  /** Runs a whole-network step after every step in flight, and before any step asked later. */
   private serial<T>(step: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(step);
-    this.queue = run.catch(() => undefined);
+    const run = Promise.all([this.exclusive, ...this.perPod.values()]).then(step);
+    this.exclusive = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Runs a pod's step after that pod's previous one and the last whole-network step. */
+  private forPod<T>(podUid: string, step: () => Promise<T>): Promise<T> {
+    const run = Promise.all([this.exclusive, this.perPod.get(podUid)]).then(step);
+    const settled = run.catch(() => undefined);
+    this.perPod.set(podUid, settled);
+    void settled.then(() => {
+      if (this.perPod.get(podUid) === settled) this.perPod.delete(podUid);
+    });
     return run;
   }
 
