@@ -67,6 +67,7 @@ export class KubernetesServiceController extends Controller {
   private readonly leases: Informer<LeaseObject>;
   private observed = new Map<string, LeaseObservation>();
   private renewing: NodeJS.Timeout | undefined;
+  private renewal: Promise<void> | undefined;
   private stopped = false;
 
   constructor(
@@ -114,10 +115,14 @@ export class KubernetesServiceController extends Controller {
       this.enqueue(KEY);
     }
     this.renewing = setInterval(() => {
+      if (this.renewal !== undefined) return;
       // A failed renewal is tried again on the next tick; the Lease outlives one missed tick.
-      this.renew()
+      this.renewal = this.renew()
         .catch((err: unknown) => this.ctx.onError?.('kubernetes-service', this.leaseName, err))
-        .finally(() => this.enqueue(KEY));
+        .finally(() => {
+          this.renewal = undefined;
+          this.enqueue(KEY);
+        });
     }, this.options.renewIntervalMs ?? APISERVER_RENEW_INTERVAL_MS);
     this.renewing.unref();
   }
@@ -129,6 +134,8 @@ export class KubernetesServiceController extends Controller {
   override async close(): Promise<void> {
     this.stopped = true;
     clearInterval(this.renewing);
+    // A renewal in flight must not put the Lease back after it is deleted.
+    await this.renewal;
     await super.close();
     try {
       await this.ctx.client.delete('leases', this.leaseName, { namespace: APISERVER_LEASE_NAMESPACE });
