@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import {
   ControllerMetrics,
   createMetricsRegistry,
@@ -170,6 +171,11 @@ export interface ServerOptions {
    * `kube-system/stratus-server-NAME` says it is alive, and its lease holder identities start with it.
    */
   serverName?: string;
+  /**
+   * How often this server renews its Lease in kube-system and rechecks the `kubernetes`
+   * Endpoints; default 10 s (kube-apiserver's). Tests shorten it.
+   */
+  endpointReconcileIntervalMs?: number;
   /** Progress worth a line on stderr (leases acquired and lost); default: dropped. */
   onNotice?: (line: string) => void;
 }
@@ -507,7 +513,15 @@ async function startComponents(
       await start({
         client: clientAs('system:apiserver', 'apiserver', ['system:masters']),
         controllers: ['kubernetes-service'],
-        extra: { 'kubernetes-service': (ctx) => new KubernetesServiceController(ctx, parts.apiServer) },
+        extra: {
+          'kubernetes-service': (ctx) =>
+            new KubernetesServiceController(ctx, parts.apiServer, {
+              identity: options.serverName ?? hostname().toLowerCase(),
+              ...(options.endpointReconcileIntervalMs === undefined
+                ? {}
+                : { renewIntervalMs: options.endpointReconcileIntervalMs }),
+            }),
+        },
       });
     }
     if (which.scheduler === true && options.controllers) {

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { KubeClient } from '../client/index.js';
+import type { L7Driver } from '../network/index.js';
 import { retireStoredToken } from './component-token.js';
 import type { UpComponent } from './up.js';
 
@@ -10,6 +11,8 @@ export interface IngressPorts {
   httpsPort: number;
   /** Default: the server's `host` (127.0.0.1). */
   address?: string;
+  /** The data plane; default the service proxy's (`--service-proxy`), else `node`. */
+  l7?: L7Driver;
 }
 
 /** The ports `stratus up` uses by default: 80/443 when root, else 8080/8443. */
@@ -48,6 +51,7 @@ export const ingressComponent: UpComponent = {
         address,
         httpPort: ports.httpPort,
         httpsPort: ports.httpsPort,
+        l7: ports.l7 ?? (options.serviceProxy === 'none' ? undefined : options.serviceProxy?.l7) ?? 'node',
         // Signed by the cluster CA (or the user's own), renewed with the API's and S3's.
         defaultCertificate: server.tls.pair('ingress'),
       });

@@ -22,7 +22,6 @@ export {
 } from './namespace-defaults-controller.js';
 export {
   KubernetesServiceController,
-  kubernetesEndpoints,
   kubernetesService,
   type ApiServerEndpoint,
 } from './kubernetes-service-controller.js';

@@ -13,11 +13,11 @@ import { StatusError, type KubeClient } from '../client/index.js';
 import type { KubeObject } from '../common/kube-object.js';
 import type { ConnectionLimits } from '../connections/index.js';
 import { Informer, InformerFactory } from '../machinery/index.js';
-import { createProxy, type DataPlane, type L7Driver } from '../network/index.js';
-import { backendListeners, listenerName } from './backend-listeners.js';
+import type { DataPlane, L7Driver } from '../network/index.js';
+import { backendListeners } from './backend-listeners.js';
 import { selfSignedCertificate } from './default-certificate.js';
 import { INGRESS_CONTROLLER_NAME, servedIngresses } from './ingress-class.js';
-import { IngressFront } from './ingress-front.js';
+import { startEdge, type IngressEdge } from './ingress-edge.js';
 import { buildRouteTable } from './route-table.js';
 import { SniCertificates, TLS_SECRET_TYPE } from './sni-certificates.js';
 
@@ -34,7 +34,10 @@ export interface IngressControllerOptions {
   statusAddress?: string;
   /** The `spec.controller` of the IngressClasses served; default `stratus.dev/ingress-controller`. */
   controllerName?: string;
-  /** The backends' L7 data plane; default `node`. */
+  /**
+   * The L7 data plane; default `node` (a Node front before the node data plane), `haproxy`
+   * routes and terminates TLS in HAProxy too (see ingress-edge.ts).
+   */
   l7?: L7Driver;
   /** The ports' timeouts and caps; default INGRESS_CONNECTION_LIMITS. */
   limits?: ConnectionLimits;
@@ -70,8 +73,7 @@ export class IngressController {
 
   private constructor(
     private readonly options: IngressControllerOptions,
-    private readonly plane: DataPlane,
-    private readonly front: IngressFront,
+    private readonly edge: IngressEdge,
     private readonly certificates: SniCertificates,
   ) {
     this.log = options.log ?? ((line) => process.stderr.write(`ingress: ${line}\n`));
@@ -89,21 +91,20 @@ export class IngressController {
 
   /** Starts the data plane, the ports and the informers, and serves what exists; see the options. */
   static async start(options: IngressControllerOptions): Promise<IngressController> {
-    const plane = await createProxy({ l7: options.l7 ?? 'node', threads: 1 });
-    let front: IngressFront | undefined;
+    const certificates = new SniCertificates(
+      options.defaultCertificate ??
+        selfSignedCertificate('Stratus Ingress Controller Fake Certificate', ['ingress.local']),
+    );
+    const edge = await startEdge({
+      l7: options.l7 ?? 'node',
+      address: options.address ?? '127.0.0.1',
+      httpPort: options.httpPort ?? (isRoot() ? 80 : 8080),
+      httpsPort: options.httpsPort ?? (isRoot() ? 443 : 8443),
+      certificates,
+      limits: options.limits,
+    });
     try {
-      const certificates = new SniCertificates(
-        options.defaultCertificate ??
-          selfSignedCertificate('Stratus Ingress Controller Fake Certificate', ['ingress.local']),
-      );
-      front = await IngressFront.start({
-        address: options.address ?? '127.0.0.1',
-        httpPort: options.httpPort ?? (isRoot() ? 80 : 8080),
-        httpsPort: options.httpsPort ?? (isRoot() ? 443 : 8443),
-        certificates,
-        ...(options.limits === undefined ? {} : { limits: options.limits }),
-      });
-      const controller = new IngressController(options, plane, front, certificates);
+      const controller = new IngressController(options, edge, certificates);
       const informers = [
         controller.classes,
         controller.ingresses,
@@ -123,30 +124,30 @@ export class IngressController {
       }
       return controller;
     } catch (err) {
-      await front?.close();
-      await plane.close();
+      await edge.close();
       throw err;
     }
   }
 
   /** The bound HTTP port. */
   get httpPort(): number {
-    return this.front.httpPort;
+    return this.edge.httpPort;
   }
 
   /** Serves a renewed default certificate from the next handshake on. */
   setDefaultCertificate(pair: { cert: string; key: string }): void {
-    this.front.setDefaultCertificate(pair);
+    this.edge.setDefaultCertificate(pair);
+    this.schedule();
   }
 
   /** The bound HTTPS port. */
   get httpsPort(): number {
-    return this.front.httpsPort;
+    return this.edge.httpsPort;
   }
 
   /** Counters of the backends' listeners (requests, endpoints, health). */
   stats(): ReturnType<DataPlane['stats']> {
-    return this.plane.stats();
+    return this.edge.stats();
   }
 
   /** Stops watching, closes the ports and the data plane. */
@@ -156,8 +157,7 @@ export class IngressController {
     clearTimeout(this.retry);
     await Promise.all([this.factory.close(), this.secrets.close()]);
     await this.running?.catch(() => undefined);
-    await this.front.close();
-    await this.plane.close();
+    await this.edge.close();
   }
 
   private schedule(): void {
@@ -194,18 +194,12 @@ export class IngressController {
       (ns) => this.slices.list({ namespace: ns }),
       { maxBodyBytes: this.options.maxBodyBytes ?? 1_048_576, requestTimeoutMs: 60_000 },
     );
-    await this.plane.apply({ listeners });
-    const upstreams = new Map<string, number>();
-    for (const b of table.backends.values()) {
-      const port = this.plane.bound(listenerName(b))?.port;
-      if (port !== undefined) upstreams.set(b.key, port);
-    }
     this.certificates.update(
       table.tls,
       (ns, name) => this.secrets.get(ns, name),
       (w) => warnings.push(w),
     );
-    this.front.setState({ table, upstreams });
+    await this.edge.apply(table, listeners);
     const fresh = new Set(warnings);
     for (const w of fresh) if (!this.warned.has(w)) this.log(w);
     this.warned = fresh;
@@ -221,8 +215,8 @@ export class IngressController {
       {
         ip,
         ports: [
-          { port: this.front.httpPort, protocol: 'TCP' },
-          { port: this.front.httpsPort, protocol: 'TCP' },
+          { port: this.edge.httpPort, protocol: 'TCP' },
+          { port: this.edge.httpsPort, protocol: 'TCP' },
         ],
       },
     ];

@@ -3,7 +3,9 @@ import { describe, it } from 'node:test';
 import type { Ingress, IngressClass } from 'kubernetes-types/networking/v1.js';
 import { servedIngresses } from './ingress-class.js';
 import { requestHost } from './host-match.js';
-import { buildRouteTable, matchRoute } from './route-table.js';
+import { routeKey } from '../network/index.js';
+import { buildRouteTable, matchRoute, type RouteTable } from './route-table.js';
+import { routerRules } from './router-rules.js';
 
 function ing(
   name: string,
@@ -136,6 +138,70 @@ describe('ingress routing', () => {
       merged.warnings[0] ?? '',
       /default\/new: h\.example\/ \(Prefix\) is served by an older Ingress/,
     );
+  });
+
+  it('routes as the first-match rule list of the haproxy router, whose keys are host/path regexes', () => {
+    const withDefault = buildRouteTable([
+      ing('d', {
+        defaultBackend: svc('fallback', 80),
+        tls: [{ hosts: ['*.wild.example'] }],
+        rules: [
+          {
+            host: '*.wild.example',
+            http: { paths: [{ path: '/a/b', pathType: 'Exact', backend: svc('w', 80) }] },
+          },
+          {
+            host: 'x.wild.example',
+            http: { paths: [{ path: '/a/', pathType: 'Prefix', backend: svc('x', 80) }] },
+          },
+        ],
+      }),
+    ]);
+    const viaRules = (t: RouteTable, host: string | undefined, path: string): string | undefined => {
+      const key = `${host ?? ''}${path}`;
+      const rule = routerRules(t, (r) => r.backend.key).find((r) => new RegExp(routeKey(r)).test(key));
+      return rule?.listener === undefined ? undefined : `${rule.listener}${rule.redirect ? ' R' : ''}`;
+    };
+    const direct = (t: RouteTable, host: string | undefined, path: string): string | undefined => {
+      const r = matchRoute(t, host, path);
+      return r === undefined ? undefined : `${r.backend.key}${r.redirect ? ' R' : ''}`;
+    };
+    const hosts = [
+      undefined,
+      'shop.example',
+      'a.blog.example',
+      'b.a.blog.example',
+      'blog.example',
+      'other.example',
+      'x.wild.example',
+      'y.wild.example',
+      'wild.example',
+    ];
+    const paths = [
+      '/',
+      '/api',
+      '/api/',
+      '/api//v2/x',
+      '/apix',
+      '/api/v2',
+      '/login',
+      '/login/',
+      '/misc/a',
+      '/any',
+      '/any/1',
+      '/a/b',
+      '/a/b/',
+      '/a',
+      '/x',
+      '/a.b',
+      '/api/v2x',
+    ];
+    for (const t of [table, withDefault]) {
+      for (const host of hosts) {
+        for (const path of paths)
+          assert.equal(viaRules(t, host, path), direct(t, host, path), `${host}${path}`);
+      }
+    }
   });
 
   it('reads the request host without port, case or trailing dot', () => {

@@ -13,10 +13,18 @@ import type { TlsRef } from './route-table.js';
 /** The Secret type an Ingress certificate must have. */
 export const TLS_SECRET_TYPE = 'kubernetes.io/tls';
 
+/** A usable certificate: its Secret (`namespace/name`), PEM chain and key, and its context. */
+export interface HostCertificate {
+  secret: string;
+  cert: string;
+  key: string;
+  context: SecureContext;
+}
+
 /** Certificates by host, plus the default one. */
 export class SniCertificates {
-  private byHost = new Map<string, SecureContext>();
-  private cache = new Map<string, { version: string; context: SecureContext }>();
+  private byHost = new Map<string, HostCertificate>();
+  private cache = new Map<string, { version: string; entry: HostCertificate }>();
   private defaultContext: SecureContext;
 
   /** `defaultPair` (PEM) answers names no Ingress covers and clients that send no SNI. */
@@ -33,7 +41,12 @@ export class SniCertificates {
   /** The context for a ClientHello's server name (the default when none fits). */
   contextFor(servername: string | undefined): SecureContext {
     if (servername === undefined || servername === '') return this.defaultContext;
-    return lookupHost(this.byHost, servername.toLowerCase()) ?? this.defaultContext;
+    return lookupHost(this.byHost, servername.toLowerCase())?.context ?? this.defaultContext;
+  }
+
+  /** The usable certificates by host (exact or `*.` wildcard), for a data plane that serves TLS itself. */
+  get hosts(): ReadonlyMap<string, HostCertificate> {
+    return this.byHost;
   }
 
   /**
@@ -45,8 +58,8 @@ export class SniCertificates {
     secret: (namespace: string, name: string) => Secret | undefined,
     warn: (message: string) => void,
   ): void {
-    const next = new Map<string, SecureContext>();
-    const used = new Map<string, { version: string; context: SecureContext }>();
+    const next = new Map<string, HostCertificate>();
+    const used = new Map<string, { version: string; entry: HostCertificate }>();
     for (const [host, ref] of tls) {
       if (ref.secretName === undefined) continue;
       const id = `${ref.namespace}/${ref.secretName}`;
@@ -56,14 +69,14 @@ export class SniCertificates {
         continue;
       }
       const version = `${s.metadata?.uid ?? ''}@${s.metadata?.resourceVersion ?? ''}`;
-      let entry = used.get(id) ?? this.cache.get(id);
-      if (entry?.version !== version) {
+      let cached = used.get(id) ?? this.cache.get(id);
+      if (cached?.version !== version) {
         try {
           if (s.type !== TLS_SECRET_TYPE)
             throw new Error(`its type is "${s.type ?? ''}", not ${TLS_SECRET_TYPE}`);
-          const cert = Buffer.from(s.data?.['tls.crt'] ?? '', 'base64');
-          const key = Buffer.from(s.data?.['tls.key'] ?? '', 'base64');
-          entry = { version, context: createSecureContext({ cert, key }) };
+          const cert = Buffer.from(s.data?.['tls.crt'] ?? '', 'base64').toString();
+          const key = Buffer.from(s.data?.['tls.key'] ?? '', 'base64').toString();
+          cached = { version, entry: { secret: id, cert, key, context: createSecureContext({ cert, key }) } };
         } catch (err) {
           warn(
             `TLS Secret ${id} for ${host} is unusable (${(err as Error).message}); the default certificate is used`,
@@ -71,8 +84,8 @@ export class SniCertificates {
           continue;
         }
       }
-      used.set(id, entry);
-      next.set(host, entry.context);
+      used.set(id, cached);
+      next.set(host, cached.entry);
     }
     this.byHost = next;
     this.cache = used;

@@ -24,6 +24,8 @@ export {
 export {
   decideLease,
   leaseRecordFromSpec,
+  leaseSpecFromRecord,
+  observedTime,
   type LeaseDecision,
   type LeaseObservation,
   type LeaseRecord,

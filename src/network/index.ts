@@ -26,7 +26,17 @@ export { createProxy, type L4Mode, type L7Driver, type ProxyOptions } from './cr
 export { findNft, runNft, orphanedStratusTables } from './nftables/nftables-data-plane.js';
 export { ownerComment, tableName } from './nftables/nft-ruleset.js';
 export { NodeDataPlane, type NodeDataPlaneOptions } from './node/node-data-plane.js';
-export { HaproxyDataPlane, type HaproxyDataPlaneOptions } from './haproxy/haproxy-data-plane.js';
+export {
+  HaproxyDataPlane,
+  type HaproxyConfig,
+  type HaproxyDataPlaneOptions,
+} from './haproxy/haproxy-data-plane.js';
+export {
+  routeKey,
+  type RouterCertificate,
+  type RouterConfig,
+  type RouterRule,
+} from './haproxy/haproxy-router.js';
 export { findHaproxy } from './haproxy/haproxy-process.js';
 export { createBalancer, type BalancerOptions } from './balancing/create-balancer.js';
 export {

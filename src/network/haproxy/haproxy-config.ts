@@ -10,6 +10,7 @@
 import { hash32 } from '../balancing/hash.js';
 import { routableEndpoints } from '../endpoint-pool.js';
 import type { AlgorithmName, Endpoint, Listener } from '../proxy-config.js';
+import { routerSections, type RouterConfig } from './haproxy-router.js';
 import type { SlotTable } from './slot-table.js';
 
 /** Settings of the generated configuration. */
@@ -23,6 +24,8 @@ export interface HaproxyConfigOptions {
   hardStopAfterMs: number;
   /** UDP port on 127.0.0.1 that receives the access log, if any. */
   logPort?: number | undefined;
+  /** An HTTP router in front of some listeners (an Ingress); they get a backend and no frontend. */
+  router?: RouterConfig | undefined;
 }
 
 /** Algorithms that ignore weights: every slot gets weight 1. */
@@ -113,11 +116,20 @@ function serverLines(l: Listener, slots: SlotTable | undefined, bake: boolean): 
   return lines;
 }
 
-function sections(l: Listener, slots: SlotTable | undefined, bake: boolean, logging: boolean): string[] {
-  const name = proxyName(l.name);
+/** The names of the listeners a router sends requests to. */
+export function routedListeners(router: RouterConfig | undefined): Set<string> {
+  return new Set((router?.rules ?? []).flatMap((r) => (r.listener === undefined ? [] : [r.listener])));
+}
+
+function bodyLimit(l: Listener): string[] {
+  return l.maxBodyBytes > 0
+    ? [`  http-request deny deny_status 413 if { req.hdr_val(content-length) gt ${l.maxBodyBytes} }`]
+    : [];
+}
+
+function frontend(l: Listener, name: string, logging: boolean): string[] {
   const bind = l.address.includes(':') ? `[${l.address}]:${l.port}` : `${l.address}:${l.port}`;
-  const p = l.persistence;
-  const out = [
+  return [
     `frontend f_${name}`,
     `  bind ${bind}`,
     ...(l.trustForwarded
@@ -130,13 +142,27 @@ function sections(l: Listener, slots: SlotTable | undefined, bake: boolean, logg
     `  timeout client ${s(l.idleTimeoutMs)}`,
     `  timeout http-request ${s(l.requestTimeoutMs)}`,
     `  timeout http-keep-alive ${s(l.idleTimeoutMs)}`,
-    ...(l.maxBodyBytes > 0
-      ? [`  http-request deny deny_status 413 if { req.hdr_val(content-length) gt ${l.maxBodyBytes} }`]
-      : []),
+    ...bodyLimit(l),
     ...(logging ? ['  log global'] : ['  no log']),
     `  default_backend b_${name}`,
     '',
+  ];
+}
+
+/** A listener's backend, and its frontend unless a router sends it requests (`routed`). */
+function sections(
+  l: Listener,
+  slots: SlotTable | undefined,
+  bake: boolean,
+  logging: boolean,
+  routed: boolean,
+): string[] {
+  const name = proxyName(l.name);
+  const p = l.persistence;
+  const out = [
+    ...(routed ? [] : frontend(l, name, logging)),
     `backend b_${name}`,
+    ...(routed ? bodyLimit(l) : []),
     ...balanceLines(l).map((x) => `  ${x}`),
     ...(p?.type === 'cookie'
       ? [
@@ -178,6 +204,7 @@ export function renderConfig(
 ): string {
   const headerBytes = Math.max(16_384, ...listeners.map((l) => l.maxHeaderBytes + 1024));
   const logging = options.logPort !== undefined;
+  const routed = routedListeners(options.router);
   const lines = [
     'global',
     `  nbthread ${options.threads}`,
@@ -201,9 +228,10 @@ export function renderConfig(
     `  bind unix@${options.dir}/status.sock`,
     '  http-request return status 200',
     '',
+    ...(options.router === undefined ? [] : routerSections(options.router, options.dir, logging)),
     ...listeners
       .filter((l) => l.protocol === 'http')
-      .flatMap((l) => sections(l, slots.get(l.name), bake, logging)),
+      .flatMap((l) => sections(l, slots.get(l.name), bake, logging, routed.has(l.name))),
   ];
   return lines.join('\n') + '\n';
 }

@@ -4,8 +4,11 @@
  * commands on the admin socket, diffed against what was last applied; a change of listeners
  * or options, or a backend outgrowing its slots, writes a new configuration and reloads
  * seamlessly. TCP and UDP listeners are not for this driver (the node data plane serves them).
+ * With a `router` (an Ingress front, `haproxy-router.ts`) the listeners it names are its
+ * backends (port 0, no frontend of their own); a change of its rules swaps the route map
+ * through the Runtime API, a change of its ports or certificates reloads.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AccessLog } from '../access-log.js';
@@ -15,7 +18,20 @@ import { routableEndpoints } from '../endpoint-pool.js';
 import { configInvalid, dataPlaneClosed, dataPlaneUnavailable } from '../errors.js';
 import { normalizeConfig, type Listener, type ProxyConfig } from '../proxy-config.js';
 import type { ListenerStats } from '../traffic-stats.js';
-import { proxyName, renderConfig, slotWeight, type HaproxyConfigOptions } from './haproxy-config.js';
+import {
+  proxyName,
+  renderConfig,
+  routedListeners,
+  slotWeight,
+  type HaproxyConfigOptions,
+} from './haproxy-config.js';
+import {
+  certificateFiles,
+  ROUTE_MAP,
+  routeEntries,
+  routeMapText,
+  type RouterConfig,
+} from './haproxy-router.js';
 import { HaproxyLogReceiver } from './haproxy-log.js';
 import { findHaproxy, haproxyVersion, HaproxyProcess } from './haproxy-process.js';
 import { listenerStatsFromRows, parseStatCsv } from './haproxy-stats.js';
@@ -34,6 +50,11 @@ export interface HaproxyDataPlaneOptions {
   binary?: string;
 }
 
+/** A configuration of the haproxy data plane: listeners, and optionally a router in front of some. */
+export interface HaproxyConfig extends ProxyConfig {
+  router?: RouterConfig | undefined;
+}
+
 /** What a slot was last set to through the Runtime API. */
 interface SlotState {
   address: string;
@@ -49,6 +70,7 @@ export class HaproxyDataPlane implements DataPlane {
   private readonly slots = new Map<string, SlotTable>();
   private readonly applied = new Map<string, Map<number, SlotState>>();
   private structure = '';
+  private routes = '';
   private serial: Promise<unknown> = Promise.resolve();
   private closed = false;
 
@@ -82,17 +104,25 @@ export class HaproxyDataPlane implements DataPlane {
     return new HaproxyDataPlane(new HaproxyProcess(binary, dir), dir, configOptions, logs, drainMs);
   }
 
-  apply(config: ProxyConfig): Promise<void> {
+  apply(config: HaproxyConfig): Promise<void> {
     if (this.closed) return Promise.reject(dataPlaneClosed(this.driver));
     const listeners = normalizeConfig(config);
+    const routed = routedListeners(config.router);
+    const names = new Set(listeners.map((l) => l.name));
     listeners.forEach((l, i) => {
       if (l.protocol !== 'http') {
         throw configInvalid(`listeners[${i}].protocol`, 'the haproxy data plane serves http listeners only');
       }
-      if (l.port === 0)
+      if (l.port === 0 && !routed.has(l.name))
         throw configInvalid(`listeners[${i}].port`, 'the haproxy data plane needs a port other than 0');
     });
-    const run = this.serial.then(() => this.applyNow(listeners));
+    for (const name of routed) {
+      if (!names.has(name)) throw configInvalid('router.rules', `no listener is named "${name}"`);
+    }
+    const router = config.router;
+    if (router !== undefined && (router.httpPort === 0 || router.httpsPort === 0))
+      throw configInvalid('router', 'the haproxy data plane needs ports other than 0');
+    const run = this.serial.then(() => this.applyNow(listeners, router));
     this.serial = run.catch(() => undefined);
     return run;
   }
@@ -119,26 +149,35 @@ export class HaproxyDataPlane implements DataPlane {
     await rm(this.dir, { recursive: true, force: true });
   }
 
-  private async applyNow(listeners: Listener[]): Promise<void> {
+  private async applyNow(listeners: Listener[], router: RouterConfig | undefined): Promise<void> {
     const tables = new Map<string, SlotTable>();
     for (const l of listeners) {
       const table = this.slots.get(l.name) ?? new SlotTable(l.endpoints.length);
       table.assign(l.endpoints.map((e) => e.id));
       tables.set(l.name, table);
     }
-    const structure = renderConfig(listeners, tables, this.configOptions, false);
+    const options = { ...this.configOptions, router };
+    const structure = renderConfig(listeners, tables, options, false);
+    const routes = router === undefined ? [] : routeEntries(router, (l) => `b_${proxyName(l)}`);
+    const routesText = routeMapText(routes);
     if (!this.process.running || structure !== this.structure) {
-      const baked = renderConfig(listeners, tables, this.configOptions, true);
+      const baked = renderConfig(listeners, tables, options, true);
+      await this.writeRouterFiles(router, routesText);
       await this.process.check(baked);
       if (this.process.running) await this.process.reload(baked);
       else await this.process.start(baked);
       this.structure = structure;
+      this.routes = routesText;
       this.applied.clear();
       for (const l of listeners)
         this.applied.set(l.name, this.bakedState(l, tables.get(l.name) as SlotTable));
     } else {
       try {
         await runtimeBatch(this.process.adminSocket, this.commands(listeners, tables));
+        if (routesText !== this.routes) {
+          await this.swapRoutes(routes);
+          this.routes = routesText;
+        }
       } catch (err) {
         // What HAProxy holds is unknown now: the next apply reloads from a baked configuration.
         this.structure = '';
@@ -149,6 +188,31 @@ export class HaproxyDataPlane implements DataPlane {
     for (const [name, t] of tables) this.slots.set(name, t);
     this.listeners = listeners;
     this.logs?.follow(listeners, tables);
+  }
+
+  /** Writes the route map and the certificate files a configuration with `router` names. */
+  private async writeRouterFiles(router: RouterConfig | undefined, routes: string): Promise<void> {
+    await writeFile(join(this.dir, ROUTE_MAP), routes, { mode: 0o600 });
+    if (router === undefined) return;
+    await mkdir(join(this.dir, 'certs'), { recursive: true, mode: 0o700 });
+    for (const f of certificateFiles(router, this.dir).files)
+      await writeFile(join(this.dir, f.name), f.content, { mode: 0o600 });
+  }
+
+  /**
+   * Replaces the route map's entries in one step (a new version filled, then committed), and
+   * its file, so that a later reload starts with the same routes.
+   */
+  private async swapRoutes(routes: ReadonlyArray<[string, string]>): Promise<void> {
+    const map = join(this.dir, ROUTE_MAP);
+    const prepared = await runtimeCommand(this.process.adminSocket, [`prepare map ${map}`]);
+    const version = /New version created: (\d+)/.exec(prepared)?.[1];
+    if (version === undefined) throw new Error(`HAProxy refused prepare map: ${prepared.trim()}`);
+    await runtimeBatch(this.process.adminSocket, [
+      ...routes.map(([k, v]) => `add map @${version} ${map} ${k} ${v}`),
+      `commit map @${version} ${map}`,
+    ]);
+    await writeFile(map, routeMapText(routes), { mode: 0o600 });
   }
 
   /** The state a baked configuration starts each slot in. */

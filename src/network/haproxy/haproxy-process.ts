@@ -67,7 +67,7 @@ export class HaproxyProcess {
   async check(config: string): Promise<void> {
     const path = join(this.dir, 'check.cfg');
     await writeFile(path, config, { mode: 0o600 });
-    const out = spawnSync(this.binary, ['-c', '-q', '-f', path], { encoding: 'utf8', timeout: 30_000 });
+    const out = spawnSync(this.binary, ['-c', '-f', path], { encoding: 'utf8', timeout: 30_000 });
     if (out.status !== 0) {
       throw dataPlaneFailed(
         'haproxy',
