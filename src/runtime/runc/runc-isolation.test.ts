@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -7,6 +7,7 @@ import { readAll, waitFor } from '../runtime-contract.js';
 import type { ContainerSpec, ContainerStatus } from '../runtime.js';
 import { buildHostImage, type HostImage } from '../testing/host-image.js';
 import { runcMissing } from '../testing/runc-testing.js';
+import { isMounted } from './rootfs.js';
 import { RuncRuntime } from './runc-runtime.js';
 
 // What a container must not do, on real runc and a real kernel: see the host's processes, read
@@ -130,5 +131,38 @@ describe('runc isolation', missing === undefined ? {} : { skip: missing }, () =>
     const [, privileged] = await run(script, { security: { privileged: true } });
     assert.equal(capEff(privileged) & SYS_ADMIN, SYS_ADMIN, privileged);
     assert.match(privileged, /mounted/);
+  });
+
+  test("a pod's containers share its IPC and UTS namespaces and /dev/shm; another pod's do not", async () => {
+    const pod = { podUid: `shared-${seq}`, podName: `shared-${seq}` };
+    const look = `readlink /proc/self/ns/ipc; readlink /proc/self/ns/uts; hostname; cat /dev/shm/mark 2>&1 || true`;
+    const a = await rt.start(
+      spec(`echo from-a > /dev/shm/mark; ${look}; echo ready; sleep 300`, { ...pod, containerName: 'a' }),
+    );
+    const seen = await waitFor('the first container to be ready', async () => {
+      const log = await readAll(await rt.logs(a));
+      return log.includes('ready') ? log : undefined;
+    });
+    const [sb, sibling] = await run(look, { ...pod, containerName: 'b' });
+    const [so, other] = await run(look);
+    assert.deepEqual([sb.exitCode, so.exitCode], [0, 0]);
+    const lines = (log: string): string[] => log.split('\n').slice(0, 4);
+    const [ipc, uts, hostname, mark] = lines(seen);
+    assert.match(ipc ?? '', /^ipc:\[\d+\]$/);
+    assert.equal(hostname, pod.podName);
+    assert.equal(mark, 'from-a');
+    assert.deepEqual(lines(sibling), [ipc, uts, hostname, mark], 'the sibling shares them');
+    const [oIpc, oUts, oHost, oMark] = lines(other);
+    assert.notEqual(oIpc, ipc);
+    assert.notEqual(oUts, uts);
+    assert.notEqual(oHost, hostname);
+    assert.match(oMark ?? '', /No such file/);
+    // The pod's namespaces go with its last container.
+    const podDir = join(dir, 'pods', pod.podUid);
+    assert.ok(isMounted(join(podDir, 'ipc')));
+    await rt.stop(a, { gracePeriodSeconds: 0 });
+    await rt.remove(a);
+    assert.equal(existsSync(podDir), false, 'the pod namespaces are removed');
+    assert.ok(!isMounted(join(podDir, 'ipc')) && !isMounted(join(podDir, 'shm')));
   });
 });

@@ -29,7 +29,8 @@ import type {
 import { spawnWrapper } from '../wrapper.js';
 import { capabilitiesInMask } from './capabilities.js';
 import { resolveUser } from './image-user.js';
-import { buildOciConfig, userToResolve } from './oci-config.js';
+import { buildOciConfig, podHostname, userToResolve } from './oci-config.js';
+import { PodNamespaceTable, type PodNamespaces } from './pod-namespaces.js';
 import { mountOverlay, readIdFiles, removeBundle, rootfsPaths } from './rootfs.js';
 import { lastRuncError, runc } from './runc-command.js';
 
@@ -135,6 +136,7 @@ export class RuncRuntime implements Runtime {
   private readonly live: LiveContainers<RuncRecord>;
   private readonly binary: string;
   private readonly stateRoot: string;
+  private readonly pods: PodNamespaceTable;
   private readonly nofile = hostNofile();
   private readonly grantable = grantableCapabilities();
 
@@ -147,6 +149,10 @@ export class RuncRuntime implements Runtime {
     mkdirSync(join(options.dataDir, 'bundles'), { recursive: true, mode: 0o700 });
     for (const record of this.live.records.loadAll())
       this.live.adopt(record as RuncRecord, (l) => void this.finish(l, undefined, undefined));
+    this.pods = new PodNamespaceTable(join(options.dataDir, 'pods'), (uid) =>
+      this.live.all().some((l) => l.record.spec.podUid === uid),
+    );
+    void this.pods.sweep();
     // A bundle without a record is a start that crashed before saving it: nothing adopts it.
     for (const id of readdirSync(join(options.dataDir, 'bundles'))) {
       if (this.live.has(id)) continue;
@@ -159,8 +165,22 @@ export class RuncRuntime implements Runtime {
     return runc(this.binary, this.stateRoot, args);
   }
 
+  /**
+   * Starts the container in its pod's IPC and UTS namespaces and `/dev/shm` (made with the pod's
+   * first container, removed with its last).
+   */
   async start(spec: ContainerSpec): Promise<string> {
     if (this.live.closed) throw new RangeError('runtime is closed');
+    const entered = this.pods.enter(spec.podUid, podHostname(spec));
+    entered.catch(() => undefined); // awaited in startIn, unless it fails before
+    try {
+      return await this.startIn(spec, entered);
+    } finally {
+      await this.pods.leave(spec.podUid).catch(() => undefined);
+    }
+  }
+
+  private async startIn(spec: ContainerSpec, entered: Promise<PodNamespaces>): Promise<string> {
     const image = spec.unpackedImage ?? this.options.defaultImage;
     if (image === undefined)
       throw startFailed(`Cannot start container "${spec.containerName}": the runc runtime needs an image`);
@@ -185,6 +205,7 @@ export class RuncRuntime implements Runtime {
       throw startFailed(`Cannot start container "${spec.containerName}": ${(err as Error).message}`);
     };
     try {
+      const podNamespaces = await entered;
       mkdirSync(bundle, { recursive: true, mode: 0o700 });
       const rootfs = rootfsPaths(bundle);
       await mountOverlay(image.layerDirs, rootfs);
@@ -200,6 +221,7 @@ export class RuncRuntime implements Runtime {
             }
           : {}),
         defaultPidsLimit: this.options.defaultPidsLimit ?? 4096,
+        podNamespaces,
         ...(this.nofile !== undefined ? { nofile: this.nofile } : {}),
         ...(this.grantable !== undefined ? { grantable: this.grantable } : {}),
       });
@@ -404,6 +426,7 @@ export class RuncRuntime implements Runtime {
     await this.runc(['delete', '-f', id]);
     await removeBundle(live.record.bundle);
     this.live.forget(id);
+    await this.pods.release(live.record.spec.podUid);
   }
 
   async close(): Promise<void> {
