@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { isMounted } from './rootfs.js';
+import { isMounted } from '../mounts.js';
 
 const run = promisify(execFile);
 
@@ -57,8 +57,11 @@ export async function removePodNamespaces(root: string, podUid: string): Promise
   const paths = podNamespacePaths(root, podUid);
   for (const p of [paths.ipc, paths.uts, paths.shm])
     if (isMounted(p)) await run('umount', ['-l', p]).catch(() => undefined);
-  if (![paths.ipc, paths.uts, paths.shm].some(isMounted))
-    rmSync(join(root, podUid), { recursive: true, force: true });
+  if ([paths.ipc, paths.uts, paths.shm].some(isMounted)) return;
+  rmSync(paths.ipc, { force: true });
+  rmSync(paths.uts, { force: true });
+  rmSync(paths.shm, { recursive: true, force: true });
+  rmSync(join(root, podUid), { recursive: true, force: true });
 }
 
 /** The pods that have namespaces under `root`. */

@@ -7,7 +7,9 @@ import { readAll, waitFor } from '../runtime-contract.js';
 import type { ContainerSpec, ContainerStatus } from '../runtime.js';
 import { buildHostImage, type HostImage } from '../testing/host-image.js';
 import { runcMissing } from '../testing/runc-testing.js';
-import { isMounted } from './rootfs.js';
+import { isMounted } from '../mounts.js';
+import { planVolume } from '../volume-plan.js';
+import { podVolumesDir, removePodVolumes, writeVolume } from '../volumes.js';
 import { RuncRuntime } from './runc-runtime.js';
 
 // What a container must not do, on real runc and a real kernel: see the host's processes, read
@@ -158,11 +160,42 @@ describe('runc isolation', missing === undefined ? {} : { skip: missing }, () =>
     assert.notEqual(oHost, hostname);
     assert.match(oMark ?? '', /No such file/);
     // The pod's namespaces go with its last container.
-    const podDir = join(dir, 'pods', pod.podUid);
+    const podDir = join(dir, 'pod-namespaces', pod.podUid);
     assert.ok(isMounted(join(podDir, 'ipc')));
     await rt.stop(a, { gracePeriodSeconds: 0 });
     await rt.remove(a);
     assert.equal(existsSync(podDir), false, 'the pod namespaces are removed');
     assert.ok(!isMounted(join(podDir, 'ipc')) && !isMounted(join(podDir, 'shm')));
+  });
+
+  test('a memory-backed emptyDir is one tmpfs the containers of its pod share', async () => {
+    const pod = { podUid: `mem-${seq}`, podName: `mem-${seq}` };
+    const plan = planVolume(
+      { name: 'cache', emptyDir: { medium: 'Memory', sizeLimit: '2Mi' } },
+      { configMap: () => undefined, secret: () => undefined },
+    );
+    // The agent's volumes live beside the runtime's folder, as DATA_DIR/pods beside DATA_DIR/runc.
+    const agentDir = join(dir, 'agent');
+    const hostPath = writeVolume(plan, podVolumesDir(agentDir, pod.podUid));
+    const mounts = [{ name: 'cache', mountPath: '/cache', hostPath }];
+    try {
+      const [s1, w] = await run(`echo one > /cache/f && grep ' /cache ' /proc/mounts`, {
+        ...pod,
+        containerName: 'w',
+        mounts,
+      });
+      assert.equal(s1.exitCode, 0, w);
+      assert.match(w, /^\S+ \/cache tmpfs /m);
+      const [s2, r] = await run(`cat /cache/f; df -k /cache | tail -1`, {
+        ...pod,
+        containerName: 'r',
+        mounts,
+      });
+      assert.equal(s2.exitCode, 0, r);
+      assert.match(r, /^one\n\S+\s+2048\s/);
+    } finally {
+      removePodVolumes(agentDir, pod.podUid);
+    }
+    assert.ok(!isMounted(hostPath));
   });
 });

@@ -149,7 +149,7 @@ export class RuncRuntime implements Runtime {
     mkdirSync(join(options.dataDir, 'bundles'), { recursive: true, mode: 0o700 });
     for (const record of this.live.records.loadAll())
       this.live.adopt(record as RuncRecord, (l) => void this.finish(l, undefined, undefined));
-    this.pods = new PodNamespaceTable(join(options.dataDir, 'pods'), (uid) =>
+    this.pods = new PodNamespaceTable(join(options.dataDir, 'pod-namespaces'), (uid) =>
       this.live.all().some((l) => l.record.spec.podUid === uid),
     );
     void this.pods.sweep();
