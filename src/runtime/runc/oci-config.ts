@@ -3,6 +3,7 @@ import type { ContainerSpec, ImageConfig } from '../runtime.js';
 import { containerCapabilities } from './capabilities.js';
 import type { ResolvedUser } from './image-user.js';
 import type { PodNamespaces } from './pod-namespaces.js';
+import { defaultSeccompProfile, type OciSeccomp } from './seccomp-profile.js';
 
 /** Where the init (Debian's static tini, as Docker's `--init`) appears inside every container. */
 export const INIT_PATH = '/run/stratus-init';
@@ -72,6 +73,7 @@ export interface OciConfig {
     resources: OciResources;
     maskedPaths?: string[];
     readonlyPaths?: string[];
+    seccomp?: OciSeccomp;
   };
 }
 
@@ -96,6 +98,8 @@ export interface OciConfigOptions {
   grantable?: readonly string[];
   /** The pids limit when the spec sets none; default none. */
   defaultPidsLimit?: number;
+  /** Node's `process.arch` of the host, for the seccomp profile's architectures; default `x64`. */
+  arch?: string;
   /** The pod's IPC and UTS namespaces and `/dev/shm` to join; default the container's own. */
   podNamespaces?: PodNamespaces;
 }
@@ -127,6 +131,25 @@ export function userToResolve(spec: ContainerSpec): string | undefined {
 /** The pod's hostname: its sandbox's (`spec.hostname` or the pod's name), else the pod's name. Pure. */
 export function podHostname(spec: ContainerSpec): string {
   return spec.sandbox?.hostname ?? spec.podName;
+}
+
+/**
+ * True when the container gets the `RuntimeDefault` seccomp profile: asked for, or no profile
+ * named (kubelet's `--seccomp-default`); never when privileged (as Docker and containerd), nor
+ * `Unconfined`. `Localhost` profiles are refused: this node keeps no profile files. Pure.
+ */
+export function wantsSeccomp(spec: ContainerSpec): boolean {
+  const sec = spec.security ?? {};
+  const type = sec.seccompProfile?.type ?? 'RuntimeDefault';
+  if (type === 'Localhost')
+    throw containerConfigError(
+      `container "${spec.containerName}" asks for seccompProfile type Localhost (${sec.seccompProfile?.localhostProfile ?? 'no localhostProfile'}), which this node does not support: use RuntimeDefault or Unconfined`,
+    );
+  if (type !== 'RuntimeDefault' && type !== 'Unconfined')
+    throw containerConfigError(
+      `container "${spec.containerName}" has an unknown seccompProfile type "${type}": use RuntimeDefault or Unconfined`,
+    );
+  return type === 'RuntimeDefault' && sec.privileged !== true;
 }
 
 /** `namespace/name(uid)` as kubelet prints a pod in messages: `name_namespace(uid)`. */
@@ -293,6 +316,7 @@ export function buildOciConfig(spec: ContainerSpec, options: OciConfigOptions): 
     linux.maskedPaths = [...MASKED_PATHS];
     linux.readonlyPaths = [...READONLY_PATHS];
   }
+  if (wantsSeccomp(spec)) linux.seccomp = defaultSeccompProfile(caps, options.arch ?? 'x64');
   return {
     ociVersion: '1.0.2-dev',
     process: {

@@ -198,4 +198,26 @@ describe('runc isolation', missing === undefined ? {} : { skip: missing }, () =>
     }
     assert.ok(!isMounted(hostPath));
   });
+
+  test('the default seccomp profile refuses unshare with EPERM; Unconfined and privileged allows it', async () => {
+    const script = `grep Seccomp: /proc/self/status; unshare -U true 2>&1 && echo unshared || echo unshare-refused`;
+    const [s1, confined] = await run(script);
+    assert.equal(s1.exitCode, 0, confined);
+    assert.match(confined, /Seccomp:\s+2/);
+    assert.match(confined, /Operation not permitted\nunshare-refused/);
+    const [, explicit] = await run(script, { security: { seccompProfile: { type: 'RuntimeDefault' } } });
+    assert.match(explicit, /Seccomp:\s+2[\s\S]*unshare-refused/);
+    const [s2, free] = await run(script, {
+      security: { seccompProfile: { type: 'Unconfined' }, privileged: true },
+    });
+    assert.equal(s2.exitCode, 0, free);
+    assert.match(free, /Seccomp:\s+0/);
+    assert.match(free, /^unshared$/m);
+    await assert.rejects(
+      rt.start(
+        spec('true', { security: { seccompProfile: { type: 'Localhost', localhostProfile: 'my.json' } } }),
+      ),
+      /seccompProfile type Localhost \(my.json\), which this node does not support: use RuntimeDefault or Unconfined/,
+    );
+  });
 });

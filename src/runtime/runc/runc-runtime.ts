@@ -222,6 +222,7 @@ export class RuncRuntime implements Runtime {
           : {}),
         defaultPidsLimit: this.options.defaultPidsLimit ?? 4096,
         podNamespaces,
+        arch: process.arch,
         ...(this.nofile !== undefined ? { nofile: this.nofile } : {}),
         ...(this.grantable !== undefined ? { grantable: this.grantable } : {}),
       });
