@@ -17,13 +17,8 @@ import {
   type RuntimeSet,
   type UnpackedImage,
 } from '../runtime/index.js';
-import {
-  containerSecurity,
-  containerSpec,
-  fetchPodSources,
-  preparePodVolumes,
-  type PodSources,
-} from './container-launch.js';
+import { containerSpec, fetchPodSources, preparePodVolumes, type PodSources } from './container-launch.js';
+import { refuseOnProcess, refuseUnsupportedSecurity } from './security-refusals.js';
 import { PodTokens } from './pod-tokens.js';
 import { containerIdentity } from './pod-identity.js';
 import type { PodIds } from './pod-ids.js';
@@ -363,6 +358,7 @@ export class PodWorker {
     if (unpackedImage === null) return;
     try {
       const onProcess = this.runtimeName === 'process';
+      refuseUnsupportedSecurity(this.pod, c);
       if (onProcess) refuseOnProcess(this.pod, c);
       if (this.sandbox !== undefined) refuseHostPort(c);
       const { sources, volumePaths } = await this.prepareVolumes();
@@ -578,23 +574,6 @@ export class PodWorker {
       }),
     );
   }
-}
-
-/**
- * Refuses what the process runtime cannot honour rather than ignoring it: a read-only root file
- * system (its containers share the host's), a seccomp profile (it filters no syscalls). A
- * CreateContainerConfigError that names the way out.
- */
-function refuseOnProcess(pod: Pod, c: Container): void {
-  if (c.securityContext?.readOnlyRootFilesystem === true)
-    throw containerConfigError(
-      `container "${c.name}" asks for securityContext.readOnlyRootFilesystem, which the process runtime cannot honour (its containers share the host's file system): use runtimeClassName: runc`,
-    );
-  const seccomp = containerSecurity(pod, c).seccompProfile?.type;
-  if (seccomp !== undefined && seccomp !== 'Unconfined')
-    throw containerConfigError(
-      `container "${c.name}" asks for seccompProfile type ${seccomp}, which the process runtime cannot honour (it filters no syscalls): use runtimeClassName: runc, or Unconfined`,
-    );
 }
 
 /**
