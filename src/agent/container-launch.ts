@@ -213,6 +213,12 @@ export function containerSecurity(pod: Pod, container: Container): ContainerSecu
     ...(podCtx.fsGroup !== undefined ? [podCtx.fsGroup] : []),
   ];
   if (groups.length > 0) out.supplementalGroups = groups;
+  const seccomp = own.seccompProfile ?? podCtx.seccompProfile;
+  if (seccomp !== undefined)
+    out.seccompProfile = {
+      type: seccomp.type,
+      ...(seccomp.localhostProfile !== undefined ? { localhostProfile: seccomp.localhostProfile } : {}),
+    };
   if (own.capabilities !== undefined) {
     out.capabilities = {
       ...(own.capabilities.add !== undefined ? { add: own.capabilities.add } : {}),

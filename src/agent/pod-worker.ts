@@ -18,6 +18,7 @@ import {
   type UnpackedImage,
 } from '../runtime/index.js';
 import { containerSpec, fetchPodSources, preparePodVolumes, type PodSources } from './container-launch.js';
+import { refuseOnProcess, refuseUnsupportedSecurity } from './security-refusals.js';
 import { PodTokens } from './pod-tokens.js';
 import { containerIdentity } from './pod-identity.js';
 import type { PodIds } from './pod-ids.js';
@@ -357,7 +358,8 @@ export class PodWorker {
     if (unpackedImage === null) return;
     try {
       const onProcess = this.runtimeName === 'process';
-      if (onProcess) refuseOnProcess(c);
+      refuseUnsupportedSecurity(this.pod, c);
+      if (onProcess) refuseOnProcess(this.pod, c);
       if (this.sandbox !== undefined) refuseHostPort(c);
       const { sources, volumePaths } = await this.prepareVolumes();
       // Pod users and the hidden data directory are the process runtime's isolation; runc has its own.
@@ -572,17 +574,6 @@ export class PodWorker {
       }),
     );
   }
-}
-
-/**
- * Refuses what the process runtime cannot honour rather than ignoring it: a read-only root file
- * system (its containers share the host's). A CreateContainerConfigError that names the way out.
- */
-function refuseOnProcess(c: Container): void {
-  if (c.securityContext?.readOnlyRootFilesystem === true)
-    throw containerConfigError(
-      `container "${c.name}" asks for securityContext.readOnlyRootFilesystem, which the process runtime cannot honour (its containers share the host's file system): use runtimeClassName: runc`,
-    );
 }
 
 /**

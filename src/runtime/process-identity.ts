@@ -25,13 +25,13 @@ export interface ProcessIdentity {
 /**
  * Runs as root in a new mount namespace (unshare's default propagation is private, so nothing
  * leaks to the host): opens the pod folder, covers `hide` with a small empty tmpfs, recreates the
- * pod folder's path in it and binds the opened folder there (through /proc/self/fd, since its
+ * pod folder's path in it and binds the opened folder there with the mounts below it (memory-backed emptyDirs) (through /proc/self/fd, since its
  * old path is covered now), then runs the rest of its arguments. 126 when any step fails.
  */
 const ENTER = `h=$1; s=$2; shift 2
 exec 5<"$s" || exit 126
 mount -t tmpfs -o mode=0755,size=64k,nosuid,nodev,noexec stratus-hidden "$h" || exit 126
-mkdir -p "$s" && mount --no-canonicalize --bind /proc/self/fd/5 "$s" || exit 126
+mkdir -p "$s" && mount --no-canonicalize --rbind /proc/self/fd/5 "$s" || exit 126
 exec 5<&-
 exec "$@"`;
 

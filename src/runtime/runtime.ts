@@ -47,6 +47,11 @@ export interface ContainerSecurity {
   runAsNonRoot?: boolean;
   supplementalGroups?: number[];
   capabilities?: { add?: string[]; drop?: string[] };
+  /**
+   * The seccomp profile; absent: `RuntimeDefault` on runtimes that filter syscalls (`runc`), as
+   * kubelet's `--seccomp-default` does.
+   */
+  seccompProfile?: { type: string; localhostProfile?: string };
 }
 
 /**

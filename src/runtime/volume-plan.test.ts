@@ -64,6 +64,20 @@ test('secret volumes decode base64; missing sources fail unless optional', () =>
 
 test('emptyDir and hostPath plans; unsupported kinds are config errors', () => {
   assert.deepEqual(planVolume({ name: 'e', emptyDir: {} }, sources), { name: 'e', kind: 'emptyDir' });
+  assert.deepEqual(planVolume({ name: 'm', emptyDir: { medium: 'Memory', sizeLimit: '64Mi' } }, sources), {
+    name: 'm',
+    kind: 'emptyDir',
+    medium: 'Memory',
+    sizeLimitBytes: 64 * 1024 * 1024,
+  });
+  assert.throws(
+    () => planVolume({ name: 'p', emptyDir: { medium: 'HugePages' } }, sources),
+    /medium "HugePages"/,
+  );
+  assert.throws(
+    () => planVolume({ name: 'b', emptyDir: { medium: 'Memory', sizeLimit: 'lots' } }, sources),
+    /invalid sizeLimit "lots"/,
+  );
   assert.deepEqual(planVolume({ name: 'h', hostPath: { path: '/data', type: 'Directory' } }, sources), {
     name: 'h',
     kind: 'hostPath',

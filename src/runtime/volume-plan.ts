@@ -5,6 +5,7 @@ import type {
   Volume,
   VolumeMount,
 } from 'kubernetes-types/core/v1.js';
+import { parseQuantity } from '../common/quantity.js';
 import { podFieldValue, type PodFields } from './env.js';
 import { containerConfigError } from './errors.js';
 import type { ResolvedMount } from './runtime.js';
@@ -46,7 +47,7 @@ export interface PlannedFile {
  * secret: with these files) or a host path passed through (hostPath, with its `type` check).
  */
 export type VolumePlan =
-  | { name: string; kind: 'emptyDir'; medium?: string }
+  | { name: string; kind: 'emptyDir'; medium?: 'Memory'; sizeLimitBytes?: number }
   | { name: string; kind: 'files'; files: PlannedFile[] }
   | { name: string; kind: 'hostPath'; path: string; type: string };
 
@@ -102,10 +103,20 @@ function projectFiles(
  */
 export function planVolume(volume: Volume, sources: VolumeSources): VolumePlan {
   if (volume.emptyDir !== undefined) {
+    const { medium, sizeLimit } = volume.emptyDir;
+    if (medium !== undefined && medium !== '' && medium !== 'Memory')
+      throw containerConfigError(
+        `emptyDir volume "${volume.name}" asks for medium "${medium}": this node serves "" (its disk) and "Memory" (a tmpfs)`,
+      );
+    if (medium !== 'Memory') return { name: volume.name, kind: 'emptyDir' };
+    const bytes = sizeLimit === undefined ? undefined : parseQuantity(sizeLimit);
+    if (sizeLimit !== undefined && (bytes === undefined || bytes <= 0))
+      throw containerConfigError(`emptyDir volume "${volume.name}" has an invalid sizeLimit "${sizeLimit}"`);
     return {
       name: volume.name,
       kind: 'emptyDir',
-      ...(volume.emptyDir.medium !== undefined ? { medium: volume.emptyDir.medium } : {}),
+      medium,
+      ...(bytes !== undefined ? { sizeLimitBytes: Math.ceil(bytes) } : {}),
     };
   }
   if (volume.configMap !== undefined) {

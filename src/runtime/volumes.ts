@@ -9,8 +9,10 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { dirname, join, relative } from 'node:path';
 import { containerConfigError } from './errors.js';
+import { isMounted, unmountUnder } from './mounts.js';
 import type { VolumePlan } from './volume-plan.js';
 
 /** The folder holding a pod's runtime-owned volumes: `<dataDir>/pods/<uid>/volumes`. */
@@ -67,7 +69,8 @@ export function writeVolume(plan: VolumePlan, podDir: string, options: { gid?: n
   }
   const dir = join(podDir, plan.name);
   if (plan.kind === 'emptyDir') {
-    if (!existsSync(dir)) ownFolder(dir, 0o2770, gid);
+    if (plan.medium === 'Memory') mountMemoryDir(dir, plan, gid);
+    else if (!existsSync(dir)) ownFolder(dir, 0o2770, gid);
     return dir;
   }
   ownFolder(dir, 0o750, gid);
@@ -88,6 +91,34 @@ export function writeVolume(plan: VolumePlan, podDir: string, options: { gid?: n
   return dir;
 }
 
+/**
+ * `emptyDir: {medium: Memory}`: a tmpfs of `sizeLimit` (else the kernel's default, half the
+ * memory), mounted once and kept across container restarts. Mounting needs root: without it the
+ * volume is refused rather than silently put on disk.
+ */
+function mountMemoryDir(
+  dir: string,
+  plan: { name: string; sizeLimitBytes?: number },
+  gid: number | undefined,
+): void {
+  if (isMounted(dir)) return;
+  if (process.getuid?.() !== 0)
+    throw containerConfigError(
+      `emptyDir volume "${plan.name}" asks for medium "Memory", which needs the agent to run as root (to mount a tmpfs)`,
+    );
+  mkdirSync(dir, { recursive: true });
+  const size = plan.sizeLimitBytes === undefined ? [] : [`size=${plan.sizeLimitBytes}`];
+  execFileSync('mount', [
+    '-t',
+    'tmpfs',
+    '-o',
+    ['nosuid', 'nodev', ...size].join(','),
+    `emptydir-${plan.name}`,
+    dir,
+  ]);
+  ownFolder(dir, 0o2770, gid);
+}
+
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const p = join(dir, e.name);
@@ -95,7 +126,11 @@ function filesUnder(dir: string): string[] {
   });
 }
 
-/** Removes every runtime-owned volume of a pod (the pod is gone); host paths are left alone. */
+/**
+ * Removes every runtime-owned volume of a pod (the pod is gone), unmounting its memory-backed
+ * ones first; host paths are left alone.
+ */
 export function removePodVolumes(dataDir: string, podUid: string): void {
-  rmSync(join(dataDir, 'pods', podUid), { recursive: true, force: true });
+  const dir = join(dataDir, 'pods', podUid);
+  if (unmountUnder(dir)) rmSync(dir, { recursive: true, force: true });
 }

@@ -169,3 +169,32 @@ test('oci config: limits, namespaces, hostname and mounts', () => {
   const hosts = sandboxed.mounts.find((m) => m.destination === '/etc/hosts');
   assert.equal(hosts?.source, '/pods/p1/hosts');
 });
+
+test('oci config: the RuntimeDefault seccomp profile by default, gated by capabilities; none when Unconfined or privileged', () => {
+  const denied = (c: OciConfig): string[] => c.linux.seccomp?.syscalls[0]?.names ?? [];
+  const plain = config(spec());
+  assert.equal(plain.linux.seccomp?.defaultAction, 'SCMP_ACT_ALLOW');
+  assert.deepEqual(plain.linux.seccomp?.architectures, [
+    'SCMP_ARCH_X86_64',
+    'SCMP_ARCH_X86',
+    'SCMP_ARCH_X32',
+  ]);
+  for (const name of ['unshare', 'mount', 'keyctl', 'ptrace', 'kexec_load', 'reboot', 'setns'])
+    assert.ok(denied(plain).includes(name), name);
+  assert.ok(
+    plain.linux.seccomp?.syscalls.some((r) => r.names[0] === 'clone' && r.args?.[0]?.value === 0x10000000),
+  );
+  const admin = config(spec({ security: { capabilities: { add: ['SYS_ADMIN', 'SYS_PTRACE'] } } }));
+  assert.ok(!denied(admin).includes('unshare') && !denied(admin).includes('ptrace'));
+  assert.ok(denied(admin).includes('keyctl') && denied(admin).includes('reboot'));
+  assert.ok(!admin.linux.seccomp?.syscalls.some((r) => r.names[0] === 'clone'));
+  assert.equal(
+    config(spec({ security: { seccompProfile: { type: 'Unconfined' } } })).linux.seccomp,
+    undefined,
+  );
+  assert.equal(config(spec({ security: { privileged: true } })).linux.seccomp, undefined);
+  assert.throws(
+    () => config(spec({ security: { seccompProfile: { type: 'Localhost', localhostProfile: 'p.json' } } })),
+    (err: unknown) => hasCode(err, 'RUNTIME_CONTAINER_CONFIG'),
+  );
+});

@@ -2,6 +2,8 @@ import { containerConfigError, startFailed } from '../errors.js';
 import type { ContainerSpec, ImageConfig } from '../runtime.js';
 import { containerCapabilities } from './capabilities.js';
 import type { ResolvedUser } from './image-user.js';
+import type { PodNamespaces } from './pod-namespaces.js';
+import { defaultSeccompProfile, type OciSeccomp } from './seccomp-profile.js';
 
 /** Where the init (Debian's static tini, as Docker's `--init`) appears inside every container. */
 export const INIT_PATH = '/run/stratus-init';
@@ -71,6 +73,7 @@ export interface OciConfig {
     resources: OciResources;
     maskedPaths?: string[];
     readonlyPaths?: string[];
+    seccomp?: OciSeccomp;
   };
 }
 
@@ -95,6 +98,10 @@ export interface OciConfigOptions {
   grantable?: readonly string[];
   /** The pids limit when the spec sets none; default none. */
   defaultPidsLimit?: number;
+  /** Node's `process.arch` of the host, for the seccomp profile's architectures; default `x64`. */
+  arch?: string;
+  /** The pod's IPC and UTS namespaces and `/dev/shm` to join; default the container's own. */
+  podNamespaces?: PodNamespaces;
 }
 
 /** The argv of a container, as Kubernetes combines command and args with the image's. Pure. */
@@ -119,6 +126,30 @@ export function containerArgv(spec: ContainerSpec, image: ImageConfig): string[]
 export function userToResolve(spec: ContainerSpec): string | undefined {
   const runAs = spec.security?.runAsUser;
   return runAs !== undefined ? String(runAs) : spec.unpackedImage?.config.User;
+}
+
+/** The pod's hostname: its sandbox's (`spec.hostname` or the pod's name), else the pod's name. Pure. */
+export function podHostname(spec: ContainerSpec): string {
+  return spec.sandbox?.hostname ?? spec.podName;
+}
+
+/**
+ * True when the container gets the `RuntimeDefault` seccomp profile: asked for, or no profile
+ * named (kubelet's `--seccomp-default`); never when privileged (as Docker and containerd), nor
+ * `Unconfined`. `Localhost` profiles are refused: this node keeps no profile files. Pure.
+ */
+export function wantsSeccomp(spec: ContainerSpec): boolean {
+  const sec = spec.security ?? {};
+  const type = sec.seccompProfile?.type ?? 'RuntimeDefault';
+  if (type === 'Localhost')
+    throw containerConfigError(
+      `container "${spec.containerName}" asks for seccompProfile type Localhost (${sec.seccompProfile?.localhostProfile ?? 'no localhostProfile'}), which this node does not support: use RuntimeDefault or Unconfined`,
+    );
+  if (type !== 'RuntimeDefault' && type !== 'Unconfined')
+    throw containerConfigError(
+      `container "${spec.containerName}" has an unknown seccompProfile type "${type}": use RuntimeDefault or Unconfined`,
+    );
+  return type === 'RuntimeDefault' && sec.privileged !== true;
 }
 
 /** `namespace/name(uid)` as kubelet prints a pod in messages: `name_namespace(uid)`. */
@@ -167,7 +198,7 @@ function envList(
   return [...merged].map(([k, v]) => `${k}=${v}`);
 }
 
-function baseMounts(privileged: boolean): OciMount[] {
+function baseMounts(privileged: boolean, shm: string | undefined): OciMount[] {
   return [
     { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
     {
@@ -182,12 +213,19 @@ function baseMounts(privileged: boolean): OciMount[] {
       source: 'devpts',
       options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'],
     },
-    {
-      destination: '/dev/shm',
-      type: 'tmpfs',
-      source: 'shm',
-      options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'],
-    },
+    shm === undefined
+      ? {
+          destination: '/dev/shm',
+          type: 'tmpfs',
+          source: 'shm',
+          options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'],
+        }
+      : {
+          destination: '/dev/shm',
+          type: 'bind',
+          source: shm,
+          options: ['rbind', 'nosuid', 'noexec', 'nodev'],
+        },
     { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
     {
       destination: '/sys',
@@ -215,7 +253,8 @@ const bind = (source: string, destination: string, readOnly: boolean): OciMount 
  * The OCI `config.json` of a container (runtime-spec 1.0, as runc 1.1 reads it), from its spec and
  * its image: argv (under the init), env, working directory, user (`runAsUser`/`runAsGroup` over
  * the image's), capabilities, `no_new_privs`, read-only root, masked and read-only paths, hostname,
- * namespaces (the sandbox's network namespace, or the host's when there is none), cgroup limits
+ * namespaces (the pod's IPC and UTS, the sandbox's network namespace or the host's when there is
+ * none), cgroup limits
  * (memory, CPU quota and shares, pids) and bind mounts for volumes and the sandbox's files. Pure:
  * everything from the host is in `options`.
  */
@@ -234,13 +273,14 @@ export function buildOciConfig(spec: ContainerSpec, options: OciConfigOptions): 
     add: sec.capabilities?.add,
     drop: sec.capabilities?.drop,
   }).filter((c) => options.grantable?.includes(c) ?? true);
-  const hostname = spec.sandbox?.hostname ?? spec.podName;
+  const hostname = podHostname(spec);
   const env = envList(
     { PATH: DEFAULT_PATH, HOSTNAME: hostname, HOME: user.home ?? (uid === 0 ? '/root' : '/') },
     image.Env ?? [],
     { ...options.extraEnv, ...spec.env },
   );
-  const mounts = baseMounts(privileged);
+  const shared = options.podNamespaces;
+  const mounts = baseMounts(privileged, shared?.shm);
   mounts.push(bind(options.initBinary, INIT_PATH, true));
   const files =
     spec.sandbox !== undefined
@@ -253,8 +293,8 @@ export function buildOciConfig(spec: ContainerSpec, options: OciConfigOptions): 
   for (const m of spec.mounts ?? []) mounts.push(bind(m.hostPath, m.mountPath, m.readOnly === true));
   const namespaces: { type: string; path?: string }[] = [
     { type: 'pid' },
-    { type: 'ipc' },
-    { type: 'uts' },
+    shared === undefined ? { type: 'ipc' } : { type: 'ipc', path: shared.ipc },
+    shared === undefined ? { type: 'uts' } : { type: 'uts', path: shared.uts },
     { type: 'mount' },
   ];
   if (spec.sandbox !== undefined) namespaces.push({ type: 'network', path: spec.sandbox.netnsPath });
@@ -276,6 +316,7 @@ export function buildOciConfig(spec: ContainerSpec, options: OciConfigOptions): 
     linux.maskedPaths = [...MASKED_PATHS];
     linux.readonlyPaths = [...READONLY_PATHS];
   }
+  if (wantsSeccomp(spec)) linux.seccomp = defaultSeccompProfile(caps, options.arch ?? 'x64');
   return {
     ociVersion: '1.0.2-dev',
     process: {

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { isMounted } from '../mounts.js';
 import type { IdFiles } from './image-user.js';
 
 const run = promisify(execFile);
@@ -31,17 +32,6 @@ export async function mountOverlay(layerDirs: readonly string[], paths: RootfsPa
   const lower = [...layerDirs].reverse().join(':');
   const options = `lowerdir=${lower},upperdir=${paths.upper},workdir=${paths.work}`;
   await run('mount', ['-t', 'overlay', 'overlay', '-o', options, paths.rootfs]);
-}
-
-/** True when `dir` is a mount point (listed in /proc/self/mountinfo). */
-export function isMounted(dir: string): boolean {
-  try {
-    return readFileSync('/proc/self/mountinfo', 'utf8')
-      .split('\n')
-      .some((line) => line.split(' ')[4] === dir);
-  } catch {
-    return false;
-  }
 }
 
 /** Unmounts the overlay (lazily, should a process still hold it) and removes the bundle folder. */

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -7,6 +7,9 @@ import { readAll, waitFor } from '../runtime-contract.js';
 import type { ContainerSpec, ContainerStatus } from '../runtime.js';
 import { buildHostImage, type HostImage } from '../testing/host-image.js';
 import { runcMissing } from '../testing/runc-testing.js';
+import { isMounted } from '../mounts.js';
+import { planVolume } from '../volume-plan.js';
+import { podVolumesDir, removePodVolumes, writeVolume } from '../volumes.js';
 import { RuncRuntime } from './runc-runtime.js';
 
 // What a container must not do, on real runc and a real kernel: see the host's processes, read
@@ -130,5 +133,91 @@ describe('runc isolation', missing === undefined ? {} : { skip: missing }, () =>
     const [, privileged] = await run(script, { security: { privileged: true } });
     assert.equal(capEff(privileged) & SYS_ADMIN, SYS_ADMIN, privileged);
     assert.match(privileged, /mounted/);
+  });
+
+  test("a pod's containers share its IPC and UTS namespaces and /dev/shm; another pod's do not", async () => {
+    const pod = { podUid: `shared-${seq}`, podName: `shared-${seq}` };
+    const look = `readlink /proc/self/ns/ipc; readlink /proc/self/ns/uts; hostname; cat /dev/shm/mark 2>&1 || true`;
+    const a = await rt.start(
+      spec(`echo from-a > /dev/shm/mark; ${look}; echo ready; sleep 300`, { ...pod, containerName: 'a' }),
+    );
+    const seen = await waitFor('the first container to be ready', async () => {
+      const log = await readAll(await rt.logs(a));
+      return log.includes('ready') ? log : undefined;
+    });
+    const [sb, sibling] = await run(look, { ...pod, containerName: 'b' });
+    const [so, other] = await run(look);
+    assert.deepEqual([sb.exitCode, so.exitCode], [0, 0]);
+    const lines = (log: string): string[] => log.split('\n').slice(0, 4);
+    const [ipc, uts, hostname, mark] = lines(seen);
+    assert.match(ipc ?? '', /^ipc:\[\d+\]$/);
+    assert.equal(hostname, pod.podName);
+    assert.equal(mark, 'from-a');
+    assert.deepEqual(lines(sibling), [ipc, uts, hostname, mark], 'the sibling shares them');
+    const [oIpc, oUts, oHost, oMark] = lines(other);
+    assert.notEqual(oIpc, ipc);
+    assert.notEqual(oUts, uts);
+    assert.notEqual(oHost, hostname);
+    assert.match(oMark ?? '', /No such file/);
+    // The pod's namespaces go with its last container.
+    const podDir = join(dir, 'pod-namespaces', pod.podUid);
+    assert.ok(isMounted(join(podDir, 'ipc')));
+    await rt.stop(a, { gracePeriodSeconds: 0 });
+    await rt.remove(a);
+    assert.equal(existsSync(podDir), false, 'the pod namespaces are removed');
+    assert.ok(!isMounted(join(podDir, 'ipc')) && !isMounted(join(podDir, 'shm')));
+  });
+
+  test('a memory-backed emptyDir is one tmpfs the containers of its pod share', async () => {
+    const pod = { podUid: `mem-${seq}`, podName: `mem-${seq}` };
+    const plan = planVolume(
+      { name: 'cache', emptyDir: { medium: 'Memory', sizeLimit: '2Mi' } },
+      { configMap: () => undefined, secret: () => undefined },
+    );
+    // The agent's volumes live beside the runtime's folder, as DATA_DIR/pods beside DATA_DIR/runc.
+    const agentDir = join(dir, 'agent');
+    const hostPath = writeVolume(plan, podVolumesDir(agentDir, pod.podUid));
+    const mounts = [{ name: 'cache', mountPath: '/cache', hostPath }];
+    try {
+      const [s1, w] = await run(`echo one > /cache/f && grep ' /cache ' /proc/mounts`, {
+        ...pod,
+        containerName: 'w',
+        mounts,
+      });
+      assert.equal(s1.exitCode, 0, w);
+      assert.match(w, /^\S+ \/cache tmpfs /m);
+      const [s2, r] = await run(`cat /cache/f; df -k /cache | tail -1`, {
+        ...pod,
+        containerName: 'r',
+        mounts,
+      });
+      assert.equal(s2.exitCode, 0, r);
+      assert.match(r, /^one\n\S+\s+2048\s/);
+    } finally {
+      removePodVolumes(agentDir, pod.podUid);
+    }
+    assert.ok(!isMounted(hostPath));
+  });
+
+  test('the default seccomp profile refuses unshare with EPERM; Unconfined and privileged allows it', async () => {
+    const script = `grep Seccomp: /proc/self/status; unshare -U true 2>&1 && echo unshared || echo unshare-refused`;
+    const [s1, confined] = await run(script);
+    assert.equal(s1.exitCode, 0, confined);
+    assert.match(confined, /Seccomp:\s+2/);
+    assert.match(confined, /Operation not permitted\nunshare-refused/);
+    const [, explicit] = await run(script, { security: { seccompProfile: { type: 'RuntimeDefault' } } });
+    assert.match(explicit, /Seccomp:\s+2[\s\S]*unshare-refused/);
+    const [s2, free] = await run(script, {
+      security: { seccompProfile: { type: 'Unconfined' }, privileged: true },
+    });
+    assert.equal(s2.exitCode, 0, free);
+    assert.match(free, /Seccomp:\s+0/);
+    assert.match(free, /^unshared$/m);
+    await assert.rejects(
+      rt.start(
+        spec('true', { security: { seccompProfile: { type: 'Localhost', localhostProfile: 'my.json' } } }),
+      ),
+      /seccompProfile type Localhost \(my.json\), which this node does not support: use RuntimeDefault or Unconfined/,
+    );
   });
 });

@@ -7,7 +7,8 @@ import { after, test } from 'node:test';
 import { readAll, runtimeContract, waitFor } from '../runtime-contract.js';
 import { buildHostImage, type HostImage } from '../testing/host-image.js';
 import { runcMissing, skipUnlessRunc } from '../testing/runc-testing.js';
-import { isMounted, mountOverlay, rootfsPaths } from './rootfs.js';
+import { isMounted } from '../mounts.js';
+import { mountOverlay, rootfsPaths } from './rootfs.js';
 import { RuncRuntime } from './runc-runtime.js';
 
 // The shared contract on real runc: containers get the host-built image (busybox + the host's

@@ -4,25 +4,16 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Cgroups, type CgroupRef } from '../cgroups.js';
-import { LogWriter, logFilePath, type LogRotation } from '../container-log.js';
-import { RecordStore, type ContainerRecord } from '../container-record.js';
-import {
-  containerNotFound,
-  containerNotRunning,
-  previousNotFound,
-  RuntimeError,
-  startFailed,
-} from '../errors.js';
+import type { LogRotation, LogWriter } from '../container-log.js';
+import type { ContainerRecord } from '../container-record.js';
+import { containerNotRunning, RuntimeError, startFailed } from '../errors.js';
 import { execInContainer } from '../exec.js';
 import { spawnExecSession } from '../exec-stream.js';
-import { interpretExit } from '../exit-status.js';
 import { FifoPump, makeFifos } from '../fifo-pump.js';
 import { portEnv } from '../host-ports.js';
-import { openLogStream } from '../log-stream.js';
-import { podLogDir, type DiskFailure } from '../process-runtime.js';
-import { isProcessAlive, readProcStat } from '../proc-stat.js';
-import { runHandler } from '../probe.js';
-import { settle, within } from '../promises.js';
+import { LiveContainers, podLogDir, type DiskFailure, type Live } from '../live-containers.js';
+import { readProcStat } from '../proc-stat.js';
+import { settle } from '../promises.js';
 import type {
   ContainerSpec,
   ContainerStats,
@@ -38,7 +29,8 @@ import type {
 import { spawnWrapper } from '../wrapper.js';
 import { capabilitiesInMask } from './capabilities.js';
 import { resolveUser } from './image-user.js';
-import { buildOciConfig, userToResolve } from './oci-config.js';
+import { buildOciConfig, podHostname, userToResolve } from './oci-config.js';
+import { PodNamespaceTable, type PodNamespaces } from './pod-namespaces.js';
 import { mountOverlay, readIdFiles, removeBundle, rootfsPaths } from './rootfs.js';
 import { lastRuncError, runc } from './runc-command.js';
 
@@ -79,19 +71,6 @@ interface RuncRecord extends ContainerRecord {
   /** The container's pid 1 (the init) on the host, from runc's pid file. */
   containerPid?: number;
 }
-
-interface Live {
-  record: RuncRecord;
-  writer?: LogWriter;
-  pump?: FifoPump;
-  child?: ChildProcess;
-  poll?: NodeJS.Timeout;
-  exited: Promise<void>;
-  resolveExited: () => void;
-  finishing: boolean;
-}
-
-const nowIso = (): string => new Date().toISOString();
 
 /** The cgroup folders runc makes for `cgroupsPath` on this machine's layout (v1 when its controllers are mounted). */
 function cgroupRef(cgroupsPath: string): CgroupRef {
@@ -154,22 +133,26 @@ export class RuncRuntime implements Runtime {
   }
   /** With a pod network, every container joins its pod's sandbox; else the host's network. */
   readonly needsSandbox: boolean;
-  private readonly records: RecordStore;
-  private readonly live = new Map<string, Live>();
+  private readonly live: LiveContainers<RuncRecord>;
   private readonly binary: string;
   private readonly stateRoot: string;
-  private closed = false;
+  private readonly pods: PodNamespaceTable;
   private readonly nofile = hostNofile();
   private readonly grantable = grantableCapabilities();
 
   constructor(private readonly options: RuncRuntimeOptions) {
     this.needsSandbox = options.podNetwork === true;
-    this.records = new RecordStore(options.dataDir);
+    this.live = new LiveContainers(options.dataDir, options);
     this.binary = options.runtimeBinary ?? 'runc';
     this.stateRoot = join(options.dataDir, 'state');
     mkdirSync(this.stateRoot, { recursive: true, mode: 0o700 });
     mkdirSync(join(options.dataDir, 'bundles'), { recursive: true, mode: 0o700 });
-    for (const record of this.records.loadAll()) this.adopt(record as RuncRecord);
+    for (const record of this.live.records.loadAll())
+      this.live.adopt(record as RuncRecord, (l) => void this.finish(l, undefined, undefined));
+    this.pods = new PodNamespaceTable(join(options.dataDir, 'pod-namespaces'), (uid) =>
+      this.live.all().some((l) => l.record.spec.podUid === uid),
+    );
+    void this.pods.sweep();
     // A bundle without a record is a start that crashed before saving it: nothing adopts it.
     for (const id of readdirSync(join(options.dataDir, 'bundles'))) {
       if (this.live.has(id)) continue;
@@ -182,14 +165,28 @@ export class RuncRuntime implements Runtime {
     return runc(this.binary, this.stateRoot, args);
   }
 
+  /**
+   * Starts the container in its pod's IPC and UTS namespaces and `/dev/shm` (made with the pod's
+   * first container, removed with its last).
+   */
   async start(spec: ContainerSpec): Promise<string> {
-    if (this.closed) throw new RangeError('runtime is closed');
+    if (this.live.closed) throw new RangeError('runtime is closed');
+    const entered = this.pods.enter(spec.podUid, podHostname(spec));
+    entered.catch(() => undefined); // awaited in startIn, unless it fails before
+    try {
+      return await this.startIn(spec, entered);
+    } finally {
+      await this.pods.leave(spec.podUid).catch(() => undefined);
+    }
+  }
+
+  private async startIn(spec: ContainerSpec, entered: Promise<PodNamespaces>): Promise<string> {
     const image = spec.unpackedImage ?? this.options.defaultImage;
     if (image === undefined)
       throw startFailed(`Cannot start container "${spec.containerName}": the runc runtime needs an image`);
     const id = randomBytes(8).toString('hex');
     const bundle = join(this.options.dataDir, 'bundles', id);
-    const paths = this.records.paths(id);
+    const paths = this.live.records.paths(id);
     const cgroupsPath = `/${this.options.cgroupParent ?? 'stratus-runc'}/${id}`;
     const withImage: ContainerSpec = { ...spec, unpackedImage: image };
     const logDir = spec.logDir ?? join(podLogDir(this.options.dataDir, spec), spec.containerName);
@@ -203,11 +200,12 @@ export class RuncRuntime implements Runtime {
       writer?.close();
       await this.runc(['delete', '-f', id]);
       await removeBundle(bundle);
-      this.records.delete(id);
+      this.live.records.delete(id);
       if (err instanceof RuntimeError) throw err;
       throw startFailed(`Cannot start container "${spec.containerName}": ${(err as Error).message}`);
     };
     try {
+      const podNamespaces = await entered;
       mkdirSync(bundle, { recursive: true, mode: 0o700 });
       const rootfs = rootfsPaths(bundle);
       await mountOverlay(image.layerDirs, rootfs);
@@ -223,12 +221,14 @@ export class RuncRuntime implements Runtime {
             }
           : {}),
         defaultPidsLimit: this.options.defaultPidsLimit ?? 4096,
+        podNamespaces,
+        arch: process.arch,
         ...(this.nofile !== undefined ? { nofile: this.nofile } : {}),
         ...(this.grantable !== undefined ? { grantable: this.grantable } : {}),
       });
       writeFileSync(join(bundle, 'config.json'), JSON.stringify(config), { mode: 0o600 });
       await makeFifos([paths.stdoutFifo, paths.stderrFifo]);
-      writer = this.logWriter(logDir, spec);
+      writer = this.live.logWriter(logDir, spec);
       pump = new FifoPump(paths.stdoutFifo, paths.stderrFifo, writer);
       const pidFile = join(bundle, 'pid');
       child = await spawnWrapper(
@@ -271,22 +271,22 @@ export class RuncRuntime implements Runtime {
       logDir,
       pid,
       procStartTime: readProcStat(pid)?.startTime ?? '',
-      startedAt: nowIso(),
+      startedAt: new Date().toISOString(),
       cgroup: cgroupRef(cgroupsPath),
       bundle,
       containerPid,
     };
     try {
-      this.records.save(record);
+      this.live.records.save(record);
     } catch (err) {
       await this.runc(['kill', '--all', id, 'KILL']);
-      this.report('record', spec, err);
+      this.live.report('record', spec, err);
       return fail(new Error(`its record could not be saved: ${(err as Error).message}`));
     }
-    const live = this.track(record, writer, pump);
+    const live = this.live.track(record, writer, pump);
     live.child = child;
     void exit.then(({ code, signal }) => {
-      if (this.closed) return;
+      if (this.live.closed) return;
       void this.finish(live, code ?? undefined, signal ?? undefined);
     });
     return id;
@@ -315,63 +315,39 @@ export class RuncRuntime implements Runtime {
   }
 
   async stop(id: string, options: StopOptions = {}): Promise<ContainerStatus> {
-    const live = this.get(id);
-    if (live.record.finishedAt === undefined) {
-      const grace = Math.max(0, options.gracePeriodSeconds ?? 30);
-      const deadline = Date.now() + grace * 1000;
-      if (options.preStop !== undefined && grace > 0) {
-        await runHandler(options.preStop, {
-          timeoutSeconds: grace,
-          exec: (command, o) => this.exec(id, command, o),
-          // A pod with its own address is reached there, as kubelet reaches it.
-          ...(live.record.spec.sandbox !== undefined ? { host: live.record.spec.sandbox.podIP } : {}),
-        });
-      }
-      if (grace > 0) await this.runc(['kill', id, 'TERM']);
-      const floor = options.preStop !== undefined && grace > 0 ? 2000 : 0;
-      await within(live.exited, Math.max(floor, deadline - Date.now()));
-      if (live.record.finishedAt === undefined && !live.finishing) {
-        live.record.killed = true;
-        this.saveRecord(live.record);
-        await this.runc(['kill', '--all', id, 'KILL']);
-      }
-      await within(live.exited, 10_000);
-    }
+    const live = this.live.get(id);
+    const grace = options.gracePeriodSeconds ?? 30;
+    await this.live.stop(live, options, {
+      exec: (command, o) => this.exec(id, command, o),
+      // A pod with its own address is reached there, as kubelet reaches it.
+      ...(live.record.spec.sandbox !== undefined ? { host: live.record.spec.sandbox.podIP } : {}),
+      term: () => (grace > 0 ? this.runc(['kill', id, 'TERM']) : undefined),
+      kill: () => this.runc(['kill', '--all', id, 'KILL']),
+    });
     return this.toStatus(live.record);
   }
 
   status(id: string): Promise<ContainerStatus> {
-    return settle(() => this.toStatus(this.get(id).record));
+    return settle(() => this.toStatus(this.live.get(id).record));
   }
 
   list(): Promise<ContainerStatus[]> {
-    return Promise.resolve([...this.live.values()].map((l) => this.toStatus(l.record)));
+    return Promise.resolve(this.live.all().map((l) => this.toStatus(l.record)));
   }
 
   async wait(id: string): Promise<ContainerStatus> {
-    const live = this.get(id);
+    const live = this.live.get(id);
     await live.exited;
     return this.toStatus(live.record);
   }
 
   logs(id: string, options: LogOptions = {}): Promise<Readable> {
-    return settle(() => {
-      const live = this.get(id);
-      const { logDir, spec } = live.record;
-      if (options.previous !== true) {
-        const running = live.writer !== undefined && !live.writer.isClosed ? live.writer : undefined;
-        return openLogStream(logDir, spec.attempt, running, options);
-      }
-      const prev = spec.attempt - 1;
-      if (prev < 0 || !existsSync(logFilePath(logDir, prev)))
-        throw previousNotFound(spec.containerName, spec.podName);
-      return openLogStream(logDir, prev, undefined, options);
-    });
+    return settle(() => this.live.logs(id, options));
   }
 
   stats(id: string): Promise<ContainerStats> {
     return settle(() => {
-      const record = this.get(id).record;
+      const record = this.live.get(id).record;
       const limits = record.spec.limits ?? {};
       if (record.finishedAt !== undefined || record.cgroup === undefined)
         return { cpuSeconds: 0, memoryBytes: 0, limits, limitsEnforced: true };
@@ -384,7 +360,7 @@ export class RuncRuntime implements Runtime {
    * capabilities). runc refusing a missing or unexecutable program reads 127 or 126, as a shell.
    */
   async exec(id: string, command: string[], options: { timeoutSeconds?: number } = {}): Promise<ExecResult> {
-    await settle(() => this.get(id));
+    await settle(() => this.live.get(id));
     const r = await execInContainer([this.binary, '--root', this.stateRoot, 'exec', id, ...command], {
       env: { PATH: process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
       timeoutSeconds: options.timeoutSeconds ?? 60,
@@ -405,7 +381,7 @@ export class RuncRuntime implements Runtime {
    * `--pid-file`), then runc.
    */
   async execStream(id: string, command: string[], options: ExecStreamOptions): Promise<ExecSession> {
-    const { record } = await settle(() => this.get(id));
+    const { record } = await settle(() => this.live.get(id));
     if (record.finishedAt !== undefined) throw containerNotRunning(record.spec.containerName);
     const pidFile = join(record.bundle, `exec-${randomBytes(6).toString('hex')}.pid`);
     const argv = [
@@ -445,24 +421,17 @@ export class RuncRuntime implements Runtime {
   }
 
   async remove(id: string): Promise<void> {
-    const live = this.live.get(id);
+    const live = this.live.find(id);
     if (live === undefined) return;
     if (live.record.finishedAt === undefined) await this.stop(id, { gracePeriodSeconds: 0 });
     await this.runc(['delete', '-f', id]);
     await removeBundle(live.record.bundle);
-    this.live.delete(id);
-    this.records.delete(id);
+    this.live.forget(id);
+    await this.pods.release(live.record.spec.podUid);
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    for (const live of this.live.values()) {
-      if (live.poll !== undefined) clearInterval(live.poll);
-      live.pump?.detach();
-      live.writer?.close();
-      live.child?.unref();
-      live.resolveExited();
-    }
+    this.live.close();
     await Promise.resolve();
   }
 
@@ -482,95 +451,18 @@ export class RuncRuntime implements Runtime {
     return s;
   }
 
-  private get(id: string): Live {
-    const live = this.live.get(id);
-    if (live === undefined) throw containerNotFound(id);
-    return live;
-  }
-
-  private track(record: RuncRecord, writer?: LogWriter, pump?: FifoPump): Live {
-    let resolveExited!: () => void;
-    const exited = new Promise<void>((r) => (resolveExited = r));
-    const live: Live = { record, exited, resolveExited, finishing: false };
-    if (writer !== undefined) live.writer = writer;
-    if (pump !== undefined) live.pump = pump;
-    this.live.set(record.id, live);
-    if (record.finishedAt !== undefined) resolveExited();
-    return live;
-  }
-
-  /** Re-attaches to a container a previous runtime started: its pipes, its log, its exit. */
-  private adopt(record: RuncRecord): void {
-    if (record.finishedAt !== undefined) {
-      this.track(record);
-      return;
-    }
-    const paths = this.records.paths(record.id);
-    let writer: LogWriter | undefined;
-    let pump: FifoPump | undefined;
-    try {
-      writer = this.logWriter(record.logDir, record.spec);
-      pump = new FifoPump(paths.stdoutFifo, paths.stderrFifo, writer);
-    } catch (err) {
-      if (writer === undefined) this.report('log', record.spec, err);
-      pump = undefined;
-    }
-    const live = this.track(record, writer, pump);
-    const check = (): void => {
-      if (!isProcessAlive(record.pid, record.procStartTime)) void this.finish(live, undefined, undefined);
-    };
-    live.poll = setInterval(check, this.options.pollMs ?? 200);
-    check();
-  }
-
-  private logWriter(dir: string, spec: ContainerSpec): LogWriter {
-    const writer = new LogWriter(dir, spec.attempt, this.options.rotation);
-    writer.on('writeError', (err: unknown) => this.report('log', spec, err));
-    return writer;
-  }
-
-  private saveRecord(record: RuncRecord): void {
-    try {
-      this.records.save(record);
-    } catch (err) {
-      this.report('record', record.spec, err);
-    }
-  }
-
-  private report(what: DiskFailure['what'], spec: ContainerSpec, err: unknown): void {
-    const error = err instanceof Error ? err : new Error(String(err));
-    this.options.onDiskError?.({ what, spec, error });
-  }
-
   /** runc run returned: drain the log, read the exit status and the OOM counter, delete the container. */
   private async finish(
-    live: Live,
+    live: Live<RuncRecord>,
     code: number | undefined,
     signal: NodeJS.Signals | undefined,
   ): Promise<void> {
-    if (live.finishing || live.record.finishedAt !== undefined) return;
-    live.finishing = true;
-    if (live.poll !== undefined) clearInterval(live.poll);
+    if (!this.live.beginFinish(live)) return;
     const { record } = live;
-    live.pump?.finish();
-    if (live.pump !== undefined) await within(live.pump.done, 2000);
-    live.pump?.detach();
-    live.writer?.close();
+    await this.live.drainLog(live);
     const oomKilled = record.cgroup !== undefined && Cgroups.oomKilled(record.cgroup);
     // Kept by `run --keep` so the OOM counter could be read; a runc that died leaves it running.
     await this.runc(['delete', '-f', record.id]);
-    const exit = interpretExit({
-      exitFileCode: this.records.readExitCode(record.id),
-      wrapperCode: code,
-      wrapperSignalled: signal !== undefined,
-      killed: record.killed === true,
-      oomKilled,
-    });
-    record.exitCode = exit.exitCode;
-    if (exit.signal !== undefined) record.signal = exit.signal;
-    record.reason = exit.reason;
-    record.finishedAt = nowIso();
-    if (!this.closed) this.saveRecord(record);
-    live.resolveExited();
+    this.live.complete(live, { wrapperCode: code, wrapperSignalled: signal !== undefined, oomKilled });
   }
 }
