@@ -15,7 +15,13 @@ import { sameToken, SERVER_TOKEN_FILE } from './server-token.js';
 export const SERVER_BOOTSTRAP_PATH = '/v1-stratus/server-bootstrap';
 
 /** What every server of a cluster must share: the CA, the ServiceAccount key, the encryption config, the token. */
-const SHARED_FILES = ['tls/ca.crt', 'tls/ca.key', SERVICE_ACCOUNT_KEY_FILE, 'encryption-config.yaml', SERVER_TOKEN_FILE];
+const SHARED_FILES = [
+  'tls/ca.crt',
+  'tls/ca.key',
+  SERVICE_ACCOUNT_KEY_FILE,
+  'encryption-config.yaml',
+  SERVER_TOKEN_FILE,
+];
 
 /** A joining server's answer: the shared files (by their DATA_DIR path) and the members' client addresses. */
 export interface ServerBootstrap {
@@ -68,14 +74,24 @@ export function serverBootstrapExtension(options: {
  * the token carries (checked on the TLS handshake before anything is sent), then the token goes
  * over TLS verified with that CA.
  */
-export async function fetchBootstrap(server: string, token: string, caHash: string): Promise<ServerBootstrap> {
+export async function fetchBootstrap(
+  server: string,
+  token: string,
+  caHash: string,
+): Promise<ServerBootstrap> {
   const url = new URL(SERVER_BOOTSTRAP_PATH, server);
-  if (url.protocol !== 'https:') throw new ClusterMembershipError(`--join needs an https:// URL, not "${server}"`);
+  if (url.protocol !== 'https:')
+    throw new ClusterMembershipError(`--join needs an https:// URL, not "${server}"`);
   const ca = await fetchPinnedCa(server, caHash);
   const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
     const req = request(
       url,
-      { method: 'POST', ca, headers: { authorization: `Bearer ${token.trim()}`, 'content-length': 0 }, timeout: 30_000 },
+      {
+        method: 'POST',
+        ca,
+        headers: { authorization: `Bearer ${token.trim()}`, 'content-length': 0 },
+        timeout: 30_000,
+      },
       (res) => {
         let text = '';
         res.setEncoding('utf8');
@@ -89,7 +105,8 @@ export async function fetchBootstrap(server: string, token: string, caHash: stri
     req.end();
   });
   if (status === 401) throw new ClusterMembershipError(`${server} refused the server token (401)`);
-  if (status !== 200) throw new ClusterMembershipError(`${server} answered the join with HTTP ${status}: ${body}`);
+  if (status !== 200)
+    throw new ClusterMembershipError(`${server} answered the join with HTTP ${status}: ${body}`);
   return JSON.parse(body) as ServerBootstrap;
 }
 
@@ -108,9 +125,12 @@ export async function writeBootstrapFiles(
     const path = name === 'encryption-config.yaml' ? encryptionConfigPath : join(dataDir, name);
     const existing = await readFile(path, 'utf8').catch(() => undefined);
     if (existing !== undefined && existing !== text)
-      throw new ClusterMembershipError(`${path} is there with other content: ${dataDir} belongs to another cluster`, {
-        path,
-      });
+      throw new ClusterMembershipError(
+        `${path} is there with other content: ${dataDir} belongs to another cluster`,
+        {
+          path,
+        },
+      );
     await mkdir(dirname(path), { recursive: true, mode: 0o700 });
     await writeFileAtomic(path, text, name === 'tls/ca.crt' ? 0o644 : 0o600);
   }

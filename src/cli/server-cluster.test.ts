@@ -53,7 +53,8 @@ test(
       return c;
     };
     const apiUrlOf = async (c: Child): Promise<string> =>
-      /^API server listening on (\S+)$/m.exec(await c.stdout.waitFor(/export KUBECONFIG=/, 180_000))?.[1] ?? '';
+      /^API server listening on (\S+)$/m.exec(await c.stdout.waitFor(/export KUBECONFIG=/, 180_000))?.[1] ??
+      '';
     try {
       const a = await server('a', '127.0.0.1', ['--cluster-init']);
       const urlA = await apiUrlOf(a);
@@ -77,10 +78,21 @@ test(
       await apiUrlOf(c);
       const kubeconfig = (n: string): string => join(dir, n, 'kubeconfig');
 
-      const created = await runKubectl(dir, kubeconfig('c'), ['create', 'configmap', 'shared', '--from-literal=k=v']);
+      const created = await runKubectl(dir, kubeconfig('c'), [
+        'create',
+        'configmap',
+        'shared',
+        '--from-literal=k=v',
+      ]);
       assert.equal(created.code, 0, created.stderr);
       for (const n of ['a', 'b', 'c']) {
-        const seen = await runKubectl(dir, kubeconfig(n), ['get', 'configmap', 'shared', '-o', 'jsonpath={.data.k}']);
+        const seen = await runKubectl(dir, kubeconfig(n), [
+          'get',
+          'configmap',
+          'shared',
+          '-o',
+          'jsonpath={.data.k}',
+        ]);
         assert.equal(seen.stdout, 'v', `${n}: ${seen.stderr}`);
       }
 
@@ -97,7 +109,9 @@ test(
         ),
       );
       const ips = services.map((s) => (s['spec'] as { clusterIP: string }).clusterIP);
-      const ports = services.map((s) => (s['spec'] as { ports: Array<{ nodePort: number }> }).ports[0]?.nodePort);
+      const ports = services.map(
+        (s) => (s['spec'] as { ports: Array<{ nodePort: number }> }).ports[0]?.nodePort,
+      );
       assert.equal(new Set(ips).size, ips.length, `ClusterIPs handed out twice: ${ips.join(' ')}`);
       assert.equal(new Set(ports).size, ports.length, `NodePorts handed out twice: ${ports.join(' ')}`);
       // A deleted Service's address can be asked for at once on another server.
@@ -122,7 +136,14 @@ test(
       assert.match(taken.stderr, /already allocated/);
 
       // Three healthy members over TLS; a plaintext client gets nothing from them.
-      const status = await cli(dir, ['cluster', 'status', '--data-dir', join(dir, 'a'), '--kubeconfig', kubeconfig('a')]);
+      const status = await cli(dir, [
+        'cluster',
+        'status',
+        '--data-dir',
+        join(dir, 'a'),
+        '--kubeconfig',
+        kubeconfig('a'),
+      ]);
       assert.equal(status.code, 0, status.stderr);
       const members = status.stdout.split('ETCD MEMBERS')[1] ?? '';
       assert.equal(members.match(/ healthy /g)?.length, 3, status.stdout);
@@ -147,13 +168,25 @@ test(
       const left = await cli(dir, ['cluster', 'leave', '--data-dir', join(dir, 'c')]);
       assert.equal(left.code, 0, left.stderr);
       assert.match(left.stdout, /removed etcd member c-\w+/);
-      const after = await cli(dir, ['cluster', 'status', '--data-dir', join(dir, 'b'), '--kubeconfig', kubeconfig('b')]);
+      const after = await cli(dir, [
+        'cluster',
+        'status',
+        '--data-dir',
+        join(dir, 'b'),
+        '--kubeconfig',
+        kubeconfig('b'),
+      ]);
       assert.equal(after.code, 0, after.stderr);
       const remaining = after.stdout.split('ETCD MEMBERS')[1] ?? '';
       assert.equal(remaining.match(/ healthy /g)?.length, 2, after.stdout);
       assert.doesNotMatch(remaining, /\bc-\w+/);
       // The two left still serve, writes included.
-      const write = await runKubectl(dir, kubeconfig('b'), ['create', 'configmap', 'after', '--from-literal=k=v']);
+      const write = await runKubectl(dir, kubeconfig('b'), [
+        'create',
+        'configmap',
+        'after',
+        '--from-literal=k=v',
+      ]);
       assert.equal(write.code, 0, write.stderr);
     } finally {
       for (const client of clients) await client.close();

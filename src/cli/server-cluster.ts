@@ -81,7 +81,9 @@ async function readJson<T>(path: string): Promise<T | undefined> {
 /** The TLS a client of the cluster's members uses (`stratus cluster leave`, the store). */
 export async function clusterClientTls(dataDir: string): Promise<EtcdTls> {
   const p = clusterPaths(dataDir);
-  const [ca, cert, key] = await Promise.all([p.ca, p.clientCert, p.clientKey].map((f) => readFile(f, 'utf8')));
+  const [ca, cert, key] = await Promise.all(
+    [p.ca, p.clientCert, p.clientKey].map((f) => readFile(f, 'utf8')),
+  );
   return { ca: ca ?? '', cert: cert ?? '', key: key ?? '' };
 }
 
@@ -91,7 +93,12 @@ export async function clusterClientTls(dataDir: string): Promise<EtcdTls> {
  * Issued at every start: they then always name the current address, and a year's validity
  * restarts with each start.
  */
-async function issueEtcdCertificates(dataDir: string, ca: ClusterCa, address: string, now: number): Promise<EtcdTls> {
+async function issueEtcdCertificates(
+  dataDir: string,
+  ca: ClusterCa,
+  address: string,
+  now: number,
+): Promise<EtcdTls> {
   const p = clusterPaths(dataDir);
   await mkdir(dirname(p.memberCert), { recursive: true, mode: 0o700 });
   const validity = { notBefore: now - 3_600_000, notAfter: now + 365 * 86_400_000 };
@@ -139,21 +146,32 @@ export async function startClusterMember(
 ): Promise<ClusterMember> {
   const p = clusterPaths(dataDir);
   let config = await readJson<MemberConfig>(p.config);
-  const address = ['0.0.0.0', '::', '', undefined].includes(options.host) ? '127.0.0.1' : (options.host as string);
+  const address = ['0.0.0.0', '::', '', undefined].includes(options.host)
+    ? '127.0.0.1'
+    : (options.host as string);
   let joinEndpoints: string[] | undefined;
   if (config === undefined && options.join !== undefined) {
-    if (options.token === undefined) throw new ClusterMembershipError('--join needs --token (DATA_DIR/token of a server of the cluster)');
+    if (options.token === undefined)
+      throw new ClusterMembershipError('--join needs --token (DATA_DIR/token of a server of the cluster)');
     const { caHash } = parseServerToken(options.token);
     const bootstrap = await fetchBootstrap(options.join, options.token, caHash);
     await writeBootstrapFiles(dataDir, bootstrap.files, options.encryptionConfigPath);
     joinEndpoints = bootstrap.etcdEndpoints;
   } else if (config === undefined && options.init !== true) {
-    throw new ClusterMembershipError(`no etcd member in ${dataDir}: start the first server with --cluster-init, others with --join URL --token T`);
+    throw new ClusterMembershipError(
+      `no etcd member in ${dataDir}: start the first server with --cluster-init, others with --join URL --token T`,
+    );
   }
   const ca = await ensureClusterCa(join(dataDir, 'tls'), { now: options.nowMs });
   const tokenText = await ensureServerToken(p.token, ca.cert);
-  if (options.token !== undefined && options.join !== undefined && parseServerToken(options.token).secret !== parseServerToken(tokenText).secret)
-    throw new ClusterMembershipError(`${p.token} holds another cluster's token: this data directory belongs to another cluster`);
+  if (
+    options.token !== undefined &&
+    options.join !== undefined &&
+    parseServerToken(options.token).secret !== parseServerToken(tokenText).secret
+  )
+    throw new ClusterMembershipError(
+      `${p.token} holds another cluster's token: this data directory belongs to another cluster`,
+    );
   const tls = await issueEtcdCertificates(dataDir, ca, config?.address ?? address, options.nowMs);
   if (config === undefined) {
     const name = `${(options.serverName ?? hostname()).toLowerCase()}-${randomBytes(4).toString('hex')}`;
@@ -226,7 +244,8 @@ async function memberEndpoints(local: string, tls: EtcdTls): Promise<string[]> {
 /** The members' client addresses a server's data directory knows, and its client TLS. */
 export async function clusterEndpoints(dataDir: string): Promise<{ addresses: string[]; tls: EtcdTls }> {
   const addresses = await readJson<string[]>(clusterPaths(dataDir).endpoints);
-  if (addresses === undefined) throw new ClusterMembershipError(`no etcd member in ${dataDir} (no etcd/endpoints.json)`);
+  if (addresses === undefined)
+    throw new ClusterMembershipError(`no etcd member in ${dataDir} (no etcd/endpoints.json)`);
   return { addresses, tls: await clusterClientTls(dataDir) };
 }
 
@@ -239,13 +258,16 @@ export async function clusterEndpoints(dataDir: string): Promise<{ addresses: st
 export async function leaveCluster(dataDir: string): Promise<{ name: string; id: string }> {
   const p = clusterPaths(dataDir);
   const config = await readJson<MemberConfig>(p.config);
-  if (config === undefined) throw new ClusterMembershipError(`no etcd member in ${dataDir} (no etcd/config.json)`);
+  if (config === undefined)
+    throw new ClusterMembershipError(`no etcd member in ${dataDir} (no etcd/config.json)`);
   const { addresses, tls } = await clusterEndpoints(dataDir);
   const own = `${config.address}:${config.clientPort}`;
   const self = await openEtcdCluster([own], { tls });
   try {
     await self.status(own);
-    throw new ClusterMembershipError(`the etcd member of ${dataDir} still answers at ${own}: stop its server first`);
+    throw new ClusterMembershipError(
+      `the etcd member of ${dataDir} still answers at ${own}: stop its server first`,
+    );
   } catch (err) {
     if (err instanceof ClusterMembershipError) throw err;
   } finally {
@@ -253,11 +275,14 @@ export async function leaveCluster(dataDir: string): Promise<{ name: string; id:
   }
   const others = addresses.filter((a) => a !== own);
   if (others.length === 0)
-    throw new ClusterMembershipError(`${config.name} is the only member its data directory knows of: nothing to leave`);
+    throw new ClusterMembershipError(
+      `${config.name} is the only member its data directory knows of: nothing to leave`,
+    );
   const etcd = await openEtcdCluster(others, { tls });
   try {
     const member = (await etcd.memberList()).find((m) => m.name === config.name);
-    if (member === undefined) throw new ClusterMembershipError(`the cluster has no member ${config.name} (left already?)`);
+    if (member === undefined)
+      throw new ClusterMembershipError(`the cluster has no member ${config.name} (left already?)`);
     await etcd.memberRemove(member.ID);
     await rm(dirname(p.config), { recursive: true, force: true });
     return { name: config.name, id: member.ID };

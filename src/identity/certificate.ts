@@ -147,7 +147,9 @@ export function issueCertificate(template: CertificateTemplate, issuer?: Certifi
         extension(
           EXT_EXT_KEY_USAGE,
           false,
-          sequence(...(template.usages ?? ['server']).map((u) => oid(u === 'server' ? SERVER_AUTH : CLIENT_AUTH))),
+          sequence(
+            ...(template.usages ?? ['server']).map((u) => oid(u === 'server' ? SERVER_AUTH : CLIENT_AUTH)),
+          ),
         ),
         extension(EXT_SUBJECT_KEY_ID, false, octets(keyIdentifier(spki))),
       ];

@@ -45,6 +45,11 @@ export interface LeaderElectorOptions extends LeaderElectionTimings {
   onStoppedLeading?: () => Promise<void> | void;
   /** Failed Lease reads and writes, and a failed `onStartedLeading`; default: ignored. */
   onError?: (err: unknown) => void;
+  /**
+   * Watch the Lease between tries, so that changes are observed when made (default true); a
+   * Lease only this candidate ever holds (a server's own) needs no watch.
+   */
+  watch?: boolean;
 }
 
 /**
@@ -93,7 +98,7 @@ export class LeaderElector {
   /** Starts trying to acquire in the background. */
   start(): void {
     this.loop ??= this.run();
-    this.following ??= this.follow();
+    if (this.options.watch !== false) this.following ??= this.follow();
   }
 
   /** Stops acting (awaiting `onStoppedLeading`), releases a held lease and stops trying. */
@@ -123,7 +128,7 @@ export class LeaderElector {
           signal: this.stopFollowing.signal,
         })) {
           if (event.type !== 'ADDED' && event.type !== 'MODIFIED') continue;
-          const spec = (event.object as KubeObject)['spec'] as Record<string, unknown> | undefined;
+          const spec = event.object['spec'] as Record<string, unknown> | undefined;
           const record = leaseRecordFromSpec(spec);
           const now = this.clock.now();
           this.observed = { record, observedAtMs: observedTime(record, this.observed, now) };

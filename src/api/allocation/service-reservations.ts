@@ -59,7 +59,8 @@ export class ServiceReservations {
         await this.store.update(resource, next);
         return true;
       } catch (err) {
-        if (!(err instanceof StoreError && (err.code === 'STORE_CONFLICT' || err.code === 'STORE_NOT_FOUND'))) throw err;
+        if (!(err instanceof StoreError && (err.code === 'STORE_CONFLICT' || err.code === 'STORE_NOT_FOUND')))
+          throw err;
       }
     }
     return { namespace: '', name: '', uid: '' };
@@ -77,7 +78,8 @@ export class ServiceReservations {
           : {}),
       });
     })().catch((err: unknown) => {
-      if (err instanceof StoreError && (err.code === 'STORE_CONFLICT' || err.code === 'STORE_NOT_FOUND')) return;
+      if (err instanceof StoreError && (err.code === 'STORE_CONFLICT' || err.code === 'STORE_NOT_FOUND'))
+        return;
       this.options.onWarning(`releasing ${kind} ${value}: ${(err as Error).message}`);
     });
   }

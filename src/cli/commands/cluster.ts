@@ -36,7 +36,8 @@ export const clusterCommand: Command = {
 
 async function leave(ctx: CommandContext, values: FlagValues): Promise<number> {
   const dataDir = flagString(values, 'data-dir');
-  if (dataDir === undefined) throw new UsageError('leave needs --data-dir DIR (the stopped server’s)', 'cluster');
+  if (dataDir === undefined)
+    throw new UsageError('leave needs --data-dir DIR (the stopped server’s)', 'cluster');
   const { leaveCluster } = await import('../server-cluster.js');
   const left = await leaveCluster(resolve(ctx.io.cwd, dataDir));
   await write(ctx.io.stdout, `removed etcd member ${left.name} (${left.id}) from the cluster\n`);

@@ -234,11 +234,15 @@ function clusterFlags(values: FlagValues, name: string, cwd: string): ClusterOpt
       throw new UsageError('--etcd-client-port and --etcd-peer-port go with --cluster-init or --join', name);
     return undefined;
   }
-  if (init && join !== undefined) throw new UsageError('--cluster-init starts a cluster, --join joins one: not both', name);
+  if (init && join !== undefined)
+    throw new UsageError('--cluster-init starts a cluster, --join joins one: not both', name);
   if (join !== undefined && token === undefined)
     throw new UsageError('--join needs --token (DATA_DIR/token of a server of the cluster)', name);
   if (flagString(values, 'store') !== undefined)
-    throw new UsageError('--store and --cluster-init/--join exclude each other: the state is in the servers’ etcd', name);
+    throw new UsageError(
+      '--store and --cluster-init/--join exclude each other: the state is in the servers’ etcd',
+      name,
+    );
   return {
     ...(init ? { init } : {}),
     ...(join !== undefined ? { join } : {}),
