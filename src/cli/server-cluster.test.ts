@@ -114,6 +114,18 @@ test(
       );
       assert.equal(new Set(ips).size, ips.length, `ClusterIPs handed out twice: ${ips.join(' ')}`);
       assert.equal(new Set(ports).size, ports.length, `NodePorts handed out twice: ${ports.join(' ')}`);
+      // Nodes registered at once through all three get distinct pod ranges (lowest first on each).
+      const nodes = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          (clients[i % 3] as KubeClient).create('nodes', {
+            apiVersion: 'v1',
+            kind: 'Node',
+            metadata: { name: `n${i}` },
+          }),
+        ),
+      );
+      const cidrs = nodes.map((n) => (n['spec'] as { podCIDR: string }).podCIDR);
+      assert.equal(new Set(cidrs).size, cidrs.length, `pod ranges handed out twice: ${cidrs.join(' ')}`);
       // A deleted Service's address can be asked for at once on another server.
       await (clients[0] as KubeClient).delete('services', 's0', { namespace: 'default' });
       const again = await (clients[1] as KubeClient).create('services', {

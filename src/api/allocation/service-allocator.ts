@@ -104,6 +104,7 @@ export class ServiceAllocator {
     this.ips = new Pool(this.ipRange.size, staticBand(this.ipRange.size, 'ip'), options.random);
     this.ports = new Pool(this.portRange.size, staticBand(this.portRange.size, 'port'), options.random);
     this.reservations = new ServiceReservations(store, {
+      holders: 'services',
       now: options.now ?? Date.now,
       deleted: async (uid) => {
         if (this.deleted.has(uid)) return true;

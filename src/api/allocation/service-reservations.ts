@@ -2,15 +2,22 @@ import type { KubeObject } from '../../common/kube-object.js';
 import { StoreError, type Store } from '../../store/index.js';
 import type { Holder } from './service-allocator.js';
 
-/** The store resources of reservations (internal: not served by the API). */
-const RESOURCE = { ip: 'serviceipreservations', port: 'servicenodeportreservations' } as const;
+/** The store resources of reservations (internal: not served by the API), by kind of value. */
+const RESOURCE = {
+  ip: 'serviceipreservations',
+  port: 'servicenodeportreservations',
+  podCidr: 'nodepodcidrreservations',
+} as const;
+
+/** A kind of value reserved: a Service's ClusterIP or NodePort, a Node's pod range. */
+export type ReservedKind = keyof typeof RESOURCE;
 
 /** A reservation nobody confirmed for this long (a create that crashed mid-way) may be taken over. */
 export const ORPHAN_RESERVATION_MS = 5 * 60_000;
 
 /**
- * One object in the store per taken ClusterIP and NodePort (Kubernetes' IPAddress objects), so
- * that API servers sharing a store never hand out one value twice: a create of the reservation
+ * One object in the store per taken ClusterIP, NodePort and Node pod range (Kubernetes' IPAddress
+ * objects), so that API servers sharing a store never hand out one value twice: a create of the reservation
  * is a compare-and-swap on its absence, made before the Service's write. Each server's bitmap
  * stays the fast path (it skips values it knows are taken); the reservation decides races
  * between servers. A reservation is held while its Service exists, while that Service's create
@@ -22,6 +29,8 @@ export class ServiceReservations {
   constructor(
     private readonly store: Store,
     private readonly options: {
+      /** The store resource of the holders: `services`, or `nodes` for pod ranges. */
+      holders: string;
       now: () => number;
       /** Whether the uid's Service was seen deleted (the allocator's watch, caught up). */
       deleted: (uid: string) => Promise<boolean>;
@@ -33,7 +42,7 @@ export class ServiceReservations {
    * Reserves `value` for `holder`: true when it is now (or already was) the holder's, or when
    * it was held by a Service that is gone; otherwise the holder that keeps it.
    */
-  async reserve(kind: 'ip' | 'port', value: string, holder: Holder): Promise<true | Holder> {
+  async reserve(kind: ReservedKind, value: string, holder: Holder): Promise<true | Holder> {
     const resource = RESOURCE[kind];
     const object = (): KubeObject => ({
       apiVersion: 'v1',
@@ -67,7 +76,7 @@ export class ServiceReservations {
   }
 
   /** Frees `value` if `uid` holds it (a failed create, a value an update gave up, a deleted Service). */
-  release(kind: 'ip' | 'port', value: string, uid: string): void {
+  release(kind: ReservedKind, value: string, uid: string): void {
     const resource = RESOURCE[kind];
     void (async () => {
       const current = await this.store.get(resource, '', value);
@@ -86,7 +95,7 @@ export class ServiceReservations {
 
   /** Gone: its Service was deleted, or exists under another uid, or it is an orphan of a crash. */
   private async stale(reservation: KubeObject, holder: Holder): Promise<boolean> {
-    const svc = await this.store.get('services', holder.namespace, holder.name);
+    const svc = await this.store.get(this.options.holders, holder.namespace, holder.name);
     if (svc !== undefined) return svc.metadata.uid !== holder.uid;
     if (await this.options.deleted(holder.uid)) return true;
     const created = Date.parse(reservation.metadata.creationTimestamp ?? '') || 0;

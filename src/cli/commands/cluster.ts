@@ -50,6 +50,8 @@ async function status(ctx: CommandContext, values: FlagValues): Promise<number> 
     client.list('leases', { namespace: 'kube-system' }),
     client.list('nodes'),
   ]);
+  // Ages are as of the read, not after the etcd calls below (slow on a busy machine).
+  const nowMs = Date.now();
   const url = flagString(values, 'etcd');
   const dataDir = flagString(values, 'data-dir');
   let members: MemberRow[] | undefined;
@@ -64,7 +66,7 @@ async function status(ctx: CommandContext, values: FlagValues): Promise<number> 
       leases: leases.items,
       nodes: nodes.items,
       ...(members === undefined ? {} : { members }),
-      nowMs: Date.now(),
+      nowMs,
     }),
   );
   return 0;
