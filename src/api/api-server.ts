@@ -129,6 +129,11 @@ export interface ApiExtension {
   prefix: string;
   /** Decides which paths it serves instead of the prefix (its path and those below it). */
   matches?(path: string): boolean;
+  /**
+   * Served before authentication: the extension checks its own credential (the server token of
+   * `/v1-stratus/server-bootstrap`, as k3s' `/v1-k3s/server-bootstrap`). Default false.
+   */
+  unauthenticated?: boolean;
   handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
 }
 
@@ -358,10 +363,12 @@ export class ApiServer {
       const path = q < 0 ? url : url.slice(0, q);
       const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
       if (this.audit) auditWhenDone(this.audit, { req, res }, { path, query, trace }, this.deps.clock);
+      const extensionFor = (e: ApiExtension): boolean =>
+        e.matches !== undefined ? e.matches(path) : path === e.prefix || path.startsWith(`${e.prefix}/`);
+      const open = this.extensions.find((e) => e.unauthenticated === true && extensionFor(e));
+      if (open !== undefined) return await open.handle(req, res);
       const { user } = await this.auth.check(req, path, query, trace);
-      const extension = this.extensions.find((e) =>
-        e.matches !== undefined ? e.matches(path) : path === e.prefix || path.startsWith(`${e.prefix}/`),
-      );
+      const extension = this.extensions.find((e) => e.unauthenticated !== true && extensionFor(e));
       if (extension !== undefined) return await extension.handle(req, res);
       const route = parseRoute(path);
       const method = req.method ?? 'GET';

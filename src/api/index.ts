@@ -3,7 +3,7 @@
  * registry and an authenticator, then `listen()`. `ensureDefaultNamespaces` bootstraps a fresh
  * store.
  */
-export { API_CONNECTION_LIMITS, ApiServer, type ApiServerOptions } from './api-server.js';
+export { API_CONNECTION_LIMITS, ApiServer, type ApiExtension, type ApiServerOptions } from './api-server.js';
 export { SERVER_VERSION } from './documents.js';
 export { WATCH_CACHE_INDEXES } from './api-context.js';
 export {

@@ -35,3 +35,11 @@ export class MissingKubeconfigError extends StratusError {
     this.name = 'MissingKubeconfigError';
   }
 }
+
+/** `stratus server --join`/`--cluster-init` or `stratus cluster leave` could not do what was asked. */
+export class ClusterMembershipError extends StratusError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super('CLI_CLUSTER_MEMBERSHIP', 400, message, details);
+    this.name = 'ClusterMembershipError';
+  }
+}

@@ -75,6 +75,7 @@ export function electComponents(options: ElectionOptions): { close(): Promise<vo
     identity: name,
     clock: options.clock,
     ...options.leaderElection,
+    watch: false,
   });
   electors.push(presence);
   presence.start();

@@ -43,6 +43,7 @@ import {
 import { ACCESS_KEY_RESOURCE } from '../objectstore/s3/index.js';
 import {
   EncryptingStore,
+  ENCRYPTION_CONFIG_FILE,
   EtcdStore,
   parseEtcdUrl,
   loadEncryptionConfig,
@@ -67,6 +68,8 @@ import {
   type NodeLifecycleOptions,
 } from '../controllers/index.js';
 import { electComponents } from './server-election.js';
+import { startClusterMember, type ClusterOptions } from './server-cluster.js';
+import { serverBootstrapExtension } from './server-bootstrap.js';
 import type { LeaderElectionTimings } from '../machinery/index.js';
 
 /** Options of the server role; every field but dataDir has a default. */
@@ -178,6 +181,12 @@ export interface ServerOptions {
   endpointReconcileIntervalMs?: number;
   /** Progress worth a line on stderr (leases acquired and lost); default: dropped. */
   onNotice?: (line: string) => void;
+  /**
+   * Run an etcd member of this server's own and keep the state there (`--cluster-init`, `--join
+   * URL --token T`; k3s' embedded etcd with Debian's etcd as a child process). Leader election is
+   * then on. A data directory that holds a member restarts it with `{}`.
+   */
+  cluster?: ClusterOptions;
 }
 
 /** The object store part of a running server. */
@@ -231,6 +240,8 @@ export interface RunningServer {
   loopbackToken(user: UserInfo): string;
   /** Present when the server runs the object store (`s3Port` given). */
   s3?: RunningObjectStore;
+  /** Present when the server runs an etcd member (`cluster`). */
+  cluster?: { memberName: string; etcdClientUrl: string; tokenPath: string };
   close(): Promise<void>;
 }
 
@@ -255,9 +266,30 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const objectRegistry = createMetricsRegistry({ processMetrics: false });
   const serverMetrics = new ServerMetrics(registry);
   const s3Metrics = new S3Metrics(registry);
-  const backing = await openStore(storeSpec, clock, (writes, seconds) =>
-    serverMetrics.storeCommit(writes, seconds),
-  );
+  const encryptionConfigPath = options.encryptionProviderConfig ?? join(dataDir, ENCRYPTION_CONFIG_FILE);
+  if (options.cluster !== undefined && options.store !== undefined)
+    throw new RangeError('a server runs its own etcd member or uses --store, not both');
+  const member =
+    options.cluster === undefined
+      ? undefined
+      : await startClusterMember(dataDir, {
+          ...options.cluster,
+          ...(options.host !== undefined ? { host: options.host } : {}),
+          ...(options.serverName !== undefined ? { serverName: options.serverName } : {}),
+          encryptionConfigPath,
+          nowMs: clock.now(),
+          ...(options.onNotice !== undefined ? { onNotice: options.onNotice } : {}),
+        });
+  let backing: Store;
+  try {
+    backing =
+      member === undefined
+        ? await openStore(storeSpec, clock, (writes, seconds) => serverMetrics.storeCommit(writes, seconds))
+        : await EtcdStore.open(member.endpoints, { tls: member.tls });
+  } catch (err) {
+    await member?.close();
+    throw err;
+  }
   let encryption: Awaited<ReturnType<typeof loadEncryptionConfig>>;
   try {
     encryption = await loadEncryptionConfig(dataDir, {
@@ -265,6 +297,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     });
   } catch (err) {
     await backing.close();
+    await member?.close();
     throw err;
   }
   // Everything above reads and writes plaintext; the backing store holds ciphertext.
@@ -306,9 +339,22 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (options.s3Port !== undefined)
       engine = await openEngine(backing, dataDir, { ...options, storeSpec }, clock);
     usageDb = UsageDb.open(join(dataDir, 'usage.db'));
+    const extensions = [
+      ...(engine ? storageApiExtensions(engine) : []),
+      ...(member !== undefined
+        ? [
+            serverBootstrapExtension({
+              dataDir,
+              encryptionConfigPath,
+              etcdEndpoints: member.endpoints,
+              tls: member.tls,
+            }),
+          ]
+        : []),
+    ];
     api = new ApiServer({
       tls: tls.pair('apiserver'),
-      ...(engine ? { extensions: storageApiExtensions(engine) } : {}),
+      extensions,
       store,
       registry: createRegistry(),
       authenticator: identity.authenticator,
@@ -364,7 +410,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     };
     const controllerMetrics = new ControllerMetrics(registry);
     const parts = { clock, clientAs, caCert: caPem, apiServer, metrics: controllerMetrics };
-    const elect = options.leaderElect ?? storeSpec.startsWith('etcd://');
+    const elect = options.leaderElect ?? (member !== undefined || storeSpec.startsWith('etcd://'));
     const managers: Array<{ close(): Promise<void> }> = elect
       ? [
           ...(await startComponents(options, { ...parts, which: { apiserver: true } })),
@@ -419,6 +465,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       apiConnectionStats: running.connectionStats,
       loopbackToken: (user) => auth.authenticator.issueLoopbackToken(user),
       ...(objectStore ? { s3: objectStore } : {}),
+      ...(member !== undefined
+        ? {
+            cluster: {
+              memberName: member.name,
+              etcdClientUrl: member.member.clientUrl,
+              tokenPath: member.tokenPath,
+            },
+          }
+        : {}),
       close: async () => {
         for (const m of managers) await m.close();
         await served.close();
@@ -431,6 +486,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         await limitRanger.close();
         await quota.close();
         await store.close();
+        await member?.close();
       },
     };
   } catch (err) {
@@ -444,6 +500,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await limitRanger.close();
     await quota.close();
     await store.close();
+    await member?.close();
     throw err;
   }
 }

@@ -72,6 +72,12 @@ export async function startCloud(
     `API server listening on ${server.apiUrl}`,
     `kubeconfig: ${server.kubeconfigPath}`,
     ...(ca !== undefined ? [`CA certificate: ${ca}`] : []),
+    ...(server.cluster
+      ? [
+          `etcd member ${server.cluster.memberName} at ${server.cluster.etcdClientUrl}`,
+          `Join another server: stratus server --join ${server.apiUrl} --token "$(cat ${server.cluster.tokenPath})"`,
+        ]
+      : []),
     ...(server.s3
       ? [
           `S3 endpoint: ${server.s3.url}`,

@@ -269,7 +269,7 @@ export const BOOTSTRAP_CLUSTER_ROLES: readonly KubeObject[] = [
     r(READ, [''], ['pods', 'nodes']),
     r(['create'], [''], ['pods/binding', 'bindings']),
     r(['patch', 'update'], [''], ['pods/status']),
-    r(['get', 'create', 'update'], ['coordination.k8s.io'], ['leases']),
+    r(['get', 'list', 'watch', 'create', 'update'], ['coordination.k8s.io'], ['leases']),
     r(['create', 'patch', 'update'], ['', 'events.k8s.io'], ['events']),
   ]),
   // Kubernetes' node rules (`node-rules.ts`). Bound to nothing, as since Kubernetes 1.8: node

@@ -39,6 +39,11 @@ export interface CertificateTemplate {
   isCa: boolean;
   /** The names a server certificate is valid for. */
   sans?: SubjectAltNames;
+  /**
+   * What a non-CA certificate is for (extendedKeyUsage): default `['server']`; etcd's members
+   * take `['server', 'client']` (peers dial each other), a client of etcd `['client']`.
+   */
+  usages?: Array<'server' | 'client'>;
   /** Validity, in ms since the epoch. */
   notBefore: number;
   notAfter: number;
@@ -53,6 +58,7 @@ const EXT_SUBJECT_KEY_ID = '2.5.29.14';
 const EXT_AUTHORITY_KEY_ID = '2.5.29.35';
 const EXT_SUBJECT_ALT_NAME = '2.5.29.17';
 const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
+const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 // keyUsage BIT STRINGs: digitalSignature, keyCertSign and cRLSign (1 unused bit) for a CA;
 // digitalSignature alone (7 unused bits) for an ECDSA server key.
 const CA_KEY_USAGE = new Uint8Array([0x03, 0x02, 0x01, 0x86]);
@@ -138,7 +144,13 @@ export function issueCertificate(template: CertificateTemplate, issuer?: Certifi
     : [
         extension(EXT_BASIC_CONSTRAINTS, true, sequence()),
         extension(EXT_KEY_USAGE, true, SERVER_KEY_USAGE),
-        extension(EXT_EXT_KEY_USAGE, false, sequence(oid(SERVER_AUTH))),
+        extension(
+          EXT_EXT_KEY_USAGE,
+          false,
+          sequence(
+            ...(template.usages ?? ['server']).map((u) => oid(u === 'server' ? SERVER_AUTH : CLIENT_AUTH)),
+          ),
+        ),
         extension(EXT_SUBJECT_KEY_ID, false, octets(keyIdentifier(spki))),
       ];
   if (issuer !== undefined)

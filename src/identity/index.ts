@@ -142,3 +142,4 @@ export {
   type ServingNameSources,
   type SubjectAltNames,
 } from './subject-alt-names.js';
+export { writeFileAtomic } from './private-file.js';

@@ -45,6 +45,11 @@ export interface LeaderElectorOptions extends LeaderElectionTimings {
   onStoppedLeading?: () => Promise<void> | void;
   /** Failed Lease reads and writes, and a failed `onStartedLeading`; default: ignored. */
   onError?: (err: unknown) => void;
+  /**
+   * Watch the Lease between tries, so that changes are observed when made (default true); a
+   * Lease only this candidate ever holds (a server's own) needs no watch.
+   */
+  watch?: boolean;
 }
 
 /**
@@ -68,6 +73,8 @@ export class LeaderElector {
   private isLeading = false;
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
+  private following: Promise<void> | undefined;
+  private readonly stopFollowing = new AbortController();
 
   constructor(private readonly options: LeaderElectorOptions) {
     this.namespace = options.namespace ?? 'kube-system';
@@ -91,13 +98,46 @@ export class LeaderElector {
   /** Starts trying to acquire in the background. */
   start(): void {
     this.loop ??= this.run();
+    if (this.options.watch !== false) this.following ??= this.follow();
   }
 
   /** Stops acting (awaiting `onStoppedLeading`), releases a held lease and stops trying. */
   async close(): Promise<void> {
     this.closed = true;
     this.wake?.();
+    this.stopFollowing.abort();
     await this.loop;
+    await this.following;
+  }
+
+  /**
+   * Watches the Lease so that a change is observed when it is written, not at the next retry:
+   * client-go counts the lease duration from when a candidate *observed* the last change (never
+   * from the stored renewTime, which another clock wrote), and polling every retry period sees a
+   * renewal up to a period late, which pushes a takeover up to a period past the lease duration
+   * after the holder's last renewal. The decision rule is unchanged; only the observation is
+   * prompt. Polling still runs, so a broken watch only delays observations as before.
+   */
+  private async follow(): Promise<void> {
+    const { client, name } = this.options;
+    while (!this.closed) {
+      try {
+        for await (const event of client.watch('leases', {
+          namespace: this.namespace,
+          fieldSelector: `metadata.name=${name}`,
+          signal: this.stopFollowing.signal,
+        })) {
+          if (event.type !== 'ADDED' && event.type !== 'MODIFIED') continue;
+          const spec = event.object['spec'] as Record<string, unknown> | undefined;
+          const record = leaseRecordFromSpec(spec);
+          const now = this.clock.now();
+          this.observed = { record, observedAtMs: observedTime(record, this.observed, now) };
+        }
+      } catch (err) {
+        if (!this.closed) this.options.onError?.(err);
+      }
+      if (!this.closed) await this.pause(this.timings.retryPeriodMs);
+    }
   }
 
   private async run(): Promise<void> {
@@ -218,6 +258,20 @@ export class LeaderElector {
   /** client-go's wait.JitterUntil with factor 1.2 for candidates. */
   private jittered(): number {
     return this.timings.retryPeriodMs * (1 + Math.random() * 0.2);
+  }
+
+  /** A wait of the watch loop's own, which `close()` cuts short through the abort signal. */
+  private pause(ms: number): Promise<void> {
+    const signal = this.stopFollowing.signal;
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      signal.addEventListener('abort', done, { once: true });
+      function done(): void {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      }
+    });
   }
 
   private sleep(ms: number): Promise<void> {

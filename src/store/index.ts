@@ -22,6 +22,9 @@ export {
   type EtcdMember,
   type EtcdMemberStatus,
   type EtcdStoreOptions,
+  type EtcdTls,
+  EtcdMemberProcess,
+  type EtcdMemberProcessOptions,
 } from './etcd/index.js';
 export { StoreError } from './errors.js';
 export { compileWatchFilter, type Change, type WatchFilterOptions } from './watch-filter.js';

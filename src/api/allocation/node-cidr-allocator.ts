@@ -13,6 +13,7 @@ import type { Store, Watcher } from '../../store/index.js';
 import { internalError, invalid } from '../errors.js';
 import type { HookFinish, RegistryHook } from '../registry-hooks.js';
 import { podCidrAt, podCidrOffset, type PodCidrs } from './pod-cidrs.js';
+import { ServiceReservations } from './service-reservations.js';
 import { RangeAllocator } from './range-allocator.js';
 
 type NodeObject = Node & KubeObject;
@@ -23,6 +24,10 @@ export class NodeCidrAllocator implements RegistryHook {
   /** Node uid by offset. */
   private readonly holders = new Map<number, string>();
   private watcher: Watcher | undefined;
+  /** Uids of Nodes whose deletion this watch saw lately (their reservations are stale). */
+  private readonly deleted = new Set<string>();
+  /** The blocks in the store too, for API servers sharing it (see ServiceReservations). */
+  private readonly reservations: ServiceReservations;
 
   constructor(
     private readonly store: Store,
@@ -31,6 +36,16 @@ export class NodeCidrAllocator implements RegistryHook {
   ) {
     // Lowest block first, as the node IPAM controller gives them.
     this.bitmap = new RangeAllocator(ranges.size, { random: () => 0 });
+    this.reservations = new ServiceReservations(store, {
+      holders: 'nodes',
+      now: Date.now,
+      deleted: async (uid) => {
+        if (this.deleted.has(uid)) return true;
+        await this.watcher?.progress();
+        return this.deleted.has(uid);
+      },
+      onWarning,
+    });
   }
 
   /** Loads the blocks of the stored Nodes, then follows deletions. */
@@ -67,15 +82,22 @@ export class NodeCidrAllocator implements RegistryHook {
     const uid = node.metadata.uid ?? '';
     const requested = node.spec?.podCIDR ?? node.spec?.podCIDRs?.[0];
     let offset: number | undefined;
+    const holder = { namespace: '', name: node.metadata.name ?? '', uid };
     if (requested === undefined || requested === '') {
-      offset = this.bitmap.allocateNext();
-      if (offset === undefined) {
-        await this.watcher?.progress();
+      for (;;) {
         offset = this.bitmap.allocateNext();
+        if (offset === undefined) {
+          await this.watcher?.progress();
+          offset = this.bitmap.allocateNext();
+        }
+        if (offset === undefined)
+          throw internalError(`failed to allocate a pod CIDR: ${this.ranges.cidr.text} is full`);
+        this.holders.set(offset, uid);
+        const reserved = await this.reservations.reserve('podCidr', podCidrAt(this.ranges, offset), holder);
+        if (reserved === true) break;
+        // Another server's Node holds it: taken here until that Node's deletion is seen.
+        this.holders.set(offset, reserved.uid);
       }
-      if (offset === undefined)
-        throw internalError(`failed to allocate a pod CIDR: ${this.ranges.cidr.text} is full`);
-      this.holders.set(offset, uid);
     } else {
       offset = podCidrOffset(this.ranges, requested);
       if (offset !== undefined) {
@@ -85,6 +107,11 @@ export class NodeCidrAllocator implements RegistryHook {
             throw refuse(node, requested, 'provided pod CIDR is already allocated');
         }
         this.take(offset, uid);
+        const reserved = await this.reservations.reserve('podCidr', podCidrAt(this.ranges, offset), holder);
+        if (reserved !== true) {
+          this.holders.set(offset, reserved.uid);
+          throw refuse(node, requested, 'provided pod CIDR is already allocated');
+        }
       }
     }
     const cidr = offset === undefined ? (requested as string) : podCidrAt(this.ranges, offset);
@@ -115,12 +142,16 @@ export class NodeCidrAllocator implements RegistryHook {
   }
 
   private release(offset: number, uid: string): void {
+    this.reservations.release('podCidr', podCidrAt(this.ranges, offset), uid);
     if (this.holders.get(offset) !== uid) return;
     this.holders.delete(offset);
     this.bitmap.release(offset);
   }
 
   private forget(node: NodeObject): void {
+    const uid = node.metadata.uid ?? '';
+    this.deleted.add(uid);
+    if (this.deleted.size > 10_000) this.deleted.delete(this.deleted.values().next().value as string);
     const offset =
       node.spec?.podCIDR === undefined ? undefined : podCidrOffset(this.ranges, node.spec.podCIDR);
     if (offset !== undefined) this.release(offset, node.metadata.uid ?? '');

@@ -2,6 +2,7 @@ import type { Service } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../../common/kube-object.js';
 import type { Store, Watcher } from '../../store/index.js';
 import { RangeAllocator } from './range-allocator.js';
+import { ServiceReservations } from './service-reservations.js';
 import { ipAt, ipOffset, staticBand, type PortRange, type ServiceIPRange } from './service-ranges.js';
 
 /** Who holds an address or port: a Service by namespace/name and uid (creates hold theirs too). */
@@ -57,6 +58,8 @@ export interface ServiceAllocatorOptions {
   random?: () => number;
   /** Told about stored Services that share a value or lie outside the ranges; default: ignored. */
   onWarning?: (message: string) => void;
+  /** The clock reservations are dated by (orphans expire); default Date.now. */
+  now?: () => number;
 }
 
 /**
@@ -74,8 +77,10 @@ export interface ServiceAllocatorOptions {
  * - A requested value held by a Service whose deletion has not reached the watch yet is checked
  *   against the store and taken over, so delete-then-recreate with the same address works.
  *
- * This holds because one process writes the store (SQLite is opened exclusively); several API
- * servers sharing etcd will need the reservations in the store (Kubernetes' IPAddress objects).
+ * Within one process that is enough; API servers sharing etcd also reserve each value in the
+ * store (`ServiceReservations`, Kubernetes' IPAddress objects) before the Service's write, so
+ * two servers never both hand it out: a value another server reserved is marked taken here and
+ * the next one tried (or, when requested, refused as allocated).
  */
 export class ServiceAllocator {
   readonly ipRange: ServiceIPRange;
@@ -87,6 +92,9 @@ export class ServiceAllocator {
   private watcher: Watcher | undefined;
   /** Uids of Services being created (their holds are not in the store yet). */
   private readonly pending = new Set<string>();
+  /** Uids of Services whose deletion this watch saw lately (their reservations are stale). */
+  private readonly deleted = new Set<string>();
+  private readonly reservations: ServiceReservations;
 
   constructor(store: Store, options: ServiceAllocatorOptions) {
     this.store = store;
@@ -95,6 +103,16 @@ export class ServiceAllocator {
     this.onWarning = options.onWarning ?? (() => undefined);
     this.ips = new Pool(this.ipRange.size, staticBand(this.ipRange.size, 'ip'), options.random);
     this.ports = new Pool(this.portRange.size, staticBand(this.portRange.size, 'port'), options.random);
+    this.reservations = new ServiceReservations(store, {
+      holders: 'services',
+      now: options.now ?? Date.now,
+      deleted: async (uid) => {
+        if (this.deleted.has(uid)) return true;
+        await this.watcher?.progress();
+        return this.deleted.has(uid);
+      },
+      onWarning: this.onWarning,
+    });
   }
 
   /** Loads what the stored Services hold, then follows deletions. */
@@ -119,11 +137,8 @@ export class ServiceAllocator {
 
   /** Takes `requested` (or any free address) for `holder`; throws an AllocationError. */
   async allocateIP(requested: string | undefined, holder: Holder): Promise<string> {
-    if (requested === undefined) {
-      const offset = await this.next(this.ips);
-      this.ips.holders.set(offset, holder);
-      return ipAt(this.ipRange, offset);
-    }
+    const at = (offset: number): string => ipAt(this.ipRange, offset);
+    if (requested === undefined) return at(await this.nextReserved(this.ips, 'ip', at, holder));
     const offset = ipOffset(this.ipRange, requested);
     if (offset === undefined) {
       throw new AllocationError(
@@ -131,17 +146,15 @@ export class ServiceAllocator {
         `provided IP is not in the valid range. The range of valid IPs is ${this.ipRange.cidr.text}`,
       );
     }
-    await this.claim(this.ips, offset, holder, 'provided IP is already allocated');
+    await this.claimReserved(this.ips, 'ip', requested, offset, holder, 'provided IP is already allocated');
     return requested;
   }
 
   /** Takes `requested` (or any free port) for `holder`; throws an AllocationError. */
   async allocatePort(requested: number | undefined, holder: Holder): Promise<number> {
-    if (requested === undefined) {
-      const offset = await this.next(this.ports);
-      this.ports.holders.set(offset, holder);
-      return this.portRange.base + offset;
-    }
+    const at = (offset: number): string => String(this.portRange.base + offset);
+    if (requested === undefined)
+      return this.portRange.base + (await this.nextReserved(this.ports, 'port', at, holder));
     const offset = requested - this.portRange.base;
     if (!(offset >= 0 && offset < this.portRange.size)) {
       throw new AllocationError(
@@ -149,19 +162,55 @@ export class ServiceAllocator {
         `provided port is not in the valid range. The range of valid ports is ${this.portRange.text}`,
       );
     }
-    await this.claim(this.ports, offset, holder, 'provided port is already allocated');
+    const taken = 'provided port is already allocated';
+    await this.claimReserved(this.ports, 'port', String(requested), offset, holder, taken);
     return requested;
+  }
+
+  /** A free offset whose value the store also lets `holder` reserve; others' are marked taken. */
+  private async nextReserved(
+    pool: Pool,
+    kind: 'ip' | 'port',
+    at: (offset: number) => string,
+    holder: Holder,
+  ): Promise<number> {
+    for (;;) {
+      const offset = await this.next(pool);
+      pool.holders.set(offset, holder);
+      const reserved = await this.reservations.reserve(kind, at(offset), holder);
+      if (reserved === true) return offset;
+      // Another server's Service holds it: known taken here until its deletion is seen.
+      pool.holders.set(offset, reserved);
+    }
+  }
+
+  /** `claim`, then the store's reservation; a value another server reserved is refused. */
+  private async claimReserved(
+    pool: Pool,
+    kind: 'ip' | 'port',
+    value: string,
+    offset: number,
+    holder: Holder,
+    taken: string,
+  ): Promise<void> {
+    await this.claim(pool, offset, holder, taken);
+    const reserved = await this.reservations.reserve(kind, value, holder);
+    if (reserved === true) return;
+    if (pool.holders.get(offset)?.uid === holder.uid) pool.holders.set(offset, reserved);
+    throw new AllocationError('allocated', taken);
   }
 
   /** Frees an address if `uid` holds it. */
   releaseIP(ip: string, uid: string): void {
     const offset = ipOffset(this.ipRange, ip);
     if (offset !== undefined) this.ips.release(offset, uid);
+    this.reservations.release('ip', ip, uid);
   }
 
   /** Frees a port if `uid` holds it. */
   releasePort(port: number, uid: string): void {
     this.ports.release(port - this.portRange.base, uid);
+    this.reservations.release('port', String(port), uid);
   }
 
   /** True when `uid` holds the port (an update keeping its node ports claims nothing new). */
@@ -250,6 +299,8 @@ export class ServiceAllocator {
 
   private forget(object: KubeObject): void {
     const uid = object.metadata.uid ?? '';
+    this.deleted.add(uid);
+    if (this.deleted.size > 10_000) this.deleted.delete(this.deleted.values().next().value as string);
     const { ips, ports } = heldValues(object as Service & KubeObject);
     for (const ip of ips) this.releaseIP(ip, uid);
     for (const port of ports) this.releasePort(port, uid);

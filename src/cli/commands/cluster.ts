@@ -1,30 +1,48 @@
 import { flagString, write, type Command, type CommandContext, type FlagValues } from '../command.js';
 import { UsageError } from '../errors.js';
 import { formatClusterStatus, type MemberRow } from '../cluster-status.js';
+import { resolve } from 'node:path';
+import type { EtcdTls } from '../../store/index.js';
 
-const USAGE = `Usage: stratus cluster status [--etcd etcd://HOST:PORT,…]
+const USAGE = `Usage: stratus cluster status [--etcd etcd://HOST:PORT,… | --data-dir DIR]
+       stratus cluster leave --data-dir DIR
 
-  Shows the servers (each renews its Lease kube-system/stratus-server-NAME), which server holds
-  the controller-manager and scheduler Leases, the etcd members and their health (with --etcd),
-  and the agents (Nodes and their Ready condition).
-  --etcd URL   the etcd cluster the servers share, to list its members and ask each its status`;
+  status: shows the servers (each renews its Lease kube-system/stratus-server-NAME), which
+  server holds the controller-manager and scheduler Leases, the etcd members and their health
+  (with --etcd or --data-dir), and the agents (Nodes and their Ready condition).
+  leave: removes the etcd member of the stopped server whose data directory is DIR from its
+  cluster (MemberRemove through the other members) and deletes the member's data there; the
+  server's Lease then lapses. Start that directory again only with --cluster-init or --join.
+  --etcd URL      an external etcd cluster the servers share (plaintext)
+  --data-dir DIR  a server's data directory (--cluster-init/--join): its etcd members over TLS`;
 
 /** `stratus cluster status`: one look at a control plane of several servers. */
 export const clusterCommand: Command = {
   name: 'cluster',
   summary: 'Show the servers, lease holders, etcd members and agents (cluster status)',
   usage: USAGE,
-  options: { etcd: { type: 'string' } },
+  options: { etcd: { type: 'string' }, 'data-dir': { type: 'string' } },
   async run(ctx, values, positionals) {
     const [what, extra] = positionals;
-    if (what !== 'status' || extra !== undefined)
+    if ((what !== 'status' && what !== 'leave') || extra !== undefined)
       throw new UsageError(
-        what === undefined ? 'name a subcommand: status' : `unknown argument "${what}"`,
+        what === undefined ? 'name a subcommand: status or leave' : `unknown argument "${what}"`,
         'cluster',
       );
+    if (what === 'leave') return leave(ctx, values);
     return status(ctx, values);
   },
 };
+
+async function leave(ctx: CommandContext, values: FlagValues): Promise<number> {
+  const dataDir = flagString(values, 'data-dir');
+  if (dataDir === undefined)
+    throw new UsageError('leave needs --data-dir DIR (the stopped server’s)', 'cluster');
+  const { leaveCluster } = await import('../server-cluster.js');
+  const left = await leaveCluster(resolve(ctx.io.cwd, dataDir));
+  await write(ctx.io.stdout, `removed etcd member ${left.name} (${left.id}) from the cluster\n`);
+  return 0;
+}
 
 async function status(ctx: CommandContext, values: FlagValues): Promise<number> {
   const client = ctx.client();
@@ -32,29 +50,40 @@ async function status(ctx: CommandContext, values: FlagValues): Promise<number> 
     client.list('leases', { namespace: 'kube-system' }),
     client.list('nodes'),
   ]);
+  // Ages are as of the read, not after the etcd calls below (slow on a busy machine).
+  const nowMs = Date.now();
   const url = flagString(values, 'etcd');
-  const members = url === undefined ? undefined : await etcdMembers(url);
+  const dataDir = flagString(values, 'data-dir');
+  let members: MemberRow[] | undefined;
+  if (url !== undefined) members = await etcdMembers(await parseUrl(url));
+  else if (dataDir !== undefined) {
+    const { clusterEndpoints } = await import('../server-cluster.js');
+    members = await etcdMembers(await clusterEndpoints(resolve(ctx.io.cwd, dataDir)));
+  }
   await write(
     ctx.io.stdout,
     formatClusterStatus({
       leases: leases.items,
       nodes: nodes.items,
       ...(members === undefined ? {} : { members }),
-      nowMs: Date.now(),
+      nowMs,
     }),
   );
   return 0;
 }
 
-async function etcdMembers(url: string): Promise<MemberRow[]> {
-  const { openEtcdCluster, parseEtcdUrl } = await import('../../store/index.js');
-  let addresses: string[];
+async function parseUrl(url: string): Promise<{ addresses: string[] }> {
+  const { parseEtcdUrl } = await import('../../store/index.js');
   try {
-    addresses = parseEtcdUrl(url);
+    return { addresses: parseEtcdUrl(url) };
   } catch (err) {
     throw new UsageError(`--etcd: ${(err as Error).message}`, 'cluster');
   }
-  const etcd = await openEtcdCluster(addresses);
+}
+
+async function etcdMembers(at: { addresses: string[]; tls?: EtcdTls }): Promise<MemberRow[]> {
+  const { openEtcdCluster } = await import('../../store/index.js');
+  const etcd = await openEtcdCluster(at.addresses, at.tls !== undefined ? { tls: at.tls } : {});
   try {
     const list = await etcd.memberList();
     const rows = await Promise.all(

@@ -13,6 +13,8 @@ import { UsageError } from '../errors.js';
 import { durationFlag } from './duration-flag.js';
 import { SERVICE_PROXY_OPTIONS, SERVICE_PROXY_USAGE, serviceProxyFlags } from './service-proxy-flag.js';
 import type * as Up from '../up.js';
+import type { ClusterOptions } from '../server-cluster.js';
+import { existsSync } from 'node:fs';
 import { RUNTIME_OPTIONS, RUNTIME_USAGE, defaultRuntimeFlag, podNetworkFor } from './runtime-flag.js';
 
 const SERVE_OPTIONS = {
@@ -46,12 +48,28 @@ const SERVE_OPTIONS = {
   'leader-elect-lease-duration': { type: 'string' },
   'leader-elect-renew-deadline': { type: 'string' },
   'leader-elect-retry-period': { type: 'string' },
+  'cluster-init': { type: 'boolean' },
+  join: { type: 'string' },
+  token: { type: 'string' },
+  'etcd-client-port': { type: 'string' },
+  'etcd-peer-port': { type: 'string' },
 } as const;
 
 const SERVE_FLAGS = `  --data-dir DIR   where state and the kubeconfig live (default: ./.stratus)
   --port N         the API port (default: 6443; 0 picks a free port)
   --host ADDR      the address to listen on (default: 127.0.0.1)
   --store URL      sqlite:PATH (default, in the data dir) or etcd://host:2379,…
+                   (an external etcd, plaintext)
+  --cluster-init   start a cluster of several servers: this server runs an etcd
+                   member (Debian's etcd, data in DATA_DIR/etcd, TLS from the
+                   cluster CA) and keeps the state there; others join it with
+                   the token in DATA_DIR/token
+  --join URL --token TOKEN
+                   join the cluster of the server at URL (https://HOST:6443) with
+                   its server token: adds an etcd member here and serves the same
+                   API (later starts need neither flag)
+  --etcd-client-port N, --etcd-peer-port N
+                   the etcd member's ports on --host (default: 2379, 2380)
   --s3-port N      the S3 endpoint's port (default: 9000; 0 picks a free port)
   --storage-device PATH[:WEIGHT[:ZONE]]
                    a storage device (a folder per disk); repeat for several
@@ -201,6 +219,39 @@ function auditFlags(
   };
 }
 
+/** `--cluster-init`, `--join URL --token T` and the etcd ports, or undefined without a cluster. */
+function clusterFlags(values: FlagValues, name: string, cwd: string): ClusterOptions | undefined {
+  const init = flagBool(values, 'cluster-init');
+  const join = flagString(values, 'join');
+  const token = flagString(values, 'token') ?? process.env['STRATUS_TOKEN'];
+  const clientPort = portFlag(values, 'etcd-client-port', name);
+  const peerPort = portFlag(values, 'etcd-peer-port', name);
+  const dataDir = flagString(values, 'data-dir') ?? '.stratus';
+  // A data directory that already holds a member restarts it without flags.
+  const hasMember = existsSync(resolve(cwd, dataDir, 'etcd', 'config.json'));
+  if (!init && join === undefined && !hasMember) {
+    if (clientPort !== undefined || peerPort !== undefined)
+      throw new UsageError('--etcd-client-port and --etcd-peer-port go with --cluster-init or --join', name);
+    return undefined;
+  }
+  if (init && join !== undefined)
+    throw new UsageError('--cluster-init starts a cluster, --join joins one: not both', name);
+  if (join !== undefined && token === undefined)
+    throw new UsageError('--join needs --token (DATA_DIR/token of a server of the cluster)', name);
+  if (flagString(values, 'store') !== undefined)
+    throw new UsageError(
+      '--store and --cluster-init/--join exclude each other: the state is in the servers’ etcd',
+      name,
+    );
+  return {
+    ...(init ? { init } : {}),
+    ...(join !== undefined ? { join } : {}),
+    ...(token !== undefined ? { token } : {}),
+    ...(clientPort !== undefined ? { clientPort } : {}),
+    ...(peerPort !== undefined ? { peerPort } : {}),
+  };
+}
+
 async function serve(
   ctx: CommandContext,
   values: FlagValues,
@@ -257,6 +308,7 @@ async function serve(
   const keyFile = flagString(values, 'tls-private-key-file');
   if ((certFile === undefined) !== (keyFile === undefined))
     throw new UsageError('--tls-cert-file and --tls-private-key-file go together', name);
+  const cluster = clusterFlags(values, name, ctx.io.cwd);
   // Loaded here, not at the top: other commands should not pay for loading the server.
   const up = await import('../up.js');
   const cloud = await up.startCloud(
@@ -265,6 +317,7 @@ async function serve(
       ...(port === undefined ? {} : { apiPort: port }),
       ...(host === undefined ? {} : { host }),
       ...(store === undefined ? {} : { store }),
+      ...(cluster === undefined ? {} : { cluster }),
       s3Port,
       controllers: true,
       ...(devices.length > 0 ? { storageDevices: devices } : {}),

@@ -97,6 +97,22 @@ export type WatchStream = grpc.ClientDuplexStream<WatchRequest, WatchResponse>;
 export interface EtcdClientOptions {
   /** Deadline of each unary call; default 10_000 ms. */
   callTimeoutMs?: number;
+  /** TLS with a client certificate (the members Stratus runs); default plaintext. */
+  tls?: EtcdTls;
+}
+
+/** How to reach members over TLS: the CA that signed them, and this client's certificate (PEM). */
+export interface EtcdTls {
+  ca: string;
+  cert: string;
+  key: string;
+}
+
+/** gRPC credentials for `tls`, or plaintext without. */
+export function etcdCredentials(tls: EtcdTls | undefined): grpc.ChannelCredentials {
+  return tls === undefined
+    ? grpc.credentials.createInsecure()
+    : grpc.credentials.createSsl(Buffer.from(tls.ca), Buffer.from(tls.key), Buffer.from(tls.cert));
 }
 
 type Unary = (
@@ -145,7 +161,7 @@ interface Endpoint {
 
 /**
  * A thin etcd v3 client on @grpc/grpc-js: the KV calls the store makes (Range, Txn, Compact)
- * and Watch streams, over plaintext gRPC to a list of members. Calls go to one member at a time;
+ * and Watch streams, over gRPC (TLS with a client certificate, or plaintext) to a list of members. Calls go to one member at a time;
  * when it does not answer (UNAVAILABLE, a deadline), the next call goes to the next member.
  * Reads are retried there once per member; a write is retried only when it was refused before
  * reaching a member (no connection), since a write that timed out may have been applied.
@@ -159,7 +175,7 @@ export class EtcdClient {
   constructor(addresses: readonly string[], options: EtcdClientOptions = {}) {
     if (addresses.length === 0) throw new RangeError('etcd: at least one endpoint is required');
     const { KV, Watch } = loadServices();
-    const creds = grpc.credentials.createInsecure();
+    const creds = etcdCredentials(options.tls);
     this.endpoints = addresses.map((address) => ({
       address,
       kv: new KV(address, creds, CHANNEL_OPTIONS),

@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { storeUnavailable } from '../errors.js';
+import { etcdCredentials, type EtcdTls } from './etcd-client.js';
 
 /** An etcd cluster member (etcdserverpb.Member); IDs are uint64, so kept as decimal text. */
 export interface EtcdMember {
@@ -118,7 +119,7 @@ function loadServices(): { Cluster: ServiceCtor; Maintenance: ServiceCtor } {
 }
 
 /**
- * etcd's membership and health calls over plaintext gRPC: the list of members, adding one (a
+ * etcd's membership and health calls over gRPC (TLS or plaintext, as EtcdClient): the list of members, adding one (a
  * server joining), removing one (a server leaving), and each member's own status. A call goes
  * to the first address that answers; `status` goes to the one address asked.
  */
@@ -127,7 +128,7 @@ export class EtcdClusterClient {
 
   constructor(
     private readonly addresses: readonly string[],
-    private readonly options: { callTimeoutMs?: number } = {},
+    private readonly options: { callTimeoutMs?: number; tls?: EtcdTls } = {},
   ) {
     if (addresses.length === 0) throw new RangeError('etcd: at least one endpoint is required');
   }
@@ -188,7 +189,7 @@ export class EtcdClusterClient {
     let pair = this.clients.get(address);
     if (pair === undefined) {
       const { Cluster, Maintenance } = loadServices();
-      const creds = grpc.credentials.createInsecure();
+      const creds = etcdCredentials(this.options.tls);
       pair = { cluster: new Cluster(address, creds), maintenance: new Maintenance(address, creds) };
       this.clients.set(address, pair);
     }

@@ -9,7 +9,7 @@ import {
 } from '../errors.js';
 import type { ListOptions, ListResult, Store, WatchEvent, WatchOptions, Watcher } from '../store.js';
 import { compileWatchFilter } from '../watch-filter.js';
-import type { Compare, EtcdClient, TxnResponse } from './etcd-client.js';
+import type { Compare, EtcdClient, EtcdTls, TxnResponse } from './etcd-client.js';
 import { isCompactedError, isFutureRevisionError } from './etcd-errors.js';
 import { EtcdKeys } from './etcd-keys.js';
 import { kvObject, listPage } from './etcd-list.js';
@@ -27,6 +27,8 @@ export interface EtcdStoreOptions {
    * back. Default 300_000 ms (5 min); 0 disables it.
    */
   compactIntervalMs?: number;
+  /** TLS with a client certificate to the members; default plaintext. */
+  tls?: EtcdTls;
 }
 
 /**
@@ -70,6 +72,7 @@ export class EtcdStore implements Store {
     const { EtcdClient } = await import('./etcd-client.js');
     const client = new EtcdClient(endpoints, {
       ...(options.callTimeoutMs !== undefined ? { callTimeoutMs: options.callTimeoutMs } : {}),
+      ...(options.tls !== undefined ? { tls: options.tls } : {}),
     });
     const store = new EtcdStore(client, options.prefix ?? '/stratus/', options.compactIntervalMs ?? 300_000);
     try {

@@ -1,7 +1,7 @@
 /**
  * Parses `--store etcd://host:port[,host:port…]` into member addresses (`host:port`, IPv6 as
- * `[addr]:port`). Plaintext gRPC: the members are expected on loopback or a private network
- * (TLS to etcd comes with `--cluster-init`). Throws a RangeError naming what is wrong.
+ * `[addr]:port`). Plaintext gRPC: a user's external etcd, expected on loopback or a
+ * private network (the members `--cluster-init`/`--join` run speak TLS). Throws a RangeError naming what is wrong.
  */
 export function parseEtcdUrl(url: string): string[] {
   if (!url.startsWith('etcd://'))
