@@ -16,6 +16,7 @@ import type {
   CorsRule,
   DeleteResult,
   GetOptions,
+  LifecycleRule,
   ListObjectsOptions,
   ListObjectsResult,
   ListVersionsOptions,
@@ -92,6 +93,12 @@ export class Engine implements ObjectStore {
 
   setBucketAccess(bucket: string, access: string): Promise<void> {
     return buckets.updateBucket(this.ctx, bucket, { access });
+  }
+
+  setLifecycle(bucket: string, rules: LifecycleRule[] | undefined): Promise<void> {
+    return buckets.updateBucket(this.ctx, bucket, {
+      lifecycle: rules && rules.length > 0 ? JSON.stringify(rules) : '',
+    });
   }
 
   bucketUsage(bucket: string): Promise<{ objects: number; bytes: number }> {
