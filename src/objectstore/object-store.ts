@@ -186,6 +186,8 @@ export interface ObjectInfo {
   isDeleteMarker?: boolean;
   /** Parts count for multipart objects. */
   partsCount?: number;
+  /** A multipart object's parts, by HeadObject only (GetObjectAttributes lists them). */
+  parts?: Array<{ partNumber: number; size: number }>;
   tagCount?: number;
   /** The version's tags (absent: none); lifecycle filters read them. */
   tags?: Record<string, string>;

@@ -170,7 +170,16 @@ export class Engine implements ObjectStore {
 
   async headObject(bucket: string, key: string, options: { versionId?: string } = {}): Promise<ObjectInfo> {
     await this.ctx.requireBucket(bucket);
-    return objectInfo(bucket, await this.ctx.resolve(bucket, key, options.versionId));
+    const row = await this.ctx.resolve(bucket, key, options.versionId);
+    const info = objectInfo(bucket, row);
+    if (info.partsCount === undefined) return info;
+    const manifest = parseMeta(row.meta).manifest ?? [];
+    // Part files are named `p.<uploadId>.<partNumber>` (multipart.ts partName).
+    info.parts = manifest.map((p) => ({
+      partNumber: Number(p.name.slice(p.name.lastIndexOf('.') + 1)),
+      size: p.size,
+    }));
+    return info;
   }
 
   async deleteObject(
