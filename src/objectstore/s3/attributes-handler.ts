@@ -68,7 +68,7 @@ const getObjectAttributes: Handler = async (ctx) => {
     parts = [
       'ObjectParts',
       [
-        ['TotalPartsCount', info.parts.length],
+        ['PartsCount', info.parts.length],
         ['PartNumberMarker', marker],
         ['NextPartNumberMarker', truncated ? page[page.length - 1]?.partNumber : undefined],
         ['MaxParts', maxParts],
