@@ -79,7 +79,7 @@ export function formatStatus(status: EngineStatus): string {
     `  corrupt skipped: ${r.corruptSkipped}`,
     `  last pass:       ${r.passes === 0 ? 'none yet' : `${r.lastPassCopied} files copied`}`,
     '',
-    'Lifecycle (applies buckets\' lifecycle rules, a bounded number of actions per pass):',
+    "Lifecycle (applies buckets' lifecycle rules, a bounded number of actions per pass):",
     `  passes:          ${l.passes} (${l.sweeps} full sweeps)${l.cursor ? ` (next: ${l.cursor.bucket}${l.cursor.key !== undefined ? ` after ${JSON.stringify(l.cursor.key)}` : ''})` : ''}`,
     `  keys scanned:    ${l.keysScanned}`,
     `  expired:         ${l.objectsExpired} objects, ${l.noncurrentDeleted} noncurrent versions, ${l.markersRemoved} delete markers`,

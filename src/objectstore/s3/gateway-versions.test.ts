@@ -11,7 +11,7 @@ import {
   PutBucketPolicyCommand,
   PutBucketVersioningCommand,
   PutObjectCommand,
-  S3Client,
+  type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { sdkClient, startTestGateway, type TestGateway } from './test-gateway.js';
