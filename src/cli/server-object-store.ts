@@ -47,6 +47,7 @@ export async function openEngine(
     ...(options.replicas !== undefined ? { replicas: options.replicas } : {}),
     auditIntervalMs: 60_000,
     replicateIntervalMs: 30_000,
+    lifecycleIntervalMs: 60_000,
   });
 }
 

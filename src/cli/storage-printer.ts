@@ -59,6 +59,7 @@ export function formatStatus(status: EngineStatus): string {
   ]);
   const a = status.auditor;
   const r = status.replicator;
+  const l = status.lifecycle;
   const lines = [
     table(['DEVICE', 'HEALTH', 'FREE', 'IN RING', 'PARTITIONS', 'PATH'], rows).trimEnd(),
     '',
@@ -77,6 +78,13 @@ export function formatStatus(status: EngineStatus): string {
     `  indexes synced:  ${r.indexesSynced}`,
     `  corrupt skipped: ${r.corruptSkipped}`,
     `  last pass:       ${r.passes === 0 ? 'none yet' : `${r.lastPassCopied} files copied`}`,
+    '',
+    "Lifecycle (applies buckets' lifecycle rules, a bounded number of actions per pass):",
+    `  passes:          ${l.passes} (${l.sweeps} full sweeps)${l.cursor ? ` (next: ${l.cursor.bucket}${l.cursor.key !== undefined ? ` after ${JSON.stringify(l.cursor.key)}` : ''})` : ''}`,
+    `  keys scanned:    ${l.keysScanned}`,
+    `  expired:         ${l.objectsExpired} objects, ${l.noncurrentDeleted} noncurrent versions, ${l.markersRemoved} delete markers`,
+    `  uploads aborted: ${l.uploadsAborted}`,
+    `  errors:          ${l.errors} (retried on the next sweep)`,
   ];
   return lines.join('\n') + '\n';
 }

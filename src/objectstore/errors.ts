@@ -45,6 +45,7 @@ export const OBJECT_STORE_ERRORS = {
   MissingSecurityHeader: 400,
   NoSuchBucket: 404,
   NoSuchCORSConfiguration: 404,
+  NoSuchLifecycleConfiguration: 404,
   NoSuchKey: 404,
   NoSuchTagSet: 404,
   NoSuchUpload: 404,

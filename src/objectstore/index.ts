@@ -19,4 +19,5 @@ export { partitionForHash, primaryDevices, handoffDevices } from './ring/index.j
 export { createRing, rebalance, ringBalance, addDevice, removeDevice } from './ring/index.js';
 export type { DeviceBalance } from './ring/index.js';
 export { crc32, crc32c, crc64nvme } from './body/index.js';
-export { validateBucketName, validateKey } from './engine/index.js';
+export { validateBucketName, validateKey, expiryOf, DAY_MS } from './engine/index.js';
+export type { LifecycleProgress } from './engine/index.js';

@@ -18,6 +18,8 @@ export interface ObjectStore {
   setCors(bucket: string, rules: CorsRule[] | undefined): Promise<void>;
   /** Replaces the bucket's access settings (ACL, policy, public access block, ownership) as JSON. */
   setBucketAccess(bucket: string, access: string): Promise<void>;
+  /** Replaces the bucket's lifecycle rules (validated by the caller); undefined or empty removes them. */
+  setLifecycle(bucket: string, rules: LifecycleRule[] | undefined): Promise<void>;
   /** Object count and bytes of the current versions. */
   bucketUsage(bucket: string): Promise<{ objects: number; bytes: number }>;
 
@@ -89,8 +91,38 @@ export interface BucketInfo {
   cors?: CorsRule[];
   /** The access settings as the gateway's JSON (absent: private, defaults). */
   access?: string;
+  /** The lifecycle rules, when the bucket has a lifecycle configuration. */
+  lifecycle?: LifecycleRule[];
   /** Changes whenever the bucket's row does: the key under which parsed settings are cached. */
   version: string;
+}
+
+/**
+ * One rule of a bucket's lifecycle configuration, as S3's XML says it (validated: see
+ * `s3/lifecycle-xml.ts`). Days count from the object's creation (or, for noncurrent versions,
+ * from when a newer version replaced it), rounded up to the next midnight UTC.
+ */
+export interface LifecycleRule {
+  id: string;
+  enabled: boolean;
+  filter: LifecycleFilter;
+  /** Where the filter came from: `<Filter>` (the current form) or the legacy rule-level `<Prefix>`. */
+  legacyPrefix?: boolean;
+  expiration?: { days?: number; date?: string; expiredObjectDeleteMarker?: boolean };
+  noncurrentVersionExpiration?: { noncurrentDays: number; newerNoncurrentVersions?: number };
+  abortIncompleteMultipartUpload?: { daysAfterInitiation: number };
+}
+
+/** Which objects a lifecycle rule applies to: every condition given must hold. */
+export interface LifecycleFilter {
+  prefix?: string;
+  tags?: Array<{ key: string; value: string }>;
+  /** Bytes; the object must be strictly larger. */
+  sizeGreaterThan?: number;
+  /** Bytes; the object must be strictly smaller. */
+  sizeLessThan?: number;
+  /** The filter used `<And>` (kept so GET returns the shape that was PUT). */
+  and?: boolean;
 }
 
 export interface CorsRule {
@@ -154,7 +186,11 @@ export interface ObjectInfo {
   isDeleteMarker?: boolean;
   /** Parts count for multipart objects. */
   partsCount?: number;
+  /** A multipart object's parts, by HeadObject only (GetObjectAttributes lists them). */
+  parts?: Array<{ partNumber: number; size: number }>;
   tagCount?: number;
+  /** The version's tags (absent: none); lifecycle filters read them. */
+  tags?: Record<string, string>;
   /** The version's ACL as the gateway's JSON; absent: private to the bucket owner. */
   acl?: string;
 }

@@ -22,7 +22,7 @@ export interface KeyRange {
 const DDL = `
 CREATE TABLE IF NOT EXISTS buckets (name TEXT PRIMARY KEY, ts TEXT NOT NULL, deleted INTEGER NOT NULL,
   owner TEXT NOT NULL, created INTEGER NOT NULL, versioning TEXT NOT NULL, cors TEXT NOT NULL,
-  access TEXT NOT NULL DEFAULT '');
+  access TEXT NOT NULL DEFAULT '', lifecycle TEXT NOT NULL DEFAULT '');
 CREATE TABLE IF NOT EXISTS objects (key TEXT NOT NULL, vid TEXT NOT NULL, ts TEXT NOT NULL, deleted INTEGER NOT NULL,
   vts TEXT NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL, modified INTEGER NOT NULL, dm INTEGER NOT NULL,
   meta TEXT NOT NULL, PRIMARY KEY (key, vid)) WITHOUT ROWID;
@@ -45,6 +45,8 @@ function migrate(db: Database.Database): void {
   const columns = db.pragma('table_info(buckets)') as Array<{ name: string }>;
   if (!columns.some((c) => c.name === 'access'))
     db.exec("ALTER TABLE buckets ADD COLUMN access TEXT NOT NULL DEFAULT ''");
+  if (!columns.some((c) => c.name === 'lifecycle'))
+    db.exec("ALTER TABLE buckets ADD COLUMN lifecycle TEXT NOT NULL DEFAULT ''");
 }
 
 /** An inline body with what verifies it: its version row's key, ids and ETag. */
@@ -136,8 +138,14 @@ export class BucketIndex {
     const drop = objects ? this.stmt('DELETE FROM inline WHERE key = ? AND vid = ?') : undefined;
     if (table === 'buckets') {
       bucketTableChanges++;
-      // A row from a replica that predates the access column carries none: a private bucket.
-      rows = rows.map((r) => ((r as BucketRow).access === undefined ? { ...r, access: '' } : r));
+      // A row from a replica that predates the access or lifecycle column carries none: a private
+      // bucket without lifecycle rules.
+      rows = rows.map((r) => {
+        const b = r as BucketRow;
+        return b.access === undefined || b.lifecycle === undefined
+          ? ({ ...b, access: b.access ?? '', lifecycle: b.lifecycle ?? '' } as IndexTables[T])
+          : r;
+      });
     }
     this.guarded(() => {
       for (const row of rows) {

@@ -19,6 +19,8 @@ export interface BucketRow {
    * gateway's `BucketAccess`), or '' for a private bucket with the defaults.
    */
   access: string;
+  /** JSON of the bucket's LifecycleRule[], or '' for none. */
+  lifecycle: string;
 }
 
 /** One version (or delete marker) of a key in a bucket index. */
@@ -88,7 +90,7 @@ export const INDEX_SCHEMA: {
   };
 } = {
   buckets: {
-    columns: ['name', 'ts', 'deleted', 'owner', 'created', 'versioning', 'cors', 'access'],
+    columns: ['name', 'ts', 'deleted', 'owner', 'created', 'versioning', 'cors', 'access', 'lifecycle'],
     key: ['name'],
   },
   objects: {

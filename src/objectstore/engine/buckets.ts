@@ -39,6 +39,7 @@ export async function createBucket(
     versioning: 'Off',
     cors: '',
     access,
+    lifecycle: '',
   };
   const bi = ctx.bucketIndex(name);
   await ctx.index.write(bi.loc, bi.name, 'objects', []);
@@ -77,11 +78,14 @@ export async function listBuckets(ctx: EngineContext, owner?: string): Promise<B
     .map(bucketInfo);
 }
 
-/** Changes a bucket's versioning state, CORS rules or access settings (a new row, last writer wins). */
+/**
+ * Changes a bucket's versioning state, CORS rules, access settings or lifecycle rules (a new row,
+ * last writer wins).
+ */
 export async function updateBucket(
   ctx: EngineContext,
   bucket: string,
-  change: { versioning?: string; cors?: string; access?: string },
+  change: { versioning?: string; cors?: string; access?: string; lifecycle?: string },
 ): Promise<void> {
   const row = await ctx.requireBucket(bucket);
   const { loc, name } = ctx.accountIndex();

@@ -22,6 +22,7 @@ import {
 } from '../ring/index.js';
 import type { RingData, RingDevice } from '../ring/index.js';
 import { explainObject, type ExplainResult } from './explain.js';
+import { LifecycleWorker, type LifecycleProgress, type LifecycleWorkerOptions } from './lifecycle-worker.js';
 
 /** A device to open: a folder and its place in the failure domains. */
 export interface DeviceSpec {
@@ -64,6 +65,10 @@ export interface OpenObjectStoreOptions {
   inlineMaxBytes?: number;
   /** Test seams inside operations (EngineHooks); none by default. */
   hooks?: EngineHooks;
+  /** Lifecycle pass interval in ms; default 0 (only lifecycleOnce). */
+  lifecycleIntervalMs?: number;
+  /** Bounds and day length of the lifecycle worker (LifecycleWorkerOptions); S3's defaults. */
+  lifecycle?: Omit<LifecycleWorkerOptions, 'state'>;
 }
 
 /** What `status()` reports: devices, ring balance, auditor and replicator progress. */
@@ -78,6 +83,7 @@ export interface EngineStatus {
   ring: { version: number; partPower: number; replicas: number; worstPercentOff: number };
   auditor: AuditProgress;
   replicator: ReplicationProgress;
+  lifecycle: LifecycleProgress;
 }
 
 /** The engine as the CLI, the server and tests see it: the S3 operations plus ring and repair controls. */
@@ -88,6 +94,8 @@ export interface EngineObjectStore extends ObjectStore {
   explain(bucket: string, key: string, versionId?: string): Promise<ExplainResult>;
   auditOnce(): Promise<AuditProgress>;
   replicateOnce(): Promise<ReplicationProgress>;
+  /** One bounded pass of the lifecycle worker (expirations, aborted uploads). */
+  lifecycleOnce(): Promise<LifecycleProgress>;
   status(): Promise<EngineStatus>;
   /** Adds a device to the ring (it gets partitions at the next rebalance). */
   addDevice(spec: DeviceSpec): Promise<void>;
@@ -150,6 +158,7 @@ export async function openObjectStore(options: OpenObjectStoreOptions): Promise<
 class EngineStore extends Engine implements EngineObjectStore {
   private readonly auditor: Auditor;
   private readonly replicator: Replicator;
+  private readonly lifecycle: LifecycleWorker;
   private readonly timers: NodeJS.Timeout[] = [];
 
   constructor(
@@ -172,6 +181,13 @@ class EngineStore extends Engine implements EngineObjectStore {
       clock,
       ...(options.reclaimAgeMs !== undefined ? { reclaimAgeMs: options.reclaimAgeMs } : {}),
     });
+    this.lifecycle = new LifecycleWorker(this.ctx, this, {
+      ...options.lifecycle,
+      state: {
+        load: () => loadJson<LifecycleProgress>([...local.values()], LIFECYCLE_FILE, (p) => p.passes),
+        save: (p) => saveJson([...local.values()], LIFECYCLE_FILE, JSON.stringify(p)),
+      },
+    });
     const every = (ms: number | undefined, run: () => Promise<unknown>): void => {
       if (!ms || ms <= 0) return;
       const t = setInterval(() => void run().catch(() => undefined), ms);
@@ -180,6 +196,7 @@ class EngineStore extends Engine implements EngineObjectStore {
     };
     every(options.auditIntervalMs, () => this.auditor.runOnce());
     every(options.replicateIntervalMs, () => this.replicator.runOnce());
+    every(options.lifecycleIntervalMs, () => this.lifecycle.runOnce());
   }
 
   ring(): RingData {
@@ -209,6 +226,10 @@ class EngineStore extends Engine implements EngineObjectStore {
     return this.replicator.runOnce();
   }
 
+  lifecycleOnce(): Promise<LifecycleProgress> {
+    return this.lifecycle.runOnce();
+  }
+
   async status(): Promise<EngineStatus> {
     const ring = this.placement.ring;
     const balance = ringBalance(ring);
@@ -233,6 +254,7 @@ class EngineStore extends Engine implements EngineObjectStore {
       },
       auditor: { ...this.auditor.progress },
       replicator: { ...this.replicator.progress },
+      lifecycle: { ...this.lifecycle.progress },
     };
   }
 
@@ -259,6 +281,7 @@ class EngineStore extends Engine implements EngineObjectStore {
 
   override async close(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
+    await this.lifecycle.close();
     await this.auditor.close();
     await this.replicator.close();
     await this.ctx.data.close();
@@ -301,23 +324,39 @@ function ringDevice(id: string, spec: DeviceSpec): RingDevice {
   };
 }
 
-async function loadRing(devices: LocalDevice[]): Promise<RingData | undefined> {
-  let best: RingData | undefined;
+/** The lifecycle worker's progress and cursor, on every device beside ring.json. */
+const LIFECYCLE_FILE = 'lifecycle.json';
+
+/** The newest copy (by `order`) of a JSON file kept on every device. */
+async function loadJson<T>(
+  devices: readonly LocalDevice[],
+  file: string,
+  order: (value: T) => number,
+): Promise<T | undefined> {
+  let best: T | undefined;
   for (const d of devices) {
-    const text = await readFile(join(d.path, 'ring.json'), 'utf8').catch(() => undefined);
+    const text = await readFile(join(d.path, file), 'utf8').catch(() => undefined);
     if (!text) continue;
-    const ring = JSON.parse(text) as RingData;
-    if (!best || ring.version > best.version) best = ring;
+    const value = JSON.parse(text) as T;
+    if (best === undefined || order(value) > order(best)) best = value;
   }
   return best;
 }
 
-async function saveRing(devices: LocalDevice[], ring: RingData): Promise<void> {
-  const text = JSON.stringify(ring);
+/** Writes a file to every device folder that exists (tmp, then rename). */
+async function saveJson(devices: readonly LocalDevice[], file: string, text: string): Promise<void> {
   for (const d of devices) {
     if (!existsSync(d.path)) continue;
-    const tmp = join(d.path, `ring.json.${process.pid}.tmp`);
+    const tmp = join(d.path, `${file}.${process.pid}.tmp`);
     await writeFile(tmp, text);
-    await rename(tmp, join(d.path, 'ring.json'));
+    await rename(tmp, join(d.path, file));
   }
+}
+
+function loadRing(devices: LocalDevice[]): Promise<RingData | undefined> {
+  return loadJson<RingData>(devices, 'ring.json', (r) => r.version);
+}
+
+function saveRing(devices: LocalDevice[], ring: RingData): Promise<void> {
+  return saveJson(devices, 'ring.json', JSON.stringify(ring));
 }

@@ -16,6 +16,7 @@ import type {
   CorsRule,
   DeleteResult,
   GetOptions,
+  LifecycleRule,
   ListObjectsOptions,
   ListObjectsResult,
   ListVersionsOptions,
@@ -94,6 +95,12 @@ export class Engine implements ObjectStore {
     return buckets.updateBucket(this.ctx, bucket, { access });
   }
 
+  setLifecycle(bucket: string, rules: LifecycleRule[] | undefined): Promise<void> {
+    return buckets.updateBucket(this.ctx, bucket, {
+      lifecycle: rules && rules.length > 0 ? JSON.stringify(rules) : '',
+    });
+  }
+
   bucketUsage(bucket: string): Promise<{ objects: number; bytes: number }> {
     return buckets.bucketUsage(this.ctx, bucket);
   }
@@ -163,7 +170,16 @@ export class Engine implements ObjectStore {
 
   async headObject(bucket: string, key: string, options: { versionId?: string } = {}): Promise<ObjectInfo> {
     await this.ctx.requireBucket(bucket);
-    return objectInfo(bucket, await this.ctx.resolve(bucket, key, options.versionId));
+    const row = await this.ctx.resolve(bucket, key, options.versionId);
+    const info = objectInfo(bucket, row);
+    if (info.partsCount === undefined) return info;
+    const manifest = parseMeta(row.meta).manifest ?? [];
+    // Part files are named `p.<uploadId>.<partNumber>` (multipart.ts partName).
+    info.parts = manifest.map((p) => ({
+      partNumber: Number(p.name.slice(p.name.lastIndexOf('.') + 1)),
+      size: p.size,
+    }));
+    return info;
   }
 
   async deleteObject(

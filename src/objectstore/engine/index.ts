@@ -8,6 +8,8 @@ export * from './engine-store.js';
 export * from './engine.js';
 export * from './explain.js';
 export * from './inline-store.js';
+export * from './lifecycle.js';
+export * from './lifecycle-worker.js';
 export * from './listing.js';
 export * from './multipart.js';
 export * from './new-version.js';

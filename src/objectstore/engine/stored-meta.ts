@@ -1,5 +1,12 @@
 import type { BucketRow, ObjectRow } from '../device/index.js';
-import type { BucketInfo, Checksum, CorsRule, ObjectHeaders, ObjectInfo } from '../object-store.js';
+import type {
+  BucketInfo,
+  Checksum,
+  CorsRule,
+  LifecycleRule,
+  ObjectHeaders,
+  ObjectInfo,
+} from '../object-store.js';
 
 /** One part of a multipart object's manifest: where its bytes live. */
 export interface ManifestPart {
@@ -49,7 +56,10 @@ export function objectInfo(bucket: string, row: ObjectRow): ObjectInfo {
   if (meta.partsCount !== undefined) info.partsCount = meta.partsCount;
   if (meta.acl !== undefined) info.acl = meta.acl;
   const tagCount = Object.keys(meta.tags ?? {}).length;
-  if (tagCount > 0) info.tagCount = tagCount;
+  if (tagCount > 0) {
+    info.tagCount = tagCount;
+    info.tags = meta.tags!;
+  }
   return info;
 }
 
@@ -64,6 +74,7 @@ export function bucketInfo(row: BucketRow): BucketInfo {
   };
   if (row.cors) info.cors = JSON.parse(row.cors) as CorsRule[];
   if (row.access) info.access = row.access;
+  if (row.lifecycle) info.lifecycle = JSON.parse(row.lifecycle) as LifecycleRule[];
   return info;
 }
 

@@ -47,6 +47,8 @@ function actionOf(need: OperationAccess, r: AccessRequest): string {
       return 's3:GetObjectVersion';
     case 's3:DeleteObject':
       return r.operation === 'DeleteObject' ? 's3:DeleteObjectVersion' : need.action;
+    case 's3:GetObjectAttributes':
+      return 's3:GetObjectVersionAttributes';
     case 's3:GetObjectAcl':
       return 's3:GetObjectVersionAcl';
     case 's3:PutObjectAcl':

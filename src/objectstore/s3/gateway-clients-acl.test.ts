@@ -1,44 +1,17 @@
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { startUpGateway } from '../../cli/testing.js';
 import { canonicalId } from './owner-id.js';
-
-const run = promisify(execFile);
-
-/** Finds the aws cli; skips the test without it (fails under CI=true). */
-function awsCli(t: TestContext): string | undefined {
-  if (existsSync('/usr/bin/aws')) return '/usr/bin/aws';
-  if (process.env.CI === 'true') assert.fail('/usr/bin/aws is required under CI');
-  t.skip('/usr/bin/aws is not installed');
-  return undefined;
-}
+import { awsCliFor } from './test-aws-cli.js';
 
 test('aws cli: ACLs, bucket policy, policy status, public access block, ownership and --no-sign-request', async (t) => {
-  const aws = awsCli(t);
-  if (aws === undefined) return;
   const g = await startUpGateway();
   try {
-    const env = {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      HOME: g.dir,
-      AWS_SHARED_CREDENTIALS_FILE: join(g.dir, 's3-credentials'),
-      AWS_CONFIG_FILE: join(g.dir, 's3-config'),
-      AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_PAGER: '',
-    };
-    const cli = async (...args: string[]): Promise<string> =>
-      (await run(aws, ['--endpoint-url', g.url, ...args], { env, timeout: 120_000 })).stdout;
-    const fails = async (code: string, ...args: string[]): Promise<void> => {
-      await assert.rejects(cli(...args), (e: { stderr?: string }) => {
-        assert.match(e.stderr ?? '', new RegExp(code));
-        return true;
-      });
-    };
+    const aws = awsCliFor(t, g);
+    if (aws === undefined) return;
+    const { cli, fails } = aws;
     const file = join(g.dir, 'hello.txt');
     await writeFile(file, 'hello\n');
     await cli('s3', 'mb', 's3://acl-cli');

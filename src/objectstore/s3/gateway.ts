@@ -30,6 +30,8 @@ import { corsHeaders, matchCorsRule } from './cors.js';
 import type { CredentialStore } from './credentials.js';
 import { ObjectStoreError } from '../errors.js';
 import { errorXml, toErrorReply } from './errors-xml.js';
+import { attributesHandlers } from './attributes-handler.js';
+import { lifecycleHandlers } from './lifecycle-handlers.js';
 import { listHandlers } from './list-handlers.js';
 import { multipartHandlers } from './multipart-handlers.js';
 import { objectHandlers } from './object-handlers.js';
@@ -103,6 +105,8 @@ const HANDLERS: Partial<Record<S3Operation, Handler>> = {
   ...multipartHandlers,
   ...aclHandlers,
   ...accessHandlers,
+  ...lifecycleHandlers,
+  ...attributesHandlers,
 };
 
 interface Shared {

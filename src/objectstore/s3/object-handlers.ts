@@ -13,6 +13,7 @@ import {
   requireKey,
 } from './context.js';
 import { ObjectStoreError } from '../errors.js';
+import { addExpirationHeader } from './expiration-header.js';
 import { newObjectAcl } from './request-acl.js';
 import { resolveRange, type ByteRange } from './range.js';
 import type { S3Operation } from './routes.js';
@@ -64,7 +65,9 @@ const putObject: Handler = async (ctx) => {
   if (ctx.size !== undefined) options.size = ctx.size;
   if (ctx.checksum !== undefined) options.checksum = ctx.checksum;
   const info = await ctx.store.putObject(bucket, key, ctx.body(), options);
-  return { status: 200, headers: putResponseHeaders(info, ctx) };
+  const headers = putResponseHeaders(info, ctx);
+  addExpirationHeader(ctx, info, headers);
+  return { status: 200, headers };
 };
 
 /** ETag, version id and the checksum the client sent, for PutObject and UploadPart replies. */
@@ -131,6 +134,7 @@ async function prepareRead(ctx: S3Context): Promise<Prepared | { notModified: Re
 function readHeaders(ctx: S3Context, info: ObjectInfo, range: ByteRange | undefined): Record<string, string> {
   const withChecksum = header(ctx, 'x-amz-checksum-mode')?.toUpperCase() === 'ENABLED' && range === undefined;
   const headers = objectResponseHeaders(info, withChecksum);
+  addExpirationHeader(ctx, info, headers);
   for (const [param, name] of OVERRIDES) {
     const v = ctx.query.get(param);
     if (v === undefined) continue;

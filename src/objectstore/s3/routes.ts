@@ -12,6 +12,9 @@ export type S3Operation =
   | 'GetBucketCors'
   | 'PutBucketCors'
   | 'DeleteBucketCors'
+  | 'GetBucketLifecycleConfiguration'
+  | 'PutBucketLifecycleConfiguration'
+  | 'DeleteBucketLifecycle'
   | 'ListObjects'
   | 'ListObjectsV2'
   | 'ListObjectVersions'
@@ -21,6 +24,7 @@ export type S3Operation =
   | 'CopyObject'
   | 'GetObject'
   | 'HeadObject'
+  | 'GetObjectAttributes'
   | 'DeleteObject'
   | 'GetObjectTagging'
   | 'PutObjectTagging'
@@ -165,6 +169,7 @@ export function routeOperation(
       case 'PUT':
         if (has('versioning')) return 'PutBucketVersioning';
         if (has('cors')) return 'PutBucketCors';
+        if (has('lifecycle')) return 'PutBucketLifecycleConfiguration';
         if (has('acl')) return 'PutBucketAcl';
         if (has('policy')) return 'PutBucketPolicy';
         if (has('publicAccessBlock')) return 'PutPublicAccessBlock';
@@ -174,6 +179,7 @@ export function routeOperation(
         if (has('location')) return 'GetBucketLocation';
         if (has('versioning')) return 'GetBucketVersioning';
         if (has('cors')) return 'GetBucketCors';
+        if (has('lifecycle')) return 'GetBucketLifecycleConfiguration';
         if (has('acl')) return 'GetBucketAcl';
         if (has('policy')) return 'GetBucketPolicy';
         if (has('policyStatus')) return 'GetBucketPolicyStatus';
@@ -184,6 +190,7 @@ export function routeOperation(
         break;
       case 'DELETE':
         if (has('cors')) return 'DeleteBucketCors';
+        if (has('lifecycle')) return 'DeleteBucketLifecycle';
         if (has('policy')) return 'DeleteBucketPolicy';
         if (has('publicAccessBlock')) return 'DeletePublicAccessBlock';
         if (has('ownershipControls')) return 'DeleteBucketOwnershipControls';
@@ -202,6 +209,7 @@ export function routeOperation(
     if (method === 'DELETE') return 'DeleteBucket';
     return query.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects';
   }
+  if (has('attributes') && method === 'GET') return 'GetObjectAttributes';
   if (has('acl') && (method === 'GET' || method === 'PUT'))
     return method === 'GET' ? 'GetObjectAcl' : 'PutObjectAcl';
   const sub = [...query.keys()].find((k) => OBJECT_SUBRESOURCES.has(k));

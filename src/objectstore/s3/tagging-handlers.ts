@@ -53,8 +53,11 @@ const deleteObjectTagging: Handler = async (ctx) => {
   return { status: 204 };
 };
 
-/** Checks that a DeleteObjects body carries an integrity header, as S3 requires, and verifies Content-MD5. */
-function requireIntegrity(headers: Parameters<typeof header>[0], body: Buffer): void {
+/**
+ * Checks that a body carries an integrity header, as S3 requires of DeleteObjects and
+ * PutBucketLifecycleConfiguration, and verifies Content-MD5.
+ */
+export function requireIntegrity(headers: Parameters<typeof header>[0], body: Buffer): void {
   const md5 = contentMd5(headers);
   if (md5 !== undefined) {
     if (createHash('md5').update(body).digest('base64') !== md5)

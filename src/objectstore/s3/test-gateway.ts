@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Clock } from '../../common/clock.js';
 import { SqliteStore } from '../../store/sqlite-store.js';
 import type { Store } from '../../store/index.js';
-import { openObjectStore, type EngineObjectStore } from '../index.js';
+import { openObjectStore, type EngineObjectStore, type OpenObjectStoreOptions } from '../index.js';
 import { StoreCredentials, createAccessKey, type AccessKey } from './credentials.js';
 import { startS3Gateway } from './gateway.js';
 
@@ -29,11 +29,21 @@ export interface TestGateway {
  * stops everything and removes the temp dir.
  */
 export async function startTestGateway(
-  options: { clock?: Clock; baseDomains?: string[]; idleTimeoutMs?: number } = {},
+  options: {
+    clock?: Clock;
+    baseDomains?: string[];
+    idleTimeoutMs?: number;
+    /** Options of the engine (its own clock, lifecycle day…); the gateway keeps `clock`. */
+    objectStore?: Partial<OpenObjectStoreOptions>;
+  } = {},
 ): Promise<TestGateway> {
   const dir = await mkdtemp(join(tmpdir(), 'stratus-s3-'));
   const store = await SqliteStore.open(join(dir, 'store.db'));
-  const objectStore = await openObjectStore({ devices: [{ path: join(dir, 'dev0') }], partPower: 6 });
+  const objectStore = await openObjectStore({
+    devices: [{ path: join(dir, 'dev0') }],
+    partPower: 6,
+    ...options.objectStore,
+  });
   const credentials = new StoreCredentials(store);
   const gateway = await startS3Gateway({
     objectStore,
