@@ -23,6 +23,7 @@ export const OBJECT_STORE_ERRORS = {
   BucketAlreadyExists: 409,
   BucketAlreadyOwnedByYou: 409,
   BucketNotEmpty: 409,
+  IllegalLocationConstraintException: 400,
   EntityTooLarge: 400,
   EntityTooSmall: 400,
   ExpiredToken: 400,

@@ -497,6 +497,9 @@ export async function startS3Gateway(options: S3GatewayOptions): Promise<S3Gatew
   });
   server.on('tlsClientError', () => undefined);
   server.on('checkContinue', serve(true));
+  // Any other Expect value (empty, `200`, …) is ignored, as AWS does (conformance suites put
+  // objects with `Expect: 200` and expect success), instead of node's bare 417.
+  server.on('checkExpectation', handler);
   const guard = new ConnectionGuard({
     limits,
     servers: [server],

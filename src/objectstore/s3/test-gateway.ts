@@ -29,7 +29,7 @@ export interface TestGateway {
  * stops everything and removes the temp dir.
  */
 export async function startTestGateway(
-  options: { clock?: Clock; baseDomains?: string[]; idleTimeoutMs?: number } = {},
+  options: { clock?: Clock; baseDomains?: string[]; idleTimeoutMs?: number; region?: string } = {},
 ): Promise<TestGateway> {
   const dir = await mkdtemp(join(tmpdir(), 'stratus-s3-'));
   const store = await SqliteStore.open(join(dir, 'store.db'));
@@ -42,6 +42,7 @@ export async function startTestGateway(
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     ...(options.baseDomains === undefined ? {} : { baseDomains: options.baseDomains }),
     ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }),
+    ...(options.region === undefined ? {} : { region: options.region }),
   });
   const key = await createAccessKey(store, 'alice');
   return {
