@@ -17,6 +17,7 @@ export type S3Operation =
   | 'ListObjectVersions'
   | 'ListMultipartUploads'
   | 'DeleteObjects'
+  | 'PostObject'
   | 'PutObject'
   | 'CopyObject'
   | 'GetObject'
@@ -190,7 +191,7 @@ export function routeOperation(
         break;
       case 'POST':
         if (has('delete')) return 'DeleteObjects';
-        throw notAllowed();
+        return 'PostObject';
       case 'HEAD':
         return 'HeadBucket';
       default:
