@@ -6,7 +6,7 @@ SYSTEM_DEPS := /usr/bin/aws:awscli rclone:rclone etcd:etcd-server runc:runc dock
 	/usr/lib/python3/dist-packages/kubernetes/__init__.py:python3-kubernetes \
 	/usr/sbin/haproxy:haproxy /usr/sbin/nginx:nginx wrk:wrk /usr/sbin/nft:nftables \
 	/usr/bin/prometheus:prometheus setfattr:attr htpasswd:apache2-utils \
-	/bin/busybox:busybox-static /usr/bin/tini-static:tini /usr/bin/podman:podman
+	/bin/busybox:busybox-static /usr/bin/tini-static:tini /usr/bin/podman:podman /usr/bin/chromium:chromium
 
 .PHONY: up test bench build lint typecheck deps system-deps clean busybox-image
 

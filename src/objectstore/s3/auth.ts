@@ -87,9 +87,10 @@ export function cachedSigningKey(secretAccessKey: string, credential: Credential
   return key;
 }
 
-/** Compares a computed signature with the 64 hex digits a client sent, in constant time. */
-function same(expected: Buffer, signature: string): boolean {
-  const given = Buffer.from(signature, 'hex');
+/** Compares a computed signature with the hex digits a client sent, in constant time. */
+export function same(expected: Buffer, signature: string, encoding: 'hex' | 'base64' = 'hex'): boolean {
+  const given = Buffer.from(signature, encoding);
+  if (encoding === 'base64') return given.length === expected.length && timingSafeEqual(expected, given);
   return given.length === expected.length && signature.length === 2 * expected.length
     ? timingSafeEqual(expected, given)
     : false;

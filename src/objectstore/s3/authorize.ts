@@ -96,11 +96,12 @@ export interface AccessVerdict {
 export function decideAccess(q: AccessQuestion): AccessVerdict {
   const { access, need } = q;
   const restrict = access.publicAccessBlock?.restrictPublicBuckets === true;
+  const owner = q.user !== undefined && q.user === q.owner;
   const verdict =
     access.policy === undefined
       ? undefined
-      : evaluatePolicy(access.policy, q.request, { ignorePublic: restrict && q.user !== q.owner });
-  if (q.user !== undefined && q.user === q.owner) {
+      : evaluatePolicy(access.policy, q.request, { ignorePublic: restrict && !owner, denyOnly: owner });
+  if (owner) {
     if (verdict === 'Deny' && need.ownerAlways !== true) return { allowed: false, reason: 'policy-deny' };
     return { allowed: true, reason: 'owner' };
   }

@@ -79,6 +79,7 @@ export class AccessCache {
           isPublic: false,
           keys: new Set(),
           readsObjectTags: false,
+          byAction: new Map(),
         };
       }
     }

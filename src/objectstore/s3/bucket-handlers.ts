@@ -1,4 +1,4 @@
-import { type Handler, isoDate, requireBucket, xmlReply } from './context.js';
+import { type Handler, type S3Reply, isoDate, requireBucket, xmlReply } from './context.js';
 import { corsToXml, parseCorsConfiguration } from './cors.js';
 import { ObjectStoreError } from '../errors.js';
 import { canonicalId } from './owner-id.js';
@@ -71,32 +71,59 @@ const listBuckets: Handler = async (ctx) => {
   );
 };
 
+/**
+ * The region a CreateBucketConfiguration asks for (undefined when the body has none), checked
+ * against the gateway's as AWS's regional endpoints check it: another region is
+ * IllegalLocationConstraintException. `EU` is eu-west-1's old name.
+ */
+function checkLocationConstraint(body: Buffer, region: string): void {
+  if (body.length === 0) return;
+  const root = parseXml(body.toString('utf8'));
+  if (root.name !== 'CreateBucketConfiguration')
+    throw new ObjectStoreError('MalformedXML', 'The root element must be CreateBucketConfiguration');
+  const asked = childText(root, 'LocationConstraint')?.trim();
+  if (asked === undefined || asked === '') return;
+  const named = asked === 'EU' ? 'eu-west-1' : asked;
+  if (named !== region)
+    throw new ObjectStoreError(
+      'IllegalLocationConstraintException',
+      `The ${asked} location constraint is incompatible for the region specific endpoint this request was sent to.`,
+    );
+}
+
+/**
+ * The answer to re-creating a bucket one owns: 200 in us-east-1 (AWS's legacy rule, which
+ * scripts there rely on), BucketAlreadyOwnedByYou in any other region. Either way the bucket, its
+ * ACL included, stays as it was.
+ */
+function alreadyOwned(region: string, name: string): S3Reply {
+  if (region === 'us-east-1') return { status: 200, headers: { location: `/${name}` } };
+  throw new ObjectStoreError(
+    'BucketAlreadyOwnedByYou',
+    `Your previous request to create the named bucket succeeded and you already own it: ${name}`,
+    { BucketName: name },
+  );
+}
+
 const createBucket: Handler = async (ctx) => {
   const name = requireBucket(ctx);
   validateBucketName(name);
-  const body = await ctx.readBody(64 * 1024);
-  if (body.length > 0) {
-    const root = parseXml(body.toString('utf8'));
-    if (root.name !== 'CreateBucketConfiguration')
-      throw new ObjectStoreError('MalformedXML', 'The root element must be CreateBucketConfiguration');
-  }
+  checkLocationConstraint(await ctx.readBody(64 * 1024), ctx.region);
   const existing = await ctx.store.getBucket(name);
-  if (existing !== undefined) {
-    if (existing.owner === ctx.user) {
-      throw new ObjectStoreError(
-        'BucketAlreadyOwnedByYou',
-        `Your previous request to create the named bucket succeeded and you already own it: ${name}`,
-        { BucketName: name },
-      );
-    }
-  }
-  // Recreating one's own bucket failed above, so an existing bucket's ACL is never reset here.
+  if (existing !== undefined && existing.owner === ctx.user) return alreadyOwned(ctx.region, name);
   const acl = aclFromHeaders(ctx, ctx.user, ctx.user);
-  await ctx.store.createBucket(
-    name,
-    ctx.user,
-    acl === undefined ? {} : { access: serializeBucketAccess({ acl }) },
-  );
+  try {
+    await ctx.store.createBucket(
+      name,
+      ctx.user,
+      acl === undefined ? {} : { access: serializeBucketAccess({ acl }) },
+    );
+  } catch (err) {
+    // A concurrent create by the same owner won.
+    if (err instanceof ObjectStoreError && err.code === 'BucketAlreadyOwnedByYou')
+      return alreadyOwned(ctx.region, name);
+    throw err;
+  }
   return { status: 200, headers: { location: `/${name}` } };
 };
 

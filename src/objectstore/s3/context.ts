@@ -31,6 +31,8 @@ export interface S3Context {
    * or NoSuchBucket otherwise.
    */
   authorizeRead(bucket: string, key: string, versionId: string | undefined): Promise<void>;
+  /** What POST Object needs of the gateway (see post-object.ts). */
+  post: PostSupport;
   region: string;
   store: ObjectStore;
   clock: Clock;
@@ -42,6 +44,19 @@ export interface S3Context {
   size: number | undefined;
   /** The additional checksum the client sent as a header; trailer checksums are verified in the body. */
   checksum: Checksum | undefined;
+}
+
+/** The gateway's side of a POST Object form: who signed it, whether they may write, where objects are. */
+export interface PostSupport {
+  /** The user who signed the form's policy; undefined for an anonymous form. */
+  authenticate(fields: ReadonlyMap<string, string>): Promise<string | undefined>;
+  /**
+   * Checks that `user` may put `key` in the request's bucket (AccessDenied otherwise), the form's
+   * fields standing for the request headers that policy conditions read.
+   */
+  authorize(user: string | undefined, key: string, headers: IncomingHttpHeaders): Promise<void>;
+  /** `http://host` or `https://host` as the client reached the gateway (objects' Location). */
+  origin: string;
 }
 
 /** A handler's answer; the gateway adds request ids, CORS headers and strips HEAD bodies. */

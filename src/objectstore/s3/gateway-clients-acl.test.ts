@@ -15,6 +15,8 @@ test('aws cli: ACLs, bucket policy, policy status, public access block, ownershi
     const file = join(g.dir, 'hello.txt');
     await writeFile(file, 'hello\n');
     await cli('s3', 'mb', 's3://acl-cli');
+    // Re-creating one's own bucket in us-east-1 succeeds, as on AWS.
+    await cli('s3api', 'create-bucket', '--bucket', 'acl-cli');
     await cli('s3', 'cp', file, 's3://acl-cli/open.txt', '--acl', 'public-read');
     const objectAcl = JSON.parse(
       await cli('s3api', 'get-object-acl', '--bucket', 'acl-cli', '--key', 'open.txt'),

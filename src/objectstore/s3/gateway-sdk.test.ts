@@ -22,7 +22,8 @@ test('SDK: buckets are created, listed, located, owned and deleted', async () =>
   await withGateway(async (g, c) => {
     await c.send(new CreateBucketCommand({ Bucket: 'photos' }));
     await c.send(new HeadBucketCommand({ Bucket: 'photos' }));
-    await s3Error(c.send(new CreateBucketCommand({ Bucket: 'photos' })), 'BucketAlreadyOwnedByYou', 409);
+    // us-east-1: re-creating one's own bucket answers 200 (gateway-create-bucket.test.ts: other regions).
+    await c.send(new CreateBucketCommand({ Bucket: 'photos' }));
     await s3Error(c.send(new CreateBucketCommand({ Bucket: 'Bad_Name' })), 'InvalidBucketName', 400);
     const list = await c.send(new ListBucketsCommand({}));
     assert.deepEqual(

@@ -15,7 +15,20 @@ export interface ConditionInput {
 /** Compiles an expected value once (a pattern, a CIDR, a number) into a test of actual values. */
 type Compare = (expected: string) => (actual: string) => boolean;
 
-function wildcardTest(pattern: string, ignoreCase: boolean): (s: string) => boolean {
+/**
+ * A test of strings against a `*`/`?` wildcard pattern (anchored). The common shapes, an exact
+ * string and a prefix followed by one `*`, compare strings instead of running a regular
+ * expression: policies are mostly made of them, and they are tested on every request.
+ */
+export function wildcardTest(pattern: string, ignoreCase: boolean): (s: string) => boolean {
+  const star = pattern.indexOf('*');
+  if (!pattern.includes('?') && (star < 0 || star === pattern.length - 1)) {
+    const fixed = ignoreCase ? pattern.toLowerCase() : pattern;
+    if (star < 0) return ignoreCase ? (s) => s.toLowerCase() === fixed : (s) => s === fixed;
+    if (star === 0) return () => true;
+    const prefix = fixed.slice(0, -1);
+    return ignoreCase ? (s) => s.toLowerCase().startsWith(prefix) : (s) => s.startsWith(prefix);
+  }
   const body = pattern
     .replace(/[.+^${}()|[\]\\]/g, '\\$&')
     .replace(/\*/g, '.*')
@@ -32,6 +45,22 @@ function parseIpv4(s: string): number | undefined {
   return ((parts[0]! << 24) | (parts[1]! << 16) | (parts[2]! << 8) | parts[3]!) >>> 0;
 }
 
+/** The last address parsed, and its value: requests come from few addresses, each tested against several CIDRs. */
+let lastAddress: { text: string; ip: string; value: number | undefined } = {
+  text: '',
+  ip: '',
+  value: undefined,
+};
+
+/** An address (IPv4, IPv4-mapped IPv6 or IPv6) as its IPv4 text and value (undefined for IPv6). */
+function parsedAddress(address: string): { ip: string; value: number | undefined } {
+  if (lastAddress.text !== address) {
+    const ip = address.startsWith('::ffff:') ? address.slice(7) : address;
+    lastAddress = { text: address, ip, value: parseIpv4(ip) };
+  }
+  return lastAddress;
+}
+
 /** A test of addresses against a CIDR block (IPv4, or an exact IPv6 address), parsed once. */
 function cidrTest(cidr: string): (address: string) => boolean {
   const [net, bitsText] = cidr.split('/');
@@ -39,8 +68,7 @@ function cidrTest(cidr: string): (address: string) => boolean {
   const bits = bitsText === undefined ? 32 : Number(bitsText);
   const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
   return (address) => {
-    const ip = address.startsWith('::ffff:') ? address.slice(7) : address;
-    const a = parseIpv4(ip);
+    const { ip, value: a } = parsedAddress(address);
     if (a === undefined || n === undefined) return ip.toLowerCase() === (net ?? '').toLowerCase();
     if (!(bits >= 0 && bits <= 32)) return false;
     return (a & mask) >>> 0 === (n & mask) >>> 0;
@@ -131,7 +159,10 @@ export function conditionTest(
   if (compare === undefined)
     throw new ObjectStoreError('MalformedPolicy', `Invalid Condition type : ${operator}`);
   const tests = values.map((e) => compare.test(e));
-  const one = (actual: string): boolean => tests.some((t) => t(actual));
+  const one = (actual: string): boolean => {
+    for (const t of tests) if (t(actual)) return true;
+    return false;
+  };
   return (r) => {
     const got = r.key(name);
     if (got === undefined) {
@@ -139,7 +170,9 @@ export function conditionTest(
       // A missing key fails a positive test and passes a negated one (as AWS evaluates them).
       return ifExists || compare.negated === true;
     }
-    const actuals = typeof got === 'string' ? [got] : got;
+    // One value (nearly every key): no array per request.
+    if (typeof got === 'string') return one(got) !== (compare.negated === true);
+    const actuals = got;
     if (set === 'all') return actuals.every((a) => one(a) !== (compare.negated === true));
     const hit = actuals.some(one);
     return compare.negated === true ? !hit : hit;

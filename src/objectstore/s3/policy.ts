@@ -1,5 +1,5 @@
 import { ObjectStoreError } from '../errors.js';
-import { conditionTest } from './policy-conditions.js';
+import { conditionTest, wildcardTest } from './policy-conditions.js';
 
 /**
  * Bucket policies in AWS's JSON policy language, compiled once when stored (patterns become
@@ -46,6 +46,11 @@ export interface CompiledPolicy {
   keys: ReadonlySet<string>;
   /** Some statement reads `s3:ExistingObjectTag/…`: the object's tags must be fetched first. */
   readsObjectTags: boolean;
+  /**
+   * The statements whose Action (or NotAction) matches, by action, in policy order; filled as
+   * actions are asked (a few dozen exist), so a request tests only the statements about it.
+   */
+  byAction: Map<string, Statement[]>;
 }
 
 /** The largest policy document S3 accepts (20 KB). */
@@ -73,8 +78,12 @@ export function wildcard(pattern: string, ignoreCase = false): RegExp {
 
 function anyOf(patterns: string[], ignoreCase: boolean): (s: string) => boolean {
   if (patterns.includes('*')) return () => true;
-  const res = patterns.map((p) => wildcard(p, ignoreCase));
-  return (s) => res.some((re) => re.test(s));
+  const tests = patterns.map((p) => wildcardTest(p, ignoreCase));
+  if (tests.length === 1) return tests[0]!;
+  return (s) => {
+    for (const t of tests) if (t(s)) return true;
+    return false;
+  };
 }
 
 /**
@@ -246,24 +255,31 @@ export function compilePolicy(bucket: string, text: string): CompiledPolicy {
     isPublic: statements.some((s) => s.public),
     keys,
     readsObjectTags: [...keys].some((k) => k.startsWith('s3:existingobjecttag/')),
+    byAction: new Map(),
   };
 }
 
 /**
  * A policy's verdict: Deny when a matching statement denies (explicit deny wins), Allow when one
  * allows, undefined when none applies. `ignorePublic` (Block Public Access's
- * RestrictPublicBuckets) drops the statements that let everyone in unconditionally.
+ * RestrictPublicBuckets) drops the statements that let everyone in unconditionally; `denyOnly`
+ * looks at Deny statements alone (for the bucket owner, whom an Allow adds nothing to).
  */
 export function evaluatePolicy(
   policy: CompiledPolicy,
   request: PolicyRequest,
-  options: { ignorePublic?: boolean } = {},
+  options: { ignorePublic?: boolean; denyOnly?: boolean } = {},
 ): PolicyDecision {
-  let allowed = false;
-  for (const s of policy.statements) {
+  let allowed = options.denyOnly === true;
+  let about = policy.byAction.get(request.action);
+  if (about === undefined) {
+    about = policy.statements.filter((s) => s.action(request.action));
+    // Actions come from the gateway's own table, but a bound keeps a memo a memo.
+    if (policy.byAction.size < 1024) policy.byAction.set(request.action, about);
+  }
+  for (const s of about) {
     if (s.allow && (allowed || (options.ignorePublic === true && s.public))) continue;
-    if (!s.action(request.action) || !s.resource(request.resource, request) || !s.principal(request))
-      continue;
+    if (!s.resource(request.resource, request) || !s.principal(request)) continue;
     let holds = true;
     for (const c of s.conditions)
       if (!c(request)) {
@@ -274,5 +290,5 @@ export function evaluatePolicy(
     if (!s.allow) return 'Deny';
     allowed = true;
   }
-  return allowed ? 'Allow' : undefined;
+  return allowed && options.denyOnly !== true ? 'Allow' : undefined;
 }

@@ -73,6 +73,8 @@ export async function admitQuota(
 
 const BYTE_WRITES = new Set([
   'PutObject',
+  // A form's length bounds its file's.
+  'PostObject',
   'UploadPart',
   'CopyObject',
   'UploadPartCopy',

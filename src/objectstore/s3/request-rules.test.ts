@@ -82,6 +82,8 @@ test('operations route by method and subresource', () => {
     routeOperation('PUT', { bucket: 'b' }, q('ownershipControls'), false),
     'PutBucketOwnershipControls',
   );
+  assert.equal(routeOperation('POST', { bucket: 'b' }, q(''), false), 'PostObject');
+  assert.equal(routeOperation('POST', { bucket: 'b' }, q('delete'), false), 'DeleteObjects');
   assert.throws(
     () => routeOperation('PATCH', { bucket: 'b', key: 'k' }, q(''), false),
     code('MethodNotAllowed'),

@@ -20,6 +20,7 @@ export type S3Operation =
   | 'ListObjectVersions'
   | 'ListMultipartUploads'
   | 'DeleteObjects'
+  | 'PostObject'
   | 'PutObject'
   | 'CopyObject'
   | 'GetObject'
@@ -197,7 +198,7 @@ export function routeOperation(
         break;
       case 'POST':
         if (has('delete')) return 'DeleteObjects';
-        throw notAllowed();
+        return 'PostObject';
       case 'HEAD':
         return 'HeadBucket';
       default:

@@ -29,8 +29,9 @@ const getObjectTagging: Handler = async (ctx) => {
   );
 };
 
-const putObjectTagging: Handler = async (ctx) => {
-  const root = parseXml((await ctx.readBody(64 * 1024)).toString('utf8'));
+/** Parses and checks a `<Tagging><TagSet><Tag><Key/><Value/></Tag>…` document (PutObjectTagging, POST's `tagging` field). */
+export function parseTagging(xml: string): Record<string, string> {
+  const root = parseXml(xml);
   const set = child(root, 'TagSet');
   if (root.name !== 'Tagging' || set === undefined)
     throw new ObjectStoreError('MalformedXML', 'The body must be <Tagging><TagSet>…</TagSet></Tagging>');
@@ -44,6 +45,11 @@ const putObjectTagging: Handler = async (ctx) => {
     tags[k] = v;
   }
   validateTags(tags);
+  return tags;
+}
+
+const putObjectTagging: Handler = async (ctx) => {
+  const tags = parseTagging((await ctx.readBody(64 * 1024)).toString('utf8'));
   await ctx.store.putTagging(requireBucket(ctx), requireKey(ctx), tags, versionOf(ctx.query));
   return { status: 200 };
 };

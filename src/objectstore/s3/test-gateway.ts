@@ -33,6 +33,7 @@ export async function startTestGateway(
     clock?: Clock;
     baseDomains?: string[];
     idleTimeoutMs?: number;
+    region?: string;
     /** Options of the engine (its own clock, lifecycle day…); the gateway keeps `clock`. */
     objectStore?: Partial<OpenObjectStoreOptions>;
   } = {},
@@ -52,6 +53,7 @@ export async function startTestGateway(
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     ...(options.baseDomains === undefined ? {} : { baseDomains: options.baseDomains }),
     ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }),
+    ...(options.region === undefined ? {} : { region: options.region }),
   });
   const key = await createAccessKey(store, 'alice');
   return {
