@@ -64,7 +64,7 @@ test(
       );
     try {
       const a = await start('a');
-      await eventually('a to hold the lease', async () => leads('a'));
+      await eventually('a to hold the lease', () => leads('a'));
       // b shares a's bootstrap (CA, keys, encryption config), as a joining server gets it.
       await cp(join(dir, 'a'), join(dir, 'b'), {
         recursive: true,
@@ -117,7 +117,7 @@ test(
       // a stops (releasing its lease): b takes over both.
       await a.close();
       servers.splice(servers.indexOf(a), 1);
-      await eventually('b to hold the lease', async () => leads('b'), { timeoutMs: 60_000 });
+      await eventually('b to hold the lease', () => leads('b'), { timeoutMs: 60_000 });
       await eventually('b to meter the pod', async () => (await meteredPods(b)).includes('idle'), {
         timeoutMs: 60_000,
       });

@@ -382,9 +382,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
               kcm = started[0];
               meter?.lead(true);
               const following = {
-                close: async () => {
+                close: () => {
                   kcm = undefined;
                   meter?.lead(false);
+                  return Promise.resolve();
                 },
               };
               return [following, ...started];
