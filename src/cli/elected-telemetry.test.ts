@@ -50,7 +50,9 @@ test(
         store: etcd.url,
         controllers: true,
         leaderElect: true,
-        leaderElection: { leaseDurationMs: 3000, renewDeadlineMs: 2000, retryPeriodMs: 500 },
+        // Long enough that a busy machine does not make a lose its lease; a.close() releases it,
+        // and b takes it at its next retry.
+        leaderElection: { leaseDurationMs: 30_000, renewDeadlineMs: 20_000, retryPeriodMs: 500 },
         serverName: name,
         usageIntervalMs: 250,
         onNotice: (line) => notices.push(line),
