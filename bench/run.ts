@@ -31,6 +31,7 @@ const REGISTRY: readonly BenchModule[] = [
   { name: 'lb-reload', specifier: './lb-reload.js', exportName: 'benchLbReload' },
   { name: 'service-proxy', specifier: './service-proxy.js', exportName: 'benchServiceProxy' },
   { name: 'telemetry', specifier: './telemetry.js', exportName: 'benchTelemetry' },
+  { name: 'telemetry-rss', specifier: './telemetry.js', exportName: 'benchUpRss' },
   { name: 'runc-start', specifier: './runc-start.js', exportName: 'benchRuncStart' },
   { name: 'runc-pods', specifier: './runc-pods.js', exportName: 'benchRuncPods' },
   { name: 'exec', specifier: './exec.js', exportName: 'benchExec' },

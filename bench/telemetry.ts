@@ -1,8 +1,9 @@
 /**
  * Telemetry figures (issue 14): what sampling the node's pods costs (CPU per round, as a share of
  * a core at the 15 s default), against Debian's `prometheus-node-exporter` scraped at the same
- * interval; and how long the server's `/metrics` takes with 10,000 pods stored, against etcd's
- * `/metrics` with 10,000 keys.
+ * interval; the RSS that sampling and metering add to an idle `stratus up` with 50 pods, against
+ * the same `stratus up` with sampling off, run beside it; and how long the server's `/metrics`
+ * takes with 10,000 pods stored, against etcd's `/metrics` with 10,000 keys.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -13,9 +14,10 @@ import { KubeClient } from '../src/client/index.js';
 import { startServer } from '../src/cli/server.js';
 import { ProcessRuntime } from '../src/runtime/index.js';
 import { ResourceCollector, type ContainerSample } from '../src/telemetry/index.js';
-import { freePort, loadPhase, percentile, waitFor } from './api-tools.js';
+import { freePort, loadPhase, percentile, rssMiB, until, waitFor } from './api-tools.js';
 import { etcdAgent, etcdTarget, startEtcd, ETCD } from './etcd-peer.js';
 import type { BenchResult } from './result.js';
+import { startUp, stopUp } from './workloads.js';
 
 const PODS = 50;
 const ROUNDS = 40;
@@ -23,6 +25,11 @@ const INTERVAL_S = 15;
 const STORED_PODS = 10_000;
 const RENDERS = 100;
 const NODE_EXPORTER = '/usr/bin/prometheus-node-exporter';
+/** Idle time before RSS is read (several sampling and metering rounds, a usage compaction). */
+const SETTLE_S = 90;
+/** RSS readings, one every RSS_EVERY_S, of which the median counts. */
+const RSS_READINGS = 25;
+const RSS_EVERY_S = 5;
 
 /** CPU milliseconds a process has used, from /proc (utime + stime at 100 ticks/s). */
 function processCpuMs(pid: number): number {
@@ -90,6 +97,88 @@ async function nodeExporterCost(): Promise<number | undefined> {
     return (processCpuMs(pid) - before) / ROUNDS;
   } finally {
     child.kill('SIGTERM');
+  }
+}
+
+/**
+ * Median RSS (MiB) of two `stratus up`s side by side, each with PODS idle pods: one with sampling
+ * off (`--metric-resolution 0`: no samples, so its usage meter records nothing), one at the 15 s
+ * default (the agent's collector, the meter's records in usage.db). Run at once so the machine's
+ * load is the same for both.
+ */
+async function upRss(dir: string): Promise<{ off: number; on: number; paired: number; pairs: number }> {
+  // Free ingress ports and a Service range each, so neither waits for an address the other holds.
+  const flags = (range: string): string[] => [
+    ...['--ingress-http-port', '0', '--ingress-https-port', '0'],
+    ...['--service-cluster-ip-range', range],
+  ];
+  const ups = await Promise.all([
+    startUp(join(dir, 'up-off'), [...flags('127.91.0.0/16'), '--metric-resolution', '0']),
+    startUp(join(dir, 'up-on'), flags('127.92.0.0/16')),
+  ]);
+  try {
+    await Promise.all(
+      ups.map(async ({ client }) => {
+        for (let i = 0; i < PODS; i++) {
+          await client.create('pods', {
+            apiVersion: 'v1',
+            kind: 'Pod',
+            metadata: { name: `idle-${i}`, namespace: 'default' },
+            spec: {
+              terminationGracePeriodSeconds: 1,
+              containers: [{ name: 'main', image: 'sleep', command: ['sleep', '3600'] }],
+            },
+          });
+        }
+        await until(
+          async () => {
+            const pods = (await client.list('pods', { namespace: 'default' })).items;
+            const running = pods.filter(
+              (p) => (p['status'] as { phase?: string } | undefined)?.phase === 'Running',
+            );
+            return running.length === PODS || undefined;
+          },
+          `${PODS} pods running`,
+          300_000,
+        );
+      }),
+    );
+    await new Promise((r) => setTimeout(r, SETTLE_S * 1000));
+    // V8 sizes each process's young generation (4 to 32 MiB here) from its allocation rate, and
+    // the two rarely change size together: a reading counts when both are the same size.
+    const newSpace = async (client: KubeClient): Promise<number> => {
+      const text = (await client.request<string>('GET', '/metrics')).body;
+      return Number(/^nodejs_heap_space_size_total_bytes\{space="new"\} (\S+)/m.exec(text)?.[1]);
+    };
+    const all: [number[], number[]] = [[], []];
+    const paired: number[] = [];
+    for (let i = 0; i < RSS_READINGS; i++) {
+      const young: number[] = [];
+      const rss: number[] = [];
+      for (const [k, up] of ups.entries()) {
+        young.push(await newSpace(up.client));
+        rss.push(await rssMiB(up.child.pid ?? 0));
+        all[k]?.push(rss[k] ?? 0);
+      }
+      if (young[0] === young[1]) paired.push((rss[1] ?? 0) - (rss[0] ?? 0));
+      await new Promise((r) => setTimeout(r, RSS_EVERY_S * 1000));
+    }
+    const median = (xs: number[]): number =>
+      percentile(
+        [...xs].sort((a, b) => a - b),
+        50,
+      );
+    return {
+      off: median(all[0]),
+      on: median(all[1]),
+      paired: paired.length > 0 ? median(paired) : NaN,
+      pairs: paired.length,
+    };
+  } finally {
+    for (const { client, child } of ups) {
+      await client.close();
+      await stopUp(child);
+    }
   }
 }
 
@@ -189,6 +278,32 @@ export async function benchTelemetry(): Promise<BenchResult[]> {
           ? { peer: { name: `etcd /metrics, ${STORED_PODS} keys`, value: etcd }, ratio: render / etcd }
           : {}),
         goal: '<= 20 ms',
+      },
+    ];
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The RSS figure (`telemetry-rss`: two `stratus up`s side by side for a few minutes). */
+export async function benchUpRss(): Promise<BenchResult[]> {
+  const dir = await mkdtemp(join(tmpdir(), 'stratus-bench-telemetry-rss-'));
+  try {
+    const rss = await upRss(dir);
+    return [
+      {
+        name: `stratus up with ${PODS} idle pods, RSS sampling every ${INTERVAL_S} s minus sampling off, equal young generations (${rss.pairs} of ${RSS_READINGS} readings)`,
+        value: rss.paired,
+        unit: 'MiB',
+        goal: '<= 5 MB (4.77 MiB)',
+      },
+      {
+        name: `stratus up with ${PODS} idle pods, median RSS sampling every ${INTERVAL_S} s minus sampling off`,
+        value: rss.on - rss.off,
+        unit: 'MiB',
+        peer: { name: `RSS with sampling off (on: ${rss.on.toFixed(1)} MiB)`, value: rss.off },
+        ratio: rss.on / rss.off,
+        goal: '<= 5 MB (4.77 MiB)',
       },
     ];
   } finally {

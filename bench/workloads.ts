@@ -54,10 +54,13 @@ async function bareStart(script: string): Promise<number> {
   }
 }
 
-/** `bin/stratus up` on free ports, as users run it; resolves once its kubeconfig works. */
-async function startUp(dataDir: string): Promise<{ child: ChildProcess; client: KubeClient }> {
+/** `bin/stratus up` on free ports (and `flags`), as users run it; resolves once its kubeconfig works. */
+export async function startUp(
+  dataDir: string,
+  flags: string[] = [],
+): Promise<{ child: ChildProcess; client: KubeClient }> {
   const bin = fileURLToPath(new URL('../../bin/stratus', import.meta.url));
-  const child = spawn(bin, ['up', '--data-dir', dataDir, '--port', '0', '--s3-port', '0'], {
+  const child = spawn(bin, ['up', '--data-dir', dataDir, '--port', '0', '--s3-port', '0', ...flags], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const client = await until(async () => {
@@ -89,7 +92,7 @@ async function idle(pid: number): Promise<{ rss: number; cpu: number }> {
 }
 
 /** Ctrl-C, as a user stops `stratus up`; SIGKILL if it has not exited within 20 s. */
-async function stop(child: ChildProcess): Promise<void> {
+export async function stopUp(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGINT');
@@ -143,7 +146,7 @@ export async function benchWorkloads(): Promise<BenchResult[]> {
     ];
   } finally {
     await client.close();
-    await stop(child);
+    await stopUp(child);
     await rm(dir, { recursive: true, force: true });
   }
 }

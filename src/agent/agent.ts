@@ -78,7 +78,10 @@ export interface AgentOptions extends NodeCapacity {
    * driver; default: none (`stratus up` and `stratus agent` run one with `node`).
    */
   serviceProxy?: { l7: L7Driver; l4?: L4Mode; threads?: number };
-  /** How often container and node usage is sampled (the metrics API's window); default 15 000 ms. */
+  /**
+   * How often container and node usage is sampled (the metrics API's window); default 15 000 ms.
+   * 0 turns sampling off: no `kubectl top`, no usage records (what it costs is then measurable).
+   */
   metricsIntervalMs?: number;
   /** Where sync errors go; default: stderr. */
   onError?: (err: unknown) => void;
@@ -353,7 +356,7 @@ export class Agent {
     }
     const rv = await this.relist(true);
     this.watchLoop = this.watchPods(rv);
-    this.collector.start();
+    if (this.options.metricsIntervalMs !== 0) this.collector.start();
     const proxy = this.options.serviceProxy;
     if (proxy !== undefined) {
       this.proxy = await ServiceProxy.start({

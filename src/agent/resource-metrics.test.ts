@@ -181,6 +181,11 @@ describe('resource metrics: metrics.k8s.io and kubectl top', { skip: kubectlSkip
     assert.equal(all.code, 0, all.stderr);
     assert.match(all.stdout, /^NAMESPACE\s+NAME\s+CPU\(cores\)/);
     assert.match(all.stdout, /\ndefault\s+idle\s+\d+m/);
+    const allContainers = await kubectl(c, ['top', 'pods', '-A', '--containers']);
+    assert.equal(allContainers.code, 0, allContainers.stderr);
+    assert.match(allContainers.stdout, /^NAMESPACE\s+POD\s+NAME\s+CPU\(cores\)\s+MEMORY\(bytes\)/);
+    assert.match(allContainers.stdout, /\ndefault\s+alloc\s+main\s+\d+m\s+(9\d|10\d)Mi/);
+    assert.match(allContainers.stdout, /\ndefault\s+busy\s+main\s+[1-9]\d*m\s+\d+Mi/);
   });
 
   it('stratus top prints the same tables', async () => {

@@ -35,7 +35,7 @@ import { handlePodStream, rememberUpgradeHead } from './pod-stream.js';
 import { serviceProxyStatsExtension } from './service-proxy-stats.js';
 import { METRICS_DISCOVERY, resourceMetricsExtension } from './resource-metrics.js';
 import { handleConvertedVersion } from './converted-version.js';
-import { usageExtension } from './usage-api.js';
+import { USAGE_DISCOVERY, usageExtension } from './usage-api.js';
 import { UsageMeter, type UsageMeterOptions } from './usage-meter.js';
 import { metricsEndpoint, nodeMetricsEndpoint } from './metrics-endpoints.js';
 import { observeRequest } from './request-metrics.js';
@@ -164,7 +164,8 @@ export class ApiServer {
   private readonly audit: AuditSink | undefined;
   private readonly services: ReturnType<typeof serviceAllocation>;
   private readonly metrics: ServerMetrics | undefined;
-  private readonly meter: UsageMeter | undefined;
+  /** The usage meter, when `usage` was given (elected servers turn its metering of pods on and off). */
+  readonly meter: UsageMeter | undefined;
 
   constructor(options: ApiServerOptions) {
     this.serviceAccountTokens = options.serviceAccountTokens;
@@ -206,7 +207,10 @@ export class ApiServer {
     this.auth = new RequestAuth(options.authenticator, options.authorizer);
     this.deleter = new Deleter(this.deps);
     this.watchSettings = { bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000 };
-    this.docs = new StaticDocuments(types.all, [METRICS_DISCOVERY]);
+    this.docs = new StaticDocuments(types.all, [
+      METRICS_DISCOVERY,
+      ...(options.usage === undefined ? [] : [USAGE_DISCOVERY]),
+    ]);
     this.sweepTimer = setInterval(
       () => void this.sweepPods().catch(() => undefined),
       options.podSweepIntervalMs ?? 30_000,

@@ -1,12 +1,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { seriesDemand, seriesTotals, type UsageDb } from '../telemetry/index.js';
 import type { ApiDeps } from './api-context.js';
+import { extraApiGroup, extraResourceList, type DiscoveryGroup } from './discovery.js';
 import { badRequest, methodNotAllowed, pathNotFound } from './errors.js';
 import { sendJson } from './http-io.js';
 
 /** The group of the usage API (read-only, served by code from the usage records). */
 export const USAGE_GROUP = 'usage.stratus.dev';
 const PREFIX = `/apis/${USAGE_GROUP}/v1`;
+/** What `/apis` lists for the usage API, so that `kubectl api-resources` shows it. */
+export const USAGE_DISCOVERY: DiscoveryGroup = {
+  group: USAGE_GROUP,
+  version: 'v1',
+  resources: [{ plural: 'usages', singular: 'usage', kind: 'Usage', namespaced: true, verbs: ['list'] }],
+};
 /** At most this many demand points per series (30 days at 5 min is 8 640). */
 const MAX_POINTS = 20_000;
 
@@ -36,6 +43,16 @@ export function usageExtension(
       const url = new URL(req.url ?? '/', 'http://x');
       const path = url.pathname.replace(/\/$/, '');
       if (req.method !== 'GET') throw methodNotAllowed(req.method ?? '', path);
+      const discovery =
+        path === `/apis/${USAGE_GROUP}`
+          ? extraApiGroup(USAGE_DISCOVERY)
+          : path === PREFIX
+            ? extraResourceList(USAGE_DISCOVERY)
+            : undefined;
+      if (discovery !== undefined) {
+        sendJson(res, 200, discovery);
+        return Promise.resolve();
+      }
       const m = /^\/namespaces\/([^/]+)\/usages$/.exec(path.slice(PREFIX.length));
       if (!path.startsWith(PREFIX) || (m === null && path !== `${PREFIX}/usages`)) throw pathNotFound(path);
       const namespace = m?.[1] === undefined ? undefined : decodeURIComponent(m[1]);

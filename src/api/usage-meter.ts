@@ -20,11 +20,19 @@ export interface UsageMeterOptions {
   intervalMs?: number;
   /** S3 traffic per bucket, from the gateway's hook; absent: buckets meter storage only. */
   s3?: S3UsageCounter;
+  /**
+   * Whether this server meters pods and storage from the start; default true. Several elected
+   * servers meter them only while holding the controllers' Lease (`lead`), so that each window is
+   * recorded once; every server records its own gateway's S3 traffic.
+   */
+  leading?: boolean;
 }
 
 const SUMMARY_LIMIT = 8 * 1024 * 1024;
 const BUCKETS = 'buckets.storage.stratus.dev';
 const RAW_STEP = 15;
+/** How long traffic of a bucket the store does not list is kept for it (the mirror writes one within seconds). */
+const UNLISTED_MS = 60_000;
 
 interface PodSpecLike {
   containers?: { resources?: { requests?: Record<string, string> } }[];
@@ -47,6 +55,7 @@ function requests(pod: KubeObject): { cpu: number; memory: number } {
  * once per pod as `[seconds, cpu-ms, KiB-seconds]` with the pod's namespace, workload owner,
  * labels and requests; buckets get their stored bytes (the Bucket's status) times the time since
  * the last round and the requests and bytes the S3 gateway counted. Compacts once a minute.
+ * Pods and storage are metered only while `leading`.
  */
 export class UsageMeter {
   readonly #deps: ApiDeps;
@@ -57,13 +66,27 @@ export class UsageMeter {
   #lastBuckets: number | undefined;
   #lastCompact = 0;
   #running: Promise<void> = Promise.resolve();
+  #leading: boolean;
+  /** Traffic of buckets not (yet) listed, with when it was first seen. */
+  #unlisted = new Map<string, { traffic: BucketTraffic; sinceMs: number }>();
 
   constructor(deps: ApiDeps, db: UsageDb, options: UsageMeterOptions = {}) {
     this.#deps = deps;
     this.#db = db;
     this.#s3 = options.s3;
+    this.#leading = options.leading ?? true;
     this.#timer = setInterval(() => void this.tick(), options.intervalMs ?? 7_500);
     this.#timer.unref();
+  }
+
+  /**
+   * Starts or stops metering pods and storage (on winning or losing the controllers' Lease); S3
+   * traffic is recorded either way. Storage counts from the first round after it starts.
+   */
+  lead(on: boolean): void {
+    this.#leading = on;
+    this.#lastBuckets = undefined;
+    this.#lastWindow.clear();
   }
 
   /** One metering round (the timer calls it; tests may too). Never throws: a failed round is skipped. */
@@ -90,9 +113,13 @@ export class UsageMeter {
   async #round(): Promise<void> {
     const nowMs = this.#deps.clock.now();
     const records: { series: number; points: UsagePoint[] }[] = [];
-    const nodes = (await this.#deps.store.list('nodes')).items.map((n) => n.metadata?.name ?? '');
+    const leading = this.#leading;
+    const nodes = leading
+      ? (await this.#deps.store.list('nodes')).items.map((n) => n.metadata?.name ?? '')
+      : [];
     const pods = new Map<string, KubeObject>();
-    for (const p of (await this.#deps.store.list('pods')).items) pods.set(p.metadata?.uid ?? '', p);
+    if (leading)
+      for (const p of (await this.#deps.store.list('pods')).items) pods.set(p.metadata?.uid ?? '', p);
     const owners = new Map<string, string>();
     for (const node of nodes) {
       let summary: ResourceSummary;
@@ -135,7 +162,7 @@ export class UsageMeter {
         records.push({ series: this.#db.series(info), points: [{ t, values }] });
       }
     }
-    records.push(...(await this.#buckets(nowMs)));
+    records.push(...(await this.#buckets(nowMs, leading)));
     this.#db.append(records);
     if (nowMs - this.#lastCompact >= 60_000) {
       this.#lastCompact = nowMs;
@@ -143,12 +170,21 @@ export class UsageMeter {
     }
   }
 
-  async #buckets(nowMs: number): Promise<{ series: number; points: UsagePoint[] }[]> {
-    const since = this.#lastBuckets;
-    this.#lastBuckets = nowMs;
-    const traffic: Map<string, BucketTraffic> = this.#s3?.drain() ?? new Map<string, BucketTraffic>();
-    if (since === undefined) return [];
-    const seconds = Math.round((nowMs - since) / 1000);
+  async #buckets(nowMs: number, leading: boolean): Promise<{ series: number; points: UsagePoint[] }[]> {
+    const since = leading ? this.#lastBuckets : undefined;
+    // Whole seconds, the remainder carried to the next round (rounds are 7.5 s apart).
+    const seconds = since === undefined ? 0 : Math.floor((nowMs - since) / 1000);
+    this.#lastBuckets = !leading ? undefined : since === undefined ? nowMs : since + seconds * 1000;
+    const traffic = new Map<string, BucketTraffic>();
+    for (const [name, u] of this.#unlisted) traffic.set(name, u.traffic);
+    for (const [name, t] of this.#s3?.drain() ?? []) {
+      const was = traffic.get(name) ?? { requests: 0, bytesIn: 0, bytesOut: 0 };
+      traffic.set(name, {
+        requests: was.requests + t.requests,
+        bytesIn: was.bytesIn + t.bytesIn,
+        bytesOut: was.bytesOut + t.bytesOut,
+      });
+    }
     const t = Math.floor(nowMs / 1000 / RAW_STEP) * RAW_STEP;
     const out: { series: number; points: UsagePoint[] }[] = [];
     for (const b of (await this.#deps.store.list(BUCKETS)).items) {
@@ -156,6 +192,9 @@ export class UsageMeter {
       const spec = (b['spec'] ?? {}) as { namespace?: string; owner?: string };
       const stored = ((b['status'] ?? {}) as { bytes?: number }).bytes ?? 0;
       const s3 = traffic.get(name) ?? { requests: 0, bytesIn: 0, bytesOut: 0 };
+      traffic.delete(name);
+      this.#unlisted.delete(name);
+      if (seconds === 0 && s3.requests === 0) continue;
       const series = this.#db.series({
         uid: `bucket:${name}`,
         kind: 'bucket',
@@ -168,6 +207,13 @@ export class UsageMeter {
       });
       const values = [seconds, Math.round((stored / 1024) * seconds), s3.requests, s3.bytesIn, s3.bytesOut];
       out.push({ series, points: [{ t, values }] });
+    }
+    // A bucket's first requests come before the mirror writes its Bucket: kept for it a while (a
+    // deleted bucket's last ones are dropped then).
+    for (const [name, left] of traffic) {
+      const sinceMs = this.#unlisted.get(name)?.sinceMs ?? nowMs;
+      if (nowMs - sinceMs < UNLISTED_MS) this.#unlisted.set(name, { traffic: left, sinceMs });
+      else this.#unlisted.delete(name);
     }
     return out;
   }

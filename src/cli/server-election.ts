@@ -1,7 +1,6 @@
 import { hostname } from 'node:os';
 import type { KubeClient } from '../client/index.js';
 import type { Clock } from '../common/clock.js';
-import type { ControllerManager } from '../controllers/index.js';
 import { LeaderElector, randomSuffix, type LeaderElectionTimings } from '../machinery/index.js';
 
 /** The Lease of the controllers (kube-controller-manager's is `kube-controller-manager`). */
@@ -16,8 +15,14 @@ export interface ElectionOptions {
   clock: Clock;
   /** A client acting as one of the server's component identities. */
   clientAs: (username: string, context: string) => KubeClient;
-  /** Starts the controllers (and the resourcequota controller) or the scheduler. */
-  start: (which: { controllers?: boolean; scheduler?: boolean }) => Promise<ControllerManager[]>;
+  /**
+   * Starts the controllers (and the resourcequota controller, and what runs with them) or the
+   * scheduler; what it returns is closed, in order, when the lease is lost.
+   */
+  start: (which: {
+    controllers?: boolean;
+    scheduler?: boolean;
+  }) => Promise<Array<{ close(): Promise<void> }>>;
   /** Whether the scheduler and workload controllers run at all (`controllers` of the server). */
   controllers?: boolean;
   leaderElection?: LeaderElectionTimings;
@@ -42,7 +47,7 @@ export function electComponents(options: ElectionOptions): { close(): Promise<vo
     client: KubeClient,
     which: { controllers?: boolean; scheduler?: boolean },
   ): void => {
-    let running: ControllerManager[] = [];
+    let running: Array<{ close(): Promise<void> }> = [];
     const elector = new LeaderElector({
       client,
       name: lease,

@@ -352,6 +352,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           ]
         : []),
     ];
+    const elect = options.leaderElect ?? (member !== undefined || storeSpec.startsWith('etcd://'));
     api = new ApiServer({
       tls: tls.pair('apiserver'),
       extensions,
@@ -367,6 +368,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       usage: {
         db: usageDb,
         s3: s3Usage,
+        leading: !elect,
         ...(options.usageIntervalMs !== undefined ? { intervalMs: options.usageIntervalMs } : {}),
       },
       ...(options.bookmarkIntervalMs !== undefined ? { bookmarkIntervalMs: options.bookmarkIntervalMs } : {}),
@@ -410,7 +412,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     };
     const controllerMetrics = new ControllerMetrics(registry);
     const parts = { clock, clientAs, caCert: caPem, apiServer, metrics: controllerMetrics };
-    const elect = options.leaderElect ?? (member !== undefined || storeSpec.startsWith('etcd://'));
+    // What runs with the controllers: the usage meter's metering of pods and storage, and
+    // kube-state-metrics' series from the controller manager's caches (no watch of their own);
+    // elected, on the lease holder only, so that neither is counted twice.
+    const meter = running.meter;
+    let kcm: ControllerManager | undefined;
+    if (options.controllers)
+      registerObjectStateMetrics(objectRegistry, {
+        list: (resource) => kcm?.informers.for(resource).list() ?? [],
+      });
     const managers: Array<{ close(): Promise<void> }> = elect
       ? [
           ...(await startComponents(options, { ...parts, which: { apiserver: true } })),
@@ -418,19 +428,27 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
             ...options,
             clock,
             clientAs,
-            start: (which) => startComponents(options, { ...parts, which }),
+            start: async (which) => {
+              const started = await startComponents(options, { ...parts, which });
+              if (which.controllers !== true) return started;
+              kcm = started[0];
+              meter?.lead(true);
+              const following = {
+                close: () => {
+                  kcm = undefined;
+                  meter?.lead(false);
+                  return Promise.resolve();
+                },
+              };
+              return [following, ...started];
+            },
           }),
         ]
       : await startComponents(options, {
           ...parts,
           which: { apiserver: true, controllers: true, scheduler: true },
         });
-    const kcm = elect ? undefined : (managers[0] as ControllerManager | undefined);
-    if (options.controllers && kcm !== undefined) {
-      // kube-state-metrics' series from the controller manager's caches (no watch of its own).
-      // Elected servers change holder; there these series would need a watch of their own.
-      registerObjectStateMetrics(objectRegistry, { list: (resource) => kcm.informers.for(resource).list() });
-    }
+    if (!elect) kcm = managers[0] as ControllerManager | undefined;
     if (engine !== undefined && options.s3Port !== undefined) {
       s3 = await startGateway(engine, plain, {
         dataDir,

@@ -6,6 +6,7 @@ import { Agent } from '../agent/index.js';
 import { KubeClient } from '../client/index.js';
 import type { KubeObject } from '../common/kube-object.js';
 import { parseQuantity } from '../common/quantity.js';
+import { kubectlSkipReason, runKubectl } from '../controllers/testing.js';
 import { nodeUser } from '../identity/index.js';
 import { CliHarness } from './cli-harness.js';
 
@@ -205,4 +206,28 @@ describe('stratus usage and smoothness against metered pods', () => {
     // the machine may be shared: the loop gets what it gets, but it is metered
     assert.ok(busy !== undefined && busy.stats.mean > 0 && busy.stats.peak > 0, json.stdout);
   });
+
+  it(
+    'kubectl api-resources lists the usage API, from aggregated and legacy discovery',
+    { skip: kubectlSkipReason() },
+    async () => {
+      const kubectl = (args: string[]): ReturnType<typeof runKubectl> =>
+        runKubectl(h.dir, h.server.kubeconfigPath, args);
+      const resources = await kubectl(['api-resources', '--api-group', 'usage.stratus.dev']);
+      assert.equal(resources.code, 0, resources.stderr);
+      assert.match(resources.stdout, /\nusages\s+usage\.stratus\.dev\/v1\s+true\s+Usage\n/);
+      const apis = await kubectl(['get', '--raw', '/apis']);
+      const groups = (
+        JSON.parse(apis.stdout) as { groups: { name: string; preferredVersion: { version: string } }[] }
+      ).groups;
+      assert.equal(groups.find((g) => g.name === 'usage.stratus.dev')?.preferredVersion.version, 'v1');
+      const list = await kubectl(['get', '--raw', '/apis/usage.stratus.dev/v1']);
+      const rl = JSON.parse(list.stdout) as {
+        resources: { name: string; namespaced: boolean; verbs: string[] }[];
+      };
+      assert.deepEqual(rl.resources, [
+        { name: 'usages', singularName: 'usage', namespaced: true, kind: 'Usage', verbs: ['list'] },
+      ]);
+    },
+  );
 });

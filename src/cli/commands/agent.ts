@@ -105,7 +105,7 @@ export const agentCommand: Command = {
                      --node-monitor-grace-period
   --metric-resolution DURATION
                      how often pods' and the node's CPU and memory are sampled for
-                     kubectl top (default: 15s)
+                     kubectl top (default: 15s; 0 turns sampling off)
   --streaming-connection-idle-timeout DURATION
                      close an exec, attach or port-forward session silent this long
                      (default: 4h, as kubelet)
@@ -130,7 +130,7 @@ ${RUNTIME_USAGE}`,
     const nodeName = flagString(values, 'node-name');
     const simulate = positiveNumber(values, 'simulate', true);
     const leaseIntervalMs = durationFlag(values, 'node-status-update-frequency', { command: 'agent' });
-    const metricsIntervalMs = durationFlag(values, 'metric-resolution', { command: 'agent' });
+    const metricsIntervalMs = durationFlag(values, 'metric-resolution', { command: 'agent', min: 0 });
     const idleTimeoutMs = durationFlag(values, 'streaming-connection-idle-timeout', { command: 'agent' });
     const dataDir = resolve(ctx.io.cwd, flagString(values, 'data-dir') ?? '.stratus/agent');
     const serviceProxy = serviceProxyFlags(values, 'agent');

@@ -85,7 +85,7 @@ const SERVE_FLAGS = `  --data-dir DIR   where state and the kubeconfig live (def
                    how often each HorizontalPodAutoscaler is evaluated (default: 15s)
   --metric-resolution DURATION
                    how often the node agent samples CPU and memory (\`up\` only;
-                   default: 15s)
+                   default: 15s; 0 turns sampling off)
   --scheduler-strategy binpack|spread
                    place pods on the most allocated node that fits (binpack,
                    the default) or the least allocated one (spread)
@@ -274,7 +274,7 @@ async function serve(
   const grace = durationFlag(values, 'node-monitor-grace-period', { command: name });
   const eviction = durationFlag(values, 'pod-eviction-timeout', { command: name, min: 0 });
   const hpaSync = durationFlag(values, 'horizontal-pod-autoscaler-sync-period', { command: name });
-  const resolution = durationFlag(values, 'metric-resolution', { command: name });
+  const resolution = durationFlag(values, 'metric-resolution', { command: name, min: 0 });
   const strategy = flagString(values, 'scheduler-strategy');
   if (strategy !== undefined && strategy !== 'binpack' && strategy !== 'spread') {
     throw new UsageError(`--scheduler-strategy must be binpack or spread, not "${strategy}"`, name);
