@@ -149,12 +149,12 @@ export interface KubectlRun {
 
 /**
  * Runs kubectl against the cluster with its own HOME, 60 s at most; `stopWhen` ends it
- * (SIGTERM) once its output satisfies the check, for `logs -f`.
+ * (SIGTERM) once its output satisfies the check, for `logs -f`; `env` adds to its environment.
  */
 export function kubectl(
   c: AgentCluster,
   args: string[],
-  options: { stopWhen?: (stdout: string) => boolean } = {},
+  options: { stopWhen?: (stdout: string) => boolean; env?: Record<string, string> } = {},
 ): Promise<KubectlRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(KUBECTL, args, {
@@ -162,6 +162,7 @@ export function kubectl(
         PATH: process.env['PATH'] ?? '/usr/bin:/bin',
         HOME: join(c.dir, 'home'),
         KUBECONFIG: c.server.kubeconfigPath,
+        ...options.env,
       },
     });
     let stdout = '';

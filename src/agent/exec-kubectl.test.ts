@@ -63,59 +63,73 @@ describe('kubectl exec, cp, attach, port-forward through the API to the agent', 
       'pods',
       nodePod('box', 'n1', IDLE, { env: [{ name: 'GREETING', value: 'hello' }] }),
     );
-    await waitForPod(c.client, 'box', running);
-  });
-  after(async () => c?.close());
-
-  it('exec: stdout, stderr, env, and the exit code', async () => {
-    const out = await kubectl(c, ['exec', 'box', '--', 'sh', '-c', 'echo "$GREETING out"; echo err >&2']);
-    assert.equal(out.code, 0, out.stderr);
-    assert.equal(out.stdout, 'hello out\n');
-    assert.equal(out.stderr, 'err\n');
-    const three = await kubectl(c, ['exec', 'box', '--', 'sh', '-c', 'exit 3']);
-    assert.equal(three.code, 3, three.stderr);
-  });
-
-  it('exec -i: stdin piped through', async () => {
-    const out = await kubectlIn(c, ['exec', '-i', 'box', '--', 'sh', '-c', 'cat; echo done'], 'hi there\n');
-    assert.equal(out.code, 0, out.stderr);
-    assert.equal(out.stdout, 'hi there\ndone\n');
-  });
-
-  it('exec -it: a terminal, resized to kubectl’s, and its exit code (kubectl driven under script)', async () => {
-    // The remote command waits until the terminal has kubectl's size, then reports.
-    const remote = `i=0; while [ "$(stty size)" != "33 91" ] && [ $i -lt 200 ]; do i=$((i+1)); sleep 0.05; done; stty size; tty; exit 4`;
-    const inner = `stty cols 91 rows 33; exec ${KUBECTL} exec -it box -- sh -c '${remote}'`;
-    const out = await kubectlIn(c, [], '', {}, ['script', '-qfec', inner, '/dev/null']);
-    assert.equal(out.code, 4, out.stdout + out.stderr);
-    assert.match(out.stdout, /33 91\r\n\/dev\/pts\/\d+\r\n/);
-  });
-
-  it('cp: a file in and back out, content equal', async () => {
-    const local = await mkdtemp(join(c.dir, 'cp-'));
-    const content = Buffer.alloc(300_000);
-    for (let i = 0; i < content.length; i++) content[i] = (i * 7919) % 251;
-    await writeFile(join(local, 'in.bin'), content);
-    const put = await kubectl(c, ['cp', join(local, 'in.bin'), 'box:copied.bin']);
-    assert.equal(put.code, 0, put.stderr);
-    const sum = await kubectl(c, ['exec', 'box', '--', 'sh', '-c', 'wc -c < copied.bin']);
-    assert.equal(sum.stdout.trim(), String(content.length));
-    const get = await kubectl(c, ['cp', 'box:copied.bin', join(local, 'out.bin')]);
-    assert.equal(get.code, 0, get.stderr);
-    assert.ok((await readFile(join(local, 'out.bin'))).equals(content));
-  });
-
-  it('attach: follows the main process output', async () => {
     await c.client.create(
       'pods',
       nodePod('talker', 'n1', "let i=0;setInterval(()=>console.log('line '+(i++)),100)"),
     );
+    await waitForPod(c.client, 'box', running);
     await waitForPod(c.client, 'talker', running);
-    const out = await kubectl(c, ['attach', 'talker'], {
-      stopWhen: (o) => /line \d+\n[\s\S]*line \d+\n/.test(o),
-    });
-    assert.match(out.stdout, /line \d+\nline \d+\n/);
   });
+  after(async () => c?.close());
+
+  // kubectl 1.32 speaks WebSocket (v5.channel.k8s.io) and falls back to SPDY/3.1
+  // (v4.channel.k8s.io) when the upgrade fails; the environment variable forces the fallback.
+  for (const [protocol, env] of [
+    ['WebSocket', {}],
+    ['SPDY', { KUBECTL_REMOTE_COMMAND_WEBSOCKETS: 'false' }],
+  ] as const) {
+    const run = (args: string[], input: string | Buffer = ''): Promise<KubectlRun> =>
+      kubectlIn(c, args, input, env);
+
+    it(`${protocol} exec: stdout, stderr, env, and the exit code`, async () => {
+      const out = await run(['-v=6', 'exec', 'box', '--', 'sh', '-c', 'echo "$GREETING out"; echo err >&2']);
+      assert.equal(out.code, 0, out.stderr);
+      assert.equal(out.stdout, 'hello out\n');
+      // kubectl's log names the request: a WebSocket GET or the SPDY POST of the fallback.
+      const method = protocol === 'SPDY' ? 'POST' : 'GET';
+      assert.match(out.stderr, new RegExp(`${method} https://\\S+/exec\\?\\S+ 101 Switching Protocols`));
+      assert.match(out.stderr, /\nerr\n$/);
+      const three = await run(['exec', 'box', '--', 'sh', '-c', 'exit 3']);
+      assert.equal(three.code, 3, three.stderr);
+    });
+
+    it(`${protocol} exec -i: stdin piped through`, async () => {
+      const out = await run(['exec', '-i', 'box', '--', 'sh', '-c', 'cat; echo done'], 'hi there\n');
+      assert.equal(out.code, 0, out.stderr);
+      assert.equal(out.stdout, 'hi there\ndone\n');
+    });
+
+    it(`${protocol} exec -it: a terminal, resized to kubectl’s, and its exit code (kubectl under script)`, async () => {
+      // The remote command waits until the terminal has kubectl's size, then reports.
+      const remote = `i=0; while [ "$(stty size)" != "33 91" ] && [ $i -lt 200 ]; do i=$((i+1)); sleep 0.05; done; stty size; tty; exit 4`;
+      const inner = `stty cols 91 rows 33; exec ${KUBECTL} exec -it box -- sh -c '${remote}'`;
+      const out = await kubectlIn(c, [], '', env, ['script', '-qfec', inner, '/dev/null']);
+      assert.equal(out.code, 4, out.stdout + out.stderr);
+      assert.match(out.stdout, /33 91\r\n\/dev\/pts\/\d+\r\n/);
+    });
+
+    it(`${protocol} cp: a file in and back out, content equal`, async () => {
+      const local = await mkdtemp(join(c.dir, 'cp-'));
+      const content = Buffer.alloc(300_000);
+      for (let i = 0; i < content.length; i++) content[i] = (i * 7919) % 251;
+      await writeFile(join(local, 'in.bin'), content);
+      const put = await run(['cp', join(local, 'in.bin'), 'box:copied.bin']);
+      assert.equal(put.code, 0, put.stderr);
+      const sum = await run(['exec', 'box', '--', 'sh', '-c', 'wc -c < copied.bin']);
+      assert.equal(sum.stdout.trim(), String(content.length));
+      const get = await run(['cp', 'box:copied.bin', join(local, 'out.bin')]);
+      assert.equal(get.code, 0, get.stderr);
+      assert.ok((await readFile(join(local, 'out.bin'))).equals(content));
+    });
+
+    it(`${protocol} attach: follows the main process output`, async () => {
+      const out = await kubectl(c, ['attach', 'talker'], {
+        env,
+        stopWhen: (o) => /line \d+\n[\s\S]*line \d+\n/.test(o),
+      });
+      assert.match(out.stdout, /line \d+\nline \d+\n/);
+    });
+  }
 
   it('a user without create on pods/exec gets 403; the edit role grants it', async () => {
     const viewer = c.server.loopbackToken({ username: 'viewer', groups: ['system:authenticated'] });
@@ -139,6 +153,13 @@ describe('kubectl exec, cp, attach, port-forward through the API to the agent', 
       /cannot create resource "pods\/exec" in API group "" in the namespace "default"/,
     );
     assert.equal(denied.stdout, '');
+    // The SPDY fallback is a POST: the same check, as is attach's.
+    const spdy = { env: { KUBECTL_REMOTE_COMMAND_WEBSOCKETS: 'false' } };
+    const deniedSpdy = await kubectl(c, ['--token', viewer, 'exec', 'box', '--', 'echo', 'no'], spdy);
+    assert.match(deniedSpdy.stderr, /cannot create resource "pods\/exec" in API group ""/);
+    assert.equal(deniedSpdy.stdout, '');
+    const attach = await kubectl(c, ['--token', viewer, 'attach', 'talker'], spdy);
+    assert.match(attach.stderr, /cannot create resource "pods\/attach" in API group ""/);
     const pf = await kubectl(c, ['--token', viewer, 'port-forward', 'box', '0:80']);
     assert.match(pf.stderr, /cannot create resource "pods\/portforward"/);
     const allowed = await kubectl(c, ['--token', editor, 'exec', 'box', '--', 'echo', 'yes']);
