@@ -2,7 +2,14 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex, Readable } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { Runtime } from '../runtime/index.js';
-import { CHANNEL_PROTOCOLS, STDERR, STDOUT, exitStatus, failureStatus, parseStreamRequest } from './channel-protocol.js';
+import {
+  CHANNEL_PROTOCOLS,
+  STDERR,
+  STDOUT,
+  exitStatus,
+  failureStatus,
+  parseStreamRequest,
+} from './channel-protocol.js';
 import { websocketStreams, type SessionStreams } from './session-streams.js';
 import { acceptSpdy, type SpdySession } from './spdy-session.js';
 import { SPDY_CHANNEL_PROTOCOLS, pickSpdyProtocol, spdyStreams } from './spdy-streams.js';
@@ -161,7 +168,9 @@ export class ExecServer {
       const stdin = await this.runtime.attach?.(target.containerId);
       if (stdin === undefined || stdin === null)
         return s.finish(
-          failureStatus('stdin is not open for this container: set stdin: true in its spec to attach with -i'),
+          failureStatus(
+            'stdin is not open for this container: set stdin: true in its spec to attach with -i',
+          ),
         );
       stdin.on('error', () => undefined);
       s.input.on('stdin', (d) => stdin.write(d));

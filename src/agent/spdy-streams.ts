@@ -9,7 +9,11 @@ import type { SessionInput, SessionStreams } from './session-streams.js';
  * `X-Stream-Protocol-Version` when it falls back from WebSocket (v5 is WebSocket only). v4
  * sends the final Status as JSON; v3 and v2 only a failure's message as text; v2 has no resize.
  */
-export const SPDY_CHANNEL_PROTOCOLS = ['v4.channel.k8s.io', 'v3.channel.k8s.io', 'v2.channel.k8s.io'] as const;
+export const SPDY_CHANNEL_PROTOCOLS = [
+  'v4.channel.k8s.io',
+  'v3.channel.k8s.io',
+  'v2.channel.k8s.io',
+] as const;
 
 /** The protocol to answer with, from the client's offers (one header, values comma-separated). */
 export function pickSpdyProtocol(offered: string | string[] | undefined): string | undefined {
@@ -36,7 +40,9 @@ function expectedStreams(request: StreamRequest, protocol: string): Set<StreamTy
  * Reads `{"Width":W,"Height":H}` objects as kubectl's JSON encoder writes them one after another
  * on the resize stream; undefined for a malformed one. Pure.
  */
-export function readSizes(buffered: string): { sizes: { cols: number; rows: number }[]; rest: string } | undefined {
+export function readSizes(
+  buffered: string,
+): { sizes: { cols: number; rows: number }[]; rest: string } | undefined {
   const sizes: { cols: number; rows: number }[] = [];
   let rest = buffered;
   for (let end = rest.indexOf('}'); end >= 0; end = rest.indexOf('}')) {
@@ -47,7 +53,8 @@ export function readSizes(buffered: string): { sizes: { cols: number; rows: numb
       return undefined;
     }
     const { Width, Height } = (size ?? {}) as { Width?: unknown; Height?: unknown };
-    const ok = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 65535;
+    const ok = (v: unknown): v is number =>
+      typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 65535;
     if (!ok(Width) || !ok(Height)) return undefined;
     sizes.push({ cols: Width, rows: Height });
     rest = rest.slice(end + 1);
