@@ -1,22 +1,17 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import { KubeClient } from '../client/index.js';
-import { startCloud, type RunningCloud, type UpComponent } from '../cli/up.js';
-import { nodeUser } from '../identity/index.js';
 import { buildImage, ImageStore } from '../images/index.js';
 import { prepareBusybox } from '../images/testing.js';
 import { PodNetwork } from '../network/index.js';
-import { ip, netnsList } from '../network/pod-network/index.js';
-import { runNft } from '../network/nftables/nftables-data-plane.js';
+import { netnsList } from '../network/pod-network/index.js';
 import { eventually } from '../network/testing/index.js';
 import { runcMissing } from '../runtime/testing.js';
-import { Agent } from './agent.js';
 import { KUBECTL, kubectlSkip, type KubectlRun } from './agent-testing.js';
+import { startNetnsCloud, type NetnsCloud } from './testing/netns-cloud.js';
 
 // runc pods on the pod network, as a user runs them: an agent whose default runtime is runc, a
 // busybox image built from Debian's busybox-static, a Deployment of `busybox httpd` behind a
@@ -28,58 +23,9 @@ if (missing !== undefined && process.env.CI === 'true') throw new Error(`${missi
 if (missing !== undefined) console.log(`# skipping the runc pod network test: ${missing}`);
 const skip = missing !== undefined;
 
-const tag = `rn${process.pid % 100000}`;
-const names = { bridge: `st${tag}`, netnsPrefix: `st${tag}-`, table: `stratus-test-${tag}` };
 const clusterCidr = `10.${150 + (process.pid % 40)}.0.0/16`;
-const serviceCidr = `127.96.${process.pid % 250}.0/24`;
-let dir: string | undefined;
-let cloud: RunningCloud | undefined;
-
-after(async () => {
-  await cloud?.close().catch(() => undefined);
-  if (!skip) {
-    for (const ns of await netnsList()) if (ns.startsWith(names.netnsPrefix)) await ip(['netns', 'del', ns]);
-    await ip(['link', 'del', names.bridge]).catch(() => undefined);
-    await runNft('nft', ['delete', 'table', 'ip', names.table]).catch(() => undefined);
-  }
-  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
-});
-
-/** The agent of `stratus up --default-runtime runc`, with the test's own bridge, range and table. */
-function runcAgent(imagesDir: string): UpComponent {
-  return {
-    name: 'agent',
-    async start({ server, dataDir }) {
-      const nodeName = `node-${tag}`;
-      const client = new KubeClient({
-        server: server.httpUrl,
-        token: server.loopbackToken(nodeUser(nodeName)),
-        namespace: 'default',
-        contextName: 'agent',
-      });
-      const agent = await Agent.start({
-        client,
-        dataDir: join(dataDir, 'agent'),
-        imagesDir,
-        nodeName,
-        defaultRuntime: 'runc',
-        probeTickMs: 100,
-        podNetwork: { names, dnsPort: 53, dnsUpstreams: [], serviceCidrs: [serviceCidr], forwarding: false },
-        serviceProxy: { l7: 'node', threads: 1 },
-        onError: () => undefined,
-      });
-      return {
-        lines: [],
-        close: async () => {
-          await agent.stopAllPods();
-          await agent.network?.network.destroy();
-          await agent.close();
-          await client.close();
-        },
-      };
-    },
-  };
-}
+let net: NetnsCloud | undefined;
+after(async () => net?.close());
 
 /** Runs `argv` (kubectl by default) against the cloud with its own HOME, 60 s at most. */
 function kubectl(args: string[], argv: string[] = [KUBECTL, ...args]): Promise<KubectlRun> {
@@ -89,8 +35,8 @@ function kubectl(args: string[], argv: string[] = [KUBECTL, ...args]): Promise<K
       stdio: ['ignore', 'pipe', 'pipe'],
       env: {
         PATH: process.env['PATH'] ?? '/usr/bin:/bin',
-        HOME: join(dir ?? '/tmp', 'home'),
-        KUBECONFIG: cloud?.server.kubeconfigPath ?? '',
+        HOME: join(net?.dir ?? '/tmp', 'home'),
+        KUBECONFIG: net?.cloud.server.kubeconfigPath ?? '',
       },
     });
     let stdout = '';
@@ -116,30 +62,27 @@ test(
   'a runc Deployment on the pod network: Ready by podIP, reached by ClusterIP and by DNS name',
   { skip, timeout: 200_000 },
   async () => {
-    dir = await mkdtemp(join(tmpdir(), 'stratus-runcnet-'));
-    const imagesDir = join(dir, 'images');
-    assert.ok(prepareBusybox(join(dir, 'busybox')), 'busybox-static (/bin/busybox) is installed');
-    await buildImage(await ImageStore.open(imagesDir), {
-      contextDir: join(dir, 'busybox'),
-      tags: ['busybox:1.35'],
-      created: new Date(0),
-    });
-    cloud = await startCloud(
-      {
-        dataDir: join(dir, 'cloud'),
-        apiPort: 0,
-        controllers: true,
-        clusterCidr,
-        serviceClusterIPRange: serviceCidr,
+    net = await startNetnsCloud({
+      tag: 'rn',
+      clusterCidr,
+      serviceCidr: `127.96.${process.pid % 250}.0/24`,
+      prepare: async (dir) => {
+        assert.ok(prepareBusybox(join(dir, 'busybox')), 'busybox-static (/bin/busybox) is installed');
+        await buildImage(await ImageStore.open(join(dir, 'images')), {
+          contextDir: join(dir, 'busybox'),
+          tags: ['busybox:1.35'],
+          created: new Date(0),
+        });
       },
-      [runcAgent(imagesDir)],
-    );
-    const admin = new KubeClient({
-      server: cloud.server.httpUrl,
-      token: cloud.server.adminToken,
-      namespace: 'default',
-      contextName: 'test',
+      // The agent of `stratus up --default-runtime runc`.
+      agent: ({ dir }) => ({
+        imagesDir: join(dir, 'images'),
+        defaultRuntime: 'runc',
+        probeTickMs: 100,
+        onError: () => undefined,
+      }),
     });
+    const { admin, names, dir } = net;
     const prefix = clusterCidr.replace('.0.0/16', '.0.');
     try {
       await admin.create('services', {
@@ -301,7 +244,6 @@ test(
       await eventually('every pod is gone', async () => (await admin.list('pods', all)).items.length === 0, {
         timeoutMs: 30_000,
       }).catch(() => undefined);
-      await admin.close();
     }
   },
 );
