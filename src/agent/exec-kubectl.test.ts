@@ -20,35 +20,44 @@ const cs = (p: { status?: unknown }): ContainerStatus | undefined =>
   ((p.status ?? {}) as { containerStatuses?: ContainerStatus[] }).containerStatuses?.[0];
 const running = (p: { status?: unknown }): boolean => cs(p)?.state?.running !== undefined;
 
-/** Runs kubectl (or `argv`) with `input` on its stdin (then EOF), 60 s at most. */
+/**
+ * Runs kubectl (or `argv`) with `input` on its stdin (then EOF), 60 s at most; `stopWhen` ends it
+ * (SIGTERM) once its output satisfies the check.
+ */
 function kubectlIn(
   c: AgentCluster,
   args: string[],
-  input: string | Buffer,
-  env: Record<string, string> = {},
-  argv: string[] = [KUBECTL, ...args],
+  options: {
+    input?: string | Buffer;
+    env?: Record<string, string>;
+    argv?: string[];
+    stopWhen?: (stdout: string) => boolean;
+  } = {},
 ): Promise<KubectlRun> {
   return new Promise((resolve, reject) => {
-    const [file = KUBECTL, ...rest] = argv;
+    const [file = KUBECTL, ...rest] = options.argv ?? [KUBECTL, ...args];
     const child = spawn(file, rest, {
       env: {
         PATH: process.env['PATH'] ?? '/usr/bin:/bin',
         HOME: join(c.dir, 'home'),
         KUBECONFIG: c.server.kubeconfigPath,
-        ...env,
+        ...options.env,
       },
     });
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      if (options.stopWhen?.(stdout)) child.kill('SIGTERM');
+    });
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
-    child.stdin.end(input);
+    child.stdin.end(options.input ?? '');
   });
 }
 
@@ -67,8 +76,17 @@ describe('kubectl exec, cp, attach, port-forward through the API to the agent', 
       'pods',
       nodePod('talker', 'n1', "let i=0;setInterval(()=>console.log('line '+(i++)),100)"),
     );
+    // Reads its own stdin, which `kubectl attach -i` writes to.
+    await c.client.create(
+      'pods',
+      nodePod('reader', 'n1', '', {
+        command: ['sh', '-c', 'while read l; do echo "got $l"; done'],
+        stdin: true,
+      }),
+    );
     await waitForPod(c.client, 'box', running);
     await waitForPod(c.client, 'talker', running);
+    await waitForPod(c.client, 'reader', running);
   });
   after(async () => c?.close());
 
@@ -79,7 +97,7 @@ describe('kubectl exec, cp, attach, port-forward through the API to the agent', 
     ['SPDY', { KUBECTL_REMOTE_COMMAND_WEBSOCKETS: 'false' }],
   ] as const) {
     const run = (args: string[], input: string | Buffer = ''): Promise<KubectlRun> =>
-      kubectlIn(c, args, input, env);
+      kubectlIn(c, args, { input, env });
 
     it(`${protocol} exec: stdout, stderr, env, and the exit code`, async () => {
       const out = await run(['-v=6', 'exec', 'box', '--', 'sh', '-c', 'echo "$GREETING out"; echo err >&2']);
@@ -103,7 +121,7 @@ describe('kubectl exec, cp, attach, port-forward through the API to the agent', 
       // The remote command waits until the terminal has kubectl's size, then reports.
       const remote = `i=0; while [ "$(stty size)" != "33 91" ] && [ $i -lt 200 ]; do i=$((i+1)); sleep 0.05; done; stty size; tty; exit 4`;
       const inner = `stty cols 91 rows 33; exec ${KUBECTL} exec -it box -- sh -c '${remote}'`;
-      const out = await kubectlIn(c, [], '', env, ['script', '-qfec', inner, '/dev/null']);
+      const out = await kubectlIn(c, [], { env, argv: ['script', '-qfec', inner, '/dev/null'] });
       assert.equal(out.code, 4, out.stdout + out.stderr);
       assert.match(out.stdout, /33 91\r\n\/dev\/pts\/\d+\r\n/);
     });
@@ -128,6 +146,53 @@ describe('kubectl exec, cp, attach, port-forward through the API to the agent', 
         stopWhen: (o) => /line \d+\n[\s\S]*line \d+\n/.test(o),
       });
       assert.match(out.stdout, /line \d+\nline \d+\n/);
+    });
+
+    it(`${protocol} attach -i: stdin reaches the container's own stdin (stdin: true)`, async () => {
+      const word = `hello-${protocol}`;
+      const out = await kubectlIn(c, ['attach', '-i', 'reader'], {
+        input: `${word}\n`,
+        env,
+        stopWhen: (o) => o.includes(`got ${word}`),
+      });
+      assert.match(out.stdout, new RegExp(`got ${word}\n`), out.stderr);
+      // Its stdin stays open after that attach ended (no stdinOnce): another attach is read too.
+      const again = await kubectlIn(c, ['attach', '-i', 'reader'], {
+        input: `${word}-again\n`,
+        env,
+        stopWhen: (o) => o.includes(`got ${word}-again`),
+      });
+      assert.match(again.stdout, new RegExp(`got ${word}-again\n`), again.stderr);
+    });
+
+    it(`${protocol} attach -i to a container without stdin: true says why`, async () => {
+      const out = await kubectlIn(c, ['attach', '-i', 'talker'], { input: 'x\n', env });
+      assert.notEqual(out.code, 0);
+      assert.match(out.stderr, /stdin is not open for this container/);
+    });
+
+    it(`${protocol} run -i --rm: stdin until EOF, the output, then the pod is deleted`, async () => {
+      const name = `once-${protocol.toLowerCase()}`;
+      const out = await run(
+        [
+          'run',
+          name,
+          '-i',
+          '--rm',
+          '--restart=Never',
+          '--image=none',
+          '--overrides={"spec":{"nodeName":"n1"}}',
+          '--command',
+          '--',
+          'sh',
+          '-c',
+          'while read l; do echo "read $l"; done; echo "stdin closed"',
+        ],
+        'one\ntwo\n',
+      );
+      assert.equal(out.code, 0, out.stderr);
+      assert.match(out.stdout, /read one\nread two\nstdin closed\n/);
+      assert.match(out.stdout, new RegExp(`pod "${name}" deleted`));
     });
   }
 

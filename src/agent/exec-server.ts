@@ -10,7 +10,7 @@ import {
   failureStatus,
   parseStreamRequest,
 } from './channel-protocol.js';
-import { websocketStreams, type SessionStreams } from './session-streams.js';
+import { holdInput, websocketStreams, type SessionStreams } from './session-streams.js';
 import { acceptSpdy, type SpdySession } from './spdy-session.js';
 import { SPDY_CHANNEL_PROTOCOLS, pickSpdyProtocol, spdyStreams } from './spdy-streams.js';
 
@@ -145,16 +145,18 @@ export class ExecServer {
     if (request.command.length === 0) return s.finish(failureStatus('you must specify a command'));
     if (this.runtime.execStream === undefined)
       return s.finish(failureStatus(`the ${this.runtime.name} runtime cannot exec into containers`));
+    const take = holdInput(s.input);
     const session = await this.runtime.execStream(target.containerId, request.command, {
       tty: request.tty,
       stdin: request.stdin,
       signal: abort.signal,
     });
-    s.input.on('stdin', (d) => session.stdin?.write(d));
-    s.input.on('stdinEnd', () => session.stdin?.end());
-    s.input.on('resize', (cols, rows) => session.resize(cols, rows));
-    s.input.once('close', () => abort.abort());
     session.stdin?.on('error', () => undefined);
+    take({
+      stdin: (d) => session.stdin?.write(d),
+      stdinEnd: () => session.stdin?.end(),
+      resize: (cols, rows) => session.resize(cols, rows),
+    });
     const sent = [forward(s, session.stdout, STDOUT)];
     if (session.stderr !== null) sent.push(forward(s, session.stderr, STDERR));
     const code = await session.exited;
@@ -162,27 +164,33 @@ export class ExecServer {
     s.finish(exitStatus(code, request.command));
   }
 
+  /**
+   * Follows the container's output from now on (its log) and, with `stdin`, writes into its own
+   * stdin; ends when the container does (or the client goes).
+   */
   private async attach(s: SessionStreams, target: StreamTarget, abort: AbortController): Promise<void> {
     const request = parseStreamRequest(target.query);
-    if (request.stdin) {
-      const stdin = await this.runtime.attach?.(target.containerId);
-      if (stdin === undefined || stdin === null)
-        return s.finish(
-          failureStatus(
-            'stdin is not open for this container: set stdin: true in its spec to attach with -i',
-          ),
-        );
-      stdin.on('error', () => undefined);
-      s.input.on('stdin', (d) => stdin.write(d));
-      s.input.on('stdinEnd', () => stdin.end());
-      s.input.once('close', () => stdin.end());
-    }
+    const take = holdInput(s.input);
     const output = await this.runtime.logs(target.containerId, {
       follow: true,
       tailLines: 0,
       signal: abort.signal,
     });
     s.input.once('close', () => output.destroy());
+    if (request.stdin) {
+      const stdin = await this.runtime.attach?.(target.containerId);
+      if (stdin === undefined || stdin === null) {
+        output.destroy();
+        return s.finish(
+          failureStatus(
+            'stdin is not open for this container: its spec must set stdin: true to attach with -i',
+          ),
+        );
+      }
+      stdin.on('error', () => undefined);
+      s.input.once('close', () => stdin.end());
+      take({ stdin: (d) => stdin.write(d), stdinEnd: () => stdin.end(), resize: () => undefined });
+    }
     await forward(s, output, STDOUT);
     s.finish(exitStatus(0, []));
   }

@@ -71,3 +71,30 @@ export function websocketStreams(ws: WebSocket, touch: () => void): SessionStrea
     },
   };
 }
+
+/** What a running session does with its client's input. */
+export interface InputHandlers {
+  stdin(data: Buffer): void;
+  stdinEnd(): void;
+  resize(cols: number, rows: number): void;
+}
+
+/**
+ * Keeps the client's input from now on until the command is there to take it, then hands it
+ * over in order: kubectl sends stdin at once, while the runtime is still starting the command.
+ */
+export function holdInput(input: SessionInput): (handlers: InputHandlers) => void {
+  let target: InputHandlers | undefined;
+  const held: ((h: InputHandlers) => void)[] = [];
+  const deliver = (f: (h: InputHandlers) => void): void => {
+    if (target === undefined) held.push(f);
+    else f(target);
+  };
+  input.on('stdin', (d) => deliver((h) => h.stdin(d)));
+  input.on('stdinEnd', () => deliver((h) => h.stdinEnd()));
+  input.on('resize', (cols, rows) => deliver((h) => h.resize(cols, rows)));
+  return (handlers) => {
+    target = handlers;
+    for (const f of held.splice(0)) f(handlers);
+  };
+}

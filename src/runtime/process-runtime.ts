@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { Cgroups, type CgroupRef } from './cgroups.js';
 import { LogWriter, logFilePath, type LogRotation } from './container-log.js';
 import { RecordStore, toContainerStatus, type ContainerRecord } from './container-record.js';
@@ -12,6 +12,7 @@ import { spawnExecSession } from './exec-stream.js';
 import { interpretExit } from './exit-status.js';
 import { settle, within } from './promises.js';
 import { FifoPump, makeFifos } from './fifo-pump.js';
+import { StdinPipes } from './stdin-pipes.js';
 import { portEnv } from './host-ports.js';
 import { openLogStream } from './log-stream.js';
 import { runHandler } from './probe.js';
@@ -93,6 +94,7 @@ export class ProcessRuntime implements Runtime {
   private readonly live = new Map<string, Live>();
   private readonly cgroups: Cgroups | undefined;
   private closed = false;
+  private readonly stdin = new StdinPipes();
 
   constructor(private readonly options: ProcessRuntimeOptions) {
     this.records = new RecordStore(options.dataDir);
@@ -137,12 +139,14 @@ export class ProcessRuntime implements Runtime {
         exitFile: paths.exitFile,
         stdoutFifo: paths.stdoutFifo,
         stderrFifo: paths.stderrFifo,
+        stdin: await this.stdin.prepare(id, paths.stdinFifo, spec),
         cgroupProcs: cgroup === undefined ? [] : Cgroups.procsFiles(cgroup),
       });
     } catch (err) {
       pump.detach();
       writer.close();
       if (cgroup !== undefined) await Cgroups.remove(cgroup);
+      this.stdin.drop(id);
       this.records.delete(id);
       throw startFailed(`Cannot start container "${spec.containerName}": ${(err as Error).message}`, {
         workingDir: spec.workingDir,
@@ -166,6 +170,7 @@ export class ProcessRuntime implements Runtime {
       pump.detach();
       writer.close();
       if (cgroup !== undefined) await Cgroups.remove(cgroup);
+      this.stdin.drop(id);
       this.records.delete(id);
       this.report('record', spec, err);
       throw startFailed(
@@ -325,11 +330,17 @@ export class ProcessRuntime implements Runtime {
     });
   }
 
+  attach(id: string): Promise<Writable | null> {
+    this.get(id);
+    return Promise.resolve(this.stdin.open(id));
+  }
+
   async remove(id: string): Promise<void> {
     const live = this.live.get(id);
     if (live === undefined) return;
     if (live.record.finishedAt === undefined) await this.stop(id, { gracePeriodSeconds: 0 });
     this.live.delete(id);
+    this.stdin.drop(id);
     this.records.delete(id);
   }
 
@@ -369,6 +380,7 @@ export class ProcessRuntime implements Runtime {
       return;
     }
     const paths = this.records.paths(record.id);
+    this.stdin.adopt(record.id, paths.stdinFifo, record.spec);
     let writer: LogWriter | undefined;
     let pump: FifoPump | undefined;
     try {
@@ -418,6 +430,7 @@ export class ProcessRuntime implements Runtime {
     live.finishing = true;
     if (live.poll !== undefined) clearInterval(live.poll);
     const { record } = live;
+    this.stdin.drop(record.id);
     killGroup(record.pid, 'SIGKILL');
     live.pump?.finish();
     if (live.pump !== undefined) await within(live.pump.done, 2000);

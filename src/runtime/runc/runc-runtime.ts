@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { Cgroups, type CgroupRef } from '../cgroups.js';
 import { LogWriter, logFilePath, type LogRotation } from '../container-log.js';
 import { RecordStore, type ContainerRecord } from '../container-record.js';
@@ -17,6 +17,7 @@ import { execInContainer } from '../exec.js';
 import { spawnExecSession } from '../exec-stream.js';
 import { interpretExit } from '../exit-status.js';
 import { FifoPump, makeFifos } from '../fifo-pump.js';
+import { StdinPipes } from '../stdin-pipes.js';
 import { portEnv } from '../host-ports.js';
 import { openLogStream } from '../log-stream.js';
 import { podLogDir, type DiskFailure } from '../process-runtime.js';
@@ -159,6 +160,7 @@ export class RuncRuntime implements Runtime {
   private readonly binary: string;
   private readonly stateRoot: string;
   private closed = false;
+  private readonly stdin = new StdinPipes();
   private readonly nofile = hostNofile();
   private readonly grantable = grantableCapabilities();
 
@@ -203,6 +205,7 @@ export class RuncRuntime implements Runtime {
       writer?.close();
       await this.runc(['delete', '-f', id]);
       await removeBundle(bundle);
+      this.stdin.drop(id);
       this.records.delete(id);
       if (err instanceof RuntimeError) throw err;
       throw startFailed(`Cannot start container "${spec.containerName}": ${(err as Error).message}`);
@@ -254,6 +257,7 @@ export class RuncRuntime implements Runtime {
           exitFile: paths.exitFile,
           stdoutFifo: paths.stdoutFifo,
           stderrFifo: paths.stderrFifo,
+          stdin: await this.stdin.prepare(id, paths.stdinFifo, spec),
           cgroupProcs: [],
         },
       );
@@ -444,6 +448,11 @@ export class RuncRuntime implements Runtime {
     return session;
   }
 
+  attach(id: string): Promise<Writable | null> {
+    this.get(id);
+    return Promise.resolve(this.stdin.open(id));
+  }
+
   async remove(id: string): Promise<void> {
     const live = this.live.get(id);
     if (live === undefined) return;
@@ -451,6 +460,7 @@ export class RuncRuntime implements Runtime {
     await this.runc(['delete', '-f', id]);
     await removeBundle(live.record.bundle);
     this.live.delete(id);
+    this.stdin.drop(id);
     this.records.delete(id);
   }
 
@@ -506,6 +516,7 @@ export class RuncRuntime implements Runtime {
       return;
     }
     const paths = this.records.paths(record.id);
+    this.stdin.adopt(record.id, paths.stdinFifo, record.spec);
     let writer: LogWriter | undefined;
     let pump: FifoPump | undefined;
     try {
@@ -552,6 +563,7 @@ export class RuncRuntime implements Runtime {
     live.finishing = true;
     if (live.poll !== undefined) clearInterval(live.poll);
     const { record } = live;
+    this.stdin.drop(record.id);
     live.pump?.finish();
     if (live.pump !== undefined) await within(live.pump.done, 2000);
     live.pump?.detach();
