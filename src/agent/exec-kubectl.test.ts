@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { PassThrough, Readable } from 'node:stream';
+import { Exec, KubeConfig, type V1Status } from '@kubernetes/client-node';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -19,47 +21,6 @@ import {
 const cs = (p: { status?: unknown }): ContainerStatus | undefined =>
   ((p.status ?? {}) as { containerStatuses?: ContainerStatus[] }).containerStatuses?.[0];
 const running = (p: { status?: unknown }): boolean => cs(p)?.state?.running !== undefined;
-
-/**
- * Runs kubectl (or `argv`) with `input` on its stdin (then EOF), 60 s at most; `stopWhen` ends it
- * (SIGTERM) once its output satisfies the check.
- */
-function kubectlIn(
-  c: AgentCluster,
-  args: string[],
-  options: {
-    input?: string | Buffer;
-    env?: Record<string, string>;
-    argv?: string[];
-    stopWhen?: (stdout: string) => boolean;
-  } = {},
-): Promise<KubectlRun> {
-  return new Promise((resolve, reject) => {
-    const [file = KUBECTL, ...rest] = options.argv ?? [KUBECTL, ...args];
-    const child = spawn(file, rest, {
-      env: {
-        PATH: process.env['PATH'] ?? '/usr/bin:/bin',
-        HOME: join(c.dir, 'home'),
-        KUBECONFIG: c.server.kubeconfigPath,
-        ...options.env,
-      },
-    });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-      if (options.stopWhen?.(stdout)) child.kill('SIGTERM');
-    });
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(options.input ?? '');
-  });
-}
 
 const IDLE = 'setInterval(()=>{},1000)';
 
@@ -97,7 +58,7 @@ describe('kubectl exec, cp, attach, port-forward through the API to the agent', 
     ['SPDY', { KUBECTL_REMOTE_COMMAND_WEBSOCKETS: 'false' }],
   ] as const) {
     const run = (args: string[], input: string | Buffer = ''): Promise<KubectlRun> =>
-      kubectlIn(c, args, { input, env });
+      kubectl(c, args, { input, env });
 
     it(`${protocol} exec: stdout, stderr, env, and the exit code`, async () => {
       const out = await run(['-v=6', 'exec', 'box', '--', 'sh', '-c', 'echo "$GREETING out"; echo err >&2']);
@@ -121,7 +82,7 @@ describe('kubectl exec, cp, attach, port-forward through the API to the agent', 
       // The remote command waits until the terminal has kubectl's size, then reports.
       const remote = `i=0; while [ "$(stty size)" != "33 91" ] && [ $i -lt 200 ]; do i=$((i+1)); sleep 0.05; done; stty size; tty; exit 4`;
       const inner = `stty cols 91 rows 33; exec ${KUBECTL} exec -it box -- sh -c '${remote}'`;
-      const out = await kubectlIn(c, [], { env, argv: ['script', '-qfec', inner, '/dev/null'] });
+      const out = await kubectl(c, [], { env, argv: ['script', '-qfec', inner, '/dev/null'] });
       assert.equal(out.code, 4, out.stdout + out.stderr);
       assert.match(out.stdout, /33 91\r\n\/dev\/pts\/\d+\r\n/);
     });
@@ -150,14 +111,14 @@ describe('kubectl exec, cp, attach, port-forward through the API to the agent', 
 
     it(`${protocol} attach -i: stdin reaches the container's own stdin (stdin: true)`, async () => {
       const word = `hello-${protocol}`;
-      const out = await kubectlIn(c, ['attach', '-i', 'reader'], {
+      const out = await kubectl(c, ['attach', '-i', 'reader'], {
         input: `${word}\n`,
         env,
         stopWhen: (o) => o.includes(`got ${word}`),
       });
       assert.match(out.stdout, new RegExp(`got ${word}\n`), out.stderr);
       // Its stdin stays open after that attach ended (no stdinOnce): another attach is read too.
-      const again = await kubectlIn(c, ['attach', '-i', 'reader'], {
+      const again = await kubectl(c, ['attach', '-i', 'reader'], {
         input: `${word}-again\n`,
         env,
         stopWhen: (o) => o.includes(`got ${word}-again`),
@@ -166,7 +127,7 @@ describe('kubectl exec, cp, attach, port-forward through the API to the agent', 
     });
 
     it(`${protocol} attach -i to a container without stdin: true says why`, async () => {
-      const out = await kubectlIn(c, ['attach', '-i', 'talker'], { input: 'x\n', env });
+      const out = await kubectl(c, ['attach', '-i', 'talker'], { input: 'x\n', env });
       assert.notEqual(out.code, 0);
       assert.match(out.stderr, /stdin is not open for this container/);
     });
@@ -195,6 +156,32 @@ describe('kubectl exec, cp, attach, port-forward through the API to the agent', 
       assert.match(out.stdout, new RegExp(`pod "${name}" deleted`));
     });
   }
+
+  it('@kubernetes/client-node’s Exec: stdin in, stdout out, the exit Status to its callback', async () => {
+    const kc = new KubeConfig();
+    kc.loadFromFile(c.server.kubeconfigPath);
+    const stdout = new PassThrough();
+    let out = '';
+    stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const status = new Promise<V1Status>((resolve) => {
+      void new Exec(kc).exec(
+        'default',
+        'box',
+        'main',
+        ['sh', '-c', 'read l; echo "got $l and $GREETING"; exit 6'],
+        stdout,
+        null,
+        Readable.from(['from client-node\n']),
+        false,
+        resolve,
+      );
+    });
+    const s = await status;
+    assert.equal(s.status, 'Failure');
+    assert.deepEqual(s.details?.causes, [{ reason: 'ExitCode', message: '6' }]);
+    await eventually('the output to arrive', () => out.includes('\n'));
+    assert.equal(out, 'got from client-node and hello\n');
+  });
 
   it('a user without create on pods/exec gets 403; the edit role grants it', async () => {
     const viewer = c.server.loopbackToken({ username: 'viewer', groups: ['system:authenticated'] });

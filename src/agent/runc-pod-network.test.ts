@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -10,7 +9,7 @@ import { PodNetwork } from '../network/index.js';
 import { netnsList } from '../network/pod-network/index.js';
 import { eventually } from '../network/testing/index.js';
 import { runcMissing } from '../runtime/testing.js';
-import { KUBECTL, kubectlSkip, type KubectlRun } from './agent-testing.js';
+import { KUBECTL, kubectl, kubectlSkip } from './agent-testing.js';
 import { startNetnsCloud, type NetnsCloud } from './testing/netns-cloud.js';
 
 // runc pods on the pod network, as a user runs them: an agent whose default runtime is runc, a
@@ -26,31 +25,6 @@ const skip = missing !== undefined;
 const clusterCidr = `10.${150 + (process.pid % 40)}.0.0/16`;
 let net: NetnsCloud | undefined;
 after(async () => net?.close());
-
-/** Runs `argv` (kubectl by default) against the cloud with its own HOME, 60 s at most. */
-function kubectl(args: string[], argv: string[] = [KUBECTL, ...args]): Promise<KubectlRun> {
-  return new Promise((resolve, reject) => {
-    const [file = KUBECTL, ...rest] = argv;
-    const child = spawn(file, rest, {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        PATH: process.env['PATH'] ?? '/usr/bin:/bin',
-        HOME: join(net?.dir ?? '/tmp', 'home'),
-        KUBECONFIG: net?.cloud.server.kubeconfigPath ?? '',
-      },
-    });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 const HTTPD =
   'mkdir -p /www && echo "hello from $(hostname)" > /www/index.html && exec httpd -f -p 8080 -h /www';
@@ -83,6 +57,7 @@ test(
       }),
     });
     const { admin, names, dir } = net;
+    const k = { dir, server: net.cloud.server };
     const prefix = clusterCidr.replace('.0.0/16', '.0.');
     try {
       await admin.create('services', {
@@ -170,7 +145,7 @@ test(
       assert.match(log, new RegExp(`^api=${kubernetes.spec.clusterIP.replaceAll('.', '\\.')}:443$`, 'm'));
 
       // kubectl exec into runc pods: by DNS name from the client, non-interactive.
-      const byName = await kubectl(['exec', 'client', '--', 'wget', '-qO-', 'http://web:8080/']);
+      const byName = await kubectl(k, ['exec', 'client', '--', 'wget', '-qO-', 'http://web:8080/']);
       assert.equal(byName.code, 0, byName.stderr);
       assert.match(byName.stdout, /^hello from web-/);
       // exec -it: a terminal in the container, resized to kubectl's (kubectl itself under script,
@@ -178,16 +153,33 @@ test(
       const web0 = ready[0]?.metadata?.name ?? '';
       const remote = `i=0; while [ "$(stty size)" != "33 91" ] && [ $i -lt 200 ]; do i=$((i+1)); sleep 0.05; done; stty size; tty; hostname; exit 4`;
       const inner = `stty cols 91 rows 33; exec ${KUBECTL} exec -it ${web0} -- sh -c '${remote}'`;
-      const tty = await kubectl([], ['script', '-qfec', inner, '/dev/null']);
+      const tty = await kubectl(k, [], { argv: ['script', '-qfec', inner, '/dev/null'] });
       assert.equal(tty.code, 4, tty.stdout + tty.stderr);
       assert.match(tty.stdout, new RegExp(`33 91\\r\\n/dev/pts/\\d+\\r\\n${web0}\\r\\n`));
       // kubectl cp in and out: tar over exec, busybox's tar in the container.
       await writeFile(join(dir, 'in.txt'), 'copied through runc\n');
-      const put = await kubectl(['cp', join(dir, 'in.txt'), `${web0}:/tmp/in.txt`]);
+      const put = await kubectl(k, ['cp', join(dir, 'in.txt'), `${web0}:/tmp/in.txt`]);
       assert.equal(put.code, 0, put.stderr);
-      const get = await kubectl(['cp', `${web0}:/tmp/in.txt`, join(dir, 'out.txt')]);
+      const get = await kubectl(k, ['cp', `${web0}:/tmp/in.txt`, join(dir, 'out.txt')]);
       assert.equal(get.code, 0, get.stderr);
       assert.equal(await readFile(join(dir, 'out.txt'), 'utf8'), 'copied through runc\n');
+      // kubectl's SPDY fallback, and `kubectl run -i --rm`: stdin into a runc container (stdinOnce)
+      // until kubectl's EOF, its output, then the pod deleted.
+      const spdy = await kubectl(k, ['exec', web0, '--', 'hostname'], {
+        env: { KUBECTL_REMOTE_COMMAND_WEBSOCKETS: 'false' },
+      });
+      assert.equal(spdy.stdout, `${web0}\n`, spdy.stderr);
+      const once = await kubectl(
+        k,
+        ['run', 'once', '-i', '--rm', '--restart=Never', '--image=busybox:1.35', '--command', '--'].concat([
+          'sh',
+          '-c',
+          'while read l; do echo "read $l"; done; echo "stdin closed"',
+        ]),
+        { input: 'one\ntwo\n' },
+      );
+      assert.equal(once.code, 0, once.stderr);
+      assert.match(once.stdout, /read one\nread two\nstdin closed\n/);
 
       // hostPort has no portmap on the pod network: refused with a reason, not silently unreachable
       // (in a namespace whose Pod Security level admits host ports).
