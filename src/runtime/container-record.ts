@@ -90,7 +90,8 @@ export class RecordStore {
 
   delete(id: string): void {
     const p = this.paths(id);
-    for (const f of [p.record, p.exitFile, p.stdoutFifo, p.stderrFifo, p.stdinFifo]) rmSync(f, { force: true });
+    for (const f of [p.record, p.exitFile, p.stdoutFifo, p.stderrFifo, p.stdinFifo])
+      rmSync(f, { force: true });
   }
 }
 
