@@ -157,6 +157,29 @@ describe('kubectl exec, cp, attach, port-forward through the API to the agent', 
     });
   }
 
+  it('run -it --rm: kubectl’s terminal into a tty: true container’s stdin (kubectl under script)', async () => {
+    const run = [
+      KUBECTL,
+      'run',
+      'tty',
+      '-it',
+      '--rm',
+      '--restart=Never',
+      '--image=none',
+      `--overrides='{"spec":{"nodeName":"n1"}}'`,
+      '--command',
+      '--',
+      'sh',
+      '-c',
+      `'read l; echo "read [$l]"'`,
+    ].join(' ');
+    // The typed line waits in script's terminal until kubectl, attached, reads it.
+    const out = await kubectl(c, [], { argv: ['script', '-qfec', run, '/dev/null'], input: 'typed\n' });
+    assert.equal(out.code, 0, out.stdout + out.stderr);
+    assert.match(out.stdout, /read \[typed\]/);
+    assert.match(out.stdout, /pod "tty" deleted/);
+  });
+
   it('@kubernetes/client-node’s Exec: stdin in, stdout out, the exit Status to its callback', async () => {
     const kc = new KubeConfig();
     kc.loadFromFile(c.server.kubeconfigPath);
