@@ -147,31 +147,46 @@ export interface KubectlRun {
   stderr: string;
 }
 
+/** Where kubectl runs: a directory for its HOME, and the server whose kubeconfig it reads. */
+export interface KubectlTarget {
+  dir: string;
+  server: { kubeconfigPath: string };
+}
+
 /**
- * Runs kubectl against the cluster with its own HOME, 60 s at most; `stopWhen` ends it
- * (SIGTERM) once its output satisfies the check, for `logs -f`.
+ * Runs kubectl (or `argv`) against the cluster with its own HOME, 60 s at most; `input` goes to
+ * its stdin (then EOF; none: /dev/null), `env` adds to its environment, and `stopWhen` ends it
+ * (SIGTERM) once its output satisfies the check, for `logs -f` and `attach`.
  */
 export function kubectl(
-  c: AgentCluster,
+  c: KubectlTarget,
   args: string[],
-  options: { stopWhen?: (stdout: string) => boolean } = {},
+  options: {
+    stopWhen?: (stdout: string) => boolean;
+    env?: Record<string, string>;
+    input?: string | Buffer;
+    argv?: string[];
+  } = {},
 ): Promise<KubectlRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(KUBECTL, args, {
+    const [file = KUBECTL, ...rest] = options.argv ?? [KUBECTL, ...args];
+    const child = spawn(file, rest, {
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       env: {
         PATH: process.env['PATH'] ?? '/usr/bin:/bin',
         HOME: join(c.dir, 'home'),
         KUBECONFIG: c.server.kubeconfigPath,
+        ...options.env,
       },
     });
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.stdout.on('data', (d: Buffer) => {
+    child.stdout?.on('data', (d: Buffer) => {
       stdout += d.toString();
       if (options.stopWhen?.(stdout)) child.kill('SIGTERM');
     });
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', (err) => {
       clearTimeout(timer);
       reject(err);
@@ -180,6 +195,7 @@ export function kubectl(
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
+    if (options.input !== undefined) child.stdin?.end(options.input);
   });
 }
 

@@ -188,6 +188,7 @@ export async function containerSpec(
   const limits = containerLimits(container);
   if (limits !== undefined) spec.limits = limits;
   if (options.sandbox !== undefined) spec.sandbox = options.sandbox;
+  if (container.stdin === true) spec.stdin = { once: container.stdinOnce === true };
   return spec;
 }
 

@@ -17,16 +17,21 @@ interface Session {
   closed: Promise<{ code: number; reason: string }>;
 }
 
-function execSocket(c: AgentCluster, command: string[], query = 'stdout=true&stderr=true'): WebSocket {
+function execSocket(
+  c: AgentCluster,
+  command: string[],
+  query = 'stdout=true&stderr=true',
+  protocol = 'v5.channel.k8s.io',
+): WebSocket {
   const q = command.map((a) => `command=${encodeURIComponent(a)}`).join('&');
   const url = `${c.server.httpUrl?.replace('http', 'ws') ?? ''}/api/v1/namespaces/default/pods/box/exec?${q}&${query}`;
-  return new WebSocket(url, ['v5.channel.k8s.io'], {
+  return new WebSocket(url, [protocol], {
     headers: { authorization: `Bearer ${c.server.adminToken}` },
   });
 }
 
-async function open(c: AgentCluster, command: string[], query?: string): Promise<Session> {
-  const ws = execSocket(c, command, query);
+async function open(c: AgentCluster, command: string[], query?: string, protocol?: string): Promise<Session> {
+  const ws = execSocket(c, command, query, protocol);
   const got = new Map<number, Buffer>();
   ws.on('message', (d: Buffer) => {
     const ch = d[0] ?? -1;
@@ -76,6 +81,23 @@ describe('exec sessions: protocol, idle timeout, session cap, malformed frames',
     const status = JSON.parse(s.got.get(3)?.toString() ?? '{}') as { reason?: string; details?: unknown };
     assert.equal(status.reason, 'NonZeroExitCode');
     assert.deepEqual(status.details, { causes: [{ reason: 'ExitCode', message: '5' }] });
+  });
+
+  it('v4.channel.k8s.io (older clients): the same channels, no close message', async () => {
+    const s = await open(
+      c,
+      ['sh', '-c', 'read l; echo "$l"; echo err >&2; exit 2'],
+      'stdin=true&stdout=true&stderr=true',
+      'v4.channel.k8s.io',
+    );
+    assert.equal(s.ws.protocol, 'v4.channel.k8s.io');
+    s.ws.send(Buffer.concat([Buffer.from([0]), Buffer.from('over v4\n')]));
+    const end = await s.closed;
+    assert.equal(end.code, 1000);
+    assert.equal(s.got.get(1)?.toString(), 'over v4\n');
+    assert.equal(s.got.get(2)?.toString(), 'err\n');
+    const status = JSON.parse(s.got.get(3)?.toString() ?? '{}') as { details?: unknown };
+    assert.deepEqual(status.details, { causes: [{ reason: 'ExitCode', message: '2' }] });
   });
 
   it('a silent session is closed after the idle timeout', async () => {

@@ -1,18 +1,18 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex, Readable } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer } from 'ws';
 import type { Runtime } from '../runtime/index.js';
 import {
   CHANNEL_PROTOCOLS,
-  ERROR,
   STDERR,
   STDOUT,
   exitStatus,
   failureStatus,
-  frame,
-  parseClientMessage,
   parseStreamRequest,
 } from './channel-protocol.js';
+import { holdInput, websocketStreams, type SessionStreams } from './session-streams.js';
+import { acceptSpdy, type SpdySession } from './spdy-session.js';
+import { SPDY_CHANNEL_PROTOCOLS, pickSpdyProtocol, spdyStreams } from './spdy-streams.js';
 
 /** Limits of streaming sessions (exec, attach, port-forward) on one agent. */
 export interface StreamLimits {
@@ -71,11 +71,12 @@ export interface StreamTarget {
 }
 
 /**
- * Serves `exec` and `attach` over WebSocket with Kubernetes' channel protocol (see
- * `channel-protocol.ts`): stdin, stdout and stderr of a command the runtime starts with its
- * streams open (`Runtime.execStream`), terminal resizes, and the exit Status on the error
- * channel. A runtime without an attach of its own is attached to by following the container's
- * log (output only: the `process` runtime keeps no stdin pipe for its containers).
+ * Serves `exec` and `attach` as kubelet does: over WebSocket with Kubernetes' channel protocol
+ * (`v5`/`v4.channel.k8s.io`, see `channel-protocol.ts`), or over SPDY/3.1 with one stream per
+ * channel (`v4`/`v3`/`v2.channel.k8s.io`, kubectl's fallback, see `spdy-streams.ts`): stdin,
+ * stdout and stderr of a command the runtime starts with its streams open
+ * (`Runtime.execStream`), terminal resizes, and the exit Status. Attach joins the container's
+ * own stdin where the runtime keeps one (`Runtime.attach`) and follows its log for output.
  */
 export class ExecServer {
   private readonly wss = new WebSocketServer({
@@ -84,123 +85,135 @@ export class ExecServer {
     maxPayload: 1024 * 1024,
     handleProtocols: (offered) => CHANNEL_PROTOCOLS.find((p) => offered.has(p)) ?? false,
   });
+  private readonly spdy = new Set<SpdySession>();
 
   constructor(
     private readonly runtime: Runtime,
     private readonly gate: SessionGate,
   ) {}
 
-  /** Completes the WebSocket handshake (or answers why not) and runs the session. */
+  /** Completes the WebSocket or SPDY handshake (or answers why not) and runs the session. */
   handle(req: IncomingMessage, socket: Duplex, head: Buffer, target: StreamTarget): void {
+    const upgrade = (req.headers.upgrade ?? '').toLowerCase();
+    const spdyProtocol = pickSpdyProtocol(req.headers['x-stream-protocol-version']);
+    if (upgrade === 'spdy/3.1' && spdyProtocol === undefined)
+      return rawAnswer(
+        socket,
+        400,
+        `unable to negotiate a stream protocol: this node serves ${SPDY_CHANNEL_PROTOCOLS.join(', ')}`,
+      );
     const release = this.gate.take();
     if (release === undefined) {
       rawAnswer(socket, 429, `too many streaming sessions on this node (at most ${this.gate.max})`);
       return;
     }
     socket.once('close', release);
-    this.wss.handleUpgrade(req, socket, head, (ws) => {
-      const run = target.kind === 'exec' ? this.exec(ws, target) : this.attach(ws, target);
-      run.catch((err: unknown) => endWith(ws, failureStatus((err as Error).message)));
-    });
-  }
-
-  private async exec(ws: WebSocket, target: StreamTarget): Promise<void> {
-    const request = parseStreamRequest(target.query);
-    if (request.command.length === 0) return endWith(ws, failureStatus('you must specify a command'));
-    if (this.runtime.execStream === undefined)
-      return endWith(ws, failureStatus(`the ${this.runtime.name} runtime cannot exec into containers`));
     const abort = new AbortController();
+    let streams: SessionStreams | undefined;
     const idle = this.gate.idleTimer(() => {
       abort.abort();
-      ws.close(1000, 'idle timeout');
+      streams?.abort('idle timeout');
     });
-    ws.once('close', () => {
-      idle.stop();
-      abort.abort();
-    });
+    const start = (s: SessionStreams): void => {
+      streams = s;
+      s.input.once('close', () => {
+        idle.stop();
+        abort.abort();
+      });
+      const run = target.kind === 'exec' ? this.exec(s, target, abort) : this.attach(s, target, abort);
+      run.catch((err: unknown) => s.finish(failureStatus((err as Error).message)));
+    };
+    if (upgrade === 'spdy/3.1' && spdyProtocol !== undefined) {
+      const session = acceptSpdy(socket, head, spdyProtocol);
+      this.spdy.add(session);
+      session.once('close', () => {
+        this.spdy.delete(session);
+        idle.stop();
+        abort.abort();
+      });
+      const request = parseStreamRequest(target.query);
+      void spdyStreams(session, request, { protocol: spdyProtocol, touch: idle.touch }).then(
+        (s) => s !== undefined && start(s),
+      );
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => start(websocketStreams(ws, idle.touch)));
+  }
+
+  private async exec(s: SessionStreams, target: StreamTarget, abort: AbortController): Promise<void> {
+    const request = parseStreamRequest(target.query);
+    if (request.command.length === 0) return s.finish(failureStatus('you must specify a command'));
+    if (this.runtime.execStream === undefined)
+      return s.finish(failureStatus(`the ${this.runtime.name} runtime cannot exec into containers`));
+    const take = holdInput(s.input);
     const session = await this.runtime.execStream(target.containerId, request.command, {
       tty: request.tty,
       stdin: request.stdin,
       signal: abort.signal,
     });
-    ws.on('message', (data: Buffer, isBinary: boolean) => {
-      idle.touch();
-      const msg = parseClientMessage(isBinary ? data : Buffer.from(data), ws.protocol);
-      if ('error' in msg) {
-        abort.abort();
-        ws.close(1002, msg.error.slice(0, 120));
-        return;
-      }
-      if (msg.kind === 'stdin') session.stdin?.write(msg.data);
-      else if (msg.kind === 'resize') session.resize(msg.cols, msg.rows);
-      else if (msg.channel === 0) session.stdin?.end();
-    });
     session.stdin?.on('error', () => undefined);
-    const sent = [forward(ws, session.stdout, STDOUT, idle.touch)];
-    if (session.stderr !== null) sent.push(forward(ws, session.stderr, STDERR, idle.touch));
+    take({
+      stdin: (d) => session.stdin?.write(d),
+      stdinEnd: () => session.stdin?.end(),
+      resize: (cols, rows) => session.resize(cols, rows),
+    });
+    const sent = [forward(s, session.stdout, STDOUT)];
+    if (session.stderr !== null) sent.push(forward(s, session.stderr, STDERR));
     const code = await session.exited;
     await Promise.all(sent);
-    endWith(ws, exitStatus(code, request.command));
+    s.finish(exitStatus(code, request.command));
   }
 
-  private async attach(ws: WebSocket, target: StreamTarget): Promise<void> {
-    const abort = new AbortController();
-    const idle = this.gate.idleTimer(() => {
-      abort.abort();
-      ws.close(1000, 'idle timeout');
-    });
-    ws.once('close', () => {
-      idle.stop();
-      abort.abort();
-    });
-    ws.on('message', (data: Buffer) => {
-      idle.touch();
-      const msg = parseClientMessage(data, ws.protocol);
-      if ('error' in msg) ws.close(1002, msg.error.slice(0, 120));
-    });
+  /**
+   * Follows the container's output from now on (its log) and, with `stdin`, writes into its own
+   * stdin; ends when the container does (or the client goes).
+   */
+  private async attach(s: SessionStreams, target: StreamTarget, abort: AbortController): Promise<void> {
+    const request = parseStreamRequest(target.query);
+    const take = holdInput(s.input);
     const output = await this.runtime.logs(target.containerId, {
       follow: true,
       tailLines: 0,
       signal: abort.signal,
     });
-    ws.once('close', () => output.destroy());
-    await forward(ws, output, STDOUT, idle.touch);
-    endWith(ws, exitStatus(0, []));
+    s.input.once('close', () => output.destroy());
+    if (request.stdin) {
+      const stdin = await this.runtime.attach?.(target.containerId);
+      if (stdin === undefined || stdin === null) {
+        output.destroy();
+        return s.finish(
+          failureStatus(
+            'stdin is not open for this container: its spec must set stdin: true to attach with -i',
+          ),
+        );
+      }
+      stdin.on('error', () => undefined);
+      s.input.once('close', () => stdin.end());
+      take({ stdin: (d) => stdin.write(d), stdinEnd: () => stdin.end(), resize: () => undefined });
+    }
+    await forward(s, output, STDOUT);
+    s.finish(exitStatus(0, []));
   }
 
   async close(): Promise<void> {
     for (const ws of this.wss.clients) ws.terminate();
+    for (const session of [...this.spdy]) session.close();
     await new Promise<void>((r) => this.wss.close(() => r()));
   }
 }
 
-/** Sends what `from` yields on `channel`, pausing while the socket's buffer is full. */
-function forward(ws: WebSocket, from: Readable, channel: number, touch: () => void): Promise<void> {
+/** Sends what `from` yields on `channel`, pausing while the carrier holds too much. */
+function forward(s: SessionStreams, from: Readable, channel: 1 | 2): Promise<void> {
   return new Promise((resolve) => {
     from.on('data', (d: Buffer) => {
-      touch();
-      if (ws.readyState !== ws.OPEN) return;
-      ws.send(frame(channel, d));
-      if (ws.bufferedAmount > 1024 * 1024) {
-        from.pause();
-        const resume = (): void => {
-          if (ws.bufferedAmount <= 256 * 1024 || ws.readyState !== ws.OPEN) from.resume();
-          else setTimeout(resume, 5);
-        };
-        setTimeout(resume, 5);
-      }
+      if (s.send(channel, d)) return;
+      from.pause();
+      s.whenDrained(() => from.resume());
     });
     from.once('end', () => resolve());
     from.once('error', () => resolve());
     from.once('close', () => resolve());
   });
-}
-
-/** Sends the final Status on the error channel and closes the socket normally. */
-function endWith(ws: WebSocket, status: object): void {
-  if (ws.readyState !== ws.OPEN) return;
-  ws.send(frame(ERROR, JSON.stringify(status)));
-  ws.close(1000);
 }
 
 const REASONS: Record<number, string> = {

@@ -1,17 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import { KubeClient } from '../client/index.js';
-import { startCloud, type RunningCloud, type UpComponent } from '../cli/up.js';
-import { nodeUser } from '../identity/index.js';
 import { PodNetwork } from '../network/index.js';
-import { ip, netnsList } from '../network/pod-network/index.js';
-import { runNft } from '../network/nftables/nftables-data-plane.js';
+import { netnsList } from '../network/pod-network/index.js';
 import { eventually, execInNetns, nodeInNetns } from '../network/testing/index.js';
-import { Agent } from './agent.js';
+import { startNetnsCloud, type NetnsCloud } from './testing/netns-cloud.js';
 import { NetnsProcessRuntime } from './testing/netns-process-runtime.js';
 
 // A whole cloud with one agent whose runtime needs sandboxes: pods get their own address on a
@@ -22,71 +17,23 @@ if (missing !== undefined && process.env.CI === 'true') throw new Error(`${missi
 if (missing !== undefined) console.log(`# skipping the agent pod network test: ${missing}`);
 const skip = missing !== undefined;
 
-const tag = `pa${process.pid % 100000}`;
-const names = { bridge: `st${tag}`, netnsPrefix: `st${tag}-`, table: `stratus-test-${tag}` };
 const clusterCidr = `10.${200 + (process.pid % 50)}.0.0/16`;
-const serviceCidr = `127.97.${process.pid % 250}.0/24`;
-let dir: string | undefined;
-let cloud: RunningCloud | undefined;
-let agent: Agent | undefined;
-
-after(async () => {
-  await cloud?.close().catch(() => undefined);
-  if (!skip) {
-    for (const ns of await netnsList()) if (ns.startsWith(names.netnsPrefix)) await ip(['netns', 'del', ns]);
-    await ip(['link', 'del', names.bridge]).catch(() => undefined);
-    await runNft('nft', ['delete', 'table', 'ip', names.table]).catch(() => undefined);
-  }
-  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
-});
-
-const agentComponent: UpComponent = {
-  name: 'agent',
-  async start({ server, dataDir }) {
-    const nodeName = `node-${tag}`;
-    const client = new KubeClient({
-      server: server.httpUrl,
-      token: server.loopbackToken(nodeUser(nodeName)),
-      namespace: 'default',
-      contextName: 'agent',
-    });
-    const agentDir = join(dataDir, 'agent');
-    agent = await Agent.start({
-      client,
-      dataDir: agentDir,
-      nodeName,
-      runtime: new NetnsProcessRuntime({ dataDir: join(agentDir, 'runtime'), cgroups: false }),
-      podUsers: false,
-      podNetwork: { names, dnsPort: 53, dnsUpstreams: [], serviceCidrs: [serviceCidr], forwarding: false },
-      serviceProxy: { l7: 'node', threads: 1 },
-    });
-    const a = agent;
-    return {
-      lines: [],
-      close: async () => {
-        await a.stopAllPods();
-        await a.network?.network.destroy();
-        await a.close();
-        await client.close();
-      },
-    };
-  },
-};
+let net: NetnsCloud | undefined;
+after(async () => net?.close());
 
 const WEB = `require('http').createServer((q, s) => s.end('hello from ' + process.env.HOSTNAME + '\\n')).listen(8080)`;
 
 test('pods get their own address, endpoints, DNS names and Service addresses', { skip }, async () => {
-  dir = await mkdtemp(join(tmpdir(), 'stratus-podnet-agent-'));
-  cloud = await startCloud(
-    { dataDir: dir, apiPort: 0, controllers: true, clusterCidr, serviceClusterIPRange: serviceCidr },
-    [agentComponent],
-  );
-  const admin = new KubeClient({
-    server: cloud.server.httpUrl,
-    token: cloud.server.adminToken,
-    namespace: 'default',
-    contextName: 'test',
+  net = await startNetnsCloud({
+    tag: 'pa',
+    clusterCidr,
+    serviceCidr: `127.97.${process.pid % 250}.0/24`,
+    agent: ({ agentDir }) => ({
+      runtime: new NetnsProcessRuntime({ dataDir: join(agentDir, 'runtime'), cgroups: false }),
+      podUsers: false,
+    }),
   });
+  const { admin, names } = net;
   try {
     await admin.create('services', {
       apiVersion: 'v1',
@@ -108,7 +55,7 @@ test('pods get their own address, endpoints, DNS names and Service addresses', {
       'pods',
       pod('client', {}, ['sh', '-c', 'echo "$WEB_SERVICE_HOST:$WEB_SERVICE_PORT"; exec sleep 3600']),
     );
-    const podCidr = (await admin.get('nodes', `node-${tag}`)) as { spec?: { podCIDR?: string } };
+    const podCidr = (await admin.get('nodes', net.nodeName)) as { spec?: { podCIDR?: string } };
     assert.equal(podCidr.spec?.podCIDR, clusterCidr.replace('.0.0/16', '.0.0/24'));
     const prefix = clusterCidr.replace('.0.0/16', '.0.');
     const running = async (name: string) => {
@@ -139,7 +86,7 @@ test('pods get their own address, endpoints, DNS names and Service addresses', {
     // From the client's namespace: the name through the cluster DNS (the resolv.conf the pod
     // gets), then the Service's address through the node's proxy.
     const uid = client.metadata?.uid ?? '';
-    const resolv = await readFile(join(dir, 'agent', 'pod-network', 'sandboxes', uid, 'resolv.conf'), 'utf8');
+    const resolv = await readFile(join(net.agentDir, 'pod-network', 'sandboxes', uid, 'resolv.conf'), 'utf8');
     const nameserver = /^nameserver (\S+)$/m.exec(resolv)?.[1] ?? '';
     assert.equal(nameserver, clusterCidr.replace('.0.0/16', '.0.1'));
     const script = `const dns = require('dns').promises; const r = new dns.Resolver(); r.setServers(['${nameserver}']);
@@ -173,7 +120,5 @@ test('pods get their own address, endpoints, DNS names and Service addresses', {
       console.log(`# ${n}: ${JSON.stringify(p?.status)} ${JSON.stringify(p?.spec?.nodeName)}`);
     }
     throw err;
-  } finally {
-    await admin.close();
   }
 });

@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { rawAnswer, type SessionGate } from './exec-server.js';
 import { RST_REFUSED_STREAM } from './spdy-frames.js';
-import { SpdySession, type SpdyStream, type SpdyTransport } from './spdy-session.js';
+import { SpdySession, acceptSpdy, type SpdyStream, type SpdyTransport } from './spdy-session.js';
 
 /** The WebSocket subprotocol of kubectl ≥ 1.31's port-forward: SPDY tunnelled in binary messages. */
 export const TUNNEL_PROTOCOL = 'SPDY/3.1+portforward.k8s.io';
@@ -70,18 +70,7 @@ export class PortForwardServer {
       rawAnswer(socket, 400, `unsupported upgrade "${upgrade}": port-forward speaks SPDY/3.1`);
       return;
     }
-    socket.write(
-      'HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\n' +
-        'X-Stream-Protocol-Version: portforward.k8s.io\r\n\r\n',
-    );
-    const session = this.serve(pod, {
-      write: (b) => socket.write(b),
-      close: () => socket.end(),
-      buffered: () => socket.writableLength,
-    });
-    socket.on('data', (d: Buffer) => session.feed(d));
-    socket.once('close', () => session.close());
-    if (head.length > 0) session.feed(head);
+    acceptSpdy(socket, head, 'portforward.k8s.io', (t) => this.serve(pod, t));
   }
 
   private serve(pod: { namespace: string; name: string }, transport: SpdyTransport): SpdySession {

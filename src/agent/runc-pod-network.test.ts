@@ -1,21 +1,15 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import { KubeClient } from '../client/index.js';
-import { startCloud, type RunningCloud, type UpComponent } from '../cli/up.js';
-import { nodeUser } from '../identity/index.js';
 import { buildBusyboxImage } from '../images/testing.js';
 import { PodNetwork } from '../network/index.js';
-import { ip, netnsList } from '../network/pod-network/index.js';
-import { runNft } from '../network/nftables/nftables-data-plane.js';
+import { netnsList } from '../network/pod-network/index.js';
 import { eventually } from '../network/testing/index.js';
 import { runcMissing } from '../runtime/testing.js';
-import { Agent } from './agent.js';
-import { KUBECTL, kubectlSkip, type KubectlRun } from './agent-testing.js';
+import { KUBECTL, kubectl, kubectlSkip } from './agent-testing.js';
+import { startNetnsCloud, type NetnsCloud } from './testing/netns-cloud.js';
 
 // runc pods on the pod network, as a user runs them: an agent whose default runtime is runc, a
 // busybox image built from Debian's busybox-static, a Deployment of `busybox httpd` behind a
@@ -27,83 +21,9 @@ if (missing !== undefined && process.env.CI === 'true') throw new Error(`${missi
 if (missing !== undefined) console.log(`# skipping the runc pod network test: ${missing}`);
 const skip = missing !== undefined;
 
-const tag = `rn${process.pid % 100000}`;
-const names = { bridge: `st${tag}`, netnsPrefix: `st${tag}-`, table: `stratus-test-${tag}` };
 const clusterCidr = `10.${150 + (process.pid % 40)}.0.0/16`;
-const serviceCidr = `127.96.${process.pid % 250}.0/24`;
-let dir: string | undefined;
-let cloud: RunningCloud | undefined;
-
-after(async () => {
-  await cloud?.close().catch(() => undefined);
-  if (!skip) {
-    for (const ns of await netnsList()) if (ns.startsWith(names.netnsPrefix)) await ip(['netns', 'del', ns]);
-    await ip(['link', 'del', names.bridge]).catch(() => undefined);
-    await runNft('nft', ['delete', 'table', 'ip', names.table]).catch(() => undefined);
-  }
-  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
-});
-
-/** The agent of `stratus up --default-runtime runc`, with the test's own bridge, range and table. */
-function runcAgent(imagesDir: string): UpComponent {
-  return {
-    name: 'agent',
-    async start({ server, dataDir }) {
-      const nodeName = `node-${tag}`;
-      const client = new KubeClient({
-        server: server.httpUrl,
-        token: server.loopbackToken(nodeUser(nodeName)),
-        namespace: 'default',
-        contextName: 'agent',
-      });
-      const agent = await Agent.start({
-        client,
-        dataDir: join(dataDir, 'agent'),
-        imagesDir,
-        nodeName,
-        defaultRuntime: 'runc',
-        probeTickMs: 100,
-        podNetwork: { names, dnsPort: 53, dnsUpstreams: [], serviceCidrs: [serviceCidr], forwarding: false },
-        serviceProxy: { l7: 'node', threads: 1 },
-        onError: () => undefined,
-      });
-      return {
-        lines: [],
-        close: async () => {
-          await agent.stopAllPods();
-          await agent.network?.network.destroy();
-          await agent.close();
-          await client.close();
-        },
-      };
-    },
-  };
-}
-
-/** Runs `argv` (kubectl by default) against the cloud with its own HOME, 60 s at most. */
-function kubectl(args: string[], argv: string[] = [KUBECTL, ...args]): Promise<KubectlRun> {
-  return new Promise((resolve, reject) => {
-    const [file = KUBECTL, ...rest] = argv;
-    const child = spawn(file, rest, {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        PATH: process.env['PATH'] ?? '/usr/bin:/bin',
-        HOME: join(dir ?? '/tmp', 'home'),
-        KUBECONFIG: cloud?.server.kubeconfigPath ?? '',
-      },
-    });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+let net: NetnsCloud | undefined;
+after(async () => net?.close());
 
 const HTTPD =
   'mkdir -p /www && echo "hello from $(hostname)" > /www/index.html && exec httpd -f -p 8080 -h /www';
@@ -115,31 +35,29 @@ test(
   'a runc Deployment on the pod network: Ready by podIP, reached by ClusterIP and by DNS name',
   { skip, timeout: 280_000 },
   async () => {
-    dir = await mkdtemp(join(tmpdir(), 'stratus-runcnet-'));
-    const imagesDir = join(dir, 'images');
-    assert.ok(
-      await buildBusyboxImage(imagesDir, {
-        contextDir: join(dir, 'busybox'),
-        tags: ['busybox:1.35', 'busybox:1.35-b'],
-      }),
-      'busybox-static (/bin/busybox) is installed',
-    );
-    cloud = await startCloud(
-      {
-        dataDir: join(dir, 'cloud'),
-        apiPort: 0,
-        controllers: true,
-        clusterCidr,
-        serviceClusterIPRange: serviceCidr,
+    net = await startNetnsCloud({
+      tag: 'rn',
+      clusterCidr,
+      serviceCidr: `127.96.${process.pid % 250}.0/24`,
+      prepare: async (dir) => {
+        assert.ok(
+          await buildBusyboxImage(join(dir, 'images'), {
+            contextDir: join(dir, 'busybox'),
+            tags: ['busybox:1.35', 'busybox:1.35-b'],
+          }),
+          'busybox-static (/bin/busybox) is installed',
+        );
       },
-      [runcAgent(imagesDir)],
-    );
-    const admin = new KubeClient({
-      server: cloud.server.httpUrl,
-      token: cloud.server.adminToken,
-      namespace: 'default',
-      contextName: 'test',
+      // The agent of `stratus up --default-runtime runc`.
+      agent: ({ dir }) => ({
+        imagesDir: join(dir, 'images'),
+        defaultRuntime: 'runc',
+        probeTickMs: 100,
+        onError: () => undefined,
+      }),
     });
+    const { admin, names, dir } = net;
+    const k = { dir, server: net.cloud.server };
     const prefix = clusterCidr.replace('.0.0/16', '.0.');
     try {
       await admin.create('services', {
@@ -228,7 +146,7 @@ test(
       assert.match(log, new RegExp(`^api=${kubernetes.spec.clusterIP.replaceAll('.', '\\.')}:443$`, 'm'));
 
       // kubectl exec into runc pods: by DNS name from the client, non-interactive.
-      const byName = await kubectl(['exec', 'client', '--', 'wget', '-qO-', 'http://web:8080/']);
+      const byName = await kubectl(k, ['exec', 'client', '--', 'wget', '-qO-', 'http://web:8080/']);
       assert.equal(byName.code, 0, byName.stderr);
       assert.match(byName.stdout, /^hello from web-/);
       // exec -it: a terminal in the container, resized to kubectl's (kubectl itself under script,
@@ -236,30 +154,47 @@ test(
       const web0 = ready[0]?.metadata?.name ?? '';
       const remote = `i=0; while [ "$(stty size)" != "33 91" ] && [ $i -lt 200 ]; do i=$((i+1)); sleep 0.05; done; stty size; tty; hostname; exit 4`;
       const inner = `stty cols 91 rows 33; exec ${KUBECTL} exec -it ${web0} -- sh -c '${remote}'`;
-      const tty = await kubectl([], ['script', '-qfec', inner, '/dev/null']);
+      const tty = await kubectl(k, [], { argv: ['script', '-qfec', inner, '/dev/null'] });
       assert.equal(tty.code, 4, tty.stdout + tty.stderr);
       assert.match(tty.stdout, new RegExp(`33 91\\r\\n/dev/pts/\\d+\\r\\n${web0}\\r\\n`));
       // kubectl cp in and out: tar over exec, busybox's tar in the container.
       await writeFile(join(dir, 'in.txt'), 'copied through runc\n');
-      const put = await kubectl(['cp', join(dir, 'in.txt'), `${web0}:/tmp/in.txt`]);
+      const put = await kubectl(k, ['cp', join(dir, 'in.txt'), `${web0}:/tmp/in.txt`]);
       assert.equal(put.code, 0, put.stderr);
-      const get = await kubectl(['cp', `${web0}:/tmp/in.txt`, join(dir, 'out.txt')]);
+      const get = await kubectl(k, ['cp', `${web0}:/tmp/in.txt`, join(dir, 'out.txt')]);
       assert.equal(get.code, 0, get.stderr);
       assert.equal(await readFile(join(dir, 'out.txt'), 'utf8'), 'copied through runc\n');
+      // kubectl's SPDY fallback, and `kubectl run -i --rm`: stdin into a runc container (stdinOnce)
+      // until kubectl's EOF, its output, then the pod deleted.
+      const spdy = await kubectl(k, ['exec', web0, '--', 'hostname'], {
+        env: { KUBECTL_REMOTE_COMMAND_WEBSOCKETS: 'false' },
+      });
+      assert.equal(spdy.stdout, `${web0}\n`, spdy.stderr);
+      const once = await kubectl(
+        k,
+        ['run', 'once', '-i', '--rm', '--restart=Never', '--image=busybox:1.35', '--command', '--'].concat([
+          'sh',
+          '-c',
+          'while read l; do echo "read $l"; done; echo "stdin closed"',
+        ]),
+        { input: 'one\ntwo\n' },
+      );
+      assert.equal(once.code, 0, once.stderr);
+      assert.match(once.stdout, /read one\nread two\nstdin closed\n/);
 
       // The workloads acceptance on runc: a rolling update to another tag of the image, its
       // history and undo, through kubectl as on the process runtime (src/cli/up-workloads.test.ts).
       const rollout = async (): Promise<void> => {
-        const r = await kubectl(['rollout', 'status', 'deploy/web', '--timeout=120s']);
+        const r = await kubectl(k, ['rollout', 'status', 'deploy/web', '--timeout=120s']);
         assert.equal(r.code, 0, r.stderr);
       };
-      const set = await kubectl(['set', 'image', 'deploy/web', 'httpd=busybox:1.35-b']);
+      const set = await kubectl(k, ['set', 'image', 'deploy/web', 'httpd=busybox:1.35-b']);
       assert.equal(set.code, 0, set.stderr);
       await rollout();
-      assert.match((await kubectl(['rollout', 'history', 'deploy/web'])).stdout, /^2\s/m);
-      assert.equal((await kubectl(['rollout', 'undo', 'deploy/web'])).code, 0);
+      assert.match((await kubectl(k, ['rollout', 'history', 'deploy/web'])).stdout, /^2\s/m);
+      assert.equal((await kubectl(k, ['rollout', 'undo', 'deploy/web'])).code, 0);
       await rollout();
-      const image = await kubectl([
+      const image = await kubectl(k, [
         'get',
         'deploy',
         'web',
@@ -329,7 +264,6 @@ test(
       await eventually('every pod is gone', async () => (await admin.list('pods', all)).items.length === 0, {
         timeoutMs: 30_000,
       }).catch(() => undefined);
-      await admin.close();
     }
   },
 );

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { Duplex } from 'node:stream';
 import { constants, createDeflate, createInflate, type Deflate, type Inflate } from 'node:zlib';
 import {
   FLAG_FIN,
@@ -237,4 +238,30 @@ export class SpdySession extends EventEmitter<{ stream: [SpdyStream]; close: [st
         return undefined; // SETTINGS, WINDOW_UPDATE and unknown control frames are ignored.
     }
   }
+}
+
+/**
+ * Answers an `Upgrade: SPDY/3.1` request with `101 Switching Protocols` naming the agreed
+ * `X-Stream-Protocol-Version`, and runs a session on the socket: `build` makes it from the
+ * socket's transport (to watch the traffic, say).
+ */
+export function acceptSpdy(
+  socket: Duplex,
+  head: Buffer,
+  protocol: string,
+  build: (transport: SpdyTransport) => SpdySession = (t) => new SpdySession(t),
+): SpdySession {
+  socket.write(
+    'HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\n' +
+      `X-Stream-Protocol-Version: ${protocol}\r\n\r\n`,
+  );
+  const session = build({
+    write: (b) => socket.write(b),
+    close: () => socket.end(),
+    buffered: () => socket.writableLength,
+  });
+  socket.on('data', (d: Buffer) => session.feed(d));
+  socket.once('close', () => session.close());
+  if (head.length > 0) session.feed(head);
+  return session;
 }

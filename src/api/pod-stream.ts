@@ -112,8 +112,19 @@ export async function handlePodStream(deps: ApiDeps, r: ResourceRequest, kind: P
   if (head !== undefined) agent.write(head);
   agent.on('error', () => client.destroy());
   client.on('error', () => agent.destroy());
-  agent.on('close', () => client.destroy());
-  client.on('close', () => agent.destroy());
+  agent.on('close', () => endThenClose(client));
+  client.on('close', () => endThenClose(agent));
   agent.pipe(client);
   client.pipe(agent);
+}
+
+/**
+ * Closes one side of the tunnel once the other has gone, after what it still holds is written:
+ * a destroy would drop the last output of a session (the exit Status, the end of a `cp`).
+ */
+function endThenClose(socket: Socket): void {
+  if (socket.destroyed) return;
+  if (socket.writableFinished) return void socket.destroy();
+  socket.once('finish', () => socket.destroy());
+  socket.end();
 }

@@ -30,6 +30,8 @@ export interface ContainerPaths {
   exitFile: string;
   stdoutFifo: string;
   stderrFifo: string;
+  /** The stdin pipe of a container whose spec asks `stdin: true`. */
+  stdinFifo: string;
 }
 
 /** The on-disk table of container records; all writes are atomic renames, mode 0600 (env holds secrets). */
@@ -47,6 +49,7 @@ export class RecordStore {
       exitFile: join(this.dir, `${id}.exit`),
       stdoutFifo: join(this.dir, `${id}.stdout`),
       stderrFifo: join(this.dir, `${id}.stderr`),
+      stdinFifo: join(this.dir, `${id}.stdin`),
     };
   }
 
@@ -87,7 +90,8 @@ export class RecordStore {
 
   delete(id: string): void {
     const p = this.paths(id);
-    for (const f of [p.record, p.exitFile, p.stdoutFifo, p.stderrFifo]) rmSync(f, { force: true });
+    for (const f of [p.record, p.exitFile, p.stdoutFifo, p.stderrFifo, p.stdinFifo])
+      rmSync(f, { force: true });
   }
 }
 

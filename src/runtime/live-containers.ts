@@ -12,6 +12,7 @@ import { runHandler } from './probe.js';
 import { isProcessAlive } from './proc-stat.js';
 import { within } from './promises.js';
 import type { ContainerSpec, ExecResult, LogOptions, StopOptions } from './runtime.js';
+import { StdinPipes } from './stdin-pipes.js';
 
 /** A write the disk refused (see `LiveContainersOptions.onDiskError`). */
 export interface DiskFailure {
@@ -78,6 +79,8 @@ export interface StopHooks {
  */
 export class LiveContainers<R extends ContainerRecord> {
   readonly records: RecordStore;
+  /** The stdin pipes of containers whose spec asks for one. */
+  readonly stdin = new StdinPipes();
   private readonly live = new Map<string, Live<R>>();
   closed = false;
 
@@ -106,9 +109,10 @@ export class LiveContainers<R extends ContainerRecord> {
     return [...this.live.values()];
   }
 
-  /** Forgets a container: its entry and its files under `containers/`. */
+  /** Forgets a container: its entry, its stdin pipe and its files under `containers/`. */
   forget(id: string): void {
     this.live.delete(id);
+    this.stdin.drop(id);
     this.records.delete(id);
   }
 
@@ -133,6 +137,7 @@ export class LiveContainers<R extends ContainerRecord> {
       return;
     }
     const paths = this.records.paths(record.id);
+    this.stdin.adopt(record.id, paths.stdinFifo, record.spec);
     let writer: LogWriter | undefined;
     let pump: FifoPump | undefined;
     try {

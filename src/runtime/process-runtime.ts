@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { Cgroups, type CgroupRef } from './cgroups.js';
 import type { LogRotation } from './container-log.js';
 import { toContainerStatus, type ContainerRecord } from './container-record.js';
@@ -103,12 +103,14 @@ export class ProcessRuntime implements Runtime {
         exitFile: paths.exitFile,
         stdoutFifo: paths.stdoutFifo,
         stderrFifo: paths.stderrFifo,
+        stdin: await this.live.stdin.prepare(id, paths.stdinFifo, spec),
         cgroupProcs: cgroup === undefined ? [] : Cgroups.procsFiles(cgroup),
       });
     } catch (err) {
       pump.detach();
       writer.close();
       if (cgroup !== undefined) await Cgroups.remove(cgroup);
+      this.live.stdin.drop(id);
       this.live.records.delete(id);
       throw startFailed(`Cannot start container "${spec.containerName}": ${(err as Error).message}`, {
         workingDir: spec.workingDir,
@@ -132,6 +134,7 @@ export class ProcessRuntime implements Runtime {
       pump.detach();
       writer.close();
       if (cgroup !== undefined) await Cgroups.remove(cgroup);
+      this.live.stdin.drop(id);
       this.live.records.delete(id);
       this.live.report('record', spec, err);
       throw startFailed(
@@ -262,6 +265,11 @@ export class ProcessRuntime implements Runtime {
     });
   }
 
+  attach(id: string): Promise<Writable | null> {
+    this.live.get(id);
+    return Promise.resolve(this.live.stdin.open(id));
+  }
+
   async remove(id: string): Promise<void> {
     const live = this.live.find(id);
     if (live === undefined) return;
@@ -282,6 +290,7 @@ export class ProcessRuntime implements Runtime {
   ): Promise<void> {
     if (!this.live.beginFinish(live)) return;
     const { record } = live;
+    this.live.stdin.drop(record.id);
     killGroup(record.pid, 'SIGKILL');
     await this.live.drainLog(live);
     const oomKilled = record.cgroup !== undefined && Cgroups.oomKilled(record.cgroup);

@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { containerNotFound } from './errors.js';
 import type {
   ContainerSpec,
@@ -128,6 +128,12 @@ export class RuntimeSet implements Runtime {
     if (rt.execStream === undefined)
       throw new RangeError(`the ${rt.name} runtime cannot exec into containers`);
     return rt.execStream(id, command, options);
+  }
+
+  /** `kubectl attach -i` on the runtime that holds the container; null where it keeps no stdin. */
+  async attach(id: string): Promise<Writable | null> {
+    const rt = await this.find(id);
+    return (await rt.attach?.(id)) ?? null;
   }
 
   async remove(id: string): Promise<void> {

@@ -94,6 +94,11 @@ export interface ContainerSpec {
   security?: ContainerSecurity;
   /** The pod's `runtimeClassName` (the runtime handler); absent: the node's default runtime. */
   runtimeClassName?: string;
+  /**
+   * The container reads a stdin that `attach` writes to (`stdin: true`); with `stdinOnce` it
+   * sees end-of-file when the first attach closes its stdin, otherwise never.
+   */
+  stdin?: { once: boolean };
 }
 
 /**
@@ -278,6 +283,12 @@ export interface Runtime {
    * implements it with `runc exec` (`--tty` under util-linux `script`).
    */
   execStream?(id: string, command: string[], options: ExecStreamOptions): Promise<ExecSession>;
+  /**
+   * A writer into the container's own stdin (`kubectl attach -i`), or null when its spec did not
+   * ask for `stdin: true` or it is gone. Several writers may be open at once; ending one closes
+   * only it, except the first one of a `stdinOnce` container, whose end is the container's EOF.
+   */
+  attach?(id: string): Promise<Writable | null>;
   /** Forgets an exited container: its record and cgroup; its log files stay until the pod goes. */
   remove(id: string): Promise<void>;
   /** Stops watching; containers keep running. */

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { WrapperStdin } from './stdin-pipes.js';
 
 /**
  * The wrapper every container runs under (`sh -c WRAPPER stratus-wrapper CMD ARGS…`). It joins
@@ -7,12 +8,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
  * output survives a runtime restart; gives the command its stderr only inside a subshell, so
  * dash's own `Terminated` job message stays out of the log; catches SIGTERM/SIGINT/SIGHUP only to
  * outlive the command (which gets default dispositions back on exec); and writes the command's
- * exit status to a file, so the status survives a runtime restart too. The process group it leads
- * is the container.
+ * exit status to a file, so the status survives a runtime restart too. A container with `stdin`
+ * reads its named pipe (see `StdinPipes`), otherwise /dev/null. The process group it leads is
+ * the container.
  */
 export const WRAPPER_SCRIPT = `ef=$STRATUS_EXIT_FILE; out=$STRATUS_STDOUT; err=$STRATUS_STDERR; cg=$STRATUS_CGROUP_PROCS
-unset STRATUS_EXIT_FILE STRATUS_STDOUT STRATUS_STDERR STRATUS_CGROUP_PROCS
+in=$STRATUS_STDIN; once=$STRATUS_STDIN_ONCE
+unset STRATUS_EXIT_FILE STRATUS_STDOUT STRATUS_STDERR STRATUS_CGROUP_PROCS STRATUS_STDIN STRATUS_STDIN_ONCE
 exec 3<>"$out" 4<>"$err" 1>"$out" 2>"$err" </dev/null
+if [ -n "$once" ]; then exec <"$in"; elif [ -n "$in" ]; then exec <>"$in"; fi
 for f in $cg; do echo $$ > "$f" || exit 125; done
 exec 2>/dev/null
 trap : TERM INT HUP
@@ -29,6 +33,8 @@ export interface WrapperOptions {
   stdoutFifo: string;
   stderrFifo: string;
   cgroupProcs: string[];
+  /** The container's stdin pipe, when its spec asks for one. */
+  stdin?: WrapperStdin | undefined;
 }
 
 /**
@@ -45,6 +51,9 @@ export async function spawnWrapper(command: string[], options: WrapperOptions): 
       STRATUS_STDOUT: options.stdoutFifo,
       STRATUS_STDERR: options.stderrFifo,
       STRATUS_CGROUP_PROCS: options.cgroupProcs.join(' '),
+      ...(options.stdin === undefined
+        ? {}
+        : { STRATUS_STDIN: options.stdin.fifo, ...(options.stdin.once ? { STRATUS_STDIN_ONCE: '1' } : {}) }),
     },
     ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
   });

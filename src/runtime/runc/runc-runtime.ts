@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { Cgroups, type CgroupRef } from '../cgroups.js';
 import type { LogRotation, LogWriter } from '../container-log.js';
 import type { ContainerRecord } from '../container-record.js';
@@ -200,6 +200,7 @@ export class RuncRuntime implements Runtime {
       writer?.close();
       await this.runc(['delete', '-f', id]);
       await removeBundle(bundle);
+      this.live.stdin.drop(id);
       this.live.records.delete(id);
       if (err instanceof RuntimeError) throw err;
       throw startFailed(`Cannot start container "${spec.containerName}": ${(err as Error).message}`);
@@ -254,6 +255,7 @@ export class RuncRuntime implements Runtime {
           exitFile: paths.exitFile,
           stdoutFifo: paths.stdoutFifo,
           stderrFifo: paths.stderrFifo,
+          stdin: await this.live.stdin.prepare(id, paths.stdinFifo, spec),
           cgroupProcs: [],
         },
       );
@@ -420,6 +422,11 @@ export class RuncRuntime implements Runtime {
     return session;
   }
 
+  attach(id: string): Promise<Writable | null> {
+    this.live.get(id);
+    return Promise.resolve(this.live.stdin.open(id));
+  }
+
   async remove(id: string): Promise<void> {
     const live = this.live.find(id);
     if (live === undefined) return;
@@ -459,6 +466,7 @@ export class RuncRuntime implements Runtime {
   ): Promise<void> {
     if (!this.live.beginFinish(live)) return;
     const { record } = live;
+    this.live.stdin.drop(record.id);
     await this.live.drainLog(live);
     const oomKilled = record.cgroup !== undefined && Cgroups.oomKilled(record.cgroup);
     // Kept by `run --keep` so the OOM counter could be read; a runc that died leaves it running.
