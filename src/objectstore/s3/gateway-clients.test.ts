@@ -7,6 +7,7 @@ import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { startUpGateway } from '../../cli/testing.js';
+import { awsCliFor } from './test-aws-cli.js';
 
 const run = promisify(execFile);
 
@@ -51,26 +52,10 @@ async function snapshot(root: string): Promise<Record<string, string>> {
 }
 
 test('aws cli: s3 mb/cp/sync/ls/rm and s3api calls work against the gateway', async (t) => {
-  const aws = tool(t, ['/usr/bin/aws']);
-  if (aws === undefined) return;
+  if (tool(t, ['/usr/bin/aws']) === undefined) return;
   const g = await startUpGateway();
   try {
-    const env = {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      HOME: g.dir,
-      AWS_SHARED_CREDENTIALS_FILE: join(g.dir, 's3-credentials'),
-      AWS_CONFIG_FILE: join(g.dir, 's3-config'),
-      AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_PAGER: '',
-    };
-    const cli = async (...args: string[]): Promise<string> => {
-      const r = await run(aws, ['--endpoint-url', g.url, ...args], {
-        env,
-        timeout: 120_000,
-        maxBuffer: 16 * 1024 * 1024,
-      });
-      return r.stdout;
-    };
+    const { cli } = awsCliFor(t, g) ?? assert.fail('aws cli');
     const src = join(g.dir, 'src');
     const dst = join(g.dir, 'dst');
     await makeTree(src);

@@ -36,7 +36,13 @@ export function awsCliFor(t: TestContext, g: TestGateway): AwsCli | undefined {
     AWS_PAGER: '',
   };
   const cli = async (...args: string[]): Promise<string> =>
-    (await run('/usr/bin/aws', ['--endpoint-url', g.url, ...args], { env, timeout: 120_000 })).stdout;
+    (
+      await run('/usr/bin/aws', ['--endpoint-url', g.url, ...args], {
+        env,
+        timeout: 120_000,
+        maxBuffer: 16 << 20,
+      })
+    ).stdout;
   return {
     cli,
     fails: async (code, ...args) => {
