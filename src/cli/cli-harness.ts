@@ -97,6 +97,25 @@ export function collect(
   });
 }
 
+/** A long-running `stratus` child (`server`, `agent`): its output as it comes, and its end. */
+export interface CliChild {
+  process: ChildProcessWithoutNullStreams;
+  stdout: OutputBuffer;
+  stderr: OutputBuffer;
+  done: Promise<CliResult>;
+}
+
+/** Starts `stratus ARGS` in `dir` (also its HOME), killed after `timeoutMs`. */
+export function spawnCli(dir: string, args: string[], timeoutMs: number): CliChild {
+  const child = spawn(process.execPath, [MAIN_JS, ...args], { cwd: dir, env: { ...process.env, HOME: dir } });
+  return {
+    process: child,
+    stdout: new OutputBuffer(child.stdout),
+    stderr: new OutputBuffer(child.stderr),
+    done: collect(child, { timeoutMs }),
+  };
+}
+
 /**
  * Everything a child's stream has printed so far, gathered from the moment it is created, and
  * a bounded wait for a pattern in it. For long-running children (`get -w`, `server`).

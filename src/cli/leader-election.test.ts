@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { KubeClient } from '../client/index.js';
 import { eventually, kubectlSkipReason, runKubectl } from '../controllers/testing.js';
 import { EtcdCluster, etcdSkip } from '../store/testing.js';
-import { collect, MAIN_JS, OutputBuffer, type CliResult } from './cli-harness.js';
+import { collect, MAIN_JS, spawnCli, type CliChild } from './cli-harness.js';
 
 const skip = etcdSkip || kubectlSkipReason();
 /** Shortened timings (kube's are 15 s, 10 s, 2 s): the failover is bounded by the 3 s lease. */
@@ -20,22 +20,7 @@ const TIMINGS = [
   '500ms',
 ];
 
-interface Child {
-  process: ChildProcessWithoutNullStreams;
-  stdout: OutputBuffer;
-  stderr: OutputBuffer;
-  done: Promise<CliResult>;
-}
-
-function start(dir: string, args: string[]): Child {
-  const child = spawn(process.execPath, [MAIN_JS, ...args], { cwd: dir, env: { ...process.env, HOME: dir } });
-  return {
-    process: child,
-    stdout: new OutputBuffer(child.stdout),
-    stderr: new OutputBuffer(child.stderr),
-    done: collect(child, { timeoutMs: 600_000 }),
-  };
-}
+const start = (dir: string, args: string[]): CliChild => spawnCli(dir, args, 600_000);
 
 test(
   'two servers on one etcd: only the lease holder acts; killing it hands the controllers and the scheduler to the other, a Deployment gets its pods, and `stratus cluster status` shows the failover',
@@ -43,9 +28,9 @@ test(
   async () => {
     const dir = await mkdtemp(join(tmpdir(), 'stratus-leader-'));
     const etcd = await EtcdCluster.start(1);
-    const children: Child[] = [];
+    const children: CliChild[] = [];
     const clients: KubeClient[] = [];
-    const server = (name: string): Child => {
+    const server = (name: string): CliChild => {
       const c = start(dir, [
         'server',
         '--data-dir',
@@ -65,7 +50,7 @@ test(
     };
     try {
       const a = server('a');
-      const kubeconfigOf = async (c: Child): Promise<string> =>
+      const kubeconfigOf = async (c: CliChild): Promise<string> =>
         /^kubeconfig: (\/.*)$/m.exec(
           await c.stdout.waitFor(/export KUBECONFIG=.*\n/, 120_000),
         )?.[1] as string;

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,29 +6,14 @@ import { test } from 'node:test';
 import { KubeClient } from '../client/index.js';
 import { kubectlSkipReason, runKubectl } from '../controllers/testing.js';
 import { etcdSkip } from '../store/testing.js';
-import { collect, MAIN_JS, OutputBuffer, type CliResult } from './cli-harness.js';
+import { spawnCli, type CliChild, type CliResult } from './cli-harness.js';
 import { freePort } from './services-harness.js';
 
 const skip = etcdSkip || kubectlSkipReason();
 /** Small ranges, so that servers allocating without reservations would collide. */
 const RANGES = ['--service-cluster-ip-range', '127.78.0.0/27', '--service-node-port-range', '30000-30031'];
 
-interface Child {
-  process: ChildProcessWithoutNullStreams;
-  stdout: OutputBuffer;
-  stderr: OutputBuffer;
-  done: Promise<CliResult>;
-}
-
-function start(dir: string, args: string[]): Child {
-  const child = spawn(process.execPath, [MAIN_JS, ...args], { cwd: dir, env: { ...process.env, HOME: dir } });
-  return {
-    process: child,
-    stdout: new OutputBuffer(child.stdout),
-    stderr: new OutputBuffer(child.stderr),
-    done: collect(child, { timeoutMs: 900_000 }),
-  };
-}
+const start = (dir: string, args: string[]): CliChild => spawnCli(dir, args, 900_000);
 
 async function cli(dir: string, args: string[]): Promise<CliResult> {
   return start(dir, args).done;
@@ -40,9 +24,9 @@ test(
   { skip },
   async () => {
     const dir = await mkdtemp(join(tmpdir(), 'stratus-cluster-'));
-    const children: Child[] = [];
+    const children: CliChild[] = [];
     const clients: KubeClient[] = [];
-    const server = async (name: string, host: string, extra: string[]): Promise<Child> => {
+    const server = async (name: string, host: string, extra: string[]): Promise<CliChild> => {
       const c = start(dir, [
         'server',
         ...['--data-dir', join(dir, name), '--host', host, '--port', '0', '--s3-port', '0'],
@@ -52,7 +36,7 @@ test(
       children.push(c);
       return c;
     };
-    const apiUrlOf = async (c: Child): Promise<string> =>
+    const apiUrlOf = async (c: CliChild): Promise<string> =>
       /^API server listening on (\S+)$/m.exec(await c.stdout.waitFor(/export KUBECONFIG=/, 180_000))?.[1] ??
       '';
     try {
