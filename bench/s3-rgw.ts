@@ -303,14 +303,15 @@ async function rgwPids(): Promise<number[]> {
 
 /** Runs the side-by-side benchmark. */
 export async function benchS3Rgw(): Promise<BenchResult[]> {
-  const rgw = await startRgw();
-  if ('skip' in rgw) {
-    console.log(`s3-rgw: skipped: ${rgw.skip}`);
-    return [];
-  }
   let g: TestGateway | undefined;
   const servers: Server[] = [];
   try {
+    // Inside the try: a start that fails half-way still stops what it started.
+    const rgw = await startRgw();
+    if ('skip' in rgw) {
+      console.log(`s3-rgw: skipped: ${rgw.skip}`);
+      return [];
+    }
     g = await startChildGateway();
     const gw = g;
     servers.push(
@@ -366,9 +367,11 @@ export async function benchS3Rgw(): Promise<BenchResult[]> {
     }
     agent.destroy();
     await g?.close();
-    await gc().catch((err: unknown) => console.log(`s3-rgw: RGW gc failed: ${(err as Error).message}`));
-    await sh(`${RGW_DIR}/stop.sh`, [], 120_000).catch((err: unknown) =>
-      console.log(`s3-rgw: RGW stop failed: ${(err as Error).message}`),
-    );
+    if (existsSync(`${RGW_DIR}/stop.sh`)) {
+      await gc().catch((err: unknown) => console.log(`s3-rgw: RGW gc failed: ${(err as Error).message}`));
+      await sh(`${RGW_DIR}/stop.sh`, [], 120_000).catch((err: unknown) =>
+        console.log(`s3-rgw: RGW stop failed: ${(err as Error).message}`),
+      );
+    }
   }
 }
