@@ -7,8 +7,10 @@ SYSTEM_DEPS := /usr/bin/aws:awscli rclone:rclone etcd:etcd-server runc:runc dock
 	/usr/sbin/haproxy:haproxy /usr/sbin/nginx:nginx wrk:wrk /usr/sbin/nft:nftables \
 	/usr/bin/prometheus:prometheus setfattr:attr htpasswd:apache2-utils \
 	/bin/busybox:busybox-static /usr/bin/tini-static:tini /usr/bin/podman:podman /usr/bin/chromium:chromium
+# What only the benchmarks' peers need (not the tests): Ceph RGW for `bench/s3-rgw.ts`.
+BENCH_DEPS := radosgw:radosgw ceph:ceph-common ceph-mon:ceph-mon ceph-osd:ceph-osd
 
-.PHONY: up test bench build lint typecheck deps system-deps clean busybox-image
+.PHONY: up test bench build lint typecheck deps system-deps bench-deps clean busybox-image
 
 deps: $(NODE_MODULES_STAMP) system-deps
 
@@ -18,6 +20,9 @@ $(NODE_MODULES_STAMP): package.json package-lock.json
 
 system-deps:
 	@bash scripts/system-deps.sh $(SYSTEM_DEPS)
+
+bench-deps:
+	@bash scripts/system-deps.sh $(BENCH_DEPS)
 
 # tsc builds dist/ for the tests; the bundle (dist/bundle/, split so that each command loads only
 # its own code) is what bin/stratus runs: it loads in about a third of the time of the ~300

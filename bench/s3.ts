@@ -45,6 +45,8 @@ export interface TestGateway {
   /** The URL's host and port, parsed once. */
   hostname: string;
   port: string;
+  /** The child's process id (its CPU time is in /proc). */
+  pid: number;
   /** Sends one IPC request and waits (bounded) for its reply. */
   ask<T>(msg: unknown, timeoutMs: number): Promise<T>;
   close(): Promise<void>;
@@ -95,6 +97,7 @@ export async function startChildGateway(): Promise<TestGateway> {
     signer: new RequestSigner({ accessKeyId: info.accessKeyId, secretAccessKey: info.secretAccessKey }),
     hostname: new URL(info.url).hostname,
     port: new URL(info.url).port,
+    pid: child.pid ?? 0,
     ask: <T>(msg: unknown, timeoutMs: number) =>
       new Promise<T>((resolve, reject) => {
         const timer = setTimeout(
