@@ -45,7 +45,8 @@ test('runc: a running container keeps no runc process, only its wrapper and the 
   const dir = mkdtempSync(join(tmpdir(), 'stratus-runc-shim-'));
   const rt = new RuncRuntime({ dataDir: dir, defaultImage: image.image });
   const comm = (pid: number): string => readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-  const ppid = (pid: number): number => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[1]);
+  const ppid = (pid: number): number =>
+    Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[1]);
   let id: string | undefined;
   try {
     id = await rt.start({

@@ -268,7 +268,9 @@ export class RuncRuntime implements Runtime {
         pidFile,
       ];
       child = await spawnWrapper(
-        this.shim !== undefined ? [this.shim, pidFile, ...runArgs, '--detach', id] : [...runArgs, '--keep', id],
+        this.shim !== undefined
+          ? [this.shim, pidFile, ...runArgs, '--detach', id]
+          : [...runArgs, '--keep', id],
         {
           env: { PATH: process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
           cwd: bundle,
