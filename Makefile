@@ -6,7 +6,7 @@ SYSTEM_DEPS := /usr/bin/aws:awscli rclone:rclone etcd:etcd-server runc:runc dock
 	/usr/lib/python3/dist-packages/kubernetes/__init__.py:python3-kubernetes \
 	/usr/sbin/haproxy:haproxy /usr/sbin/nginx:nginx wrk:wrk /usr/sbin/nft:nftables \
 	/usr/bin/prometheus:prometheus setfattr:attr htpasswd:apache2-utils \
-	/bin/busybox:busybox-static /usr/bin/tini-static:tini /usr/bin/podman:podman /usr/bin/chromium:chromium
+	/bin/busybox:busybox-static /usr/bin/tini-static:tini /usr/bin/podman:podman /usr/bin/chromium:chromium gcc:gcc
 # What only the benchmarks' peers need (not the tests): Ceph RGW for `bench/s3-rgw.ts`.
 BENCH_DEPS := radosgw:radosgw ceph:ceph-common ceph-mon:ceph-mon ceph-osd:ceph-osd
 
@@ -27,9 +27,16 @@ bench-deps:
 # tsc builds dist/ for the tests; the bundle (dist/bundle/, split so that each command loads only
 # its own code) is what bin/stratus runs: it loads in about a third of the time of the ~300
 # modules it is made of.
-build: $(NODE_MODULES_STAMP)
+build: $(NODE_MODULES_STAMP) dist/stratus-runc-shim
 	npx tsc -p tsconfig.json
 	npm run --silent bundle
+
+# The runc runtime's per-container shim (see ARCHITECTURE.md); without gcc the runtime falls back
+# to a resident `runc run`.
+dist/stratus-runc-shim: src/runtime/runc/runc-shim.c
+	@mkdir -p dist
+	@if command -v gcc >/dev/null; then gcc -O2 -Wall -Wextra -o $@ $<; \
+	else echo "gcc missing: the runc runtime keeps a resident runc run per container" >&2; fi
 
 typecheck: build
 

@@ -5,7 +5,7 @@
  *   median of 3; Podman's peer is 10 parallel `podman run -d` of the same root and command (host
  *   network), until all 10 answer HTTP. Goal: at most 3 s.
  * - the agent's memory per running container: the agent process's growth from 0 to 20 running
- *   pods, plus the helpers it keeps per container (the `sh` wrapper and `runc run`), against
+ *   pods, plus the helpers it keeps per container (the `sh` wrapper and the runc shim), against
  *   conmon's per container under Podman. Goal: at most 2 MB.
  * The agent runs in a child process (`runc-pods-agent.ts`), the API server here.
  */
@@ -150,13 +150,16 @@ function childrenOf(ppid: number): Array<{ pid: number; comm: string }> {
   return out;
 }
 
-/** Rss and Pss (KiB) of the agent's per-container helpers: each `sh` wrapper and its `runc run`. */
+/**
+ * Rss and Pss (KiB) of the agent's per-container helpers: each `sh` wrapper and what it waits on,
+ * the `stratus-runc-shim` (comm cut to 15 characters) or, without the shim, `runc run`.
+ */
 function helperMemory(agentPid: number): { count: number; rss: number; pss: number } {
   let rss = 0;
   let pss = 0;
   let count = 0;
   for (const wrapper of childrenOf(agentPid).filter((c) => c.comm === 'sh')) {
-    const runc = childrenOf(wrapper.pid).filter((c) => c.comm === 'runc');
+    const runc = childrenOf(wrapper.pid).filter((c) => c.comm === 'runc' || c.comm === 'stratus-runc-sh');
     if (runc.length === 0) continue;
     count++;
     for (const p of [wrapper, ...runc]) {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -8,6 +8,7 @@ import { readAll, runtimeContract, waitFor } from '../runtime-contract.js';
 import { buildHostImage, type HostImage } from '../testing/host-image.js';
 import { runcMissing, skipUnlessRunc } from '../testing/runc-testing.js';
 import { isMounted } from '../mounts.js';
+import { groupPids, readProcStat } from '../proc-stat.js';
 import { mountOverlay, rootfsPaths } from './rootfs.js';
 import { RuncRuntime } from './runc-runtime.js';
 
@@ -27,6 +28,50 @@ runtimeContract(
   },
   { skip: missing },
 );
+
+// The same contract on the fallback for a host without the shim: `runc run` in the foreground.
+runtimeContract(
+  'runc without the shim',
+  (dataDir) => {
+    image ??= buildHostImage();
+    return new RuncRuntime({ dataDir, defaultImage: image.image, shimBinary: null });
+  },
+  { skip: missing },
+);
+
+test('runc: a running container keeps no runc process, only its wrapper and the shim', async (t) => {
+  if (skipUnlessRunc(t)) return;
+  image ??= buildHostImage();
+  const dir = mkdtempSync(join(tmpdir(), 'stratus-runc-shim-'));
+  const rt = new RuncRuntime({ dataDir: dir, defaultImage: image.image });
+  const comm = (pid: number): string => readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  const ppid = (pid: number): number =>
+    Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[1]);
+  let id: string | undefined;
+  try {
+    id = await rt.start({
+      podUid: 'u-shim',
+      podNamespace: 'default',
+      podName: 'p-shim',
+      containerName: 'main',
+      attempt: 0,
+      command: [process.execPath, '-e', 'setInterval(() => {}, 1000)'],
+      env: {},
+    });
+    const init = (await rt.status(id)).pid ?? 0;
+    const shim = ppid(init);
+    assert.equal(comm(shim), 'stratus-runc-sh'); // comm is cut at 15 characters
+    assert.equal(comm(ppid(shim)), 'sh');
+    const group = groupPids(readProcStat(shim)?.pgrp ?? 0).filter((p) => p !== init);
+    assert.deepEqual(group.map(comm).sort(), ['sh', 'stratus-runc-sh'], 'no resident runc');
+    const s = await rt.stop(id, { gracePeriodSeconds: 5 });
+    assert.deepEqual([s.exitCode, s.reason], [143, 'Error']);
+  } finally {
+    if (id !== undefined) await rt.remove(id);
+    await rt.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 test('runc: containers survive an agent killed with SIGKILL and are adopted with their output', async (t) => {
   if (skipUnlessRunc(t)) return;

@@ -1,7 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Readable, Writable } from 'node:stream';
 import { Cgroups, type CgroupRef } from '../cgroups.js';
 import type { LogRotation, LogWriter } from '../container-log.js';
@@ -63,6 +64,22 @@ export interface RuncRuntimeOptions {
    * (default) is the fallback when no pod network can exist: containers share the host's network.
    */
   podNetwork?: boolean;
+  /**
+   * The shim that waits for each container in place of a resident `runc run` (see
+   * `runc-shim.c`); default `dist/stratus-runc-shim` of this package, and `runc run` in the
+   * foreground when it is missing. Null forces that fallback.
+   */
+  shimBinary?: string | null;
+}
+
+/** `dist/stratus-runc-shim` of the package this module belongs to (built from src or bundled), when it was built. */
+function defaultShim(): string | undefined {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); dir !== dirname(dir); dir = dirname(dir)) {
+    if (!existsSync(join(dir, 'package.json'))) continue;
+    const shim = join(dir, 'dist', 'stratus-runc-shim');
+    return existsSync(shim) ? shim : undefined;
+  }
+  return undefined;
 }
 
 /** The process runtime's record plus what runc needs: the bundle, and the container's own pid. */
@@ -118,9 +135,11 @@ export function runcAvailable(options: { runtimeBinary?: string; initBinary?: st
 
 /**
  * The `runc` runtime: each container is an OCI bundle (`config.json` from `buildOciConfig`, a root
- * file system on overlayfs over the image's layers) run by `runc run --keep` under the same `sh`
- * wrapper as the process runtime, in its own session: the wrapper holds the output pipes and
- * writes runc's exit status (the container's) to a file, so containers outlive the agent and a
+ * file system on overlayfs over the image's layers) run by `runc run --detach` under the
+ * `stratus-runc-shim` (a child subreaper that then waits for the container's init, so no `runc`
+ * stays resident; `runc run --keep` in the foreground when the shim was not built) under the same
+ * `sh` wrapper as the process runtime, in its own session: the wrapper holds the output pipes and
+ * writes the container's exit status to a file, so containers outlive the agent and a
  * runtime opened on the same data directory adopts them. Pid 1 of every container is Debian's
  * static tini (Docker's `--init`), so a program without a SIGTERM handler still dies of SIGTERM
  * as it would on the process runtime. Limits, OOM kills and stats come from runc's cgroup.
@@ -135,6 +154,7 @@ export class RuncRuntime implements Runtime {
   readonly needsSandbox: boolean;
   private readonly live: LiveContainers<RuncRecord>;
   private readonly binary: string;
+  private readonly shim: string | undefined;
   private readonly stateRoot: string;
   private readonly pods: PodNamespaceTable;
   private readonly nofile = hostNofile();
@@ -144,6 +164,7 @@ export class RuncRuntime implements Runtime {
     this.needsSandbox = options.podNetwork === true;
     this.live = new LiveContainers(options.dataDir, options);
     this.binary = options.runtimeBinary ?? 'runc';
+    this.shim = options.shimBinary === null ? undefined : (options.shimBinary ?? defaultShim());
     this.stateRoot = join(options.dataDir, 'state');
     mkdirSync(this.stateRoot, { recursive: true, mode: 0o700 });
     mkdirSync(join(options.dataDir, 'bundles'), { recursive: true, mode: 0o700 });
@@ -232,23 +253,24 @@ export class RuncRuntime implements Runtime {
       writer = this.live.logWriter(logDir, spec);
       pump = new FifoPump(paths.stdoutFifo, paths.stderrFifo, writer);
       const pidFile = join(bundle, 'pid');
+      const runArgs = [
+        this.binary,
+        '--root',
+        this.stateRoot,
+        '--log',
+        join(bundle, 'runc.log'),
+        '--log-format',
+        'json',
+        'run',
+        '--bundle',
+        bundle,
+        '--pid-file',
+        pidFile,
+      ];
       child = await spawnWrapper(
-        [
-          this.binary,
-          '--root',
-          this.stateRoot,
-          '--log',
-          join(bundle, 'runc.log'),
-          '--log-format',
-          'json',
-          'run',
-          '--keep',
-          '--bundle',
-          bundle,
-          '--pid-file',
-          pidFile,
-          id,
-        ],
+        this.shim !== undefined
+          ? [this.shim, pidFile, ...runArgs, '--detach', id]
+          : [...runArgs, '--keep', id],
         {
           env: { PATH: process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
           cwd: bundle,
@@ -458,7 +480,7 @@ export class RuncRuntime implements Runtime {
     return s;
   }
 
-  /** runc run returned: drain the log, read the exit status and the OOM counter, delete the container. */
+  /** The shim (or runc run) returned: drain the log, read the exit status and the OOM counter, delete the container. */
   private async finish(
     live: Live<RuncRecord>,
     code: number | undefined,
@@ -469,7 +491,7 @@ export class RuncRuntime implements Runtime {
     this.live.stdin.drop(record.id);
     await this.live.drainLog(live);
     const oomKilled = record.cgroup !== undefined && Cgroups.oomKilled(record.cgroup);
-    // Kept by `run --keep` so the OOM counter could be read; a runc that died leaves it running.
+    // Kept (detached, or `run --keep`) so the OOM counter could be read; a shim that died leaves it running.
     await this.runc(['delete', '-f', record.id]);
     this.live.complete(live, { wrapperCode: code, wrapperSignalled: signal !== undefined, oomKilled });
   }
