@@ -59,10 +59,17 @@ test('runc: a running container keeps no runc process, only its wrapper and the 
       env: {},
     });
     const init = (await rt.status(id)).pid ?? 0;
-    const shim = ppid(init);
-    assert.equal(comm(shim), 'stratus-runc-sh'); // comm is cut at 15 characters
+    // `runc run --detach` may still be exiting: the init moves to the shim once it has.
+    const shim = await waitFor(
+      'the container init re-parented to the shim',
+      () => (comm(ppid(init)) === 'stratus-runc-sh' ? ppid(init) : undefined), // comm is cut at 15
+      60_000,
+    );
     assert.equal(comm(ppid(shim)), 'sh');
-    const group = groupPids(readProcStat(shim)?.pgrp ?? 0).filter((p) => p !== init);
+    const group = await waitFor('runc gone from the wrapper group', () => {
+      const pids = groupPids(readProcStat(shim)?.pgrp ?? 0).filter((p) => p !== init);
+      return pids.length === 2 ? pids : undefined;
+    });
     assert.deepEqual(group.map(comm).sort(), ['sh', 'stratus-runc-sh'], 'no resident runc');
     const s = await rt.stop(id, { gracePeriodSeconds: 5 });
     assert.deepEqual([s.exitCode, s.reason], [143, 'Error']);
