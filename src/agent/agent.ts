@@ -345,8 +345,6 @@ export class Agent {
     }
     const interval = this.options.leaseIntervalMs ?? 10_000;
     this.timers.push(setInterval(() => void registration.heartbeat().catch(this.deps.onError), interval));
-    const resyncMs = this.options.resyncIntervalMs ?? 10_000;
-    this.timers.push(setInterval(() => this.resync(), resyncMs));
     this.timers.push(setInterval(() => void this.probeAll(), this.options.probeTickMs ?? 100));
     if (this.deps.images !== undefined) {
       const gc = this.options.imageGc ?? {};
@@ -354,7 +352,11 @@ export class Agent {
         setInterval(() => void this.collectImages().catch(this.deps.onError), gc.intervalMs ?? 300_000),
       );
     }
+    // The first list adopts the containers a previous agent left; no resync may kick a worker
+    // into starting a container before its old one is adopted.
     const rv = await this.relist(true);
+    const resyncMs = this.options.resyncIntervalMs ?? 10_000;
+    this.timers.push(setInterval(() => this.resync(), resyncMs));
     this.watchLoop = this.watchPods(rv);
     if (this.options.metricsIntervalMs !== 0) this.collector.start();
     const proxy = this.options.serviceProxy;
@@ -437,15 +439,16 @@ export class Agent {
       const containers = await this.runtime.list();
       const byPod = new Map<string, typeof containers>();
       for (const c of containers) byPod.set(c.spec.podUid, [...(byPod.get(c.spec.podUid) ?? []), c]);
+      // Every known pod's containers are adopted before the orphans' graceful stops take their
+      // seconds, so that nothing meanwhile finds a known pod without its container.
       for (const [uid, cs] of byPod) {
-        const worker = this.workers.get(uid);
-        if (worker !== undefined) {
-          for (const c of cs.sort((a, b) => a.spec.attempt - b.spec.attempt)) worker.adopt(c);
-        } else {
-          for (const c of cs) {
-            await this.runtime.stop(c.id, { gracePeriodSeconds: 5 }).catch(() => undefined);
-            await this.runtime.remove(c.id).catch(() => undefined);
-          }
+        for (const c of cs.sort((a, b) => a.spec.attempt - b.spec.attempt)) this.workers.get(uid)?.adopt(c);
+      }
+      for (const [uid, cs] of byPod) {
+        if (this.workers.has(uid)) continue;
+        for (const c of cs) {
+          await this.runtime.stop(c.id, { gracePeriodSeconds: 5 }).catch(() => undefined);
+          await this.runtime.remove(c.id).catch(() => undefined);
         }
       }
     }
