@@ -230,7 +230,8 @@ test(
       assert.match(wide, new RegExp(`^echo-\\S+\\s+1/1\\s+Running\\s.*\\s${node}\\s`, 'm'));
     for (const pod of pods) {
       const port = await hostPort(pod.name, 'echo/http');
-      assert.equal(await get(port), `echo on ${pod.node}\n`);
+      // Ready without a probe means started: the program may not listen yet.
+      assert.equal(await waitFor(`${pod.name} answering`, () => get(port)), `echo on ${pod.node}\n`);
       assert.match(await kubectl('logs', pod.name), new RegExp(`^listening on ${port}$`, 'm'));
     }
   },
@@ -294,7 +295,7 @@ test(
       return live[0]?.ready && live[0].annotations['stratus.dev/host-ports'] ? live : undefined;
     });
     assert.equal(await hostPort('fixed', 'fixed/8080'), wanted);
-    assert.equal(await get(wanted), `fixed on ${pod?.node ?? ''}\n`);
+    assert.equal(await waitFor('fixed answering', () => get(wanted)), `fixed on ${pod?.node ?? ''}\n`);
     const child = start(['describe', 'pod', 'fixed', '--kubeconfig', kubeconfig]);
     const described = await child.done;
     assert.equal(described.code, 0, described.stderr);
