@@ -43,8 +43,14 @@ export class BlobStore {
   static async open(root: string): Promise<BlobStore> {
     const store = new BlobStore(root);
     await mkdir(store.blobsDir, { recursive: true, mode: 0o700 });
-    await rm(store.tmpDir, { recursive: true, force: true });
     await mkdir(store.tmpDir, { recursive: true, mode: 0o700 });
+    // An hour-old temp file is a crash's leftover; a younger one may be another process's write.
+    const cutoff = Date.now() - 3_600_000;
+    for (const name of await readdir(store.tmpDir)) {
+      const path = join(store.tmpDir, name);
+      const st = await stat(path).catch(() => undefined);
+      if (st !== undefined && st.mtimeMs < cutoff) await rm(path, { recursive: true, force: true });
+    }
     return store;
   }
 
