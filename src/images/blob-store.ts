@@ -44,13 +44,7 @@ export class BlobStore {
     const store = new BlobStore(root);
     await mkdir(store.blobsDir, { recursive: true, mode: 0o700 });
     await mkdir(store.tmpDir, { recursive: true, mode: 0o700 });
-    // An hour-old temp file is a crash's leftover; a younger one may be another process's write.
-    const cutoff = Date.now() - 3_600_000;
-    for (const name of await readdir(store.tmpDir)) {
-      const path = join(store.tmpDir, name);
-      const st = await stat(path).catch(() => undefined);
-      if (st !== undefined && st.mtimeMs < cutoff) await rm(path, { recursive: true, force: true });
-    }
+    await removeStaleTemps(store.tmpDir);
     return store;
   }
 
@@ -193,5 +187,22 @@ export class BlobStore {
   /** Removes a blob (no error if it is gone). */
   async remove(digest: string): Promise<void> {
     await rm(this.path(digest), { force: true });
+  }
+}
+
+/**
+ * Removes what in a temp folder is over an hour old: a crash's leftover. A younger entry may be
+ * another process's write in flight (the agent and `stratus image` share a store).
+ */
+export async function removeStaleTemps(dir: string): Promise<void> {
+  const cutoff = Date.now() - 3_600_000;
+  const names = await readdir(dir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return [];
+    throw err;
+  });
+  for (const name of names) {
+    const path = join(dir, name);
+    const st = await stat(path).catch(() => undefined);
+    if (st !== undefined && st.mtimeMs < cutoff) await rm(path, { recursive: true, force: true });
   }
 }

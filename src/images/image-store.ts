@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile, rename, rm, writeFile, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { withFileLock } from '../common/file-lock.js';
-import { BlobStore, syncDir } from './blob-store.js';
+import { BlobStore, removeStaleTemps, syncDir } from './blob-store.js';
 import { archiveInvalid, imageInUse, imageNotFound } from './errors.js';
 import { isUnpacked, layerDir, unpackLayer } from './layer-unpack.js';
 import {
@@ -63,7 +63,7 @@ export class ImageStore {
   static async open(root: string): Promise<ImageStore> {
     const blobs = await BlobStore.open(root);
     const store = new ImageStore(root, blobs);
-    await rm(join(root, 'layers', 'tmp'), { recursive: true, force: true });
+    await removeStaleTemps(join(root, 'layers', 'tmp'));
     await writeFile(join(root, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}', { flag: 'wx' }).catch(
       (err: NodeJS.ErrnoException) => {
         if (err.code !== 'EEXIST') throw err;
