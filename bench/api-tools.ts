@@ -7,7 +7,6 @@ import { readFile } from 'node:fs/promises';
 import type { Agent as HttpAgent } from 'node:http';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest, type Agent as HttpsAgent } from 'node:https';
-import { createServer } from 'node:net';
 import type { BenchResult } from './result.js';
 
 /** Concurrent clients of the throughput phases. */
@@ -74,18 +73,6 @@ export function send(
     });
     req.on('error', reject);
     req.end(body);
-  });
-}
-
-/** A free loopback port (for children that need one named). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
   });
 }
 

@@ -6,7 +6,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
-import { CONCURRENCY, freePort, send, waitFor } from './api-tools.js';
+import { CONCURRENCY, send, waitFor } from './api-tools.js';
+import { freePort } from '../src/common/free-port.js';
 
 export const ETCD = '/usr/bin/etcd';
 

@@ -4,16 +4,7 @@
  * memory is read from /proc.
  */
 import { readFile } from 'node:fs/promises';
-import { connect, createServer, type Socket } from 'node:net';
-
-/** A port free on 127.0.0.1 now. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+import { connect, type Socket } from 'node:net';
 
 /** Resolves once 127.0.0.1:port accepts a connection (at most 30 s). */
 export async function waitForPort(port: number): Promise<void> {

@@ -13,7 +13,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findHaproxy } from '../src/network/haproxy/haproxy-process.js';
-import { freePort } from './lb-clients.js';
+import { freePort } from '../src/common/free-port.js';
 import { haproxyConfig, nginxConfig, writeConfig } from './lb-peers.js';
 import { start, wrk } from './lb-wrk.js';
 import type { BenchResult } from './result.js';

@@ -17,7 +17,8 @@ import { join } from 'node:path';
 import { findHaproxy } from '../src/network/haproxy/haproxy-process.js';
 import { findNft } from '../src/network/index.js';
 import { haproxyConfig, nginxConfig, writeConfig } from './lb-peers.js';
-import { holdConnections, freePort, processRss } from './lb-clients.js';
+import { holdConnections, processRss } from './lb-clients.js';
+import { freePort } from '../src/common/free-port.js';
 import { median, start, wrk, type Run } from './lb-wrk.js';
 import type { BenchResult } from './result.js';
 

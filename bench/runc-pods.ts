@@ -12,7 +12,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
@@ -31,6 +30,7 @@ import { runcMissing } from '../src/runtime/testing.js';
 import type { BenchResult } from './result.js';
 import { memoryOf, type BenchAgentConfig } from './runc-pods-agent.js';
 import { PODMAN, PODMAN_RUNC } from './runc-start.js';
+import { freePort } from '../src/common/free-port.js';
 
 const REPLICAS = 10;
 const RUNS = 3;
@@ -169,17 +169,6 @@ function helperMemory(agentPid: number): { count: number; rss: number; pss: numb
     }
   }
   return { count, rss, pss };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 function run(file: string, args: string[]): Promise<string> {

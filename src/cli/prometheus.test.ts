@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -12,6 +11,7 @@ import { KubeClient } from '../client/index.js';
 import { sdkClient } from '../objectstore/testing.js';
 import { startCloud, type RunningCloud } from './up.js';
 import { agentComponent } from './up-agent.js';
+import { freePort } from '../common/free-port.js';
 
 const PROMETHEUS = '/usr/bin/prometheus';
 const PROMTOOL = '/usr/bin/promtool';
@@ -19,14 +19,6 @@ const missing = [PROMETHEUS, PROMTOOL].filter((p) => !existsSync(p));
 if (missing.length > 0 && process.env['CI'] === 'true')
   throw new Error(`Debian's prometheus is required under CI (${missing.join(', ')} missing)`);
 const skip = missing.length > 0 ? `Debian's prometheus is not installed (${missing.join(', ')})` : false;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 /** GETs an https URL of the cloud with a bearer token and the cluster CA: status and text. */
 function get(url: string, token: string, ca: string): Promise<{ status: number; text: string }> {

@@ -7,7 +7,7 @@ import { KubeClient } from '../client/index.js';
 import { kubectlSkipReason, runKubectl } from '../controllers/testing.js';
 import { etcdSkip } from '../store/testing.js';
 import { spawnCli, type CliChild, type CliResult } from './cli-harness.js';
-import { freePort } from './services-harness.js';
+import { freePort } from '../common/free-port.js';
 
 const skip = etcdSkip || kubectlSkipReason();
 /** Small ranges, so that servers allocating without reservations would collide. */

@@ -7,7 +7,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -98,17 +97,6 @@ export function externalService(port: number): string {
         subsets: [{ addresses: [{ ip: '127.0.0.1' }], ports: [{ port }] }],
       },
     ],
-  });
-}
-
-/** A port free on 127.0.0.1 now (the LoadBalancer listens on the node's address). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-    s.once('error', reject);
   });
 }
 

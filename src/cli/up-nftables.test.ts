@@ -9,7 +9,6 @@ import { eventually, runLoad } from '../network/testing/index.js';
 import { MAIN_JS } from './cli-harness.js';
 import {
   curl,
-  freePort,
   manifests,
   missingTool,
   podNames,
@@ -18,6 +17,7 @@ import {
   same,
   withCloud,
 } from './services-harness.js';
+import { freePort } from '../common/free-port.js';
 
 // The kernel path of issue 10 through `stratus up --proxy-mode nftables` (root and nft needed).
 

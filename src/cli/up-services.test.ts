@@ -13,7 +13,6 @@ import {
   CURL,
   curl,
   externalService,
-  freePort,
   manifests,
   missingTool,
   podNames,
@@ -22,6 +21,7 @@ import {
   same,
   withCloud,
 } from './services-harness.js';
+import { freePort } from '../common/free-port.js';
 
 // Issue 10's Services as a user reaches them: `stratus up` (the server and an agent running the
 // service proxy) with real pods of the process runtime, driven by kubectl and reached with curl

@@ -7,7 +7,6 @@
  * listeners without a port of their own. Route changes are a Runtime API map swap there;
  * certificate and backend-set changes a seamless reload.
  */
-import { createServer } from 'node:net';
 import {
   createProxy,
   HaproxyDataPlane,
@@ -22,6 +21,7 @@ import { INGRESS_CONNECTION_LIMITS, IngressFront } from './ingress-front.js';
 import type { RouteTable } from './route-table.js';
 import { routerRules } from './router-rules.js';
 import type { SniCertificates } from './sni-certificates.js';
+import { freePort } from '../common/free-port.js';
 
 /** See the file comment. */
 export interface IngressEdge {
@@ -133,21 +133,6 @@ class HaproxyEdge implements IngressEdge {
   close(): Promise<void> {
     return this.plane.close();
   }
-}
-
-/**
- * A free port on `address` for HAProxy, which cannot report one it picked (port 0 is for tests;
- * another process may take the port before HAProxy binds it, which then fails the first pass).
- */
-function freePort(address: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, address, () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Starts the edge of `options.l7` (see the file comment). */

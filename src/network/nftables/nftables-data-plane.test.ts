@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import { createProxy } from '../create-proxy.js';
 import type { DataPlane } from '../data-plane.js';
 import type { ListenerConfig } from '../proxy-config.js';
-import { freePort } from '../testing/data-plane-subject.js';
+import { freePort } from '../../common/free-port.js';
 import { startUpstream, type Upstream } from '../testing/upstream.js';
 import { findNft, runNft } from './nftables-data-plane.js';
 

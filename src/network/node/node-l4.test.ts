@@ -182,7 +182,8 @@ describe('node data plane: L4', () => {
 describe('node data plane: listeners being set up', () => {
   it('answers connections that arrive while a new listener is being shared between threads', async () => {
     const { startUpstream } = await import('../testing/upstream.js');
-    const { freePort, get, text } = await import('../testing/data-plane-subject.js');
+    const { get, text } = await import('../testing/data-plane-subject.js');
+    const { freePort } = await import('../../common/free-port.js');
     const up = await startUpstream({ id: 'early' });
     const plane = await NodeDataPlane.start({ threads: 2, drainMs: 500 });
     try {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { createProxy } from '../create-proxy.js';
 import { runNft } from '../nftables/nftables-data-plane.js';
-import { freePort } from '../testing/data-plane-subject.js';
+import { freePort } from '../../common/free-port.js';
 import {
   httpGetInNetns,
   startTcpServerInNetns,

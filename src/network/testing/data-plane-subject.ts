@@ -5,20 +5,11 @@
  * `x-lb-key` header (`consistent-hash`).
  */
 import { Agent, request, type IncomingMessage } from 'node:http';
-import { createServer } from 'node:net';
 import { CONTRACT_ENDPOINTS, type BalancingSubject } from '../balancing/balancing-contract.js';
 import type { DataPlane } from '../data-plane.js';
 import type { AlgorithmName, ListenerConfig } from '../proxy-config.js';
 import { startUpstream, type Upstream } from './upstream.js';
-
-/** A port free on 127.0.0.1 now (for data planes that cannot bind port 0 and report it). */
-export async function freePort(address = '127.0.0.1'): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, address, resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+import { freePort } from '../../common/free-port.js';
 
 /** Starts the ten upstreams of the contract. */
 export function startContractUpstreams(): Promise<Upstream[]> {

@@ -12,7 +12,8 @@ import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { DataPlane } from '../data-plane.js';
 import type { ListenerConfig } from '../proxy-config.js';
-import { freePort, get, text } from './data-plane-subject.js';
+import { get, text } from './data-plane-subject.js';
+import { freePort } from '../../common/free-port.js';
 import { eventually } from './eventually.js';
 import { startUpstream, type Upstream } from './upstream.js';
 

@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { EtcdClient } from '../etcd/etcd-client.js';
 import { prefixEnd } from '../etcd/etcd-keys.js';
+import { freePort } from '../../common/free-port.js';
 
 /** Debian's etcd (package etcd-server). */
 export const ETCD_BINARY = '/usr/bin/etcd';
@@ -15,14 +15,6 @@ if (etcdMissing && process.env['CI'] === 'true') {
 }
 /** `false`, or why etcd tests skip. */
 export const etcdSkip: string | false = etcdMissing ? `etcd not installed at ${ETCD_BINARY}` : false;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 interface Member {
   name: string;
