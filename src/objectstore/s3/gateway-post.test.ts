@@ -153,7 +153,7 @@ test('POST Object: an SDK presigned post uploads with metadata, ACL, tags, ${fil
   }
 });
 
-test('POST Object: policy violations, bad signatures and broken forms are refused as S3 does and store nothing', async () => {
+test('POST Object: policy violations, bad V4 and V2 signatures and broken forms are refused as S3 does and store nothing; V2 signed forms upload', async () => {
   const g = await startTestGateway();
   const c = sdkClient(g.url, g.key);
   try {
@@ -243,10 +243,31 @@ test('POST Object: policy violations, bad signatures and broken forms are refuse
     });
     assert.equal(r3.status, 400);
 
+    // Signature V2, as old clients sign a form: the base64 HMAC-SHA1 of the policy with the secret.
+    const v2Policy = Buffer.from(JSON.stringify({ expiration: hour, conditions: base })).toString('base64');
+    const v2 = {
+      policy: v2Policy,
+      AWSAccessKeyId: g.key.accessKeyId,
+      signature: createHmac('sha1', g.key.secretAccessKey).update(v2Policy).digest('base64'),
+    };
+    await refused(
+      { ...v2, signature: Buffer.alloc(20).toString('base64'), key: 'in/v2' },
+      file,
+      'SignatureDoesNotMatch',
+      403,
+    );
+    await refused({ ...v2, AWSAccessKeyId: 'AKIANOBODY', key: 'in/v2' }, file, 'InvalidAccessKeyId', 403);
+    const { signature: _v2s, ...v2Unsigned } = v2;
+    await refused({ ...v2Unsigned, key: 'in/v2' }, file, 'InvalidArgument', 400, /field named 'signature'/);
+    await refused({ ...v2, key: 'out/v2' }, file, 'AccessDenied', 403, /Policy Condition failed/);
+
     assert.deepEqual(await keys(c, 'strict'), [], 'no refused upload left anything');
     const good = await post(url, { ...ok, key: 'in/${filename}' }, { name: 'named.txt', data: 'fine' });
     assert.equal(good.status, 204, good.text);
-    assert.deepEqual(await keys(c, 'strict'), ['in/named.txt']);
+    const goodV2 = await post(url, { ...v2, key: 'in/v2' }, { name: 'f', data: 'signed v2' });
+    assert.equal(goodV2.status, 204, goodV2.text);
+    assert.deepEqual(await keys(c, 'strict'), ['in/named.txt', 'in/v2']);
+    assert.equal((await read(c, 'strict', 'in/v2')).toString(), 'signed v2');
   } finally {
     c.destroy();
     await g.close();
