@@ -1,0 +1,9 @@
+/** The agent part's test support for other parts' tests (the layering lets them import only this). */
+export {
+  hostPid,
+  runtimeFixture,
+  runtimeSkip,
+  WORKLOAD_RUNTIMES,
+  type RuntimeFixture,
+  type WorkloadRuntime,
+} from './workload-runtimes.js';
