@@ -7,3 +7,8 @@ export {
   type RuntimeFixture,
   type WorkloadRuntime,
 } from './workload-runtimes.js';
+export {
+  deploymentAcceptance,
+  type DeploymentAcceptanceOptions,
+  type KubectlPod,
+} from './deployment-acceptance.js';
