@@ -297,6 +297,43 @@ for (const runtime of WORKLOAD_RUNTIMES) {
     );
 
     test(
+      'an agent killed with SIGKILL and started again adopts its pod: same container, no restart, still answering',
+      { skip },
+      async () => {
+        const node = 'a1';
+        const pod = (await livePods('echo')).find((p) => p.node === node);
+        assert.ok(pod !== undefined, `an echo pod on ${node}`);
+        const container = async (): Promise<any> =>
+          JSON.parse(await kubectl('get', 'pod', pod.name, '-o', 'json')).status.containerStatuses[0];
+        const was = await container();
+        const port = await hostPort(pod.name, 'echo/http');
+        const renewed = async (): Promise<string> =>
+          kubectl('get', 'lease', node, '-n', 'kube-node-lease', '-o', 'jsonpath={.spec.renewTime}');
+        const agent = agents.get(node)!;
+        agent.process.kill('SIGKILL');
+        await agent.done;
+        assert.equal(await get(port), `echo on ${node}\n`, 'the pod outlives its agent');
+        const lastRenewal = await renewed();
+        await startAgent(node).out.waitFor(/registered/, 60_000);
+        // The new agent has run a while (its Lease renewed twice) before the pod is checked.
+        const seen = new Set<string>();
+        await waitFor('two Lease renewals by the new agent', async () => {
+          const t = await renewed();
+          if (t !== lastRenewal) seen.add(t);
+          return seen.size >= 2 ? true : undefined;
+        });
+        const now = await container();
+        assert.equal(now.containerID, was.containerID, 'the same container, adopted');
+        assert.equal(now.restartCount, 0);
+        assert.ok(now.state.running !== undefined);
+        assert.equal(await get(port), `echo on ${node}\n`);
+        // Its log, read through the new agent: one start only.
+        const log = await kubectl('logs', pod.name);
+        assert.equal([...log.matchAll(/listening on/g)].length, 1, log);
+      },
+    );
+
+    test(
       'a pod asking for a hostPort gets that port, published and shown by stratus describe',
       { skip },
       async (t) => {
