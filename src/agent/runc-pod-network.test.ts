@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import { buildBusyboxImage } from '../images/testing.js';
+import { prepareBusybox } from '../images/testing.js';
 import { PodNetwork } from '../network/index.js';
 import { netnsList } from '../network/pod-network/index.js';
 import { eventually } from '../network/testing/index.js';
@@ -30,6 +31,9 @@ const clusterCidr = `10.${150 + (process.pid % 40)}.0.0/16`;
 let net: NetnsCloud | undefined;
 after(async () => net?.close());
 
+const execFileAsync = promisify(execFile);
+/** The stratus command (`bin/stratus`, the bundled CLI `make build` writes). */
+const STRATUS = fileURLToPath(new URL('../../../bin/stratus', import.meta.url));
 const BUSYBOX_WEB = fileURLToPath(new URL('../../../examples/runc/busybox-web.yaml', import.meta.url));
 const CLIENT =
   'echo "api=$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT"; ' +
@@ -43,14 +47,23 @@ test(
       tag: 'rn',
       clusterCidr,
       serviceCidr: `127.96.${process.pid % 250}.0/24`,
+      // The image as `make busybox-image` builds it: the example's context, `stratus image build`.
       prepare: async (dir) => {
-        assert.ok(
-          await buildBusyboxImage(join(dir, 'images'), {
-            contextDir: join(dir, 'busybox'),
-            tags: ['busybox:1.35', 'busybox:1.35-b'],
-          }),
-          'busybox-static (/bin/busybox) is installed',
+        assert.ok(prepareBusybox(join(dir, 'busybox')), 'busybox-static (/bin/busybox) is installed');
+        const built = await execFileAsync(
+          STRATUS,
+          ['image', 'build', join(dir, 'busybox'), '-q', '--data-dir', dir].concat([
+            '-t',
+            'busybox:1.35',
+            '-t',
+            'busybox:1.35-b',
+          ]),
+          {
+            env: { ...process.env, SOURCE_DATE_EPOCH: '0' },
+            timeout: 120_000,
+          },
         );
+        assert.match(built.stdout, /^sha256:[0-9a-f]{64}\n$/);
       },
       // The agent of `stratus up --default-runtime runc`.
       agent: ({ dir }) => ({
