@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ContainerStatus, Event } from 'kubernetes-types/core/v1.js';
-import { buildHostImage, runcMissing, type HostImage } from '../runtime/testing.js';
 import type { KubeObject } from '../common/kube-object.js';
 import {
   HTTP_SCRIPT,
@@ -11,6 +10,12 @@ import {
   waitForPod,
   type AgentCluster,
 } from './agent-testing.js';
+import {
+  runtimeFixture,
+  runtimeSkip,
+  WORKLOAD_RUNTIMES,
+  type RuntimeFixture,
+} from './testing/workload-runtimes.js';
 
 type Status = {
   phase?: string;
@@ -22,26 +27,22 @@ const cs = (p: { status?: unknown }): ContainerStatus | undefined => st(p).conta
 
 // The same workloads on both runtimes: `process`, and `runc` (RuntimeClass runc, the host-built
 // test image holding the host's Node.js) where runc can run, else skipped with the reason.
-const runcSkip = runcMissing();
-if (runcSkip !== undefined && process.env['CI'] === 'true')
-  throw new Error(`the agent lifecycle tests on runc ${runcSkip}`);
-
-for (const runtime of ['process', 'runc'] as const) {
-  const skip = runtime === 'runc' ? runcSkip : undefined;
+for (const runtime of WORKLOAD_RUNTIMES) {
+  const skip = runtimeSkip(runtime, 'the agent lifecycle tests');
   describe(
     `agent on ${runtime}: restart policies, probes, init containers`,
     skip === undefined ? {} : { skip },
     () => {
       let c: AgentCluster;
-      let image: HostImage | undefined;
+      let fixture: RuntimeFixture;
       before(async () => {
+        fixture = runtimeFixture(runtime);
         c = await startAgentCluster();
-        if (runtime === 'runc') image = buildHostImage();
-        await c.agent('n1', image === undefined ? {} : { runc: { defaultImage: image.image } });
+        await c.agent('n1', fixture.agent);
       });
       after(async () => {
         await c.close();
-        image?.close();
+        fixture.close();
       });
       /** A pod of `nodePod` on this runtime. */
       const nodePod = (
@@ -50,14 +51,7 @@ for (const runtime of ['process', 'runc'] as const) {
         script: string,
         extra: Record<string, unknown> = {},
         spec: Record<string, unknown> = {},
-      ): KubeObject =>
-        bareNodePod(
-          name,
-          node,
-          script,
-          extra,
-          runtime === 'runc' ? { runtimeClassName: 'runc', ...spec } : spec,
-        );
+      ): KubeObject => bareNodePod(name, node, script, extra, { ...fixture.podSpec, ...spec });
 
       it('restarts a container whose liveness probe fails, with an Unhealthy event', async () => {
         await c.client.create(
