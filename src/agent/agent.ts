@@ -47,8 +47,14 @@ export interface AgentOptions extends NodeCapacity {
   dataDir: string;
   /** Default: the host name. */
   nodeName?: string;
-  /** The log endpoint's port on 127.0.0.1; default 0 (a free port). */
+  /** The log endpoint's port on the node's address; default 0 (a free port). */
   agentPort?: number;
+  /**
+   * The node's address (kubelet's `--node-ip`): the Node's InternalIP, the pods' hostIP (where
+   * their host ports are reached from other nodes), and where the log endpoint and NodePorts
+   * listen. Default 127.0.0.1, for a node alone on its machine with the server.
+   */
+  nodeIP?: string;
   /** Idle timeout and cap of exec, attach and port-forward sessions (default 4 h, 64). */
   streamLimits?: StreamLimits;
   /** Default: the system clock. */
@@ -193,7 +199,7 @@ export class Agent {
       clock,
       backoff: new CrashBackoff(clock, options.backoff ?? {}),
       nodeName: this.nodeName,
-      hostIP: '127.0.0.1',
+      hostIP: options.nodeIP ?? '127.0.0.1',
       dataDir: resolve(options.dataDir),
       runtimeClasses: new Set(runtime.names),
       apiServer: apiServerAddress(options.client.config.server),
@@ -264,6 +270,11 @@ export class Agent {
     return this.port;
   }
 
+  /** The node's address (InternalIP, pods' hostIP, where the log endpoint listens). */
+  get nodeIP(): string {
+    return this.deps.hostIP;
+  }
+
   /** The node's pod network, when its runtime needs sandboxes. */
   get network(): RunningPodNetwork | undefined {
     return this.podNetwork;
@@ -310,7 +321,7 @@ export class Agent {
         ...(this.options.streamLimits !== undefined ? { streamLimits: this.options.streamLimits } : {}),
       },
     );
-    this.port = await this.logServer.listen(this.options.agentPort ?? 0);
+    this.port = await this.logServer.listen(this.options.agentPort ?? 0, this.deps.hostIP);
     const client = this.options.client;
     const registration = new NodeRegistration(
       client,
@@ -319,6 +330,7 @@ export class Agent {
         name: this.nodeName,
         dataDir,
         agentPort: this.port,
+        address: this.deps.hostIP,
         ...(this.options.cpu !== undefined ? { cpu: this.options.cpu } : {}),
         ...(this.options.memory !== undefined ? { memory: this.options.memory } : {}),
         ...(this.options.maxPods !== undefined ? { maxPods: this.options.maxPods } : {}),
