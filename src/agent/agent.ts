@@ -55,6 +55,11 @@ export interface AgentOptions extends NodeCapacity {
    * listen. Default 127.0.0.1, for a node alone on its machine with the server.
    */
   nodeIP?: string;
+  /**
+   * Serve the log endpoint over HTTPS with this key and certificate (PEM), published with the
+   * node's secret for the API server to pin; default plain HTTP (an endpoint on loopback).
+   */
+  endpointTls?: { key: string; cert: string };
   /** Idle timeout and cap of exec, attach and port-forward sessions (default 4 h, 64). */
   streamLimits?: StreamLimits;
   /** Default: the system clock. */
@@ -309,6 +314,7 @@ export class Agent {
     if (!existsSync(secretFile))
       writeFileSync(secretFile, randomBytes(32).toString('base64url'), { mode: 0o600 });
     const secret = readFileSync(secretFile, 'utf8').trim();
+    const tls = this.options.endpointTls;
     this.logServer = new LogServer(
       this.runtime,
       secret,
@@ -319,6 +325,7 @@ export class Agent {
         metrics: () => renderMetrics(this.registry),
         portTarget: (ns, pod, port) => Promise.resolve(this.portTarget(ns, pod, port)),
         ...(this.options.streamLimits !== undefined ? { streamLimits: this.options.streamLimits } : {}),
+        ...(tls !== undefined ? { tls } : {}),
       },
     );
     this.port = await this.logServer.listen(this.options.agentPort ?? 0, this.deps.hostIP);
@@ -344,7 +351,10 @@ export class Agent {
       kind: 'Secret',
       metadata: { name: nodeSecretName(this.nodeName), namespace: 'kube-node-lease' },
       type: 'Opaque',
-      data: { token: Buffer.from(secret).toString('base64') },
+      data: {
+        token: Buffer.from(secret).toString('base64'),
+        ...(tls !== undefined ? { 'ca.crt': Buffer.from(tls.cert).toString('base64') } : {}),
+      },
     });
     await registration.heartbeat();
     if (this.runtime.needsSandbox === true && this.options.podNetwork !== false) {

@@ -5,6 +5,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { get as httpsGet } from 'node:https';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { kubectlSkipReason, runKubectl } from '../controllers/testing.js';
@@ -301,6 +302,21 @@ test('three hosts join over the bridge, each node registered at its own address'
   );
   assert.deepEqual(addresses, Object.fromEntries(HOSTS.map((h) => [h, addressOf(h)])));
   for (const [host, agent] of agents) assert.match(agent.out.text, new RegExp(`address ${addressOf(host)};`));
+  // The agent's endpoint on a bridge address speaks TLS only, with the certificate it published.
+  const node = nodes.items.find((n) => n.metadata.name === 'h2');
+  const port = node.status.daemonEndpoints.kubeletEndpoint.Port as number;
+  await assert.rejects(fetch(`http://${addressOf('h2')}:${port}/metrics`));
+  const secret = JSON.parse(
+    await kubectl('get', 'secret', '-n', 'kube-node-lease', 'stratus-agent-h2', '-o', 'json'),
+  ) as { data: Record<string, string> };
+  const cert = Buffer.from(secret.data['ca.crt'] ?? '', 'base64').toString();
+  const status = await new Promise<number>((resolve, reject) =>
+    httpsGet({ host: addressOf('h2'), port, path: '/metrics', ca: cert, servername: '' }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    }).on('error', reject),
+  );
+  assert.equal(status, 401, 'no secret, no answer');
 });
 
 test(
@@ -315,19 +331,22 @@ test(
         spec: { replicas: 3, selector: { matchLabels: { app: 'web' } }, template: echoTemplate('web') },
       },
       {
-        apiVersion: 'apps/v1',
-        kind: 'DaemonSet',
-        metadata: { name: 'ds' },
-        spec: { selector: { matchLabels: { app: 'ds' } }, template: echoTemplate('ds') },
-      },
-      {
         apiVersion: 'v1',
         kind: 'Service',
         metadata: { name: 'web' },
         spec: { selector: { app: 'web' }, ports: [{ port: 8080, targetPort: 'http', appProtocol: 'http' }] },
       },
     ]);
+    // The DaemonSet comes after the spread: its pods are placed at once, beside the scheduler's.
     const web = await waitFor('one Ready web pod on each host', () => onePerNode('web', HOSTS));
+    await apply('daemonset', [
+      {
+        apiVersion: 'apps/v1',
+        kind: 'DaemonSet',
+        metadata: { name: 'ds' },
+        spec: { selector: { matchLabels: { app: 'ds' } }, template: echoTemplate('ds') },
+      },
+    ]);
     await waitFor('one Ready ds pod on each host', () => onePerNode('ds', HOSTS));
     for (const pod of web) assert.equal(pod.hostIP, addressOf(pod.node), `${pod.name}'s hostIP`);
     // From h1, the pods on h2 and h3 at their node's address and host port.

@@ -1,4 +1,5 @@
 import { connect, isIP } from 'node:net';
+import { issueCertificate } from '../identity/index.js';
 import { UsageError } from './errors.js';
 
 function loopback(host: string): boolean {
@@ -37,4 +38,25 @@ export function parseNodeIP(text: string): string {
   if (isIP(text) === 0 || text === '0.0.0.0' || text === '::')
     throw new UsageError(`--node-ip must be this node's IP address, not "${text}"`, 'agent');
   return text;
+}
+
+/**
+ * The agent endpoint's TLS on an address other hosts reach (none on loopback, where nothing
+ * crosses a network): a key and a self-signed certificate naming the node's address, made at
+ * every start (valid a year) and published with the node's secret, where the API server takes
+ * it as the one certificate it trusts for this node (pinned: no CA vouches for an agent).
+ */
+export function agentEndpointTls(
+  node: string,
+  address: string,
+  nowMs = Date.now(),
+): { key: string; cert: string } | undefined {
+  if (address === '::1' || address.startsWith('127.')) return undefined;
+  return issueCertificate({
+    commonName: `system:node:${node}`,
+    isCa: false,
+    sans: { dnsNames: [], ipAddresses: [address] },
+    notBefore: nowMs - 60_000,
+    notAfter: nowMs + 365 * 86_400_000,
+  });
 }

@@ -5,7 +5,7 @@ import type { KubeClient } from '../../client/index.js';
 import { joinCluster, NODE_KUBECONFIG, type NodeSession } from '../agent-join.js';
 import { flagString, write, type Command, type CommandContext, type FlagValues } from '../command.js';
 import { UsageError } from '../errors.js';
-import { detectNodeIP, parseNodeIP } from '../node-ip.js';
+import { agentEndpointTls, detectNodeIP, parseNodeIP } from '../node-ip.js';
 import { durationFlag } from './duration-flag.js';
 import { RUNTIME_OPTIONS, RUNTIME_USAGE, defaultRuntimeFlag } from './runtime-flag.js';
 import { SERVICE_PROXY_OPTIONS, SERVICE_PROXY_USAGE, serviceProxyFlags } from './service-proxy-flag.js';
@@ -158,12 +158,14 @@ ${RUNTIME_USAGE}`,
     );
     renewal.unref();
     const nodeIP = givenNodeIP ?? (await detectNodeIP(client.config.server));
+    const endpointTls = agentEndpointTls(nodeName ?? hostname().toLowerCase(), nodeIP);
     const { Agent } = await import('../../agent/index.js');
     const agent = await Agent.start({
       client,
       dataDir,
       agentPort,
       nodeIP,
+      ...(endpointTls !== undefined ? { endpointTls } : {}),
       ...(nodeName !== undefined ? { nodeName } : {}),
       ...(cpu !== undefined ? { cpu } : {}),
       ...(memory !== undefined ? { memory } : {}),
