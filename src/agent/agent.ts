@@ -47,8 +47,19 @@ export interface AgentOptions extends NodeCapacity {
   dataDir: string;
   /** Default: the host name. */
   nodeName?: string;
-  /** The log endpoint's port on 127.0.0.1; default 0 (a free port). */
+  /** The log endpoint's port on the node's address; default 0 (a free port). */
   agentPort?: number;
+  /**
+   * The node's address (kubelet's `--node-ip`): the Node's InternalIP, the pods' hostIP (where
+   * their host ports are reached from other nodes), and where the log endpoint and NodePorts
+   * listen. Default 127.0.0.1, for a node alone on its machine with the server.
+   */
+  nodeIP?: string;
+  /**
+   * Serve the log endpoint over HTTPS with this key and certificate (PEM), published with the
+   * node's secret for the API server to pin; default plain HTTP (an endpoint on loopback).
+   */
+  endpointTls?: { key: string; cert: string };
   /** Idle timeout and cap of exec, attach and port-forward sessions (default 4 h, 64). */
   streamLimits?: StreamLimits;
   /** Default: the system clock. */
@@ -193,7 +204,7 @@ export class Agent {
       clock,
       backoff: new CrashBackoff(clock, options.backoff ?? {}),
       nodeName: this.nodeName,
-      hostIP: '127.0.0.1',
+      hostIP: options.nodeIP ?? '127.0.0.1',
       dataDir: resolve(options.dataDir),
       runtimeClasses: new Set(runtime.names),
       apiServer: apiServerAddress(options.client.config.server),
@@ -264,6 +275,11 @@ export class Agent {
     return this.port;
   }
 
+  /** The node's address (InternalIP, pods' hostIP, where the log endpoint listens). */
+  get nodeIP(): string {
+    return this.deps.hostIP;
+  }
+
   /** The node's pod network, when its runtime needs sandboxes. */
   get network(): RunningPodNetwork | undefined {
     return this.podNetwork;
@@ -298,6 +314,7 @@ export class Agent {
     if (!existsSync(secretFile))
       writeFileSync(secretFile, randomBytes(32).toString('base64url'), { mode: 0o600 });
     const secret = readFileSync(secretFile, 'utf8').trim();
+    const tls = this.options.endpointTls;
     this.logServer = new LogServer(
       this.runtime,
       secret,
@@ -308,9 +325,10 @@ export class Agent {
         metrics: () => renderMetrics(this.registry),
         portTarget: (ns, pod, port) => Promise.resolve(this.portTarget(ns, pod, port)),
         ...(this.options.streamLimits !== undefined ? { streamLimits: this.options.streamLimits } : {}),
+        ...(tls !== undefined ? { tls } : {}),
       },
     );
-    this.port = await this.logServer.listen(this.options.agentPort ?? 0);
+    this.port = await this.logServer.listen(this.options.agentPort ?? 0, this.deps.hostIP);
     const client = this.options.client;
     const registration = new NodeRegistration(
       client,
@@ -319,6 +337,7 @@ export class Agent {
         name: this.nodeName,
         dataDir,
         agentPort: this.port,
+        address: this.deps.hostIP,
         ...(this.options.cpu !== undefined ? { cpu: this.options.cpu } : {}),
         ...(this.options.memory !== undefined ? { memory: this.options.memory } : {}),
         ...(this.options.maxPods !== undefined ? { maxPods: this.options.maxPods } : {}),
@@ -332,7 +351,10 @@ export class Agent {
       kind: 'Secret',
       metadata: { name: nodeSecretName(this.nodeName), namespace: 'kube-node-lease' },
       type: 'Opaque',
-      data: { token: Buffer.from(secret).toString('base64') },
+      data: {
+        token: Buffer.from(secret).toString('base64'),
+        ...(tls !== undefined ? { 'ca.crt': Buffer.from(tls.cert).toString('base64') } : {}),
+      },
     });
     await registration.heartbeat();
     if (this.runtime.needsSandbox === true && this.options.podNetwork !== false) {

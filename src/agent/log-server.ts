@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { queryBool } from '../common/query-bool.js';
 import type { Duplex } from 'node:stream';
@@ -71,6 +72,11 @@ export interface AgentSources {
   portTarget?: PortResolver;
   /** Limits of exec, attach and port-forward sessions. */
   streamLimits?: StreamLimits;
+  /**
+   * Serve HTTPS with this key and certificate (PEM) instead of plain HTTP: on an address other
+   * hosts reach, so the node's secret and the streams never cross the network in the clear.
+   */
+  tls?: { key: string; cert: string };
 }
 
 /**
@@ -93,7 +99,7 @@ export class LogServer {
     private readonly lookup: ContainerLookup,
     private readonly sources: AgentSources = {},
   ) {
-    this.server = createServer((req, res) => {
+    const handler = (req: IncomingMessage, res: ServerResponse): void => {
       // Nothing a request holds may end the process (the agent shares it with the whole cloud).
       this.handle(req, res).catch((err: unknown) => {
         try {
@@ -102,7 +108,8 @@ export class LogServer {
           res.destroy();
         }
       });
-    });
+    };
+    this.server = sources.tls === undefined ? createServer(handler) : createTlsServer(sources.tls, handler);
     this.gate = new SessionGate(sources.streamLimits);
     this.execServer = new ExecServer(runtime, this.gate);
     this.portForward = new PortForwardServer(

@@ -54,7 +54,12 @@ export class NodeRegistration {
   constructor(
     private readonly client: KubeClient,
     private readonly clock: Clock,
-    private readonly node: NodeCapacity & { name: string; dataDir: string; agentPort: number },
+    private readonly node: NodeCapacity & {
+      name: string;
+      dataDir: string;
+      agentPort: number;
+      address?: string;
+    },
     private readonly diskPressure: () => string | undefined = () => undefined,
   ) {
     this.since = iso(clock.now());

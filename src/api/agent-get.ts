@@ -1,7 +1,7 @@
-import { request, type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { ApiDeps } from './api-context.js';
 import { nodeUnreachable } from './errors.js';
-import { agentTarget, readError } from './pod-log.js';
+import { agentRequest, agentTarget, readError } from './pod-log.js';
 
 /**
  * GETs `path` from a node's agent with the node's secret (as `pods/log` does: the endpoint from
@@ -12,10 +12,9 @@ export async function agentGet(deps: ApiDeps, node: string, path: string, limit:
   const target = await agentTarget(deps, node);
   const timeoutMs = deps.podLogTimeoutMs ?? 10_000;
   const upstream = await new Promise<IncomingMessage>((resolve, reject) => {
-    const out = request(
+    const out = agentRequest(
+      target,
       {
-        host: target.host,
-        port: target.port,
         path,
         headers: { authorization: `Bearer ${target.token}` },
         timeout: timeoutMs,

@@ -1,4 +1,10 @@
-import { request, type IncomingMessage } from 'node:http';
+import {
+  request as httpRequest,
+  type ClientRequest,
+  type IncomingMessage,
+  type RequestOptions,
+} from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { BlockList, isIP } from 'node:net';
 import type { KubeObject } from '../common/kube-object.js';
 import { queryBool } from '../common/query-bool.js';
@@ -99,10 +105,7 @@ export function checkLogTarget(host: unknown, port: unknown): string | undefined
 }
 
 /** Where a node's agent listens and the secret it wants; API_NODE_UNREACHABLE when unknown or refused. */
-export async function agentTarget(
-  deps: ApiDeps,
-  nodeName: string,
-): Promise<{ host: string; port: number; token: string }> {
+export async function agentTarget(deps: ApiDeps, nodeName: string): Promise<AgentTarget> {
   const node = await deps.store.get('nodes', '', nodeName);
   const secret = await deps.store.get('secrets', 'kube-node-lease', agentSecretName(nodeName));
   const status = (node?.['status'] ?? {}) as {
@@ -111,13 +114,44 @@ export async function agentTarget(
   };
   const host = status.addresses?.find((a) => a.type === 'InternalIP')?.address;
   const port = status.daemonEndpoints?.kubeletEndpoint?.Port;
-  const token = (secret?.['data'] as { token?: string } | undefined)?.token;
+  const data = (secret?.['data'] ?? {}) as { token?: string; 'ca.crt'?: string };
+  const token = data.token;
+  const cert = data['ca.crt'];
   if (node === undefined || host === undefined || port === undefined || token === undefined) {
     throw nodeUnreachable(nodeName, 'the node has no log endpoint registered');
   }
   const refused = checkLogTarget(host, port);
   if (refused !== undefined) throw nodeUnreachable(nodeName, refused);
-  return { host: host as string, port: port as number, token: Buffer.from(token, 'base64').toString('utf8') };
+  return {
+    host: host as string,
+    port: port as number,
+    token: Buffer.from(token, 'base64').toString('utf8'),
+    ...(cert !== undefined ? { cert: Buffer.from(cert, 'base64').toString('utf8') } : {}),
+  };
+}
+
+/** A node's agent endpoint: where, its bearer secret, and its certificate when it serves HTTPS. */
+export interface AgentTarget {
+  host: string;
+  port: number;
+  token: string;
+  /** The agent's self-signed certificate (PEM), the only one trusted for it; none: plain HTTP (loopback). */
+  cert?: string;
+}
+
+/**
+ * A request to a node's agent: HTTPS trusting only the certificate the agent published with its
+ * secret (the address must be one it names), or plain HTTP when it published none (an agent on
+ * loopback).
+ */
+export function agentRequest(
+  target: AgentTarget,
+  options: Omit<RequestOptions, 'host' | 'port'>,
+  onResponse?: (res: IncomingMessage) => void,
+): ClientRequest {
+  const at = { ...options, host: target.host, port: target.port };
+  if (target.cert === undefined) return httpRequest(at, onResponse);
+  return httpsRequest({ ...at, ca: target.cert, servername: '' }, onResponse);
 }
 
 /** At most this much of an agent's error answer is read (and quoted to the client). */
@@ -169,8 +203,9 @@ export async function handlePodLog(deps: ApiDeps, r: ResourceRequest): Promise<v
   const path = `/containerLogs/${encodeURIComponent(r.namespace)}/${encodeURIComponent(name)}/${encodeURIComponent(container)}?${qs.toString()}`;
   const timeoutMs = deps.podLogTimeoutMs ?? 10_000;
   const upstream = await new Promise<IncomingMessage>((resolve, reject) => {
-    const req = request(
-      { host: target.host, port: target.port, path, headers: { authorization: `Bearer ${target.token}` } },
+    const req = agentRequest(
+      target,
+      { path, headers: { authorization: `Bearer ${target.token}` } },
       (res) => {
         clearTimeout(timer);
         resolve(res);

@@ -1,9 +1,9 @@
-import { request, type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { KubeObject } from '../common/kube-object.js';
 import type { ApiDeps } from './api-context.js';
 import { badRequest, nodeUnreachable, notFound, podStreamFailed } from './errors.js';
-import { agentTarget, pickContainer, readError } from './pod-log.js';
+import { agentRequest, agentTarget, pickContainer, readError } from './pod-log.js';
 import type { ResourceRequest } from './resource-request.js';
 
 /** The streaming subresources of a pod. */
@@ -75,7 +75,7 @@ export async function handlePodStream(deps: ApiDeps, r: ResourceRequest, kind: P
   const timeoutMs = deps.podLogTimeoutMs ?? 10_000;
   const upstream = await new Promise<{ res: IncomingMessage; socket?: Socket; head?: Buffer }>(
     (resolve, reject) => {
-      const out = request({ host: target.host, port: target.port, path, method: 'GET', headers });
+      const out = agentRequest(target, { path, method: 'GET', headers });
       const timer = setTimeout(
         () => out.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)),
         timeoutMs,

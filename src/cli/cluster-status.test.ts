@@ -21,7 +21,7 @@ test('a lease is live within its duration of the last renewal, and never without
   assert.equal(leaseLive(lease('x', '', 0), NOW), false);
 });
 
-test('the report names live and gone servers, each lease holder, members and agents', () => {
+test('the report names live and gone servers, each lease holder, members, and agents with their heartbeats, pods and taints', () => {
   const text = formatClusterStatus({
     leases: [
       lease('stratus-server-a', 'a', 40_000),
@@ -33,8 +33,34 @@ test('the report names live and gone servers, each lease holder, members and age
         apiVersion: 'v1',
         kind: 'Node',
         metadata: { name: 'n1' },
-        status: { conditions: [{ type: 'Ready', status: 'True' }] },
+        status: {
+          conditions: [{ type: 'Ready', status: 'True' }],
+          addresses: [{ type: 'InternalIP', address: '10.0.0.2' }],
+        },
       },
+      {
+        apiVersion: 'v1',
+        kind: 'Node',
+        metadata: { name: 'n2' },
+        spec: { taints: [{ key: 'node.kubernetes.io/unreachable', effect: 'NoExecute' }] },
+        status: { conditions: [{ type: 'Ready', status: 'Unknown' }] },
+      },
+    ],
+    nodeLeases: [
+      { ...lease('n1', 'n1', 2_000), metadata: { name: 'n1', namespace: 'kube-node-lease' } },
+      { ...lease('n2', 'n2', 50_000), metadata: { name: 'n2', namespace: 'kube-node-lease' } },
+    ],
+    pods: [
+      { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p1' }, spec: { nodeName: 'n1' } },
+      { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p2' }, spec: { nodeName: 'n1' } },
+      {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'done' },
+        spec: { nodeName: 'n1' },
+        status: { phase: 'Succeeded' },
+      },
+      { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'pending' }, spec: {} },
     ],
     members: [
       {
@@ -54,5 +80,7 @@ test('the report names live and gone servers, each lease holder, members and age
   assert.match(text, /^stratus-controller-manager\s+b_xyz\s+yes\s+1\s+1s ago$/m);
   assert.match(text, /^stratus-scheduler\s+<none>/m);
   assert.match(text, /^a\s+ff\s+healthy\s+yes\s+3\.4\.30\s+http:\/\/127\.0\.0\.1:2379\s+https:/m);
-  assert.match(text, /^n1\s+True$/m);
+  assert.match(text, /^NODE\s+READY\s+ADDRESS\s+HEARTBEAT\s+PODS\s+TAINTS$/m);
+  assert.match(text, /^n1\s+True\s+10\.0\.0\.2\s+2s ago\s+2\s+<none>$/m);
+  assert.match(text, /^n2\s+Unknown\s+<none>\s+50s ago\s+0\s+node\.kubernetes\.io\/unreachable:NoExecute$/m);
 });

@@ -18,6 +18,10 @@ export interface ClusterStatusInput {
   /** Leases of kube-system (servers' own and the components'). */
   leases: KubeObject[];
   nodes: KubeObject[];
+  /** The nodes' heartbeat Leases (kube-node-lease); default none. */
+  nodeLeases?: KubeObject[];
+  /** Pods, counted per node (those not finished); default none (the column then reads `-`). */
+  pods?: KubeObject[];
   /** Undefined when etcd was not asked (no `--etcd`). */
   members?: MemberRow[];
   nowMs: number;
@@ -67,7 +71,7 @@ export function columns(rows: string[][]): string {
  * the dashboard could render the same thing.
  */
 export function formatClusterStatus(input: ClusterStatusInput): string {
-  const { leases, nodes, members, nowMs } = input;
+  const { leases, members, nowMs } = input;
   const byName = new Map(leases.map((l) => [l.metadata.name ?? '', l]));
   const servers = leases
     .filter((l) => (l.metadata.name ?? '').startsWith(SERVER_PREFIX))
@@ -112,15 +116,50 @@ export function formatClusterStatus(input: ClusterStatusInput): string {
         ]),
     '',
     'AGENTS',
-    columns([
-      ['NODE', 'READY'],
-      ...nodes.map((n) => {
-        const conditions = ((
-          n['status'] as { conditions?: Array<{ type: string; status: string }> } | undefined
-        )?.conditions ?? []) as Array<{ type: string; status: string }>;
-        return [n.metadata.name ?? '', conditions.find((c) => c.type === 'Ready')?.status ?? 'Unknown'];
-      }),
-    ]),
+    columns([['NODE', 'READY', 'ADDRESS', 'HEARTBEAT', 'PODS', 'TAINTS'], ...agentRows(input)]),
   ];
   return out.join('\n') + '\n';
+}
+
+interface NodeStatusLike {
+  conditions?: Array<{ type: string; status: string }>;
+  addresses?: Array<{ type: string; address: string }>;
+}
+
+/**
+ * One row per node: its Ready condition (True, or Unknown once the lifecycle controller saw no
+ * renewal of its Lease for the node monitor grace period), InternalIP, how long ago its Lease in
+ * kube-node-lease was renewed, the pods bound to it that have not finished, and its taints: what a failover looks
+ * like from here (the dead node Unknown and tainted, its pods moving to the others).
+ */
+function agentRows(input: ClusterStatusInput): string[][] {
+  const leases = new Map((input.nodeLeases ?? []).map((l) => [l.metadata.name ?? '', l]));
+  const pods = new Map<string, number>();
+  for (const p of input.pods ?? []) {
+    const node = (p['spec'] as { nodeName?: string } | undefined)?.nodeName ?? '';
+    const phase = (p['status'] as { phase?: string } | undefined)?.phase;
+    if (node === '' || phase === 'Succeeded' || phase === 'Failed') continue;
+    pods.set(node, (pods.get(node) ?? 0) + 1);
+  }
+  return input.nodes.map((n) => {
+    const name = n.metadata.name ?? '';
+    const status = (n['status'] ?? {}) as NodeStatusLike;
+    const lease = leases.get(name);
+    // The server's node monitor grace period, not the Lease's duration, decides when a node is
+    // NotReady (as in Kubernetes), and the READY column shows that verdict: here only the age.
+    const heartbeat = lease === undefined ? '<none>' : ago(spec(lease).renewTime, input.nowMs);
+    const taints = (
+      (n['spec'] as { taints?: Array<{ key: string; effect: string }> } | undefined)?.taints ?? []
+    )
+      .map((t) => `${t.key}:${t.effect}`)
+      .join(',');
+    return [
+      name,
+      status.conditions?.find((c) => c.type === 'Ready')?.status ?? 'Unknown',
+      status.addresses?.find((a) => a.type === 'InternalIP')?.address ?? '<none>',
+      heartbeat,
+      input.pods === undefined ? '-' : String(pods.get(name) ?? 0),
+      taints || '<none>',
+    ];
+  });
 }

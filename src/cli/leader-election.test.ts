@@ -171,7 +171,7 @@ test(
         },
         { timeoutMs: 60_000 },
       );
-      assert.match(await status(), /^AGENTS\nNODE\s+READY\n(\S+\s+True\n){2}/m);
+      assert.match(await status(), /^AGENTS\nNODE\s+READY\s.*\n(\S+\s+True\s.*\n){2}/m);
 
       agent.process.kill('SIGTERM');
       b.process.kill('SIGTERM');

@@ -38,6 +38,10 @@ test('server, up and agent refuse bad node timing, scheduler and Service range f
       ['agent', '--server', 'http://127.0.0.1:1', '--token', 't', '--node-status-update-frequency', '0s'],
       /--node-status-update-frequency must be a duration .* not "0s"/,
     ],
+    [
+      ['agent', '--server', 'http://127.0.0.1:1', '--token', 't', '--node-ip', '0.0.0.0'],
+      /--node-ip must be this node's IP address, not "0\.0\.0\.0"/,
+    ],
   ];
   for (const [args, message] of cases) {
     const r = await run(args);

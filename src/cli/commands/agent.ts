@@ -5,6 +5,7 @@ import type { KubeClient } from '../../client/index.js';
 import { joinCluster, NODE_KUBECONFIG, type NodeSession } from '../agent-join.js';
 import { flagString, write, type Command, type CommandContext, type FlagValues } from '../command.js';
 import { UsageError } from '../errors.js';
+import { agentEndpointTls, detectNodeIP, parseNodeIP } from '../node-ip.js';
 import { durationFlag } from './duration-flag.js';
 import { RUNTIME_OPTIONS, RUNTIME_USAGE, defaultRuntimeFlag } from './runtime-flag.js';
 import { SERVICE_PROXY_OPTIONS, SERVICE_PROXY_USAGE, serviceProxyFlags } from './service-proxy-flag.js';
@@ -16,6 +17,7 @@ const OPTIONS = {
   'data-dir': { type: 'string' },
   'node-name': { type: 'string' },
   'agent-port': { type: 'string' },
+  'node-ip': { type: 'string' },
   cpu: { type: 'string' },
   memory: { type: 'string' },
   'max-pods': { type: 'string' },
@@ -95,7 +97,10 @@ export const agentCommand: Command = {
   --data-dir DIR     where the node credential, pods' processes, logs and volumes live
                      (default: ./.stratus/agent)
   --node-name NAME   the Node's name (default: the host name)
-  --agent-port N     the log endpoint's port on 127.0.0.1 (default: a free port)
+  --node-ip ADDR     this node's address: its InternalIP, the pods' host IP, where the
+                     log endpoint and NodePorts listen (default: the address this host
+                     reaches the server from; 127.0.0.1 for a server on loopback)
+  --agent-port N     the log endpoint's port on the node's address (default: a free port)
   --cpu N            cores to advertise (default: all)
   --memory Q         memory to advertise, a quantity such as 4Gi (default: all)
   --max-pods N       pods this node takes (default: 110)
@@ -126,6 +131,8 @@ ${RUNTIME_USAGE}`,
     if (!(Number.isInteger(agentPort) && agentPort >= 0 && agentPort < 65536)) {
       throw new UsageError(`--agent-port must be a port number, not "${portText ?? ''}"`, 'agent');
     }
+    const nodeIPText = flagString(values, 'node-ip');
+    const givenNodeIP = nodeIPText === undefined ? undefined : parseNodeIP(nodeIPText);
     const memory = flagString(values, 'memory');
     const nodeName = flagString(values, 'node-name');
     const simulate = positiveNumber(values, 'simulate', true);
@@ -150,11 +157,15 @@ ${RUNTIME_USAGE}`,
       86_400_000,
     );
     renewal.unref();
+    const nodeIP = givenNodeIP ?? (await detectNodeIP(client.config.server));
+    const endpointTls = agentEndpointTls(nodeName ?? hostname().toLowerCase(), nodeIP);
     const { Agent } = await import('../../agent/index.js');
     const agent = await Agent.start({
       client,
       dataDir,
       agentPort,
+      nodeIP,
+      ...(endpointTls !== undefined ? { endpointTls } : {}),
       ...(nodeName !== undefined ? { nodeName } : {}),
       ...(cpu !== undefined ? { cpu } : {}),
       ...(memory !== undefined ? { memory } : {}),
@@ -169,7 +180,7 @@ ${RUNTIME_USAGE}`,
     });
     await write(
       ctx.io.stdout,
-      `node ${agent.nodeName} registered; runtimes: ${agent.runtimeNames.join(', ')}; log endpoint on 127.0.0.1:${agent.agentPort}; service proxy: ${agent.serviceProxy?.dataPlane.driver ?? 'none'}\n`,
+      `node ${agent.nodeName} registered; runtimes: ${agent.runtimeNames.join(', ')}; address ${agent.nodeIP}; log endpoint on ${agent.nodeIP.includes(':') ? `[${agent.nodeIP}]` : agent.nodeIP}:${agent.agentPort}; service proxy: ${agent.serviceProxy?.dataPlane.driver ?? 'none'}\n`,
     );
     const received = await signal;
     await write(ctx.io.stderr, `${received}: shutting down\n`);

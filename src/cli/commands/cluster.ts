@@ -9,7 +9,8 @@ const USAGE = `Usage: stratus cluster status [--etcd etcd://HOST:PORT,… | --da
 
   status: shows the servers (each renews its Lease kube-system/stratus-server-NAME), which
   server holds the controller-manager and scheduler Leases, the etcd members and their health
-  (with --etcd or --data-dir), and the agents (Nodes and their Ready condition).
+  (with --etcd or --data-dir), and the agents: each Node's Ready condition, address, when its
+  Lease in kube-node-lease was last renewed, its pods and its taints.
   leave: removes the etcd member of the stopped server whose data directory is DIR from its
   cluster (MemberRemove through the other members) and deletes the member's data there; the
   server's Lease then lapses. Start that directory again only with --cluster-init or --join.
@@ -46,9 +47,11 @@ async function leave(ctx: CommandContext, values: FlagValues): Promise<number> {
 
 async function status(ctx: CommandContext, values: FlagValues): Promise<number> {
   const client = ctx.client();
-  const [leases, nodes] = await Promise.all([
+  const [leases, nodes, nodeLeases, pods] = await Promise.all([
     client.list('leases', { namespace: 'kube-system' }),
     client.list('nodes'),
+    client.list('leases', { namespace: 'kube-node-lease' }),
+    client.list('pods', { allNamespaces: true }),
   ]);
   // Ages are as of the read, not after the etcd calls below (slow on a busy machine).
   const nowMs = Date.now();
@@ -65,6 +68,8 @@ async function status(ctx: CommandContext, values: FlagValues): Promise<number> 
     formatClusterStatus({
       leases: leases.items,
       nodes: nodes.items,
+      nodeLeases: nodeLeases.items,
+      pods: pods.items,
       ...(members === undefined ? {} : { members }),
       nowMs,
     }),
