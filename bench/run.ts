@@ -15,6 +15,7 @@ interface BenchModule {
 /** The known benchmarks. Add one line per new bench/*.ts module. */
 const REGISTRY: readonly BenchModule[] = [
   { name: 'api', specifier: './api.js', exportName: 'benchApi' },
+  { name: 'api-cpu', specifier: './api-cpu.js', exportName: 'benchApiCpu' },
   { name: 'authz', specifier: './authz.js', exportName: 'benchAuthz' },
   { name: 'revocation', specifier: './token-revocation.js', exportName: 'benchTokenRevocation' },
   { name: 'etcd-store', specifier: './etcd-store.js', exportName: 'benchEtcdStore' },

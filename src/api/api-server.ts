@@ -39,6 +39,7 @@ import { USAGE_DISCOVERY, usageExtension } from './usage-api.js';
 import { UsageMeter, type UsageMeterOptions } from './usage-meter.js';
 import { metricsEndpoint, nodeMetricsEndpoint } from './metrics-endpoints.js';
 import { observeRequest } from './request-metrics.js';
+import { parseRequest, type ParsedRequest } from './request-attributes.js';
 import type { Registry, ServerMetrics, UsageDb } from '../telemetry/index.js';
 import { sweepAbandonedPods } from './pod-sweeper.js';
 import { errorToStatus, type ErrorScope } from './status-errors.js';
@@ -352,26 +353,25 @@ export class ApiServer {
   }
 
   private track(req: IncomingMessage, res: ServerResponse): void {
-    if (this.metrics !== undefined) observeRequest(this.metrics, req, res);
-    const p = this.handle(req, res);
+    // The URL is read once: metrics, audit, authorization and routing share what it says.
+    const request = parseRequest(req.method ?? 'GET', req.url ?? '/');
+    if (this.metrics !== undefined) observeRequest(this.metrics, { req, res }, request);
+    const p = this.handle(req, res, request);
     this.inflight.add(p);
     void p.finally(() => this.inflight.delete(p));
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async handle(req: IncomingMessage, res: ServerResponse, request: ParsedRequest): Promise<void> {
     let scope: ErrorScope | undefined;
     const trace: AuditTrace = {};
     try {
-      const url = req.url ?? '/';
-      const q = url.indexOf('?');
-      const path = q < 0 ? url : url.slice(0, q);
-      const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
-      if (this.audit) auditWhenDone(this.audit, { req, res }, { path, query, trace }, this.deps.clock);
+      const { path, query } = request;
+      if (this.audit) auditWhenDone(this.audit, { req, res }, { ...request, trace }, this.deps.clock);
       const extensionFor = (e: ApiExtension): boolean =>
         e.matches !== undefined ? e.matches(path) : path === e.prefix || path.startsWith(`${e.prefix}/`);
       const open = this.extensions.find((e) => e.unauthenticated === true && extensionFor(e));
       if (open !== undefined) return await open.handle(req, res);
-      const { user } = await this.auth.check(req, path, query, trace);
+      const { user } = await this.auth.check(req, request, trace);
       const extension = this.extensions.find((e) => e.unauthenticated !== true && extensionFor(e));
       if (extension !== undefined) return await extension.handle(req, res);
       const route = parseRoute(path);

@@ -13,7 +13,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname } from 'node:path';
 import type { Clock } from '../common/clock.js';
 import { auditEvent, shouldAudit, type AuditEvent, type AuditTrace } from './audit-event.js';
-import { requestInfo } from './request-attributes.js';
+import type { RequestInfo } from './request-attributes.js';
 
 /** Where and how much the audit log keeps (kube-apiserver's `--audit-log-*` flags). */
 export interface AuditLogOptions {
@@ -111,7 +111,7 @@ function renameIfThere(from: string, to: string): void {
 export function auditWhenDone(
   sink: AuditSink,
   http: { req: IncomingMessage; res: ServerResponse },
-  request: { path: string; query: URLSearchParams; trace: AuditTrace },
+  request: { info: RequestInfo; trace: AuditTrace },
   clock: Clock,
 ): void {
   const { req, res } = http;
@@ -120,7 +120,7 @@ export function auditWhenDone(
     const code = res.statusCode;
     const method = req.method ?? 'GET';
     if ((method === 'GET' || method === 'HEAD') && code !== 401 && code !== 403) return;
-    const info = requestInfo(method, request.path, request.query);
+    const info = request.info;
     if (!shouldAudit(info.verb, code)) return;
     const agent = req.headers['user-agent'];
     sink.record(

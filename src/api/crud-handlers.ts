@@ -12,7 +12,7 @@ import {
   wantsPartialMetadata,
   wantsTable,
 } from './http-io.js';
-import { sendObject, writeOptions, type ResourceRequest } from './resource-request.js';
+import { sendObject, sendStored, writeOptions, type ResourceRequest } from './resource-request.js';
 import { buildTable, parseIncludeObject, partialObjectMetadata, TABLE_CONTENT_TYPE } from './table.js';
 import { checkIdentity, createObject, updateObject } from './write-pipeline.js';
 
@@ -125,7 +125,7 @@ export async function handleCreate(deps: ApiDeps, r: ResourceRequest): Promise<v
   if (r.trace && object.metadata.name !== undefined) r.trace.name = object.metadata.name;
   const created = await createObject(deps, r.type, object, options);
   if (r.trace) r.trace.name = created.metadata.name ?? '';
-  sendObject(r, 201, created, options.warnings);
+  sendStored(r, 201, created, options.warnings);
 }
 
 /** PUT of a whole object (or of its status with `subresource: 'status'`). */
@@ -136,5 +136,5 @@ export async function handleUpdate(deps: ApiDeps, r: ResourceRequest): Promise<v
   const old = await getExisting(deps, r);
   const mode = r.subresource === 'status' ? { subresource: 'status' as const } : {};
   const result = await updateObject(deps, r.type, old, candidate, options, mode);
-  sendObject(r, 200, result.object, options.warnings);
+  sendStored(r, 200, result.object, options.warnings);
 }

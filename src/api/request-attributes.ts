@@ -1,9 +1,4 @@
-import {
-  ANONYMOUS_USER,
-  requestAttributes,
-  type RequestAttributes,
-  type UserInfo,
-} from '../identity/index.js';
+import type { RequestAttributes, UserInfo } from '../identity/index.js';
 
 /** The parts of a request the authorizer needs, without the user. */
 export type RequestInfo = Omit<RequestAttributes, 'user'>;
@@ -28,11 +23,18 @@ const VERBS: Record<string, string> = {
  * the lower-case HTTP method. For `namespaces/NAME` the namespace is NAME. Pure.
  */
 export function requestInfo(method: string, path: string, query: URLSearchParams): RequestInfo {
-  const { user: _user, ...info } = requestAttributes(ANONYMOUS_USER, {
+  const info: RequestInfo = {
     verb: method.toLowerCase(),
     resourceRequest: false,
     path,
-  });
+    apiGroup: '',
+    apiVersion: '',
+    resource: '',
+    subresource: '',
+    namespace: '',
+    name: '',
+    fieldSelector: '',
+  };
   let parts = path.split('/').filter((p) => p !== '');
   if (parts.length < 3 || (parts[0] !== 'api' && parts[0] !== 'apis')) return info;
   if (parts[0] === 'apis') {
@@ -44,27 +46,27 @@ export function requestInfo(method: string, path: string, query: URLSearchParams
   }
   info.resourceRequest = true;
   info.apiVersion = parts[0] ?? '';
-  parts = parts.slice(1);
-  if (parts[0] === 'watch' || parts[0] === 'proxy') {
-    info.verb = parts[0];
-    parts = parts.slice(1);
+  let i = 1;
+  if (parts[i] === 'watch' || parts[i] === 'proxy') {
+    info.verb = parts[i] as string;
+    i++;
   } else {
     info.verb = VERBS[method] ?? '';
   }
-  if (parts[0] === 'namespaces' && parts.length > 1) {
-    info.namespace = decode(parts[1] ?? '');
-    if (parts.length > 2 && !NAMESPACE_SUBRESOURCES.has(parts[2] ?? '')) parts = parts.slice(2);
+  if (parts[i] === 'namespaces' && parts.length > i + 1) {
+    info.namespace = decode(parts[i + 1] ?? '');
+    if (parts.length > i + 2 && !NAMESPACE_SUBRESOURCES.has(parts[i + 2] ?? '')) i += 2;
   }
-  info.resource = decode(parts[0] ?? '');
-  info.name = decode(parts[1] ?? '');
-  if (info.verb !== 'proxy') info.subresource = decode(parts[2] ?? '');
+  info.resource = decode(parts[i] ?? '');
+  info.name = decode(parts[i + 1] ?? '');
+  if (info.verb !== 'proxy') info.subresource = decode(parts[i + 2] ?? '');
   // A node agent's metrics through the API (`nodes/NAME/proxy/metrics`) need what kubelet asks
   // for its own `/metrics`, `nodes/metrics`, not the wider `nodes/proxy`.
   if (
     info.resource === 'nodes' &&
     info.subresource === 'proxy' &&
-    parts.length === 4 &&
-    parts[3] === 'metrics'
+    parts.length - i === 4 &&
+    parts[i + 3] === 'metrics'
   )
     info.subresource = 'metrics';
   // Streaming subresources are `create` whatever the method (kubectl's WebSocket GET included),
@@ -85,6 +87,7 @@ export function requestInfo(method: string, path: string, query: URLSearchParams
 }
 
 function decode(part: string): string {
+  if (!part.includes('%')) return part;
   try {
     return decodeURIComponent(part);
   } catch {
@@ -92,9 +95,36 @@ function decode(part: string): string {
   }
 }
 
+/** A request's URL, read once for everything that looks at it (metrics, audit, authorization, routing). */
+export interface ParsedRequest {
+  path: string;
+  query: URLSearchParams;
+  info: RequestInfo;
+}
+
+/** Splits a request's URL into path and query and reads its RequestInfo. */
+export function parseRequest(method: string, url: string): ParsedRequest {
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
+  const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
+  return { path, query, info: requestInfo(method, path, query) };
+}
+
 /** The attributes of a request made by `user`. */
 export function withUser(info: RequestInfo, user: UserInfo): RequestAttributes {
-  return { ...info, user };
+  return {
+    user,
+    verb: info.verb,
+    resourceRequest: info.resourceRequest,
+    path: info.path,
+    apiGroup: info.apiGroup,
+    apiVersion: info.apiVersion,
+    resource: info.resource,
+    subresource: info.subresource,
+    namespace: info.namespace,
+    name: info.name,
+    fieldSelector: info.fieldSelector,
+  };
 }
 
 /**

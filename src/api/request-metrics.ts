@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { queryBool } from '../common/query-bool.js';
 import type { ApiRequestLabels, ServerMetrics } from '../telemetry/index.js';
-import { requestInfo } from './request-attributes.js';
+import type { ParsedRequest, RequestInfo } from './request-attributes.js';
 
 /** kube-apiserver's verb label from the authorization verb (`list` → LIST, `create` → POST). */
 const VERB_LABELS: Record<string, string> = {
@@ -17,13 +17,7 @@ const VERB_LABELS: Record<string, string> = {
 };
 
 /** The request's metric labels; a non-resource request has only its verb (paths would be unbounded). */
-function labelsOf(
-  method: string,
-  path: string,
-  query: URLSearchParams,
-  contentType: string,
-): ApiRequestLabels {
-  const info = requestInfo(method, path, query);
+function labelsOf(method: string, info: RequestInfo, contentType: string): ApiRequestLabels {
   if (!info.resourceRequest)
     return { verb: method, group: '', version: '', resource: '', subresource: '', scope: '' };
   let verb = VERB_LABELS[info.verb] ?? method;
@@ -44,13 +38,15 @@ function labelsOf(
  * unless it is long-running (a watch, a followed log, a proxied stream), which counts in
  * `apiserver_longrunning_requests` while it lasts instead, as kube-apiserver does.
  */
-export function observeRequest(metrics: ServerMetrics, req: IncomingMessage, res: ServerResponse): void {
+export function observeRequest(
+  metrics: ServerMetrics,
+  http: { req: IncomingMessage; res: ServerResponse },
+  request: ParsedRequest,
+): void {
+  const { req, res } = http;
+  const { query } = request;
   const started = performance.now();
-  const url = req.url ?? '/';
-  const q = url.indexOf('?');
-  const path = q < 0 ? url : url.slice(0, q);
-  const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
-  const labels = labelsOf(req.method ?? 'GET', path, query, req.headers['content-type'] ?? '');
+  const labels = labelsOf(req.method ?? 'GET', request.info, req.headers['content-type'] ?? '');
   const longRunning =
     labels.verb === 'WATCH' ||
     labels.verb === 'CONNECT' ||

@@ -5,7 +5,8 @@ import type { ResourceType } from '../resources/index.js';
 import type { WriteOptions } from './api-context.js';
 import type { AuditTrace } from './audit-event.js';
 import { badRequest } from './errors.js';
-import { sendJson, wantsPartialMetadata, wantsTable } from './http-io.js';
+import { storedJson } from '../store/index.js';
+import { sendJson, sendJsonText, wantsPartialMetadata, wantsTable } from './http-io.js';
 import { buildTable, parseIncludeObject, partialObjectMetadata, TABLE_CONTENT_TYPE } from './table.js';
 
 /** One request for a resource path, resolved against the registry. */
@@ -88,4 +89,21 @@ export function sendObject(
   } else {
     sendJson(r.res, status, object, 'application/json', warnings);
   }
+}
+
+/**
+ * Replies with an object just as the store returned it (a write's result), as `sendObject`
+ * does; in plain JSON form that is the text the store made, sent without serializing again.
+ */
+export function sendStored(
+  r: ResourceRequest,
+  status: number,
+  object: KubeObject,
+  warnings?: readonly string[],
+): void {
+  const json = storedJson(object);
+  const accept = r.req.headers.accept;
+  if (json === undefined || wantsTable(accept) || wantsPartialMetadata(accept))
+    sendObject(r, status, object, warnings);
+  else sendJsonText(r.res, status, json, 'application/json', warnings);
 }

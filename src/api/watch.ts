@@ -21,6 +21,18 @@ export interface WatchSettings {
   bookmarkIntervalMs: number;
 }
 
+/** Each event's line as JSON watches send it, made once for all of them (kube-apiserver's caching serializer). */
+const LINES = new WeakMap<CacheEvent, string>();
+
+function jsonLine(event: CacheEvent): string {
+  let line = LINES.get(event);
+  if (line === undefined) {
+    line = `{"type":"${event.type}","object":${event.json}}\n`;
+    LINES.set(event, line);
+  }
+  return line;
+}
+
 /** The set of open watches, so the server can end them on close. */
 export type WatchRegistry = Set<() => void>;
 
@@ -131,7 +143,7 @@ export async function handleWatch(
   try {
     watcher = await deps.store.watchCached(type.storageResource, watchOptions, (event: CacheEvent) => {
       if (event.revision > lastRevision) lastRevision = event.revision;
-      write(encode(event.type, event.json));
+      write(table ? encode(event.type, event.json) : jsonLine(event));
     });
   } catch (err) {
     // As kube-apiserver's cacher: a resourceVersion too old or never reached ends the watch

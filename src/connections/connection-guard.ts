@@ -70,6 +70,8 @@ export class ConnectionGuard {
   private readonly server: Server;
   private readonly counts: ClientCounts;
   private readonly conns = new Map<string, Conn>();
+  /** The connection of a socket a request came on (TLS or plain), found once per socket. */
+  private readonly bySocket = new WeakMap<Socket, Conn>();
   private readonly timer: NodeJS.Timeout;
   private lingering = 0;
   private lastAcceptError = 0;
@@ -186,8 +188,18 @@ export class ConnectionGuard {
     setTimeout(() => socket.destroy(), 1000).unref();
   }
 
+  /** The connection a socket belongs to, by its address the first time, then by the socket. */
+  private connOf(socket: Socket): Conn | undefined {
+    let conn = this.bySocket.get(socket);
+    if (conn === undefined) {
+      conn = this.conns.get(connKey(socket));
+      if (conn !== undefined) this.bySocket.set(socket, conn);
+    }
+    return conn;
+  }
+
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
-    const conn = this.conns.get(connKey(req.socket));
+    const conn = this.connOf(req.socket);
     if (conn === undefined) return;
     const { limits } = this.options;
     conn.inflight++;

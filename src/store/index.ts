@@ -27,6 +27,7 @@ export {
   type EtcdMemberProcessOptions,
 } from './etcd/index.js';
 export { StoreError } from './errors.js';
+export { storedJson } from './stored-json.js';
 export { compileWatchFilter, type Change, type WatchFilterOptions } from './watch-filter.js';
 export { decodeContinue, encodeContinue, type ContinuePosition } from './continue-token.js';
 export {

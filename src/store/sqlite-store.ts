@@ -27,6 +27,7 @@ import type {
   WatchOptions,
   Watcher,
 } from './store.js';
+import { rememberStoredJson } from './stored-json.js';
 import { changeObject, compileWatchFilter, type Change } from './watch-filter.js';
 
 /** Options of SqliteStore.open; every field has a default. */
@@ -382,7 +383,8 @@ export class SqliteStore implements Store {
       const p = admitted[i] as Pending;
       if (r instanceof StoreError) return p.reject(r);
       this.writes++;
-      p.resolve(changeObject(r));
+      // A create's or update's value is the object at its revision: the reply can send it as is.
+      p.resolve(r.type === 'delete' ? changeObject(r) : rememberStoredJson(changeObject(r), r.value));
       const set = this.watches.get(r.resource);
       if (set !== undefined) for (const w of set) w.push(r);
     });

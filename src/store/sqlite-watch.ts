@@ -32,6 +32,7 @@ export class SqliteWatch<E extends { revision: number }> implements StoreWatch {
   private readonly queue: E[] = [];
   private scheduled = false;
   private closed = false;
+  private delivering = false;
   private progressWaiters: Array<{ revision: number; resolve: (revision: number) => void }> = [];
 
   constructor(
@@ -64,6 +65,12 @@ export class SqliteWatch<E extends { revision: number }> implements StoreWatch {
     const revision = this.storeRevision();
     if (this.closed || (this.live && this.queue.length === 0)) return Promise.resolve(revision);
     return new Promise((resolve) => this.progressWaiters.push({ revision, resolve }));
+  }
+
+  /** The store's revision when nothing is queued or being delivered (see `Watcher.progressNow`). */
+  progressNow(): number | undefined {
+    if (this.closed) return this.storeRevision();
+    return this.live && this.queue.length === 0 && !this.delivering ? this.storeRevision() : undefined;
   }
 
   async close(): Promise<void> {
@@ -100,13 +107,18 @@ export class SqliteWatch<E extends { revision: number }> implements StoreWatch {
     }
     // Deliver only what is queued now; events pushed by callbacks wait for the next turn.
     const batch = this.queue.splice(0, this.queue.length);
-    for (const event of batch) {
-      if (this.closed) return;
-      try {
-        this.onEvent(event);
-      } catch (err) {
-        process.emitWarning(`a store watch callback threw: ${String(err)}`, 'StratusStoreWarning');
+    this.delivering = true;
+    try {
+      for (const event of batch) {
+        if (this.closed) return;
+        try {
+          this.onEvent(event);
+        } catch (err) {
+          process.emitWarning(`a store watch callback threw: ${String(err)}`, 'StratusStoreWarning');
+        }
       }
+    } finally {
+      this.delivering = false;
     }
     if (!this.live || this.queue.length > 0) this.schedule();
     // Delivered so far: everything before the first event still queued (all of it once live

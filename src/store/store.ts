@@ -148,6 +148,12 @@ export interface Watcher {
    * its caller has already seen acknowledged. A closed watcher resolves at once.
    */
   progress(): Promise<number>;
+  /**
+   * Optional: what `progress()` would resolve with when it can tell without waiting (every change
+   * committed so far has been passed to the callback already, none is being passed now), else
+   * undefined. A consistent read from a cache that is up to date then costs no promise.
+   */
+  progressNow?(): number | undefined;
   /** Stops delivery; no event arrives after the returned promise resolves. */
   close(): Promise<void>;
 }

@@ -71,6 +71,18 @@ export class ResourceFeed {
   }
 
   /**
+   * The store's revision when the cache is known to hold every change committed so far without
+   * waiting (the store watch has nothing queued), else undefined: then `sync()` must be awaited.
+   */
+  syncedNow(): number | undefined {
+    if (!this.loaded) return undefined;
+    const revision = this.backendWatcher?.progressNow?.();
+    if (revision === undefined) return undefined;
+    if (revision > this.current.revision) this.current.revision = revision;
+    return revision;
+  }
+
+  /**
    * Starts a watch from `fromRevision` (not older than the window): the history after it, then
    * live changes. Synchronous, so nothing slips in between.
    */

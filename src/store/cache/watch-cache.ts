@@ -2,6 +2,7 @@ import type { KubeObject } from '../../common/kube-object.js';
 import { decodeContinue, encodeContinue } from '../continue-token.js';
 import { revisionCompacted, storeClosed, tooLargeResourceVersion } from '../errors.js';
 import type { ListOptions, ListResult, Store, WatchEvent, WatchOptions, Watcher } from '../store.js';
+import { rememberStoredJson } from '../stored-json.js';
 import type { CacheEntry } from './cache-entry.js';
 import { CacheEvent } from './cache-event.js';
 import { listPage, Snapshot, type Key } from './cache-list.js';
@@ -57,7 +58,9 @@ export class WatchCache implements CachedStore {
 
   async get(resource: string, namespace: string, name: string): Promise<KubeObject | undefined> {
     const entry = await this.getCached(resource, namespace, name);
-    return entry === undefined ? undefined : (JSON.parse(entry.json) as KubeObject);
+    return entry === undefined
+      ? undefined
+      : rememberStoredJson(JSON.parse(entry.json) as KubeObject, entry.json);
   }
 
   async list(resource: string, options: ListOptions = {}): Promise<ListResult> {
@@ -113,7 +116,8 @@ export class WatchCache implements CachedStore {
     const ready = this.ready(resource);
     const feed = ready instanceof ResourceFeed ? ready : await ready;
     // An `Exact` get reads as `NotOlderThan`: the cache keeps only the latest version per object.
-    await this.reach(feed, at);
+    const waiting = this.reach(feed, at);
+    if (waiting !== undefined) await waiting;
     return feed.cache.get(namespace, name);
   }
 
@@ -134,7 +138,8 @@ export class WatchCache implements CachedStore {
       if (at.revision < feed.cache.windowStart) throw revisionCompacted(at.revision, feed.cache.windowStart);
       snapshotAt = at.revision;
     } else {
-      await this.reach(feed, at);
+      const waiting = this.reach(feed, at);
+      if (waiting !== undefined) await waiting;
     }
     const cache = feed.cache;
     const revision = snapshotAt ?? cache.revision;
@@ -231,10 +236,14 @@ export class WatchCache implements CachedStore {
     return feed;
   }
 
-  /** Waits for what `at` asks: a consistent read's progress, or a client's resourceVersion. */
-  private async reach(feed: ResourceFeed, at: ReadAt): Promise<void> {
-    if (at.kind === 'latest') await feed.sync();
-    else if (at.kind !== 'any') await this.atLeast(feed, at.revision);
+  /**
+   * What to wait for before reading as `at` asks (a consistent read's progress, or a client's
+   * resourceVersion); undefined when the cache already reflects it, as it mostly does.
+   */
+  private reach(feed: ResourceFeed, at: ReadAt): Promise<unknown> | undefined {
+    if (at.kind === 'latest') return feed.syncedNow() === undefined ? feed.sync() : undefined;
+    if (at.kind === 'any' || feed.cache.revision >= at.revision) return undefined;
+    return this.atLeast(feed, at.revision);
   }
 
   /** Waits until the cache reflects `revision` (a client's resourceVersion); 504 when it never comes. */

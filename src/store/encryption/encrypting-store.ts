@@ -1,6 +1,15 @@
 import type { KubeObject } from '../../common/kube-object.js';
 import { StoreError } from '../errors.js';
-import type { ListOptions, ListResult, Store, WatchEvent, WatchOptions, Watcher } from '../store.js';
+import type {
+  ListOptions,
+  ListResult,
+  Store,
+  StoredChange,
+  StoredList,
+  WatchEvent,
+  WatchOptions,
+  Watcher,
+} from '../store.js';
 import type { EncryptionConfig } from './encryption-config.js';
 import { openValue, sealValue } from './value-cipher.js';
 
@@ -148,6 +157,50 @@ export class EncryptingStore implements Store {
       }
       onEvent({ ...event, object });
     });
+  }
+
+  /**
+   * Changes as stored, for the watch cache: a resource this store leaves in plaintext passes
+   * through untouched (no parse, no re-serialization per write); an encrypted one is opened
+   * (and write-only fields hidden) and serialized again, as `watch` shows it.
+   */
+  watchStored(
+    resource: string,
+    fromRevision: number,
+    onChange: (change: StoredChange) => void,
+  ): Promise<Watcher> {
+    if (!this.handles(resource) && this.inner.watchStored !== undefined) {
+      return this.inner.watchStored(resource, fromRevision, onChange);
+    }
+    return this.watch(resource, { fromRevision }, (e) =>
+      onChange({
+        type: e.type,
+        revision: e.revision,
+        namespace: e.object.metadata.namespace ?? '',
+        name: e.object.metadata.name ?? '',
+        value: JSON.stringify(e.object),
+      }),
+    );
+  }
+
+  /** Objects as stored, for the watch cache to load from; opened as `list` when encrypted. */
+  async listStored(
+    resource: string,
+    options: Pick<ListOptions, 'limit' | 'continue'> = {},
+  ): Promise<StoredList> {
+    if (!this.handles(resource) && this.inner.listStored !== undefined) {
+      return this.inner.listStored(resource, options);
+    }
+    const page = await this.list(resource, options);
+    return {
+      revision: page.revision,
+      items: page.items.map((o) => ({
+        namespace: o.metadata.namespace ?? '',
+        name: o.metadata.name ?? '',
+        value: JSON.stringify(o),
+      })),
+      ...(page.continue !== undefined ? { continue: page.continue } : {}),
+    };
   }
 
   currentRevision(): Promise<number> {

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import type { KubeObject } from '../../common/kube-object.js';
 import { rejectsWith, Recorder } from '../contract/helpers.js';
 import { SqliteStore } from '../sqlite-store.js';
+import type { StoredChange } from '../store.js';
 import { EncryptingStore, SEALED_FIELD } from './encrypting-store.js';
 import { parseEncryptionConfig, type EncryptionConfig } from './encryption-config.js';
 import { openValue, sealValue } from './value-cipher.js';
@@ -141,6 +142,34 @@ test('the encrypting store: ciphertext below, plaintext above, labels still sele
     await rejectsWith(lost.get('secrets', 'default', 'a'), 'STORE_DECRYPT_FAILED', 500);
     await lost.delete('secrets', 'default', 'a');
     assert.equal(await inner.get('secrets', 'default', 'a'), undefined, 'what no key opens can be deleted');
+  });
+});
+
+test('stored text for the watch cache: plaintext resources as the store wrote them, encrypted ones opened', async () => {
+  await withStores(async (inner, open) => {
+    const store = open(parseEncryptionConfig(configText(aesgcm(['k1', randomBytes(32)]))));
+    const from = await inner.currentRevision();
+    const secrets: StoredChange[] = [];
+    const configMaps: StoredChange[] = [];
+    const watchers = [
+      await store.watchStored('secrets', from, (c) => secrets.push(c)),
+      await store.watchStored('configmaps', from, (c) => configMaps.push(c)),
+    ];
+    await store.create('secrets', secret('a', 'top-secret'));
+    const cm = await store.create('configmaps', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'c', namespace: 'default' },
+      data: { k: 'v' },
+    });
+    while (secrets.length < 1 || configMaps.length < 1) await new Promise((r) => setImmediate(r));
+    const opened = JSON.parse(secrets[0]?.value ?? '{}') as KubeObject;
+    assert.deepEqual(opened['data'], secret('a', 'top-secret').data, 'an encrypted resource arrives opened');
+    assert.equal(opened[SEALED_FIELD], undefined);
+    assert.equal(configMaps[0]?.value, JSON.stringify(cm), 'a plaintext one as the store wrote it');
+    const listed = await store.listStored('secrets');
+    assert.deepEqual((JSON.parse(listed.items[0]?.value ?? '{}') as KubeObject)['data'], opened['data']);
+    for (const w of watchers) await w.close();
   });
 });
 
