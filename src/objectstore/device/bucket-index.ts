@@ -115,6 +115,10 @@ export class BucketIndex {
     // commits at once. Checkpoints still sync the WAL before and the database after copying.
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
+    // The statement journal (what undoes one statement inside a batch's transaction) stays in
+    // memory: on disk it spilled to a temp file past 64 KiB, several page-sized writes per PUT
+    // that no crash recovery ever reads (it dies with the transaction).
+    this.db.pragma('temp_store = MEMORY');
     this.db.exec(DDL);
     migrate(this.db);
     bucketTableChanges++;
@@ -386,6 +390,11 @@ export class BucketIndex {
    */
   durable(): Promise<void> {
     return this.walSync.durable();
+  }
+
+  /** The WAL sync in flight, if any (WalSync.inFlight): a group commit may gather behind it. */
+  syncInFlight(): Promise<void> | undefined {
+    return this.walSync.inFlight();
   }
 
   /** A statement prepared once per handle (SQL text is the cache key; it is built from constants); `raw` returns arrays. */

@@ -31,6 +31,15 @@ export class WalSync {
     return queued;
   }
 
+  /**
+   * The sync in flight, if any. A writer that will call `durable()` anyway may commit after it
+   * rather than during it: its commit then joins every other one made meanwhile in one
+   * transaction, and it waits for the same next sync either way.
+   */
+  inFlight(): Promise<void> | undefined {
+    return this.syncing;
+  }
+
   /** Waits for the syncs in flight (call before closing the database). */
   async settle(): Promise<void> {
     await Promise.allSettled([this.syncing, this.queued]);

@@ -1,5 +1,5 @@
 import type { BucketIndex } from '../device/index.js';
-import type { Device } from '../device/index.js';
+import type { Device, DeviceHealth } from '../device/index.js';
 import { INDEX_SCHEMA, type IndexTable, type IndexTables, type ObjectRow } from '../device/index.js';
 import { isDiskFull } from '../../common/disk-space.js';
 import { ObjectStoreError } from '../errors.js';
@@ -26,6 +26,8 @@ export class IndexReplicas {
    * whether the device was below its free-space reserve (then it takes no inline bodies).
    */
   private readonly healthy = new Map<Device, { left: number; lowSpace: string | undefined }>();
+  /** Health checks in flight, shared by the writes waiting on them. */
+  private readonly checking = new Map<Device, Promise<DeviceHealth>>();
   /** Open index handles for reads, and how many more reads may use them before asking again. */
   private readonly readHandles = new Map<string, { device: Device; idx: BucketIndex; uses: number }>();
   /** Queries a replica failed to answer (an error, not a missing copy), counted for the bucket cache. */
@@ -48,7 +50,7 @@ export class IndexReplicas {
       let known = this.healthy.get(d);
       if (known !== undefined && known.left > 0) known.left--;
       else {
-        const health = await d.check();
+        const health = await this.check(d);
         known = health.ok ? { left: HEALTH_REUSE, lowSpace: health.lowSpace } : undefined;
         if (known === undefined) {
           this.healthy.delete(d);
@@ -61,6 +63,20 @@ export class IndexReplicas {
       else skipped.push(known.lowSpace);
     }
     return { targets, skipped };
+  }
+
+  /**
+   * One health check of a device at a time: the writes that find its trust used up while a
+   * check is in flight (16 concurrent PUTs do, as the stat and statfs queue in the thread pool
+   * behind WAL syncs) share that check's answer instead of each starting their own.
+   */
+  private check(d: Device): Promise<DeviceHealth> {
+    let running = this.checking.get(d);
+    if (running === undefined) {
+      running = d.check().finally(() => this.checking.delete(d));
+      this.checking.set(d, running);
+    }
+    return running;
   }
 
   /** Applies rows to the write set; fails with ServiceUnavailable below a quorum. */
