@@ -7,7 +7,12 @@ import { flagString, write, type Command, type CommandContext, type FlagValues }
 import { UsageError } from '../errors.js';
 import { durationFlag } from './duration-flag.js';
 import { RUNTIME_OPTIONS, RUNTIME_USAGE, defaultRuntimeFlag } from './runtime-flag.js';
-import { SERVICE_PROXY_OPTIONS, SERVICE_PROXY_USAGE, serviceProxyFlags } from './service-proxy-flag.js';
+import {
+  defaultL7Driver,
+  SERVICE_PROXY_OPTIONS,
+  SERVICE_PROXY_USAGE,
+  serviceProxyFlags,
+} from './service-proxy-flag.js';
 
 const OPTIONS = {
   server: { type: 'string' },
@@ -151,6 +156,11 @@ ${RUNTIME_USAGE}`,
     );
     renewal.unref();
     const { Agent } = await import('../../agent/index.js');
+    if (serviceProxy !== undefined && serviceProxy.l7 === undefined) {
+      const chosen = await defaultL7Driver();
+      if (chosen.notice !== undefined) await write(ctx.io.stderr, `agent: ${chosen.notice}\n`);
+      serviceProxy.l7 = chosen.l7;
+    }
     const agent = await Agent.start({
       client,
       dataDir,
@@ -162,7 +172,9 @@ ${RUNTIME_USAGE}`,
       ...(leaseIntervalMs !== undefined ? { leaseIntervalMs } : {}),
       ...(metricsIntervalMs !== undefined ? { metricsIntervalMs } : {}),
       ...(idleTimeoutMs !== undefined ? { streamLimits: { idleTimeoutMs } } : {}),
-      ...(serviceProxy === undefined ? {} : { serviceProxy }),
+      ...(serviceProxy?.l7 === undefined
+        ? {}
+        : { serviceProxy: { l7: serviceProxy.l7, l4: serviceProxy.l4 } }),
       ...(defaultRuntime === undefined ? {} : { defaultRuntime }),
       ...(defaultRuntime === 'runc' ? { podNetwork: {} } : {}),
       onError: (err) => ctx.io.stderr.write(`agent: ${(err as Error).message}\n`),
