@@ -20,7 +20,7 @@ async function cli(dir: string, args: string[]): Promise<CliResult> {
 }
 
 test(
-  'three servers with --cluster-init and --join: each runs an etcd member over TLS from the cluster CA, kubectl against any sees the same objects, Services allocated on all three never share a ClusterIP or NodePort, a wrong token is refused, and a stopped server leaves',
+  "three servers with --cluster-init and --join: each runs an etcd member over TLS from the cluster CA, kubectl against any sees the same objects, Services allocated on all three never share a ClusterIP or NodePort, a wrong token is refused, and a stopped server's member is removed from another host",
   { skip },
   async () => {
     const dir = await mkdtemp(join(tmpdir(), 'stratus-cluster-'));
@@ -37,8 +37,11 @@ test(
       return c;
     };
     const apiUrlOf = async (c: CliChild): Promise<string> =>
-      /^API server listening on (\S+)$/m.exec(await c.stdout.waitFor(/export KUBECONFIG=/, 180_000))?.[1] ??
-      '';
+      /^API server listening on (\S+)$/m.exec(
+        await c.stdout.waitFor(/export KUBECONFIG=/, 180_000).catch((err: Error) => {
+          throw new Error(`${err.message}\nstderr: ${c.stderr.text}`);
+        }),
+      )?.[1] ?? '';
     try {
       const a = await server('a', '127.0.0.1', ['--cluster-init']);
       const urlA = await apiUrlOf(a);
@@ -155,15 +158,22 @@ test(
       ]);
       assert.notEqual(plain.code, 0, plain.stdout);
 
-      // A running server cannot leave; a stopped one leaves and its member is gone.
+      // A running server's member can neither leave nor be removed from another host; once
+      // stopped, it is removed from a's directory (etcdctl member remove), and leave then finds it gone.
       const running = await cli(dir, ['cluster', 'leave', '--data-dir', join(dir, 'c')]);
       assert.notEqual(running.code, 0);
       assert.match(running.stderr, /stop its server first/);
+      const live = await cli(dir, ['cluster', 'remove-member', 'c', '--data-dir', join(dir, 'a')]);
+      assert.notEqual(live.code, 0);
+      assert.match(live.stderr, /member c-\w+ still answers at 127\.0\.0\.3:\d+: stop its server first/);
       c.process.kill('SIGTERM');
       assert.equal((await c.done).code, 0);
+      const removed = await cli(dir, ['cluster', 'remove-member', 'c', '--data-dir', join(dir, 'a')]);
+      assert.equal(removed.code, 0, removed.stderr);
+      assert.match(removed.stdout, /removed etcd member c-\w+/);
       const left = await cli(dir, ['cluster', 'leave', '--data-dir', join(dir, 'c')]);
-      assert.equal(left.code, 0, left.stderr);
-      assert.match(left.stdout, /removed etcd member c-\w+/);
+      assert.notEqual(left.code, 0);
+      assert.match(left.stderr, /has no member c-\w+ \(left already\?\)/);
       const after = await cli(dir, [
         'cluster',
         'status',

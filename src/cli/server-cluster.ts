@@ -183,7 +183,7 @@ export async function startClusterMember(
     if (joinEndpoints !== undefined) {
       const etcd = await openEtcdCluster(joinEndpoints, { tls });
       try {
-        const added = await etcd.memberAdd([peerUrl]);
+        const added = await memberAddWhenHealthy(etcd, peerUrl);
         initialCluster = added.members
           .map((m) => `${m.ID === added.member.ID ? name : m.name}=${m.peerURLs[0] ?? ''}`)
           .join(',');
@@ -288,5 +288,80 @@ export async function leaveCluster(dataDir: string): Promise<{ name: string; id:
     return { name: config.name, id: member.ID };
   } finally {
     await etcd.close();
+  }
+}
+
+/**
+ * Removes the member of a dead server from the cluster, from any host with a live server's data
+ * directory (`etcdctl member remove`): `name` is the member's name, its server's name (the
+ * member is `SERVERNAME-<8 hex>`) or its ID in hex. Refuses while that member still answers
+ * (removing a live member would stop its server's store), and removes the member's address from
+ * `dataDir`'s `etcd/endpoints.json`. The dead server's directory can only start again with
+ * `--cluster-init` or `--join`, after `stratus cluster leave` there (or deleting its `etcd/`).
+ */
+export async function removeClusterMember(
+  dataDir: string,
+  name: string,
+): Promise<{ name: string; id: string }> {
+  const { addresses, tls } = await clusterEndpoints(dataDir);
+  const etcd = await openEtcdCluster(addresses, { tls });
+  try {
+    const members = await etcd.memberList();
+    const hex = (id: string): string => BigInt(id).toString(16);
+    const exact = members.filter((m) => m.name === name || hex(m.ID) === name.toLowerCase());
+    const found =
+      exact.length > 0
+        ? exact
+        : members.filter((m) => new RegExp(`^${escapeRegExp(name)}-[0-9a-f]{8}$`).test(m.name));
+    const member = found[0];
+    if (member === undefined || found.length > 1)
+      throw new ClusterMembershipError(
+        `${found.length > 1 ? `more than one etcd member matches "${name}"` : `the cluster has no etcd member "${name}"`} (members: ${members.map((m) => m.name).join(', ')})`,
+      );
+    const address = member.clientURLs[0]?.replace(/^\w+:\/\//, '');
+    if (address !== undefined) {
+      let answers = false;
+      try {
+        await etcd.status(address);
+        answers = true;
+      } catch {
+        // Down, as expected.
+      }
+      if (answers)
+        throw new ClusterMembershipError(
+          `the etcd member ${member.name} still answers at ${address}: stop its server first (or run stratus cluster leave there)`,
+        );
+    }
+    await etcd.memberRemove(member.ID);
+    const path = clusterPaths(dataDir).endpoints;
+    const kept = addresses.filter((a) => !member.clientURLs.some((u) => u.endsWith(`//${a}`)));
+    await writeFileAtomic(path, JSON.stringify(kept) + '\n', 0o644);
+    return { name: member.name, id: member.ID };
+  } finally {
+    await etcd.close();
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * MemberAdd, repeated for up to 60 s while etcd answers "unhealthy cluster": with its strict
+ * reconfiguration check etcd refuses a new member until every member has been connected for a
+ * while (5 s), so a server joining right after another (or while one is down) waits for that.
+ */
+async function memberAddWhenHealthy(
+  etcd: Awaited<ReturnType<typeof openEtcdCluster>>,
+  peerUrl: string,
+): ReturnType<Awaited<ReturnType<typeof openEtcdCluster>>['memberAdd']> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      return await etcd.memberAdd([peerUrl]);
+    } catch (err) {
+      if (!/unhealthy cluster/.test((err as Error).message) || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
   }
 }

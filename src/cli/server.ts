@@ -8,7 +8,7 @@ import {
   ServerMetrics,
   UsageDb,
 } from '../telemetry/index.js';
-import { chmod, mkdir } from 'node:fs/promises';
+import { chmod, mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
   apiServerServiceIP,
@@ -45,6 +45,7 @@ import {
   EncryptingStore,
   ENCRYPTION_CONFIG_FILE,
   EtcdStore,
+  etcdUrlIsTls,
   parseEtcdUrl,
   loadEncryptionConfig,
   SqliteStore,
@@ -80,8 +81,17 @@ export interface ServerOptions {
   apiPort?: number;
   /** The address to listen on; default 127.0.0.1. */
   host?: string;
-  /** `sqlite:PATH`; default `sqlite:DATA_DIR/state.db`. */
+  /**
+   * `sqlite:PATH`, or an external etcd: `etcd://host:port,…` (plaintext unless `etcdTls`) or
+   * `https://host:port,…` (TLS); default `sqlite:DATA_DIR/state.db`.
+   */
   store?: string;
+  /**
+   * TLS to an external etcd (`--etcd-cafile`, `--etcd-certfile`, `--etcd-keyfile`, as
+   * kube-apiserver's): PEM files of the CA that signed the members (default the system's roots)
+   * and of this server's client certificate and key (for `--client-cert-auth`). Read at start.
+   */
+  etcdTls?: { caFile?: string; certFile?: string; keyFile?: string };
   /** Default: the system clock. */
   clock?: Clock;
   /** Interval of watch BOOKMARK events (default one minute); tests shorten it. */
@@ -284,7 +294,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   try {
     backing =
       member === undefined
-        ? await openStore(storeSpec, clock, (writes, seconds) => serverMetrics.storeCommit(writes, seconds))
+        ? await openStore(
+            storeSpec,
+            clock,
+            (writes, seconds) => serverMetrics.storeCommit(writes, seconds),
+            options.etcdTls,
+          )
         : await EtcdStore.open(member.endpoints, { tls: member.tls });
   } catch (err) {
     await member?.close();
@@ -352,7 +367,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           ]
         : []),
     ];
-    const elect = options.leaderElect ?? (member !== undefined || storeSpec.startsWith('etcd://'));
+    const elect = options.leaderElect ?? (member !== undefined || !storeSpec.startsWith('sqlite:'));
     api = new ApiServer({
       tls: tls.pair('apiserver'),
       extensions,
@@ -631,11 +646,33 @@ async function openStore(
   spec: string,
   clock: Clock,
   onCommit: (writes: number, seconds: number) => void,
+  etcdTls: ServerOptions['etcdTls'],
 ): Promise<Store> {
   // 10,000 revisions of history (kine keeps about 1,000): enough for informers to resume.
   if (spec.startsWith('sqlite:')) {
     return SqliteStore.open(spec.slice('sqlite:'.length), { clock, historyLimit: 10_000, onCommit });
   }
-  if (spec.startsWith('etcd://')) return EtcdStore.open(parseEtcdUrl(spec));
-  throw new RangeError(`unsupported store "${spec}": use sqlite:PATH or etcd://host:port,…`);
+  if (etcdTls !== undefined && spec.startsWith('sqlite:'))
+    throw new RangeError('--etcd-cafile, --etcd-certfile and --etcd-keyfile go with an etcd --store');
+  if (/^(etcd|https?):\/\//.test(spec)) {
+    const addresses = parseEtcdUrl(spec);
+    if (etcdTls === undefined && !etcdUrlIsTls(spec)) return EtcdStore.open(addresses);
+    const read = (file: string | undefined): Promise<string | undefined> =>
+      file === undefined ? Promise.resolve(undefined) : readFile(file, 'utf8');
+    const [ca, cert, key] = await Promise.all([
+      read(etcdTls?.caFile),
+      read(etcdTls?.certFile),
+      read(etcdTls?.keyFile),
+    ]);
+    return EtcdStore.open(addresses, {
+      tls: {
+        ...(ca !== undefined ? { ca } : {}),
+        ...(cert !== undefined ? { cert } : {}),
+        ...(key !== undefined ? { key } : {}),
+      },
+    });
+  }
+  throw new RangeError(
+    `unsupported store "${spec}": use sqlite:PATH, etcd://host:port,… or https://host:port,…`,
+  );
 }

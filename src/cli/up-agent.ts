@@ -40,7 +40,7 @@ export const agentComponent: UpComponent = {
         ...(options.metricsIntervalMs !== undefined ? { metricsIntervalMs: options.metricsIntervalMs } : {}),
         ...(options.serviceProxy === 'none'
           ? {}
-          : { serviceProxy: options.serviceProxy ?? { l7: 'node' as const } }),
+          : { serviceProxy: { ...options.serviceProxy, l7: options.serviceProxy?.l7 ?? ('node' as const) } }),
         onError: (err) => process.stderr.write(`agent: ${(err as Error).message}\n`),
       });
       return {

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { AgentPodNetworkOptions } from '../agent/index.js';
 import type { L4Mode, L7Driver } from '../network/index.js';
+import { defaultL7Driver } from './commands/service-proxy-flag.js';
 import { startServer, type RunningServer, type ServerOptions } from './server.js';
 import { agentComponent } from './up-agent.js';
 import { ingressComponent, type IngressPorts } from './up-ingress.js';
@@ -16,8 +17,12 @@ export type UpOptions = Omit<ServerOptions, 'dataDir'> & {
    * Ingress controller runs. The CLI's `up` passes 80/443 when root, else 8080/8443.
    */
   ingress?: IngressPorts;
-  /** The agent's service proxy (its L7 driver and L4 mode), or `none`; default the `node` driver, userspace L4. */
-  serviceProxy?: { l7: L7Driver; l4?: L4Mode } | 'none';
+  /**
+   * The agent's service proxy (its L7 driver and L4 mode), or `none`; default userspace L4 and,
+   * for an unset driver, `haproxy` when HAProxy 2.6+ is installed, else `node` (said once
+   * through `onNotice`; `defaultL7Driver`).
+   */
+  serviceProxy?: { l7?: L7Driver; l4?: L4Mode } | 'none';
   /** The runtime of pods that name no RuntimeClass (`--default-runtime`); default `process`. */
   defaultRuntime?: 'process' | 'runc';
   /**
@@ -65,6 +70,15 @@ export async function startCloud(
   components: readonly UpComponent[] = UP_COMPONENTS,
 ): Promise<RunningCloud> {
   const dataDir = resolve(options.dataDir ?? '.stratus');
+  // The driver is chosen once, before the server starts, so the agent's service proxy and the
+  // Ingress controller use the same one.
+  const usesProxy = components.some((c) => c.name === 'agent' || c.name === 'ingress');
+  if (usesProxy && options.serviceProxy !== 'none' && options.serviceProxy?.l7 === undefined) {
+    const chosen = await defaultL7Driver();
+    if (chosen.notice !== undefined)
+      (options.onNotice ?? ((l: string) => process.stderr.write(`${l}\n`)))(chosen.notice);
+    options = { ...options, serviceProxy: { ...options.serviceProxy, l7: chosen.l7 } };
+  }
   const server = await startServer({ ...options, dataDir, apiPort: options.apiPort ?? 6443 });
   const started: Array<{ close(): Promise<void> }> = [];
   const ca = server.caCertPath;

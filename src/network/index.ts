@@ -37,7 +37,7 @@ export {
   type RouterConfig,
   type RouterRule,
 } from './haproxy/haproxy-router.js';
-export { findHaproxy } from './haproxy/haproxy-process.js';
+export { findHaproxy, haproxyVersion } from './haproxy/haproxy-process.js';
 export { createBalancer, type BalancerOptions } from './balancing/create-balancer.js';
 export {
   seededRandom,

@@ -17,6 +17,7 @@ export { SqliteStore, type SqliteStoreOptions, type SqliteStoreStats } from './s
 export type { SyncMode } from './sqlite-schema.js';
 export {
   EtcdStore,
+  etcdUrlIsTls,
   openEtcdCluster,
   parseEtcdUrl,
   type EtcdMember,

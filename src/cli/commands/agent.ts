@@ -8,7 +8,12 @@ import { UsageError } from '../errors.js';
 import { agentEndpointTls, detectNodeIP, parseNodeIP } from '../node-ip.js';
 import { durationFlag } from './duration-flag.js';
 import { RUNTIME_OPTIONS, RUNTIME_USAGE, defaultRuntimeFlag } from './runtime-flag.js';
-import { SERVICE_PROXY_OPTIONS, SERVICE_PROXY_USAGE, serviceProxyFlags } from './service-proxy-flag.js';
+import {
+  defaultL7Driver,
+  SERVICE_PROXY_OPTIONS,
+  SERVICE_PROXY_USAGE,
+  serviceProxyFlags,
+} from './service-proxy-flag.js';
 
 const OPTIONS = {
   server: { type: 'string' },
@@ -160,6 +165,11 @@ ${RUNTIME_USAGE}`,
     const nodeIP = givenNodeIP ?? (await detectNodeIP(client.config.server));
     const endpointTls = agentEndpointTls(nodeName ?? hostname().toLowerCase(), nodeIP);
     const { Agent } = await import('../../agent/index.js');
+    if (serviceProxy !== undefined && serviceProxy.l7 === undefined) {
+      const chosen = await defaultL7Driver();
+      if (chosen.notice !== undefined) await write(ctx.io.stderr, `agent: ${chosen.notice}\n`);
+      serviceProxy.l7 = chosen.l7;
+    }
     const agent = await Agent.start({
       client,
       dataDir,
@@ -173,7 +183,9 @@ ${RUNTIME_USAGE}`,
       ...(leaseIntervalMs !== undefined ? { leaseIntervalMs } : {}),
       ...(metricsIntervalMs !== undefined ? { metricsIntervalMs } : {}),
       ...(idleTimeoutMs !== undefined ? { streamLimits: { idleTimeoutMs } } : {}),
-      ...(serviceProxy === undefined ? {} : { serviceProxy }),
+      ...(serviceProxy?.l7 === undefined
+        ? {}
+        : { serviceProxy: { l7: serviceProxy.l7, l4: serviceProxy.l4 } }),
       ...(defaultRuntime === undefined ? {} : { defaultRuntime }),
       ...(defaultRuntime === 'runc' ? { podNetwork: {} } : {}),
       onError: (err) => ctx.io.stderr.write(`agent: ${(err as Error).message}\n`),

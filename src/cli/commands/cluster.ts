@@ -6,6 +6,7 @@ import type { EtcdTls } from '../../store/index.js';
 
 const USAGE = `Usage: stratus cluster status [--etcd etcd://HOST:PORT,… | --data-dir DIR]
        stratus cluster leave --data-dir DIR
+       stratus cluster remove-member NAME --data-dir DIR
 
   status: shows the servers (each renews its Lease kube-system/stratus-server-NAME), which
   server holds the controller-manager and scheduler Leases, the etcd members and their health
@@ -14,6 +15,9 @@ const USAGE = `Usage: stratus cluster status [--etcd etcd://HOST:PORT,… | --da
   leave: removes the etcd member of the stopped server whose data directory is DIR from its
   cluster (MemberRemove through the other members) and deletes the member's data there; the
   server's Lease then lapses. Start that directory again only with --cluster-init or --join.
+  remove-member: removes the etcd member of a dead server (NAME: the member's name, its
+  server's name or its hex ID) through the members that a live server's data directory DIR
+  knows, as etcdctl member remove; refused while that member answers.
   --etcd URL      an external etcd cluster the servers share (plaintext)
   --data-dir DIR  a server's data directory (--cluster-init/--join): its etcd members over TLS`;
 
@@ -24,10 +28,17 @@ export const clusterCommand: Command = {
   usage: USAGE,
   options: { etcd: { type: 'string' }, 'data-dir': { type: 'string' } },
   async run(ctx, values, positionals) {
-    const [what, extra] = positionals;
-    if ((what !== 'status' && what !== 'leave') || extra !== undefined)
+    const [what, arg, extra] = positionals;
+    if (what === 'remove-member') {
+      if (arg === undefined || extra !== undefined)
+        throw new UsageError('remove-member takes one NAME (the member, or its server)', 'cluster');
+      return removeMember(ctx, values, arg);
+    }
+    if ((what !== 'status' && what !== 'leave') || arg !== undefined)
       throw new UsageError(
-        what === undefined ? 'name a subcommand: status or leave' : `unknown argument "${what}"`,
+        what === undefined
+          ? 'name a subcommand: status, leave or remove-member'
+          : `unknown argument "${what}"`,
         'cluster',
       );
     if (what === 'leave') return leave(ctx, values);
@@ -42,6 +53,19 @@ async function leave(ctx: CommandContext, values: FlagValues): Promise<number> {
   const { leaveCluster } = await import('../server-cluster.js');
   const left = await leaveCluster(resolve(ctx.io.cwd, dataDir));
   await write(ctx.io.stdout, `removed etcd member ${left.name} (${left.id}) from the cluster\n`);
+  return 0;
+}
+
+async function removeMember(ctx: CommandContext, values: FlagValues, name: string): Promise<number> {
+  const dataDir = flagString(values, 'data-dir');
+  if (dataDir === undefined)
+    throw new UsageError(
+      'remove-member needs --data-dir DIR (a live server’s, of the same cluster)',
+      'cluster',
+    );
+  const { removeClusterMember } = await import('../server-cluster.js');
+  const removed = await removeClusterMember(resolve(ctx.io.cwd, dataDir), name);
+  await write(ctx.io.stdout, `removed etcd member ${removed.name} (${removed.id}) from the cluster\n`);
   return 0;
 }
 

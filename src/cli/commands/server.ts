@@ -53,13 +53,21 @@ const SERVE_OPTIONS = {
   token: { type: 'string' },
   'etcd-client-port': { type: 'string' },
   'etcd-peer-port': { type: 'string' },
+  'etcd-cafile': { type: 'string' },
+  'etcd-certfile': { type: 'string' },
+  'etcd-keyfile': { type: 'string' },
 } as const;
 
 const SERVE_FLAGS = `  --data-dir DIR   where state and the kubeconfig live (default: ./.stratus)
   --port N         the API port (default: 6443; 0 picks a free port)
   --host ADDR      the address to listen on (default: 127.0.0.1)
-  --store URL      sqlite:PATH (default, in the data dir) or etcd://host:2379,…
-                   (an external etcd, plaintext)
+  --store URL      sqlite:PATH (default, in the data dir) or an external etcd:
+                   etcd://host:2379,… (plaintext unless the flags below are
+                   given) or https://host:2379,… (TLS)
+  --etcd-cafile FILE, --etcd-certfile FILE, --etcd-keyfile FILE
+                   TLS to an external etcd, as kube-apiserver's flags: the CA
+                   that signed its members (default: the system's roots), and
+                   this server's client certificate and key (--client-cert-auth)
   --cluster-init   start a cluster of several servers: this server runs an etcd
                    member (Debian's etcd, data in DATA_DIR/etcd, TLS from the
                    cluster CA) and keeps the state there; others join it with
@@ -219,6 +227,32 @@ function auditFlags(
   };
 }
 
+/** `--etcd-cafile`, `--etcd-certfile`, `--etcd-keyfile` (TLS to an external etcd `--store`), as paths. */
+function etcdTlsFlags(
+  values: FlagValues,
+  name: string,
+  cwd: string,
+): { caFile?: string; certFile?: string; keyFile?: string } | undefined {
+  const [caFile, certFile, keyFile] = ['etcd-cafile', 'etcd-certfile', 'etcd-keyfile'].map((f) => {
+    const v = flagString(values, f);
+    return v === undefined ? undefined : resolve(cwd, v);
+  });
+  if (caFile === undefined && certFile === undefined && keyFile === undefined) return undefined;
+  if ((certFile === undefined) !== (keyFile === undefined))
+    throw new UsageError('--etcd-certfile and --etcd-keyfile go together', name);
+  const store = flagString(values, 'store');
+  if (store === undefined || store.startsWith('sqlite:'))
+    throw new UsageError(
+      '--etcd-cafile, --etcd-certfile and --etcd-keyfile go with --store https://HOST:PORT,… (an external etcd); servers with --cluster-init/--join use the cluster CA',
+      name,
+    );
+  return {
+    ...(caFile !== undefined ? { caFile } : {}),
+    ...(certFile !== undefined ? { certFile } : {}),
+    ...(keyFile !== undefined ? { keyFile } : {}),
+  };
+}
+
 /** `--cluster-init`, `--join URL --token T` and the etcd ports, or undefined without a cluster. */
 function clusterFlags(values: FlagValues, name: string, cwd: string): ClusterOptions | undefined {
   const init = flagBool(values, 'cluster-init');
@@ -309,6 +343,7 @@ async function serve(
   if ((certFile === undefined) !== (keyFile === undefined))
     throw new UsageError('--tls-cert-file and --tls-private-key-file go together', name);
   const cluster = clusterFlags(values, name, ctx.io.cwd);
+  const etcdTls = etcdTlsFlags(values, name, ctx.io.cwd);
   // Loaded here, not at the top: other commands should not pay for loading the server.
   const up = await import('../up.js');
   const cloud = await up.startCloud(
@@ -317,6 +352,7 @@ async function serve(
       ...(port === undefined ? {} : { apiPort: port }),
       ...(host === undefined ? {} : { host }),
       ...(store === undefined ? {} : { store }),
+      ...(etcdTls === undefined ? {} : { etcdTls }),
       ...(cluster === undefined ? {} : { cluster }),
       s3Port,
       controllers: true,

@@ -101,18 +101,25 @@ export interface EtcdClientOptions {
   tls?: EtcdTls;
 }
 
-/** How to reach members over TLS: the CA that signed them, and this client's certificate (PEM). */
+/**
+ * How to reach members over TLS: the CA that signed them (default the system's roots), and this
+ * client's certificate and key (PEM; without them no client certificate is offered).
+ */
 export interface EtcdTls {
-  ca: string;
-  cert: string;
-  key: string;
+  ca?: string;
+  cert?: string;
+  key?: string;
 }
 
 /** gRPC credentials for `tls`, or plaintext without. */
 export function etcdCredentials(tls: EtcdTls | undefined): grpc.ChannelCredentials {
   return tls === undefined
     ? grpc.credentials.createInsecure()
-    : grpc.credentials.createSsl(Buffer.from(tls.ca), Buffer.from(tls.key), Buffer.from(tls.cert));
+    : grpc.credentials.createSsl(
+        tls.ca === undefined ? null : Buffer.from(tls.ca),
+        tls.key === undefined ? null : Buffer.from(tls.key),
+        tls.cert === undefined ? null : Buffer.from(tls.cert),
+      );
 }
 
 type Unary = (

@@ -1,6 +1,6 @@
 /** The etcd store: the Store interface on etcd v3 over gRPC, and its `etcd://` URL. */
 export { EtcdStore, type EtcdStoreOptions } from './etcd-store.js';
-export { parseEtcdUrl } from './etcd-url.js';
+export { etcdUrlIsTls, parseEtcdUrl } from './etcd-url.js';
 export { EtcdMemberProcess, type EtcdMemberProcessOptions } from './etcd-member-process.js';
 export type { EtcdMember, EtcdMemberStatus } from './etcd-cluster-client.js';
 export type { EtcdTls } from './etcd-client.js';
