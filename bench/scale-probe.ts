@@ -63,7 +63,11 @@ export class Latencies {
  * `namespace`'s pods every 5 s, a list of all pods every 30 s, each loop on its own so a slow list
  * does not hold the gets back.
  */
-export function startProbe(client: KubeClient, namespace: string, signal: AbortSignal): { latencies: Latencies; done: Promise<void> } {
+export function startProbe(
+  client: KubeClient,
+  namespace: string,
+  signal: AbortSignal,
+): { latencies: Latencies; done: Promise<void> } {
   const latencies = new Latencies();
   const pause = (ms: number): Promise<void> =>
     new Promise((resolve) => {
@@ -98,7 +102,9 @@ export function startProbe(client: KubeClient, namespace: string, signal: AbortS
       await latencies.time('mutating', () =>
         client.update('configmaps', { ...cm(i, 'b'), metadata: created.metadata }),
       );
-      await latencies.time('mutating', () => client.delete('configmaps', `probe-${i}`, { namespace: 'default' }));
+      await latencies.time('mutating', () =>
+        client.delete('configmaps', `probe-${i}`, { namespace: 'default' }),
+      );
     }),
     loop(5000, async () => {
       await latencies.time('list-namespace', () => client.list('pods', { namespace }));
@@ -185,7 +191,10 @@ export class PodTracker {
 
   private observe(
     type: string,
-    pod: { metadata: { namespace?: string; name?: string; deletionTimestamp?: string }; status?: { phase?: string } },
+    pod: {
+      metadata: { namespace?: string; name?: string; deletionTimestamp?: string };
+      status?: { phase?: string };
+    },
   ): void {
     const key = `${pod.metadata.namespace ?? ''}/${pod.metadata.name ?? ''}`;
     const now = performance.now();

@@ -147,7 +147,11 @@ function deployment(namespace: string, name: string, replicas: number): KubeObje
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Runs `work` over `items` with at most `width` in flight. */
-async function parallel<T>(items: readonly T[], width: number, work: (item: T) => Promise<unknown>): Promise<void> {
+async function parallel<T>(
+  items: readonly T[],
+  width: number,
+  work: (item: T) => Promise<unknown>,
+): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(width, items.length) }, async () => {
@@ -164,7 +168,8 @@ export async function benchScale(): Promise<BenchResult[]> {
   let client: KubeClient | undefined;
   let sampler: ProcessSampler | undefined;
   const abort = new AbortController();
-  const load = async (): Promise<string> => (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ');
+  const load = async (): Promise<string> =>
+    (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ');
   const loadBefore = await load();
   try {
     server = startChild(
@@ -208,7 +213,8 @@ export async function benchScale(): Promise<BenchResult[]> {
     }
     let phase = 'fill';
     const tracker = new PodTracker(kube, () => phase);
-    const from = (await kube.list('pods', { allNamespaces: true, limit: 1 })).metadata?.resourceVersion ?? '0';
+    const from =
+      (await kube.list('pods', { allNamespaces: true, limit: 1 })).metadata?.resourceVersion ?? '0';
     const watching = tracker.run(String(from), abort.signal);
     const probe = startProbe(kube, 'scale-0', abort.signal);
     // Progress every 15 s, so a run cut short by its time bound still tells how far it got.
@@ -244,7 +250,9 @@ export async function benchScale(): Promise<BenchResult[]> {
     const placed = tracker.running.size;
     const placedRss = (await memoryMiB(pid)).rss;
     const fillLat = probe.latencies.summary();
-    console.error(`scale: fill ended: ${placed} of ${PODS} Running after ${fillS.toFixed(0)} s, RSS ${placedRss.toFixed(0)} MiB`);
+    console.error(
+      `scale: fill ended: ${placed} of ${PODS} Running after ${fillS.toFixed(0)} s, RSS ${placedRss.toFixed(0)} MiB`,
+    );
 
     // Churn: scale a Deployment between 0 and CHURN_PODS every 5 s; its pods' start is timed.
     phase = 'churn';
@@ -253,14 +261,21 @@ export async function benchScale(): Promise<BenchResult[]> {
     const churnEnd = Date.now() + CHURN_MS;
     for (let k = 0; Date.now() < churnEnd; k++) {
       await kube
-        .patch('deployments', 'churn', { spec: { replicas: k % 2 === 0 ? churnPods : 0 } }, { namespace: 'scale-churn' })
+        .patch(
+          'deployments',
+          'churn',
+          { spec: { replicas: k % 2 === 0 ? churnPods : 0 } },
+          { namespace: 'scale-churn' },
+        )
         .catch(() => undefined);
       await sleep(5000);
     }
     phase = 'after';
     const heldRss = (await memoryMiB(pid)).rss;
     const churned = tracker.startMs.get('churn') ?? [];
-    console.error(`scale: churn ended: pod start p99 ${quantile(churned, 0.99).toFixed(0)} ms (n=${churned.length})`);
+    console.error(
+      `scale: churn ended: pod start p99 ${quantile(churned, 0.99).toFixed(0)} ms (n=${churned.length})`,
+    );
     if (SNAPSHOT_DIR) await heapSnapshot(server, SNAPSHOT_DIR);
 
     // Namespace deletion: scale-0 (up to 10,000 pods, their ReplicaSets and Deployments).
@@ -316,9 +331,24 @@ export async function benchScale(): Promise<BenchResult[]> {
       { name: `${PODS}/${NODES}: server CPU (mean)`, value: sampler.meanCpu() * 100, unit: '% core' },
       { name: `${PODS}/${NODES}: get p99`, value: lat.p99('get'), unit: 'ms', goal: '<= 1000' },
       { name: `${PODS}/${NODES}: mutating p99`, value: lat.p99('mutating'), unit: 'ms', goal: '<= 1000' },
-      { name: `${PODS}/${NODES}: list namespace p99`, value: lat.p99('list-namespace'), unit: 'ms', goal: '<= 30000' },
-      { name: `${PODS}/${NODES}: list all pods p99`, value: lat.p99('list-all'), unit: 'ms', goal: '<= 30000' },
-      { name: `${PODS}/${NODES}: pod start p99 under churn`, value: quantile(churnStart, 0.99), unit: 'ms', goal: '<= 5000' },
+      {
+        name: `${PODS}/${NODES}: list namespace p99`,
+        value: lat.p99('list-namespace'),
+        unit: 'ms',
+        goal: '<= 30000',
+      },
+      {
+        name: `${PODS}/${NODES}: list all pods p99`,
+        value: lat.p99('list-all'),
+        unit: 'ms',
+        goal: '<= 30000',
+      },
+      {
+        name: `${PODS}/${NODES}: pod start p99 under churn`,
+        value: quantile(churnStart, 0.99),
+        unit: 'ms',
+        goal: '<= 5000',
+      },
       { name: `${PODS}/${NODES}: pod start p99 while filling`, value: quantile(fillStart, 0.99), unit: 'ms' },
       {
         name: `${PODS}/${NODES}: delete namespace of ${nsPods} pods`,
