@@ -117,9 +117,16 @@ export class UsageMeter {
     const nodes = leading
       ? (await this.#deps.store.list('nodes')).items.map((n) => n.metadata?.name ?? '')
       : [];
-    const pods = new Map<string, KubeObject>();
-    if (leading)
-      for (const p of (await this.#deps.store.list('pods')).items) pods.set(p.metadata?.uid ?? '', p);
+    // Read once a node has answered: nodes without an agent (simulated ones) cost no pod list,
+    // which at 150,000 pods would hold the event loop for seconds every round.
+    let pods: Map<string, KubeObject> | undefined;
+    const podsByUid = async (): Promise<Map<string, KubeObject>> => {
+      if (pods === undefined) {
+        pods = new Map();
+        for (const p of (await this.#deps.store.list('pods')).items) pods.set(p.metadata?.uid ?? '', p);
+      }
+      return pods;
+    };
     const owners = new Map<string, string>();
     for (const node of nodes) {
       let summary: ResourceSummary;
@@ -134,8 +141,9 @@ export class UsageMeter {
       this.#lastWindow.set(node, summary.timestamp);
       const seconds = summary.windowSeconds;
       const t = Math.floor(Date.parse(summary.timestamp) / 1000 / RAW_STEP) * RAW_STEP;
+      const known = summary.pods.length > 0 ? await podsByUid() : new Map<string, KubeObject>();
       for (const u of summary.pods) {
-        const pod = pods.get(u.uid);
+        const pod = known.get(u.uid);
         if (pod === undefined) continue;
         const req = requests(pod);
         const info: SeriesInfo = {

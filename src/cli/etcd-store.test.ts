@@ -9,7 +9,7 @@ import { ensureClusterCa, issueCertificate } from '../identity/index.js';
 import { EtcdMemberProcess, EtcdStore } from '../store/index.js';
 import { EtcdCluster, etcdSkip } from '../store/testing.js';
 import { collect, MAIN_JS, OutputBuffer, spawnCli } from './cli-harness.js';
-import { freePort } from './services-harness.js';
+import { freePort } from '../common/free-port.js';
 
 const skip = etcdSkip || kubectlSkipReason();
 

@@ -87,7 +87,10 @@ export class ReplicaSetController extends Controller {
     const selector = rs.spec?.selector as LabelSelector | undefined;
     const uid = rs.metadata.uid;
     const owned: P[] = [];
-    for (const pod of this.pods.list({ namespace: ns })) {
+    // Its own pods and the namespace's orphans (through the informer's controller index): the
+    // pods of other controllers cannot be owned or adopted, so they are not looked at.
+    const candidates = uid === undefined ? [] : this.pods.listByController(ns, uid);
+    for (const pod of [...candidates, ...this.pods.listByController(ns, '')]) {
       const ref = getControllerOf(pod);
       const matches = matchLabelSelector(selector, pod.metadata.labels);
       if (ref?.uid === uid) {

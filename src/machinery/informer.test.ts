@@ -56,3 +56,55 @@ test('informer lists, follows the watch, and relists after 410 Gone', async () =
     await cluster.close();
   }
 });
+
+test('informer indexes objects by namespace and controller uid, following owner changes and deletes', async () => {
+  const cluster = await startControllerTestCluster();
+  const { client } = cluster;
+  const informer = new Informer(client, 'configmaps', { namespace: 'default' });
+  // Real owners: the garbage collector deletes objects whose controller does not exist.
+  const one = (await client.create('configmaps', cm('owner-1', 'default'))).metadata.uid ?? '';
+  const two = (await client.create('configmaps', cm('owner-2', 'default'))).metadata.uid ?? '';
+  const meta = (name: string, uid: string | undefined): KubeObject['metadata'] => ({
+    name,
+    namespace: 'default',
+    ...(uid === undefined
+      ? {}
+      : { ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid, controller: true }] }),
+  });
+  const names = (uid: string): string[] =>
+    informer
+      .listByController('default', uid)
+      .map((o) => o.metadata.name ?? '')
+      .filter((n) => n === 'a' || n === 'b' || n === 'c')
+      .sort();
+  const reown = async (name: string, uid: string): Promise<void> => {
+    const old = await client.get('configmaps', name);
+    await client.update('configmaps', {
+      ...cm(name, 'default'),
+      metadata: { ...meta(name, uid), resourceVersion: old.metadata.resourceVersion ?? '' },
+    });
+  };
+  try {
+    await informer.start({ timeoutMs: 10_000 });
+    await client.create('configmaps', { ...cm('a', 'default'), metadata: meta('a', one) });
+    await client.create('configmaps', { ...cm('b', 'default'), metadata: meta('b', one) });
+    await client.create('configmaps', cm('c', 'default'));
+    await eventually('three objects', () => names(one).length === 2 && names('').length === 1);
+    assert.deepEqual(names(one), ['a', 'b']);
+    assert.deepEqual(names(''), ['c']);
+    assert.deepEqual(informer.listByController('other', one), []);
+    // b moves to another controller, c is adopted, a goes away.
+    await reown('b', two);
+    await reown('c', one);
+    await client.delete('configmaps', 'a');
+    await eventually(
+      'the changes',
+      () => names(two).length === 1 && names('').length === 0 && names(one).length === 1,
+    );
+    assert.deepEqual(names(one), ['c']);
+    assert.deepEqual(names(two), ['b']);
+  } finally {
+    await informer.close();
+    await cluster.close();
+  }
+});

@@ -2,6 +2,7 @@ import type { KubeClient, ResourceRef } from '../client/index.js';
 import { StatusError } from '../client/index.js';
 import type { KubeObject } from '../common/kube-object.js';
 import { objectKey } from './object-key.js';
+import { getControllerOf } from './owner.js';
 
 /** Callbacks of an informer; they should only enqueue keys (never mutate the objects). */
 export interface InformerHandlers<T extends KubeObject = KubeObject> {
@@ -39,6 +40,12 @@ export class Informer<T extends KubeObject = KubeObject> {
   private readonly items = new Map<string, T>();
   /** The same objects by namespace, so that per-namespace lists cost what the namespace holds. */
   private readonly byNamespace = new Map<string, Map<string, T>>();
+  /**
+   * The same objects by namespace and controller uid (`''` for none), so that a controller finds
+   * its own pods and the orphans it may adopt without scanning its namespace on every event
+   * (Kubernetes' controller-uid index).
+   */
+  private readonly byController = new Map<string, Map<string, T>>();
   private readonly handlers: InformerHandlers<T>[] = [];
   private readonly abort = new AbortController();
   private lastRevision = '';
@@ -114,6 +121,14 @@ export class Informer<T extends KubeObject = KubeObject> {
       out.push(o);
     }
     return out;
+  }
+
+  /**
+   * Cached objects in `namespace` whose controller owner reference has `uid`, or with `uid` `''`,
+   * those that have no controller.
+   */
+  listByController(namespace: string, uid: string): T[] {
+    return [...(this.byController.get(controllerIndexKey(namespace, uid))?.values() ?? [])];
   }
 
   /** How many objects are cached. */
@@ -213,6 +228,7 @@ export class Informer<T extends KubeObject = KubeObject> {
       if (!old) return;
       this.items.delete(key);
       this.byNamespace.get(old.metadata.namespace ?? '')?.delete(key);
+      this.byController.get(controllerIndexOf(old))?.delete(key);
       for (const h of this.handlers) h.onDelete?.(object);
       return;
     }
@@ -222,11 +238,28 @@ export class Informer<T extends KubeObject = KubeObject> {
     let inNamespace = this.byNamespace.get(ns);
     if (!inNamespace) this.byNamespace.set(ns, (inNamespace = new Map<string, T>()));
     inNamespace.set(key, object);
+    const indexKey = controllerIndexOf(object);
+    if (old) {
+      const oldKey = controllerIndexOf(old);
+      if (oldKey !== indexKey) this.byController.get(oldKey)?.delete(key);
+    }
+    let byOwner = this.byController.get(indexKey);
+    if (!byOwner) this.byController.set(indexKey, (byOwner = new Map<string, T>()));
+    byOwner.set(key, object);
     for (const h of this.handlers) {
       if (old) h.onUpdate?.(old, object);
       else h.onAdd?.(object);
     }
   }
+}
+
+function controllerIndexKey(namespace: string, uid: string): string {
+  return `${namespace}/${uid}`;
+}
+
+function controllerIndexOf(object: KubeObject): string {
+  const uid = getControllerOf(object)?.uid ?? '';
+  return controllerIndexKey(object.metadata.namespace ?? '', uid);
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

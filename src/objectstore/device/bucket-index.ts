@@ -7,7 +7,7 @@ import {
   type ObjectRow,
   type UploadRow,
 } from './index-rows.js';
-import { WalSync } from './wal-sync.js';
+import { WalSync } from '../../common/wal-sync.js';
 
 /** Options of a listing query on one index replica. */
 export interface KeyRange {

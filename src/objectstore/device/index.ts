@@ -10,4 +10,4 @@ export * from './local-data-writer.js';
 export * from './local-device.js';
 export * from './local-files.js';
 export * from './timestamp.js';
-export * from './wal-sync.js';
+export * from '../../common/wal-sync.js';
