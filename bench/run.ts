@@ -22,6 +22,7 @@ const REGISTRY: readonly BenchModule[] = [
   { name: 'cache', specifier: './watch-cache.js', exportName: 'benchWatchCache' },
   { name: 's3', specifier: './s3.js', exportName: 'benchS3' },
   { name: 's3-access', specifier: './s3-access.js', exportName: 'benchS3Access' },
+  { name: 's3-list', specifier: './s3-list.js', exportName: 'benchS3List' },
   { name: 's3-rgw', specifier: './s3-rgw.js', exportName: 'benchS3Rgw' },
   { name: 's3-throughput', specifier: './s3-throughput.js', exportName: 'benchS3Throughput' },
   { name: 'store', specifier: '../src/store/testing/store-bench.js', exportName: 'benchStore' },

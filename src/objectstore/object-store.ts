@@ -221,8 +221,22 @@ export interface ListObjectsOptions {
   maxKeys?: number;
 }
 
+/**
+ * One object of a ListObjects page: what the listing answers, read from the index row alone. A
+ * listing never parses a version's stored headers, metadata, tags or ACL (a HEAD has them).
+ */
+export interface ListedObject {
+  key: string;
+  size: number;
+  /** Quoted hex MD5, or `"md5-of-md5s-N"` for multipart objects. */
+  etag: string;
+  lastModified: Date;
+  /** The algorithm of the object's additional checksum, when it has one. */
+  checksumAlgorithm?: string;
+}
+
 export interface ListObjectsResult {
-  objects: ObjectInfo[];
+  objects: ListedObject[];
   commonPrefixes: string[];
   isTruncated: boolean;
   /** The last key or prefix returned, for NextMarker / the continuation token. */

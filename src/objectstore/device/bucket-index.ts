@@ -9,6 +9,17 @@ import {
 } from './index-rows.js';
 import { WalSync } from '../../common/wal-sync.js';
 
+/** The current version of a key as ListObjects needs it (`BucketIndex.listing`). */
+export interface ListingRow {
+  key: string;
+  size: number;
+  etag: string;
+  modified: number;
+  dm: number;
+  /** The additional checksum's algorithm, or null. */
+  checksumAlgorithm: string | null;
+}
+
 /** Options of a listing query on one index replica. */
 export interface KeyRange {
   /** Keys strictly after this one. */
@@ -328,6 +339,31 @@ export class BucketIndex {
     }));
   }
 
+  /**
+   * What ListObjects shows of the current version of each key in a range (delete markers
+   * included), in key order. The query of `latest` without the columns a listing never shows:
+   * turning SQLite values into JS strings is most of a listing's cost, and the metadata JSON is
+   * the longest of them, so only a row whose metadata names a checksum gets its algorithm,
+   * extracted by SQLite.
+   */
+  listing(range: KeyRange): ListingRow[] {
+    const { where, params } = rangeSql(range);
+    // `max(o.vts) IS NULL` keeps max() in the query (so the bare columns come from the newest
+    // version) without returning the timestamp.
+    const rows = this.stmt(
+      `SELECT o.key, o.size, o.etag, o.modified, o.dm, max(o.vts) IS NULL,
+       CASE WHEN instr(o.meta, '"checksum"') THEN json_extract(o.meta, '$.checksum.algorithm') END
+       FROM objects o WHERE o.deleted = 0 ${where} GROUP BY o.key ORDER BY o.key LIMIT ?`,
+      true,
+    ).all(...params, range.limit) as Array<[string, number, string, number, number, number, string | null]>;
+    const out: ListingRow[] = new Array<ListingRow>(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const [key, size, etag, modified, dm, , checksumAlgorithm] = rows[i]!;
+      out[i] = { key, size, etag, modified, dm, checksumAlgorithm };
+    }
+    return out;
+  }
+
   /** Every live version in a range, by key then newest first. */
   versions(range: KeyRange): ObjectRow[] {
     const { where, params } = rangeSql(range);
@@ -345,6 +381,13 @@ export class BucketIndex {
       )
       .get() as { n: number; b: number };
     return { objects: r.n, bytes: r.b };
+  }
+
+  /** True when this key has a live version or delete marker with this version id. */
+  hasVersion(key: string, vid: string): boolean {
+    return (
+      this.stmt('SELECT 1 FROM objects WHERE key = ? AND vid = ? AND deleted = 0').get(key, vid) !== undefined
+    );
   }
 
   /** True when any live version, delete marker or upload remains. */
@@ -432,6 +475,30 @@ function rangeSql(range: KeyRange, alias = 'o'): { where: string; params: string
   if (range.prefix) {
     clauses.push(`${alias}.key >= ? AND substr(${alias}.key, 1, length(?)) = ?`);
     params.push(range.prefix, range.prefix, range.prefix);
+    // An upper bound too, so a prefix with fewer keys than the limit does not scan to the end.
+    const end = prefixEnd(range.prefix);
+    if (end !== undefined) {
+      clauses.push(`${alias}.key < ?`);
+      params.push(end);
+    }
   }
   return { where: clauses.map((c) => 'AND ' + c).join(' '), params };
+}
+
+/**
+ * The smallest string above every string that starts with `prefix`, in UTF-8 byte order (which
+ * is code point order): the prefix with its last code point raised by one, or undefined when
+ * there is none or the prefix holds a lone surrogate (no UTF-8 form to compare by).
+ */
+export function prefixEnd(prefix: string): string | undefined {
+  const points = Array.from(prefix, (c) => c.codePointAt(0)!);
+  if (points.some((p) => p >= 0xd800 && p <= 0xdfff)) return undefined;
+  while (points.length > 0) {
+    const last = points.pop()!;
+    if (last < 0x10ffff) {
+      points.push(last + 1 === 0xd800 ? 0xe000 : last + 1);
+      return String.fromCodePoint(...points);
+    }
+  }
+  return undefined;
 }

@@ -255,7 +255,7 @@ export class Engine implements ObjectStore {
     await this.ctx.requireBucket(bucket);
     const bi = this.ctx.bucketIndex(bucket);
     const idx = await this.ctx.index.repaired(bi.loc, bi.name);
-    return idx ? listObjects(bucket, idx, options) : { objects: [], commonPrefixes: [], isTruncated: false };
+    return idx ? listObjects(idx, options) : { objects: [], commonPrefixes: [], isTruncated: false };
   }
 
   async listObjectVersions(bucket: string, options: ListVersionsOptions): Promise<ListVersionsResult> {

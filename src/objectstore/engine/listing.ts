@@ -1,24 +1,31 @@
-import type { BucketIndex } from '../device/index.js';
-import type { ObjectRow } from '../device/index.js';
+import type { BucketIndex, ListingRow, ObjectRow } from '../device/index.js';
 import type {
+  ListedObject,
   ListObjectsOptions,
   ListObjectsResult,
   ListVersionsOptions,
   ListVersionsResult,
 } from '../object-store.js';
+import { ObjectStoreError } from '../errors.js';
 import { objectInfo } from './stored-meta.js';
 
 const BATCH = 1000;
+/**
+ * Rows read right after skipping a rolled-up prefix: the next key often starts another prefix,
+ * and every row read and not used costs as much as one listed. Grows while batches are used up.
+ */
+const SEEK_BATCH = 16;
 /** Sorts after every key that starts with a prefix (UTF-8 binary order, as SQLite compares). */
 const HIGH = '\u{10FFFF}\u{10FFFF}';
 
 /**
  * ListObjects(V2) on one (repaired) bucket index replica: current versions only, delete
  * markers hidden, keys rolled up into common prefixes at the delimiter, in UTF-8 binary order.
- * Reads in batches and skips over a rolled-up prefix with one seek, so a folder of a million
+ * Reads in batches of at most one row more than the page still holds (that row says whether the
+ * page is truncated) and skips over a rolled-up prefix with one seek, so a folder of a million
  * keys costs one query.
  */
-export function listObjects(bucket: string, idx: BucketIndex, opts: ListObjectsOptions): ListObjectsResult {
+export function listObjects(idx: BucketIndex, opts: ListObjectsOptions): ListObjectsResult {
   const max = Math.min(Math.max(opts.maxKeys ?? 1000, 0), 1000);
   const prefix = opts.prefix ?? '';
   const out: ListObjectsResult = { objects: [], commonPrefixes: [], isTruncated: false };
@@ -27,8 +34,10 @@ export function listObjects(bucket: string, idx: BucketIndex, opts: ListObjectsO
   // Continuing after a common prefix skips everything under it.
   if (after !== undefined && commonPrefix(after, prefix, opts.delimiter) === after) after += HIGH;
   let count = 0;
+  let batch = BATCH;
   for (let guard = 0; guard < 1_000_000; guard++) {
-    const rows = idx.latest({ ...(after !== undefined ? { after } : {}), prefix, limit: BATCH });
+    const limit = Math.min(batch, max - count + 1);
+    const rows = idx.listing({ ...(after !== undefined ? { after } : {}), prefix, limit });
     if (rows.length === 0) return out;
     let seeked = false;
     for (const row of rows) {
@@ -49,14 +58,30 @@ export function listObjects(bucket: string, idx: BucketIndex, opts: ListObjectsO
         seeked = true;
         break;
       }
-      out.objects.push(objectInfo(bucket, row));
+      out.objects.push(listedObject(row));
       out.nextAfter = row.key;
       after = row.key;
       count++;
     }
-    if (!seeked && rows.length < BATCH) return out;
+    if (seeked) {
+      batch = SEEK_BATCH;
+      continue;
+    }
+    if (rows.length < limit) return out;
+    batch = Math.min(batch * 8, BATCH);
   }
   return out;
+}
+
+function listedObject(row: ListingRow): ListedObject {
+  const o: ListedObject = {
+    key: row.key,
+    size: row.size,
+    etag: row.etag,
+    lastModified: new Date(row.modified),
+  };
+  if (row.checksumAlgorithm !== null) o.checksumAlgorithm = row.checksumAlgorithm;
+  return o;
 }
 
 /** ListObjectVersions on one (repaired) replica: every version and delete marker, newest first per key. */
@@ -79,6 +104,14 @@ export function listVersions(
     commonPrefix(markerKey, prefix, opts.delimiter) === markerKey
   ) {
     markerKey += HIGH;
+  }
+  // S3 refuses a version-id marker that names no version of the key marker (a page boundary
+  // that vanished, or a made-up id) rather than guessing where to resume.
+  if (markerKey !== undefined && markerVid !== undefined && !idx.hasVersion(markerKey, markerVid)) {
+    throw new ObjectStoreError('InvalidArgument', 'Invalid version id specified', {
+      ArgumentName: 'version-id-marker',
+      ArgumentValue: markerVid,
+    });
   }
   let passed = false;
   let latestKey = markerVid !== undefined ? (markerKey ?? '') : '';

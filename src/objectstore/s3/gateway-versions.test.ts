@@ -137,6 +137,45 @@ test('SDK: ListObjectVersions pages by key and version markers, with delimiters 
   });
 });
 
+test('SDK: ListObjectVersions refuses a version-id-marker that names no version of the key-marker', async () => {
+  await withTestGateway(async (_g, c) => {
+    await c.send(new CreateBucketCommand({ Bucket: 'vmark' }));
+    await c.send(new PutObjectCommand({ Bucket: 'vmark', Key: 'plain', Body: 'null version' }));
+    await c.send(
+      new PutBucketVersioningCommand({ Bucket: 'vmark', VersioningConfiguration: { Status: 'Enabled' } }),
+    );
+    const a1 = await c.send(new PutObjectCommand({ Bucket: 'vmark', Key: 'a', Body: 'a1' }));
+    const a2 = await c.send(new PutObjectCommand({ Bucket: 'vmark', Key: 'a', Body: 'a2' }));
+    const b1 = await c.send(new PutObjectCommand({ Bucket: 'vmark', Key: 'b', Body: 'b1' }));
+    const dm = await c.send(new DeleteObjectCommand({ Bucket: 'vmark', Key: 'b' }));
+    const list = (KeyMarker: string, VersionIdMarker: string) =>
+      c.send(new ListObjectVersionsCommand({ Bucket: 'vmark', KeyMarker, VersionIdMarker }));
+    const invalid = async (p: Promise<unknown>): Promise<void> => {
+      await s3Error(p, 'InvalidArgument', 400);
+      await p.catch((e: Error) => assert.equal(e.message, 'Invalid version id specified'));
+    };
+
+    // A well-formed id of no version at all, another key's version, a marker key with no versions.
+    await invalid(list('a', 'no-such-version'));
+    await invalid(list('a', b1.VersionId!));
+    await invalid(list('zzz', a1.VersionId!));
+    await invalid(list('b', 'null'));
+
+    // Existing markers resume after themselves: a version, a delete marker, the null version.
+    assert.deepEqual(entries(await list('a', a2.VersionId!)), [
+      `a ${a1.VersionId} false v`,
+      `b ${dm.VersionId} true dm`,
+      `b ${b1.VersionId} false v`,
+      'plain null true v',
+    ]);
+    assert.deepEqual(entries(await list('b', dm.VersionId!)), [
+      `b ${b1.VersionId} false v`,
+      'plain null true v',
+    ]);
+    assert.deepEqual(entries(await list('plain', 'null')), []);
+  });
+});
+
 test('SDK: GetObjectAttributes answers the attributes asked for, pages parts, and is access-checked', async () => {
   await withTestGateway(async (g, c) => {
     await c.send(new CreateBucketCommand({ Bucket: 'attrs' }));
