@@ -1,7 +1,6 @@
 import { statSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import { systemClock, type Clock } from '../common/clock.js';
-import { WalSync } from '../common/wal-sync.js';
 import { isDiskError } from '../common/disk-space.js';
 import type { KubeObject } from '../common/kube-object.js';
 import { revisionCompacted, storeClosed, StoreError } from './errors.js';
@@ -92,11 +91,8 @@ const TRIM_CHUNK = 5000;
 /**
  * The default Store: one SQLite file (better-sqlite3, WAL) owned by this process. Writes that
  * arrive in the same event-loop turn are committed in one transaction (group commit), and each
- * caller's promise resolves only after that commit is durable. In `full` mode the commit only
- * writes the WAL (`synchronous = NORMAL`) and the WAL is fdatasynced in libuv's thread pool
- * (`WalSync`), so the event loop never waits on the disk; callers and watches hear of a commit once
- * its sync is done, in revision order. Reads run synchronously against the latest committed state,
- * which may be a sync (milliseconds) ahead of what has been acknowledged. Watch history lives in the `log` table, trimmed to `historyLimit`
+ * caller's promise resolves only after that commit is durable. Reads run synchronously against the
+ * latest committed state. Watch history lives in the `log` table, trimmed to `historyLimit`
  * revisions as writes go; a periodic maintenance job also checkpoints and truncates the WAL.
  */
 export class SqliteStore implements Store {
@@ -104,13 +100,7 @@ export class SqliteStore implements Store {
   private readonly historyLimit: number;
   private readonly clock: Clock;
   private revision: number;
-  /** The last revision acknowledged to writers and pushed to watches (synced in `full` mode). */
-  private durable: number;
   private compacted: number;
-  /** Syncs the WAL off the event loop in `full` mode; undefined in `normal` mode or in memory. */
-  private readonly walSync: WalSync | undefined;
-  /** Set when a WAL sync failed: what was committed since may not be on disk, so writes stop. */
-  private syncFailure: Error | undefined;
   private readonly queue: Pending[] = [];
   private flushScheduled = false;
   private groupTurns = 0;
@@ -137,12 +127,6 @@ export class SqliteStore implements Store {
     this.clock = options.clock ?? systemClock;
     this.onCommit = options.onCommit;
     this.revision = Math.max(this.stmts.getMeta.get('revision') ?? 0, this.stmts.maxLogRev.get() ?? 0);
-    this.durable = this.revision;
-    if ((options.synchronous ?? 'full') === 'full' && path !== '' && path !== ':memory:') {
-      // In WAL mode NORMAL syncs only at checkpoints; the commits' WAL sync is WalSync's.
-      db.pragma('synchronous = NORMAL');
-      this.walSync = new WalSync(path);
-    }
     this.compacted = this.stmts.getMeta.get('compacted') ?? 0;
     this.disk = new DiskReserve(path, options.reserveBytes);
     const interval = options.compactIntervalMs ?? 60_000;
@@ -242,17 +226,11 @@ export class SqliteStore implements Store {
       this.watches.set(resource, set);
     }
     const watches = set;
-    // Replay stops at the acknowledged revision: later commits reach the watch when their sync is done.
     const readHistory = (after: number, limit: number): Change[] =>
-      this.closed
-        ? []
-        : this.stmts.history
-            .all(resource, after, limit)
-            .filter((row) => row.rev <= this.durable)
-            .map(toChange);
+      this.closed ? [] : this.stmts.history.all(resource, after, limit).map(toChange);
     const watch = new SqliteWatch<E>(
       from,
-      () => this.durable,
+      () => this.revision,
       readHistory,
       filter,
       onEvent,
@@ -308,8 +286,6 @@ export class SqliteStore implements Store {
     if (this.closed) return;
     while (this.queue.length > 0) this.flush();
     this.closed = true;
-    // Acknowledges (or fails) the commits whose sync is in flight before the watches end.
-    await this.walSync?.close();
     if (this.timer !== undefined) clearInterval(this.timer);
     const all = [...this.watches.values()].flatMap((s) => [...s]);
     this.watches.clear();
@@ -335,7 +311,6 @@ export class SqliteStore implements Store {
 
   private enqueue(op: WriteOp): Promise<KubeObject> {
     if (this.closed) return Promise.reject(storeClosed());
-    if (this.syncFailure) return Promise.reject(this.syncFailure);
     return new Promise((resolve, reject) => {
       this.queue.push({ op, resolve, reject });
       if (!this.flushScheduled) {
@@ -403,28 +378,16 @@ export class SqliteStore implements Store {
       return;
     }
     this.commits++;
-    const committed = this.revision;
-    const settle = (): void => {
-      this.onCommit?.(admitted.length, (performance.now() - started) / 1000);
-      this.durable = Math.max(this.durable, committed);
-      results.forEach((r, i) => {
-        const p = admitted[i] as Pending;
-        if (r instanceof StoreError) return p.reject(r);
-        this.writes++;
-        // A create's or update's value is the object at its revision: the reply can send it as is.
-        p.resolve(r.type === 'delete' ? changeObject(r) : rememberStoredJson(changeObject(r), r.value));
-        const set = this.watches.get(r.resource);
-        if (set !== undefined) for (const w of set) w.push(r);
-      });
-    };
-    if (this.walSync === undefined) settle();
-    else {
-      // Syncs settle in order and commits sharing one settle in commit order: revisions stay ordered.
-      this.walSync.durable().then(settle, (err: unknown) => {
-        this.syncFailure ??= this.disk.failure(err) as Error;
-        for (const p of admitted) p.reject(this.syncFailure);
-      });
-    }
+    this.onCommit?.(admitted.length, (performance.now() - started) / 1000);
+    results.forEach((r, i) => {
+      const p = admitted[i] as Pending;
+      if (r instanceof StoreError) return p.reject(r);
+      this.writes++;
+      // A create's or update's value is the object at its revision: the reply can send it as is.
+      p.resolve(r.type === 'delete' ? changeObject(r) : rememberStoredJson(changeObject(r), r.value));
+      const set = this.watches.get(r.resource);
+      if (set !== undefined) for (const w of set) w.push(r);
+    });
     const slack = Math.max(1, Math.floor(this.historyLimit / 10));
     if (this.revision - this.compacted >= this.historyLimit + slack) {
       this.tryMaintenance(() => this.compactSync(this.revision - this.historyLimit));
