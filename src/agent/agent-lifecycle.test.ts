@@ -16,6 +16,7 @@ import {
   WORKLOAD_RUNTIMES,
   type RuntimeFixture,
 } from './testing/workload-runtimes.js';
+import { eventually } from '../network/testing/index.js';
 
 type Status = {
   phase?: string;
@@ -65,10 +66,13 @@ for (const runtime of WORKLOAD_RUNTIMES) {
           }),
         );
         await waitForPod(c.client, 'live', (p) => (cs(p)?.restartCount ?? 0) >= 1);
-        const events = await c.client.list('events', { fieldSelector: 'involvedObject.name=live' });
-        const reasons = (events.items as unknown as Event[]).map((e) => e.reason);
-        assert.ok(reasons.includes('Unhealthy'), reasons.join(','));
-        assert.ok(reasons.includes('Killing'), reasons.join(','));
+        // A restart for another cause (the program failing to start) comes first at times: wait
+        // for the probe's kill, which the next container meets too.
+        const events = await eventually('Unhealthy and Killing events', async () => {
+          const list = await c.client.list('events', { fieldSelector: 'involvedObject.name=live' });
+          const reasons = (list.items as unknown as Event[]).map((e) => e.reason);
+          return reasons.includes('Unhealthy') && reasons.includes('Killing') ? list : undefined;
+        });
         const unhealthy = (events.items as unknown as Event[]).find((e) => e.reason === 'Unhealthy');
         assert.match(unhealthy?.message ?? '', /^Liveness probe failed: /);
         assert.equal(unhealthy?.source?.component, 'kubelet');
